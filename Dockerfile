@@ -1,0 +1,31 @@
+# kyodo — multi-stage build: the release binary in a slim image, run as a non-root user,
+# with the database on a volume.
+#
+#   docker build -t kyodo .
+#   docker run --rm -v kyodo-data:/data kyodo report --fiscal-year 2020
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+COPY config ./config
+RUN cargo build --release --locked && strip target/release/kyodo
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin kyodo \
+    && mkdir -p /data /app \
+    && chown kyodo:kyodo /data
+WORKDIR /app
+COPY --from=build /src/target/release/kyodo /usr/local/bin/kyodo
+COPY config ./config
+ENV KYODO_CONFIG=/app/config/kyodo.toml \
+    KYODO_DATABASE=/data/kyodo.sqlite3 \
+    RUST_LOG=info
+VOLUME ["/data"]
+USER kyodo
+ENTRYPOINT ["kyodo"]
+CMD ["report", "--fiscal-year", "2020"]

@@ -1,0 +1,63 @@
+//! Start-up shared by every subcommand: the checked configuration, the migrated database with
+//! the baseline loaded, and the annual report built from them.
+
+use crate::config::{self, ConfigError, Settings};
+use crate::domain::{Figures, FiscalYear};
+use crate::render::report::AnnualReport;
+use crate::store::{self, FiguresSource, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::path::Path;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// A running kyodo: its settings and its database.
+pub struct App {
+    pub settings: Settings,
+    pub store: Store,
+}
+
+impl App {
+    /// Checks the configuration, opens and migrates the database, and loads the baseline.
+    pub fn start(
+        config_path: &Path,
+        db_path: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<App, StartError> {
+        let settings = config::load(config_path)?;
+        let mut store = Store::open(db_path)?;
+        let load = store.load_baseline(&settings.baseline, now)?;
+        if load != Default::default() {
+            tracing::info!(?load, "baseline loaded into the database");
+        }
+        Ok(App { settings, store })
+    }
+
+    /// Today in the city's time zone.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.settings.catalogue.time_zone)
+            .date_naive()
+    }
+
+    /// The annual report for `year`: that year and the two before it.
+    pub fn annual_report(&self, year: FiscalYear) -> Result<AnnualReport, store::Error> {
+        let catalogue = &self.settings.catalogue;
+        let mut years: Vec<(FiscalYear, Figures, String)> = Vec::new();
+        for y in [year.previous().previous(), year.previous(), year] {
+            let (figures, source) = self.store.year_figures(catalogue, y)?;
+            let note = match source {
+                FiguresSource::Baseline => "基準データ（市の報告書の数値）".to_string(),
+                FiguresSource::Records => "kyodo の記録から集計".to_string(),
+                FiguresSource::Missing => "記録も基準データもありません（— は不明）".to_string(),
+            };
+            years.push((y, figures, note));
+        }
+        Ok(AnnualReport::build(catalogue, &years))
+    }
+}

@@ -1,0 +1,1 @@
+//! serenity glue: the only module that will import serenity. Not built yet.

@@ -1,0 +1,823 @@
+//! The catalogue: everything about one city's ordinance report that is data, not code —
+//! initiatives, indicators, areas and districts, kinds and statuses, subsidy caps, targets,
+//! the time zone and the first day of the fiscal year.
+//!
+//! `Catalogue::parse` reads the TOML text of `config/kyodo.toml` (the caller reads the file) and
+//! checks it, returning every problem with its line. Komoro's values are the shipped default;
+//! another city runs kyodo with its own file.
+
+use super::calendar::FiscalYearStart;
+use super::record_type::RecordType;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use toml::Spanned;
+
+/// One thing wrong with a configuration or data file, with the line it is on when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{line}行目: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Line numbers (1-based) of byte offsets in a text.
+pub(crate) struct Lines<'a>(pub &'a str);
+
+impl Lines<'_> {
+    pub fn of(&self, offset: usize) -> usize {
+        self.0
+            .get(..offset)
+            .map_or(0, |before| before.matches('\n').count())
+            + 1
+    }
+
+    /// A problem at the start of `span`.
+    pub fn problem<T>(&self, at: &Spanned<T>, message: impl Into<String>) -> Problem {
+        Problem {
+            line: Some(self.of(at.span().start)),
+            message: message.into(),
+        }
+    }
+
+    /// A TOML syntax or type error, translated where the wording is known.
+    pub fn toml_error(&self, error: &toml::de::Error) -> Problem {
+        Problem {
+            line: error.span().map(|span| self.of(span.start)),
+            message: translate_toml_message(error.message()),
+        }
+    }
+}
+
+fn translate_toml_message(message: &str) -> String {
+    let message = message.trim();
+    if !message.is_ascii() {
+        // Our own Japanese message, from a custom deserializer such as `Figure`'s.
+        return message.to_string();
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let expected = rest
+            .split_once("expected ")
+            .map(|(_, e)| format!("（使える項目: {}）", e.replace('`', "")))
+            .unwrap_or_default();
+        return format!("知らない項目「{field}」があります{expected}");
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        return format!("必要な項目「{field}」がありません");
+    }
+    if let Some(rest) = message.strip_prefix("duplicate key `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        return format!("項目「{field}」が2回書かれています");
+    }
+    if message.starts_with("invalid unquoted key") {
+        return "項目名に使えない文字があります。日本語の名前は \"役員会\" のように \" \" で囲んでください".into();
+    }
+    format!("書き方が正しくありません（{message}）")
+}
+
+/// One of the five initiatives (取り組み).
+#[derive(Debug, Clone)]
+pub struct Initiative {
+    pub number: u8,
+    pub name: String,
+    pub aim: String,
+}
+
+/// One of the nine indicators (①–⑨).
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub number: u8,
+    pub initiative: u8,
+    pub name: String,
+    /// The record types that feed this indicator (③ is fed by consultations and matchings).
+    pub records: Vec<RecordType>,
+    /// Column headers of this indicator in the annual report's table.
+    pub columns: Vec<String>,
+    /// The word counted in: 回 or 件.
+    pub unit: String,
+    /// Yearly targets, per record type feeding the indicator.
+    pub targets: BTreeMap<RecordType, u64>,
+}
+
+impl Indicator {
+    /// `①区長会活動`.
+    pub fn title(&self) -> String {
+        format!("{}{}", circled(self.number), self.name)
+    }
+}
+
+/// ① … ⑳ for 1 … 20, the number in parentheses beyond.
+pub fn circled(number: u8) -> String {
+    match number {
+        1..=20 => char::from_u32(0x2460 + u32::from(number) - 1)
+            .map_or_else(|| format!("({number})"), String::from),
+        _ => format!("({number})"),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Area {
+    pub name: String,
+    pub districts: Vec<String>,
+}
+
+/// A status of a 区長会 activity (実施, 中止, 書面開催).
+#[derive(Debug, Clone)]
+pub struct CouncilStatus {
+    pub name: String,
+    /// Whether an activity with this status took place and counts toward the indicator.
+    pub held: bool,
+    /// What the report writes in parentheses after the kind (`中止`, `書面議決`); none for 実施.
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Council {
+    pub kinds: Vec<String>,
+    /// The first status is the default.
+    pub statuses: Vec<CouncilStatus>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub name: String,
+    /// The largest grant of this course, in yen.
+    pub cap: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subsidy {
+    pub courses: Vec<Course>,
+    pub applied: String,
+    pub granted: String,
+    pub declined: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublicityKind {
+    pub name: String,
+    /// The indicator (⑧ or ⑨) that an item of this kind counts toward.
+    pub indicator: u8,
+    /// How the report lists the kind (`4コマによる普及`).
+    pub report: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Publicity {
+    pub kinds: Vec<PublicityKind>,
+    pub media: Vec<String>,
+}
+
+/// Everything the bot knows about one city's report.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub city: String,
+    pub time_zone: Tz,
+    pub fiscal_year_start: FiscalYearStart,
+    /// The baseline data file, relative to the configuration file.
+    pub baseline: Option<String>,
+    pub report_title: String,
+    /// The annual report's tables, each a list of indicator numbers side by side.
+    pub report_tables: Vec<Vec<u8>>,
+    pub initiatives: Vec<Initiative>,
+    pub indicators: Vec<Indicator>,
+    pub areas: Vec<Area>,
+    pub council: Council,
+    pub consultation_sides: Vec<String>,
+    pub subsidy: Subsidy,
+    pub participation_methods: Vec<String>,
+    pub publicity: Publicity,
+}
+
+impl Catalogue {
+    pub fn initiative(&self, number: u8) -> Option<&Initiative> {
+        self.initiatives.iter().find(|i| i.number == number)
+    }
+
+    pub fn indicator(&self, number: u8) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.number == number)
+    }
+
+    pub fn area(&self, name: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.name == name)
+    }
+
+    pub fn course(&self, name: &str) -> Option<&Course> {
+        self.subsidy.courses.iter().find(|c| c.name == name)
+    }
+
+    pub fn council_status(&self, name: &str) -> Option<&CouncilStatus> {
+        self.council.statuses.iter().find(|s| s.name == name)
+    }
+
+    pub fn publicity_kind(&self, name: &str) -> Option<&PublicityKind> {
+        self.publicity.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// Reads and checks the TOML text of a catalogue.
+    pub fn parse(text: &str) -> Result<Catalogue, Vec<Problem>> {
+        let lines = Lines(text);
+        let raw: RawCatalogue = toml::from_str(text).map_err(|e| vec![lines.toml_error(&e)])?;
+        let mut check = Checker {
+            lines: &lines,
+            problems: Vec::new(),
+        };
+        let catalogue = check.catalogue(raw);
+        if check.problems.is_empty() {
+            Ok(catalogue)
+        } else {
+            Err(check.problems)
+        }
+    }
+}
+
+// ---- the file as written ------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    city: RawCity,
+    report: RawReport,
+    initiatives: Vec<RawInitiative>,
+    indicators: Vec<RawIndicator>,
+    areas: Vec<RawArea>,
+    council: RawCouncil,
+    consultation: RawConsultation,
+    subsidy: RawSubsidy,
+    participation: RawParticipation,
+    publicity: RawPublicity,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCity {
+    name: Spanned<String>,
+    time_zone: Spanned<String>,
+    fiscal_year_start: Spanned<String>,
+    baseline: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    title: Spanned<String>,
+    tables: Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInitiative {
+    number: Spanned<i64>,
+    name: Spanned<String>,
+    #[serde(default)]
+    aim: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    number: Spanned<i64>,
+    initiative: Spanned<i64>,
+    name: Spanned<String>,
+    records: Spanned<Vec<Spanned<String>>>,
+    columns: Spanned<Vec<String>>,
+    unit: Spanned<String>,
+    #[serde(default)]
+    targets: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    name: Spanned<String>,
+    districts: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouncil {
+    kinds: Spanned<Vec<Spanned<String>>>,
+    statuses: Spanned<Vec<RawCouncilStatus>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouncilStatus {
+    name: Spanned<String>,
+    held: bool,
+    report: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsultation {
+    sides: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubsidy {
+    applied: Spanned<String>,
+    granted: Spanned<String>,
+    declined: Spanned<String>,
+    courses: Spanned<Vec<RawCourse>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCourse {
+    name: Spanned<String>,
+    cap: Spanned<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParticipation {
+    methods: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublicity {
+    media: Spanned<Vec<Spanned<String>>>,
+    kinds: Spanned<Vec<RawPublicityKind>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublicityKind {
+    name: Spanned<String>,
+    indicator: Spanned<i64>,
+    report: Option<String>,
+}
+
+// ---- checking -----------------------------------------------------------------------------
+
+struct Checker<'a> {
+    lines: &'a Lines<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn fail<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        self.problems.push(self.lines.problem(at, message));
+    }
+
+    /// A non-empty name, trimmed.
+    fn name(&mut self, value: &Spanned<String>, what: &str) -> String {
+        let name = value.get_ref().trim().to_string();
+        if name.is_empty() {
+            self.fail(value, format!("{what}の名前が空です"));
+        }
+        name
+    }
+
+    /// A list of distinct, non-empty names.
+    fn names(&mut self, list: &Spanned<Vec<Spanned<String>>>, what: &str) -> Vec<String> {
+        if list.get_ref().is_empty() {
+            self.fail(list, format!("{what}が1つもありません"));
+        }
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        for item in list.get_ref() {
+            let name = self.name(item, what);
+            if !name.is_empty() && !seen.insert(name.clone()) {
+                self.fail(item, format!("{what}「{name}」が2回書かれています"));
+            }
+            names.push(name);
+        }
+        names
+    }
+
+    fn small_number(&mut self, value: &Spanned<i64>, what: &str) -> u8 {
+        match u8::try_from(*value.get_ref()) {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                self.fail(
+                    value,
+                    format!("{what}は1以上の整数で書いてください（{}）", value.get_ref()),
+                );
+                0
+            }
+        }
+    }
+
+    fn catalogue(&mut self, raw: RawCatalogue) -> Catalogue {
+        let city = self.name(&raw.city.name, "市");
+        let time_zone = match raw.city.time_zone.get_ref().parse::<Tz>() {
+            Ok(tz) => tz,
+            Err(_) => {
+                self.fail(
+                    &raw.city.time_zone,
+                    format!(
+                        "time_zone「{}」はタイムゾーン名ではありません（例: Asia/Tokyo）",
+                        raw.city.time_zone.get_ref()
+                    ),
+                );
+                Tz::Asia__Tokyo
+            }
+        };
+        let fiscal_year_start = self.fiscal_year_start(&raw.city.fiscal_year_start);
+        let initiatives = self.initiatives(&raw.initiatives);
+        let council = self.council(&raw.council);
+        let publicity = self.publicity(&raw.publicity);
+        let indicators = self.indicators(&raw.indicators, &initiatives, &publicity);
+        let report_tables = self.tables(&raw.report.tables, &indicators);
+        Catalogue {
+            city,
+            time_zone,
+            fiscal_year_start,
+            baseline: raw.city.baseline,
+            report_title: self.name(&raw.report.title, "報告書の題名"),
+            report_tables,
+            initiatives,
+            indicators,
+            areas: self.areas(&raw.areas),
+            council,
+            consultation_sides: self.names(&raw.consultation.sides, "相談の区分"),
+            subsidy: self.subsidy(&raw.subsidy),
+            participation_methods: self.names(&raw.participation.methods, "市民参加の方法"),
+            publicity,
+        }
+    }
+
+    fn fiscal_year_start(&mut self, value: &Spanned<String>) -> FiscalYearStart {
+        let parsed = value
+            .get_ref()
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)))
+            .and_then(|(m, d)| FiscalYearStart::new(m, d));
+        parsed.unwrap_or_else(|| {
+            self.fail(
+                value,
+                format!(
+                    "fiscal_year_start「{}」は「月-日」で、毎年ある日を書いてください（例: 04-01）",
+                    value.get_ref()
+                ),
+            );
+            FiscalYearStart::APRIL_FIRST
+        })
+    }
+
+    fn initiatives(&mut self, raw: &[RawInitiative]) -> Vec<Initiative> {
+        let mut seen = HashSet::new();
+        raw.iter()
+            .map(|r| {
+                let number = self.small_number(&r.number, "取り組みの番号");
+                if number > 0 && !seen.insert(number) {
+                    self.fail(&r.number, format!("取り組み{number}が2回書かれています"));
+                }
+                Initiative {
+                    number,
+                    name: self.name(&r.name, "取り組み"),
+                    aim: r.aim.trim().to_string(),
+                }
+            })
+            .collect()
+    }
+
+    fn indicators(
+        &mut self,
+        raw: &[RawIndicator],
+        initiatives: &[Initiative],
+        publicity: &Publicity,
+    ) -> Vec<Indicator> {
+        let mut seen = HashSet::new();
+        let mut fed = HashMap::new();
+        let indicators: Vec<Indicator> = raw
+            .iter()
+            .map(|r| {
+                let number = self.small_number(&r.number, "指標の番号");
+                if number > 0 && !seen.insert(number) {
+                    self.fail(
+                        &r.number,
+                        format!("指標{}が2回書かれています", circled(number)),
+                    );
+                }
+                let initiative = self.small_number(&r.initiative, "指標の取り組み番号");
+                if initiative > 0 && !initiatives.iter().any(|i| i.number == initiative) {
+                    self.fail(
+                        &r.initiative,
+                        format!("指標{}の取り組み{initiative}がありません", circled(number)),
+                    );
+                }
+                let mut records = Vec::new();
+                for key in r.records.get_ref() {
+                    match key.get_ref().parse::<RecordType>() {
+                        Ok(t) => {
+                            if t != RecordType::Publicity && fed.insert(t, number).is_some() {
+                                self.fail(
+                                    key,
+                                    format!("「{t}」の記録は1つの指標にしか入れられません"),
+                                );
+                            }
+                            records.push(t);
+                        }
+                        Err(()) => self.fail(
+                            key,
+                            format!(
+                                "記録の種類「{}」はありません（使えるもの: {}）",
+                                key.get_ref(),
+                                RecordType::ALL.map(RecordType::key).join(", ")
+                            ),
+                        ),
+                    }
+                }
+                if records.is_empty() {
+                    self.fail(
+                        &r.records,
+                        format!("指標{}に records がありません", circled(number)),
+                    );
+                }
+                if r.columns.get_ref().is_empty() {
+                    self.fail(
+                        &r.columns,
+                        format!("指標{}に報告書の列（columns）がありません", circled(number)),
+                    );
+                }
+                let targets = self.targets(r.targets.as_ref(), &records, number);
+                Indicator {
+                    number,
+                    initiative,
+                    name: self.name(&r.name, "指標"),
+                    records,
+                    columns: r.columns.get_ref().clone(),
+                    unit: self.name(&r.unit, "指標の単位"),
+                    targets,
+                }
+            })
+            .collect();
+        for kind in &publicity.kinds {
+            let feeds = indicators
+                .iter()
+                .any(|i| i.number == kind.indicator && i.records.contains(&RecordType::Publicity));
+            if !feeds {
+                self.problems.push(Problem {
+                    line: None,
+                    message: format!(
+                        "広報の種類「{}」の指標{}に records = [\"publicity\"] の指標がありません",
+                        kind.name,
+                        circled(kind.indicator)
+                    ),
+                });
+            }
+        }
+        indicators
+    }
+
+    fn targets(
+        &mut self,
+        raw: Option<&Spanned<BTreeMap<String, Spanned<i64>>>>,
+        records: &[RecordType],
+        number: u8,
+    ) -> BTreeMap<RecordType, u64> {
+        let mut targets = BTreeMap::new();
+        for (key, value) in raw.map(Spanned::get_ref).into_iter().flatten() {
+            let Some(t) = key
+                .parse::<RecordType>()
+                .ok()
+                .filter(|t| records.contains(t))
+            else {
+                self.fail(
+                    value,
+                    format!(
+                        "指標{}の目標「{key}」は、この指標の records にありません",
+                        circled(number)
+                    ),
+                );
+                continue;
+            };
+            match u64::try_from(*value.get_ref()) {
+                Ok(n) if n > 0 => {
+                    targets.insert(t, n);
+                }
+                _ => self.fail(
+                    value,
+                    format!("指標{}の目標は正の整数で書いてください", circled(number)),
+                ),
+            }
+        }
+        targets
+    }
+
+    fn tables(
+        &mut self,
+        raw: &Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>,
+        indicators: &[Indicator],
+    ) -> Vec<Vec<u8>> {
+        let mut placed = HashSet::new();
+        let mut tables = Vec::new();
+        for table in raw.get_ref() {
+            let mut numbers = Vec::new();
+            for n in table.get_ref() {
+                let number = self.small_number(n, "表の指標番号");
+                match indicators.iter().find(|i| i.number == number) {
+                    None if number > 0 => {
+                        self.fail(n, format!("表の指標{}がありません", circled(number)))
+                    }
+                    None => {}
+                    Some(_) if !placed.insert(number) => {
+                        self.fail(n, format!("指標{}が2つの表に入っています", circled(number)))
+                    }
+                    Some(_) => numbers.push(number),
+                }
+            }
+            let members: Vec<&Indicator> = numbers
+                .iter()
+                .filter_map(|n| indicators.iter().find(|i| i.number == *n))
+                .collect();
+            let headers: usize = members.iter().map(|i| i.columns.len()).sum();
+            let cells = table_cells(&members);
+            if headers != cells {
+                self.fail(
+                    table,
+                    format!("この表は見出し（columns）が{headers}列、中身が{cells}列です。columns の数を合わせてください"),
+                );
+            }
+            tables.push(numbers);
+        }
+        for indicator in indicators {
+            if indicator.number > 0 && !placed.contains(&indicator.number) {
+                self.fail(
+                    raw,
+                    format!(
+                        "指標{}が report.tables のどの表にもありません",
+                        circled(indicator.number)
+                    ),
+                );
+            }
+        }
+        tables
+    }
+
+    fn areas(&mut self, raw: &[RawArea]) -> Vec<Area> {
+        let mut area_names = HashSet::new();
+        let mut district_areas: HashMap<String, String> = HashMap::new();
+        let mut areas = Vec::new();
+        for r in raw {
+            let name = self.name(&r.name, "地区");
+            if !name.is_empty() && !area_names.insert(name.clone()) {
+                self.fail(&r.name, format!("地区「{name}」が2回書かれています"));
+            }
+            let districts = self.names(&r.districts, "区");
+            for (district, at) in districts.iter().zip(r.districts.get_ref()) {
+                if let Some(other) = district_areas.insert(district.clone(), name.clone()) {
+                    if other != name {
+                        self.fail(
+                            at,
+                            format!("区「{district}」が{other}地区と{name}地区の両方にあります"),
+                        );
+                    }
+                }
+            }
+            areas.push(Area { name, districts });
+        }
+        if areas.is_empty() {
+            self.problems.push(Problem {
+                line: None,
+                message: "地区（[[areas]]）が1つもありません".into(),
+            });
+        }
+        areas
+    }
+
+    fn council(&mut self, raw: &RawCouncil) -> Council {
+        let kinds = self.names(&raw.kinds, "区長会活動の種類");
+        if raw.statuses.get_ref().is_empty() {
+            self.fail(
+                &raw.statuses,
+                "区長会活動の状態（statuses）が1つもありません",
+            );
+        }
+        let mut seen = HashSet::new();
+        let statuses = raw
+            .statuses
+            .get_ref()
+            .iter()
+            .map(|s| {
+                let name = self.name(&s.name, "区長会活動の状態");
+                if !name.is_empty() && !seen.insert(name.clone()) {
+                    self.fail(
+                        &s.name,
+                        format!("区長会活動の状態「{name}」が2回書かれています"),
+                    );
+                }
+                CouncilStatus {
+                    name,
+                    held: s.held,
+                    report: s
+                        .report
+                        .as_ref()
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty()),
+                }
+            })
+            .collect();
+        Council { kinds, statuses }
+    }
+
+    fn subsidy(&mut self, raw: &RawSubsidy) -> Subsidy {
+        if raw.courses.get_ref().is_empty() {
+            self.fail(&raw.courses, "補助金のコースが1つもありません");
+        }
+        let mut seen = HashSet::new();
+        let courses = raw
+            .courses
+            .get_ref()
+            .iter()
+            .map(|c| {
+                let name = self.name(&c.name, "補助金のコース");
+                if !name.is_empty() && !seen.insert(name.clone()) {
+                    self.fail(&c.name, format!("補助金のコース「{name}」が2回書かれています"));
+                }
+                let cap = match c.cap.get_ref().as_integer().map(u64::try_from) {
+                    Some(Ok(cap)) if cap > 0 => cap,
+                    _ => {
+                        self.fail(&c.cap, format!("{name}コースの上限（cap）は正の整数（円）で書いてください（例: 200000）"));
+                        0
+                    }
+                };
+                Course { name, cap }
+            })
+            .collect();
+        let statuses = [&raw.applied, &raw.granted, &raw.declined];
+        let names: Vec<String> = statuses
+            .iter()
+            .map(|s| self.name(s, "補助金の状態"))
+            .collect();
+        if names.iter().collect::<HashSet<_>>().len() != names.len() {
+            self.fail(
+                &raw.granted,
+                "補助金の状態 applied・granted・declined はそれぞれ別の名前にしてください",
+            );
+        }
+        let [applied, granted, declined]: [String; 3] = names.try_into().unwrap_or_default();
+        Subsidy {
+            courses,
+            applied,
+            granted,
+            declined,
+        }
+    }
+
+    fn publicity(&mut self, raw: &RawPublicity) -> Publicity {
+        let media = self.names(&raw.media, "広報の媒体");
+        if raw.kinds.get_ref().is_empty() {
+            self.fail(&raw.kinds, "広報の種類が1つもありません");
+        }
+        let mut seen = HashSet::new();
+        let kinds = raw
+            .kinds
+            .get_ref()
+            .iter()
+            .map(|k| {
+                let name = self.name(&k.name, "広報の種類");
+                if !name.is_empty() && !seen.insert(name.clone()) {
+                    self.fail(&k.name, format!("広報の種類「{name}」が2回書かれています"));
+                }
+                PublicityKind {
+                    indicator: self.small_number(&k.indicator, "広報の種類の指標番号"),
+                    report: k.report.clone().unwrap_or_else(|| name.clone()),
+                    name,
+                }
+            })
+            .collect();
+        Publicity { kinds, media }
+    }
+}
+
+/// How many cells the record types of these indicators fill in one row of a report table.
+/// A meeting indicator spreads its areas over as many cells as it has columns; publicity items
+/// fill two cells (the list of kinds and their counts) however many indicators they feed.
+pub fn table_cells(members: &[&Indicator]) -> usize {
+    let mut seen = HashSet::new();
+    members
+        .iter()
+        .map(|indicator| {
+            indicator
+                .records
+                .iter()
+                .filter(|t| seen.insert(**t))
+                .map(|t| match t {
+                    RecordType::Meeting => indicator.columns.len(),
+                    RecordType::Subsidy | RecordType::Publicity => 2,
+                    _ => 1,
+                })
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! Tests of the catalogue: the shipped Komoro file, and every kind of mistake a city employee
+//! could make while editing it, each reported with its line.
+
+use super::*;
+
+const KOMORO: &str = include_str!("../../../config/kyodo.toml");
+
+fn komoro() -> Catalogue {
+    match Catalogue::parse(KOMORO) {
+        Ok(c) => c,
+        Err(problems) => panic!("shipped config has problems: {problems:?}"),
+    }
+}
+
+/// The shipped file with `from` replaced by `to`, which must occur exactly once.
+fn edited(from: &str, to: &str) -> String {
+    assert_eq!(KOMORO.matches(from).count(), 1, "{from:?} must occur once");
+    KOMORO.replacen(from, to, 1)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    let offset = text.find(needle).expect("needle in text");
+    text[..offset].matches('\n').count() + 1
+}
+
+/// The problems found in `text`, as `line: message` strings.
+fn problems(text: &str) -> Vec<String> {
+    match Catalogue::parse(text) {
+        Ok(_) => panic!("the edited config was accepted"),
+        Err(problems) => problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn komoro_has_ten_areas_and_sixty_eight_districts() {
+    let c = komoro();
+    assert_eq!(c.city, "小諸市");
+    assert_eq!(c.time_zone, Tz::Asia__Tokyo);
+    assert_eq!(c.fiscal_year_start, FiscalYearStart::APRIL_FIRST);
+    assert_eq!(c.areas.len(), 10);
+    assert_eq!(c.areas.iter().map(|a| a.districts.len()).sum::<usize>(), 68);
+    assert_eq!(c.area("川辺").map(|a| a.districts.len()), Some(10));
+    assert!(c
+        .area("東部")
+        .is_some_and(|a| a.districts.contains(&"荒町".to_string())));
+    assert_eq!(c.initiatives.len(), 5);
+    assert_eq!(c.indicators.len(), 9);
+    let titles: Vec<String> = c.indicators.iter().map(Indicator::title).collect();
+    assert_eq!(titles[0], "①区長会活動");
+    assert_eq!(titles[8], "⑨各主体の実践の見える化");
+    assert_eq!(c.course("チャレンジ").map(|c| c.cap), Some(200_000));
+    assert_eq!(c.course("ステップアップ").map(|c| c.cap), Some(150_000));
+    assert_eq!(c.council.statuses[0].name, "実施");
+    assert_eq!(c.publicity_kind("4コマ").map(|k| k.indicator), Some(8));
+    assert_eq!(c.publicity_kind("区紹介").map(|k| k.indicator), Some(9));
+    assert_eq!(
+        c.report_tables,
+        vec![
+            vec![1, 2],
+            vec![3],
+            vec![4],
+            vec![5],
+            vec![6, 7],
+            vec![8, 9]
+        ]
+    );
+}
+
+#[test]
+fn a_district_listed_twice_is_reported_with_its_line() {
+    let text = edited("\"相生\", \"本町\"", "\"相生\", \"相生\"");
+    let line = line_of(&text, "\"相生\", \"相生\"");
+    assert_eq!(
+        problems(&text),
+        vec![format!("{line}行目: 区「相生」が2回書かれています")]
+    );
+}
+
+#[test]
+fn a_district_in_two_areas_is_reported() {
+    let text = edited("\"芝生田\", \"井子\"", "\"芝生田\", \"荒町\"");
+    let line = line_of(&text, "\"芝生田\", \"荒町\"");
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{line}行目: 区「荒町」が東部地区と西小諸地区の両方にあります"
+        )]
+    );
+}
+
+#[test]
+fn an_indicator_without_a_name_is_reported() {
+    let text = edited("name = \"情報共有機会\"", "name = \"\"");
+    let line = line_of(&text, "name = \"\"\nrecords = [\"info\"]");
+    assert_eq!(
+        problems(&text),
+        vec![format!("{line}行目: 指標の名前が空です")]
+    );
+    let text = edited("name = \"情報共有機会\"\n", "");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].ends_with("必要な項目「name」がありません"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_cap_that_is_not_a_positive_integer_is_reported() {
+    for bad in ["0", "-5", "\"20万円\"", "150000.5"] {
+        let text = edited("cap = 150000", &format!("cap = {bad}"));
+        let line = line_of(&text, "{ name = \"ステップアップ\"");
+        let found = problems(&text);
+        assert_eq!(found.len(), 1, "{bad}: {found:?}");
+        assert!(
+            found[0].starts_with(&format!(
+                "{line}行目: ステップアップコースの上限（cap）は正の整数（円）で書いてください"
+            )),
+            "{bad}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_key_is_reported_with_its_line() {
+    let text = edited(
+        "unit = \"件\"\n\n[[indicators]]\nnumber = 4",
+        "unit = \"件\"\ncolour = \"red\"\n\n[[indicators]]\nnumber = 4",
+    );
+    let line = line_of(&text, "colour");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].starts_with(&format!("{line}行目: 知らない項目「colour」があります")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn several_problems_are_all_reported() {
+    let text = edited("time_zone = \"Asia/Tokyo\"", "time_zone = \"Asia/Komoro\"");
+    let text = text.replacen(
+        "fiscal_year_start = \"04-01\"",
+        "fiscal_year_start = \"02-30\"",
+        1,
+    );
+    let text = text.replacen(
+        "tables = [[1, 2], [3], [4], [5], [6, 7], [8, 9]]",
+        "tables = [[1, 2], [3], [4], [5], [6, 7], [8]]",
+        1,
+    );
+    let found = problems(&text);
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(found[0].starts_with("9行目: time_zone「Asia/Komoro」はタイムゾーン名ではありません"));
+    assert!(found[1].starts_with("11行目: fiscal_year_start「02-30」"));
+    assert!(
+        found[2].contains("この表は見出し（columns）が1列、中身が2列です"),
+        "publicity fills two cells"
+    );
+    assert!(found[3].contains("指標⑨が report.tables のどの表にもありません"));
+}
+
+#[test]
+fn table_columns_must_match_what_the_records_fill() {
+    let text = edited(
+        "columns = [\"相談数\", \"マッチング数\"]",
+        "columns = [\"相談数\"]",
+    );
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("この表は見出し（columns）が1列、中身が2列です"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn unknown_record_types_and_targets_are_reported() {
+    let text = edited("records = [\"collab\"]", "records = [\"collaboration\"]");
+    assert!(problems(&text)[0].contains("記録の種類「collaboration」はありません"));
+    let text = edited(
+        "records = [\"info\"]",
+        "records = [\"info\"]\ntargets = { meeting = 3 }",
+    );
+    assert!(
+        problems(&text)[0].contains("指標⑦の目標「meeting」は、この指標の records にありません")
+    );
+    let c = Catalogue::parse(&edited(
+        "records = [\"info\"]",
+        "records = [\"info\"]\ntargets = { info = 3 }",
+    ))
+    .expect("a valid target");
+    assert_eq!(
+        c.indicator(7)
+            .map(|i| i.targets.get(&RecordType::Info).copied()),
+        Some(Some(3))
+    );
+}
+
+#[test]
+fn circled_numbers() {
+    assert_eq!(circled(1), "①");
+    assert_eq!(circled(9), "⑨");
+    assert_eq!(circled(20), "⑳");
+    assert_eq!(circled(21), "(21)");
+}

@@ -1,0 +1,391 @@
+//! The figures of a period, per indicator — what the annual report and `/totals` print.
+//!
+//! They come either from the baseline (years before the bot, known only as totals, some figures
+//! unknown) or from records, aggregated here from the per-group tallies the store returns.
+//! A `Figure` is a count that may be unknown: the report prints what the official report
+//! prints there (`—`), never an invented 0.
+
+use super::catalogue::Catalogue;
+use super::record_type::RecordType;
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{BTreeMap, HashMap};
+
+/// The word that marks an unknown figure in the baseline file.
+pub const UNKNOWN: &str = "不明";
+
+/// A count or an amount that is either known or was never recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Figure(Option<u64>);
+
+impl Figure {
+    pub const UNKNOWN: Figure = Figure(None);
+
+    pub const fn known(value: u64) -> Self {
+        Figure(Some(value))
+    }
+
+    pub fn value(self) -> Option<u64> {
+        self.0
+    }
+}
+
+impl Serialize for Figure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(v) => s.serialize_u64(v),
+            None => s.serialize_str(UNKNOWN),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Figure {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(i64),
+            Word(String),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Number(n)) => u64::try_from(n).map(Figure::known).map_err(|_| {
+                serde::de::Error::custom(format!("数値は0以上で書いてください（{n}）"))
+            }),
+            Ok(Raw::Word(w)) if w.trim() == UNKNOWN => Ok(Figure::UNKNOWN),
+            Ok(Raw::Word(w)) => Err(serde::de::Error::custom(format!(
+                "「{w}」は数値ではありません。0以上の整数か \"{UNKNOWN}\" を書いてください"
+            ))),
+            Err(_) => Err(serde::de::Error::custom(format!(
+                "0以上の整数か \"{UNKNOWN}\" を書いてください"
+            ))),
+        }
+    }
+}
+
+/// The figures of one subsidy course in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseFigures {
+    /// Groups granted (交付決定) and not withdrawn.
+    pub grants: Figure,
+    /// Yen granted.
+    pub amount: Figure,
+    /// Groups that applied.
+    pub applications: Figure,
+}
+
+/// The figures of every indicator over one period (a fiscal year, or part of one).
+/// Maps are keyed by the catalogue's names; a name missing from a map counts 0.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Figures {
+    /// ① activities per kind and status.
+    pub council: BTreeMap<String, BTreeMap<String, u64>>,
+    /// ② meetings per area.
+    pub meetings: BTreeMap<String, Figure>,
+    /// ③ consultations.
+    pub consultations: Figure,
+    /// ③ matchings.
+    pub matches: Figure,
+    /// ④ per course.
+    pub subsidy: BTreeMap<String, CourseFigures>,
+    /// ⑤ occasions.
+    pub participation: Figure,
+    /// ⑥ occasions.
+    pub collab: Figure,
+    /// ⑦ occasions.
+    pub info: Figure,
+    /// ⑧/⑨ items per publicity kind.
+    pub publicity: BTreeMap<String, Figure>,
+}
+
+/// Records of one type with the same kind (or area) and status, counted by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub record_type: RecordType,
+    /// The council kind, the area of a meeting or the publicity kind; empty for other types.
+    pub dimension: String,
+    /// The council status; empty for other types.
+    pub status: String,
+    /// The sum of the records' counts (1 for every type but consultations and matchings).
+    pub count: u64,
+}
+
+/// One subsidy record, for working out each group's standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsidyEvent {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub course: String,
+    pub group: String,
+    pub status: String,
+    pub amount: u64,
+}
+
+impl Figures {
+    /// Every figure unknown: a year that neither the baseline nor the records cover.
+    pub fn unknown(catalogue: &Catalogue) -> Figures {
+        Figures {
+            council: BTreeMap::new(),
+            meetings: catalogue
+                .areas
+                .iter()
+                .map(|a| (a.name.clone(), Figure::UNKNOWN))
+                .collect(),
+            consultations: Figure::UNKNOWN,
+            matches: Figure::UNKNOWN,
+            subsidy: catalogue
+                .subsidy
+                .courses
+                .iter()
+                .map(|c| {
+                    let unknown = CourseFigures {
+                        grants: Figure::UNKNOWN,
+                        amount: Figure::UNKNOWN,
+                        applications: Figure::UNKNOWN,
+                    };
+                    (c.name.clone(), unknown)
+                })
+                .collect(),
+            participation: Figure::UNKNOWN,
+            collab: Figure::UNKNOWN,
+            info: Figure::UNKNOWN,
+            publicity: catalogue
+                .publicity
+                .kinds
+                .iter()
+                .map(|k| (k.name.clone(), Figure::UNKNOWN))
+                .collect(),
+        }
+    }
+
+    /// Aggregates a period's tallies and subsidy records. Every area, course and scalar is known
+    /// (0 where nothing was recorded): a period the bot covers has no unknown figure.
+    pub fn from_records(
+        catalogue: &Catalogue,
+        tallies: &[Tally],
+        subsidy: &[SubsidyEvent],
+    ) -> Figures {
+        let mut f = Figures {
+            meetings: catalogue
+                .areas
+                .iter()
+                .map(|a| (a.name.clone(), Figure::known(0)))
+                .collect(),
+            consultations: Figure::known(0),
+            matches: Figure::known(0),
+            participation: Figure::known(0),
+            collab: Figure::known(0),
+            info: Figure::known(0),
+            publicity: catalogue
+                .publicity
+                .kinds
+                .iter()
+                .map(|k| (k.name.clone(), Figure::known(0)))
+                .collect(),
+            ..Figures::default()
+        };
+        for t in tallies {
+            let add = |figure: &mut Figure| {
+                *figure = Figure::known(figure.value().unwrap_or(0) + t.count)
+            };
+            match t.record_type {
+                RecordType::Council => {
+                    *f.council
+                        .entry(t.dimension.clone())
+                        .or_default()
+                        .entry(t.status.clone())
+                        .or_default() += t.count;
+                }
+                RecordType::Meeting => add(f.meetings.entry(t.dimension.clone()).or_default()),
+                RecordType::Consultation => add(&mut f.consultations),
+                RecordType::Match => add(&mut f.matches),
+                RecordType::Participation => add(&mut f.participation),
+                RecordType::Collab => add(&mut f.collab),
+                RecordType::Info => add(&mut f.info),
+                RecordType::Publicity => add(f.publicity.entry(t.dimension.clone()).or_default()),
+                RecordType::Subsidy => {}
+            }
+        }
+        f.subsidy = subsidy_figures(catalogue, subsidy);
+        f
+    }
+
+    /// The sum of the counts of one record type (for publicity, of the kinds feeding `indicator`).
+    pub fn count(&self, catalogue: &Catalogue, record_type: RecordType, indicator: u8) -> Figure {
+        match record_type {
+            RecordType::Council => Figure::known(
+                self.council
+                    .values()
+                    .flat_map(|statuses| statuses.iter())
+                    .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
+                    .map(|(_, n)| n)
+                    .sum(),
+            ),
+            RecordType::Meeting => sum(self.meetings.values().copied()),
+            RecordType::Consultation => self.consultations,
+            RecordType::Match => self.matches,
+            RecordType::Subsidy => sum(self.subsidy.values().map(|c| c.grants)),
+            RecordType::Participation => self.participation,
+            RecordType::Collab => self.collab,
+            RecordType::Info => self.info,
+            RecordType::Publicity => sum(self
+                .publicity
+                .iter()
+                .filter(|(kind, _)| {
+                    catalogue
+                        .publicity_kind(kind)
+                        .is_some_and(|k| k.indicator == indicator)
+                })
+                .map(|(_, f)| *f)),
+        }
+    }
+}
+
+/// The sum of figures; unknown if any of them is.
+fn sum(figures: impl Iterator<Item = Figure>) -> Figure {
+    figures
+        .map(Figure::value)
+        .sum::<Option<u64>>()
+        .map_or(Figure::UNKNOWN, Figure::known)
+}
+
+/// Per course: the groups that applied, and those whose latest record in the period is a grant.
+fn subsidy_figures(
+    catalogue: &Catalogue,
+    events: &[SubsidyEvent],
+) -> BTreeMap<String, CourseFigures> {
+    let mut latest: HashMap<(&str, &str), &SubsidyEvent> = HashMap::new();
+    for e in events {
+        let slot = latest
+            .entry((e.course.as_str(), e.group.as_str()))
+            .or_insert(e);
+        if (e.date, e.id) > (slot.date, slot.id) {
+            *slot = e;
+        }
+    }
+    catalogue
+        .subsidy
+        .courses
+        .iter()
+        .map(|course| {
+            let standing: Vec<&SubsidyEvent> = latest
+                .iter()
+                .filter(|((c, _), _)| *c == course.name)
+                .map(|(_, e)| *e)
+                .collect();
+            let granted = standing
+                .iter()
+                .filter(|e| e.status == catalogue.subsidy.granted);
+            let figures = CourseFigures {
+                grants: Figure::known(granted.clone().count() as u64),
+                amount: Figure::known(granted.map(|e| e.amount).sum()),
+                applications: Figure::known(standing.len() as u64),
+            };
+            (course.name.clone(), figures)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn komoro() -> Catalogue {
+        Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
+    }
+
+    fn tally(record_type: RecordType, dimension: &str, status: &str, count: u64) -> Tally {
+        Tally {
+            record_type,
+            dimension: dimension.into(),
+            status: status.into(),
+            count,
+        }
+    }
+
+    fn grant(
+        id: i64,
+        day: u32,
+        course: &str,
+        group: &str,
+        status: &str,
+        amount: u64,
+    ) -> SubsidyEvent {
+        SubsidyEvent {
+            id,
+            date: NaiveDate::from_ymd_opt(2026, 6, day).expect("valid day"),
+            course: course.into(),
+            group: group.into(),
+            status: status.into(),
+            amount,
+        }
+    }
+
+    #[test]
+    fn tallies_add_up_per_indicator() {
+        let c = komoro();
+        let tallies = [
+            tally(RecordType::Council, "役員会", "実施", 3),
+            tally(RecordType::Council, "総会", "書面開催", 1),
+            tally(RecordType::Council, "視察研修", "中止", 1),
+            tally(RecordType::Meeting, "東部", "", 2),
+            tally(RecordType::Consultation, "", "", 40),
+            tally(RecordType::Consultation, "", "", 2),
+            tally(RecordType::Match, "", "", 7),
+            tally(RecordType::Publicity, "4コマ", "", 1),
+            tally(RecordType::Publicity, "区紹介", "", 2),
+            tally(RecordType::Publicity, "ぼらせんこもろ", "", 3),
+        ];
+        let f = Figures::from_records(&c, &tallies, &[]);
+        assert_eq!(f.meetings.get("東部"), Some(&Figure::known(2)));
+        assert_eq!(f.meetings.get("川辺"), Some(&Figure::known(0)));
+        assert_eq!(f.meetings.len(), 10);
+        assert_eq!(f.consultations, Figure::known(42));
+        assert_eq!(
+            f.count(&c, RecordType::Council, 1),
+            Figure::known(4),
+            "中止 is not held"
+        );
+        assert_eq!(f.count(&c, RecordType::Meeting, 2), Figure::known(2));
+        assert_eq!(f.count(&c, RecordType::Publicity, 8), Figure::known(1));
+        assert_eq!(f.count(&c, RecordType::Publicity, 9), Figure::known(5));
+        assert_eq!(f.count(&c, RecordType::Info, 7), Figure::known(0));
+    }
+
+    #[test]
+    fn a_subsidy_counts_by_each_groups_latest_record() {
+        let c = komoro();
+        let events = [
+            grant(1, 1, "チャレンジ", "A", "申請", 0),
+            grant(2, 2, "チャレンジ", "B", "申請", 0),
+            grant(3, 3, "チャレンジ", "C", "申請", 0),
+            grant(4, 10, "チャレンジ", "A", "交付決定", 150_000),
+            grant(5, 10, "チャレンジ", "B", "交付決定", 116_000),
+            grant(6, 11, "ステップアップ", "D", "交付決定", 102_000),
+            grant(7, 12, "ステップアップ", "E", "交付決定", 90_000),
+            grant(8, 20, "ステップアップ", "E", "辞退", 0),
+        ];
+        let f = Figures::from_records(&c, &[], &events);
+        let challenge = &f.subsidy["チャレンジ"];
+        assert_eq!(challenge.grants, Figure::known(2));
+        assert_eq!(challenge.amount, Figure::known(266_000));
+        assert_eq!(challenge.applications, Figure::known(3));
+        let step = &f.subsidy["ステップアップ"];
+        assert_eq!(
+            (step.grants, step.amount, step.applications),
+            (Figure::known(1), Figure::known(102_000), Figure::known(2))
+        );
+        assert_eq!(f.count(&c, RecordType::Subsidy, 4), Figure::known(3));
+    }
+
+    #[test]
+    fn unknown_figures_stay_unknown_in_sums() {
+        let c = komoro();
+        let mut f = Figures::from_records(&c, &[], &[]);
+        f.meetings.insert("東部".into(), Figure::UNKNOWN);
+        assert_eq!(f.count(&c, RecordType::Meeting, 2), Figure::UNKNOWN);
+        let json = serde_json::to_string(&f.meetings).expect("serialises");
+        assert!(json.contains("\"東部\":\"不明\""), "{json}");
+        let back: BTreeMap<String, Figure> = serde_json::from_str(&json).expect("round trip");
+        assert_eq!(back, f.meetings);
+    }
+}

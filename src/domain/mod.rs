@@ -1,0 +1,18 @@
+//! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
+//! config, the baseline, record types and aggregation into figures.
+//!
+//! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
+//! the adapters call in, never the other way round.
+
+pub mod baseline;
+pub mod calendar;
+pub mod catalogue;
+pub mod dates;
+pub mod figures;
+pub mod record;
+pub mod record_type;
+
+pub use calendar::{date_label, FiscalYear, FiscalYearStart};
+pub use catalogue::{Catalogue, Problem};
+pub use figures::{Figure, Figures};
+pub use record_type::RecordType;

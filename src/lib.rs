@@ -1,0 +1,23 @@
+//! kyodo（協働）: a Discord bot that keeps Komoro City's record of its basic autonomy ordinance
+//! and writes the yearly report in the layout of the official one.
+//!
+//! # Layout
+//!
+//! - `domain` — fiscal years, eras, dates, the catalogue, figures; pure, no I/O.
+//! - `config` — reads the catalogue and baseline files and the environment.
+//! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
+//! - `render` — figures to Markdown and plain text (the annual report's tables).
+//! - `commands`, `console`, `discord`, `scheduler` — the slash commands and their adapters
+//!   (seams for now; see ARCHITECTURE.md).
+//!
+//! The binary (`src/main.rs`) parses the command line and calls into these.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod console;
+pub mod discord;
+pub mod domain;
+pub mod render;
+pub mod scheduler;
+pub mod store;

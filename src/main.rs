@@ -1,0 +1,129 @@
+//! The `kyodo` command line: parses arguments, sets up logging, and hands off to the library.
+//! The only user of `anyhow`: every error's whole chain is printed once, in Japanese, here.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use kyodo::app::App;
+use kyodo::config::{self, DEFAULT_CONFIG};
+use kyodo::domain::dates::parse_fiscal_year;
+use kyodo::domain::FiscalYear;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kyodo",
+    version,
+    about = "協働 — 小諸市 自治基本条例の実績を記録・集計する Discord ボット"
+)]
+struct Cli {
+    /// 設定ファイル（取り組み・指標・地区と区など）
+    #[arg(long, global = true, env = "KYODO_CONFIG", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// データベース（SQLite）のファイル
+    #[arg(
+        long,
+        global = true,
+        env = "KYODO_DATABASE",
+        default_value = "data/kyodo.sqlite3"
+    )]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 年次報告（報告書と同じ表）を表示する: その年度と前の2年度
+    Report {
+        /// 年度（2020、令和2年度、R2 など）
+        #[arg(long, value_parser = fiscal_year)]
+        fiscal_year: FiscalYear,
+        /// 出力の形式
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+    },
+    /// 設定ファイルと基準データを検査する（誤りがあれば行番号と理由を表示し、終了コード1）
+    CheckConfig {
+        /// 検査するファイル（省略時は --config のファイル）
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Text,
+}
+
+fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
+    parse_fiscal_year(input).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("エラー: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::CheckConfig { path } => {
+            let path = path.unwrap_or(cli.config);
+            match config::load(&path) {
+                Ok(settings) => {
+                    let c = &settings.catalogue;
+                    println!(
+                        "{}: 問題はありません（取り組み{}、指標{}、地区{}、区{}、基準データ{}年度）",
+                        path.display(),
+                        c.initiatives.len(),
+                        c.indicators.len(),
+                        c.areas.len(),
+                        c.areas.iter().map(|a| a.districts.len()).sum::<usize>(),
+                        settings.baseline.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Report {
+            fiscal_year,
+            format,
+        } => {
+            let app = App::start(&cli.config, &cli.db, now)?;
+            let current =
+                FiscalYear::containing(app.today(now), app.settings.catalogue.fiscal_year_start);
+            if fiscal_year > current {
+                bail!(
+                    "{}はまだ始まっていません（今は{}です）",
+                    fiscal_year.label(),
+                    current.label()
+                );
+            }
+            let report = app
+                .annual_report(fiscal_year)
+                .context("年次報告を作れませんでした")?;
+            match format {
+                ReportFormat::Markdown => print!("{}", report.markdown()),
+                ReportFormat::Text => print!("{}", report.text()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Render: figures and replies to what people read — Markdown and plain text for now; Discord
+//! embeds, CSV, XLSX and the PNG chart later. Japanese labels live here, not in `domain`.
+
+pub mod number;
+pub mod report;

@@ -1,0 +1,2 @@
+//! The monthly digest and annual summary schedule in Asia/Tokyo, with an injected clock.
+//! Not built yet.

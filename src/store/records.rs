@@ -1,0 +1,466 @@
+//! The `records` table: idempotent insert keyed by the source, edits and soft deletes that
+//! write the audit trail in the same transaction, and the per-period tallies summaries read.
+
+use super::audit::{write_audit, AuditAction};
+use super::{timestamp, Error, Result, Store};
+use crate::domain::figures::{SubsidyEvent, Tally};
+use crate::domain::record::{Actor, Facts, NewRecord, Record, Source, SourceKind};
+use crate::domain::RecordType;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+/// What an insert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// The record is new.
+    New(Record),
+    /// A record with the same source was stored before; nothing was written.
+    Existing(Record),
+}
+
+impl Stored {
+    pub fn record(&self) -> &Record {
+        match self {
+            Stored::New(r) | Stored::Existing(r) => r,
+        }
+    }
+}
+
+/// The dimension columns of a record, one per table column (NULL where the type has none).
+#[derive(Default)]
+struct Columns {
+    count: u32,
+    kind: Option<String>,
+    status: Option<String>,
+    area: Option<String>,
+    district: Option<String>,
+    side: Option<String>,
+    course: Option<String>,
+    group_name: Option<String>,
+    amount: Option<i64>,
+    method: Option<String>,
+    project: Option<String>,
+    department: Option<String>,
+    medium: Option<String>,
+    title: Option<String>,
+    topic: Option<String>,
+    note: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
+    group_name, amount, method, project, department, medium, title, topic, note, \
+    reporter_id, reporter_name, source, source_id, created_at, deleted_at";
+
+impl Columns {
+    fn of(facts: &Facts) -> Columns {
+        let c = Columns {
+            count: facts.count(),
+            ..Columns::default()
+        };
+        match facts.clone() {
+            Facts::Council { kind, status, note } => Columns {
+                kind: Some(kind),
+                status: Some(status),
+                note,
+                ..c
+            },
+            Facts::Meeting {
+                area,
+                district,
+                topic,
+            } => Columns {
+                area: Some(area),
+                district: Some(district),
+                topic,
+                ..c
+            },
+            Facts::Consultation { side, note, .. } => Columns { side, note, ..c },
+            Facts::Match { note, .. } => Columns { note, ..c },
+            Facts::Subsidy {
+                course,
+                group,
+                amount,
+                status,
+            } => Columns {
+                course: Some(course),
+                group_name: Some(group),
+                amount: Some(i64::try_from(amount).unwrap_or(i64::MAX)),
+                status: Some(status),
+                ..c
+            },
+            Facts::Participation {
+                method,
+                project,
+                department,
+            } => Columns {
+                method: Some(method),
+                project: Some(project),
+                department,
+                ..c
+            },
+            Facts::Collab { title } | Facts::Info { title } => Columns {
+                title: Some(title),
+                ..c
+            },
+            Facts::Publicity {
+                kind,
+                medium,
+                title,
+            } => Columns {
+                kind: Some(kind),
+                medium,
+                title,
+                ..c
+            },
+        }
+    }
+
+    /// The facts of a row; `None` if a column that the type needs is NULL.
+    fn facts(self, record_type: RecordType) -> Option<Facts> {
+        Some(match record_type {
+            RecordType::Council => Facts::Council {
+                kind: self.kind?,
+                status: self.status?,
+                note: self.note,
+            },
+            RecordType::Meeting => Facts::Meeting {
+                area: self.area?,
+                district: self.district?,
+                topic: self.topic,
+            },
+            RecordType::Consultation => Facts::Consultation {
+                count: self.count,
+                side: self.side,
+                note: self.note,
+            },
+            RecordType::Match => Facts::Match {
+                count: self.count,
+                note: self.note,
+            },
+            RecordType::Subsidy => Facts::Subsidy {
+                course: self.course?,
+                group: self.group_name?,
+                amount: u64::try_from(self.amount?).ok()?,
+                status: self.status?,
+            },
+            RecordType::Participation => Facts::Participation {
+                method: self.method?,
+                project: self.project?,
+                department: self.department,
+            },
+            RecordType::Collab => Facts::Collab { title: self.title? },
+            RecordType::Info => Facts::Info { title: self.title? },
+            RecordType::Publicity => Facts::Publicity {
+                kind: self.kind?,
+                medium: self.medium,
+                title: self.title,
+            },
+        })
+    }
+}
+
+fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
+    let id: i64 = row.get("id")?;
+    let record_type: String = row.get("record_type")?;
+    let occurred_on: String = row.get("occurred_on")?;
+    let source: String = row.get("source")?;
+    let columns = Columns {
+        count: row.get("count")?,
+        kind: row.get("kind")?,
+        status: row.get("status")?,
+        area: row.get("area")?,
+        district: row.get("district")?,
+        side: row.get("side")?,
+        course: row.get("course")?,
+        group_name: row.get("group_name")?,
+        amount: row.get("amount")?,
+        method: row.get("method")?,
+        project: row.get("project")?,
+        department: row.get("department")?,
+        medium: row.get("medium")?,
+        title: row.get("title")?,
+        topic: row.get("topic")?,
+        note: row.get("note")?,
+    };
+    let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
+    let record = (|| {
+        let record_type: RecordType = record_type.parse().map_err(|()| corrupt("種類"))?;
+        let date =
+            NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
+        let facts = columns.facts(record_type).ok_or_else(|| corrupt("項目"))?;
+        let kind = match source.as_str() {
+            "discord" => SourceKind::Discord,
+            "console" => SourceKind::Console,
+            "import" => SourceKind::Import,
+            _ => return Err(corrupt("登録元")),
+        };
+        Ok(Record {
+            id,
+            date,
+            facts,
+            reporter: Actor {
+                id: row.get("reporter_id")?,
+                name: row.get("reporter_name")?,
+            },
+            source: Source {
+                kind,
+                id: row.get("source_id")?,
+            },
+            created_at: row.get("created_at")?,
+            deleted_at: row.get("deleted_at")?,
+        })
+    })();
+    Ok(record)
+}
+
+fn date_key(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
+        [id],
+        read_record,
+    )
+    .optional()?
+    .transpose()
+}
+
+impl Store {
+    /// Stores a record once per source: a second insert with the same source stores nothing
+    /// and returns the record stored the first time.
+    pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+        let tx = self.conn.transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
+                params![new.source.kind.key(), new.source.id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            let record = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+            return Ok(Stored::Existing(record));
+        }
+        let c = Columns::of(&new.facts);
+        tx.execute(
+            "INSERT INTO records (record_type, occurred_on, count, kind, status, area, district, side, \
+             course, group_name, amount, method, project, department, medium, title, topic, note, \
+             reporter_id, reporter_name, source, source_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+            params![
+                new.facts.record_type().key(),
+                date_key(new.date),
+                c.count,
+                c.kind,
+                c.status,
+                c.area,
+                c.district,
+                c.side,
+                c.course,
+                c.group_name,
+                c.amount,
+                c.method,
+                c.project,
+                c.department,
+                c.medium,
+                c.title,
+                c.topic,
+                c.note,
+                new.reporter.id,
+                new.reporter.name,
+                new.source.kind.key(),
+                new.source.id,
+                timestamp(now),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let record = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+        write_audit(&tx, &record, AuditAction::Create, &new.reporter, now, None)?;
+        tx.commit()?;
+        Ok(Stored::New(record))
+    }
+
+    /// A record by id, deleted or not.
+    pub fn record(&self, id: i64) -> Result<Option<Record>> {
+        get_in(&self.conn, id)
+    }
+
+    /// A reporter's latest live records, newest first.
+    pub fn records_of(&self, reporter_id: &str, limit: usize) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM records WHERE reporter_id = ?1 AND deleted_at IS NULL ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![reporter_id, limit as i64], read_record)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Live records dated within `[from, to]`, oldest first.
+    pub fn records_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL ORDER BY occurred_on, id"
+        ))?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], read_record)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Replaces a live record's date and facts, keeping the before and after in the audit trail.
+    pub fn edit(
+        &mut self,
+        id: i64,
+        date: NaiveDate,
+        facts: &Facts,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Record> {
+        let tx = self.conn.transaction()?;
+        let before = live_record(&tx, id)?;
+        let c = Columns::of(facts);
+        tx.execute(
+            "UPDATE records SET record_type = ?2, occurred_on = ?3, count = ?4, kind = ?5, status = ?6, area = ?7, \
+             district = ?8, side = ?9, course = ?10, group_name = ?11, amount = ?12, method = ?13, project = ?14, \
+             department = ?15, medium = ?16, title = ?17, topic = ?18, note = ?19 WHERE id = ?1",
+            params![
+                id,
+                facts.record_type().key(),
+                date_key(date),
+                c.count,
+                c.kind,
+                c.status,
+                c.area,
+                c.district,
+                c.side,
+                c.course,
+                c.group_name,
+                c.amount,
+                c.method,
+                c.project,
+                c.department,
+                c.medium,
+                c.title,
+                c.topic,
+                c.note,
+            ],
+        )?;
+        let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+        write_audit(&tx, &after, AuditAction::Edit, actor, now, Some(&before))?;
+        tx.commit()?;
+        Ok(after)
+    }
+
+    /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
+    pub fn delete(
+        &mut self,
+        id: i64,
+        action: AuditAction,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Record> {
+        let tx = self.conn.transaction()?;
+        let before = live_record(&tx, id)?;
+        tx.execute(
+            "UPDATE records SET deleted_at = ?2 WHERE id = ?1",
+            params![id, timestamp(now)],
+        )?;
+        let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+        write_audit(&tx, &after, action, actor, now, Some(&before))?;
+        tx.commit()?;
+        Ok(after)
+    }
+
+    /// Whether any live record is dated within `[from, to]`.
+    pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL)",
+            params![date_key(from), date_key(to)],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Live records within `[from, to]` counted by type, dimension and status.
+    pub fn tallies(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Tally>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT record_type, COALESCE(kind, area, ''), \
+                    CASE record_type WHEN 'council' THEN status ELSE '' END, SUM(count) \
+             FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL \
+                    AND record_type <> 'subsidy' \
+             GROUP BY 1, 2, 3",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (record_type, dimension, status, count) = row?;
+            Ok(Tally {
+                record_type: record_type
+                    .parse()
+                    .map_err(|()| Error::Corrupt(format!("記録の種類「{record_type}」")))?,
+                dimension,
+                status,
+                count: u64::try_from(count).unwrap_or(0),
+            })
+        })
+        .collect()
+    }
+
+    /// Live subsidy records within `[from, to]`.
+    pub fn subsidy_events(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, occurred_on, course, group_name, status, amount FROM records \
+             WHERE record_type = 'subsidy' AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, i64>(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, date, course, group, status, amount) = row?;
+            Ok(SubsidyEvent {
+                id,
+                date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
+                course,
+                group,
+                status,
+                amount: u64::try_from(amount).unwrap_or(0),
+            })
+        })
+        .collect()
+    }
+
+    /// The live grant (of any date) of a group in a course, if there is one.
+    pub fn grant_of(&self, course: &str, group: &str, granted: &str) -> Result<Option<Record>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM records WHERE record_type = 'subsidy' AND course = ?1 AND group_name = ?2 \
+                 AND status = ?3 AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                params![course, group, granted],
+                |row| row.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.record(id))
+            .transpose()
+            .map(Option::flatten)
+    }
+}
+
+fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
+    match get_in(tx, id)? {
+        Some(record) if record.deleted_at.is_none() => Ok(record),
+        _ => Err(Error::NoSuchRecord(id)),
+    }
+}

@@ -1,0 +1,387 @@
+//! Store tests, each on a real SQLite file in a temporary folder: migrations from empty and from
+//! every earlier version, idempotent inserts, the audit trail, soft delete, tallies, baseline.
+
+use super::*;
+use crate::domain::baseline::Baseline;
+use crate::domain::figures::Figure;
+use crate::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use crate::domain::{Catalogue, FiscalYear};
+use chrono::{NaiveDate, TimeZone, Utc};
+use tempfile::TempDir;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3)
+        .single()
+        .expect("valid time")
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+}
+
+fn temp_store() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open store");
+    (dir, store)
+}
+
+fn alice() -> Actor {
+    Actor {
+        id: "111".into(),
+        name: "佐藤".into(),
+    }
+}
+
+fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewRecord {
+    NewRecord {
+        date,
+        facts: Facts::Meeting {
+            area: area.into(),
+            district: district.into(),
+            topic: Some("防災訓練の打合せ".into()),
+        },
+        reporter: alice(),
+        source: Source {
+            kind: SourceKind::Discord,
+            id: source_id.into(),
+        },
+    }
+}
+
+fn count_rows(store: &Store, table: &str) -> i64 {
+    store
+        .conn
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .expect("count")
+}
+
+#[test]
+fn migrations_are_valid() {
+    MIGRATIONS.validate().expect("migrations validate");
+}
+
+#[test]
+fn a_new_database_is_migrated_to_the_latest_version() {
+    let (_dir, store) = temp_store();
+    assert_eq!(
+        store.schema_version().expect("version"),
+        Store::latest_schema_version()
+    );
+    let journal: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(journal, "wal");
+    let synchronous: i64 = store
+        .conn
+        .query_row("PRAGMA synchronous", [], |row| row.get(0))
+        .expect("sync");
+    assert_eq!(synchronous, 2, "synchronous = FULL");
+    let foreign_keys: i64 = store
+        .conn
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .expect("fk");
+    assert_eq!(foreign_keys, 1);
+}
+
+#[test]
+fn a_database_from_every_earlier_version_opens_and_upgrades() {
+    for version in 0..Store::latest_schema_version() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.sqlite3");
+        {
+            let mut conn = Connection::open(&path).expect("open old");
+            MIGRATIONS
+                .to_version(&mut conn, version)
+                .expect("migrate to old version");
+        }
+        let store = Store::open(&path).expect("upgrade");
+        assert_eq!(
+            store.schema_version().expect("version"),
+            Store::latest_schema_version(),
+            "from {version}"
+        );
+    }
+    // Data written at the first version survives every later migration.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("v1.sqlite3");
+    {
+        let mut store = Store::open(&path).expect("open");
+        store
+            .insert(&meeting("1", d(2026, 6, 15), "東部", "荒町"), now())
+            .expect("insert");
+    }
+    let store = Store::open(&path).expect("reopen");
+    assert!(store.record(1).expect("read").is_some());
+}
+
+#[test]
+fn a_database_from_a_newer_kyodo_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new.sqlite3");
+    {
+        let conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", 99)
+            .expect("set version");
+    }
+    let Err(error) = Store::open(&path) else {
+        panic!("a newer database was opened")
+    };
+    assert!(
+        matches!(error, Error::TooNew { found: 99, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("kyodo を更新してください"));
+    let conn = Connection::open(&path).expect("reopen");
+    let tables: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master", [], |row| row.get(0))
+        .expect("tables");
+    assert_eq!(tables, 0, "nothing was created in it");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("notes.sqlite3");
+    std::fs::write(&path, "これはデータベースではありません。".repeat(100)).expect("write");
+    let before = std::fs::read(&path).expect("read");
+    let Err(error) = Store::open(&path) else {
+        panic!("a text file was opened as a database")
+    };
+    assert!(matches!(error, Error::Open { .. }), "{error:?}");
+    assert!(error
+        .to_string()
+        .starts_with(&format!("データベース {} を開けません", path.display())));
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    let Err(error) = Store::open(dir.path()) else {
+        panic!("a folder was opened as a database")
+    };
+    assert!(error.to_string().contains("フォルダです"), "{error}");
+}
+
+#[test]
+fn the_same_source_is_stored_once() {
+    let (_dir, mut store) = temp_store();
+    let first = store
+        .insert(&meeting("9001", d(2026, 6, 15), "東部", "荒町"), now())
+        .expect("insert");
+    let Stored::New(record) = &first else {
+        panic!("first insert was not new: {first:?}")
+    };
+    let again = store
+        .insert(&meeting("9001", d(2026, 6, 16), "中部", "本町"), now())
+        .expect("insert again");
+    assert_eq!(
+        again,
+        Stored::Existing(record.clone()),
+        "the first record is returned unchanged"
+    );
+    assert_eq!(count_rows(&store, "records"), 1);
+    assert_eq!(count_rows(&store, "audit"), 1);
+    // The same id from another source is another record.
+    let mut console = meeting("9001", d(2026, 6, 15), "東部", "荒町");
+    console.source.kind = SourceKind::Console;
+    assert!(matches!(
+        store.insert(&console, now()).expect("insert"),
+        Stored::New(_)
+    ));
+    assert_eq!(count_rows(&store, "records"), 2);
+}
+
+#[test]
+fn every_record_type_round_trips() {
+    let (_dir, mut store) = temp_store();
+    let all = [
+        Facts::Council {
+            kind: "総会".into(),
+            status: "書面開催".into(),
+            note: None,
+        },
+        Facts::Meeting {
+            area: "川辺".into(),
+            district: "氷".into(),
+            topic: None,
+        },
+        Facts::Consultation {
+            count: 12,
+            side: Some("したい側".into()),
+            note: Some("電話".into()),
+        },
+        Facts::Match {
+            count: 3,
+            note: None,
+        },
+        Facts::Subsidy {
+            course: "チャレンジ".into(),
+            group: "こもろ子ども食堂".into(),
+            amount: 200_000,
+            status: "交付決定".into(),
+        },
+        Facts::Participation {
+            method: "パブリックコメント".into(),
+            project: "第6次基本構想".into(),
+            department: Some("企画課".into()),
+        },
+        Facts::Collab {
+            title: "ボランティア交流集会".into(),
+        },
+        Facts::Info {
+            title: "補助金説明会".into(),
+        },
+        Facts::Publicity {
+            kind: "区紹介".into(),
+            medium: Some("広報こもろ".into()),
+            title: None,
+        },
+    ];
+    for (i, facts) in all.iter().enumerate() {
+        let mut new = meeting(&format!("rt-{i}"), d(2026, 7, 1), "", "");
+        new.facts = facts.clone();
+        let stored = store.insert(&new, now()).expect("insert");
+        let read = store
+            .record(stored.record().id)
+            .expect("read")
+            .expect("present");
+        assert_eq!(&read.facts, facts);
+        assert_eq!(read.date, d(2026, 7, 1));
+        assert_eq!(read.reporter, alice());
+        assert_eq!(read.created_at, "2026-11-28T01:02:03.000Z");
+    }
+}
+
+#[test]
+fn edits_and_deletes_are_audited_and_deletes_are_soft() {
+    let (_dir, mut store) = temp_store();
+    let id = store
+        .insert(&meeting("1", d(2026, 6, 15), "東部", "荒町"), now())
+        .expect("insert")
+        .record()
+        .id;
+    let admin = Actor {
+        id: "999".into(),
+        name: "管理者".into(),
+    };
+    let facts = Facts::Meeting {
+        area: "東部".into(),
+        district: "三和".into(),
+        topic: None,
+    };
+    let edited = store
+        .edit(id, d(2026, 6, 14), &facts, &admin, now())
+        .expect("edit");
+    assert_eq!(edited.facts, facts);
+    assert_eq!(edited.date, d(2026, 6, 14));
+    store
+        .delete(id, AuditAction::Delete, &admin, now())
+        .expect("delete");
+
+    let trail = store.audit_trail(id).expect("trail");
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        vec![AuditAction::Create, AuditAction::Edit, AuditAction::Delete]
+    );
+    assert_eq!(trail[1].actor, admin);
+    let before = trail[1].before.as_ref().expect("before");
+    assert!(matches!(&before.facts, Facts::Meeting { district, .. } if district == "荒町"));
+    assert_eq!(
+        trail[1].after.as_ref().map(|r| r.facts.clone()),
+        Some(facts)
+    );
+    assert!(trail[2]
+        .after
+        .as_ref()
+        .is_some_and(|r| r.deleted_at.is_some()));
+
+    let kept = store.record(id).expect("read").expect("still stored");
+    assert!(kept.deleted_at.is_some());
+    assert!(store.records_of("111", 10).expect("mine").is_empty());
+    assert!(store
+        .tallies(d(2026, 4, 1), d(2027, 3, 31))
+        .expect("tallies")
+        .is_empty());
+    assert!(matches!(
+        store.delete(id, AuditAction::Delete, &admin, now()),
+        Err(Error::NoSuchRecord(_))
+    ));
+    assert!(matches!(
+        store.edit(id, d(2026, 6, 1), &kept.facts, &admin, now()),
+        Err(Error::NoSuchRecord(_))
+    ));
+    assert!(matches!(
+        store.delete(77, AuditAction::Delete, &admin, now()),
+        Err(Error::NoSuchRecord(77))
+    ));
+}
+
+#[test]
+fn tallies_cover_exactly_the_period() {
+    let (_dir, mut store) = temp_store();
+    let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+    store
+        .insert(&meeting("a", d(2026, 3, 31), "東部", "荒町"), now())
+        .expect("insert");
+    store
+        .insert(&meeting("b", d(2026, 4, 1), "東部", "荒町"), now())
+        .expect("insert");
+    store
+        .insert(&meeting("c", d(2027, 3, 31), "川辺", "氷"), now())
+        .expect("insert");
+    store
+        .insert(&meeting("d", d(2027, 4, 1), "川辺", "氷"), now())
+        .expect("insert");
+    let (fy2026, source) = store
+        .year_figures(&catalogue, FiscalYear::new(2026))
+        .expect("figures");
+    assert_eq!(source, FiguresSource::Records);
+    assert_eq!(fy2026.meetings["東部"], Figure::known(1));
+    assert_eq!(fy2026.meetings["川辺"], Figure::known(1));
+    assert_eq!(fy2026.meetings["中部"], Figure::known(0));
+    let (fy2023, source) = store
+        .year_figures(&catalogue, FiscalYear::new(2023))
+        .expect("figures");
+    assert_eq!(
+        source,
+        FiguresSource::Missing,
+        "no record, no baseline: unknown, not 0"
+    );
+    assert_eq!(fy2023.meetings["東部"], Figure::UNKNOWN);
+}
+
+#[test]
+fn loading_the_baseline_is_idempotent_and_follows_the_file() {
+    let (_dir, mut store) = temp_store();
+    let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+    let mut baseline: Baseline = crate::domain::baseline::parse_baseline(
+        include_str!("../../config/baseline.toml"),
+        &catalogue,
+    )
+    .expect("baseline");
+    assert_eq!(
+        store.load_baseline(&baseline, now()).expect("load").added,
+        3
+    );
+    assert_eq!(
+        store.load_baseline(&baseline, now()).expect("load"),
+        BaselineLoad::default()
+    );
+    assert_eq!(count_rows(&store, "baseline"), 3);
+    let fy2020 = FiscalYear::new(2020);
+    baseline.get_mut(&fy2020).expect("2020").consultations = Figure::known(1098);
+    baseline.remove(&FiscalYear::new(2018));
+    let load = store.load_baseline(&baseline, now()).expect("load");
+    assert_eq!(
+        load,
+        BaselineLoad {
+            added: 0,
+            changed: 1,
+            removed: 1
+        }
+    );
+    let (figures, source) = store.year_figures(&catalogue, fy2020).expect("figures");
+    assert_eq!(source, FiguresSource::Baseline);
+    assert_eq!(figures.consultations, Figure::known(1098));
+    assert_eq!(figures.info, Figure::UNKNOWN);
+}

@@ -1,0 +1,297 @@
+//! The command line as a city employee uses it: checking the config, and the annual report from
+//! the baseline and from records — and what happens when a file is wrong or missing.
+
+use crate::support::{repo, Workspace};
+use chrono::Utc;
+use kyodo::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use kyodo::domain::{FiscalYear, FiscalYearStart};
+use kyodo::store::Store;
+
+fn shipped(name: &str) -> String {
+    std::fs::read_to_string(repo().join("config").join(name)).expect("shipped config")
+}
+
+/// A copy of the shipped config in the workspace, with `edit` applied to kyodo.toml.
+fn broken_config(workspace: &Workspace, edit: impl Fn(String) -> String) -> String {
+    std::fs::write(workspace.path("kyodo.toml"), edit(shipped("kyodo.toml")))
+        .expect("write config");
+    std::fs::write(workspace.path("baseline.toml"), shipped("baseline.toml"))
+        .expect("write baseline");
+    workspace.path("kyodo.toml").display().to_string()
+}
+
+#[test]
+fn the_shipped_config_passes_the_check() {
+    let run = Workspace::new().kyodo(&["check-config"]).ok();
+    assert_eq!(
+        run.stdout().trim(),
+        "config/kyodo.toml: 問題はありません（取り組み5、指標9、地区10、区68、基準データ3年度）"
+    );
+}
+
+#[test]
+fn a_broken_config_is_reported_with_file_line_and_reason() {
+    let workspace = Workspace::new();
+    let path = broken_config(&workspace, |text| {
+        text.replacen("\"相生\", \"本町\"", "\"相生\", \"相生\"", 1)
+            .replacen("cap = 150000", "cap = 0", 1)
+    });
+    let run = workspace.kyodo(&["check-config", &path]);
+    assert_eq!(run.code(), Some(1));
+    let stderr = run.stderr();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&path) && l.ends_with("行目: 区「相生」が2回書かれています")),
+        "{stderr}"
+    );
+    assert!(
+        lines.iter().any(|l| l
+            .contains("行目: ステップアップコースの上限（cap）は正の整数（円）で書いてください")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+
+    // The same check stops every other command, and nothing is written.
+    let run = workspace.kyodo(&["--config", &path, "report", "--fiscal-year", "2020"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().contains("区「相生」が2回書かれています"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stdout().is_empty());
+    assert!(
+        !workspace.db().exists(),
+        "no database was created from a bad config"
+    );
+}
+
+#[test]
+fn an_unknown_key_and_a_bad_baseline_figure_are_reported() {
+    let workspace = Workspace::new();
+    let path = broken_config(&workspace, |text| {
+        text.replacen("[council]\n", "[council]\ncolor = 1\n", 1)
+    });
+    let run = workspace.kyodo(&["check-config", &path]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().contains("知らない項目「color」があります"),
+        "{}",
+        run.stderr()
+    );
+
+    let path = broken_config(&workspace, |text| text);
+    let baseline = shipped("baseline.toml").replacen("matches = 558", "matches = \"558件\"", 1);
+    std::fs::write(workspace.path("baseline.toml"), baseline).expect("write baseline");
+    let run = workspace.kyodo(&["check-config", &path]);
+    assert_eq!(run.code(), Some(1));
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(&format!("{} ", workspace.path("baseline.toml").display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("行目: 「558件」は数値ではありません"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_files_are_named() {
+    let workspace = Workspace::new();
+    let missing = workspace.path("nothing.toml").display().to_string();
+    let run = workspace.kyodo(&["--config", &missing, "report", "--fiscal-year", "2020"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr().trim(),
+        format!("エラー: 設定ファイル {missing} を読めません（ファイルがありません）")
+    );
+
+    let not_a_db = workspace.path("kyodo.sqlite3");
+    std::fs::write(&not_a_db, "ただのメモ".repeat(400)).expect("write");
+    let run = workspace.kyodo(&["report", "--fiscal-year", "2020"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().starts_with(&format!(
+            "エラー: データベース {} を開けません",
+            not_a_db.display()
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&not_a_db).expect("read"),
+        "ただのメモ".repeat(400)
+    );
+}
+
+#[test]
+fn fiscal_years_are_read_in_every_calendar_and_the_future_is_refused() {
+    let workspace = Workspace::new();
+    let western = workspace
+        .kyodo(&["report", "--fiscal-year", "2020"])
+        .ok()
+        .stdout();
+    let japanese = workspace
+        .kyodo(&["report", "--fiscal-year", "令和2年度"])
+        .ok()
+        .stdout();
+    assert_eq!(western, japanese);
+    let run = workspace.kyodo(&["report", "--fiscal-year", "2099"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().contains("令和81年度はまだ始まっていません"),
+        "{}",
+        run.stderr()
+    );
+    let run = workspace.kyodo(&["report", "--fiscal-year", "来年"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(
+        run.stderr().contains("「来年」は年度として読めません"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_year_with_records_is_computed_and_years_without_are_unknown() {
+    let workspace = Workspace::new();
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let current = FiscalYear::containing(today, FiscalYearStart::APRIL_FIRST);
+    let fy_start = current.first_day(FiscalYearStart::APRIL_FIRST);
+    let fy = current.start_year().to_string();
+    {
+        let mut store = Store::open(&workspace.db()).expect("open");
+        let facts = [
+            Facts::Council {
+                kind: "役員会".into(),
+                status: "実施".into(),
+                note: None,
+            },
+            Facts::Council {
+                kind: "役員会".into(),
+                status: "実施".into(),
+                note: None,
+            },
+            Facts::Council {
+                kind: "総会".into(),
+                status: "中止".into(),
+                note: None,
+            },
+            Facts::Meeting {
+                area: "東部".into(),
+                district: "荒町".into(),
+                topic: None,
+            },
+            Facts::Consultation {
+                count: 12,
+                side: None,
+                note: None,
+            },
+            Facts::Consultation {
+                count: 30,
+                side: None,
+                note: None,
+            },
+            Facts::Match {
+                count: 4,
+                note: None,
+            },
+            Facts::Subsidy {
+                course: "チャレンジ".into(),
+                group: "A会".into(),
+                amount: 0,
+                status: "申請".into(),
+            },
+            Facts::Subsidy {
+                course: "チャレンジ".into(),
+                group: "B会".into(),
+                amount: 0,
+                status: "申請".into(),
+            },
+            Facts::Subsidy {
+                course: "チャレンジ".into(),
+                group: "A会".into(),
+                amount: 180_000,
+                status: "交付決定".into(),
+            },
+            Facts::Participation {
+                method: "アンケート".into(),
+                project: "公共交通".into(),
+                department: None,
+            },
+            Facts::Publicity {
+                kind: "区紹介".into(),
+                medium: None,
+                title: None,
+            },
+        ];
+        for (i, facts) in facts.into_iter().enumerate() {
+            let new = NewRecord {
+                date: fy_start,
+                facts,
+                reporter: Actor {
+                    id: "1".into(),
+                    name: "佐藤".into(),
+                },
+                source: Source {
+                    kind: SourceKind::Import,
+                    id: format!("seed-{i}"),
+                },
+            };
+            store.insert(&new, Utc::now()).expect("insert");
+        }
+    }
+    let markdown = workspace
+        .kyodo(&["report", "--fiscal-year", &fy])
+        .ok()
+        .stdout();
+    let label = current.label();
+    let row = |header: &str| -> String {
+        let table_start = markdown
+            .find(header)
+            .unwrap_or_else(|| panic!("{header} in {markdown}"));
+        markdown[table_start..]
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("{label} row under {header}"))
+            .to_string()
+    };
+    assert_eq!(
+        row("| 実施年度 | ①区長会活動"),
+        format!("| {label} | 役員会 年2回 総会（中止） | 東南部0回 東部1回 中部0回 西部0回 北大井0回 | 大里0回 三岡0回 西小諸0回 南大井0回 川辺0回 |")
+    );
+    assert_eq!(row("| 実施年度 | 相談数"), format!("| {label} | 42 | 4 |"));
+    assert_eq!(
+        row("| 実施年度 | 補助金額"),
+        format!("| {label} | 180,000 (180,000・0) | チャレンジ 1件(2) ステップアップ 0件(0) |")
+    );
+    assert_eq!(
+        row("| 実施年度 | ⑤市民参加手続き"),
+        format!("| {label} | 1件 |")
+    );
+    assert_eq!(
+        row("| 実施年度 | ⑥区長会"),
+        format!("| {label} | 0回 | 0回 |")
+    );
+    assert_eq!(
+        row("| 実施年度 | ⑧条例理念の普及"),
+        format!("| {label} | ・ 区紹介 | 1回 |")
+    );
+    // The year before has neither records nor baseline: unknown, never 0.
+    let before = current.previous().label();
+    assert!(markdown.contains(&format!("| {before} | — | 東南部— 東部— 中部— 西部— 北大井— | 大里— 三岡— 西小諸— 南大井— 川辺— |")), "{markdown}");
+    assert!(markdown.contains(&format!("| {before} | — | — |")));
+
+    let text = workspace
+        .kyodo(&["report", "--fiscal-year", &fy, "--format", "text"])
+        .ok()
+        .stdout();
+    assert!(text.contains("      相談数: 42\n"), "{text}");
+    assert!(text.contains("      ②区と地区担当職員との連携（年間）: 東南部0回 東部1回 中部0回 西部0回 北大井0回 大里0回"), "{text}");
+}
