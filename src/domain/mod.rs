@@ -9,8 +9,11 @@ pub mod calendar;
 pub mod catalogue;
 pub mod dates;
 pub mod figures;
+pub mod number;
 pub mod record;
 pub mod record_type;
+pub mod totals;
+pub mod validate;
 
 pub use calendar::{date_label, FiscalYear, FiscalYearStart};
 pub use catalogue::{Catalogue, Problem};

@@ -5,7 +5,8 @@
 //! `AnnualReport::build` lays the figures out as tables of strings; `markdown` and `text` print
 //! them. Every other format (CSV, XLSX, embeds) reads the same tables.
 
-use super::number::{group_thousands, DASH};
+use super::DASH;
+use crate::domain::number::group_thousands;
 use crate::domain::catalogue::{table_cells, Catalogue, Indicator};
 use crate::domain::{Figure, Figures, FiscalYear, RecordType};
 

@@ -1,8 +1,5 @@
 //! Numbers as the city's report prints them.
 
-/// What the report prints where it has no figure.
-pub const DASH: &str = "—";
-
 /// `368000` → `368,000`.
 pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -1,0 +1,193 @@
+//! Discord's documented limits on application commands, checked on the payload that
+//! `kyodo commands --json` prints (the same one registered on READY).
+
+use super::*;
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Discord's locales (https://discord.com/developers/docs/reference#locales).
+const LOCALES: [&str; 34] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR", "ro", "fi",
+    "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko", "he", "ar",
+];
+
+fn komoro_payload() -> Value {
+    let catalogue = Catalogue::parse(include_str!("../../../config/kyodo.toml")).expect("config");
+    payload(&command_set(&catalogue))
+}
+
+fn chars(v: &Value, key: &str) -> usize {
+    v.get(key).and_then(Value::as_str).map_or(0, |s| s.chars().count())
+}
+
+fn check_name(name: &str, at: &str, problems: &mut Vec<String>) {
+    let n = name.chars().count();
+    let allowed = name.chars().all(|c| c.is_alphanumeric() || "-_'".contains(c));
+    if !(1..=32).contains(&n) || !allowed || name.to_lowercase() != name {
+        problems.push(format!("{at}: name {name:?} breaks 1–32 chars of ^[-_'\\p{{L}}\\p{{N}}]$ lowercase"));
+    }
+}
+
+fn check_localizations(v: &Value, key: &str, max: usize, at: &str, problems: &mut Vec<String>, names: bool) -> usize {
+    let mut total = 0;
+    if let Some(map) = v.get(key).and_then(Value::as_object) {
+        for (locale, text) in map {
+            if !LOCALES.contains(&locale.as_str()) {
+                problems.push(format!("{at}: locale {locale:?} is not one of Discord's"));
+            }
+            let text = text.as_str().unwrap_or_default();
+            let n = text.chars().count();
+            total += n;
+            if names {
+                check_name(text, &format!("{at} [{locale}]"), problems);
+            } else if !(1..=max).contains(&n) {
+                problems.push(format!("{at} [{locale}]: {key} is {n} characters (1–{max})"));
+            }
+        }
+    }
+    total
+}
+
+/// Checks one option or subcommand; returns the characters it adds to the command's total.
+fn check_option(o: &Value, at: &str, problems: &mut Vec<String>) -> usize {
+    let name = o["name"].as_str().unwrap_or_default();
+    let at = format!("{at} {name}");
+    check_name(name, &at, problems);
+    let description = chars(o, "description");
+    if !(1..=100).contains(&description) {
+        problems.push(format!("{at}: description is {description} characters (1–100)"));
+    }
+    let mut total = name.chars().count() + description;
+    total += check_localizations(o, "name_localizations", 32, &at, problems, true);
+    total += check_localizations(o, "description_localizations", 100, &at, problems, false);
+    let choices = o.get("choices").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    if choices.len() > 25 {
+        problems.push(format!("{at}: {} choices (at most 25)", choices.len()));
+    }
+    if !choices.is_empty() && o.get("autocomplete") == Some(&Value::Bool(true)) {
+        problems.push(format!("{at}: autocomplete together with choices"));
+    }
+    let mut seen = HashSet::new();
+    for choice in choices {
+        let n = chars(choice, "name");
+        total += n;
+        if !(1..=100).contains(&n) {
+            problems.push(format!("{at}: choice name of {n} characters (1–100)"));
+        }
+        if let Some(value) = choice["value"].as_str() {
+            total += value.chars().count();
+            if value.chars().count() > 100 {
+                problems.push(format!("{at}: choice value over 100 characters"));
+            }
+        }
+        if !seen.insert(choice["name"].to_string()) {
+            problems.push(format!("{at}: choice {} twice", choice["name"]));
+        }
+    }
+    total + check_options(o, &at, problems)
+}
+
+/// Checks the options under `v`: count, unique names (canonical and Japanese), required first.
+fn check_options(v: &Value, at: &str, problems: &mut Vec<String>) -> usize {
+    let options = v.get("options").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    if options.len() > 25 {
+        problems.push(format!("{at}: {} options (at most 25)", options.len()));
+    }
+    let mut names = HashSet::new();
+    let mut localized = HashSet::new();
+    let mut optional_seen = false;
+    let mut total = 0;
+    for o in options {
+        if !names.insert(o["name"].to_string()) {
+            problems.push(format!("{at}: two options named {}", o["name"]));
+        }
+        if !localized.insert(o["name_localizations"][LOCALE].to_string()) {
+            problems.push(format!("{at}: two options localised {}", o["name_localizations"][LOCALE]));
+        }
+        match o.get("required").and_then(Value::as_bool) {
+            Some(true) if optional_seen => problems.push(format!("{at}: required {} after an optional option", o["name"])),
+            Some(true) => {}
+            _ if o["type"] != 1 => optional_seen = true,
+            _ => {}
+        }
+        total += check_option(o, at, problems);
+    }
+    total
+}
+
+#[test]
+fn the_payload_keeps_discords_limits() {
+    let payload = komoro_payload();
+    let commands = payload.as_array().expect("an array of commands");
+    let mut problems = Vec::new();
+    let mut names = HashSet::new();
+    for command in commands {
+        let name = command["name"].as_str().unwrap_or_default();
+        assert!(names.insert(name.to_string()), "two commands named {name}");
+        assert_eq!(command["type"], 1, "{name} is a chat-input command");
+        check_name(name, name, &mut problems);
+        let description = chars(command, "description");
+        if !(1..=100).contains(&description) {
+            problems.push(format!("{name}: description is {description} characters"));
+        }
+        let mut total = name.chars().count() + description;
+        total += check_localizations(command, "name_localizations", 32, name, &mut problems, true);
+        total += check_localizations(command, "description_localizations", 100, name, &mut problems, false);
+        total += check_options(command, name, &mut problems);
+        assert!(total <= 8000, "{name} has {total} characters in all (at most 8,000)");
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(names, HashSet::from(["report", "totals", "summary", "records", "help"].map(String::from)));
+}
+
+#[test]
+fn the_checks_catch_broken_payloads() {
+    let mut problems = Vec::new();
+    let broken = serde_json::json!({
+        "options": [
+            { "type": 3, "name": "Area", "description": "", "required": false,
+              "name_localizations": { "ja": "地区", "jp": "地区" },
+              "choices": [{ "name": "東部", "value": "東部" }], "autocomplete": true },
+            { "type": 3, "name": "district", "description": "x", "required": true,
+              "name_localizations": { "ja": "地区" } },
+        ]
+    });
+    check_options(&broken, "t", &mut problems);
+    let text = problems.join("\n");
+    for expected in ["name \"Area\"", "description is 0", "locale \"jp\"", "autocomplete together", "required \"district\" after", "two options localised"] {
+        assert!(text.contains(expected), "{expected} not caught in:\n{text}");
+    }
+}
+
+#[test]
+fn every_report_kind_is_a_subcommand_with_japanese_names() {
+    let payload = komoro_payload();
+    let report = payload
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == "report"))
+        .expect("/report");
+    let subs: Vec<(&str, &str)> = report["options"]
+        .as_array()
+        .expect("subcommands")
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap_or_default(), s["name_localizations"]["ja"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            ("meeting", "地区連携"),
+            ("council", "区長会"),
+            ("consultation", "相談"),
+            ("match", "マッチング"),
+            ("subsidy", "補助金"),
+            ("participation", "市民参加"),
+            ("collab", "連携機会"),
+            ("info", "情報共有"),
+            ("publicity", "広報")
+        ]
+    );
+    let meeting = &report["options"][0]["options"];
+    assert_eq!(meeting[0]["choices"].as_array().map(Vec::len), Some(10), "10 areas as choices");
+    assert_eq!(meeting[1]["autocomplete"], true, "districts autocomplete");
+    assert_eq!(report["options"][4]["options"][3]["choices"][1]["value"], "交付決定");
+}

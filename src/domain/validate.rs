@@ -1,0 +1,258 @@
+//! Checking a record against the catalogue before it is stored: the area exists and the
+//! district belongs to it, kinds and statuses are the configured ones, counts are positive,
+//! a grant is within its course's cap. Each refusal names the field and the rule in Japanese.
+//!
+//! Rules that need the database (one grant per group and course) live with the `/report` handler.
+
+use super::catalogue::Catalogue;
+use super::record::Facts;
+use std::fmt;
+
+/// A refusal to show the user: the field it is about and what is wrong, in Japanese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    /// The option as the user sees it, e.g. `区（district）`.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(message: impl Into<String>) -> Self {
+        UserError {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        UserError {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// The largest count one consultation or matching record may carry: a guard against typos.
+pub const MAX_COUNT: u32 = 10_000;
+
+/// Checks every name and number of `facts` against the catalogue.
+pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
+    match facts {
+        Facts::Council { kind, status, .. } => {
+            one_of(kind, &catalogue.council.kinds, "種類（kind）", "区長会活動の種類")?;
+            let statuses: Vec<String> = catalogue.council.statuses.iter().map(|s| s.name.clone()).collect();
+            one_of(status, &statuses, "状態（status）", "区長会活動の状態")
+        }
+        Facts::Meeting { area, district, .. } => {
+            let names: Vec<String> = catalogue.areas.iter().map(|a| a.name.clone()).collect();
+            one_of(area, &names, "地区（area）", "地区")?;
+            let Some(found) = catalogue.area(area) else {
+                return Ok(());
+            };
+            if found.districts.contains(district) {
+                return Ok(());
+            }
+            let elsewhere = catalogue
+                .areas
+                .iter()
+                .find(|a| a.districts.contains(district))
+                .map(|a| format!("「{district}」は{}地区の区です。", a.name))
+                .unwrap_or_default();
+            Err(UserError::field(
+                "区（district）",
+                format!(
+                    "{area}地区に「{district}」区はありません。{elsewhere}{area}地区の区: {}",
+                    found.districts.join("、")
+                ),
+            ))
+        }
+        Facts::Consultation { count, side, .. } => {
+            positive_count(*count)?;
+            match side {
+                Some(side) => one_of(side, &catalogue.consultation_sides, "相談者（side）", "相談の区分"),
+                None => Ok(()),
+            }
+        }
+        Facts::Match { count, .. } => positive_count(*count),
+        Facts::Subsidy {
+            course,
+            group,
+            amount,
+            status,
+        } => {
+            let names: Vec<String> = catalogue.subsidy.courses.iter().map(|c| c.name.clone()).collect();
+            one_of(course, &names, "コース（course）", "補助金のコース")?;
+            not_blank(group, "団体（group）")?;
+            let s = &catalogue.subsidy;
+            one_of(
+                status,
+                &[s.applied.clone(), s.granted.clone(), s.declined.clone()],
+                "状態（status）",
+                "補助金の状態",
+            )?;
+            match catalogue.course(course) {
+                Some(c) if *amount > c.cap => Err(UserError::field(
+                    "金額（amount）",
+                    format!("{}コースの上限は{}円です", c.name, super::number::group_thousands(c.cap)),
+                )),
+                _ => Ok(()),
+            }
+        }
+        Facts::Participation {
+            method, project, ..
+        } => {
+            one_of(method, &catalogue.participation_methods, "方法（method）", "市民参加の方法")?;
+            not_blank(project, "事業（project）")
+        }
+        Facts::Collab { title } | Facts::Info { title } => not_blank(title, "名称（title）"),
+        Facts::Publicity { kind, medium, .. } => {
+            let kinds: Vec<String> = catalogue.publicity.kinds.iter().map(|k| k.name.clone()).collect();
+            one_of(kind, &kinds, "種類（kind）", "広報の種類")?;
+            match medium {
+                Some(m) => one_of(m, &catalogue.publicity.media, "媒体（medium）", "広報の媒体"),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+fn one_of(value: &str, allowed: &[String], field: &str, what: &str) -> Result<(), UserError> {
+    if allowed.iter().any(|a| a == value) {
+        Ok(())
+    } else {
+        Err(UserError::field(
+            field,
+            format!("{what}「{value}」はありません。選べるもの: {}", allowed.join("、")),
+        ))
+    }
+}
+
+fn positive_count(count: u32) -> Result<(), UserError> {
+    if count == 0 {
+        Err(UserError::field("件数（count）", "1以上の数を入力してください"))
+    } else if count > MAX_COUNT {
+        Err(UserError::field(
+            "件数（count）",
+            format!("1回の報告は{MAX_COUNT}件までです。分けて報告してください"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn not_blank(value: &str, field: &str) -> Result<(), UserError> {
+    if value.trim().is_empty() {
+        Err(UserError::field(field, "空にはできません"))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn komoro() -> Catalogue {
+        Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
+    }
+
+    fn check(facts: Facts, expected: Result<(), &str>) {
+        let got = validate(&komoro(), &facts).map_err(|e| e.to_string());
+        assert_eq!(got, expected.map_err(str::to_string), "{facts:?}");
+    }
+
+    fn meeting(area: &str, district: &str) -> Facts {
+        Facts::Meeting {
+            area: area.into(),
+            district: district.into(),
+            topic: None,
+        }
+    }
+
+    fn subsidy(course: &str, amount: u64, status: &str) -> Facts {
+        Facts::Subsidy {
+            course: course.into(),
+            group: "こもろ子ども食堂".into(),
+            amount,
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn districts_must_belong_to_their_area() {
+        check(meeting("東部", "荒町"), Ok(()));
+        check(
+            meeting("川辺", "荒町"),
+            Err("区（district）: 川辺地区に「荒町」区はありません。「荒町」は東部地区の区です。川辺地区の区: 大久保、氷、鴇久保、西浦、上ノ平、久保、大杭、宮沢、御牧ヶ原、諏訪山"),
+        );
+        check(
+            meeting("三岡", "銀座"),
+            Err("区（district）: 三岡地区に「銀座」区はありません。三岡地区の区: 市、耳取、森山"),
+        );
+        check(
+            meeting("北部", "荒町"),
+            Err("地区（area）: 地区「北部」はありません。選べるもの: 東南部、東部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺"),
+        );
+    }
+
+    #[test]
+    fn grants_are_within_their_caps() {
+        check(subsidy("ステップアップ", 150_000, "交付決定"), Ok(()));
+        check(subsidy("チャレンジ", 200_000, "申請"), Ok(()));
+        check(
+            subsidy("ステップアップ", 150_001, "交付決定"),
+            Err("金額（amount）: ステップアップコースの上限は150,000円です"),
+        );
+        check(
+            subsidy("チャレンジ", 1, "保留"),
+            Err("状態（status）: 補助金の状態「保留」はありません。選べるもの: 申請、交付決定、辞退"),
+        );
+    }
+
+    #[test]
+    fn counts_are_positive_and_sane() {
+        let consultation = |count| Facts::Consultation {
+            count,
+            side: None,
+            note: None,
+        };
+        check(consultation(1), Ok(()));
+        check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
+        check(
+            Facts::Match { count: 10_001, note: None },
+            Err("件数（count）: 1回の報告は10000件までです。分けて報告してください"),
+        );
+    }
+
+    #[test]
+    fn kinds_and_titles_are_checked() {
+        check(
+            Facts::Council {
+                kind: "懇親会".into(),
+                status: "実施".into(),
+                note: None,
+            },
+            Err("種類（kind）: 区長会活動の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
+        );
+        check(Facts::Collab { title: "  ".into() }, Err("名称（title）: 空にはできません"));
+        check(
+            Facts::Publicity {
+                kind: "4コマ".into(),
+                medium: Some("ラジオ".into()),
+                title: None,
+            },
+            Err("媒体（medium）: 広報の媒体「ラジオ」はありません。選べるもの: 広報こもろ、ホームページ、SNS"),
+        );
+    }
+}
