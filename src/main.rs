@@ -4,9 +4,13 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use kyodo::app::App;
+use kyodo::commands::spec::{command_set, payload};
+use kyodo::commands::Roles;
 use kyodo::config::{self, DEFAULT_CONFIG};
+use kyodo::console::{ConsoleUser, Session};
 use kyodo::domain::dates::parse_fiscal_year;
 use kyodo::domain::FiscalYear;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +38,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// コンソール: Discord と同じコマンドを1行ずつ入力（またはファイルから流し込み）して試す。トークン不要
+    Console {
+        /// 入力する人の名前（記録の報告者になります）
+        #[arg(long)]
+        user: Option<String>,
+        /// 権限: staff（報告・自分の記録）か admin（他の人の記録も直せる）
+        #[arg(long, value_enum, default_value_t = ConsoleRole::Admin)]
+        role: ConsoleRole,
+    },
+    /// Discord に登録するコマンドの定義を表示する（--json で一括登録 API にそのまま渡せる形）
+    Commands {
+        /// JSON で出力する
+        #[arg(long)]
+        json: bool,
+    },
     /// 年次報告（報告書と同じ表）を表示する: その年度と前の2年度
     Report {
         /// 年度（2020、令和2年度、R2 など）
@@ -48,6 +67,12 @@ enum Command {
         /// 検査するファイル（省略時は --config のファイル）
         path: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConsoleRole {
+    Staff,
+    Admin,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -101,6 +126,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Console { user, role } => {
+            let mut app = App::start(&cli.config, &cli.db, now)?;
+            let name = user
+                .or_else(|| std::env::var("USER").ok())
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "console".to_string());
+            let roles = Roles {
+                staff: true,
+                admin: matches!(role, ConsoleRole::Admin),
+            };
+            let mut session = Session::new(&mut app, ConsoleUser { name, roles }, now);
+            let mut out = std::io::stdout().lock();
+            if std::io::stdin().is_terminal() {
+                session.run_interactive(&mut out)?;
+            } else {
+                session.run_script(std::io::stdin().lock(), &mut out)?;
+            }
+            Ok(if session.any_refused {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Commands { json } => {
+            let settings = config::load(&cli.config)?;
+            let commands = command_set(&settings.catalogue);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&payload(&commands))?);
+            } else {
+                for c in &commands {
+                    println!("/{}（/{}）— {}", c.name, c.name_ja, c.description_ja);
+                    for o in &c.options {
+                        println!("    {}（{}）— {}", o.name, o.name_ja, o.description_ja);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report {
             fiscal_year,

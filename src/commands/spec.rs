@@ -68,7 +68,13 @@ pub struct CommandSpec {
 }
 
 impl OptionSpec {
-    fn new(kind: OptionKind, name: &'static str, name_ja: &'static str, description: &str, description_ja: &str) -> Self {
+    fn new(
+        kind: OptionKind,
+        name: &'static str,
+        name_ja: &'static str,
+        description: &str,
+        description_ja: &str,
+    ) -> Self {
         OptionSpec {
             kind,
             name,
@@ -85,30 +91,69 @@ impl OptionSpec {
         }
     }
 
-    fn sub(name: &'static str, name_ja: &'static str, description: &str, description_ja: &str, options: Vec<OptionSpec>) -> Self {
+    fn sub(
+        name: &'static str,
+        name_ja: &'static str,
+        description: &str,
+        description_ja: &str,
+        options: Vec<OptionSpec>,
+    ) -> Self {
         OptionSpec {
             options,
-            ..OptionSpec::new(OptionKind::SubCommand, name, name_ja, description, description_ja)
+            ..OptionSpec::new(
+                OptionKind::SubCommand,
+                name,
+                name_ja,
+                description,
+                description_ja,
+            )
         }
     }
 
-    fn text(name: &'static str, name_ja: &'static str, description: &str, description_ja: &str) -> Self {
+    fn text(
+        name: &'static str,
+        name_ja: &'static str,
+        description: &str,
+        description_ja: &str,
+    ) -> Self {
         OptionSpec {
             max_length: Some(200),
-            ..OptionSpec::new(OptionKind::String, name, name_ja, description, description_ja)
+            ..OptionSpec::new(
+                OptionKind::String,
+                name,
+                name_ja,
+                description,
+                description_ja,
+            )
         }
     }
 
-    fn integer(name: &'static str, name_ja: &'static str, description: &str, description_ja: &str, min: i64, max: i64) -> Self {
+    fn integer(
+        name: &'static str,
+        name_ja: &'static str,
+        description: &str,
+        description_ja: &str,
+        min: i64,
+        max: i64,
+    ) -> Self {
         OptionSpec {
             min: Some(min),
             max: Some(max),
-            ..OptionSpec::new(OptionKind::Integer, name, name_ja, description, description_ja)
+            ..OptionSpec::new(
+                OptionKind::Integer,
+                name,
+                name_ja,
+                description,
+                description_ja,
+            )
         }
     }
 
     fn required(self) -> Self {
-        OptionSpec { required: true, ..self }
+        OptionSpec {
+            required: true,
+            ..self
+        }
     }
 
     fn choices(self, names: &[String]) -> Self {
@@ -193,6 +238,24 @@ pub const EDITABLE_FIELDS: [(&str, &str); 17] = [
     ("medium", "媒体"),
 ];
 
+/// Options that are not record fields, with their Japanese names.
+const OTHER_OPTIONS: [(&str, &str); 5] = [
+    ("id", "番号"),
+    ("field", "項目"),
+    ("value", "値"),
+    ("fiscal_year", "年度"),
+    ("initiative", "取り組み"),
+];
+
+/// `区（district）`: how replies name an option, from its canonical name.
+pub fn label(name: &str) -> String {
+    EDITABLE_FIELDS
+        .iter()
+        .chain(OTHER_OPTIONS.iter())
+        .find(|(n, _)| *n == name)
+        .map_or_else(|| name.to_string(), |(n, ja)| format!("{ja}（{n}）"))
+}
+
 /// The whole command set for a catalogue.
 pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
     vec![
@@ -232,11 +295,18 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "② A liaison officer's meeting with a district",
                 "② 地区担当職員と区の連携（打合せ・懇談会）",
                 vec![
-                    OptionSpec::text("area", "地区", "Area", "地区").choices(&areas).required(),
-                    OptionSpec::text("district", "区", "District (in the area)", "区（地区の中の区）")
-                        .with_max_length(40)
-                        .autocomplete()
+                    OptionSpec::text("area", "地区", "Area", "地区")
+                        .choices(&areas)
                         .required(),
+                    OptionSpec::text(
+                        "district",
+                        "区",
+                        "District (in the area)",
+                        "区（地区の中の区）",
+                    )
+                    .with_max_length(40)
+                    .autocomplete()
+                    .required(),
                     date(),
                     OptionSpec::text("topic", "内容", "What it was about", "内容"),
                 ],
@@ -247,9 +317,16 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "① A district council (区長会) activity",
                 "① 区長会の活動",
                 vec![
-                    OptionSpec::text("kind", "種類", "Kind", "種類").choices(&c.council.kinds).required(),
-                    OptionSpec::text("status", "状態", "Status (default: held)", "状態（省略すると実施）")
-                        .choices(&names(c.council.statuses.iter().map(|s| &s.name))),
+                    OptionSpec::text("kind", "種類", "Kind", "種類")
+                        .choices(&c.council.kinds)
+                        .required(),
+                    OptionSpec::text(
+                        "status",
+                        "状態",
+                        "Status (default: held)",
+                        "状態（省略すると実施）",
+                    )
+                    .choices(&names(c.council.statuses.iter().map(|s| &s.name))),
                     date(),
                     note(),
                 ],
@@ -260,8 +337,17 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "③ Consultations at the volunteer centre",
                 "③ ぼらせんこもろの相談",
                 vec![
-                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
-                    OptionSpec::text("side", "相談者", "Who asked", "相談者").choices(&c.consultation_sides),
+                    OptionSpec::integer(
+                        "count",
+                        "件数",
+                        "How many",
+                        "件数",
+                        1,
+                        i64::from(MAX_COUNT),
+                    )
+                    .required(),
+                    OptionSpec::text("side", "相談者", "Who asked", "相談者")
+                        .choices(&c.consultation_sides),
                     date(),
                     note(),
                 ],
@@ -272,7 +358,15 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "③ Matchings at the volunteer centre",
                 "③ ぼらせんこもろのマッチング",
                 vec![
-                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
+                    OptionSpec::integer(
+                        "count",
+                        "件数",
+                        "How many",
+                        "件数",
+                        1,
+                        i64::from(MAX_COUNT),
+                    )
+                    .required(),
                     date(),
                     note(),
                 ],
@@ -286,10 +380,22 @@ fn report(c: &Catalogue) -> CommandSpec {
                     OptionSpec::text("course", "コース", "Course", "コース")
                         .choices(&names(c.subsidy.courses.iter().map(|k| &k.name)))
                         .required(),
-                    OptionSpec::text("group", "団体", "Group", "団体").with_max_length(100).autocomplete().required(),
-                    OptionSpec::integer("amount", "金額", "Amount in yen", "金額（円）", 0, i64::try_from(largest_cap).unwrap_or(i64::MAX))
+                    OptionSpec::text("group", "団体", "Group", "団体")
+                        .with_max_length(100)
+                        .autocomplete()
                         .required(),
-                    OptionSpec::text("status", "状態", "Status", "状態").choices(&subsidy_statuses).required(),
+                    OptionSpec::integer(
+                        "amount",
+                        "金額",
+                        "Amount in yen",
+                        "金額（円）",
+                        0,
+                        i64::try_from(largest_cap).unwrap_or(i64::MAX),
+                    )
+                    .required(),
+                    OptionSpec::text("status", "状態", "Status", "状態")
+                        .choices(&subsidy_statuses)
+                        .required(),
                     date(),
                 ],
             ),
@@ -299,9 +405,12 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "⑤ An occasion where citizens' opinions were asked",
                 "⑤ 市民参加手続き（意見を聞いた機会）",
                 vec![
-                    OptionSpec::text("method", "方法", "Method", "方法").choices(&c.participation_methods).required(),
+                    OptionSpec::text("method", "方法", "Method", "方法")
+                        .choices(&c.participation_methods)
+                        .required(),
                     OptionSpec::text("project", "事業", "Project", "事業").required(),
-                    OptionSpec::text("department", "担当課", "Department", "担当課").with_max_length(60),
+                    OptionSpec::text("department", "担当課", "Department", "担当課")
+                        .with_max_length(60),
                     date(),
                 ],
             ),
@@ -328,7 +437,8 @@ fn report(c: &Catalogue) -> CommandSpec {
                     OptionSpec::text("kind", "種類", "Kind", "種類")
                         .choices(&names(c.publicity.kinds.iter().map(|k| &k.name)))
                         .required(),
-                    OptionSpec::text("medium", "媒体", "Medium", "媒体").choices(&c.publicity.media),
+                    OptionSpec::text("medium", "媒体", "Medium", "媒体")
+                        .choices(&c.publicity.media),
                     OptionSpec::text("title", "題名", "Title", "題名"),
                     date(),
                 ],
@@ -348,7 +458,13 @@ fn fiscal_year() -> OptionSpec {
 }
 
 fn totals(c: &Catalogue) -> CommandSpec {
-    let mut initiative = OptionSpec::new(OptionKind::Integer, "initiative", "取り組み", "Only this initiative", "この取り組みだけ");
+    let mut initiative = OptionSpec::new(
+        OptionKind::Integer,
+        "initiative",
+        "取り組み",
+        "Only this initiative",
+        "この取り組みだけ",
+    );
     initiative.choices = c
         .initiatives
         .iter()
@@ -383,8 +499,25 @@ fn summary() -> CommandSpec {
 }
 
 fn records() -> CommandSpec {
-    let id = || OptionSpec::integer("id", "番号", "Record number", "記録の番号", 1, 1_000_000_000).required();
-    let mut field = OptionSpec::new(OptionKind::String, "field", "項目", "Field to change", "直す項目").required();
+    let id = || {
+        OptionSpec::integer(
+            "id",
+            "番号",
+            "Record number",
+            "記録の番号",
+            1,
+            1_000_000_000,
+        )
+        .required()
+    };
+    let mut field = OptionSpec::new(
+        OptionKind::String,
+        "field",
+        "項目",
+        "Field to change",
+        "直す項目",
+    )
+    .required();
     field.choices = EDITABLE_FIELDS
         .iter()
         .map(|(name, ja)| Choice {
@@ -398,15 +531,31 @@ fn records() -> CommandSpec {
         description: "Your records: list, fix, delete, undo",
         description_ja: "記録の一覧・修正・削除・取り消し",
         options: vec![
-            OptionSpec::sub("mine", "自分の記録", "My latest records", "自分の最近の記録", Vec::new()),
+            OptionSpec::sub(
+                "mine",
+                "自分の記録",
+                "My latest records",
+                "自分の最近の記録",
+                Vec::new(),
+            ),
             OptionSpec::sub(
                 "edit",
                 "修正",
                 "Change one field of a record",
                 "記録の項目を1つ直す",
-                vec![id(), field, OptionSpec::text("value", "値", "New value", "新しい値").required()],
+                vec![
+                    id(),
+                    field,
+                    OptionSpec::text("value", "値", "New value", "新しい値").required(),
+                ],
             ),
-            OptionSpec::sub("delete", "削除", "Delete a record", "記録を削除する", vec![id()]),
+            OptionSpec::sub(
+                "delete",
+                "削除",
+                "Delete a record",
+                "記録を削除する",
+                vec![id()],
+            ),
             OptionSpec::sub(
                 "undo",
                 "取り消し",
@@ -430,9 +579,15 @@ fn option_json(o: &OptionSpec) -> Value {
     m.insert("name".into(), json!(o.name));
     m.insert("name_localizations".into(), localized(o.name_ja));
     m.insert("description".into(), json!(o.description));
-    m.insert("description_localizations".into(), localized(&o.description_ja));
+    m.insert(
+        "description_localizations".into(),
+        localized(&o.description_ja),
+    );
     if o.kind == OptionKind::SubCommand {
-        m.insert("options".into(), Value::Array(o.options.iter().map(option_json).collect()));
+        m.insert(
+            "options".into(),
+            Value::Array(o.options.iter().map(option_json).collect()),
+        );
         return Value::Object(m);
     }
     m.insert("required".into(), json!(o.required));

@@ -1,2 +1,127 @@
-//! `kyodo console`: the slash commands typed or piped on stdin, replies on stdout.
-//! Not built yet: it will call `commands` exactly as `discord` does.
+//! `kyodo console`: the slash commands typed at a terminal (with line editing and history) or
+//! piped from a file, one a line, exactly as in Discord; each reply printed as plain text.
+//!
+//! Lets anyone try the bot without a Discord token and lets admins script bulk fixes. A piped
+//! script exits non-zero if any line was refused. `parse.rs` reads a line; the commands run in
+//! `commands`, as they do for Discord.
+
+pub mod parse;
+
+use crate::app::App;
+use crate::commands::spec::{command_set, CommandSpec};
+use crate::commands::{self, Outcome, Reply, Request, Roles};
+use crate::domain::record::{Actor, Source, SourceKind};
+use crate::render::reply::text;
+use chrono::{DateTime, Utc};
+use std::io::{BufRead, Write};
+
+/// Who is typing.
+#[derive(Debug, Clone)]
+pub struct ConsoleUser {
+    pub name: String,
+    pub roles: Roles,
+}
+
+/// A console session: its commands, user and the id that makes each line's source unique.
+pub struct Session<'a> {
+    app: &'a mut App,
+    commands: Vec<CommandSpec>,
+    user: ConsoleUser,
+    /// Distinguishes this session's lines from every other session's in `records.source_id`.
+    session_id: String,
+    line_number: u64,
+    /// Whether any line was refused or failed.
+    pub any_refused: bool,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(app: &'a mut App, user: ConsoleUser, started: DateTime<Utc>) -> Self {
+        let commands = command_set(&app.settings.catalogue);
+        let session_id = format!(
+            "{}-{}",
+            started.format("%Y%m%dT%H%M%S%.9fZ"),
+            std::process::id()
+        );
+        Session {
+            app,
+            commands,
+            user,
+            session_id,
+            line_number: 0,
+            any_refused: false,
+        }
+    }
+
+    /// Runs one line; `None` for a blank line or a comment.
+    pub fn run_line(&mut self, line: &str, now: DateTime<Utc>) -> Option<Reply> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        self.line_number += 1;
+        let reply = match parse::parse_line(&self.commands, line) {
+            Err(e) => Reply::refused(&e),
+            Ok(invocation) => {
+                let request = Request {
+                    user: Actor {
+                        id: format!("console:{}", self.user.name),
+                        name: self.user.name.clone(),
+                    },
+                    roles: self.user.roles,
+                    guild_id: None,
+                    channel_id: None,
+                    source: Source {
+                        kind: SourceKind::Console,
+                        id: format!("{}:{}", self.session_id, self.line_number),
+                    },
+                    now,
+                    invocation,
+                };
+                commands::handle(self.app, &request)
+            }
+        };
+        if reply.outcome != Outcome::Done {
+            self.any_refused = true;
+        }
+        Some(reply)
+    }
+
+    /// Reads lines from a pipe or file until its end, echoing each before its reply.
+    pub fn run_script(&mut self, input: impl BufRead, out: &mut impl Write) -> std::io::Result<()> {
+        for line in input.lines() {
+            let line = line?;
+            if let Some(reply) = self.run_line(&line, Utc::now()) {
+                writeln!(out, "> {}", line.trim())?;
+                writeln!(out, "{}", text(&reply))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads lines at a terminal with line editing and history until `exit` or Ctrl-D.
+    pub fn run_interactive(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut editor = rustyline::DefaultEditor::new().map_err(std::io::Error::other)?;
+        writeln!(
+            out,
+            "kyodo コンソール（{}さん）。/help で使い方、exit で終了。例:\n  /report meeting area:東部 district:荒町 date:今日 topic:\"防災訓練の打合せ\"",
+            self.user.name
+        )?;
+        loop {
+            match editor.readline("kyodo> ") {
+                Ok(line) => {
+                    if matches!(line.trim(), "exit" | "quit" | "終了") {
+                        break;
+                    }
+                    let _ = editor.add_history_entry(line.as_str());
+                    if let Some(reply) = self.run_line(&line, Utc::now()) {
+                        writeln!(out, "{}", text(&reply))?;
+                    }
+                }
+                Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                Err(rustyline::error::ReadlineError::Eof) => break,
+                Err(e) => return Err(std::io::Error::other(e)),
+            }
+        }
+        Ok(())
+    }
+}

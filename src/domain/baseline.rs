@@ -194,7 +194,7 @@ impl YearChecker<'_> {
         }
 
         Figures {
-            council,
+            council: Some(council),
             meetings,
             consultations: raw.consultations,
             matches: raw.matches,
@@ -241,7 +241,7 @@ mod tests {
             Figure::UNKNOWN
         );
         assert_eq!(
-            fy2020.council["総会"],
+            fy2020.council.as_ref().expect("known")["総会"],
             BTreeMap::from([("書面開催".to_string(), 1)])
         );
     }

@@ -77,8 +77,8 @@ pub struct CourseFigures {
 /// Maps are keyed by the catalogue's names; a name missing from a map counts 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Figures {
-    /// ① activities per kind and status.
-    pub council: BTreeMap<String, BTreeMap<String, u64>>,
+    /// ① activities per kind and status; `None` when unknown.
+    pub council: Option<BTreeMap<String, BTreeMap<String, u64>>>,
     /// ② meetings per area.
     pub meetings: BTreeMap<String, Figure>,
     /// ③ consultations.
@@ -124,7 +124,7 @@ impl Figures {
     /// Every figure unknown: a year that neither the baseline nor the records cover.
     pub fn unknown(catalogue: &Catalogue) -> Figures {
         Figures {
-            council: BTreeMap::new(),
+            council: None,
             meetings: catalogue
                 .areas
                 .iter()
@@ -165,6 +165,7 @@ impl Figures {
         subsidy: &[SubsidyEvent],
     ) -> Figures {
         let mut f = Figures {
+            council: Some(BTreeMap::new()),
             meetings: catalogue
                 .areas
                 .iter()
@@ -190,6 +191,7 @@ impl Figures {
             match t.record_type {
                 RecordType::Council => {
                     *f.council
+                        .get_or_insert_default()
                         .entry(t.dimension.clone())
                         .or_default()
                         .entry(t.status.clone())
@@ -212,14 +214,18 @@ impl Figures {
     /// The sum of the counts of one record type (for publicity, of the kinds feeding `indicator`).
     pub fn count(&self, catalogue: &Catalogue, record_type: RecordType, indicator: u8) -> Figure {
         match record_type {
-            RecordType::Council => Figure::known(
-                self.council
-                    .values()
-                    .flat_map(|statuses| statuses.iter())
-                    .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
-                    .map(|(_, n)| n)
-                    .sum(),
-            ),
+            RecordType::Council => self.council.as_ref().map_or(Figure::UNKNOWN, |council| {
+                Figure::known(
+                    council
+                        .values()
+                        .flat_map(|statuses| statuses.iter())
+                        .filter(|(status, _)| {
+                            catalogue.council_status(status).is_some_and(|s| s.held)
+                        })
+                        .map(|(_, n)| n)
+                        .sum(),
+                )
+            }),
             RecordType::Meeting => sum(self.meetings.values().copied()),
             RecordType::Consultation => self.consultations,
             RecordType::Match => self.matches,

@@ -50,8 +50,18 @@ pub const MAX_COUNT: u32 = 10_000;
 pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
     match facts {
         Facts::Council { kind, status, .. } => {
-            one_of(kind, &catalogue.council.kinds, "種類（kind）", "区長会活動の種類")?;
-            let statuses: Vec<String> = catalogue.council.statuses.iter().map(|s| s.name.clone()).collect();
+            one_of(
+                kind,
+                &catalogue.council.kinds,
+                "種類（kind）",
+                "区長会活動の種類",
+            )?;
+            let statuses: Vec<String> = catalogue
+                .council
+                .statuses
+                .iter()
+                .map(|s| s.name.clone())
+                .collect();
             one_of(status, &statuses, "状態（status）", "区長会活動の状態")
         }
         Facts::Meeting { area, district, .. } => {
@@ -80,7 +90,12 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
         Facts::Consultation { count, side, .. } => {
             positive_count(*count)?;
             match side {
-                Some(side) => one_of(side, &catalogue.consultation_sides, "相談者（side）", "相談の区分"),
+                Some(side) => one_of(
+                    side,
+                    &catalogue.consultation_sides,
+                    "相談者（side）",
+                    "相談の区分",
+                ),
                 None => Ok(()),
             }
         }
@@ -91,7 +106,12 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
             amount,
             status,
         } => {
-            let names: Vec<String> = catalogue.subsidy.courses.iter().map(|c| c.name.clone()).collect();
+            let names: Vec<String> = catalogue
+                .subsidy
+                .courses
+                .iter()
+                .map(|c| c.name.clone())
+                .collect();
             one_of(course, &names, "コース（course）", "補助金のコース")?;
             not_blank(group, "団体（group）")?;
             let s = &catalogue.subsidy;
@@ -104,7 +124,11 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
             match catalogue.course(course) {
                 Some(c) if *amount > c.cap => Err(UserError::field(
                     "金額（amount）",
-                    format!("{}コースの上限は{}円です", c.name, super::number::group_thousands(c.cap)),
+                    format!(
+                        "{}コースの上限は{}円です",
+                        c.name,
+                        super::number::group_thousands(c.cap)
+                    ),
                 )),
                 _ => Ok(()),
             }
@@ -112,15 +136,30 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
         Facts::Participation {
             method, project, ..
         } => {
-            one_of(method, &catalogue.participation_methods, "方法（method）", "市民参加の方法")?;
+            one_of(
+                method,
+                &catalogue.participation_methods,
+                "方法（method）",
+                "市民参加の方法",
+            )?;
             not_blank(project, "事業（project）")
         }
         Facts::Collab { title } | Facts::Info { title } => not_blank(title, "名称（title）"),
         Facts::Publicity { kind, medium, .. } => {
-            let kinds: Vec<String> = catalogue.publicity.kinds.iter().map(|k| k.name.clone()).collect();
+            let kinds: Vec<String> = catalogue
+                .publicity
+                .kinds
+                .iter()
+                .map(|k| k.name.clone())
+                .collect();
             one_of(kind, &kinds, "種類（kind）", "広報の種類")?;
             match medium {
-                Some(m) => one_of(m, &catalogue.publicity.media, "媒体（medium）", "広報の媒体"),
+                Some(m) => one_of(
+                    m,
+                    &catalogue.publicity.media,
+                    "媒体（medium）",
+                    "広報の媒体",
+                ),
                 None => Ok(()),
             }
         }
@@ -133,14 +172,20 @@ fn one_of(value: &str, allowed: &[String], field: &str, what: &str) -> Result<()
     } else {
         Err(UserError::field(
             field,
-            format!("{what}「{value}」はありません。選べるもの: {}", allowed.join("、")),
+            format!(
+                "{what}「{value}」はありません。選べるもの: {}",
+                allowed.join("、")
+            ),
         ))
     }
 }
 
 fn positive_count(count: u32) -> Result<(), UserError> {
     if count == 0 {
-        Err(UserError::field("件数（count）", "1以上の数を入力してください"))
+        Err(UserError::field(
+            "件数（count）",
+            "1以上の数を入力してください",
+        ))
     } else if count > MAX_COUNT {
         Err(UserError::field(
             "件数（count）",
@@ -228,9 +273,15 @@ mod tests {
             note: None,
         };
         check(consultation(1), Ok(()));
-        check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
         check(
-            Facts::Match { count: 10_001, note: None },
+            consultation(0),
+            Err("件数（count）: 1以上の数を入力してください"),
+        );
+        check(
+            Facts::Match {
+                count: 10_001,
+                note: None,
+            },
             Err("件数（count）: 1回の報告は10000件までです。分けて報告してください"),
         );
     }
@@ -245,7 +296,10 @@ mod tests {
             },
             Err("種類（kind）: 区長会活動の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
         );
-        check(Facts::Collab { title: "  ".into() }, Err("名称（title）: 空にはできません"));
+        check(
+            Facts::Collab { title: "  ".into() },
+            Err("名称（title）: 空にはできません"),
+        );
         check(
             Facts::Publicity {
                 kind: "4コマ".into(),

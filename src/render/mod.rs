@@ -1,6 +1,8 @@
 //! Render: figures and replies to what people read — Markdown and plain text for now; Discord
 //! embeds, CSV, XLSX and the PNG chart later. Japanese labels live here, not in `domain`.
 
+pub mod record;
+pub mod reply;
 pub mod report;
 
 /// What the report prints where it has no figure.

@@ -6,8 +6,8 @@
 //! them. Every other format (CSV, XLSX, embeds) reads the same tables.
 
 use super::DASH;
-use crate::domain::number::group_thousands;
 use crate::domain::catalogue::{table_cells, Catalogue, Indicator};
+use crate::domain::number::group_thousands;
 use crate::domain::{Figure, Figures, FiscalYear, RecordType};
 
 /// One table of the report.
@@ -240,9 +240,12 @@ fn cells(
 
 /// `役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会`.
 fn council_cell(catalogue: &Catalogue, f: &Figures) -> String {
+    let Some(council) = &f.council else {
+        return DASH.to_string();
+    };
     let mut parts = Vec::new();
     for kind in &catalogue.council.kinds {
-        let Some(by_status) = f.council.get(kind).filter(|m| m.values().any(|n| *n > 0)) else {
+        let Some(by_status) = council.get(kind).filter(|m| m.values().any(|n| *n > 0)) else {
             continue;
         };
         let plain: u64 = catalogue

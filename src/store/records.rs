@@ -441,6 +441,16 @@ impl Store {
         .collect()
     }
 
+    /// Subsidy groups already recorded whose name contains `typed`, most recent first.
+    pub fn subsidy_groups(&self, typed: &str, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
+             AND instr(group_name, ?1) > 0 GROUP BY group_name ORDER BY MAX(id) DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![typed, limit as i64], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The live grant (of any date) of a group in a course, if there is one.
     pub fn grant_of(&self, course: &str, group: &str, granted: &str) -> Result<Option<Record>> {
         let id: Option<i64> = self

@@ -1,0 +1,62 @@
+//! Suggestions while a user types an option (Discord autocomplete): districts filtered by the
+//! area already chosen, subsidy groups already recorded. At most 25, Discord's limit.
+
+use super::invocation::Invocation;
+use crate::app::App;
+
+/// Discord shows at most this many suggestions.
+pub const MAX_SUGGESTIONS: usize = 25;
+
+/// One suggestion: what the user sees, and the value the option gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub name: String,
+    pub value: String,
+}
+
+/// Suggestions for the option `focused` while `typed` is in it.
+pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
+    let typed = typed.trim();
+    let catalogue = &app.settings.catalogue;
+    match (
+        invocation.command.as_str(),
+        invocation.subcommand.as_deref(),
+        focused,
+    ) {
+        ("report", Some("meeting"), "district") => {
+            let chosen = invocation.text("area");
+            catalogue
+                .areas
+                .iter()
+                .filter(|a| chosen.as_deref().is_none_or(|c| c == a.name))
+                .flat_map(|a| a.districts.iter().map(move |d| (a, d)))
+                .filter(|(_, d)| d.contains(typed))
+                .take(MAX_SUGGESTIONS)
+                .map(|(a, d)| Suggestion {
+                    name: if chosen.is_some() {
+                        d.clone()
+                    } else {
+                        format!("{d}（{}）", a.name)
+                    },
+                    value: d.clone(),
+                })
+                .collect()
+        }
+        ("report", Some("subsidy"), "group") => {
+            match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
+                Ok(groups) => groups
+                    .into_iter()
+                    .map(|g| Suggestion {
+                        name: g.chars().take(100).collect(),
+                        value: g,
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "subsidy group suggestions failed");
+                    Vec::new()
+                }
+            }
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,49 @@
+//! `/help`: every command in Japanese, with an example.
+
+use super::{Reply, Section, Visibility};
+use crate::app::App;
+
+pub(super) fn handle(app: &App) -> Reply {
+    let c = &app.settings.catalogue;
+    let area = c.areas.first();
+    let area_name = area.map_or("東部", |a| a.name.as_str());
+    let district = area
+        .and_then(|a| a.districts.first())
+        .map_or("荒町", String::as_str);
+    let report = vec![
+        format!("/report meeting area:{area_name} district:{district} date:今日 topic:\"防災訓練の打合せ\" — ② 地区担当職員と区の連携"),
+        "/report council kind:役員会 status:実施 date:R8.6.1 — ① 区長会の活動（状態を省くと実施）".to_string(),
+        "/report consultation count:12 side:したい側 — ③ ぼらせんこもろの相談（件数）".to_string(),
+        "/report match count:3 — ③ マッチング（件数）".to_string(),
+        "/report subsidy course:チャレンジ group:\"こもろ子ども食堂\" amount:200000 status:交付決定 — ④ 補助金（1団体各コース1回まで）".to_string(),
+        "/report participation method:パブリックコメント project:\"第6次基本構想\" department:企画課 — ⑤ 市民参加手続き".to_string(),
+        "/report collab title:\"ボランティア交流集会\" — ⑥ 区長会と市民活動の連携".to_string(),
+        "/report info title:\"補助金説明会\" — ⑦ 情報共有の機会".to_string(),
+        "/report publicity kind:区紹介 medium:広報こもろ — ⑧⑨ 広報".to_string(),
+    ];
+    let read = vec![
+        "/totals — 今年度の累計（前年同期・目標と比較）。/totals fiscal_year:R7 initiative:1 のように年度や取り組みで絞れます".to_string(),
+        "/summary year fiscal_year:2025 — 年次報告（報告書と同じ表、その年度と前の2年度）".to_string(),
+    ];
+    let records = vec![
+        "/records mine — 自分の最近の記録と番号".to_string(),
+        "/records edit id:12 field:district value:三和 — 記録の項目を1つ直す（他の人の記録は管理者だけ）".to_string(),
+        "/records delete id:12 — 記録を削除（履歴は残ります）".to_string(),
+        "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
+    ];
+    let notes = vec![
+        "日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です"
+            .to_string(),
+        "オプション名は日本語でも使えます（例: /報告 地区連携 地区:東部 区:荒町）".to_string(),
+    ];
+    Reply::done(
+        Visibility::Ephemeral,
+        "kyodo（協働）の使い方",
+        vec![
+            Section::new("報告する", report),
+            Section::new("見る", read),
+            Section::new("記録を直す", records),
+            Section::new("入力のしかた", notes),
+        ],
+    )
+}

@@ -1,0 +1,203 @@
+//! `/records mine | edit id field value | delete id | undo id`: a reporter's own records, and
+//! fixing them. Anyone's record may be edited or deleted by an admin; a reporter may edit or
+//! delete their own, and undo it (the button under a report) within 15 minutes. Deletes are
+//! soft and every change goes to the audit trail.
+
+use super::invocation::{Invocation, OptionValue};
+use super::report::{check_single_grant, facts_from, options_of, record_date, UNDO_MINUTES};
+use super::spec::{command_set, label, EDITABLE_FIELDS};
+use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
+use crate::app::App;
+use crate::domain::record::Record;
+use crate::domain::validate::{validate, UserError};
+use crate::domain::{date_label, Catalogue};
+use crate::render::record::{describe_with_indicator, list_line};
+use crate::store::AuditAction;
+use chrono::{DateTime, Duration, Utc};
+
+/// How many records `/records mine` lists.
+const MINE_LIMIT: usize = 10;
+
+pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    require_staff(request)?;
+    match request.invocation.subcommand.as_deref() {
+        Some("mine") => mine(app, request),
+        Some("edit") => edit(app, request),
+        Some("delete") => delete(app, request),
+        Some("undo") => undo(app, request),
+        _ => Err(UserError::new(
+            "mine・edit・delete・undo のどれかを選んでください（例: /records mine）",
+        )
+        .into()),
+    }
+}
+
+fn mine(app: &App, request: &Request) -> Result<Reply, Failure> {
+    let records = app.store.records_of(&request.user.id, MINE_LIMIT)?;
+    let catalogue = &app.settings.catalogue;
+    let lines = if records.is_empty() {
+        vec!["まだ記録がありません。/report で報告できます".to_string()]
+    } else {
+        records.iter().map(|r| list_line(catalogue, r)).collect()
+    };
+    Ok(Reply::done(
+        Visibility::Ephemeral,
+        format!(
+            "{}さんの最近の記録（新しい順、最大{MINE_LIMIT}件）",
+            request.user.name
+        ),
+        vec![Section::lines(lines)],
+    ))
+}
+
+/// The live record `id`, if the user may change it (their own, or any for an admin).
+fn changeable(app: &App, request: &Request) -> Result<Record, Failure> {
+    let id = request.invocation.required_integer("id")?;
+    let record = app.store.record(id)?.ok_or_else(|| {
+        UserError::field(
+            label("id"),
+            format!("記録 #{id} はありません。/records mine で番号を確かめてください"),
+        )
+    })?;
+    if record.deleted_at.is_some() {
+        return Err(UserError::field(label("id"), format!("記録 #{id} は削除されています")).into());
+    }
+    if record.reporter.id != request.user.id && !request.roles.admin {
+        return Err(UserError::new(format!(
+            "記録 #{id} は{}さんの記録です。他の人の記録を直したり削除したりできるのは管理者だけです",
+            record.reporter.name
+        ))
+        .into());
+    }
+    Ok(record)
+}
+
+/// The fields a record of this type has, from `/report`'s options.
+fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<&'static str> {
+    let key = record.facts.record_type().key();
+    command_set(catalogue)
+        .into_iter()
+        .filter(|c| c.name == "report")
+        .flat_map(|c| c.options)
+        .filter(|sub| sub.name == key)
+        .flat_map(|sub| sub.options)
+        .map(|o| o.name)
+        .collect()
+}
+
+fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let record = changeable(app, request)?;
+    let inv = &request.invocation;
+    let field_input = inv.required_text("field")?;
+    let value = inv.required_text("value")?;
+    let catalogue = &app.settings.catalogue;
+    let fields = fields_of(catalogue, &record);
+    let Some((field, _)) = EDITABLE_FIELDS
+        .iter()
+        .find(|(name, ja)| *name == field_input || *ja == field_input)
+        .filter(|(name, _)| fields.contains(name))
+    else {
+        let names: Vec<String> = fields.iter().map(|f| label(f)).collect();
+        return Err(UserError::field(
+            label("field"),
+            format!(
+                "#{} の記録に「{field_input}」はありません。直せる項目: {}",
+                record.id,
+                names.join("、")
+            ),
+        )
+        .into());
+    };
+    let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
+    changed.options = options_of(&record.facts);
+    changed.options.retain(|(name, _)| name != field);
+    changed
+        .options
+        .push((field.to_string(), OptionValue::String(value.clone())));
+    if *field != "date" {
+        changed
+            .options
+            .push(("date".into(), OptionValue::String(record.date.to_string())));
+    }
+    let date = record_date(app, &changed, today(app, request))?;
+    let facts = facts_from(catalogue, record.facts.record_type(), &changed)?;
+    validate(catalogue, &facts)?;
+    check_single_grant(app, &facts, Some(record.id))?;
+    if facts == record.facts && date == record.date {
+        return Err(UserError::field(
+            label("value"),
+            format!("#{} の{}はすでに「{value}」です", record.id, label(field)),
+        )
+        .into());
+    }
+    let after = app
+        .store
+        .edit(record.id, date, &facts, &request.user, request.now)?;
+    let catalogue = &app.settings.catalogue;
+    Ok(Reply::done(
+        Visibility::Ephemeral,
+        format!("記録 #{} を直しました", record.id),
+        vec![Section::lines(vec![
+            format!(
+                "前: {} {}",
+                date_label(record.date),
+                describe_with_indicator(catalogue, &record.facts)
+            ),
+            format!(
+                "後: {} {}",
+                date_label(after.date),
+                describe_with_indicator(catalogue, &after.facts)
+            ),
+        ])],
+    ))
+}
+
+fn delete(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let record = changeable(app, request)?;
+    app.store
+        .delete(record.id, AuditAction::Delete, &request.user, request.now)?;
+    Ok(Reply::done(
+        Visibility::Ephemeral,
+        format!("記録 #{} を削除しました", record.id),
+        vec![Section::lines(vec![
+            list_line(&app.settings.catalogue, &record),
+            "集計から外しました。履歴（監査記録）には残ります".to_string(),
+        ])],
+    ))
+}
+
+fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let id = request.invocation.required_integer("id")?;
+    let Some(record) = app.store.record(id)? else {
+        return Err(UserError::field(label("id"), format!("記録 #{id} はありません")).into());
+    };
+    if record.reporter.id != request.user.id {
+        return Err(UserError::new(format!(
+            "この取り消しは報告した{}さんだけが使えます。直す必要があれば{}さんか管理者に伝えてください",
+            record.reporter.name, record.reporter.name
+        ))
+        .into());
+    }
+    if record.deleted_at.is_some() {
+        return Err(UserError::new(format!("記録 #{id} はすでに取り消されています")).into());
+    }
+    let created = DateTime::parse_from_rfc3339(&record.created_at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| crate::store::Error::Corrupt(format!("記録 {id} の登録日時")))?;
+    if request.now - created > Duration::minutes(UNDO_MINUTES) {
+        return Err(UserError::new(format!(
+            "取り消せるのは報告から{UNDO_MINUTES}分以内です。削除するときは /records delete id:{id} を使ってください"
+        ))
+        .into());
+    }
+    app.store
+        .delete(id, AuditAction::Undo, &request.user, request.now)?;
+    Ok(Reply::done(
+        Visibility::Ephemeral,
+        format!("報告 #{id} を取り消しました"),
+        vec![Section::lines(vec![list_line(
+            &app.settings.catalogue,
+            &record,
+        )])],
+    ))
+}

@@ -1,0 +1,311 @@
+//! `/report <kind> …`: store one record, right after it happened.
+//!
+//! `/report meeting area:東部 district:荒町 date:R8.6.15 topic:"防災訓練の打合せ"`
+//!
+//! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
+//! database (dates, the baseline years, one grant per group and course), store them once per
+//! source, and reply with what was stored and the new fiscal-year total.
+
+use super::invocation::{Invocation, OptionValue};
+use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
+use crate::app::App;
+use crate::domain::dates::parse_date;
+use crate::domain::number::group_thousands;
+use crate::domain::record::{Facts, NewRecord};
+use crate::domain::totals::{measures, Measure};
+use crate::domain::validate::{validate, UserError};
+use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
+use crate::render::record::{describe_with_indicator, indicator_of};
+use crate::store::Stored;
+use chrono::NaiveDate;
+
+/// How long the reporter may undo a report with the button.
+pub const UNDO_MINUTES: i64 = 15;
+
+pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    require_staff(request)?;
+    let inv = &request.invocation;
+    let Some(record_type) = inv
+        .subcommand
+        .as_deref()
+        .and_then(|s| s.parse::<RecordType>().ok())
+    else {
+        return Err(UserError::new(
+            "報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます",
+        )
+        .into());
+    };
+    let catalogue = &app.settings.catalogue;
+    let date = record_date(app, inv, today(app, request))?;
+    let facts = facts_from(catalogue, record_type, inv)?;
+    validate(catalogue, &facts)?;
+    check_single_grant(app, &facts, None)?;
+    let new = NewRecord {
+        date,
+        facts,
+        reporter: request.user.clone(),
+        source: request.source.clone(),
+    };
+    let stored = app.store.insert(&new, request.now)?;
+    reply(app, &stored)
+}
+
+/// The record's date: the `date` option read in every form, or today; refused in the future
+/// and in a fiscal year whose figures come from the baseline.
+pub(super) fn record_date(
+    app: &App,
+    inv: &Invocation,
+    today: NaiveDate,
+) -> Result<NaiveDate, Failure> {
+    let date = match inv.text("date") {
+        Some(text) => {
+            parse_date(&text, today).map_err(|e| UserError::field("日付（date）", e.to_string()))?
+        }
+        None => today,
+    };
+    let year = FiscalYear::containing(date, app.settings.catalogue.fiscal_year_start);
+    if app.store.baseline_year(year)?.is_some() {
+        return Err(UserError::field(
+            "日付（date）",
+            format!(
+                "{}の実績は基準データ（config/baseline.toml）で確定しています。直すときは基準データを書き換えてください",
+                year.label()
+            ),
+        )
+        .into());
+    }
+    Ok(date)
+}
+
+/// Refuses a second grant to the same group in the same course (one per group and course, ever).
+pub(super) fn check_single_grant(
+    app: &App,
+    facts: &Facts,
+    editing: Option<i64>,
+) -> Result<(), Failure> {
+    let Facts::Subsidy {
+        course,
+        group,
+        status,
+        ..
+    } = facts
+    else {
+        return Ok(());
+    };
+    let granted = &app.settings.catalogue.subsidy.granted;
+    if status != granted {
+        return Ok(());
+    }
+    match app.store.grant_of(course, group, granted)? {
+        Some(existing) if Some(existing.id) != editing => Err(UserError::field(
+            "団体（group）",
+            format!(
+                "「{group}」は{course}コースの交付をすでに受けています（#{}、{}）。補助金は1団体各コース1回までです",
+                existing.id,
+                date_label(existing.date)
+            ),
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The facts of a record of `record_type` from the options (names and numbers unchecked).
+pub(crate) fn facts_from(
+    catalogue: &Catalogue,
+    record_type: RecordType,
+    inv: &Invocation,
+) -> Result<Facts, UserError> {
+    let count = |inv: &Invocation| -> Result<u32, UserError> {
+        let n = inv.required_integer("count")?;
+        u32::try_from(n)
+            .map_err(|_| UserError::field("件数（count）", "1以上の数を入力してください"))
+    };
+    Ok(match record_type {
+        RecordType::Council => Facts::Council {
+            kind: inv.required_text("kind")?,
+            status: match inv.text("status") {
+                Some(status) => status,
+                None => catalogue
+                    .council
+                    .statuses
+                    .first()
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+            },
+            note: inv.text("note"),
+        },
+        RecordType::Meeting => Facts::Meeting {
+            area: inv.required_text("area")?,
+            district: inv.required_text("district")?,
+            topic: inv.text("topic"),
+        },
+        RecordType::Consultation => Facts::Consultation {
+            count: count(inv)?,
+            side: inv.text("side"),
+            note: inv.text("note"),
+        },
+        RecordType::Match => Facts::Match {
+            count: count(inv)?,
+            note: inv.text("note"),
+        },
+        RecordType::Subsidy => Facts::Subsidy {
+            course: inv.required_text("course")?,
+            group: inv.required_text("group")?,
+            amount: u64::try_from(inv.required_integer("amount")?)
+                .map_err(|_| UserError::field("金額（amount）", "0円以上で入力してください"))?,
+            status: inv.required_text("status")?,
+        },
+        RecordType::Participation => Facts::Participation {
+            method: inv.required_text("method")?,
+            project: inv.required_text("project")?,
+            department: inv.text("department"),
+        },
+        RecordType::Collab => Facts::Collab {
+            title: inv.required_text("title")?,
+        },
+        RecordType::Info => Facts::Info {
+            title: inv.required_text("title")?,
+        },
+        RecordType::Publicity => Facts::Publicity {
+            kind: inv.required_text("kind")?,
+            medium: inv.text("medium"),
+            title: inv.text("title"),
+        },
+    })
+}
+
+/// The options that would report `facts` again: the inverse of `facts_from`.
+pub(crate) fn options_of(facts: &Facts) -> Vec<(String, OptionValue)> {
+    let text =
+        |name: &str, value: &str| Some((name.to_string(), OptionValue::String(value.to_string())));
+    let maybe = |name: &str, value: &Option<String>| value.as_ref().and_then(|v| text(name, v));
+    let number = |name: &str, value: i64| Some((name.to_string(), OptionValue::Integer(value)));
+    let options = match facts {
+        Facts::Council { kind, status, note } => vec![
+            text("kind", kind),
+            text("status", status),
+            maybe("note", note),
+        ],
+        Facts::Meeting {
+            area,
+            district,
+            topic,
+        } => {
+            vec![
+                text("area", area),
+                text("district", district),
+                maybe("topic", topic),
+            ]
+        }
+        Facts::Consultation { count, side, note } => {
+            vec![
+                number("count", i64::from(*count)),
+                maybe("side", side),
+                maybe("note", note),
+            ]
+        }
+        Facts::Match { count, note } => {
+            vec![number("count", i64::from(*count)), maybe("note", note)]
+        }
+        Facts::Subsidy {
+            course,
+            group,
+            amount,
+            status,
+        } => vec![
+            text("course", course),
+            text("group", group),
+            number("amount", i64::try_from(*amount).unwrap_or(i64::MAX)),
+            text("status", status),
+        ],
+        Facts::Participation {
+            method,
+            project,
+            department,
+        } => vec![
+            text("method", method),
+            text("project", project),
+            maybe("department", department),
+        ],
+        Facts::Collab { title } | Facts::Info { title } => vec![text("title", title)],
+        Facts::Publicity {
+            kind,
+            medium,
+            title,
+        } => vec![
+            text("kind", kind),
+            maybe("medium", medium),
+            maybe("title", title),
+        ],
+    };
+    options.into_iter().flatten().collect()
+}
+
+/// The measure a record counts toward.
+pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure> {
+    let indicator = indicator_of(catalogue, facts)?;
+    measures(catalogue, None)
+        .into_iter()
+        .find(|m| m.indicator == indicator.number && m.record_type == facts.record_type())
+}
+
+fn reply(app: &App, stored: &Stored) -> Result<Reply, Failure> {
+    let catalogue = &app.settings.catalogue;
+    let record = stored.record();
+    let start = catalogue.fiscal_year_start;
+    let year = FiscalYear::containing(record.date, start);
+    let title = match stored {
+        Stored::New(r) => format!("記録しました（#{}・{}）", r.id, year.label()),
+        Stored::Existing(r) => format!(
+            "この報告はすでに記録されています（#{}・{}）。二重には記録していません",
+            r.id,
+            year.label()
+        ),
+    };
+    let mut lines = vec![
+        format!("日付: {}", date_label(record.date)),
+        describe_with_indicator(catalogue, &record.facts),
+    ];
+    let figures =
+        app.store
+            .figures_between(catalogue, year.first_day(start), year.last_day(start))?;
+    if let Some(measure) = measure_of(catalogue, &record.facts) {
+        let total = measure.value(catalogue, &figures).value().unwrap_or(0);
+        let mut line = format!(
+            "{}の合計（{}）: {}{}",
+            year.label(),
+            measure.label,
+            total,
+            measure.unit
+        );
+        match &record.facts {
+            Facts::Meeting { area, .. } => {
+                let n = figures
+                    .meetings
+                    .get(area)
+                    .and_then(|f| f.value())
+                    .unwrap_or(0);
+                line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
+            }
+            Facts::Subsidy { .. } => {
+                let amount: u64 = figures
+                    .subsidy
+                    .values()
+                    .filter_map(|c| c.amount.value())
+                    .sum();
+                line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
+            }
+            _ => {}
+        }
+        if let Some(target) = measure.target {
+            line.push_str(&format!("／目標 {target}{}", measure.unit));
+        }
+        lines.push(line);
+    }
+    let mut reply = Reply::done(Visibility::Public, title, vec![Section::lines(lines)]);
+    if matches!(stored, Stored::New(_)) {
+        reply.undo = Some(record.id);
+    }
+    Ok(reply)
+}

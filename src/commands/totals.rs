@@ -1,0 +1,243 @@
+//! `/totals [fiscal_year] [initiative]`: where do we stand this fiscal year?
+//!
+//! Per indicator: the fiscal year to date, the same period of the previous fiscal year, the
+//! change, and progress to the target; then the areas with no liaison meeting yet.
+
+use super::{today, Failure, Reply, Request, Section, Visibility};
+use crate::app::App;
+use crate::domain::dates::parse_fiscal_year;
+use crate::domain::number::group_thousands;
+use crate::domain::totals::{
+    areas_without_meetings, granted_amount, measures, same_period_last_year, year_to_date, Period,
+};
+use crate::domain::validate::UserError;
+use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType};
+use crate::render::DASH;
+use crate::store::Store;
+
+pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let inv = &request.invocation;
+    let catalogue = &app.settings.catalogue;
+    let start = catalogue.fiscal_year_start;
+    let today = today(app, request);
+    let current = FiscalYear::containing(today, start);
+    let year = match inv.text("fiscal_year") {
+        Some(text) => parse_fiscal_year(&text)
+            .map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
+        None => current,
+    };
+    let initiative = match inv.integer("initiative")? {
+        None => None,
+        Some(n) => match u8::try_from(n).ok().and_then(|n| catalogue.initiative(n)) {
+            Some(i) => Some(i.number),
+            None => {
+                let known: Vec<String> = catalogue
+                    .initiatives
+                    .iter()
+                    .map(|i| i.number.to_string())
+                    .collect();
+                return Err(UserError::field(
+                    "取り組み（initiative）",
+                    format!("取り組み{n}はありません。選べるもの: {}", known.join("、")),
+                )
+                .into());
+            }
+        },
+    };
+    let Some(period) = year_to_date(year, start, today) else {
+        return Err(UserError::field(
+            "年度（fiscal_year）",
+            format!(
+                "{}はまだ始まっていません（今は{}です）",
+                year.label(),
+                current.label()
+            ),
+        )
+        .into());
+    };
+    let this = figures_of(&app.store, catalogue, period)?;
+    let previous_period = same_period_last_year(period, start);
+    let last = figures_of(&app.store, catalogue, previous_period)?;
+    Ok(Reply::done(
+        Visibility::Public,
+        format!("{}の累計（{}）", year.label(), span(period)),
+        sections(catalogue, initiative, &this, &last),
+    ))
+}
+
+/// Figures of a period and how to name it: the baseline's whole-year figures for a baseline
+/// year, unknown for a year with neither baseline nor records, the records' otherwise.
+pub(crate) struct PeriodFigures {
+    pub figures: Figures,
+    pub note: String,
+}
+
+pub(crate) fn figures_of(
+    store: &Store,
+    catalogue: &Catalogue,
+    period: Period,
+) -> Result<PeriodFigures, crate::store::Error> {
+    let start = catalogue.fiscal_year_start;
+    let year = FiscalYear::containing(period.from, start);
+    if let Some(figures) = store.baseline_year(year)? {
+        let note = if period.is_whole_year(start) {
+            format!("{}（基準データ）", year.label())
+        } else {
+            format!(
+                "{}通年（基準データには月ごとの値がありません）",
+                year.label()
+            )
+        };
+        return Ok(PeriodFigures { figures, note });
+    }
+    if !store.any_record_between(year.first_day(start), year.last_day(start))? {
+        return Ok(PeriodFigures {
+            figures: Figures::unknown(catalogue),
+            note: format!("{}（記録なし）", year.label()),
+        });
+    }
+    Ok(PeriodFigures {
+        figures: store.figures_between(catalogue, period.from, period.to)?,
+        note: format!("{}（{}）", year.label(), span(period)),
+    })
+}
+
+/// `2026年4月1日〜2026年11月28日`.
+pub(crate) fn span(period: Period) -> String {
+    let short = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+    format!("{}〜{}", short(period.from), short(period.to))
+}
+
+fn figure(f: Figure, unit: &str) -> String {
+    f.value()
+        .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
+}
+
+/// `+2`, `−3`, `±0`; nothing when either side is unknown.
+pub(crate) fn change(now: Figure, before: Figure, unit: &str) -> Option<String> {
+    let (now, before) = (now.value()?, before.value()?);
+    Some(match now.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("+{}{unit}", now - before),
+        std::cmp::Ordering::Less => format!("−{}{unit}", before - now),
+        std::cmp::Ordering::Equal => "±0".to_string(),
+    })
+}
+
+/// `目標 30回の17%`.
+pub(crate) fn progress(now: Figure, target: Option<u64>, unit: &str) -> Option<String> {
+    let (now, target) = (now.value()?, target?);
+    Some(format!(
+        "目標 {target}{unit}の{}%",
+        now * 100 / target.max(1)
+    ))
+}
+
+pub(crate) fn sections(
+    catalogue: &Catalogue,
+    initiative: Option<u8>,
+    this: &PeriodFigures,
+    last: &PeriodFigures,
+) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    for measure in measures(catalogue, initiative) {
+        let Some(indicator) = catalogue.indicator(measure.indicator) else {
+            continue;
+        };
+        let heading = catalogue
+            .initiative(indicator.initiative)
+            .map_or_else(String::new, |i| format!("{}. {}", i.number, i.name));
+        let now = measure.value(catalogue, &this.figures);
+        let before = measure.value(catalogue, &last.figures);
+        let mut line = format!(
+            "{}: {}（前年同期 {}",
+            measure.label,
+            figure(now, &measure.unit),
+            figure(before, &measure.unit)
+        );
+        if let Some(change) = change(now, before, &measure.unit) {
+            line.push_str(&format!("、{change}"));
+        }
+        line.push('）');
+        if let Some(progress) = progress(now, measure.target, &measure.unit) {
+            line.push_str(&format!(" {progress}"));
+        }
+        if measure.record_type == RecordType::Subsidy {
+            let yen = |f: Figure| {
+                f.value()
+                    .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
+            };
+            line.push_str(&format!(
+                " 交付額 {}（前年同期 {}）",
+                yen(granted_amount(&this.figures)),
+                yen(granted_amount(&last.figures))
+            ));
+        }
+        match sections.last_mut() {
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => {
+                section.lines.push(line)
+            }
+            _ => sections.push(Section::new(heading, vec![line])),
+        }
+    }
+    if initiative.is_none_or(|n| {
+        catalogue
+            .indicators
+            .iter()
+            .any(|i| i.initiative == n && i.records.contains(&RecordType::Meeting))
+    }) {
+        let missing = areas_without_meetings(catalogue, &this.figures);
+        let line = if missing.is_empty() {
+            "すべての地区で連携がありました".to_string()
+        } else {
+            format!("{}（{}地区）", missing.join("、"), missing.len())
+        };
+        sections.push(Section::new(
+            "地区担当職員との連携がまだない地区",
+            vec![line],
+        ));
+    }
+    sections.push(Section::lines(vec![format!(
+        "比較: 今年度 {} ／ 前年同期 {}",
+        this.note, last.note
+    )]));
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_and_progress() {
+        assert_eq!(
+            change(Figure::known(5), Figure::known(3), "回"),
+            Some("+2回".into())
+        );
+        assert_eq!(
+            change(Figure::known(1), Figure::known(3), "件"),
+            Some("−2件".into())
+        );
+        assert_eq!(
+            change(Figure::known(3), Figure::known(3), "件"),
+            Some("±0".into())
+        );
+        assert_eq!(change(Figure::known(3), Figure::UNKNOWN, "件"), None);
+        assert_eq!(
+            progress(Figure::known(5), Some(30), "回"),
+            Some("目標 30回の16%".into())
+        );
+        assert_eq!(progress(Figure::known(5), None, "回"), None);
+    }
+
+    #[test]
+    fn spans_are_written_in_japanese() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        assert_eq!(
+            span(Period {
+                from: d(2026, 4, 1),
+                to: d(2026, 11, 28)
+            }),
+            "2026年4月1日〜2026年11月28日"
+        );
+    }
+}

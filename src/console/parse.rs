@@ -1,0 +1,269 @@
+//! A typed line as Discord would take it: `/report meeting area:東部 district:荒町
+//! date:R8.6.15 topic:"防災訓練の打合せ"`. Names may be canonical or Japanese (`/報告 地区連携
+//! 地区:東部`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
+//! spec exactly as Discord checks a slash command: known options, types, choices, limits, required.
+
+use crate::commands::invocation::{parse_integer, Invocation, OptionValue};
+use crate::commands::spec::{ChoiceValue, CommandSpec, OptionKind, OptionSpec};
+use crate::domain::validate::UserError;
+
+/// Splits a line into words; quotes group words and are removed.
+fn words(line: &str) -> Result<Vec<String>, UserError> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '"' => Some('"'),
+            '“' => Some('”'),
+            '「' => Some('」'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            in_word = true;
+            let mut closed = false;
+            for q in chars.by_ref() {
+                if q == close {
+                    closed = true;
+                    break;
+                }
+                current.push(q);
+            }
+            if !closed {
+                return Err(UserError::new(format!(
+                    "引用符 {c} が閉じていません（{close} で閉じてください）"
+                )));
+            }
+        } else if c.is_whitespace() {
+            if in_word {
+                words.push(std::mem::take(&mut current));
+                in_word = false;
+            }
+        } else {
+            current.push(c);
+            in_word = true;
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    Ok(words)
+}
+
+fn names(options: &[OptionSpec]) -> String {
+    options
+        .iter()
+        .map(|o| format!("{}（{}）", o.name, o.name_ja))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Parses one line into an invocation of `commands`.
+pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, UserError> {
+    let words = words(line)?;
+    let mut words = words.iter();
+    let Some(first) = words.next() else {
+        return Err(UserError::new("コマンドを入力してください（例: /help）"));
+    };
+    let name = first.trim_start_matches(['/', '／']);
+    let Some(command) = commands.iter().find(|c| c.is_called(name)) else {
+        let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
+        return Err(UserError::new(format!(
+            "「{first}」というコマンドはありません。使えるもの: {}",
+            known.join("、")
+        )));
+    };
+    let mut invocation = Invocation::new(command.name, None);
+    let mut options: &[OptionSpec] = &command.options;
+    let mut path = format!("/{}", command.name);
+    let mut rest: Vec<&String> = words.collect();
+    if options.iter().any(|o| o.kind == OptionKind::SubCommand) {
+        let subs = options;
+        let Some(word) = rest.first().filter(|w| !w.contains([':', '：'])) else {
+            return Err(UserError::new(format!(
+                "{path} の後に種類を書いてください: {}",
+                names(subs)
+            )));
+        };
+        let Some(sub) = subs.iter().find(|s| s.is_called(word)) else {
+            return Err(UserError::new(format!(
+                "{path} に「{word}」はありません。使えるもの: {}",
+                names(subs)
+            )));
+        };
+        invocation.subcommand = Some(sub.name.to_string());
+        options = &sub.options;
+        path = format!("{path} {}", sub.name);
+        rest.remove(0);
+    }
+    for word in rest {
+        let Some((key, value)) = word.split_once([':', '：']) else {
+            return Err(UserError::new(format!(
+                "「{word}」は「名前:値」の形ではありません（例: date:今日）。{path} のオプション: {}",
+                names(options)
+            )));
+        };
+        let Some(option) = options.iter().find(|o| o.is_called(key)) else {
+            return Err(UserError::new(format!(
+                "{path} に「{key}」というオプションはありません。使えるもの: {}",
+                names(options)
+            )));
+        };
+        if invocation.options.iter().any(|(n, _)| n == option.name) {
+            return Err(UserError::field(option.label(), "2回指定されています"));
+        }
+        invocation
+            .options
+            .push((option.name.to_string(), value_of(option, value)?));
+    }
+    for option in options.iter().filter(|o| o.required) {
+        if !invocation.options.iter().any(|(n, _)| n == option.name) {
+            return Err(UserError::field(option.label(), "入力してください（必須）"));
+        }
+    }
+    Ok(invocation)
+}
+
+/// A value checked as Discord checks it: type, choices, length and range.
+fn value_of(option: &OptionSpec, value: &str) -> Result<OptionValue, UserError> {
+    if !option.choices.is_empty() {
+        let found = option.choices.iter().find(|c| {
+            c.name == value
+                || match &c.value {
+                    ChoiceValue::String(v) => v == value,
+                    ChoiceValue::Integer(v) => parse_integer(value) == Some(*v),
+                }
+        });
+        return match found.map(|c| &c.value) {
+            Some(ChoiceValue::String(v)) => Ok(OptionValue::String(v.clone())),
+            Some(ChoiceValue::Integer(v)) => Ok(OptionValue::Integer(*v)),
+            None => {
+                let names: Vec<&str> = option.choices.iter().map(|c| c.name.as_str()).collect();
+                Err(UserError::field(
+                    option.label(),
+                    format!("「{value}」は選べません。選べるもの: {}", names.join("、")),
+                ))
+            }
+        };
+    }
+    match option.kind {
+        OptionKind::Integer => {
+            let n = parse_integer(value).ok_or_else(|| {
+                UserError::field(
+                    option.label(),
+                    format!("「{value}」は整数ではありません（例: 12）"),
+                )
+            })?;
+            let (min, max) = (
+                option.min.unwrap_or(i64::MIN),
+                option.max.unwrap_or(i64::MAX),
+            );
+            if n < min || n > max {
+                return Err(UserError::field(
+                    option.label(),
+                    format!("{min}以上{max}以下で入力してください"),
+                ));
+            }
+            Ok(OptionValue::Integer(n))
+        }
+        _ => {
+            if let Some(max) = option.max_length {
+                if value.chars().count() > usize::from(max) {
+                    return Err(UserError::field(
+                        option.label(),
+                        format!("{max}文字までです"),
+                    ));
+                }
+            }
+            Ok(OptionValue::String(value.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::spec::command_set;
+    use crate::domain::Catalogue;
+
+    fn parse(line: &str) -> Result<Invocation, String> {
+        let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+        parse_line(&command_set(&catalogue), line).map_err(|e| e.to_string())
+    }
+
+    fn s(v: &str) -> OptionValue {
+        OptionValue::String(v.into())
+    }
+
+    #[test]
+    fn a_line_as_typed_in_discord() {
+        let inv = parse(
+            "/report meeting area:東部 district:荒町 date:R8.6.15 topic:\"防災訓練の打合せ\"",
+        )
+        .expect("parses");
+        assert_eq!(
+            inv,
+            Invocation::new("report", Some("meeting"))
+                .with("area", s("東部"))
+                .with("district", s("荒町"))
+                .with("date", s("R8.6.15"))
+                .with("topic", s("防災訓練の打合せ"))
+        );
+    }
+
+    #[test]
+    fn japanese_names_quotes_and_choices() {
+        let inv = parse("/報告 地区連携 地区：東部 区:荒町 内容:「防災 訓練」").expect("parses");
+        assert_eq!(inv.subcommand.as_deref(), Some("meeting"));
+        assert_eq!(inv.text("topic").as_deref(), Some("防災 訓練"));
+        let inv = parse("/totals initiative:\"2. 市民活動の推進\"").expect("choice by name");
+        assert_eq!(
+            inv.options,
+            vec![("initiative".to_string(), OptionValue::Integer(2))]
+        );
+        let inv = parse("totals initiative:2").expect("choice by value, slash optional");
+        assert_eq!(
+            inv.options,
+            vec![("initiative".to_string(), OptionValue::Integer(2))]
+        );
+        let inv = parse("/report consultation count:１２").expect("full-width digits");
+        assert_eq!(
+            inv.options,
+            vec![("count".to_string(), OptionValue::Integer(12))]
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_option_and_the_rule() {
+        let check = |line: &str, expected: &str| {
+            assert_eq!(parse(line), Err(expected.to_string()), "{line}")
+        };
+        check(
+            "/report consultation count:0",
+            "件数（count）: 1以上10000以下で入力してください",
+        );
+        check(
+            "/report consultation count:たくさん",
+            "件数（count）: 「たくさん」は整数ではありません（例: 12）",
+        );
+        check("/report meeting area:北部 district:荒町", "地区（area）: 「北部」は選べません。選べるもの: 東南部、東部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺");
+        check(
+            "/report meeting area:東部",
+            "区（district）: 入力してください（必須）",
+        );
+        check(
+            "/report meeting area:東部 area:中部 district:荒町",
+            "地区（area）: 2回指定されています",
+        );
+        check("/report meeting area:東部 district:荒町 color:red", "/report meeting に「color」というオプションはありません。使えるもの: area（地区）、district（区）、date（日付）、topic（内容）");
+        check("/report", "/report の後に種類を書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
+        check("/report party", "/report に「party」はありません。使えるもの: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
+        check("/reprot", "「/reprot」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/help");
+        check(
+            "/report info title:\"閉じない",
+            "引用符 \" が閉じていません（\" で閉じてください）",
+        );
+        check("/report info 学習会", "「学習会」は「名前:値」の形ではありません（例: date:今日）。/report info のオプション: title（名称）、date（日付）");
+    }
+}
