@@ -186,7 +186,10 @@ pub(crate) fn sections(
             .any(|i| i.initiative == n && i.records.contains(&RecordType::Meeting))
     }) {
         let missing = areas_without_meetings(catalogue, &this.figures);
-        let line = if missing.is_empty() {
+        let unknown = this.figures.meetings.values().any(|f| f.value().is_none());
+        let line = if unknown {
+            "記録がないため分かりません".to_string()
+        } else if missing.is_empty() {
             "すべての地区で連携がありました".to_string()
         } else {
             format!("{}（{}地区）", missing.join("、"), missing.len())

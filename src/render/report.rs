@@ -352,6 +352,14 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
 
 /// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the kinds that had items, and how many.
 fn publicity_cells(catalogue: &Catalogue, f: &Figures) -> Vec<String> {
+    let known = catalogue.publicity.kinds.iter().any(|k| {
+        f.publicity
+            .get(&k.name)
+            .is_none_or(|figure| figure.value().is_some())
+    });
+    if !known {
+        return vec![DASH.to_string(), DASH.to_string()];
+    }
     let mut items = Vec::new();
     let mut counts = Vec::new();
     for kind in &catalogue.publicity.kinds {

@@ -5,4 +5,6 @@
 mod support;
 
 mod cli;
+mod console;
 mod reference;
+mod totals;

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 /// The repository root (where `config/` is).
@@ -32,18 +32,67 @@ impl Workspace {
         self.dir.path().join(name)
     }
 
-    /// `kyodo ARGS` with this workspace's database and the shipped config, run from the repository.
-    pub fn kyodo(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_kyodo"))
+    /// `kyodo ARGS`, not started, with this workspace's database and the shipped config, from the repository.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kyodo"));
+        command
             .args(args)
             .current_dir(repo())
             .env("KYODO_DATABASE", self.db())
             .env_remove("KYODO_CONFIG")
             .env_remove("DISCORD_TOKEN")
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run kyodo");
-        Run(output)
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// Runs `kyodo ARGS` to its end.
+    pub fn kyodo(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().expect("run kyodo"))
+    }
+
+    /// Runs `kyodo console ARGS` with `script` piped into it.
+    pub fn console(&self, args: &[&str], script: &str) -> Run {
+        use std::io::Write;
+        let mut all = vec!["console"];
+        all.extend_from_slice(args);
+        let mut child = self
+            .command(&all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kyodo console");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write script");
+        Run(child.wait_with_output().expect("run kyodo console"))
+    }
+
+    /// The rows of a query on this workspace's database, every value as text.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let conn = rusqlite::Connection::open(self.db()).expect("open db");
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        let v: rusqlite::types::Value = row.get(i)?;
+                        Ok(match v {
+                            rusqlite::types::Value::Null => "NULL".to_string(),
+                            rusqlite::types::Value::Integer(n) => n.to_string(),
+                            rusqlite::types::Value::Real(f) => f.to_string(),
+                            rusqlite::types::Value::Text(t) => t,
+                            rusqlite::types::Value::Blob(_) => "<blob>".to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .expect("query");
+        rows.map(|r| r.expect("row")).collect()
     }
 }
 
