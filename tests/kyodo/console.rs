@@ -250,3 +250,29 @@ fn the_registration_payload_is_printed_as_discord_takes_it() {
         .iter()
         .all(|c| c["name_localizations"]["ja"].is_string()));
 }
+
+#[test]
+fn the_registration_payload_validates_against_discords_openapi_description() {
+    // DISCORD_OPENAPI_SPEC (set by .ci/run), else ../shared/discord-api-spec/openapi.json.
+    let Some(path) = crate::support::discord::Config::default().openapi_spec else {
+        eprintln!("no OpenAPI description: payload checked against Discord's limits only (src/commands/spec/tests.rs)");
+        return;
+    };
+    let spec = crate::support::discord::openapi::Spec::load(&path);
+    let run = Workspace::new().kyodo(&["commands", "--json"]).ok();
+    let payload: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON");
+    let route = "/applications/1301234567890123456/guilds/1201234567890123456/commands";
+    if let Err(problems) = spec.check_request("PUT", route, "application/json", &payload) {
+        panic!("the payload breaks Discord's OpenAPI description: {problems}");
+    }
+    let global = "/applications/1301234567890123456/commands";
+    assert!(spec
+        .check_request("PUT", global, "application/json", &payload)
+        .is_ok());
+    // And the validator is not blind: an upper-case name is caught.
+    let mut broken = payload.clone();
+    broken[0]["name"] = serde_json::json!("Report");
+    assert!(spec
+        .check_request("PUT", route, "application/json", &broken)
+        .is_err());
+}

@@ -7,4 +7,5 @@ mod support;
 mod cli;
 mod console;
 mod reference;
+mod standin;
 mod totals;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod discord;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
