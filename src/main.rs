@@ -38,6 +38,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Discord のボットとして動く（DISCORD_TOKEN と KYODO_GUILD_ID が必要）
+    Run,
     /// コンソール: Discord と同じコマンドを1行ずつ入力（またはファイルから流し込み）して試す。トークン不要
     Console {
         /// 入力する人の名前（記録の報告者になります）
@@ -127,6 +129,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Run => {
+            let settings = config::load(&cli.config)?;
+            let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
+            let app = App::start(&cli.config, &cli.db, now)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(kyodo::discord::run(discord, app, shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Console { user, role } => {
             let mut app = App::start(&cli.config, &cli.db, now)?;
             let name = user
@@ -188,5 +200,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

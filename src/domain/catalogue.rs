@@ -179,6 +179,17 @@ pub struct Publicity {
     pub media: Vec<String>,
 }
 
+/// Per-deployment Discord ids from the optional `[discord]` table; the environment overrides
+/// them (`KYODO_GUILD_ID` …, see `config.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiscordIds {
+    pub guild_id: Option<u64>,
+    pub report_channel_id: Option<u64>,
+    pub staff_role_id: Option<u64>,
+    pub admin_role_id: Option<u64>,
+    pub global_commands: bool,
+}
+
 /// Everything the bot knows about one city's report.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -198,6 +209,7 @@ pub struct Catalogue {
     pub subsidy: Subsidy,
     pub participation_methods: Vec<String>,
     pub publicity: Publicity,
+    pub discord: DiscordIds,
 }
 
 impl Catalogue {
@@ -257,6 +269,19 @@ struct RawCatalogue {
     subsidy: RawSubsidy,
     participation: RawParticipation,
     publicity: RawPublicity,
+    #[serde(default)]
+    discord: Option<RawDiscord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    guild_id: Option<Spanned<toml::Value>>,
+    report_channel_id: Option<Spanned<toml::Value>>,
+    staff_role_id: Option<Spanned<toml::Value>>,
+    admin_role_id: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    global_commands: bool,
 }
 
 #[derive(Deserialize)]
@@ -449,6 +474,34 @@ impl Checker<'_> {
             subsidy: self.subsidy(&raw.subsidy),
             participation_methods: self.names(&raw.participation.methods, "市民参加の方法"),
             publicity,
+            discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
+        }
+    }
+
+    /// A Discord id: a snowflake, written as a string (TOML integers cannot hold every id).
+    fn snowflake(&mut self, value: Option<&Spanned<toml::Value>>, key: &str) -> Option<u64> {
+        let value = value?;
+        match value
+            .get_ref()
+            .as_str()
+            .map(str::trim)
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            Some(id) if id > 0 => Some(id),
+            _ => {
+                self.fail(value, format!("[discord] {key} は Discord の ID を \"123456789012345678\" のように文字列で書いてください"));
+                None
+            }
+        }
+    }
+
+    fn discord(&mut self, raw: &RawDiscord) -> DiscordIds {
+        DiscordIds {
+            guild_id: self.snowflake(raw.guild_id.as_ref(), "guild_id"),
+            report_channel_id: self.snowflake(raw.report_channel_id.as_ref(), "report_channel_id"),
+            staff_role_id: self.snowflake(raw.staff_role_id.as_ref(), "staff_role_id"),
+            admin_role_id: self.snowflake(raw.admin_role_id.as_ref(), "admin_role_id"),
+            global_commands: raw.global_commands,
         }
     }
 

@@ -295,3 +295,34 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
     assert!(text.contains("      相談数: 42\n"), "{text}");
     assert!(text.contains("      ②区と地区担当職員との連携（年間）: 東南部0回 東部1回 中部0回 西部0回 北大井0回 大里0回"), "{text}");
 }
+
+#[test]
+fn run_names_what_is_missing_and_never_echoes_the_token() {
+    let workspace = Workspace::new();
+    let run = workspace.kyodo(&["run"]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr().trim(),
+        "エラー: 環境変数 DISCORD_TOKEN にボットのトークンを設定してください（Discord Developer Portal の Bot → Token）"
+    );
+    let secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value";
+    let output = workspace
+        .command(&["run"])
+        .env("DISCORD_TOKEN", secret)
+        .env("KYODO_GUILD_ID", "komoro")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "エラー: 環境変数 KYODO_GUILD_ID「komoro」は Discord の ID（数字）ではありません"
+    );
+    assert!(!stderr.contains(secret) && !String::from_utf8_lossy(&output.stdout).contains(secret));
+    let output = workspace
+        .command(&["run"])
+        .env("DISCORD_TOKEN", secret)
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("KYODO_GUILD_ID か config の [discord] guild_id"));
+}

@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod console;
+mod discord;
 mod reference;
 mod standin;
 mod totals;

@@ -1,0 +1,83 @@
+//! Discord interactions as the command core's terms: options → `Invocation`, the member's
+//! roles → `Roles`, the member → `Actor`. Also which interactions are refused outright (DMs and
+//! servers other than the configured one).
+
+use super::DiscordSettings;
+use crate::commands::{Invocation, OptionValue, Roles};
+use crate::domain::record::Actor;
+use serenity::all::{
+    CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, Member, User,
+};
+
+/// The options of a slash command (or autocomplete) as an invocation; the subcommand, if any,
+/// is the first option of type subcommand.
+pub fn invocation(command: &CommandInteraction) -> Invocation {
+    let mut invocation = Invocation::new(&command.data.name, None);
+    let mut options: &[CommandDataOption] = &command.data.options;
+    if let Some(CommandDataOption {
+        name,
+        value: CommandDataOptionValue::SubCommand(inner),
+        ..
+    }) = options.first()
+    {
+        invocation.subcommand = Some(name.clone());
+        options = inner;
+    }
+    for option in options {
+        let value = match &option.value {
+            CommandDataOptionValue::String(s) => OptionValue::String(s.clone()),
+            CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
+            CommandDataOptionValue::Autocomplete { value, .. } => {
+                OptionValue::String(value.clone())
+            }
+            _ => continue,
+        };
+        invocation.options.push((option.name.clone(), value));
+    }
+    invocation
+}
+
+/// Why an interaction is refused before it reaches the command core.
+pub fn place_refusal(
+    guild_id: Option<GuildId>,
+    settings: &DiscordSettings,
+) -> Option<&'static str> {
+    match guild_id {
+        None => Some("このボットは小諸市の職員用サーバーの中でだけ使えます（DM では使えません）"),
+        Some(g) if g.get() != settings.guild_id => {
+            Some("このボットは設定されたサーバーの中でだけ使えます")
+        }
+        Some(_) => None,
+    }
+}
+
+/// The user as the records will name them: their server nickname, else display name, else username.
+pub fn actor(user: &User, member: Option<&Member>) -> Actor {
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Actor {
+        id: user.id.get().to_string(),
+        name,
+    }
+}
+
+/// What the member may do. Without a configured staff role every member of the server is
+/// staff; without a configured admin role the server's administrators are admins.
+pub fn roles(member: Option<&Member>, settings: &DiscordSettings) -> Roles {
+    let Some(member) = member else {
+        return Roles::default();
+    };
+    let has = |role: Option<u64>| role.is_some_and(|r| member.roles.iter().any(|m| m.get() == r));
+    let admin = match settings.admin_role_id {
+        Some(_) => has(settings.admin_role_id),
+        None => member.permissions.is_some_and(|p| p.administrator()),
+    };
+    let staff = admin
+        || match settings.staff_role_id {
+            Some(_) => has(settings.staff_role_id),
+            None => true,
+        };
+    Roles { staff, admin }
+}

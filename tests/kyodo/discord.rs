@@ -1,0 +1,757 @@
+//! `kyodo run`, the real binary with the unmodified serenity client, against the local Discord
+//! stand-in (tests/support/discord) in proxy mode: registration on READY, every `/report`
+//! kind, refusals, replays, DMs and other servers, roles, autocomplete, the undo button, a
+//! dropped gateway, 429s, and a token that never reaches a log line. Every REST body the bot
+//! sends is validated against Discord's OpenAPI description where one is available.
+
+use crate::support::discord::payloads::{self, option, InteractionSpec, Source};
+use crate::support::discord::{Discord, Failure, Injected};
+use crate::support::Workspace;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(10);
+const STAFF_ROLE: u64 = 1_201_234_567_890_000_001;
+const ADMIN_ROLE: u64 = 1_201_234_567_890_000_002;
+
+/// A running `kyodo run`, killed when dropped; its log is collected.
+struct Bot {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Bot {
+    async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
+        let registrations = discord
+            .requests_to("PUT", "/applications/*/guilds/*/commands")
+            .len();
+        let mut child = workspace
+            .command(&["run"])
+            .env("DISCORD_TOKEN", discord.token())
+            .env("KYODO_DISCORD_API", discord.base_url())
+            .env("KYODO_GUILD_ID", discord.guild_id().to_string())
+            .env("KYODO_REPORT_CHANNEL_ID", discord.channel_id().to_string())
+            .env("KYODO_STAFF_ROLE_ID", STAFF_ROLE.to_string())
+            .env("KYODO_ADMIN_ROLE_ID", ADMIN_ROLE.to_string())
+            .env("RUST_LOG", "trace")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kyodo run");
+        let log = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    log.lock()
+                        .expect("log")
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        // Ready once this process has registered the commands (after its own READY).
+        discord
+            .wait_for_requests(
+                "PUT",
+                "/applications/*/guilds/*/commands",
+                registrations + 1,
+                WAIT,
+            )
+            .await;
+        discord
+            .wait_for_requests("PUT", "/applications/*/commands", registrations + 1, WAIT)
+            .await;
+        Bot { child, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().expect("log").clone()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A member of the configured server with these roles.
+fn member_source(discord: &Discord, user_id: u64, name: &str, roles: &[u64]) -> Source {
+    let user = payloads::user(user_id, &format!("user{user_id}"), Some(name), false);
+    Source::Guild {
+        guild_id: discord.guild_id(),
+        channel_id: discord.channel_id(),
+        member: payloads::member(user, roles, payloads::perm::MEMBER),
+        guild_locale: "ja".into(),
+    }
+}
+
+fn staff(discord: &Discord, user_id: u64, name: &str) -> Source {
+    member_source(discord, user_id, name, &[STAFF_ROLE])
+}
+
+fn report(sub: &str, options: Vec<Value>) -> Vec<Value> {
+    vec![option::subcommand(sub, options)]
+}
+
+fn s(name: &str, value: &str) -> Value {
+    option::string(name, value)
+}
+
+async fn send(
+    discord: &Discord,
+    name: &str,
+    options: Vec<Value>,
+    source: Source,
+) -> (Injected, Value, u64) {
+    let sent = discord
+        .inject_interaction(&InteractionSpec::command(name, options, source))
+        .await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    (sent, callback.data, callback.kind)
+}
+
+fn count(workspace: &Workspace, sql: &str) -> i64 {
+    workspace.rows(sql)[0][0].parse().expect("a number")
+}
+
+#[tokio::test]
+async fn registration_reports_refusals_and_replays() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let bot = Bot::start(&workspace, &discord).await;
+
+    // READY: the guild's commands are overwritten with `kyodo commands --json`; global emptied.
+    let expected: Value =
+        serde_json::from_str(&workspace.kyodo(&["commands", "--json"]).ok().stdout())
+            .expect("payload");
+    let put = discord.requests_to("PUT", "/applications/*/guilds/*/commands");
+    let _ = discord.wait_ready(WAIT).await;
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].json.as_ref(), Some(&expected));
+    assert_eq!(
+        discord.requests_to("PUT", "/applications/*/commands")[0].json,
+        Some(json!([]))
+    );
+    assert_eq!(discord.commands(Some(discord.guild_id())).len(), 5);
+    let identify = &discord.identifies()[0];
+    assert_eq!(
+        identify["intents"]
+            .as_u64()
+            .map(|i| i & ((1 << 1) | (1 << 8) | (1 << 15))),
+        Some(0),
+        "no privileged intents"
+    );
+
+    // Every /report kind: one callback (type 4, public, with the undo button) and one row.
+    let kinds: Vec<(&str, Vec<Value>)> = vec![
+        (
+            "meeting",
+            vec![
+                s("area", "東部"),
+                s("district", "荒町"),
+                s("date", "2026-06-15"),
+                s("topic", "防災訓練の打合せ"),
+            ],
+        ),
+        (
+            "council",
+            vec![
+                s("kind", "総会"),
+                s("status", "書面開催"),
+                s("date", "R8.5.20"),
+            ],
+        ),
+        (
+            "consultation",
+            vec![
+                option::integer("count", 12),
+                s("side", "したい側"),
+                s("date", "2026-06-30"),
+            ],
+        ),
+        (
+            "match",
+            vec![option::integer("count", 3), s("date", "2026-06-30")],
+        ),
+        (
+            "subsidy",
+            vec![
+                s("course", "チャレンジ"),
+                s("group", "こもろ子ども食堂"),
+                option::integer("amount", 200_000),
+                s("status", "交付決定"),
+                s("date", "2026-06-01"),
+            ],
+        ),
+        (
+            "participation",
+            vec![
+                s("method", "アンケート"),
+                s("project", "公共交通の見直し"),
+                s("date", "2026-07-15"),
+            ],
+        ),
+        (
+            "collab",
+            vec![s("title", "ボランティア交流集会"), s("date", "2026-08-01")],
+        ),
+        (
+            "info",
+            vec![s("title", "補助金説明会"), s("date", "2026-04-20")],
+        ),
+        (
+            "publicity",
+            vec![
+                s("kind", "4コマ"),
+                s("medium", "広報こもろ"),
+                s("date", "2026-09-01"),
+            ],
+        ),
+    ];
+    for (i, (kind, options)) in kinds.into_iter().enumerate() {
+        let (sent, data, callback) = send(
+            &discord,
+            "report",
+            report(kind, options),
+            staff(&discord, 7001, "佐藤"),
+        )
+        .await;
+        assert_eq!(callback, 4, "{kind}");
+        let id = i + 1;
+        assert_eq!(data["flags"], 0, "{kind}: a report is public");
+        let title = data["embeds"][0]["title"].as_str().unwrap_or_default();
+        assert!(
+            title.starts_with(&format!("記録しました（#{id}・令和8年度")),
+            "{kind}: {title}"
+        );
+        assert_eq!(
+            data["components"][0]["components"][0]["custom_id"],
+            format!("undo:{id}")
+        );
+        let rows = workspace.rows(&format!(
+            "SELECT record_type, source, source_id, reporter_name FROM records WHERE id = {id}"
+        ));
+        assert_eq!(
+            rows,
+            vec![vec![
+                kind.to_string(),
+                "discord".into(),
+                sent.id.clone(),
+                "佐藤".into()
+            ]]
+        );
+        assert_eq!(
+            discord.callback_requests(&sent).len(),
+            1,
+            "{kind}: answered once"
+        );
+    }
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 9);
+
+    // Refusals are ephemeral and store nothing.
+    let refusals: Vec<(Vec<Value>, &str)> = vec![
+        (
+            report("meeting", vec![s("area", "川辺"), s("district", "荒町")]),
+            "川辺地区に「荒町」区はありません",
+        ),
+        (
+            report("consultation", vec![option::integer("count", 0)]),
+            "件数（count）: 1以上の数を入力してください",
+        ),
+        (
+            report(
+                "subsidy",
+                vec![
+                    s("course", "ステップアップ"),
+                    s("group", "A会"),
+                    option::integer("amount", 150_001),
+                    s("status", "交付決定"),
+                ],
+            ),
+            "ステップアップコースの上限は150,000円です",
+        ),
+        (
+            report(
+                "subsidy",
+                vec![
+                    s("course", "チャレンジ"),
+                    s("group", "こもろ子ども食堂"),
+                    option::integer("amount", 1000),
+                    s("status", "交付決定"),
+                ],
+            ),
+            "すでに受けています",
+        ),
+        (
+            report(
+                "collab",
+                vec![s("title", "交流会"), s("date", "2099-01-01")],
+            ),
+            "未来の日付",
+        ),
+    ];
+    for (options, message) in refusals {
+        let (_, data, callback) =
+            send(&discord, "report", options, staff(&discord, 7001, "佐藤")).await;
+        assert_eq!(callback, 4);
+        assert_eq!(data["flags"], 64, "refusals are ephemeral: {data}");
+        assert!(
+            data["content"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{data}"
+        );
+    }
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 9);
+
+    // A replayed INTERACTION_CREATE is not answered twice and stores nothing more.
+    let (sent, _, _) = send(
+        &discord,
+        "report",
+        report("match", vec![option::integer("count", 2)]),
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    discord
+        .dispatch("INTERACTION_CREATE", sent.payload.clone())
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(discord.callback_requests(&sent).len(), 1);
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 10);
+
+    // Even after a restart (no memory of it), the database stores it once.
+    drop(bot);
+    let bot = Bot::start(&workspace, &discord).await;
+    discord
+        .dispatch("INTERACTION_CREATE", sent.payload.clone())
+        .await;
+    discord
+        .wait_for_requests(
+            "POST",
+            &format!("/interactions/{}/*/callback", sent.id),
+            2,
+            WAIT,
+        )
+        .await;
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 10);
+
+    // The token appears in no log line, even at trace level.
+    let log = bot.log();
+    assert!(
+        log.contains("interaction answered") || log.contains("connected to Discord"),
+        "the bot logs: {log}"
+    );
+    assert!(!log.contains(discord.token()), "the token was logged");
+    drop(bot);
+    discord.shutdown().await;
+}
+
+#[tokio::test]
+async fn places_and_roles_are_checked() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+    let meeting = || {
+        report(
+            "meeting",
+            vec![
+                s("area", "東部"),
+                s("district", "荒町"),
+                s("date", "2026-06-15"),
+            ],
+        )
+    };
+
+    let (_, data, _) = send(&discord, "report", meeting(), discord.dm_source(7002)).await;
+    assert_eq!(data["flags"], 64);
+    assert!(
+        data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("DM では使えません"),
+        "{data}"
+    );
+    let other = Source::Guild {
+        guild_id: discord.guild_id() + 10,
+        channel_id: discord.channel_id() + 10,
+        member: payloads::member(
+            payloads::user(7003, "x", None, false),
+            &[STAFF_ROLE],
+            payloads::perm::MEMBER,
+        ),
+        guild_locale: "ja".into(),
+    };
+    let (_, data, _) = send(&discord, "report", meeting(), other).await;
+    assert!(
+        data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("設定されたサーバーの中でだけ"),
+        "{data}"
+    );
+    let (_, data, _) = send(
+        &discord,
+        "report",
+        meeting(),
+        member_source(&discord, 7004, "通りすがり", &[]),
+    )
+    .await;
+    assert!(
+        data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("職員（スタッフのロール）だけ"),
+        "{data}"
+    );
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 0);
+
+    // Reading needs no role.
+    let (_, data, kind) = send(
+        &discord,
+        "totals",
+        vec![],
+        member_source(&discord, 7004, "通りすがり", &[]),
+    )
+    .await;
+    assert_eq!(kind, 4);
+    assert!(
+        data["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("の累計"),
+        "{data}"
+    );
+
+    // Staff report; another staff member may not delete it; an admin may.
+    send(&discord, "report", meeting(), staff(&discord, 7001, "佐藤")).await;
+    let delete = vec![option::subcommand("delete", vec![option::integer("id", 1)])];
+    let (_, data, _) = send(
+        &discord,
+        "records",
+        delete.clone(),
+        staff(&discord, 7005, "田中"),
+    )
+    .await;
+    assert!(
+        data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("佐藤さんの記録です"),
+        "{data}"
+    );
+    assert_eq!(
+        count(
+            &workspace,
+            "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"
+        ),
+        1
+    );
+    let (_, data, _) = send(
+        &discord,
+        "records",
+        delete,
+        member_source(&discord, 7006, "課長", &[ADMIN_ROLE]),
+    )
+    .await;
+    assert_eq!(data["flags"], 64);
+    assert!(
+        data["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("記録 #1 を削除しました"),
+        "{data}"
+    );
+    assert_eq!(
+        count(
+            &workspace,
+            "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"
+        ),
+        0
+    );
+    assert_eq!(
+        workspace.rows("SELECT actor_name FROM audit WHERE action = 'delete'"),
+        vec![vec!["課長".to_string()]]
+    );
+    discord.shutdown().await;
+}
+
+#[tokio::test]
+async fn autocomplete_and_the_undo_button() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+
+    let suggest = |options: Vec<Value>| {
+        InteractionSpec::autocomplete("report", options, staff(&discord, 7001, "佐藤"))
+    };
+    let sent = discord
+        .inject_interaction(&suggest(report(
+            "meeting",
+            vec![s("area", "三岡"), option::focused("district", 3, "")],
+        )))
+        .await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!(callback.kind, 8);
+    assert_eq!(
+        callback.data["choices"],
+        json!([{ "name": "市", "value": "市" }, { "name": "耳取", "value": "耳取" }, { "name": "森山", "value": "森山" }])
+    );
+    let sent = discord
+        .inject_interaction(&suggest(report(
+            "meeting",
+            vec![option::focused("district", 3, "")],
+        )))
+        .await;
+    let choices = discord.next_callback(&sent, WAIT).await.data["choices"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(choices.len(), 25, "68 districts, at most 25 suggestions");
+    assert_eq!(
+        choices[0],
+        json!({ "name": "小原（東南部）", "value": "小原" })
+    );
+
+    let subsidy = report(
+        "subsidy",
+        vec![
+            s("course", "チャレンジ"),
+            s("group", "こもろ子ども食堂"),
+            option::integer("amount", 0),
+            s("status", "申請"),
+            s("date", "2026-05-01"),
+        ],
+    );
+    send(&discord, "report", subsidy, staff(&discord, 7001, "佐藤")).await;
+    let sent = discord
+        .inject_interaction(&suggest(report(
+            "subsidy",
+            vec![
+                s("course", "ステップアップ"),
+                option::focused("group", 3, "子ども"),
+            ],
+        )))
+        .await;
+    assert_eq!(
+        discord.next_callback(&sent, WAIT).await.data["choices"],
+        json!([{ "name": "こもろ子ども食堂", "value": "こもろ子ども食堂" }])
+    );
+
+    // The undo button under a report: someone else is told politely; the reporter undoes it.
+    let spec = InteractionSpec::command(
+        "report",
+        report("match", vec![option::integer("count", 4)]),
+        staff(&discord, 7001, "佐藤"),
+    );
+    let sent = discord.inject_interaction(&spec).await;
+    let reply = discord.next_callback(&sent, WAIT).await.data;
+    let custom_id = reply["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(custom_id, "undo:2");
+    let message = spec.reply_message(
+        discord.application_id(),
+        discord.bot_user(),
+        "",
+        reply["components"].clone(),
+    );
+    let click = |user: Source| InteractionSpec::button(&custom_id, message.clone(), user);
+    let sent = discord
+        .inject_interaction(&click(staff(&discord, 7005, "田中")))
+        .await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!(
+        (callback.kind, callback.data["flags"].clone()),
+        (4, json!(64))
+    );
+    assert!(
+        callback.data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("報告した佐藤さんだけが使えます"),
+        "{:?}",
+        callback.data
+    );
+    assert_eq!(
+        count(
+            &workspace,
+            "SELECT COUNT(*) FROM records WHERE id = 2 AND deleted_at IS NULL"
+        ),
+        1
+    );
+    let sent = discord
+        .inject_interaction(&click(staff(&discord, 7001, "佐藤")))
+        .await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!(callback.kind, 7, "the report's message is updated");
+    assert_eq!(
+        callback.data["components"],
+        json!([]),
+        "and loses its button"
+    );
+    assert!(
+        callback.data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("報告 #2 を取り消しました"),
+        "{:?}",
+        callback.data
+    );
+    assert_eq!(
+        count(
+            &workspace,
+            "SELECT COUNT(*) FROM records WHERE id = 2 AND deleted_at IS NOT NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        workspace.rows("SELECT action FROM audit WHERE record_id = 2 ORDER BY id"),
+        vec![vec!["create".to_string()], vec!["undo".to_string()]]
+    );
+    discord.shutdown().await;
+}
+
+#[tokio::test]
+async fn deferral_resume_and_rate_limits() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+
+    // The annual summary is deferred (type 5), then the original response is edited.
+    let (sent, _, kind) = send(
+        &discord,
+        "summary",
+        vec![option::subcommand("year", vec![s("fiscal_year", "2020")])],
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    assert_eq!(kind, 5);
+    discord
+        .wait_for_request("PATCH", "/webhooks/*/*/messages/@original", WAIT)
+        .await;
+    let original = discord.original_message(&sent).expect("original response");
+    let title = original["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(title, "小諸市自治基本条例 実績（平成30年度から令和2年度）");
+    let text = original.to_string();
+    assert!(
+        text.contains(
+            "役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会"
+        ),
+        "{text}"
+    );
+
+    // A dropped gateway: serenity resumes and the interaction sent meanwhile is answered.
+    assert!(discord.drop_gateway());
+    let spec = InteractionSpec::command(
+        "report",
+        report(
+            "match",
+            vec![option::integer("count", 5), s("date", "2026-07-01")],
+        ),
+        staff(&discord, 7001, "佐藤"),
+    );
+    let sent = discord.inject_interaction(&spec).await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!(callback.kind, 4);
+    assert_eq!(discord.resumes().len(), 1, "resumed, not re-identified");
+    assert_eq!(discord.identifies().len(), 1);
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 1);
+
+    // 429 on the callback: the bot waits retry_after and answers once.
+    discord.fail_next(
+        "POST",
+        "/interactions/*/*/callback",
+        1,
+        Failure::RateLimited {
+            retry_after: 0.3,
+            global: false,
+        },
+    );
+    let started = Instant::now();
+    let (sent, _, kind) = send(
+        &discord,
+        "report",
+        report("match", vec![option::integer("count", 1)]),
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    assert_eq!(kind, 4);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "retry_after was honoured"
+    );
+    let statuses: Vec<u16> = discord
+        .callback_requests(&sent)
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![429, 204]);
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 2);
+
+    // 429 twice on a follow-up (a private refusal after a public deferral): one follow-up.
+    discord.fail_next(
+        "POST",
+        "/webhooks/*/*",
+        2,
+        Failure::RateLimited {
+            retry_after: 0.2,
+            global: false,
+        },
+    );
+    let before = discord.requests_to("POST", "/webhooks/*/*").len();
+    let (_, _, kind) = send(
+        &discord,
+        "summary",
+        vec![option::subcommand("year", vec![s("fiscal_year", "2099")])],
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    assert_eq!(kind, 5);
+    discord
+        .wait_for_requests("POST", "/webhooks/*/*", before + 3, WAIT)
+        .await;
+    let followups = discord.requests_to("POST", "/webhooks/*/*");
+    let statuses: Vec<u16> = followups[before..].iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![429, 429, 200]);
+    let last = followups
+        .last()
+        .and_then(|r| r.json.clone())
+        .unwrap_or_default();
+    assert_eq!(last["flags"], 64);
+    assert!(
+        last["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("令和81年度はまだ始まっていません"),
+        "{last}"
+    );
+    discord.shutdown().await;
+}
