@@ -267,9 +267,10 @@ fn reply(app: &App, stored: &Stored) -> Result<Reply, Failure> {
         format!("日付: {}", date_label(record.date)),
         describe_with_indicator(catalogue, &record.facts),
     ];
-    let figures =
-        app.store
-            .figures_between(catalogue, year.first_day(start), year.last_day(start))?;
+    let (from, to) = (year.first_day(start), year.last_day(start));
+    let figures = app
+        .store
+        .figures_of_type(catalogue, record.facts.record_type(), from, to)?;
     if let Some(measure) = measure_of(catalogue, &record.facts) {
         let total = measure.value(catalogue, &figures).value().unwrap_or(0);
         let mut line = format!(

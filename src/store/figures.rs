@@ -2,7 +2,7 @@
 //! any other period aggregated from live records.
 
 use super::{Result, Store};
-use crate::domain::{Catalogue, Figures, FiscalYear};
+use crate::domain::{Catalogue, Figures, FiscalYear, RecordType};
 use chrono::NaiveDate;
 
 /// Where a year's figures came from.
@@ -24,8 +24,24 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Figures> {
-        let tallies = self.tallies(from, to)?;
+        let tallies = self.tallies(from, to, None)?;
         let subsidy = self.subsidy_events(from, to)?;
+        Ok(Figures::from_records(catalogue, &tallies, &subsidy))
+    }
+
+    /// Like `figures_between`, with only the figures of `record_type` filled in (the others 0).
+    pub fn figures_of_type(
+        &self,
+        catalogue: &Catalogue,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Figures> {
+        let tallies = self.tallies(from, to, Some(record_type))?;
+        let subsidy = match record_type {
+            RecordType::Subsidy => self.subsidy_events(from, to)?,
+            _ => Vec::new(),
+        };
         Ok(Figures::from_records(catalogue, &tallies, &subsidy))
     }
 

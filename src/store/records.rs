@@ -233,54 +233,23 @@ impl Store {
     /// and returns the record stored the first time.
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
         let tx = self.conn.transaction()?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
-                params![new.source.kind.key(), new.source.id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
-            let record = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
-            return Ok(Stored::Existing(record));
-        }
-        let c = Columns::of(&new.facts);
-        tx.execute(
-            "INSERT INTO records (record_type, occurred_on, count, kind, status, area, district, side, \
-             course, group_name, amount, method, project, department, medium, title, topic, note, \
-             reporter_id, reporter_name, source, source_id, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-            params![
-                new.facts.record_type().key(),
-                date_key(new.date),
-                c.count,
-                c.kind,
-                c.status,
-                c.area,
-                c.district,
-                c.side,
-                c.course,
-                c.group_name,
-                c.amount,
-                c.method,
-                c.project,
-                c.department,
-                c.medium,
-                c.title,
-                c.topic,
-                c.note,
-                new.reporter.id,
-                new.reporter.name,
-                new.source.kind.key(),
-                new.source.id,
-                timestamp(now),
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        let record = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
-        write_audit(&tx, &record, AuditAction::Create, &new.reporter, now, None)?;
+        let stored = insert_in(&tx, new, now)?;
         tx.commit()?;
-        Ok(Stored::New(record))
+        Ok(stored)
+    }
+
+    /// Stores many records in one transaction (all or none), each once per source; returns how
+    /// many were new. For imports and backfills.
+    pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut new = 0;
+        for record in records {
+            if matches!(insert_in(&tx, record, now)?, Stored::New(_)) {
+                new += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(new)
     }
 
     /// A record by id, deleted or not.
@@ -379,23 +348,37 @@ impl Store {
         )?)
     }
 
-    /// Live records within `[from, to]` counted by type, dimension and status.
-    pub fn tallies(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Tally>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT record_type, COALESCE(kind, area, ''), \
-                    CASE record_type WHEN 'council' THEN status ELSE '' END, SUM(count) \
-             FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL \
-                    AND record_type <> 'subsidy' \
-             GROUP BY 1, 2, 3",
+    /// Live records within `[from, to]` counted by type, dimension and status; only those of
+    /// `only` when given (a report's reply needs one type, read through its own index).
+    pub fn tallies(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        only: Option<RecordType>,
+    ) -> Result<Vec<Tally>> {
+        const SELECT: &str = "SELECT record_type, COALESCE(kind, area, ''), \
+                CASE record_type WHEN 'council' THEN status ELSE '' END, SUM(count) FROM records";
+        let mut stmt = match only {
+            None => self.conn.prepare_cached(&format!(
+                "{SELECT} WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL AND record_type <> 'subsidy' \
+                 AND ?3 IS NULL GROUP BY 1, 2, 3"
+            ))?,
+            Some(_) => self.conn.prepare_cached(&format!(
+                "{SELECT} WHERE record_type = ?3 AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL \
+                 GROUP BY 1, 2, 3"
+            ))?,
+        };
+        let rows = stmt.query_map(
+            params![date_key(from), date_key(to), only.map(RecordType::key)],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            },
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, i64>(3)?,
-            ))
-        })?;
         rows.map(|row| {
             let (record_type, dimension, status, count) = row?;
             Ok(Tally {
@@ -473,4 +456,55 @@ fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
         Some(record) if record.deleted_at.is_none() => Ok(record),
         _ => Err(Error::NoSuchRecord(id)),
     }
+}
+
+/// Inserts a record unless one with the same source exists, with its audit line; in `tx`.
+fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
+            params![new.source.kind.key(), new.source.id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+        return Ok(Stored::Existing(record));
+    }
+    let c = Columns::of(&new.facts);
+    tx.execute(
+        "INSERT INTO records (record_type, occurred_on, count, kind, status, area, district, side, \
+         course, group_name, amount, method, project, department, medium, title, topic, note, \
+         reporter_id, reporter_name, source, source_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+        params![
+            new.facts.record_type().key(),
+            date_key(new.date),
+            c.count,
+            c.kind,
+            c.status,
+            c.area,
+            c.district,
+            c.side,
+            c.course,
+            c.group_name,
+            c.amount,
+            c.method,
+            c.project,
+            c.department,
+            c.medium,
+            c.title,
+            c.topic,
+            c.note,
+            new.reporter.id,
+            new.reporter.name,
+            new.source.kind.key(),
+            new.source.id,
+            timestamp(now),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+    write_audit(tx, &record, AuditAction::Create, &new.reporter, now, None)?;
+    Ok(Stored::New(record))
 }

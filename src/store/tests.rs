@@ -299,7 +299,7 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
     assert!(kept.deleted_at.is_some());
     assert!(store.records_of("111", 10).expect("mine").is_empty());
     assert!(store
-        .tallies(d(2026, 4, 1), d(2027, 3, 31))
+        .tallies(d(2026, 4, 1), d(2027, 3, 31), None)
         .expect("tallies")
         .is_empty());
     assert!(matches!(
@@ -384,4 +384,21 @@ fn loading_the_baseline_is_idempotent_and_follows_the_file() {
     assert_eq!(source, FiguresSource::Baseline);
     assert_eq!(figures.consultations, Figure::known(1098));
     assert_eq!(figures.info, Figure::UNKNOWN);
+}
+
+#[test]
+fn a_batch_is_stored_whole_or_not_at_all() {
+    let (_dir, mut store) = temp_store();
+    let batch = [
+        meeting("b1", d(2026, 6, 1), "東部", "荒町"),
+        meeting("b2", d(2026, 6, 2), "東部", "三和"),
+        meeting("b1", d(2026, 6, 3), "中部", "本町"),
+    ];
+    assert_eq!(store.insert_batch(&batch, now()).expect("batch"), 2, "the repeated source is stored once");
+    let mut bad = meeting("b3", d(2026, 6, 4), "東部", "荒町");
+    bad.facts = Facts::Consultation { count: 0, side: None, note: None };
+    let batch = [meeting("b4", d(2026, 6, 5), "東部", "荒町"), bad];
+    assert!(store.insert_batch(&batch, now()).is_err(), "a count of 0 breaks the table's rule");
+    assert_eq!(count_rows(&store, "records"), 2, "nothing of the failed batch was kept");
+    assert_eq!(count_rows(&store, "audit"), 2);
 }
