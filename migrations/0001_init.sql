@@ -33,11 +33,8 @@ CREATE TABLE records (
     UNIQUE (source, source_id)
 );
 
--- Summaries read a date range of live records, grouped by type and dimension; a report's reply
--- reads one type's range. Both are covering indexes of the live records.
+-- Summaries read a date range of live records, grouped by type and dimension.
 CREATE INDEX records_live_by_date ON records (occurred_on, record_type, kind, area, status, count)
-    WHERE deleted_at IS NULL;
-CREATE INDEX records_live_by_type ON records (record_type, occurred_on, kind, area, status, count)
     WHERE deleted_at IS NULL;
 CREATE INDEX records_by_reporter ON records (reporter_id, id);
 

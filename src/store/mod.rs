@@ -8,7 +8,7 @@
 mod audit;
 mod baseline;
 mod figures;
-mod records;
+pub(crate) mod records;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
@@ -23,7 +23,10 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 1] = [include_str!("../../migrations/0001_init.sql")];
+const MIGRATION_SQL: [&str; 2] = [
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_tallies.sql"),
+];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));

@@ -104,6 +104,45 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
             "from {version}"
         );
     }
+    // Records written at version 1 are tallied by migration 2.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("v1-data.sqlite3");
+    {
+        let mut conn = Connection::open(&path).expect("open old");
+        MIGRATIONS
+            .to_version(&mut conn, 1)
+            .expect("migrate to version 1");
+        for (i, (date, area)) in [
+            ("2025-05-01", "東部"),
+            ("2025-05-20", "東部"),
+            ("2025-06-01", "川辺"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO records (record_type, occurred_on, area, district, reporter_id, reporter_name, source, source_id, created_at) \
+                 VALUES ('meeting', ?1, ?2, '', '1', '佐藤', 'import', ?3, 'then')",
+                rusqlite::params![date, area, i.to_string()],
+            )
+            .expect("old insert");
+        }
+    }
+    let store = Store::open(&path).expect("upgrade with data");
+    let (from, to) = (d(2025, 4, 1), d(2026, 3, 31));
+    assert_eq!(
+        store.tallies(from, to, None).expect("tallies"),
+        store.tallies_from_records(from, to).expect("direct")
+    );
+    assert_eq!(
+        store
+            .tallies(from, to, None)
+            .expect("tallies")
+            .iter()
+            .map(|t| t.count)
+            .sum::<u64>(),
+        3
+    );
     // Data written at the first version survives every later migration.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("v1.sqlite3");
@@ -394,11 +433,161 @@ fn a_batch_is_stored_whole_or_not_at_all() {
         meeting("b2", d(2026, 6, 2), "東部", "三和"),
         meeting("b1", d(2026, 6, 3), "中部", "本町"),
     ];
-    assert_eq!(store.insert_batch(&batch, now()).expect("batch"), 2, "the repeated source is stored once");
+    assert_eq!(
+        store.insert_batch(&batch, now()).expect("batch"),
+        2,
+        "the repeated source is stored once"
+    );
     let mut bad = meeting("b3", d(2026, 6, 4), "東部", "荒町");
-    bad.facts = Facts::Consultation { count: 0, side: None, note: None };
+    bad.facts = Facts::Consultation {
+        count: 0,
+        side: None,
+        note: None,
+    };
     let batch = [meeting("b4", d(2026, 6, 5), "東部", "荒町"), bad];
-    assert!(store.insert_batch(&batch, now()).is_err(), "a count of 0 breaks the table's rule");
-    assert_eq!(count_rows(&store, "records"), 2, "nothing of the failed batch was kept");
+    assert!(
+        store.insert_batch(&batch, now()).is_err(),
+        "a count of 0 breaks the table's rule"
+    );
+    assert_eq!(
+        count_rows(&store, "records"),
+        2,
+        "nothing of the failed batch was kept"
+    );
     assert_eq!(count_rows(&store, "audit"), 2);
+}
+
+#[test]
+fn periods_split_into_whole_months_and_the_days_around_them() {
+    let split = |from, to| {
+        let s = super::records::MonthSplit::of(from, to);
+        (s.months, s.head, s.tail)
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    let empty = pair("1", "0");
+    assert_eq!(
+        split(d(2026, 4, 1), d(2027, 3, 31)),
+        (pair("2026-04", "2027-03"), empty.clone(), empty.clone())
+    );
+    assert_eq!(
+        split(d(2026, 4, 1), d(2026, 11, 28)),
+        (
+            pair("2026-04", "2026-10"),
+            empty.clone(),
+            pair("2026-11-01", "2026-11-28")
+        )
+    );
+    assert_eq!(
+        split(d(2026, 4, 15), d(2026, 6, 10)),
+        (
+            pair("2026-05", "2026-05"),
+            pair("2026-04-15", "2026-04-30"),
+            pair("2026-06-01", "2026-06-10")
+        )
+    );
+    assert_eq!(
+        split(d(2026, 4, 15), d(2026, 5, 20)),
+        (
+            empty.clone(),
+            pair("2026-04-15", "2026-05-20"),
+            empty.clone()
+        )
+    );
+    assert_eq!(
+        split(d(2024, 2, 1), d(2024, 2, 29)),
+        (pair("2024-02", "2024-02"), empty.clone(), empty.clone())
+    );
+    assert_eq!(
+        split(d(2024, 2, 29), d(2024, 2, 29)),
+        (empty.clone(), pair("2024-02-29", "2024-02-29"), empty)
+    );
+}
+
+#[test]
+fn running_tallies_always_equal_the_records() {
+    let (_dir, mut store) = temp_store();
+    let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+    let mut seed: u64 = 7;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let admin = Actor {
+        id: "9".into(),
+        name: "管理者".into(),
+    };
+    let day = |n: u64| d(2025, 3, 1) + chrono::Duration::days(n as i64);
+    for i in 0..400 {
+        let area = &catalogue.areas[next(10) as usize];
+        let facts = match next(4) {
+            0 => Facts::Meeting {
+                area: area.name.clone(),
+                district: area.districts[0].clone(),
+                topic: None,
+            },
+            1 => Facts::Consultation {
+                count: 1 + next(5) as u32,
+                side: None,
+                note: None,
+            },
+            2 => Facts::Council {
+                kind: "役員会".into(),
+                status: ["実施", "中止"][next(2) as usize].into(),
+                note: None,
+            },
+            _ => Facts::Publicity {
+                kind: "区紹介".into(),
+                medium: None,
+                title: None,
+            },
+        };
+        let mut new = meeting(&format!("r{i}"), day(next(500)), "", "");
+        new.facts = facts;
+        let id = store.insert(&new, now()).expect("insert").record().id;
+        match next(6) {
+            0 => {
+                store
+                    .delete(id, AuditAction::Delete, &admin, now())
+                    .expect("delete");
+            }
+            1 => {
+                let facts = Facts::Consultation {
+                    count: 1 + next(9) as u32,
+                    side: None,
+                    note: None,
+                };
+                store
+                    .edit(id, day(next(500)), &facts, &admin, now())
+                    .expect("edit");
+            }
+            _ => {}
+        }
+    }
+    let sorted = |mut t: Vec<crate::domain::figures::Tally>| {
+        t.sort_by(|a, b| {
+            (a.record_type, &a.dimension, &a.status).cmp(&(b.record_type, &b.dimension, &b.status))
+        });
+        t
+    };
+    for (from, to) in [
+        (d(2025, 3, 1), d(2026, 7, 14)),
+        (d(2025, 4, 1), d(2026, 3, 31)),
+        (d(2025, 4, 1), d(2025, 11, 28)),
+        (d(2025, 4, 17), d(2025, 9, 3)),
+        (d(2025, 6, 5), d(2025, 6, 5)),
+        (d(2026, 2, 1), d(2026, 2, 28)),
+    ] {
+        let running = sorted(store.tallies(from, to, None).expect("tallies"));
+        let direct = sorted(store.tallies_from_records(from, to).expect("direct"));
+        assert_eq!(running, direct, "{from}..{to}");
+    }
+    assert!(
+        store
+            .tallies(d(2025, 3, 1), d(2026, 7, 14), None)
+            .expect("tallies")
+            .len()
+            >= 10
+    );
 }
