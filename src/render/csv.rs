@@ -115,26 +115,7 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::baseline::parse_baseline;
-    use crate::domain::FiscalYear;
-    use crate::render::record_table::tests::{komoro, sample_records};
-
-    /// The shipped FY2020 report (令和2年度, with 平成30年度 and 令和元年度), as `kyodo report
-    /// --fiscal-year 2020` builds it from the baseline.
-    pub(crate) fn fy2020_report() -> AnnualReport {
-        let catalogue = komoro();
-        let baseline = parse_baseline(include_str!("../../config/baseline.toml"), &catalogue)
-            .expect("shipped baseline");
-        let years: Vec<_> = [2018, 2019, 2020]
-            .into_iter()
-            .map(|y| {
-                let year = FiscalYear::new(y);
-                let figures = baseline.get(&year).expect("baseline year").clone();
-                (year, figures, "基準データ（市の報告書の数値）".to_string())
-            })
-            .collect();
-        AnnualReport::build(&catalogue, &years)
-    }
+    use crate::render::fixtures::{fy2020_report, komoro, sample_records};
 
     /// The CSV's records, read back with the `csv` crate (which skips empty lines).
     fn parse(bytes: &[u8]) -> Vec<Vec<String>> {
