@@ -3,6 +3,7 @@
 //! (`chart.rs`); Discord embeds later. Japanese labels live here, not in `domain`. Every
 //! function here is pure: it returns text or bytes, and reads no clock and no file.
 
+pub mod chart;
 pub mod csv;
 pub mod discord;
 #[cfg(test)]
