@@ -317,9 +317,9 @@ fn scales_and_months() {
 }
 
 #[test]
-fn render_time_of_a_digest_chart() {
+fn render_time_of_a_digest_chart_and_the_same_bytes_every_time() {
     let chart = komoro_like(6);
-    render_png(&chart).expect("renders");
+    let first = render_png(&chart).expect("renders");
     let runs = 3;
     let start = Instant::now();
     let mut bytes = Vec::new();
@@ -327,6 +327,7 @@ fn render_time_of_a_digest_chart() {
         bytes = render_png(&chart).expect("renders");
     }
     let each = start.elapsed() / runs;
+    assert_eq!(first, bytes, "the same chart gives the same bytes");
     println!(
         "render_png: {} panels × 3 series, {each:?} per chart, {} bytes",
         chart.panels.len(),
