@@ -1,7 +1,7 @@
-//! Render: figures, records and replies to what people read — Markdown and plain text, CSV and
-//! XLSX files (`csv.rs`, `xlsx.rs`, the records' columns in `record_table.rs`) and the PNG chart
-//! (`chart.rs`); Discord embeds later. Japanese labels live here, not in `domain`. Every
-//! function here is pure: it returns text or bytes, and reads no clock and no file.
+//! Render: figures, records and replies to what people read — Markdown and plain text, Discord
+//! messages and embeds (`discord.rs`), CSV and XLSX files (`csv.rs`, `xlsx.rs`, the records'
+//! columns in `record_table.rs`) and the PNG chart (`chart.rs`). Japanese labels live here, not
+//! in `domain`. The renderers return text or bytes; they open no file and read no clock.
 
 pub mod chart;
 pub mod csv;
