@@ -10,6 +10,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+# The chart's Japanese font, embedded with include_bytes!.
+COPY assets ./assets
 RUN cargo build --release --locked && strip target/release/kyodo
 
 FROM debian:bookworm-slim

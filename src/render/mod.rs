@@ -1,10 +1,18 @@
-//! Render: figures and replies to what people read — Markdown and plain text for now; Discord
-//! embeds, CSV, XLSX and the PNG chart later. Japanese labels live here, not in `domain`.
+//! Render: figures, records and replies to what people read — Markdown and plain text, Discord
+//! messages and embeds (`discord.rs`), CSV and XLSX files (`csv.rs`, `xlsx.rs`, the records'
+//! columns in `record_table.rs`) and the PNG chart (`chart.rs`). Japanese labels live here, not
+//! in `domain`. The renderers return text or bytes; they open no file and read no clock.
 
+pub mod chart;
+pub mod csv;
 pub mod discord;
+#[cfg(test)]
+mod fixtures;
 pub mod record;
+pub mod record_table;
 pub mod reply;
 pub mod report;
+pub mod xlsx;
 
 /// What the report prints where it has no figure.
 pub const DASH: &str = "—";

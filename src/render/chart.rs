@@ -1,0 +1,527 @@
+//! The monthly digest's chart: small multiples, one panel per indicator, each showing the
+//! fiscal-year-to-date total month by month (4月 … 3月), this year against the years before.
+//!
+//! `render_png` draws a `Chart` into an RGB buffer and encodes it with `png`: `plotters` draws the
+//! frames, grid, axes and lines; the text is laid out and rasterised here with `ab_glyph`, from the
+//! IPAexGothic font embedded from `assets/fonts/ipaexg.ttf` (IPA Font License,
+//! `assets/fonts/IPA_Font_License_Agreement_v1.0.txt`), so Japanese renders the same on every
+//! machine with no system font. (plotters' own `ab_glyph` text drops each glyph's side bearing,
+//! which leaves gaps after `（` and kana; hence the text is ours.) What goes into the chart —
+//! which indicators, which years — is the digest's business; this file only draws.
+
+use crate::domain::number::group_thousands;
+use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use plotters::backend::{BitMapBackend, RGBPixel};
+use plotters::coord::types::{RangedCoordi32, RangedCoordu64};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::OnceLock;
+
+/// Width of the PNG in pixels: two panels side by side, readable in Discord's preview.
+pub const WIDTH: u32 = 1200;
+/// Height of the PNG in pixels: the title, the legend and five rows of panels.
+pub const HEIGHT: u32 = 1600;
+
+/// The months of a fiscal year, as many as `Series::values` holds.
+pub const MONTHS: usize = 12;
+
+/// IPAexGothic 004.01, unmodified, from Debian's `fonts-ipaexfont-gothic` 00401-5.
+const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
+
+/// One fiscal year's line in a panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    /// The fiscal year, as the legend prints it: `令和8年度`.
+    pub label: String,
+    /// The cumulative total at the end of each month, April first; `None` where it is not known
+    /// or still in the future (no line is drawn there). Values beyond the twelfth are ignored.
+    pub values: Vec<Option<u64>>,
+}
+
+/// One indicator's small chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panel {
+    /// `②区と地区担当職員との連携`.
+    pub title: String,
+    /// The unit counted in, `回` or `件`; printed after the title.
+    pub unit: String,
+    /// Oldest year first, in the same order in every panel: the chart's last label is the
+    /// current year, drawn bold and dark; the years before it thinner and lighter.
+    pub series: Vec<Series>,
+}
+
+/// The whole picture: a title, then the panels two to a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// `令和8年度 累計（5月末まで）`.
+    pub title: String,
+    pub panels: Vec<Panel>,
+}
+
+/// Why the chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The embedded font did not parse: a broken build, not bad input.
+    #[error("グラフ用の日本語フォントを読み込めませんでした")]
+    Font,
+    #[error("グラフを描画できませんでした（{0}）")]
+    Draw(String),
+    #[error("グラフをPNG画像にできませんでした（{0}）")]
+    Encode(#[from] png::EncodingError),
+}
+
+/// Heights of the bands above the panels, in pixels.
+const TITLE_HEIGHT: u32 = 70;
+const LEGEND_HEIGHT: u32 = 50;
+/// Height of a panel's title band, in pixels.
+const CAPTION_HEIGHT: u32 = 34;
+
+const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const AXIS: RGBColor = RGBColor(0x59, 0x59, 0x59);
+const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+const FRAME: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
+
+/// The chart as a PNG of `WIDTH` × `HEIGHT` pixels.
+pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
+    let font = font()?;
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    let labels = draw(chart, font, &mut pixels)?;
+    for label in &labels {
+        label.paint(font, &mut pixels);
+    }
+    encode(&pixels)
+}
+
+/// The embedded font, parsed once per process.
+fn font() -> Result<&'static FontRef<'static>, ChartError> {
+    static PARSED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| FontRef::try_from_slice(FONT).ok())
+        .as_ref()
+        .ok_or(ChartError::Font)
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a, RGBPixel>, Shift>;
+type Plot<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b, RGBPixel>, Cartesian2d<RangedCoordi32, RangedCoordu64>>;
+
+fn draw_error<E: std::error::Error + Send + Sync>(error: DrawingAreaErrorKind<E>) -> ChartError {
+    ChartError::Draw(error.to_string())
+}
+
+/// A pixel coordinate; every one here is far below `i32::MAX`.
+fn px(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Where a label's point is, horizontally; vertically the point is always the text's middle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    Left,
+    Centre,
+    Right,
+}
+
+/// A line of text to paint over what plotters drew, in pixels of the whole image.
+#[derive(Debug, Clone, PartialEq)]
+struct Label {
+    text: String,
+    at: (i32, i32),
+    anchor: Anchor,
+    size: f32,
+    color: RGBColor,
+}
+
+impl Label {
+    fn new(
+        text: impl Into<String>,
+        at: (i32, i32),
+        anchor: Anchor,
+        size: f32,
+        color: RGBColor,
+    ) -> Label {
+        Label {
+            text: text.into(),
+            at,
+            anchor,
+            size,
+            color,
+        }
+    }
+
+    /// Paints the glyphs, each at its advance and side bearing, blended into the RGB buffer.
+    fn paint(&self, font: &FontRef<'static>, pixels: &mut [u8]) {
+        let scale = PxScale::from(self.size);
+        let scaled = font.as_scaled(scale);
+        let width = text_width(font, self.size, &self.text);
+        let x = self.at.0 as f32;
+        let mut caret = match self.anchor {
+            Anchor::Left => x,
+            Anchor::Centre => x - width / 2.0,
+            Anchor::Right => x - width,
+        };
+        // The middle between the ascender and the descender lines at the label's point.
+        let baseline = self.at.1 as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
+        let mut previous = None;
+        for c in self.text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(previous) = previous {
+                caret += scaled.kern(previous, id);
+            }
+            let glyph = id.with_scale_and_position(scale, point(caret, baseline));
+            if let Some(outline) = font.outline_glyph(glyph) {
+                let bounds = outline.px_bounds();
+                outline.draw(|gx, gy, coverage| {
+                    let x = bounds.min.x as i64 + i64::from(gx);
+                    let y = bounds.min.y as i64 + i64::from(gy);
+                    blend(pixels, x, y, self.color, coverage);
+                });
+            }
+            caret += scaled.h_advance(id);
+            previous = Some(id);
+        }
+    }
+}
+
+/// Mixes `color` into the pixel at (`x`, `y`) by `coverage` (0 to 1); outside the image, nothing.
+fn blend(pixels: &mut [u8], x: i64, y: i64, color: RGBColor, coverage: f32) {
+    if x < 0 || y < 0 || x >= i64::from(WIDTH) || y >= i64::from(HEIGHT) {
+        return;
+    }
+    let Ok(at) = usize::try_from((y * i64::from(WIDTH) + x) * 3) else {
+        return;
+    };
+    let alpha = coverage.clamp(0.0, 1.0);
+    let RGBColor(r, g, b) = color;
+    for (channel, ink) in pixels[at..at + 3].iter_mut().zip([r, g, b]) {
+        let mixed = f32::from(*channel) * (1.0 - alpha) + f32::from(ink) * alpha;
+        *channel = mixed.round().clamp(0.0, 255.0) as u8;
+    }
+}
+
+/// The advance width of a text in pixels.
+fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size));
+    let mut width = 0.0;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(previous) = previous {
+            width += scaled.kern(previous, id);
+        }
+        width += scaled.h_advance(id);
+        previous = Some(id);
+    }
+    width
+}
+
+/// Draws the shapes with plotters and returns the text to paint over them.
+fn draw(
+    chart: &Chart,
+    font: &FontRef<'static>,
+    pixels: &mut [u8],
+) -> Result<Vec<Label>, ChartError> {
+    let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(pixels, (WIDTH, HEIGHT))
+        .map_err(|e| ChartError::Draw(e.to_string()))?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(draw_error)?;
+    let mut labels = vec![Label::new(
+        chart.title.as_str(),
+        (px(WIDTH / 2), px(TITLE_HEIGHT / 2)),
+        Anchor::Centre,
+        34.0,
+        TEXT,
+    )];
+    let legend = legend_labels(chart);
+    draw_legend(&root, font, &legend, &mut labels)?;
+    let (_, body) = root.split_vertically(TITLE_HEIGHT + LEGEND_HEIGHT);
+    let columns = if chart.panels.len() <= 1 { 1 } else { 2 };
+    let rows = chart.panels.len().div_ceil(columns).max(1);
+    let cells = body.margin(0, 10, 10, 10).split_evenly((rows, columns));
+    for (panel, cell) in chart.panels.iter().zip(&cells) {
+        draw_panel(cell, panel, &legend, &mut labels)?;
+    }
+    root.present().map_err(draw_error)?;
+    Ok(labels)
+}
+
+/// Every series label in the order the panels first name them: oldest first, current last.
+fn legend_labels(chart: &Chart) -> Vec<&str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for series in chart.panels.iter().flat_map(|p| &p.series) {
+        if !labels.contains(&series.label.as_str()) {
+            labels.push(&series.label);
+        }
+    }
+    labels
+}
+
+/// How a series is drawn: by its place among the legend's labels, the last (the current year)
+/// thick and dark, the years before thinner and lighter.
+fn line_style(label: &str, legend: &[&str]) -> ShapeStyle {
+    let age = legend
+        .iter()
+        .position(|l| *l == label)
+        .map_or(usize::MAX, |at| legend.len() - 1 - at);
+    match age {
+        0 => RGBColor(0x1F, 0x4E, 0x9E).stroke_width(4),
+        1 => RGBColor(0x7F, 0xA7, 0xD9).stroke_width(2),
+        2 => RGBColor(0xA8, 0xA8, 0xA8).stroke_width(2),
+        _ => RGBColor(0xD2, 0xD2, 0xD2).stroke_width(2),
+    }
+}
+
+/// The legend, centred under the title: a short line in each series' style and its label.
+fn draw_legend(
+    root: &Area,
+    font: &FontRef<'static>,
+    legend: &[&str],
+    labels: &mut Vec<Label>,
+) -> Result<(), ChartError> {
+    const SAMPLE: i32 = 40;
+    const GAP: i32 = 10;
+    const SPACING: i32 = 36;
+    const SIZE: f32 = 22.0;
+    let widths: Vec<i32> = legend
+        .iter()
+        .map(|l| text_width(font, SIZE, l).ceil() as i32)
+        .collect();
+    let total: i32 = widths
+        .iter()
+        .map(|w| SAMPLE + GAP + w + SPACING)
+        .sum::<i32>()
+        - SPACING;
+    let y = px(TITLE_HEIGHT + LEGEND_HEIGHT / 2);
+    let mut x = (px(WIDTH) - total) / 2;
+    for (label, width) in legend.iter().zip(widths) {
+        root.draw(&PathElement::new(
+            vec![(x, y), (x + SAMPLE, y)],
+            line_style(label, legend),
+        ))
+        .map_err(draw_error)?;
+        labels.push(Label::new(
+            *label,
+            (x + SAMPLE + GAP, y),
+            Anchor::Left,
+            SIZE,
+            TEXT,
+        ));
+        x += SAMPLE + GAP + width + SPACING;
+    }
+    Ok(())
+}
+
+/// `4月` for the first month of the fiscal year … `3月` for the twelfth.
+fn month_label(index: i32) -> String {
+    format!("{}月", (index + 3).rem_euclid(12) + 1)
+}
+
+/// The top of the y axis and the step between its labels: 1, 2 or 5 times a power of ten,
+/// at most five steps, never less than one.
+fn y_scale(max: u64) -> (u64, u64) {
+    let rough = max.div_ceil(5).max(1);
+    let mut power = 1u64;
+    while power.saturating_mul(10) <= rough {
+        power = power.saturating_mul(10);
+    }
+    let step = [1, 2, 5, 10]
+        .into_iter()
+        .map(|m| power.saturating_mul(m))
+        .find(|s| *s >= rough)
+        .unwrap_or(power);
+    let top = max.div_ceil(step).max(1).saturating_mul(step);
+    (top, step)
+}
+
+/// The known points of a series as runs of consecutive months, each run one line.
+fn runs(values: &[Option<u64>]) -> Vec<Vec<(i32, u64)>> {
+    let mut runs: Vec<Vec<(i32, u64)>> = Vec::new();
+    let mut current: Vec<(i32, u64)> = Vec::new();
+    for (month, value) in (0i32..).zip(values.iter().take(MONTHS)) {
+        match value {
+            Some(v) => current.push((month, *v)),
+            None if current.is_empty() => {}
+            None => runs.push(std::mem::take(&mut current)),
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+/// One panel: a frame, the title, the axes with their labels, and a line per series.
+fn draw_panel(
+    cell: &Area,
+    panel: &Panel,
+    legend: &[&str],
+    labels: &mut Vec<Label>,
+) -> Result<(), ChartError> {
+    let (width, height) = cell.dim_in_pixel();
+    let (left, top_edge) = cell.get_base_pixel();
+    cell.draw(&Rectangle::new(
+        [(4, 4), (px(width) - 4, px(height) - 4)],
+        FRAME.stroke_width(1),
+    ))
+    .map_err(draw_error)?;
+    let caption = if panel.unit.is_empty() {
+        panel.title.clone()
+    } else {
+        format!("{}（{}）", panel.title, panel.unit)
+    };
+    labels.push(Label::new(
+        caption,
+        (left + px(width / 2), top_edge + px(CAPTION_HEIGHT / 2) + 6),
+        Anchor::Centre,
+        22.0,
+        TEXT,
+    ));
+    let max = panel
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().take(MONTHS).flatten())
+        .copied()
+        .max();
+    let (top, step) = y_scale(max.unwrap_or(0));
+    let area = cell.margin(CAPTION_HEIGHT + 8, 8, 8, 20);
+    let mut chart = ChartBuilder::on(&area)
+        .x_label_area_size(28)
+        .y_label_area_size(58)
+        .build_cartesian_2d(0i32..11i32, 0u64..top)
+        .map_err(draw_error)?;
+    draw_axes(&mut chart, top, step, labels)?;
+    if max.is_none() {
+        let (w, h) = chart.plotting_area().dim_in_pixel();
+        let (x, y) = chart.plotting_area().get_base_pixel();
+        labels.push(Label::new(
+            "データなし",
+            (x + px(w / 2), y + px(h / 2)),
+            Anchor::Centre,
+            20.0,
+            AXIS,
+        ));
+        return Ok(());
+    }
+    let Some(current) = legend.last() else {
+        return Ok(());
+    };
+    // The years before first, so that the current year is drawn over them.
+    let mut series: Vec<&Series> = panel.series.iter().collect();
+    series.sort_by_key(|s| s.label == *current);
+    for s in series {
+        let style = line_style(&s.label, legend);
+        let is_current = s.label == *current;
+        for run in runs(&s.values) {
+            if run.len() == 1 || is_current {
+                let dots = run
+                    .iter()
+                    .map(|point| Circle::new(*point, style.stroke_width + 1, style.filled()));
+                chart.draw_series(dots).map_err(draw_error)?;
+            }
+            chart
+                .draw_series(LineSeries::new(run, style))
+                .map_err(draw_error)?;
+        }
+        if is_current {
+            label_last_value(&chart, s, style, labels);
+        }
+    }
+    Ok(())
+}
+
+/// Horizontal grid lines at every step, the axes, a tick and a label per month and per step.
+fn draw_axes(
+    chart: &mut Plot,
+    top: u64,
+    step: u64,
+    labels: &mut Vec<Label>,
+) -> Result<(), ChartError> {
+    let steps = (0..)
+        .map(|k: u64| k.saturating_mul(step))
+        .take_while(|v| *v <= top)
+        .take(12);
+    for value in steps {
+        let color = if value == 0 { AXIS } else { GRID };
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0, value), (11, value)],
+                color.stroke_width(1),
+            )))
+            .map_err(draw_error)?;
+        let (x, y) = chart.backend_coord(&(0, value));
+        labels.push(Label::new(
+            group_thousands(value),
+            (x - 8, y),
+            Anchor::Right,
+            15.0,
+            AXIS,
+        ));
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0, 0), (0, top)],
+            AXIS.stroke_width(1),
+        )))
+        .map_err(draw_error)?;
+    let ticks = (0..12).map(|month| {
+        EmptyElement::at((month, 0)) + PathElement::new(vec![(0, 0), (0, 5)], AXIS.stroke_width(1))
+    });
+    chart.draw_series(ticks).map_err(draw_error)?;
+    for month in 0..12 {
+        let (x, y) = chart.backend_coord(&(month, 0));
+        labels.push(Label::new(
+            month_label(month),
+            (x, y + 18),
+            Anchor::Centre,
+            15.0,
+            AXIS,
+        ));
+    }
+    Ok(())
+}
+
+/// The current year's latest figure, by its point.
+fn label_last_value(chart: &Plot, series: &Series, style: ShapeStyle, labels: &mut Vec<Label>) {
+    let last = (0i32..)
+        .zip(series.values.iter().take(MONTHS))
+        .filter_map(|(month, v)| v.map(|v| (month, v)))
+        .last();
+    let Some((month, value)) = last else {
+        return;
+    };
+    let (x, y) = chart.backend_coord(&(month, value));
+    // Right of the point, or left of it in the last months, where the axis ends; above it, or
+    // below it near the top, where the label would cross the panel's title.
+    let (dx, anchor) = if month >= 9 {
+        (-10, Anchor::Right)
+    } else {
+        (10, Anchor::Left)
+    };
+    let (_, plot_top) = chart.backend_coord(&(month, chart.y_range().end));
+    let dy = if y - plot_top < 24 { 14 } else { -14 };
+    let RGBAColor(r, g, b, _) = style.color;
+    labels.push(Label::new(
+        group_thousands(value),
+        (x + dx, y + dy),
+        anchor,
+        18.0,
+        RGBColor(r, g, b),
+    ));
+}
+
+/// The RGB buffer as a PNG; `Fast` compression because the chart's flat colours compress well
+/// anyway and the digest has a time budget.
+fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+//! Test data shared by the render tests: Komoro's shipped catalogue, the FY2020 report built
+//! from the shipped baseline, and one record of every type.
+
+use crate::domain::baseline::parse_baseline;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::record::{Actor, Facts, Record, Source, SourceKind};
+use crate::domain::FiscalYear;
+use crate::render::report::AnnualReport;
+use chrono::NaiveDate;
+
+pub(crate) fn komoro() -> Catalogue {
+    Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+/// One record of every type, in FY2025 and FY2026 (令和7年度, 令和8年度).
+pub(crate) fn sample_records() -> Vec<Record> {
+    let facts = [
+        (
+            date(2026, 3, 31),
+            Facts::Council {
+                kind: "役員会".into(),
+                status: "実施".into(),
+                note: Some("年度末の役員会".into()),
+            },
+        ),
+        (
+            date(2026, 4, 1),
+            Facts::Meeting {
+                area: "東部".into(),
+                district: "荒町".into(),
+                topic: Some("防災訓練の打合せ, \"夜間\"".into()),
+            },
+        ),
+        (
+            date(2026, 4, 2),
+            Facts::Consultation {
+                count: 3,
+                side: Some("したい側".into()),
+                note: None,
+            },
+        ),
+        (
+            date(2026, 4, 3),
+            Facts::Match {
+                count: 2,
+                note: Some("複数行の\nメモ".into()),
+            },
+        ),
+        (
+            date(2026, 5, 10),
+            Facts::Subsidy {
+                course: "チャレンジ".into(),
+                group: "こもろ子ども食堂".into(),
+                amount: 200_000,
+                status: "交付決定".into(),
+            },
+        ),
+        (
+            date(2026, 6, 15),
+            Facts::Participation {
+                method: "パブリックコメント".into(),
+                project: "第6次基本計画".into(),
+                department: Some("企画課".into()),
+            },
+        ),
+        (
+            date(2026, 7, 1),
+            Facts::Collab {
+                title: "区長会と市民活動団体の交流会".into(),
+            },
+        ),
+        (
+            date(2026, 8, 1),
+            Facts::Info {
+                title: "協働のまちづくり講座".into(),
+            },
+        ),
+        (
+            date(2026, 9, 1),
+            Facts::Publicity {
+                kind: "4コマ".into(),
+                medium: Some("広報こもろ".into()),
+                title: None,
+            },
+        ),
+        (
+            date(2026, 10, 1),
+            Facts::Publicity {
+                kind: "区紹介".into(),
+                medium: Some("ホームページ".into()),
+                title: Some("荒町区の紹介".into()),
+            },
+        ),
+    ];
+    facts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (date, facts))| Record {
+            id: i64::try_from(i).expect("small") + 1,
+            date,
+            facts,
+            reporter: Actor {
+                id: "42".into(),
+                name: "小諸 花子".into(),
+            },
+            source: Source {
+                kind: if i % 2 == 0 {
+                    SourceKind::Discord
+                } else {
+                    SourceKind::Console
+                },
+                id: format!("src-{i}"),
+            },
+            created_at: "2026-06-15T00:30:00Z".into(),
+            deleted_at: None,
+        })
+        .collect()
+}
+
+/// The shipped FY2020 report (令和2年度, with 平成30年度 and 令和元年度), as `kyodo report
+/// --fiscal-year 2020` builds it from the baseline.
+pub(crate) fn fy2020_report() -> AnnualReport {
+    let catalogue = komoro();
+    let baseline = parse_baseline(include_str!("../../config/baseline.toml"), &catalogue)
+        .expect("shipped baseline");
+    let years: Vec<_> = [2018, 2019, 2020]
+        .into_iter()
+        .map(|y| {
+            let year = FiscalYear::new(y);
+            let figures = baseline.get(&year).expect("baseline year").clone();
+            (year, figures, "基準データ（市の報告書の数値）".to_string())
+        })
+        .collect();
+    AnnualReport::build(&catalogue, &years)
+}
