@@ -74,13 +74,10 @@ fn main() {
 async fn run() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalogue =
-        Catalogue::parse(&std::fs::read_to_string(repo.join("config/kyodo.toml")).expect("config"))
-            .expect("catalogue");
+        Catalogue::parse(&std::fs::read_to_string(repo.join("config/kyodo.toml")).expect("config")).expect("catalogue");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.sqlite3");
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Tokyo)
-        .date_naive();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
     let started = Instant::now();
     let seeded = seed::seed(&db, &catalogue, YEARS, PER_YEAR, today);
     println!(
@@ -110,12 +107,7 @@ async fn run() {
     let pid = child.id();
     let _bot = Bot(child);
     discord
-        .wait_for_requests(
-            "PUT",
-            "/applications/*/guilds/*/commands",
-            1,
-            Duration::from_secs(30),
-        )
+        .wait_for_requests("PUT", "/applications/*/guilds/*/commands", 1, Duration::from_secs(30))
         .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_before = rss_kib(pid);
@@ -124,11 +116,7 @@ async fn run() {
     let source = support::discord::payloads::Source::Guild {
         guild_id: discord.guild_id(),
         channel_id: discord.channel_id(),
-        member: support::discord::payloads::member(
-            user,
-            &[STAFF_ROLE],
-            support::discord::payloads::perm::MEMBER,
-        ),
+        member: support::discord::payloads::member(user, &[STAFF_ROLE], support::discord::payloads::perm::MEMBER),
         guild_locale: "ja".into(),
     };
     let report_spec = |i: usize| {

@@ -25,11 +25,7 @@ pub struct App {
 
 impl App {
     /// Checks the configuration, opens and migrates the database, and loads the baseline.
-    pub fn start(
-        config_path: &Path,
-        db_path: &Path,
-        now: DateTime<Utc>,
-    ) -> Result<App, StartError> {
+    pub fn start(config_path: &Path, db_path: &Path, now: DateTime<Utc>) -> Result<App, StartError> {
         let settings = config::load(config_path)?;
         let mut store = Store::open(db_path)?;
         let load = store.load_baseline(&settings.baseline, now)?;
@@ -41,8 +37,7 @@ impl App {
 
     /// Today in the city's time zone.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&self.settings.catalogue.time_zone)
-            .date_naive()
+        now.with_timezone(&self.settings.catalogue.time_zone).date_naive()
     }
 
     /// The annual report for `year`: that year and the two before it.

@@ -31,10 +31,7 @@ pub enum ConfigError {
     #[error("設定ファイル {} を読めません（{reason}）", path.display())]
     Read { path: PathBuf, reason: String },
     #[error("{}", ProblemList(path, problems))]
-    Invalid {
-        path: PathBuf,
-        problems: Vec<Problem>,
-    },
+    Invalid { path: PathBuf, problems: Vec<Problem> },
 }
 
 /// Problems one per line, each prefixed with the file.
@@ -99,11 +96,7 @@ pub fn discord_settings(
     settings: &Settings,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<DiscordSettings, ConfigError> {
-    let var = |name: &str| {
-        env(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let var = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let id = |name: &str, configured: Option<u64>| -> Result<Option<u64>, ConfigError> {
         match var(name) {
             Some(value) => match value.parse::<u64>() {
@@ -118,7 +111,8 @@ pub fn discord_settings(
     };
     let Some(token) = var("DISCORD_TOKEN") else {
         return Err(ConfigError::Missing(
-            "環境変数 DISCORD_TOKEN にボットのトークンを設定してください（Discord Developer Portal の Bot → Token）".into(),
+            "環境変数 DISCORD_TOKEN にボットのトークンを設定してください（Discord Developer Portal の Bot → Token）"
+                .into(),
         ));
     };
     let ids = &settings.catalogue.discord;

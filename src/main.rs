@@ -25,12 +25,7 @@ struct Cli {
     #[arg(long, global = true, env = "KYODO_CONFIG", default_value = DEFAULT_CONFIG)]
     config: PathBuf,
     /// データベース（SQLite）のファイル
-    #[arg(
-        long,
-        global = true,
-        env = "KYODO_DATABASE",
-        default_value = "data/kyodo.sqlite3"
-    )]
+    #[arg(long, global = true, env = "KYODO_DATABASE", default_value = "data/kyodo.sqlite3")]
     db: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -48,6 +43,9 @@ enum Command {
         /// 権限: staff（報告・自分の記録）か admin（他の人の記録も直せる）
         #[arg(long, value_enum, default_value_t = ConsoleRole::Admin)]
         role: ConsoleRole,
+        /// 返信に付くファイル（グラフ・書き出し）を保存するフォルダ
+        #[arg(long, default_value = ".")]
+        files: PathBuf,
     },
     /// Discord に登録するコマンドの定義を表示する（--json で一括登録 API にそのまま渡せる形）
     Commands {
@@ -89,9 +87,7 @@ fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -133,13 +129,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = config::load(&cli.config)?;
             let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
             let app = App::start(&cli.config, &cli.db, now)?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(kyodo::discord::run(discord, app, shutdown_signal()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Console { user, role } => {
+        Command::Console { user, role, files } => {
             let mut app = App::start(&cli.config, &cli.db, now)?;
             let name = user
                 .or_else(|| std::env::var("USER").ok())
@@ -149,7 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 staff: true,
                 admin: matches!(role, ConsoleRole::Admin),
             };
-            let mut session = Session::new(&mut app, ConsoleUser { name, roles }, now);
+            let mut session = Session::new(&mut app, ConsoleUser { name, roles }, now, files);
             let mut out = std::io::stdout().lock();
             if std::io::stdin().is_terminal() {
                 session.run_interactive(&mut out)?;
@@ -177,13 +171,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report {
-            fiscal_year,
-            format,
-        } => {
+        Command::Report { fiscal_year, format } => {
             let app = App::start(&cli.config, &cli.db, now)?;
-            let current =
-                FiscalYear::containing(app.today(now), app.settings.catalogue.fiscal_year_start);
+            let current = FiscalYear::containing(app.today(now), app.settings.catalogue.fiscal_year_start);
             if fiscal_year > current {
                 bail!(
                     "{}はまだ始まっていません（今は{}です）",
@@ -191,9 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     current.label()
                 );
             }
-            let report = app
-                .annual_report(fiscal_year)
-                .context("年次報告を作れませんでした")?;
+            let report = app.annual_report(fiscal_year).context("年次報告を作れませんでした")?;
             match format {
                 ReportFormat::Markdown => print!("{}", report.markdown()),
                 ReportFormat::Text => print!("{}", report.text()),
@@ -207,14 +195,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -20,13 +20,7 @@ impl Lcg {
     }
 }
 
-pub fn seed(
-    db: &Path,
-    catalogue: &Catalogue,
-    years: i32,
-    per_year: usize,
-    today: NaiveDate,
-) -> usize {
+pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today: NaiveDate) -> usize {
     let mut store = Store::open(db).expect("open bench database");
     let start = catalogue.fiscal_year_start;
     let current = FiscalYear::containing(today, start);
@@ -56,12 +50,10 @@ pub fn seed(
                         note: None,
                     },
                     12 => Facts::Council {
-                        kind: catalogue.council.kinds[rng.next(catalogue.council.kinds.len())]
+                        kind: catalogue.council.kinds[rng.next(catalogue.council.kinds.len())].clone(),
+                        status: catalogue.council.statuses[rng.next(catalogue.council.statuses.len())]
+                            .name
                             .clone(),
-                        status: catalogue.council.statuses
-                            [rng.next(catalogue.council.statuses.len())]
-                        .name
-                        .clone(),
                         note: None,
                     },
                     13 => Facts::Subsidy {
@@ -71,9 +63,8 @@ pub fn seed(
                         status: catalogue.subsidy.applied.clone(),
                     },
                     14..=15 => Facts::Participation {
-                        method: catalogue.participation_methods
-                            [rng.next(catalogue.participation_methods.len())]
-                        .clone(),
+                        method: catalogue.participation_methods[rng.next(catalogue.participation_methods.len())]
+                            .clone(),
                         project: "総合計画".into(),
                         department: None,
                     },
@@ -81,7 +72,7 @@ pub fn seed(
                         title: "交流集会".into(),
                     },
                     17 => Facts::Info {
-                        title: "学習会".into(),
+                        title: "学習会".into()
                     },
                     _ => Facts::Publicity {
                         kind: catalogue.publicity.kinds[rng.next(catalogue.publicity.kinds.len())]

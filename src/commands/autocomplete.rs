@@ -18,11 +18,7 @@ pub struct Suggestion {
 pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
     let typed = typed.trim();
     let catalogue = &app.settings.catalogue;
-    match (
-        invocation.command.as_str(),
-        invocation.subcommand.as_deref(),
-        focused,
-    ) {
+    match (invocation.command.as_str(), invocation.subcommand.as_deref(), focused) {
         ("report", Some("meeting"), "district") => {
             let chosen = invocation.text("area");
             catalogue
@@ -42,21 +38,19 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
                 })
                 .collect()
         }
-        ("report", Some("subsidy"), "group") => {
-            match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
-                Ok(groups) => groups
-                    .into_iter()
-                    .map(|g| Suggestion {
-                        name: g.chars().take(100).collect(),
-                        value: g,
-                    })
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "subsidy group suggestions failed");
-                    Vec::new()
-                }
+        ("report", Some("subsidy"), "group") => match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
+            Ok(groups) => groups
+                .into_iter()
+                .map(|g| Suggestion {
+                    name: g.chars().take(100).collect(),
+                    value: g,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "subsidy group suggestions failed");
+                Vec::new()
             }
-        }
+        },
         _ => Vec::new(),
     }
 }

@@ -7,9 +7,7 @@ pub(super) fn handle(app: &App) -> Reply {
     let c = &app.settings.catalogue;
     let area = c.areas.first();
     let area_name = area.map_or("東部", |a| a.name.as_str());
-    let district = area
-        .and_then(|a| a.districts.first())
-        .map_or("荒町", String::as_str);
+    let district = area.and_then(|a| a.districts.first()).map_or("荒町", String::as_str);
     let report = vec![
         format!("/report meeting area:{area_name} district:{district} date:今日 topic:\"防災訓練の打合せ\" — ② 地区担当職員と区の連携"),
         "/report council kind:役員会 status:実施 date:R8.6.1 — ① 区長会の活動（状態を省くと実施）".to_string(),
@@ -23,6 +21,7 @@ pub(super) fn handle(app: &App) -> Reply {
     ];
     let read = vec![
         "/totals — 今年度の累計（前年同期・目標と比較）。/totals fiscal_year:R7 initiative:1 のように年度や取り組みで絞れます".to_string(),
+        "/summary month month:2026-10 — 月次まとめ（その月・年度累計・前年同期・目標、連携がまだない地区と区、グラフ）".to_string(),
         "/summary year fiscal_year:2025 — 年次報告（報告書と同じ表、その年度と前の2年度）".to_string(),
     ];
     let records = vec![
@@ -30,10 +29,10 @@ pub(super) fn handle(app: &App) -> Reply {
         "/records edit id:12 field:district value:三和 — 記録の項目を1つ直す（他の人の記録は管理者だけ）".to_string(),
         "/records delete id:12 — 記録を削除（履歴は残ります）".to_string(),
         "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
+        "/records export from:R8.4.1 to:今日 format:xlsx — 期間のすべての記録を Excel（または CSV）で".to_string(),
     ];
     let notes = vec![
-        "日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です"
-            .to_string(),
+        "日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です".to_string(),
         "オプション名は日本語でも使えます（例: /報告 地区連携 地区:東部 区:荒町）".to_string(),
     ];
     Reply::done(

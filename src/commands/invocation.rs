@@ -58,12 +58,9 @@ impl Invocation {
         match self.value(name) {
             None => Ok(None),
             Some(OptionValue::Integer(n)) => Ok(Some(*n)),
-            Some(OptionValue::String(s)) => parse_integer(s).map(Some).ok_or_else(|| {
-                UserError::field(
-                    label(name),
-                    format!("「{s}」は整数ではありません（例: 12）"),
-                )
-            }),
+            Some(OptionValue::String(s)) => parse_integer(s)
+                .map(Some)
+                .ok_or_else(|| UserError::field(label(name), format!("「{s}」は整数ではありません（例: 12）"))),
         }
     }
 
@@ -112,8 +109,7 @@ mod tests {
 
     #[test]
     fn missing_and_blank_options_name_the_field() {
-        let inv = Invocation::new("report", Some("meeting"))
-            .with("topic", OptionValue::String("  ".into()));
+        let inv = Invocation::new("report", Some("meeting")).with("topic", OptionValue::String("  ".into()));
         assert_eq!(inv.text("topic"), None);
         assert_eq!(
             inv.required_text("district").map_err(|e| e.to_string()),

@@ -7,6 +7,7 @@
 //! only 「内部エラーが発生しました」.
 
 pub mod autocomplete;
+pub mod digest;
 mod help;
 pub mod invocation;
 mod records;
@@ -80,11 +81,15 @@ impl Section {
     }
 
     pub fn lines(lines: Vec<String>) -> Self {
-        Section {
-            heading: None,
-            lines,
-        }
+        Section { heading: None, lines }
     }
+}
+
+/// A file that goes with a reply: a chart, a CSV or XLSX export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What the user reads.
@@ -96,6 +101,8 @@ pub struct Reply {
     pub sections: Vec<Section>,
     /// The record a report created, for the undo button (Discord) or the undo line (console).
     pub undo: Option<i64>,
+    /// Files sent with the reply (Discord) or saved beside it (console).
+    pub files: Vec<Attachment>,
 }
 
 impl Reply {
@@ -106,6 +113,7 @@ impl Reply {
             title: title.into(),
             sections,
             undo: None,
+            files: Vec::new(),
         }
     }
 
@@ -116,6 +124,7 @@ impl Reply {
             title: error.to_string(),
             sections: Vec::new(),
             undo: None,
+            files: Vec::new(),
         }
     }
 
@@ -123,9 +132,12 @@ impl Reply {
         Reply {
             visibility: Visibility::Ephemeral,
             outcome: Outcome::Failed,
-            title: "内部エラーが発生しました。記録は変更されていません。もう一度試し、続くときは管理者に連絡してください".into(),
+            title:
+                "内部エラーが発生しました。記録は変更されていません。もう一度試し、続くときは管理者に連絡してください"
+                    .into(),
             sections: Vec::new(),
             undo: None,
+            files: Vec::new(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `/records mine | edit id field value | delete id | undo id`: a reporter's own records, and
+//! `/records mine | edit id field value | delete id | undo id | export [from] [to] [format]`: a reporter's own records, and
 //! fixing them. Anyone's record may be edited or deleted by an admin; a reporter may edit or
 //! delete their own, and undo it (the button under a report) within 15 minutes. Deletes are
 //! soft and every change goes to the audit trail.
@@ -6,13 +6,18 @@
 use super::invocation::{Invocation, OptionValue};
 use super::report::{check_single_grant, facts_from, options_of, record_date, UNDO_MINUTES};
 use super::spec::{command_set, label, EDITABLE_FIELDS};
-use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
+use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
+use crate::domain::dates::parse_date;
 use crate::domain::record::Record;
 use crate::domain::validate::{validate, UserError};
+use crate::domain::FiscalYear;
 use crate::domain::{date_label, Catalogue};
+use crate::render::csv::records_csv;
 use crate::render::record::{describe_with_indicator, list_line};
+use crate::render::xlsx::records_xlsx;
 use crate::store::AuditAction;
+use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
 
 /// How many records `/records mine` lists.
@@ -25,10 +30,8 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         Some("edit") => edit(app, request),
         Some("delete") => delete(app, request),
         Some("undo") => undo(app, request),
-        _ => Err(UserError::new(
-            "mine・edit・delete・undo のどれかを選んでください（例: /records mine）",
-        )
-        .into()),
+        Some("export") => export(app, request),
+        _ => Err(UserError::new("mine・edit・delete・undo のどれかを選んでください（例: /records mine）").into()),
     }
 }
 
@@ -42,10 +45,7 @@ fn mine(app: &App, request: &Request) -> Result<Reply, Failure> {
     };
     Ok(Reply::done(
         Visibility::Ephemeral,
-        format!(
-            "{}さんの最近の記録（新しい順、最大{MINE_LIMIT}件）",
-            request.user.name
-        ),
+        format!("{}さんの最近の記録（新しい順、最大{MINE_LIMIT}件）", request.user.name),
         vec![Section::lines(lines)],
     ))
 }
@@ -130,9 +130,7 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         )
         .into());
     }
-    let after = app
-        .store
-        .edit(record.id, date, &facts, &request.user, request.now)?;
+    let after = app.store.edit(record.id, date, &facts, &request.user, request.now)?;
     let catalogue = &app.settings.catalogue;
     Ok(Reply::done(
         Visibility::Ephemeral,
@@ -190,14 +188,64 @@ fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         ))
         .into());
     }
-    app.store
-        .delete(id, AuditAction::Undo, &request.user, request.now)?;
+    app.store.delete(id, AuditAction::Undo, &request.user, request.now)?;
     Ok(Reply::done(
         Visibility::Ephemeral,
         format!("報告 #{id} を取り消しました"),
-        vec![Section::lines(vec![list_line(
-            &app.settings.catalogue,
-            &record,
-        )])],
+        vec![Section::lines(vec![list_line(&app.settings.catalogue, &record)])],
     ))
+}
+
+/// `/records export [from] [to] [format]`: every live record of a period as CSV or XLSX.
+fn export(app: &App, request: &Request) -> Result<Reply, Failure> {
+    let inv = &request.invocation;
+    let today = today(app, request);
+    let catalogue = &app.settings.catalogue;
+    let date = |name: &str, default: NaiveDate| -> Result<NaiveDate, UserError> {
+        match inv.text(name) {
+            Some(text) => parse_date(&text, today).map_err(|e| UserError::field(label(name), e.to_string())),
+            None => Ok(default),
+        }
+    };
+    let from = date(
+        "from",
+        FiscalYear::containing(today, catalogue.fiscal_year_start).first_day(catalogue.fiscal_year_start),
+    )?;
+    let to = date("to", today)?;
+    if from > to {
+        return Err(UserError::field(label("to"), "終了日は開始日より後にしてください").into());
+    }
+    let records = app.store.records_between(from, to)?;
+    let format = inv.text("format").unwrap_or_else(|| "xlsx".to_string());
+    let name = format!("kyodo-records-{from}_{to}.{format}");
+    let bytes = match format.as_str() {
+        "csv" => records_csv(catalogue, &records),
+        "xlsx" => records_xlsx(catalogue, &records).map_err(|e| {
+            tracing::error!(error = %e, "XLSX export failed");
+            Failure::User(UserError::new(
+                "Excel ファイルを作れませんでした。format:csv を試してください",
+            ))
+        })?,
+        other => {
+            return Err(UserError::field(
+                label("format"),
+                format!("「{other}」は選べません。選べるもの: xlsx、csv"),
+            )
+            .into());
+        }
+    };
+    let mut reply = Reply::done(
+        Visibility::Ephemeral,
+        format!(
+            "記録の書き出し（{}〜{}、{}件）",
+            date_label(from),
+            date_label(to),
+            records.len()
+        ),
+        vec![Section::lines(vec![format!(
+            "ファイル: {name}（削除した記録は含みません）"
+        )])],
+    );
+    reply.files.push(Attachment { name, bytes });
+    Ok(reply)
 }

@@ -25,15 +25,10 @@ pub const UNDO_MINUTES: i64 = 15;
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     require_staff(request)?;
     let inv = &request.invocation;
-    let Some(record_type) = inv
-        .subcommand
-        .as_deref()
-        .and_then(|s| s.parse::<RecordType>().ok())
-    else {
-        return Err(UserError::new(
-            "報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます",
-        )
-        .into());
+    let Some(record_type) = inv.subcommand.as_deref().and_then(|s| s.parse::<RecordType>().ok()) else {
+        return Err(
+            UserError::new("報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます").into(),
+        );
     };
     let catalogue = &app.settings.catalogue;
     let date = record_date(app, inv, today(app, request))?;
@@ -52,15 +47,9 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
 
 /// The record's date: the `date` option read in every form, or today; refused in the future
 /// and in a fiscal year whose figures come from the baseline.
-pub(super) fn record_date(
-    app: &App,
-    inv: &Invocation,
-    today: NaiveDate,
-) -> Result<NaiveDate, Failure> {
+pub(super) fn record_date(app: &App, inv: &Invocation, today: NaiveDate) -> Result<NaiveDate, Failure> {
     let date = match inv.text("date") {
-        Some(text) => {
-            parse_date(&text, today).map_err(|e| UserError::field("日付（date）", e.to_string()))?
-        }
+        Some(text) => parse_date(&text, today).map_err(|e| UserError::field("日付（date）", e.to_string()))?,
         None => today,
     };
     let year = FiscalYear::containing(date, app.settings.catalogue.fiscal_year_start);
@@ -78,16 +67,9 @@ pub(super) fn record_date(
 }
 
 /// Refuses a second grant to the same group in the same course (one per group and course, ever).
-pub(super) fn check_single_grant(
-    app: &App,
-    facts: &Facts,
-    editing: Option<i64>,
-) -> Result<(), Failure> {
+pub(super) fn check_single_grant(app: &App, facts: &Facts, editing: Option<i64>) -> Result<(), Failure> {
     let Facts::Subsidy {
-        course,
-        group,
-        status,
-        ..
+        course, group, status, ..
     } = facts
     else {
         return Ok(());
@@ -111,15 +93,10 @@ pub(super) fn check_single_grant(
 }
 
 /// The facts of a record of `record_type` from the options (names and numbers unchecked).
-pub(crate) fn facts_from(
-    catalogue: &Catalogue,
-    record_type: RecordType,
-    inv: &Invocation,
-) -> Result<Facts, UserError> {
+pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &Invocation) -> Result<Facts, UserError> {
     let count = |inv: &Invocation| -> Result<u32, UserError> {
         let n = inv.required_integer("count")?;
-        u32::try_from(n)
-            .map_err(|_| UserError::field("件数（count）", "1以上の数を入力してください"))
+        u32::try_from(n).map_err(|_| UserError::field("件数（count）", "1以上の数を入力してください"))
     };
     Ok(match record_type {
         RecordType::Council => Facts::Council {
@@ -177,26 +154,13 @@ pub(crate) fn facts_from(
 
 /// The options that would report `facts` again: the inverse of `facts_from`.
 pub(crate) fn options_of(facts: &Facts) -> Vec<(String, OptionValue)> {
-    let text =
-        |name: &str, value: &str| Some((name.to_string(), OptionValue::String(value.to_string())));
+    let text = |name: &str, value: &str| Some((name.to_string(), OptionValue::String(value.to_string())));
     let maybe = |name: &str, value: &Option<String>| value.as_ref().and_then(|v| text(name, v));
     let number = |name: &str, value: i64| Some((name.to_string(), OptionValue::Integer(value)));
     let options = match facts {
-        Facts::Council { kind, status, note } => vec![
-            text("kind", kind),
-            text("status", status),
-            maybe("note", note),
-        ],
-        Facts::Meeting {
-            area,
-            district,
-            topic,
-        } => {
-            vec![
-                text("area", area),
-                text("district", district),
-                maybe("topic", topic),
-            ]
+        Facts::Council { kind, status, note } => vec![text("kind", kind), text("status", status), maybe("note", note)],
+        Facts::Meeting { area, district, topic } => {
+            vec![text("area", area), text("district", district), maybe("topic", topic)]
         }
         Facts::Consultation { count, side, note } => {
             vec![
@@ -229,15 +193,9 @@ pub(crate) fn options_of(facts: &Facts) -> Vec<(String, OptionValue)> {
             maybe("department", department),
         ],
         Facts::Collab { title } | Facts::Info { title } => vec![text("title", title)],
-        Facts::Publicity {
-            kind,
-            medium,
-            title,
-        } => vec![
-            text("kind", kind),
-            maybe("medium", medium),
-            maybe("title", title),
-        ],
+        Facts::Publicity { kind, medium, title } => {
+            vec![text("kind", kind), maybe("medium", medium), maybe("title", title)]
+        }
     };
     options.into_iter().flatten().collect()
 }
@@ -273,28 +231,14 @@ fn reply(app: &App, stored: &Stored) -> Result<Reply, Failure> {
         .figures_of_type(catalogue, record.facts.record_type(), from, to)?;
     if let Some(measure) = measure_of(catalogue, &record.facts) {
         let total = measure.value(catalogue, &figures).value().unwrap_or(0);
-        let mut line = format!(
-            "{}の合計（{}）: {}{}",
-            year.label(),
-            measure.label,
-            total,
-            measure.unit
-        );
+        let mut line = format!("{}の合計（{}）: {}{}", year.label(), measure.label, total, measure.unit);
         match &record.facts {
             Facts::Meeting { area, .. } => {
-                let n = figures
-                    .meetings
-                    .get(area)
-                    .and_then(|f| f.value())
-                    .unwrap_or(0);
+                let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
                 line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
             }
             Facts::Subsidy { .. } => {
-                let amount: u64 = figures
-                    .subsidy
-                    .values()
-                    .filter_map(|c| c.amount.value())
-                    .sum();
+                let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
                 line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
             }
             _ => {}

@@ -100,31 +100,14 @@ impl OptionSpec {
     ) -> Self {
         OptionSpec {
             options,
-            ..OptionSpec::new(
-                OptionKind::SubCommand,
-                name,
-                name_ja,
-                description,
-                description_ja,
-            )
+            ..OptionSpec::new(OptionKind::SubCommand, name, name_ja, description, description_ja)
         }
     }
 
-    fn text(
-        name: &'static str,
-        name_ja: &'static str,
-        description: &str,
-        description_ja: &str,
-    ) -> Self {
+    fn text(name: &'static str, name_ja: &'static str, description: &str, description_ja: &str) -> Self {
         OptionSpec {
             max_length: Some(200),
-            ..OptionSpec::new(
-                OptionKind::String,
-                name,
-                name_ja,
-                description,
-                description_ja,
-            )
+            ..OptionSpec::new(OptionKind::String, name, name_ja, description, description_ja)
         }
     }
 
@@ -139,21 +122,12 @@ impl OptionSpec {
         OptionSpec {
             min: Some(min),
             max: Some(max),
-            ..OptionSpec::new(
-                OptionKind::Integer,
-                name,
-                name_ja,
-                description,
-                description_ja,
-            )
+            ..OptionSpec::new(OptionKind::Integer, name, name_ja, description, description_ja)
         }
     }
 
     fn required(self) -> Self {
-        OptionSpec {
-            required: true,
-            ..self
-        }
+        OptionSpec { required: true, ..self }
     }
 
     fn choices(self, names: &[String]) -> Self {
@@ -239,7 +213,11 @@ pub const EDITABLE_FIELDS: [(&str, &str); 17] = [
 ];
 
 /// Options that are not record fields, with their Japanese names.
-const OTHER_OPTIONS: [(&str, &str); 5] = [
+const OTHER_OPTIONS: [(&str, &str); 9] = [
+    ("month", "月"),
+    ("from", "開始日"),
+    ("to", "終了日"),
+    ("format", "形式"),
     ("id", "番号"),
     ("field", "項目"),
     ("value", "値"),
@@ -298,15 +276,10 @@ fn report(c: &Catalogue) -> CommandSpec {
                     OptionSpec::text("area", "地区", "Area", "地区")
                         .choices(&areas)
                         .required(),
-                    OptionSpec::text(
-                        "district",
-                        "区",
-                        "District (in the area)",
-                        "区（地区の中の区）",
-                    )
-                    .with_max_length(40)
-                    .autocomplete()
-                    .required(),
+                    OptionSpec::text("district", "区", "District (in the area)", "区（地区の中の区）")
+                        .with_max_length(40)
+                        .autocomplete()
+                        .required(),
                     date(),
                     OptionSpec::text("topic", "内容", "What it was about", "内容"),
                 ],
@@ -320,13 +293,8 @@ fn report(c: &Catalogue) -> CommandSpec {
                     OptionSpec::text("kind", "種類", "Kind", "種類")
                         .choices(&c.council.kinds)
                         .required(),
-                    OptionSpec::text(
-                        "status",
-                        "状態",
-                        "Status (default: held)",
-                        "状態（省略すると実施）",
-                    )
-                    .choices(&names(c.council.statuses.iter().map(|s| &s.name))),
+                    OptionSpec::text("status", "状態", "Status (default: held)", "状態（省略すると実施）")
+                        .choices(&names(c.council.statuses.iter().map(|s| &s.name))),
                     date(),
                     note(),
                 ],
@@ -337,17 +305,8 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "③ Consultations at the volunteer centre",
                 "③ ぼらせんこもろの相談",
                 vec![
-                    OptionSpec::integer(
-                        "count",
-                        "件数",
-                        "How many",
-                        "件数",
-                        1,
-                        i64::from(MAX_COUNT),
-                    )
-                    .required(),
-                    OptionSpec::text("side", "相談者", "Who asked", "相談者")
-                        .choices(&c.consultation_sides),
+                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
+                    OptionSpec::text("side", "相談者", "Who asked", "相談者").choices(&c.consultation_sides),
                     date(),
                     note(),
                 ],
@@ -358,15 +317,7 @@ fn report(c: &Catalogue) -> CommandSpec {
                 "③ Matchings at the volunteer centre",
                 "③ ぼらせんこもろのマッチング",
                 vec![
-                    OptionSpec::integer(
-                        "count",
-                        "件数",
-                        "How many",
-                        "件数",
-                        1,
-                        i64::from(MAX_COUNT),
-                    )
-                    .required(),
+                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
                     date(),
                     note(),
                 ],
@@ -409,8 +360,7 @@ fn report(c: &Catalogue) -> CommandSpec {
                         .choices(&c.participation_methods)
                         .required(),
                     OptionSpec::text("project", "事業", "Project", "事業").required(),
-                    OptionSpec::text("department", "担当課", "Department", "担当課")
-                        .with_max_length(60),
+                    OptionSpec::text("department", "担当課", "Department", "担当課").with_max_length(60),
                     date(),
                 ],
             ),
@@ -437,8 +387,7 @@ fn report(c: &Catalogue) -> CommandSpec {
                     OptionSpec::text("kind", "種類", "Kind", "種類")
                         .choices(&names(c.publicity.kinds.iter().map(|k| &k.name)))
                         .required(),
-                    OptionSpec::text("medium", "媒体", "Medium", "媒体")
-                        .choices(&c.publicity.media),
+                    OptionSpec::text("medium", "媒体", "Medium", "媒体").choices(&c.publicity.media),
                     OptionSpec::text("title", "題名", "Title", "題名"),
                     date(),
                 ],
@@ -488,36 +437,34 @@ fn summary() -> CommandSpec {
         name_ja: "まとめ",
         description: "Summaries in the layout of the official report",
         description_ja: "報告書の形のまとめ",
-        options: vec![OptionSpec::sub(
-            "year",
-            "年次",
-            "The annual summary (default: the last fiscal year that ended)",
-            "年次報告（省略すると終わった最新の年度）",
-            vec![fiscal_year()],
-        )],
+        options: vec![
+            OptionSpec::sub(
+                "month",
+                "月次",
+                "The monthly digest with its chart (default: last month)",
+                "月次まとめとグラフ（省略すると先月）",
+                vec![OptionSpec::text(
+                    "month",
+                    "月",
+                    "Month (2026-10, R8.10, 10月)",
+                    "月（2026-10、R8.10、10月）",
+                )
+                .with_max_length(20)],
+            ),
+            OptionSpec::sub(
+                "year",
+                "年次",
+                "The annual summary (default: the last fiscal year that ended)",
+                "年次報告（省略すると終わった最新の年度）",
+                vec![fiscal_year()],
+            ),
+        ],
     }
 }
 
 fn records() -> CommandSpec {
-    let id = || {
-        OptionSpec::integer(
-            "id",
-            "番号",
-            "Record number",
-            "記録の番号",
-            1,
-            1_000_000_000,
-        )
-        .required()
-    };
-    let mut field = OptionSpec::new(
-        OptionKind::String,
-        "field",
-        "項目",
-        "Field to change",
-        "直す項目",
-    )
-    .required();
+    let id = || OptionSpec::integer("id", "番号", "Record number", "記録の番号", 1, 1_000_000_000).required();
+    let mut field = OptionSpec::new(OptionKind::String, "field", "項目", "Field to change", "直す項目").required();
     field.choices = EDITABLE_FIELDS
         .iter()
         .map(|(name, ja)| Choice {
@@ -549,12 +496,35 @@ fn records() -> CommandSpec {
                     OptionSpec::text("value", "値", "New value", "新しい値").required(),
                 ],
             ),
+            OptionSpec::sub("delete", "削除", "Delete a record", "記録を削除する", vec![id()]),
             OptionSpec::sub(
-                "delete",
-                "削除",
-                "Delete a record",
-                "記録を削除する",
-                vec![id()],
+                "export",
+                "書き出し",
+                "All records of a period as a CSV or Excel file",
+                "期間のすべての記録を CSV か Excel のファイルで",
+                vec![
+                    OptionSpec::text(
+                        "from",
+                        "開始日",
+                        "First day (default: start of this fiscal year)",
+                        "最初の日（省略すると今年度の初め）",
+                    )
+                    .with_max_length(40),
+                    OptionSpec::text(
+                        "to",
+                        "終了日",
+                        "Last day (default: today)",
+                        "最後の日（省略すると今日）",
+                    )
+                    .with_max_length(40),
+                    OptionSpec::text(
+                        "format",
+                        "形式",
+                        "File format (default: xlsx)",
+                        "ファイルの形式（省略すると xlsx）",
+                    )
+                    .choices(&["xlsx".to_string(), "csv".to_string()]),
+                ],
             ),
             OptionSpec::sub(
                 "undo",
@@ -579,10 +549,7 @@ fn option_json(o: &OptionSpec) -> Value {
     m.insert("name".into(), json!(o.name));
     m.insert("name_localizations".into(), localized(o.name_ja));
     m.insert("description".into(), json!(o.description));
-    m.insert(
-        "description_localizations".into(),
-        localized(&o.description_ja),
-    );
+    m.insert("description_localizations".into(), localized(&o.description_ja));
     if o.kind == OptionKind::SubCommand {
         m.insert(
             "options".into(),

@@ -1,35 +1,57 @@
+//! `/summary month [month]`: the monthly digest (`digest.rs`) with its chart.
 //! `/summary year [fiscal_year]`: the annual summary — the official report's tables for a
 //! fiscal year and the two before it — rendered for chat. Defaults to the last year that ended.
 
-use super::{today, Failure, Reply, Request, Section, Visibility};
+use super::{digest, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
+use crate::domain::dates::parse_month;
 use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
+use crate::domain::YearMonth;
+use crate::render::chart::render_png;
 use crate::render::report::merged_columns;
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    let inv = &request.invocation;
-    if inv.subcommand.as_deref() != Some("year") {
-        return Err(UserError::new("まとめの種類を選んでください（例: /summary year）").into());
+    match request.invocation.subcommand.as_deref() {
+        Some("year") => year(app, request),
+        Some("month") => month(app, request),
+        _ => Err(UserError::new("まとめの種類を選んでください（例: /summary month、/summary year）").into()),
     }
-    let current = FiscalYear::containing(
-        today(app, request),
-        app.settings.catalogue.fiscal_year_start,
-    );
+}
+
+/// `/summary month [month]`: the monthly digest, with its chart attached.
+fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let today = today(app, request);
+    let month = match request.invocation.text("month") {
+        Some(text) => parse_month(&text, today).map_err(|e| UserError::field("月（month）", e.to_string()))?,
+        None => YearMonth::of(today).previous(),
+    };
+    digest::check_month(app, month)?;
+    let built = digest::build(app, month)?;
+    let mut reply = built.reply;
+    match render_png(&built.chart) {
+        Ok(png) => reply.files.push(Attachment {
+            name: digest::chart_name(month),
+            bytes: png,
+        }),
+        Err(e) => tracing::error!(error = %e, "the digest chart could not be drawn"),
+    }
+    Ok(reply)
+}
+
+/// `/summary year [fiscal_year]`: the annual summary in the official report's layout.
+fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    let inv = &request.invocation;
+    let current = FiscalYear::containing(today(app, request), app.settings.catalogue.fiscal_year_start);
     let year = match inv.text("fiscal_year") {
-        Some(text) => parse_fiscal_year(&text)
-            .map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
+        Some(text) => parse_fiscal_year(&text).map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
         None => current.previous(),
     };
     if year > current {
         return Err(UserError::field(
             "年度（fiscal_year）",
-            format!(
-                "{}はまだ始まっていません（今は{}です）",
-                year.label(),
-                current.label()
-            ),
+            format!("{}はまだ始まっていません（今は{}です）", year.label(), current.label()),
         )
         .into());
     }
@@ -50,10 +72,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
                 ));
             }
             lines.extend(table.notes.iter().cloned());
-            sections.push(Section::new(
-                format!("{} — {}", section.heading, table.caption),
-                lines,
-            ));
+            sections.push(Section::new(format!("{} — {}", section.heading, table.caption), lines));
         }
     }
     if year == current {

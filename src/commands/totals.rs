@@ -22,8 +22,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     let today = today(app, request);
     let current = FiscalYear::containing(today, start);
     let year = match inv.text("fiscal_year") {
-        Some(text) => parse_fiscal_year(&text)
-            .map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
+        Some(text) => parse_fiscal_year(&text).map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
         None => current,
     };
     let initiative = match inv.integer("initiative")? {
@@ -31,11 +30,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         Some(n) => match u8::try_from(n).ok().and_then(|n| catalogue.initiative(n)) {
             Some(i) => Some(i.number),
             None => {
-                let known: Vec<String> = catalogue
-                    .initiatives
-                    .iter()
-                    .map(|i| i.number.to_string())
-                    .collect();
+                let known: Vec<String> = catalogue.initiatives.iter().map(|i| i.number.to_string()).collect();
                 return Err(UserError::field(
                     "取り組み（initiative）",
                     format!("取り組み{n}はありません。選べるもの: {}", known.join("、")),
@@ -47,11 +42,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     let Some(period) = year_to_date(year, start, today) else {
         return Err(UserError::field(
             "年度（fiscal_year）",
-            format!(
-                "{}はまだ始まっていません（今は{}です）",
-                year.label(),
-                current.label()
-            ),
+            format!("{}はまだ始まっていません（今は{}です）", year.label(), current.label()),
         )
         .into());
     };
@@ -83,10 +74,7 @@ pub(crate) fn figures_of(
         let note = if period.is_whole_year(start) {
             format!("{}（基準データ）", year.label())
         } else {
-            format!(
-                "{}通年（基準データには月ごとの値がありません）",
-                year.label()
-            )
+            format!("{}通年（基準データには月ごとの値がありません）", year.label())
         };
         return Ok(PeriodFigures { figures, note });
     }
@@ -109,8 +97,7 @@ pub(crate) fn span(period: Period) -> String {
 }
 
 fn figure(f: Figure, unit: &str) -> String {
-    f.value()
-        .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
+    f.value().map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
 }
 
 /// `+2`, `−3`, `±0`; nothing when either side is unknown.
@@ -126,10 +113,7 @@ pub(crate) fn change(now: Figure, before: Figure, unit: &str) -> Option<String> 
 /// `目標 30回の17%`.
 pub(crate) fn progress(now: Figure, target: Option<u64>, unit: &str) -> Option<String> {
     let (now, target) = (now.value()?, target?);
-    Some(format!(
-        "目標 {target}{unit}の{}%",
-        now * 100 / target.max(1)
-    ))
+    Some(format!("目標 {target}{unit}の{}%", now * 100 / target.max(1)))
 }
 
 pub(crate) fn sections(
@@ -173,9 +157,7 @@ pub(crate) fn sections(
             ));
         }
         match sections.last_mut() {
-            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => {
-                section.lines.push(line)
-            }
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.push(line),
             _ => sections.push(Section::new(heading, vec![line])),
         }
     }
@@ -194,10 +176,7 @@ pub(crate) fn sections(
         } else {
             format!("{}（{}地区）", missing.join("、"), missing.len())
         };
-        sections.push(Section::new(
-            "地区担当職員との連携がまだない地区",
-            vec![line],
-        ));
+        sections.push(Section::new("地区担当職員との連携がまだない地区", vec![line]));
     }
     sections.push(Section::lines(vec![format!(
         "比較: 今年度 {} ／ 前年同期 {}",
@@ -212,18 +191,9 @@ mod tests {
 
     #[test]
     fn changes_and_progress() {
-        assert_eq!(
-            change(Figure::known(5), Figure::known(3), "回"),
-            Some("+2回".into())
-        );
-        assert_eq!(
-            change(Figure::known(1), Figure::known(3), "件"),
-            Some("−2件".into())
-        );
-        assert_eq!(
-            change(Figure::known(3), Figure::known(3), "件"),
-            Some("±0".into())
-        );
+        assert_eq!(change(Figure::known(5), Figure::known(3), "回"), Some("+2回".into()));
+        assert_eq!(change(Figure::known(1), Figure::known(3), "件"), Some("−2件".into()));
+        assert_eq!(change(Figure::known(3), Figure::known(3), "件"), Some("±0".into()));
         assert_eq!(change(Figure::known(3), Figure::UNKNOWN, "件"), None);
         assert_eq!(
             progress(Figure::known(5), Some(30), "回"),

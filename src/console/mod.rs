@@ -14,6 +14,7 @@ use crate::domain::record::{Actor, Source, SourceKind};
 use crate::render::reply::text;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
 /// Who is typing.
 #[derive(Debug, Clone)]
@@ -30,24 +31,23 @@ pub struct Session<'a> {
     /// Distinguishes this session's lines from every other session's in `records.source_id`.
     session_id: String,
     line_number: u64,
+    /// Where files that come with replies (charts, exports) are saved.
+    files_dir: PathBuf,
     /// Whether any line was refused or failed.
     pub any_refused: bool,
 }
 
 impl<'a> Session<'a> {
-    pub fn new(app: &'a mut App, user: ConsoleUser, started: DateTime<Utc>) -> Self {
+    pub fn new(app: &'a mut App, user: ConsoleUser, started: DateTime<Utc>, files_dir: PathBuf) -> Self {
         let commands = command_set(&app.settings.catalogue);
-        let session_id = format!(
-            "{}-{}",
-            started.format("%Y%m%dT%H%M%S%.9fZ"),
-            std::process::id()
-        );
+        let session_id = format!("{}-{}", started.format("%Y%m%dT%H%M%S%.9fZ"), std::process::id());
         Session {
             app,
             commands,
             user,
             session_id,
             line_number: 0,
+            files_dir,
             any_refused: false,
         }
     }
@@ -86,13 +86,31 @@ impl<'a> Session<'a> {
         Some(reply)
     }
 
+    /// Saves the reply's files in `files_dir`, never over an existing file, and says where.
+    fn save_files(&self, reply: &Reply, out: &mut impl Write) -> std::io::Result<()> {
+        for file in &reply.files {
+            match save_new(&self.files_dir, &file.name, &file.bytes) {
+                Ok(path) => writeln!(out, "保存しました: {}", path.display())?,
+                Err(e) => writeln!(
+                    out,
+                    "✗ ファイル {} を {} に保存できませんでした（{e}）",
+                    file.name,
+                    self.files_dir.display()
+                )?,
+            }
+        }
+        Ok(())
+    }
+
     /// Reads lines from a pipe or file until its end, echoing each before its reply.
     pub fn run_script(&mut self, input: impl BufRead, out: &mut impl Write) -> std::io::Result<()> {
         for line in input.lines() {
             let line = line?;
             if let Some(reply) = self.run_line(&line, Utc::now()) {
                 writeln!(out, "> {}", line.trim())?;
-                writeln!(out, "{}", text(&reply))?;
+                write!(out, "{}", text(&reply))?;
+                self.save_files(&reply, out)?;
+                writeln!(out)?;
             }
         }
         Ok(())
@@ -114,7 +132,9 @@ impl<'a> Session<'a> {
                     }
                     let _ = editor.add_history_entry(line.as_str());
                     if let Some(reply) = self.run_line(&line, Utc::now()) {
-                        writeln!(out, "{}", text(&reply))?;
+                        write!(out, "{}", text(&reply))?;
+                        self.save_files(&reply, out)?;
+                        writeln!(out)?;
                     }
                 }
                 Err(rustyline::error::ReadlineError::Interrupted) => continue,
@@ -124,4 +144,27 @@ impl<'a> Session<'a> {
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` to `dir/name`, or `dir/name-2` … if that exists.
+fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+    for n in 1..1000 {
+        let candidate = match (n, extension) {
+            (1, _) => name.to_string(),
+            (_, "") => format!("{stem}-{n}"),
+            (_, ext) => format!("{stem}-{n}.{ext}"),
+        };
+        let path = dir.join(candidate);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(bytes)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("同じ名前のファイルが多すぎます"))
 }

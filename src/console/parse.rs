@@ -150,15 +150,9 @@ fn value_of(option: &OptionSpec, value: &str) -> Result<OptionValue, UserError> 
     match option.kind {
         OptionKind::Integer => {
             let n = parse_integer(value).ok_or_else(|| {
-                UserError::field(
-                    option.label(),
-                    format!("「{value}」は整数ではありません（例: 12）"),
-                )
+                UserError::field(option.label(), format!("「{value}」は整数ではありません（例: 12）"))
             })?;
-            let (min, max) = (
-                option.min.unwrap_or(i64::MIN),
-                option.max.unwrap_or(i64::MAX),
-            );
+            let (min, max) = (option.min.unwrap_or(i64::MIN), option.max.unwrap_or(i64::MAX));
             if n < min || n > max {
                 return Err(UserError::field(
                     option.label(),
@@ -170,10 +164,7 @@ fn value_of(option: &OptionSpec, value: &str) -> Result<OptionValue, UserError> 
         _ => {
             if let Some(max) = option.max_length {
                 if value.chars().count() > usize::from(max) {
-                    return Err(UserError::field(
-                        option.label(),
-                        format!("{max}文字までです"),
-                    ));
+                    return Err(UserError::field(option.label(), format!("{max}文字までです")));
                 }
             }
             Ok(OptionValue::String(value.to_string()))
@@ -198,10 +189,8 @@ mod tests {
 
     #[test]
     fn a_line_as_typed_in_discord() {
-        let inv = parse(
-            "/report meeting area:東部 district:荒町 date:R8.6.15 topic:\"防災訓練の打合せ\"",
-        )
-        .expect("parses");
+        let inv =
+            parse("/report meeting area:東部 district:荒町 date:R8.6.15 topic:\"防災訓練の打合せ\"").expect("parses");
         assert_eq!(
             inv,
             Invocation::new("report", Some("meeting"))
@@ -218,27 +207,16 @@ mod tests {
         assert_eq!(inv.subcommand.as_deref(), Some("meeting"));
         assert_eq!(inv.text("topic").as_deref(), Some("防災 訓練"));
         let inv = parse("/totals initiative:\"2. 市民活動の推進\"").expect("choice by name");
-        assert_eq!(
-            inv.options,
-            vec![("initiative".to_string(), OptionValue::Integer(2))]
-        );
+        assert_eq!(inv.options, vec![("initiative".to_string(), OptionValue::Integer(2))]);
         let inv = parse("totals initiative:2").expect("choice by value, slash optional");
-        assert_eq!(
-            inv.options,
-            vec![("initiative".to_string(), OptionValue::Integer(2))]
-        );
+        assert_eq!(inv.options, vec![("initiative".to_string(), OptionValue::Integer(2))]);
         let inv = parse("/report consultation count:１２").expect("full-width digits");
-        assert_eq!(
-            inv.options,
-            vec![("count".to_string(), OptionValue::Integer(12))]
-        );
+        assert_eq!(inv.options, vec![("count".to_string(), OptionValue::Integer(12))]);
     }
 
     #[test]
     fn refusals_name_the_option_and_the_rule() {
-        let check = |line: &str, expected: &str| {
-            assert_eq!(parse(line), Err(expected.to_string()), "{line}")
-        };
+        let check = |line: &str, expected: &str| assert_eq!(parse(line), Err(expected.to_string()), "{line}");
         check(
             "/report consultation count:0",
             "件数（count）: 1以上10000以下で入力してください",
@@ -248,10 +226,7 @@ mod tests {
             "件数（count）: 「たくさん」は整数ではありません（例: 12）",
         );
         check("/report meeting area:北部 district:荒町", "地区（area）: 「北部」は選べません。選べるもの: 東南部、東部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺");
-        check(
-            "/report meeting area:東部",
-            "区（district）: 入力してください（必須）",
-        );
+        check("/report meeting area:東部", "区（district）: 入力してください（必須）");
         check(
             "/report meeting area:東部 area:中部 district:荒町",
             "地区（area）: 2回指定されています",
@@ -259,7 +234,10 @@ mod tests {
         check("/report meeting area:東部 district:荒町 color:red", "/report meeting に「color」というオプションはありません。使えるもの: area（地区）、district（区）、date（日付）、topic（内容）");
         check("/report", "/report の後に種類を書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
         check("/report party", "/report に「party」はありません。使えるもの: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
-        check("/reprot", "「/reprot」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/help");
+        check(
+            "/reprot",
+            "「/reprot」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/help",
+        );
         check(
             "/report info title:\"閉じない",
             "引用符 \" が閉じていません（\" で閉じてください）",

@@ -6,7 +6,7 @@
 //! original response edited afterwards.
 
 use super::interaction::{actor, invocation, place_refusal, roles};
-use super::rest::Rest;
+use super::rest::{File, Rest};
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
@@ -14,9 +14,7 @@ use crate::commands::{self, Invocation, OptionValue, Outcome, Reply, Request, Vi
 use crate::domain::record::{Source, SourceKind};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use serde_json::{json, Value};
-use serenity::all::{
-    CommandInteraction, ComponentInteraction, Context, EventHandler, Interaction, Ready,
-};
+use serenity::all::{CommandInteraction, ComponentInteraction, Context, EventHandler, Interaction, Ready};
 use serenity::async_trait;
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,9 +47,7 @@ pub struct Bot {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Bot {
@@ -133,8 +129,7 @@ impl Bot {
         let started = Instant::now();
         let id = c.id.get();
         if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal))
-                .await;
+            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
         let request = Request {
@@ -150,8 +145,9 @@ impl Bot {
             invocation: invocation(&c),
         };
         let name = request.invocation.command.clone();
-        // The annual summary reads three years and may be slow: defer it at once.
-        let defer_at_once = name == "summary";
+        // Summaries read years of figures and draw a chart, exports write files: may be slow,
+        // so they are deferred at once.
+        let defer_at_once = name == "summary" || request.invocation.subcommand.as_deref() == Some("export");
         let personal = matches!(name.as_str(), "records" | "help");
         let mut work = self.spawn_core(request);
         let finished = if defer_at_once {
@@ -162,25 +158,27 @@ impl Bot {
         let outcome = match finished {
             Some(joined) => {
                 let reply = joined.unwrap_or_else(|e| internal(&e));
-                let bodies = messages(&reply);
-                let mut bodies = bodies.into_iter();
+                let mut bodies = messages(&reply).into_iter();
                 if let Some(first) = bodies.next() {
-                    self.respond(rest, id, &c.token, CHANNEL_MESSAGE, first)
-                        .await;
+                    self.respond(rest, id, &c.token, CHANNEL_MESSAGE, first).await;
                 }
                 self.follow_up(rest, &c.token, bodies).await;
+                if !reply.files.is_empty() {
+                    let flags = if reply.visibility == Visibility::Ephemeral {
+                        EPHEMERAL
+                    } else {
+                        0
+                    };
+                    let body =
+                        json!({ "content": "添付ファイル", "flags": flags, "allowed_mentions": { "parse": [] } });
+                    self.send_follow_up(rest, &c.token, &body, &files(&reply)).await;
+                }
                 reply.outcome
             }
             None => {
                 let flags = if personal { EPHEMERAL } else { 0 };
-                self.respond(
-                    rest,
-                    id,
-                    &c.token,
-                    DEFERRED_CHANNEL_MESSAGE,
-                    json!({ "flags": flags }),
-                )
-                .await;
+                self.respond(rest, id, &c.token, DEFERRED_CHANNEL_MESSAGE, json!({ "flags": flags }))
+                    .await;
                 let reply = work.await.unwrap_or_else(|e| internal(&e));
                 self.finish_deferred(rest, &c.token, &reply, personal).await;
                 reply.outcome
@@ -197,20 +195,18 @@ impl Bot {
 
     /// Replaces a deferred response with the reply. A private reply under a public deferral
     /// goes as a private follow-up, leaving a short note in the public message.
-    async fn finish_deferred(
-        &self,
-        rest: &Rest,
-        token: &str,
-        reply: &Reply,
-        deferred_private: bool,
-    ) {
+    async fn finish_deferred(&self, rest: &Rest, token: &str, reply: &Reply, deferred_private: bool) {
         let app = self.application_id.load(Ordering::Relaxed);
         let mut bodies = messages(reply).into_iter();
+        let files = files(reply);
         let private = reply.visibility == Visibility::Ephemeral;
         if private && !deferred_private {
             let note = json!({ "content": "（ご本人だけに返信しました）", "allowed_mentions": { "parse": [] } });
-            if let Err(e) = rest.edit_original(app, token, &note).await {
+            if let Err(e) = rest.edit_original(app, token, &note, &[]).await {
                 tracing::error!(error = %e, "editing the deferred response failed");
+            }
+            if let Some(first) = bodies.next() {
+                self.send_follow_up(rest, token, &first, &files).await;
             }
             self.follow_up(rest, token, bodies).await;
             return;
@@ -219,7 +215,7 @@ impl Bot {
             if let Some(map) = first.as_object_mut() {
                 map.remove("flags");
             }
-            if let Err(e) = rest.edit_original(app, token, &first).await {
+            if let Err(e) = rest.edit_original(app, token, &first, &files).await {
                 tracing::error!(error = %e, "editing the deferred response failed");
             }
         }
@@ -234,11 +230,15 @@ impl Bot {
     }
 
     async fn follow_up(&self, rest: &Rest, token: &str, bodies: impl Iterator<Item = Value>) {
-        let app = self.application_id.load(Ordering::Relaxed);
         for body in bodies {
-            if let Err(e) = rest.follow_up(app, token, &body).await {
-                tracing::error!(error = %e, "a follow-up message failed; the reply is incomplete");
-            }
+            self.send_follow_up(rest, token, &body, &[]).await;
+        }
+    }
+
+    async fn send_follow_up(&self, rest: &Rest, token: &str, body: &Value, files: &[File]) {
+        let app = self.application_id.load(Ordering::Relaxed);
+        if let Err(e) = rest.follow_up(app, token, body, files).await {
+            tracing::error!(error = %e, "a follow-up message failed; the reply is incomplete");
         }
     }
 
@@ -253,10 +253,9 @@ impl Bot {
                 .map(|o| (o.name.to_string(), o.value.to_string()))
                 .unwrap_or_default();
             let app = self.app.clone();
-            let suggestions =
-                tokio::task::spawn_blocking(move || suggest(&lock(&app), &inv, &focused, &typed))
-                    .await
-                    .unwrap_or_default();
+            let suggestions = tokio::task::spawn_blocking(move || suggest(&lock(&app), &inv, &focused, &typed))
+                .await
+                .unwrap_or_default();
             suggestions
                 .into_iter()
                 .take(MAX_SUGGESTIONS)
@@ -276,8 +275,7 @@ impl Bot {
     async fn component(&self, rest: &Rest, c: ComponentInteraction) {
         let id = c.id.get();
         if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal))
-                .await;
+            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
         let Some(record) = parse_undo_custom_id(&c.data.custom_id) else {
@@ -301,13 +299,9 @@ impl Bot {
                 id: id.to_string(),
             },
             now: chrono::Utc::now(),
-            invocation: Invocation::new("records", Some("undo"))
-                .with("id", OptionValue::Integer(record)),
+            invocation: Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record)),
         };
-        let reply = self
-            .spawn_core(request)
-            .await
-            .unwrap_or_else(|e| internal(&e));
+        let reply = self.spawn_core(request).await.unwrap_or_else(|e| internal(&e));
         if reply.outcome == Outcome::Done {
             // The report's message now says it was undone, and loses its button.
             let mut content = format!(
@@ -323,17 +317,29 @@ impl Bot {
                 reply.title,
                 actor(&c.user, c.member.as_ref()).name
             ));
-            let data = json!({ "content": content, "embeds": [], "components": [], "allowed_mentions": { "parse": [] } });
+            let data =
+                json!({ "content": content, "embeds": [], "components": [], "allowed_mentions": { "parse": [] } });
             self.respond(rest, id, &c.token, UPDATE_MESSAGE, data).await;
         } else {
             let body = messages(&reply)
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| notice(&reply.title));
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, body)
-                .await;
+            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, body).await;
         }
     }
+}
+
+/// The reply's attachments as files to upload.
+fn files(reply: &Reply) -> Vec<File> {
+    reply
+        .files
+        .iter()
+        .map(|f| File {
+            name: f.name.clone(),
+            bytes: f.bytes.clone(),
+        })
+        .collect()
 }
 
 fn internal(error: &tokio::task::JoinError) -> Reply {
@@ -344,8 +350,7 @@ fn internal(error: &tokio::task::JoinError) -> Reply {
 #[async_trait]
 impl EventHandler for Bot {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        self.application_id
-            .store(ready.application.id.get(), Ordering::Relaxed);
+        self.application_id.store(ready.application.id.get(), Ordering::Relaxed);
         ctx.http.set_application_id(ready.application.id);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord (READY)");
         self.register().await;

@@ -5,9 +5,7 @@
 use super::DiscordSettings;
 use crate::commands::{Invocation, OptionValue, Roles};
 use crate::domain::record::Actor;
-use serenity::all::{
-    CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, Member, User,
-};
+use serenity::all::{CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, Member, User};
 
 /// The options of a slash command (or autocomplete) as an invocation; the subcommand, if any,
 /// is the first option of type subcommand.
@@ -27,9 +25,7 @@ pub fn invocation(command: &CommandInteraction) -> Invocation {
         let value = match &option.value {
             CommandDataOptionValue::String(s) => OptionValue::String(s.clone()),
             CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
-            CommandDataOptionValue::Autocomplete { value, .. } => {
-                OptionValue::String(value.clone())
-            }
+            CommandDataOptionValue::Autocomplete { value, .. } => OptionValue::String(value.clone()),
             _ => continue,
         };
         invocation.options.push((option.name.clone(), value));
@@ -38,15 +34,10 @@ pub fn invocation(command: &CommandInteraction) -> Invocation {
 }
 
 /// Why an interaction is refused before it reaches the command core.
-pub fn place_refusal(
-    guild_id: Option<GuildId>,
-    settings: &DiscordSettings,
-) -> Option<&'static str> {
+pub fn place_refusal(guild_id: Option<GuildId>, settings: &DiscordSettings) -> Option<&'static str> {
     match guild_id {
         None => Some("このボットは小諸市の職員用サーバーの中でだけ使えます（DM では使えません）"),
-        Some(g) if g.get() != settings.guild_id => {
-            Some("このボットは設定されたサーバーの中でだけ使えます")
-        }
+        Some(g) if g.get() != settings.guild_id => Some("このボットは設定されたサーバーの中でだけ使えます"),
         Some(_) => None,
     }
 }

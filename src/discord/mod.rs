@@ -79,11 +79,7 @@ fn http(settings: &DiscordSettings) -> serenity::http::Http {
 }
 
 /// Runs the bot until `shutdown` completes or the connection fails for good.
-pub async fn run(
-    settings: DiscordSettings,
-    app: App,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), DiscordError> {
+pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Output = ()>) -> Result<(), DiscordError> {
     let commands = payload(&command_set(&app.settings.catalogue));
     let rest = Arc::new(OnceLock::new());
     let bot = Bot::new(
@@ -92,11 +88,10 @@ pub async fn run(
         rest.clone(),
         commands,
     );
-    let mut client =
-        ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
-            .event_handler(bot)
-            .await
-            .map_err(|e| DiscordError::Client(e.to_string()))?;
+    let mut client = ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
+        .event_handler(bot)
+        .await
+        .map_err(|e| DiscordError::Client(e.to_string()))?;
     // Set before the gateway starts, so before any event: Discord mode shares the client's
     // HTTP client and with it serenity's rate limiter.
     let _ = rest.set(match &settings.api_base {

@@ -24,11 +24,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 #[derive(Debug, Error)]
 pub enum RestError {
     #[error("Discord answered {status} (code {code}): {message}")]
-    Status {
-        status: u16,
-        code: i64,
-        message: String,
-    },
+    Status { status: u16, code: i64, message: String },
     #[error("Discord kept answering 429 (rate limited) after {MAX_ATTEMPTS} tries")]
     RateLimited,
     #[error("request to Discord failed: {0}")]
@@ -64,6 +60,39 @@ enum Body<'a> {
     Multipart(&'a Value, &'a [File]),
 }
 
+impl<'a> Body<'a> {
+    fn new(json: &'a Value, files: &'a [File]) -> Self {
+        if files.is_empty() {
+            Body::Json(json)
+        } else {
+            Body::Multipart(json, files)
+        }
+    }
+}
+
+/// The body with an `attachments` entry naming each file by its index (`files[n]`), as
+/// Discord's multipart uploads expect.
+fn with_attachments(body: &Value, files: &[File]) -> Value {
+    let mut body = body.clone();
+    if !files.is_empty() {
+        body["attachments"] = Value::Array(
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| serde_json::json!({ "id": i, "filename": f.name }))
+                .collect(),
+        );
+    }
+    body
+}
+
+fn attachments(files: &[File]) -> Vec<CreateAttachment> {
+    files
+        .iter()
+        .map(|f| CreateAttachment::bytes(f.bytes.clone(), f.name.clone()))
+        .collect()
+}
+
 impl Proxy {
     pub fn new(base: &str, token: &str) -> Proxy {
         Proxy {
@@ -73,12 +102,7 @@ impl Proxy {
         }
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Body<'_>,
-    ) -> Result<Option<Value>, RestError> {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Body<'_>) -> Result<Option<Value>, RestError> {
         for attempt in 1..=MAX_ATTEMPTS {
             let mut request = self
                 .client
@@ -136,11 +160,7 @@ impl Proxy {
                 .and_then(|j| j["message"].as_str())
                 .unwrap_or("")
                 .to_string();
-            return Err(RestError::Status {
-                status,
-                code,
-                message,
-            });
+            return Err(RestError::Status { status, code, message });
         }
         Err(RestError::RateLimited)
     }
@@ -166,13 +186,11 @@ fn redact(path: &str) -> String {
 
 fn from_serenity(error: serenity::Error) -> RestError {
     match error {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
-            RestError::Status {
-                status: response.status_code.as_u16(),
-                code: response.error.code as i64,
-                message: response.error.message,
-            }
-        }
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => RestError::Status {
+            status: response.status_code.as_u16(),
+            code: response.error.code as i64,
+            message: response.error.message,
+        },
         other => RestError::Transport(other.to_string()),
     }
 }
@@ -203,17 +221,9 @@ impl Rest {
     }
 
     /// Overwrites the global commands (`PUT /applications/{app}/commands`).
-    pub async fn overwrite_global_commands(
-        &self,
-        application_id: u64,
-        body: &Value,
-    ) -> Result<(), RestError> {
+    pub async fn overwrite_global_commands(&self, application_id: u64, body: &Value) -> Result<(), RestError> {
         match self {
-            Rest::Discord(http) => http
-                .create_global_commands(body)
-                .await
-                .map(drop)
-                .map_err(from_serenity),
+            Rest::Discord(http) => http.create_global_commands(body).await.map(drop).map_err(from_serenity),
             Rest::Proxy(p) => p
                 .send(
                     reqwest::Method::PUT,
@@ -226,20 +236,10 @@ impl Rest {
     }
 
     /// Answers an interaction (`POST /interactions/{id}/{token}/callback`); exactly once per interaction.
-    pub async fn respond(
-        &self,
-        interaction_id: u64,
-        token: &str,
-        body: &Value,
-    ) -> Result<(), RestError> {
+    pub async fn respond(&self, interaction_id: u64, token: &str, body: &Value) -> Result<(), RestError> {
         match self {
             Rest::Discord(http) => http
-                .create_interaction_response(
-                    InteractionId::new(interaction_id),
-                    token,
-                    body,
-                    Vec::new(),
-                )
+                .create_interaction_response(InteractionId::new(interaction_id), token, body, Vec::new())
                 .await
                 .map_err(from_serenity),
             Rest::Proxy(p) => p
@@ -253,81 +253,75 @@ impl Rest {
         }
     }
 
-    /// Replaces a deferred response (`PATCH /webhooks/{app}/{token}/messages/@original`).
+    /// Replaces a deferred response (`PATCH /webhooks/{app}/{token}/messages/@original`),
+    /// with files if any.
     pub async fn edit_original(
         &self,
         application_id: u64,
         token: &str,
         body: &Value,
+        files: &[File],
     ) -> Result<(), RestError> {
+        let body = &with_attachments(body, files);
         match self {
             Rest::Discord(http) => http
-                .edit_original_interaction_response(token, body, Vec::new())
+                .edit_original_interaction_response(token, body, attachments(files))
                 .await
                 .map(drop)
                 .map_err(from_serenity),
-            Rest::Proxy(p) => p
-                .send(
-                    reqwest::Method::PATCH,
-                    &format!("/webhooks/{application_id}/{token}/messages/@original"),
-                    Body::Json(body),
-                )
-                .await
-                .map(drop),
+            Rest::Proxy(p) => {
+                let path = format!("/webhooks/{application_id}/{token}/messages/@original");
+                p.send(reqwest::Method::PATCH, &path, Body::new(body, files))
+                    .await
+                    .map(drop)
+            }
         }
     }
 
-    /// Sends one more message for an interaction (`POST /webhooks/{app}/{token}`).
+    /// Sends one more message for an interaction (`POST /webhooks/{app}/{token}`), with files if any.
     pub async fn follow_up(
         &self,
         application_id: u64,
         token: &str,
         body: &Value,
+        files: &[File],
     ) -> Result<(), RestError> {
+        let body = &with_attachments(body, files);
         match self {
             Rest::Discord(http) => http
-                .create_followup_message(token, body, Vec::new())
+                .create_followup_message(token, body, attachments(files))
                 .await
                 .map(drop)
                 .map_err(from_serenity),
-            Rest::Proxy(p) => p
-                .send(
-                    reqwest::Method::POST,
-                    &format!("/webhooks/{application_id}/{token}"),
-                    Body::Json(body),
-                )
-                .await
-                .map(drop),
+            Rest::Proxy(p) => {
+                let path = format!("/webhooks/{application_id}/{token}");
+                p.send(reqwest::Method::POST, &path, Body::new(body, files))
+                    .await
+                    .map(drop)
+            }
         }
     }
 
-    /// Posts a message to a channel, with files as attachments (`POST /channels/{id}/messages`).
+    /// Posts a message to a channel, with files as attachments (`POST /channels/{id}/messages`);
+    /// returns the created message.
     pub async fn create_message(
         &self,
         channel_id: u64,
         body: &Value,
         files: &[File],
     ) -> Result<Option<Value>, RestError> {
+        let body = &with_attachments(body, files);
         match self {
             Rest::Discord(http) => {
-                let attachments = files
-                    .iter()
-                    .map(|f| CreateAttachment::bytes(f.bytes.clone(), f.name.clone()))
-                    .collect();
                 let message = http
-                    .send_message(ChannelId::new(channel_id), attachments, body)
+                    .send_message(ChannelId::new(channel_id), attachments(files), body)
                     .await
                     .map_err(from_serenity)?;
                 Ok(serde_json::to_value(message).ok())
             }
             Rest::Proxy(p) => {
                 let path = format!("/channels/{channel_id}/messages");
-                let body = if files.is_empty() {
-                    Body::Json(body)
-                } else {
-                    Body::Multipart(body, files)
-                };
-                p.send(reqwest::Method::POST, &path, body).await
+                p.send(reqwest::Method::POST, &path, Body::new(body, files)).await
             }
         }
     }

@@ -105,10 +105,7 @@ impl YearChecker<'_> {
         let mut council: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
         for (kind, entry) in &raw.council {
             if !catalogue.council.kinds.contains(kind) {
-                self.fail(
-                    entry,
-                    format!("区長会活動の種類「{kind}」は設定にありません"),
-                );
+                self.fail(entry, format!("区長会活動の種類「{kind}」は設定にありません"));
                 continue;
             }
             let by_status = match entry.get_ref() {
@@ -154,10 +151,7 @@ impl YearChecker<'_> {
         let mut subsidy = BTreeMap::new();
         for (name, course) in &raw.subsidy {
             let Some(cap) = catalogue.course(name).map(|c| c.cap) else {
-                self.fail(
-                    course,
-                    format!("補助金のコース「{name}」は設定にありません"),
-                );
+                self.fail(course, format!("補助金のコース「{name}」は設定にありません"));
                 continue;
             };
             let c = course.get_ref();
@@ -249,17 +243,11 @@ mod tests {
     #[test]
     fn a_figure_of_the_wrong_type_names_its_line() {
         let text = BASELINE.replacen("consultations = 1720", "consultations = \"多い\"", 1);
-        let line = text[..text.find("\"多い\"").expect("edited")]
-            .matches('\n')
-            .count()
-            + 1;
+        let line = text[..text.find("\"多い\"").expect("edited")].matches('\n').count() + 1;
         let found = problems(&text);
         assert_eq!(found.len(), 1);
         assert!(found[0].starts_with(&format!("{line}行目: ")), "{found:?}");
-        assert!(
-            found[0].contains("「多い」は数値ではありません"),
-            "{found:?}"
-        );
+        assert!(found[0].contains("「多い」は数値ではありません"), "{found:?}");
         let found = problems(&BASELINE.replacen("consultations = 1720", "consultations = -3", 1));
         assert!(found[0].contains("0以上"), "{found:?}");
     }
@@ -274,8 +262,7 @@ mod tests {
         assert!(found
             .iter()
             .any(|p| p.contains("平成30年度: 川辺地区の連携回数がありません")));
-        let found =
-            problems(&BASELINE.replacen("\"総会\" = \"書面開催\"", "\"総会\" = \"延期\"", 1));
+        let found = problems(&BASELINE.replacen("\"総会\" = \"書面開催\"", "\"総会\" = \"延期\"", 1));
         assert!(
             found[0].contains("令和2年度: 総会の状態「延期」は設定にありません"),
             "{found:?}"
@@ -286,9 +273,7 @@ mod tests {
     fn an_amount_over_the_caps_is_reported() {
         let found = problems(&BASELINE.replacen("amount = 450000", "amount = 460000", 1));
         assert!(
-            found[0].contains(
-                "ステップアップコースの補助金額460000円が、上限150000円×3件を超えています"
-            ),
+            found[0].contains("ステップアップコースの補助金額460000円が、上限150000円×3件を超えています"),
             "{found:?}"
         );
     }

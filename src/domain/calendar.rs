@@ -62,10 +62,7 @@ impl FiscalYear {
     }
 
     pub fn last_day(self, start: FiscalYearStart) -> NaiveDate {
-        self.next()
-            .first_day(start)
-            .pred_opt()
-            .unwrap_or(NaiveDate::MAX)
+        self.next().first_day(start).pred_opt().unwrap_or(NaiveDate::MAX)
     }
 
     pub fn previous(self) -> Self {
@@ -89,6 +86,79 @@ impl FiscalYear {
 impl fmt::Display for FiscalYear {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label())
+    }
+}
+
+/// A calendar month, e.g. October 2026: the period of a monthly digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    year: i32,
+    month: u32,
+}
+
+impl YearMonth {
+    /// `None` unless `month` is 1–12.
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        (1..=12).contains(&month).then_some(YearMonth { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Self {
+        YearMonth {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    pub fn next(self) -> Self {
+        match self.month {
+            12 => YearMonth {
+                year: self.year + 1,
+                month: 1,
+            },
+            m => YearMonth {
+                year: self.year,
+                month: m + 1,
+            },
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        match self.month {
+            1 => YearMonth {
+                year: self.year - 1,
+                month: 12,
+            },
+            m => YearMonth {
+                year: self.year,
+                month: m - 1,
+            },
+        }
+    }
+
+    /// `2026-10`: the form kept in the database and typed on the command line.
+    pub fn key(self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+
+    /// `2026年10月`.
+    pub fn label(self) -> String {
+        format!("{}年{}月", self.year, self.month)
     }
 }
 
@@ -205,25 +275,13 @@ mod tests {
     #[test]
     fn fiscal_year_boundaries() {
         let s = FiscalYearStart::APRIL_FIRST;
-        assert_eq!(
-            FiscalYear::containing(d(2021, 3, 31), s),
-            FiscalYear::new(2020)
-        );
-        assert_eq!(
-            FiscalYear::containing(d(2021, 4, 1), s),
-            FiscalYear::new(2021)
-        );
-        assert_eq!(
-            FiscalYear::containing(d(2020, 1, 1), s),
-            FiscalYear::new(2019)
-        );
+        assert_eq!(FiscalYear::containing(d(2021, 3, 31), s), FiscalYear::new(2020));
+        assert_eq!(FiscalYear::containing(d(2021, 4, 1), s), FiscalYear::new(2021));
+        assert_eq!(FiscalYear::containing(d(2020, 1, 1), s), FiscalYear::new(2019));
         assert_eq!(FiscalYear::new(2023).first_day(s), d(2023, 4, 1));
         assert_eq!(FiscalYear::new(2023).last_day(s), d(2024, 3, 31));
         let january = FiscalYearStart::new(1, 1).expect("1 January exists");
-        assert_eq!(
-            FiscalYear::containing(d(2021, 3, 31), january),
-            FiscalYear::new(2021)
-        );
+        assert_eq!(FiscalYear::containing(d(2021, 3, 31), january), FiscalYear::new(2021));
         assert!(FiscalYearStart::new(2, 29).is_none());
         assert!(FiscalYearStart::new(4, 31).is_none());
     }
@@ -238,15 +296,27 @@ mod tests {
     }
 
     #[test]
+    fn months_step_over_year_ends() {
+        let oct = YearMonth::new(2026, 10).expect("month");
+        assert_eq!(oct.key(), "2026-10");
+        assert_eq!(oct.label(), "2026年10月");
+        assert_eq!(oct.last_day(), d(2026, 10, 31));
+        assert_eq!(YearMonth::new(2024, 2).map(YearMonth::last_day), Some(d(2024, 2, 29)));
+        assert_eq!(
+            YearMonth::new(2026, 12).map(|m| m.next().key()),
+            Some("2027-01".to_string())
+        );
+        assert_eq!(
+            YearMonth::new(2027, 1).map(|m| m.previous().key()),
+            Some("2026-12".to_string())
+        );
+        assert_eq!(YearMonth::new(2026, 13), None);
+    }
+
+    #[test]
     fn dates_print_in_both_calendars() {
-        assert_eq!(
-            date_label(d(2026, 6, 15)),
-            "2026年6月15日（令和8年6月15日）"
-        );
+        assert_eq!(date_label(d(2026, 6, 15)), "2026年6月15日（令和8年6月15日）");
         assert_eq!(date_label(d(2019, 5, 1)), "2019年5月1日（令和元年5月1日）");
-        assert_eq!(
-            date_label(d(2019, 4, 30)),
-            "2019年4月30日（平成31年4月30日）"
-        );
+        assert_eq!(date_label(d(2019, 4, 30)), "2019年4月30日（平成31年4月30日）");
     }
 }

@@ -35,10 +35,7 @@ pub(crate) struct Lines<'a>(pub &'a str);
 
 impl Lines<'_> {
     pub fn of(&self, offset: usize) -> usize {
-        self.0
-            .get(..offset)
-            .map_or(0, |before| before.matches('\n').count())
-            + 1
+        self.0.get(..offset).map_or(0, |before| before.matches('\n').count()) + 1
     }
 
     /// A problem at the start of `span`.
@@ -120,8 +117,7 @@ impl Indicator {
 /// ① … ⑳ for 1 … 20, the number in parentheses beyond.
 pub fn circled(number: u8) -> String {
     match number {
-        1..=20 => char::from_u32(0x2460 + u32::from(number) - 1)
-            .map_or_else(|| format!("({number})"), String::from),
+        1..=20 => char::from_u32(0x2460 + u32::from(number) - 1).map_or_else(|| format!("({number})"), String::from),
         _ => format!("({number})"),
     }
 }
@@ -489,7 +485,12 @@ impl Checker<'_> {
         {
             Some(id) if id > 0 => Some(id),
             _ => {
-                self.fail(value, format!("[discord] {key} は Discord の ID を \"123456789012345678\" のように文字列で書いてください"));
+                self.fail(
+                    value,
+                    format!(
+                        "[discord] {key} は Discord の ID を \"123456789012345678\" のように文字列で書いてください"
+                    ),
+                );
                 None
             }
         }
@@ -553,10 +554,7 @@ impl Checker<'_> {
             .map(|r| {
                 let number = self.small_number(&r.number, "指標の番号");
                 if number > 0 && !seen.insert(number) {
-                    self.fail(
-                        &r.number,
-                        format!("指標{}が2回書かれています", circled(number)),
-                    );
+                    self.fail(&r.number, format!("指標{}が2回書かれています", circled(number)));
                 }
                 let initiative = self.small_number(&r.initiative, "指標の取り組み番号");
                 if initiative > 0 && !initiatives.iter().any(|i| i.number == initiative) {
@@ -570,10 +568,7 @@ impl Checker<'_> {
                     match key.get_ref().parse::<RecordType>() {
                         Ok(t) => {
                             if t != RecordType::Publicity && fed.insert(t, number).is_some() {
-                                self.fail(
-                                    key,
-                                    format!("「{t}」の記録は1つの指標にしか入れられません"),
-                                );
+                                self.fail(key, format!("「{t}」の記録は1つの指標にしか入れられません"));
                             }
                             records.push(t);
                         }
@@ -588,10 +583,7 @@ impl Checker<'_> {
                     }
                 }
                 if records.is_empty() {
-                    self.fail(
-                        &r.records,
-                        format!("指標{}に records がありません", circled(number)),
-                    );
+                    self.fail(&r.records, format!("指標{}に records がありません", circled(number)));
                 }
                 if r.columns.get_ref().is_empty() {
                     self.fail(
@@ -637,11 +629,7 @@ impl Checker<'_> {
     ) -> BTreeMap<RecordType, u64> {
         let mut targets = BTreeMap::new();
         for (key, value) in raw.map(Spanned::get_ref).into_iter().flatten() {
-            let Some(t) = key
-                .parse::<RecordType>()
-                .ok()
-                .filter(|t| records.contains(t))
-            else {
+            let Some(t) = key.parse::<RecordType>().ok().filter(|t| records.contains(t)) else {
                 self.fail(
                     value,
                     format!(
@@ -664,11 +652,7 @@ impl Checker<'_> {
         targets
     }
 
-    fn tables(
-        &mut self,
-        raw: &Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>,
-        indicators: &[Indicator],
-    ) -> Vec<Vec<u8>> {
+    fn tables(&mut self, raw: &Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>, indicators: &[Indicator]) -> Vec<Vec<u8>> {
         let mut placed = HashSet::new();
         let mut tables = Vec::new();
         for table in raw.get_ref() {
@@ -676,9 +660,7 @@ impl Checker<'_> {
             for n in table.get_ref() {
                 let number = self.small_number(n, "表の指標番号");
                 match indicators.iter().find(|i| i.number == number) {
-                    None if number > 0 => {
-                        self.fail(n, format!("表の指標{}がありません", circled(number)))
-                    }
+                    None if number > 0 => self.fail(n, format!("表の指標{}がありません", circled(number))),
                     None => {}
                     Some(_) if !placed.insert(number) => {
                         self.fail(n, format!("指標{}が2つの表に入っています", circled(number)))
@@ -695,7 +677,9 @@ impl Checker<'_> {
             if headers != cells {
                 self.fail(
                     table,
-                    format!("この表は見出し（columns）が{headers}列、中身が{cells}列です。columns の数を合わせてください"),
+                    format!(
+                        "この表は見出し（columns）が{headers}列、中身が{cells}列です。columns の数を合わせてください"
+                    ),
                 );
             }
             tables.push(numbers);
@@ -727,10 +711,7 @@ impl Checker<'_> {
             for (district, at) in districts.iter().zip(r.districts.get_ref()) {
                 if let Some(other) = district_areas.insert(district.clone(), name.clone()) {
                     if other != name {
-                        self.fail(
-                            at,
-                            format!("区「{district}」が{other}地区と{name}地区の両方にあります"),
-                        );
+                        self.fail(at, format!("区「{district}」が{other}地区と{name}地区の両方にあります"));
                     }
                 }
             }
@@ -748,10 +729,7 @@ impl Checker<'_> {
     fn council(&mut self, raw: &RawCouncil) -> Council {
         let kinds = self.names(&raw.kinds, "区長会活動の種類");
         if raw.statuses.get_ref().is_empty() {
-            self.fail(
-                &raw.statuses,
-                "区長会活動の状態（statuses）が1つもありません",
-            );
+            self.fail(&raw.statuses, "区長会活動の状態（statuses）が1つもありません");
         }
         let mut seen = HashSet::new();
         let statuses = raw
@@ -761,10 +739,7 @@ impl Checker<'_> {
             .map(|s| {
                 let name = self.name(&s.name, "区長会活動の状態");
                 if !name.is_empty() && !seen.insert(name.clone()) {
-                    self.fail(
-                        &s.name,
-                        format!("区長会活動の状態「{name}」が2回書かれています"),
-                    );
+                    self.fail(&s.name, format!("区長会活動の状態「{name}」が2回書かれています"));
                 }
                 CouncilStatus {
                     name,
@@ -797,7 +772,10 @@ impl Checker<'_> {
                 let cap = match c.cap.get_ref().as_integer().map(u64::try_from) {
                     Some(Ok(cap)) if cap > 0 => cap,
                     _ => {
-                        self.fail(&c.cap, format!("{name}コースの上限（cap）は正の整数（円）で書いてください（例: 200000）"));
+                        self.fail(
+                            &c.cap,
+                            format!("{name}コースの上限（cap）は正の整数（円）で書いてください（例: 200000）"),
+                        );
                         0
                     }
                 };
@@ -805,10 +783,7 @@ impl Checker<'_> {
             })
             .collect();
         let statuses = [&raw.applied, &raw.granted, &raw.declined];
-        let names: Vec<String> = statuses
-            .iter()
-            .map(|s| self.name(s, "補助金の状態"))
-            .collect();
+        let names: Vec<String> = statuses.iter().map(|s| self.name(s, "補助金の状態")).collect();
         if names.iter().collect::<HashSet<_>>().len() != names.len() {
             self.fail(
                 &raw.granted,

@@ -4,14 +4,16 @@
 //! `parse_date` takes "today" as a parameter (the caller reads the clock in Asia/Tokyo), refuses
 //! impossible, ambiguous and future dates, and says why in Japanese. Printing lives in `calendar.rs`.
 
-use super::calendar::{date_label, Era, FiscalYear};
+use super::calendar::{date_label, Era, FiscalYear, YearMonth};
 use chrono::{Datelike, Duration, NaiveDate};
 use thiserror::Error;
 
 /// Why a typed date was refused; the message is shown to staff as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DateError {
-    #[error("「{0}」は日付として読めません。2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のように入力してください")]
+    #[error(
+        "「{0}」は日付として読めません。2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のように入力してください"
+    )]
     Unreadable(String),
     #[error("「{0}」は年がはっきりしません。西暦は4桁（2020/6/15）、和暦は元号付き（R2.6.15）で入力してください")]
     AmbiguousYear(String),
@@ -33,16 +35,55 @@ pub enum DateError {
     Future { date: String, today: String },
     #[error("2月29日はこの1年の間にありません。年を付けて入力してください（例: 2024/2/29）")]
     NoRecentLeapDay,
-    #[error(
-        "「{0}」は年度として読めません。2026、2026年度、R8、令和8年度 のように入力してください"
-    )]
+    #[error("「{0}」は月として読めません。2026-10、2026年10月、R8.10、10月 のように入力してください")]
+    UnreadableMonth(String),
+    #[error("{month}はまだ来ていません（今月は{this}です）")]
+    FutureMonth { month: String, this: String },
+    #[error("「{0}」は年度として読めません。2026、2026年度、R8、令和8年度 のように入力してください")]
     UnreadableFiscalYear(String),
     #[error("{era}{year}年はありません（{era}は{last}で終わりました）")]
-    NoSuchEraYear {
-        era: &'static str,
-        year: u32,
-        last: String,
-    },
+    NoSuchEraYear { era: &'static str, year: u32, last: String },
+}
+
+/// Reads a month: `2026-10`, `2026/10`, `2026年10月`, `R8.10`, `令和8年10月`, or `10月` / `10`
+/// (the latest October not after `today`). Refuses months after `today`'s.
+pub fn parse_month(input: &str, today: NaiveDate) -> Result<YearMonth, DateError> {
+    let unreadable = || DateError::UnreadableMonth(input.trim().to_string());
+    let text = normalize(input);
+    let text = text.strip_suffix('月').unwrap_or(&text);
+    let (era, rest) = split_era(text);
+    let parts = split_numbers(rest).ok_or_else(unreadable)?;
+    let this = YearMonth::of(today);
+    let month = match (era, parts.as_slice()) {
+        (None, [Part::Number(month)]) => {
+            let candidate = YearMonth::new(today.year(), *month).ok_or_else(unreadable)?;
+            if candidate > this {
+                YearMonth::new(today.year() - 1, *month).ok_or_else(unreadable)?
+            } else {
+                candidate
+            }
+        }
+        (None, [Part::Number(year), Part::Number(month)]) if *year >= 1900 => {
+            YearMonth::new(i32::try_from(*year).map_err(|_| unreadable())?, *month).ok_or_else(unreadable)?
+        }
+        (Some(era), [year, Part::Number(month)]) => {
+            let year = match year {
+                Part::FirstYear => 1,
+                Part::Number(n) => *n,
+            };
+            let first =
+                era_date(era, year, *month, 1).or_else(|_| era_date(era, year, *month, era.first_day().day()))?;
+            YearMonth::of(first)
+        }
+        _ => return Err(unreadable()),
+    };
+    if month > this {
+        return Err(DateError::FutureMonth {
+            month: month.label(),
+            this: this.label(),
+        });
+    }
+    Ok(month)
 }
 
 /// Reads a fiscal year: `2020`, `2020年度`, `R2`, `令和2年度`, `令和元年度`, `H30`, full-width digits.
@@ -121,9 +162,7 @@ fn parse_calendar_date(text: &str, input: &str, today: NaiveDate) -> Result<Naiv
             }
             calendar_day(*year, *month, *day)
         }
-        (None, [Part::Number(month), Part::Number(day)]) if *month < 100 => {
-            latest_month_day(*month, *day, today)
-        }
+        (None, [Part::Number(month), Part::Number(day)]) if *month < 100 => latest_month_day(*month, *day, today),
         _ => Err(unreadable()),
     }
 }
@@ -150,10 +189,7 @@ fn split_era(text: &str) -> (Option<Era>, &str) {
             return (Some(era), rest);
         }
         let mut chars = text.chars();
-        if chars
-            .next()
-            .is_some_and(|c| c.eq_ignore_ascii_case(&era.letter()))
-        {
+        if chars.next().is_some_and(|c| c.eq_ignore_ascii_case(&era.letter())) {
             return (Some(era), chars.as_str());
         }
     }
@@ -281,6 +317,39 @@ mod tests {
     }
 
     #[test]
+    fn months_in_every_form() {
+        let today = d(2026, 11, 28);
+        for (input, key) in [
+            ("2026-10", "2026-10"),
+            ("2026/10", "2026-10"),
+            ("2026年10月", "2026-10"),
+            ("R8.10", "2026-10"),
+            ("令和8年10月", "2026-10"),
+            ("令和元年5月", "2019-05"),
+            ("１０月", "2026-10"),
+            ("12", "2025-12"),
+            ("11月", "2026-11"),
+        ] {
+            assert_eq!(
+                parse_month(input, today).map(YearMonth::key),
+                Ok(key.to_string()),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            parse_month("2026-12", today).map_err(|e| e.to_string()),
+            Err("2026年12月はまだ来ていません（今月は2026年11月です）".to_string())
+        );
+        for bad in ["", "13月", "2026-13", "来月", "26-10"] {
+            assert!(parse_month(bad, today).is_err(), "{bad}");
+        }
+        assert!(
+            matches!(parse_month("令和元年4月", today), Err(DateError::BeforeEra { .. })),
+            "Reiwa began in May 2019"
+        );
+    }
+
+    #[test]
     fn fiscal_years_in_every_form() {
         for (input, year) in [
             ("2020", 2020),
@@ -293,27 +362,17 @@ mod tests {
             ("平成30年度", 2018),
             ("平成31年度", 2019),
         ] {
-            assert_eq!(
-                parse_fiscal_year(input),
-                Ok(FiscalYear::new(year)),
-                "{input}"
-            );
+            assert_eq!(parse_fiscal_year(input), Ok(FiscalYear::new(year)), "{input}");
         }
         for bad in ["", "20", "R", "令和", "来年", "R0", "2020年度度"] {
             assert!(
-                matches!(
-                    parse_fiscal_year(bad),
-                    Err(DateError::UnreadableFiscalYear(_))
-                ),
+                matches!(parse_fiscal_year(bad), Err(DateError::UnreadableFiscalYear(_))),
                 "{bad}"
             );
         }
         assert_eq!(
             parse_fiscal_year("平成32年度").map_err(|e| e.to_string()),
-            Err(
-                "平成32年はありません（平成は2019年4月30日（平成31年4月30日）で終わりました）"
-                    .to_string()
-            )
+            Err("平成32年はありません（平成は2019年4月30日（平成31年4月30日）で終わりました）".to_string())
         );
     }
 

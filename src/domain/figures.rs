@@ -48,9 +48,9 @@ impl<'de> Deserialize<'de> for Figure {
             Word(String),
         }
         match Raw::deserialize(d) {
-            Ok(Raw::Number(n)) => u64::try_from(n).map(Figure::known).map_err(|_| {
-                serde::de::Error::custom(format!("数値は0以上で書いてください（{n}）"))
-            }),
+            Ok(Raw::Number(n)) => u64::try_from(n)
+                .map(Figure::known)
+                .map_err(|_| serde::de::Error::custom(format!("数値は0以上で書いてください（{n}）"))),
             Ok(Raw::Word(w)) if w.trim() == UNKNOWN => Ok(Figure::UNKNOWN),
             Ok(Raw::Word(w)) => Err(serde::de::Error::custom(format!(
                 "「{w}」は数値ではありません。0以上の整数か \"{UNKNOWN}\" を書いてください"
@@ -159,11 +159,7 @@ impl Figures {
 
     /// Aggregates a period's tallies and subsidy records. Every area, course and scalar is known
     /// (0 where nothing was recorded): a period the bot covers has no unknown figure.
-    pub fn from_records(
-        catalogue: &Catalogue,
-        tallies: &[Tally],
-        subsidy: &[SubsidyEvent],
-    ) -> Figures {
+    pub fn from_records(catalogue: &Catalogue, tallies: &[Tally], subsidy: &[SubsidyEvent]) -> Figures {
         let mut f = Figures {
             council: Some(BTreeMap::new()),
             meetings: catalogue
@@ -185,9 +181,7 @@ impl Figures {
             ..Figures::default()
         };
         for t in tallies {
-            let add = |figure: &mut Figure| {
-                *figure = Figure::known(figure.value().unwrap_or(0) + t.count)
-            };
+            let add = |figure: &mut Figure| *figure = Figure::known(figure.value().unwrap_or(0) + t.count);
             match t.record_type {
                 RecordType::Council => {
                     *f.council
@@ -219,9 +213,7 @@ impl Figures {
                     council
                         .values()
                         .flat_map(|statuses| statuses.iter())
-                        .filter(|(status, _)| {
-                            catalogue.council_status(status).is_some_and(|s| s.held)
-                        })
+                        .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
                         .map(|(_, n)| n)
                         .sum(),
                 )
@@ -236,11 +228,7 @@ impl Figures {
             RecordType::Publicity => sum(self
                 .publicity
                 .iter()
-                .filter(|(kind, _)| {
-                    catalogue
-                        .publicity_kind(kind)
-                        .is_some_and(|k| k.indicator == indicator)
-                })
+                .filter(|(kind, _)| catalogue.publicity_kind(kind).is_some_and(|k| k.indicator == indicator))
                 .map(|(_, f)| *f)),
         }
     }
@@ -255,15 +243,10 @@ fn sum(figures: impl Iterator<Item = Figure>) -> Figure {
 }
 
 /// Per course: the groups that applied, and those whose latest record in the period is a grant.
-fn subsidy_figures(
-    catalogue: &Catalogue,
-    events: &[SubsidyEvent],
-) -> BTreeMap<String, CourseFigures> {
+fn subsidy_figures(catalogue: &Catalogue, events: &[SubsidyEvent]) -> BTreeMap<String, CourseFigures> {
     let mut latest: HashMap<(&str, &str), &SubsidyEvent> = HashMap::new();
     for e in events {
-        let slot = latest
-            .entry((e.course.as_str(), e.group.as_str()))
-            .or_insert(e);
+        let slot = latest.entry((e.course.as_str(), e.group.as_str())).or_insert(e);
         if (e.date, e.id) > (slot.date, slot.id) {
             *slot = e;
         }
@@ -278,9 +261,7 @@ fn subsidy_figures(
                 .filter(|((c, _), _)| *c == course.name)
                 .map(|(_, e)| *e)
                 .collect();
-            let granted = standing
-                .iter()
-                .filter(|e| e.status == catalogue.subsidy.granted);
+            let granted = standing.iter().filter(|e| e.status == catalogue.subsidy.granted);
             let figures = CourseFigures {
                 grants: Figure::known(granted.clone().count() as u64),
                 amount: Figure::known(granted.map(|e| e.amount).sum()),
@@ -308,14 +289,7 @@ mod tests {
         }
     }
 
-    fn grant(
-        id: i64,
-        day: u32,
-        course: &str,
-        group: &str,
-        status: &str,
-        amount: u64,
-    ) -> SubsidyEvent {
+    fn grant(id: i64, day: u32, course: &str, group: &str, status: &str, amount: u64) -> SubsidyEvent {
         SubsidyEvent {
             id,
             date: NaiveDate::from_ymd_opt(2026, 6, day).expect("valid day"),

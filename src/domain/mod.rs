@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod calendar;
 pub mod catalogue;
 pub mod dates;
+pub mod digest;
 pub mod figures;
 pub mod number;
 pub mod record;
@@ -15,7 +16,7 @@ pub mod record_type;
 pub mod totals;
 pub mod validate;
 
-pub use calendar::{date_label, FiscalYear, FiscalYearStart};
+pub use calendar::{date_label, FiscalYear, FiscalYearStart, YearMonth};
 pub use catalogue::{Catalogue, Problem};
 pub use figures::{Figure, Figures};
 pub use record_type::RecordType;

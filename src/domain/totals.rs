@@ -73,28 +73,22 @@ pub fn measures(catalogue: &Catalogue, initiative: Option<u8>) -> Vec<Measure> {
         .filter(|i| initiative.is_none_or(|n| i.initiative == n))
         .flat_map(|indicator| {
             let several = indicator.records.len() > 1;
-            indicator
-                .records
-                .iter()
-                .enumerate()
-                .map(move |(k, record_type)| {
-                    let label = match indicator.columns.get(k) {
-                        Some(column)
-                            if several && indicator.columns.len() == indicator.records.len() =>
-                        {
-                            format!("{}{column}", circled(indicator.number))
-                        }
-                        _ if several => format!("{}（{}）", indicator.title(), record_type.key()),
-                        _ => indicator.title(),
-                    };
-                    Measure {
-                        indicator: indicator.number,
-                        record_type: *record_type,
-                        label,
-                        unit: indicator.unit.clone(),
-                        target: indicator.targets.get(record_type).copied(),
+            indicator.records.iter().enumerate().map(move |(k, record_type)| {
+                let label = match indicator.columns.get(k) {
+                    Some(column) if several && indicator.columns.len() == indicator.records.len() => {
+                        format!("{}{column}", circled(indicator.number))
                     }
-                })
+                    _ if several => format!("{}（{}）", indicator.title(), record_type.key()),
+                    _ => indicator.title(),
+                };
+                Measure {
+                    indicator: indicator.number,
+                    record_type: *record_type,
+                    label,
+                    unit: indicator.unit.clone(),
+                    target: indicator.targets.get(record_type).copied(),
+                }
+            })
         })
         .collect()
 }
@@ -153,36 +147,14 @@ mod tests {
 
     #[test]
     fn the_same_period_last_year_handles_boundaries_and_leap_days() {
-        let check = |from, to, expected| {
-            assert_eq!(same_period_last_year(period(from, to), APRIL), expected)
-        };
-        check(
-            d(2026, 4, 1),
-            d(2026, 11, 28),
-            period(d(2025, 4, 1), d(2025, 11, 28)),
-        );
-        check(
-            d(2026, 4, 1),
-            d(2026, 4, 1),
-            period(d(2025, 4, 1), d(2025, 4, 1)),
-        );
-        check(
-            d(2026, 4, 1),
-            d(2027, 3, 31),
-            period(d(2025, 4, 1), d(2026, 3, 31)),
-        );
+        let check = |from, to, expected| assert_eq!(same_period_last_year(period(from, to), APRIL), expected);
+        check(d(2026, 4, 1), d(2026, 11, 28), period(d(2025, 4, 1), d(2025, 11, 28)));
+        check(d(2026, 4, 1), d(2026, 4, 1), period(d(2025, 4, 1), d(2025, 4, 1)));
+        check(d(2026, 4, 1), d(2027, 3, 31), period(d(2025, 4, 1), d(2026, 3, 31)));
         // FY2027 to 29 February 2028 against FY2026 to 28 February 2027.
-        check(
-            d(2027, 4, 1),
-            d(2028, 2, 29),
-            period(d(2026, 4, 1), d(2027, 2, 28)),
-        );
+        check(d(2027, 4, 1), d(2028, 2, 29), period(d(2026, 4, 1), d(2027, 2, 28)));
         // FY2028 to 28 February 2029 against FY2027 to 28 February 2028 (not the 29th).
-        check(
-            d(2028, 4, 1),
-            d(2029, 2, 28),
-            period(d(2027, 4, 1), d(2028, 2, 28)),
-        );
+        check(d(2028, 4, 1), d(2029, 2, 28), period(d(2027, 4, 1), d(2028, 2, 28)));
         assert!(period(d(2025, 4, 1), d(2026, 3, 31)).is_whole_year(APRIL));
         assert!(!period(d(2025, 4, 1), d(2026, 3, 30)).is_whole_year(APRIL));
     }

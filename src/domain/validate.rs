@@ -50,18 +50,8 @@ pub const MAX_COUNT: u32 = 10_000;
 pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
     match facts {
         Facts::Council { kind, status, .. } => {
-            one_of(
-                kind,
-                &catalogue.council.kinds,
-                "種類（kind）",
-                "区長会活動の種類",
-            )?;
-            let statuses: Vec<String> = catalogue
-                .council
-                .statuses
-                .iter()
-                .map(|s| s.name.clone())
-                .collect();
+            one_of(kind, &catalogue.council.kinds, "種類（kind）", "区長会活動の種類")?;
+            let statuses: Vec<String> = catalogue.council.statuses.iter().map(|s| s.name.clone()).collect();
             one_of(status, &statuses, "状態（status）", "区長会活動の状態")
         }
         Facts::Meeting { area, district, .. } => {
@@ -90,12 +80,7 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
         Facts::Consultation { count, side, .. } => {
             positive_count(*count)?;
             match side {
-                Some(side) => one_of(
-                    side,
-                    &catalogue.consultation_sides,
-                    "相談者（side）",
-                    "相談の区分",
-                ),
+                Some(side) => one_of(side, &catalogue.consultation_sides, "相談者（side）", "相談の区分"),
                 None => Ok(()),
             }
         }
@@ -106,12 +91,7 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
             amount,
             status,
         } => {
-            let names: Vec<String> = catalogue
-                .subsidy
-                .courses
-                .iter()
-                .map(|c| c.name.clone())
-                .collect();
+            let names: Vec<String> = catalogue.subsidy.courses.iter().map(|c| c.name.clone()).collect();
             one_of(course, &names, "コース（course）", "補助金のコース")?;
             not_blank(group, "団体（group）")?;
             let s = &catalogue.subsidy;
@@ -133,9 +113,7 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
                 _ => Ok(()),
             }
         }
-        Facts::Participation {
-            method, project, ..
-        } => {
+        Facts::Participation { method, project, .. } => {
             one_of(
                 method,
                 &catalogue.participation_methods,
@@ -146,20 +124,10 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
         }
         Facts::Collab { title } | Facts::Info { title } => not_blank(title, "名称（title）"),
         Facts::Publicity { kind, medium, .. } => {
-            let kinds: Vec<String> = catalogue
-                .publicity
-                .kinds
-                .iter()
-                .map(|k| k.name.clone())
-                .collect();
+            let kinds: Vec<String> = catalogue.publicity.kinds.iter().map(|k| k.name.clone()).collect();
             one_of(kind, &kinds, "種類（kind）", "広報の種類")?;
             match medium {
-                Some(m) => one_of(
-                    m,
-                    &catalogue.publicity.media,
-                    "媒体（medium）",
-                    "広報の媒体",
-                ),
+                Some(m) => one_of(m, &catalogue.publicity.media, "媒体（medium）", "広報の媒体"),
                 None => Ok(()),
             }
         }
@@ -172,20 +140,14 @@ fn one_of(value: &str, allowed: &[String], field: &str, what: &str) -> Result<()
     } else {
         Err(UserError::field(
             field,
-            format!(
-                "{what}「{value}」はありません。選べるもの: {}",
-                allowed.join("、")
-            ),
+            format!("{what}「{value}」はありません。選べるもの: {}", allowed.join("、")),
         ))
     }
 }
 
 fn positive_count(count: u32) -> Result<(), UserError> {
     if count == 0 {
-        Err(UserError::field(
-            "件数（count）",
-            "1以上の数を入力してください",
-        ))
+        Err(UserError::field("件数（count）", "1以上の数を入力してください"))
     } else if count > MAX_COUNT {
         Err(UserError::field(
             "件数（count）",
@@ -273,10 +235,7 @@ mod tests {
             note: None,
         };
         check(consultation(1), Ok(()));
-        check(
-            consultation(0),
-            Err("件数（count）: 1以上の数を入力してください"),
-        );
+        check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
         check(
             Facts::Match {
                 count: 10_001,

@@ -102,8 +102,7 @@ fn font() -> Result<&'static FontRef<'static>, ChartError> {
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a, RGBPixel>, Shift>;
-type Plot<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b, RGBPixel>, Cartesian2d<RangedCoordi32, RangedCoordu64>>;
+type Plot<'a, 'b> = ChartContext<'a, BitMapBackend<'b, RGBPixel>, Cartesian2d<RangedCoordi32, RangedCoordu64>>;
 
 fn draw_error<E: std::error::Error + Send + Sync>(error: DrawingAreaErrorKind<E>) -> ChartError {
     ChartError::Draw(error.to_string())
@@ -133,13 +132,7 @@ struct Label {
 }
 
 impl Label {
-    fn new(
-        text: impl Into<String>,
-        at: (i32, i32),
-        anchor: Anchor,
-        size: f32,
-        color: RGBColor,
-    ) -> Label {
+    fn new(text: impl Into<String>, at: (i32, i32), anchor: Anchor, size: f32, color: RGBColor) -> Label {
         Label {
             text: text.into(),
             at,
@@ -216,11 +209,7 @@ fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 {
 }
 
 /// Draws the shapes with plotters and returns the text to paint over them.
-fn draw(
-    chart: &Chart,
-    font: &FontRef<'static>,
-    pixels: &mut [u8],
-) -> Result<Vec<Label>, ChartError> {
+fn draw(chart: &Chart, font: &FontRef<'static>, pixels: &mut [u8]) -> Result<Vec<Label>, ChartError> {
     let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(pixels, (WIDTH, HEIGHT))
         .map_err(|e| ChartError::Draw(e.to_string()))?;
     let root = backend.into_drawing_area();
@@ -282,15 +271,8 @@ fn draw_legend(
     const GAP: i32 = 10;
     const SPACING: i32 = 36;
     const SIZE: f32 = 22.0;
-    let widths: Vec<i32> = legend
-        .iter()
-        .map(|l| text_width(font, SIZE, l).ceil() as i32)
-        .collect();
-    let total: i32 = widths
-        .iter()
-        .map(|w| SAMPLE + GAP + w + SPACING)
-        .sum::<i32>()
-        - SPACING;
+    let widths: Vec<i32> = legend.iter().map(|l| text_width(font, SIZE, l).ceil() as i32).collect();
+    let total: i32 = widths.iter().map(|w| SAMPLE + GAP + w + SPACING).sum::<i32>() - SPACING;
     let y = px(TITLE_HEIGHT + LEGEND_HEIGHT / 2);
     let mut x = (px(WIDTH) - total) / 2;
     for (label, width) in legend.iter().zip(widths) {
@@ -299,13 +281,7 @@ fn draw_legend(
             line_style(label, legend),
         ))
         .map_err(draw_error)?;
-        labels.push(Label::new(
-            *label,
-            (x + SAMPLE + GAP, y),
-            Anchor::Left,
-            SIZE,
-            TEXT,
-        ));
+        labels.push(Label::new(*label, (x + SAMPLE + GAP, y), Anchor::Left, SIZE, TEXT));
         x += SAMPLE + GAP + width + SPACING;
     }
     Ok(())
@@ -351,12 +327,7 @@ fn runs(values: &[Option<u64>]) -> Vec<Vec<(i32, u64)>> {
 }
 
 /// One panel: a frame, the title, the axes with their labels, and a line per series.
-fn draw_panel(
-    cell: &Area,
-    panel: &Panel,
-    legend: &[&str],
-    labels: &mut Vec<Label>,
-) -> Result<(), ChartError> {
+fn draw_panel(cell: &Area, panel: &Panel, legend: &[&str], labels: &mut Vec<Label>) -> Result<(), ChartError> {
     let (width, height) = cell.dim_in_pixel();
     let (left, top_edge) = cell.get_base_pixel();
     cell.draw(&Rectangle::new(
@@ -418,9 +389,7 @@ fn draw_panel(
                     .map(|point| Circle::new(*point, style.stroke_width + 1, style.filled()));
                 chart.draw_series(dots).map_err(draw_error)?;
             }
-            chart
-                .draw_series(LineSeries::new(run, style))
-                .map_err(draw_error)?;
+            chart.draw_series(LineSeries::new(run, style)).map_err(draw_error)?;
         }
         if is_current {
             label_last_value(&chart, s, style, labels);
@@ -430,12 +399,7 @@ fn draw_panel(
 }
 
 /// Horizontal grid lines at every step, the axes, a tick and a label per month and per step.
-fn draw_axes(
-    chart: &mut Plot,
-    top: u64,
-    step: u64,
-    labels: &mut Vec<Label>,
-) -> Result<(), ChartError> {
+fn draw_axes(chart: &mut Plot, top: u64, step: u64, labels: &mut Vec<Label>) -> Result<(), ChartError> {
     let steps = (0..)
         .map(|k: u64| k.saturating_mul(step))
         .take_while(|v| *v <= top)
@@ -463,19 +427,12 @@ fn draw_axes(
             AXIS.stroke_width(1),
         )))
         .map_err(draw_error)?;
-    let ticks = (0..12).map(|month| {
-        EmptyElement::at((month, 0)) + PathElement::new(vec![(0, 0), (0, 5)], AXIS.stroke_width(1))
-    });
+    let ticks = (0..12)
+        .map(|month| EmptyElement::at((month, 0)) + PathElement::new(vec![(0, 0), (0, 5)], AXIS.stroke_width(1)));
     chart.draw_series(ticks).map_err(draw_error)?;
     for month in 0..12 {
         let (x, y) = chart.backend_coord(&(month, 0));
-        labels.push(Label::new(
-            month_label(month),
-            (x, y + 18),
-            Anchor::Centre,
-            15.0,
-            AXIS,
-        ));
+        labels.push(Label::new(month_label(month), (x, y + 18), Anchor::Centre, 15.0, AXIS));
     }
     Ok(())
 }

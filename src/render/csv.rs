@@ -47,10 +47,7 @@ pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
     let mut sheet = Sheet::new();
     sheet.row(HEADERS);
     for record in records {
-        let cells: Vec<String> = record_table::row(catalogue, record)
-            .iter()
-            .map(Cell::text)
-            .collect();
+        let cells: Vec<String> = record_table::row(catalogue, record).iter().map(Cell::text).collect();
         sheet.row(&cells);
     }
     sheet.finish()
@@ -86,11 +83,7 @@ impl Sheet {
         T: AsRef<[u8]>,
     {
         let mut writer = self.builder.from_writer(&mut self.bytes);
-        if writer
-            .write_record(cells)
-            .and_then(|()| Ok(writer.flush()?))
-            .is_err()
-        {
+        if writer.write_record(cells).and_then(|()| Ok(writer.flush()?)).is_err() {
             self.failed = true;
         }
     }
@@ -136,10 +129,7 @@ mod tests {
         let text = std::str::from_utf8(&bytes[3..]).expect("UTF-8");
         assert!(text.starts_with("小諸市自治基本条例"), "{}", &text[..60]);
         assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
-        assert!(
-            text.contains("\r\n\r\n"),
-            "tables are separated by an empty line"
-        );
+        assert!(text.contains("\r\n\r\n"), "tables are separated by an empty line");
     }
 
     #[test]
@@ -171,11 +161,7 @@ mod tests {
                 .iter()
                 .position(|r| r.len() == 1 && r[0].starts_with(caption))
                 .expect("table");
-            rows[at..]
-                .iter()
-                .find(|r| r[0] == year)
-                .expect("year row")
-                .clone()
+            rows[at..].iter().find(|r| r[0] == year).expect("year row").clone()
         };
         assert_eq!(
             row_of("①区長会活動", "令和2年度"),
@@ -208,10 +194,7 @@ mod tests {
         assert_eq!(rows[0], HEADERS.map(String::from).to_vec());
         assert_eq!(rows.len(), 1 + records.len());
         for (row, record) in rows[1..].iter().zip(&records) {
-            let expected: Vec<String> = record_table::row(&catalogue, record)
-                .iter()
-                .map(Cell::text)
-                .collect();
+            let expected: Vec<String> = record_table::row(&catalogue, record).iter().map(Cell::text).collect();
             assert_eq!(row, &expected);
         }
         // Quotes and line breaks survive the round trip.
@@ -226,10 +209,7 @@ mod tests {
         let catalogue = komoro();
         let records = sample_records();
         let text = String::from_utf8(records_csv(&catalogue, &records[1..2])).expect("UTF-8");
-        assert!(
-            text.contains(",\"防災訓練の打合せ, \"\"夜間\"\"\","),
-            "{text}"
-        );
+        assert!(text.contains(",\"防災訓練の打合せ, \"\"夜間\"\"\","), "{text}");
         assert!(text.ends_with("\r\n"));
     }
 }

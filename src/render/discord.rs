@@ -193,9 +193,9 @@ pub fn messages(reply: &Reply) -> Vec<Value> {
     let mut total = 0;
     for embed in &embeds {
         let size = embed.chars();
-        let full = messages.last().is_some_and(|m| {
-            !m.is_empty() && (m.len() == EMBEDS_PER_MESSAGE || total + size > EMBED_TOTAL_MAX)
-        });
+        let full = messages
+            .last()
+            .is_some_and(|m| !m.is_empty() && (m.len() == EMBEDS_PER_MESSAGE || total + size > EMBED_TOTAL_MAX));
         if full {
             messages.push(Vec::new());
             total = 0;
@@ -294,10 +294,7 @@ mod tests {
         assert_eq!(m[0]["flags"], 0);
         assert_eq!(m[0]["embeds"][0]["title"], "記録しました（#12・令和8年度）");
         assert_eq!(m[0]["embeds"][0]["description"], "日付: 2026年6月15日");
-        assert_eq!(
-            m[0]["components"][0]["components"][0]["custom_id"],
-            "undo:12"
-        );
+        assert_eq!(m[0]["components"][0]["components"][0]["custom_id"], "undo:12");
         assert_eq!(parse_undo_custom_id("undo:12"), Some(12));
         check_limits(&m[0]);
     }
@@ -323,17 +320,10 @@ mod tests {
             format!("{i:04} 東南部5回 東部2回 中部3回 西部5回 北大井2回 大里4回 三岡2回 西小諸4回 南大井0回 川辺2回")
         };
         let sections: Vec<Section> = (0..60)
-            .map(|s| {
-                Section::new(
-                    format!("第{s}節"),
-                    (0..30).map(|i| line(s * 100 + i)).collect(),
-                )
-            })
+            .map(|s| Section::new(format!("第{s}節"), (0..30).map(|i| line(s * 100 + i)).collect()))
             .collect();
         let mut reply = Reply::done(Visibility::Public, "長いまとめ", sections);
-        reply
-            .sections
-            .insert(0, Section::lines(vec!["あ".repeat(9000)]));
+        reply.sections.insert(0, Section::lines(vec!["あ".repeat(9000)]));
         reply.undo = Some(1);
         let m = messages(&reply);
         assert!(m.len() > 3, "{} messages", m.len());

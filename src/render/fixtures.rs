@@ -125,8 +125,7 @@ pub(crate) fn sample_records() -> Vec<Record> {
 /// --fiscal-year 2020` builds it from the baseline.
 pub(crate) fn fy2020_report() -> AnnualReport {
     let catalogue = komoro();
-    let baseline = parse_baseline(include_str!("../../config/baseline.toml"), &catalogue)
-        .expect("shipped baseline");
+    let baseline = parse_baseline(include_str!("../../config/baseline.toml"), &catalogue).expect("shipped baseline");
     let years: Vec<_> = [2018, 2019, 2020]
         .into_iter()
         .map(|y| {

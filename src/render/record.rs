@@ -20,26 +20,18 @@ pub fn indicator_of<'a>(catalogue: &'a Catalogue, facts: &Facts) -> Option<&'a I
 }
 
 fn quoted(text: &Option<String>) -> String {
-    text.as_ref()
-        .map(|t| format!("「{t}」"))
-        .unwrap_or_default()
+    text.as_ref().map(|t| format!("「{t}」")).unwrap_or_default()
 }
 
 fn parenthesised(text: &Option<String>) -> String {
-    text.as_ref()
-        .map(|t| format!("（{t}）"))
-        .unwrap_or_default()
+    text.as_ref().map(|t| format!("（{t}）")).unwrap_or_default()
 }
 
 /// What happened, without the indicator: `東部地区 荒町区「防災訓練の打合せ」`.
 pub fn describe(facts: &Facts) -> String {
     match facts {
         Facts::Council { kind, status, note } => format!("{kind}（{status}）{}", quoted(note)),
-        Facts::Meeting {
-            area,
-            district,
-            topic,
-        } => format!("{area}地区 {district}区{}", quoted(topic)),
+        Facts::Meeting { area, district, topic } => format!("{area}地区 {district}区{}", quoted(topic)),
         Facts::Consultation { count, side, note } => {
             format!("相談 {count}件{}{}", parenthesised(side), quoted(note))
         }
@@ -49,21 +41,14 @@ pub fn describe(facts: &Facts) -> String {
             group,
             amount,
             status,
-        } => format!(
-            "{course}コース「{group}」{}円 {status}",
-            group_thousands(*amount)
-        ),
+        } => format!("{course}コース「{group}」{}円 {status}", group_thousands(*amount)),
         Facts::Participation {
             method,
             project,
             department,
         } => format!("{method}「{project}」{}", parenthesised(department)),
         Facts::Collab { title } | Facts::Info { title } => format!("「{title}」"),
-        Facts::Publicity {
-            kind,
-            medium,
-            title,
-        } => format!("{kind}{}{}", parenthesised(medium), quoted(title)),
+        Facts::Publicity { kind, medium, title } => format!("{kind}{}{}", parenthesised(medium), quoted(title)),
     }
 }
 

@@ -113,11 +113,7 @@ impl Dimensions {
                 note,
                 ..Dimensions::default()
             },
-            Facts::Meeting {
-                area,
-                district,
-                topic,
-            } => Dimensions {
+            Facts::Meeting { area, district, topic } => Dimensions {
                 area: Some(area),
                 district: Some(district),
                 topic,
@@ -160,11 +156,7 @@ impl Dimensions {
                 title: Some(title),
                 ..Dimensions::default()
             },
-            Facts::Publicity {
-                kind,
-                medium,
-                title,
-            } => Dimensions {
+            Facts::Publicity { kind, medium, title } => Dimensions {
                 kind: Some(kind),
                 medium,
                 title,
@@ -185,8 +177,7 @@ impl Dimensions {
             text(self.course),
             text(self.group),
             self.amount.map_or(Cell::Empty, Cell::Integer),
-            self.count
-                .map_or(Cell::Empty, |n| Cell::Integer(u64::from(n))),
+            self.count.map_or(Cell::Empty, |n| Cell::Integer(u64::from(n))),
             text(self.method),
             text(self.project),
             text(self.department),
@@ -212,11 +203,9 @@ fn stored_at(catalogue: &Catalogue, created_at: &str) -> String {
 
 /// One record's row, in the order of `HEADERS`.
 pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
-    let number =
-        u64::try_from(record.id).map_or_else(|_| Cell::Text(record.id.to_string()), Cell::Integer);
+    let number = u64::try_from(record.id).map_or_else(|_| Cell::Text(record.id.to_string()), Cell::Integer);
     let fiscal_year = FiscalYear::containing(record.date, catalogue.fiscal_year_start);
-    let indicator =
-        indicator_of(catalogue, &record.facts).map_or(Cell::Empty, |i| Cell::Text(i.title()));
+    let indicator = indicator_of(catalogue, &record.facts).map_or(Cell::Empty, |i| Cell::Text(i.title()));
     let mut cells = vec![
         number,
         Cell::Date(record.date),
@@ -252,10 +241,7 @@ mod tests {
     fn a_meeting_fills_its_columns() {
         let catalogue = komoro();
         let records = sample_records();
-        let cells: Vec<String> = row(&catalogue, &records[1])
-            .iter()
-            .map(Cell::text)
-            .collect();
+        let cells: Vec<String> = row(&catalogue, &records[1]).iter().map(Cell::text).collect();
         let by_header = |h: &str| {
             let at = HEADERS.iter().position(|x| *x == h).expect("header");
             cells[at].clone()

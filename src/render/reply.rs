@@ -24,9 +24,7 @@ pub fn text(reply: &Reply) -> String {
         }
     }
     if let Some(id) = reply.undo {
-        out.push_str(&format!(
-            "取り消すとき（15分以内）: /records undo id:{id}\n"
-        ));
+        out.push_str(&format!("取り消すとき（15分以内）: /records undo id:{id}\n"));
     }
     out
 }

@@ -57,10 +57,7 @@ impl AnnualReport {
         };
         let mut sections: Vec<Section> = Vec::new();
         for numbers in &catalogue.report_tables {
-            let members: Vec<&Indicator> = numbers
-                .iter()
-                .filter_map(|n| catalogue.indicator(*n))
-                .collect();
+            let members: Vec<&Indicator> = numbers.iter().filter_map(|n| catalogue.indicator(*n)).collect();
             let Some(first) = members.first() else {
                 continue;
             };
@@ -161,11 +158,7 @@ fn markdown_row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn build_table(
-    catalogue: &Catalogue,
-    members: &[&Indicator],
-    years: &[(FiscalYear, Figures, String)],
-) -> Table {
+fn build_table(catalogue: &Catalogue, members: &[&Indicator], years: &[(FiscalYear, Figures, String)]) -> Table {
     let mut headers = vec![YEAR_HEADER.to_string()];
     headers.extend(members.iter().flat_map(|i| i.columns.iter().cloned()));
     let mut notes = Vec::new();
@@ -185,9 +178,7 @@ fn build_table(
             row
         })
         .collect::<Vec<_>>();
-    if members
-        .iter()
-        .any(|i| i.records.contains(&RecordType::Subsidy))
+    if members.iter().any(|i| i.records.contains(&RecordType::Subsidy))
         && years
             .iter()
             .any(|(_, f, _)| f.subsidy.values().any(|c| c.applications.value().is_some()))
@@ -196,11 +187,7 @@ fn build_table(
     }
     debug_assert_eq!(headers.len(), 1 + table_cells(members));
     Table {
-        caption: members
-            .iter()
-            .map(|i| i.title())
-            .collect::<Vec<_>>()
-            .join(" ／ "),
+        caption: members.iter().map(|i| i.title()).collect::<Vec<_>>().join(" ／ "),
         headers,
         rows,
         notes,
@@ -208,23 +195,14 @@ fn build_table(
 }
 
 /// The cells one record type fills in a year's row.
-fn cells(
-    catalogue: &Catalogue,
-    indicator: &Indicator,
-    record_type: RecordType,
-    f: &Figures,
-) -> Vec<String> {
+fn cells(catalogue: &Catalogue, indicator: &Indicator, record_type: RecordType, f: &Figures) -> Vec<String> {
     let unit = indicator.unit.as_str();
     let counted = |figure: Figure| {
         figure
             .value()
             .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
     };
-    let plain = |figure: Figure| {
-        figure
-            .value()
-            .map_or_else(|| DASH.to_string(), |n| n.to_string())
-    };
+    let plain = |figure: Figure| figure.value().map_or_else(|| DASH.to_string(), |n| n.to_string());
     match record_type {
         RecordType::Council => vec![council_cell(catalogue, f)],
         RecordType::Meeting => meeting_cells(catalogue, f, unit, indicator.columns.len()),
@@ -288,11 +266,7 @@ fn meeting_cells(catalogue: &Catalogue, f: &Figures, unit: &str, columns: usize)
         .areas
         .iter()
         .map(|area| {
-            let figure = f
-                .meetings
-                .get(&area.name)
-                .copied()
-                .unwrap_or(Figure::known(0));
+            let figure = f.meetings.get(&area.name).copied().unwrap_or(Figure::known(0));
             match figure.value() {
                 Some(n) => format!("{}{n}{unit}", area.name),
                 None => format!("{}{DASH}", area.name),
@@ -300,10 +274,7 @@ fn meeting_cells(catalogue: &Catalogue, f: &Figures, unit: &str, columns: usize)
         })
         .collect();
     let per_cell = items.len().div_ceil(columns.max(1)).max(1);
-    let mut cells: Vec<String> = items
-        .chunks(per_cell)
-        .map(|chunk| chunk.join(" "))
-        .collect();
+    let mut cells: Vec<String> = items.chunks(per_cell).map(|chunk| chunk.join(" ")).collect();
     cells.resize(columns.max(1), String::new());
     cells
 }
@@ -316,10 +287,7 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
         .iter()
         .map(|c| (c.name.as_str(), f.subsidy.get(&c.name)))
         .collect();
-    let amounts: Vec<Option<u64>> = courses
-        .iter()
-        .map(|(_, c)| c.and_then(|c| c.amount.value()))
-        .collect();
+    let amounts: Vec<Option<u64>> = courses.iter().map(|(_, c)| c.and_then(|c| c.amount.value())).collect();
     let total = amounts
         .iter()
         .copied()
@@ -352,25 +320,19 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
 
 /// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the kinds that had items, and how many.
 fn publicity_cells(catalogue: &Catalogue, f: &Figures) -> Vec<String> {
-    let known = catalogue.publicity.kinds.iter().any(|k| {
-        f.publicity
-            .get(&k.name)
-            .is_none_or(|figure| figure.value().is_some())
-    });
+    let known = catalogue
+        .publicity
+        .kinds
+        .iter()
+        .any(|k| f.publicity.get(&k.name).is_none_or(|figure| figure.value().is_some()));
     if !known {
         return vec![DASH.to_string(), DASH.to_string()];
     }
     let mut items = Vec::new();
     let mut counts = Vec::new();
     for kind in &catalogue.publicity.kinds {
-        let figure = f
-            .publicity
-            .get(&kind.name)
-            .copied()
-            .unwrap_or(Figure::known(0));
-        let unit = catalogue
-            .indicator(kind.indicator)
-            .map_or("回", |i| i.unit.as_str());
+        let figure = f.publicity.get(&kind.name).copied().unwrap_or(Figure::known(0));
+        let unit = catalogue.indicator(kind.indicator).map_or("回", |i| i.unit.as_str());
         match figure.value() {
             Some(0) => continue,
             Some(n) => counts.push(format!("{n}{unit}")),

@@ -12,9 +12,7 @@ use super::report::{AnnualReport, Section, Table};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
 use chrono::Datelike;
-use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
-};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use std::collections::HashSet;
 
 /// Why an XLSX file could not be made.
@@ -105,17 +103,11 @@ struct Formats {
 
 impl Formats {
     fn new() -> Formats {
-        let boxed = Format::new()
-            .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::Top);
+        let boxed = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
         Formats {
             title: Format::new().set_bold().set_font_size(14),
             caption: Format::new().set_bold().set_font_size(12),
-            header: boxed
-                .clone()
-                .set_bold()
-                .set_text_wrap()
-                .set_background_color(0xDDEBF7),
+            header: boxed.clone().set_bold().set_text_wrap().set_background_color(0xDDEBF7),
             cell: boxed.clone().set_text_wrap(),
             date: boxed.clone().set_num_format("yyyy-mm-dd"),
             count: boxed.clone().set_num_format("0"),
@@ -175,21 +167,11 @@ fn write_headers(
 ) -> Result<(), XlsxError> {
     let mut col = 0usize;
     while col < headers.len() {
-        let span = 1 + headers[col + 1..]
-            .iter()
-            .take_while(|h| h.is_empty())
-            .count();
+        let span = 1 + headers[col + 1..].iter().take_while(|h| h.is_empty()).count();
         let first = column(col);
         let last = column(col + span - 1);
         if span > 1 {
-            sheet.merge_range(
-                HEADER_ROW,
-                first,
-                HEADER_ROW,
-                last,
-                &headers[col],
-                &formats.header,
-            )?;
+            sheet.merge_range(HEADER_ROW, first, HEADER_ROW, last, &headers[col], &formats.header)?;
         } else {
             sheet.write_string_with_format(HEADER_ROW, first, &headers[col], &formats.header)?;
             widths.fit(first, &headers[col]);
@@ -377,11 +359,7 @@ mod tests {
             .iter()
             .flat_map(|s| s.tables.iter().map(move |t| (s, t)))
             .collect();
-        assert_eq!(
-            names.len(),
-            tables.len(),
-            "one worksheet per table: {names:?}"
-        );
+        assert_eq!(names.len(), tables.len(), "one worksheet per table: {names:?}");
         for (name, (section, table)) in names.iter().zip(tables) {
             let g = grid(&mut book, name);
             let rows: Vec<Vec<String>> = g.iter().map(|r| row_text(r)).collect();
@@ -421,10 +399,7 @@ mod tests {
     #[test]
     fn annual_xlsx_is_the_same_bytes_every_time() {
         let report = fy2020_report();
-        assert_eq!(
-            annual_xlsx(&report).expect("xlsx"),
-            annual_xlsx(&report).expect("xlsx")
-        );
+        assert_eq!(annual_xlsx(&report).expect("xlsx"), annual_xlsx(&report).expect("xlsx"));
     }
 
     #[test]

@@ -91,16 +91,13 @@ impl Store {
             ))
         })?;
         let parse = |json: Option<String>| {
-            json.map(|j| {
-                serde_json::from_str::<Record>(&j).map_err(|e| Error::Corrupt(e.to_string()))
-            })
-            .transpose()
+            json.map(|j| serde_json::from_str::<Record>(&j).map_err(|e| Error::Corrupt(e.to_string())))
+                .transpose()
         };
         rows.map(|row| {
             let (action, actor, at, before, after) = row?;
             Ok(AuditEntry {
-                action: AuditAction::parse(&action)
-                    .ok_or_else(|| Error::Corrupt(format!("監査の操作「{action}」")))?,
+                action: AuditAction::parse(&action).ok_or_else(|| Error::Corrupt(format!("監査の操作「{action}」")))?,
                 actor,
                 at,
                 before: parse(before)?,

@@ -18,11 +18,7 @@ pub struct BaselineLoad {
 
 impl Store {
     /// Makes the database's baseline equal to `baseline`, in one transaction.
-    pub fn load_baseline(
-        &mut self,
-        baseline: &Baseline,
-        now: DateTime<Utc>,
-    ) -> Result<BaselineLoad> {
+    pub fn load_baseline(&mut self, baseline: &Baseline, now: DateTime<Utc>) -> Result<BaselineLoad> {
         let tx = self.conn.transaction()?;
         let mut load = BaselineLoad::default();
         let stored: Vec<i32> = {
@@ -70,10 +66,7 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        json.map(|j| {
-            serde_json::from_str(&j)
-                .map_err(|e| Error::Corrupt(format!("{}の基準データ: {e}", year.label())))
-        })
-        .transpose()
+        json.map(|j| serde_json::from_str(&j).map_err(|e| Error::Corrupt(format!("{}の基準データ: {e}", year.label()))))
+            .transpose()
     }
 }

@@ -18,12 +18,7 @@ pub enum FiguresSource {
 
 impl Store {
     /// The figures of records dated within `[from, to]`.
-    pub fn figures_between(
-        &self,
-        catalogue: &Catalogue,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Figures> {
+    pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;
         let subsidy = self.subsidy_events(from, to)?;
         Ok(Figures::from_records(catalogue, &tallies, &subsidy))
@@ -47,11 +42,7 @@ impl Store {
 
     /// A whole fiscal year: the baseline's figures where the baseline has the year, the records'
     /// where any live record is dated in it, unknown otherwise — never an invented 0.
-    pub fn year_figures(
-        &self,
-        catalogue: &Catalogue,
-        year: FiscalYear,
-    ) -> Result<(Figures, FiguresSource)> {
+    pub fn year_figures(&self, catalogue: &Catalogue, year: FiscalYear) -> Result<(Figures, FiguresSource)> {
         if let Some(figures) = self.baseline_year(year)? {
             return Ok((figures, FiguresSource::Baseline));
         }

@@ -3,16 +3,19 @@
 //! Opened with WAL, foreign keys, a busy timeout and `synchronous = FULL`, so that a record whose
 //! insert has returned survives a power cut or `kill -9`. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
-//! `audit.rs`, `baseline.rs`; `figures.rs` turns them into the domain's `Figures`.
+//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once); `figures.rs` turns
+//! them into the domain's `Figures`.
 
 mod audit;
 mod baseline;
 mod figures;
+mod post_runs;
 pub(crate) mod records;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
 pub use figures::FiguresSource;
+pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
 
 use rusqlite::Connection;
@@ -23,9 +26,10 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 2] = [
+const MIGRATION_SQL: [&str; 3] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
+    include_str!("../../migrations/0003_digests.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -39,11 +43,7 @@ pub enum Error {
     #[error("データベース {path} を開けません（{reason}）")]
     Open { path: PathBuf, reason: String },
     #[error("データベース {path} はこの kyodo より新しい版で作られています（スキーマ {found}、この kyodo は {known} まで）。kyodo を更新してください")]
-    TooNew {
-        path: PathBuf,
-        found: usize,
-        known: usize,
-    },
+    TooNew { path: PathBuf, found: usize, known: usize },
     #[error("データベース {path} の更新（マイグレーション）に失敗しました（{reason}）")]
     Migrate { path: PathBuf, reason: String },
     #[error("記録 {0} はありません")]
@@ -84,9 +84,7 @@ impl Store {
 
     /// The schema version (`user_version`) of the open database.
     pub fn schema_version(&self) -> Result<usize> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 
     /// The newest schema version this build knows.
@@ -100,10 +98,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Reading a file that is not SQLite fails here, before anything is written.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        tracing::warn!(
-            mode,
-            "SQLite could not switch to WAL; continuing in this journal mode"
-        );
+        tracing::warn!(mode, "SQLite could not switch to WAL; continuing in this journal mode");
     }
     // FULL: a commit is on disk (WAL fsynced) before it returns, so an acknowledged record
     // survives a power cut, not only a crash of the process.

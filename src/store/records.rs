@@ -47,8 +47,7 @@ struct Columns {
     note: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
+const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
     group_name, amount, method, project, department, medium, title, topic, note, \
     reporter_id, reporter_name, source, source_id, created_at, deleted_at";
 
@@ -65,11 +64,7 @@ impl Columns {
                 note,
                 ..c
             },
-            Facts::Meeting {
-                area,
-                district,
-                topic,
-            } => Columns {
+            Facts::Meeting { area, district, topic } => Columns {
                 area: Some(area),
                 district: Some(district),
                 topic,
@@ -103,11 +98,7 @@ impl Columns {
                 title: Some(title),
                 ..c
             },
-            Facts::Publicity {
-                kind,
-                medium,
-                title,
-            } => Columns {
+            Facts::Publicity { kind, medium, title } => Columns {
                 kind: Some(kind),
                 medium,
                 title,
@@ -186,8 +177,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
     let record = (|| {
         let record_type: RecordType = record_type.parse().map_err(|()| corrupt("種類"))?;
-        let date =
-            NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
+        let date = NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
         let facts = columns.facts(record_type).ok_or_else(|| corrupt("項目"))?;
         let kind = match source.as_str() {
             "discord" => SourceKind::Discord,
@@ -320,13 +310,7 @@ impl Store {
     }
 
     /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
-    pub fn delete(
-        &mut self,
-        id: i64,
-        action: AuditAction,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<Record> {
+    pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
         let tx = self.conn.transaction()?;
         let before = live_record(&tx, id)?;
         tx.execute(
@@ -352,12 +336,7 @@ impl Store {
     /// aside: see `subsidy_events`); only those of `only` when given. Read from the running
     /// tallies (migration 0002): whole months from `tally_month`, the days around them from
     /// `tally_day`.
-    pub fn tallies(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-        only: Option<RecordType>,
-    ) -> Result<Vec<Tally>> {
+    pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
         let mut stmt = self.conn.prepare_cached(
             "SELECT record_type, dimension, status, SUM(count) FROM ( \
@@ -380,6 +359,37 @@ impl Store {
             tally_row,
         )?;
         rows.map(|row| tally(row?)).collect()
+    }
+
+    /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), as `(month, tally)`.
+    pub fn tallies_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, Tally)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT month, record_type, dimension, status, count FROM tally_month \
+             WHERE month BETWEEN ?1 AND ?2 AND count > 0",
+        )?;
+        let rows = stmt.query_map(params![from, to], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?),
+            ))
+        })?;
+        rows.map(|row| {
+            let (month, t) = row?;
+            Ok((month, tally(t)?))
+        })
+        .collect()
+    }
+
+    /// The districts (as `(area, district)`) with a live meeting within `[from, to]`.
+    pub fn districts_met(&self, from: NaiveDate, to: NaiveDate) -> Result<std::collections::HashSet<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT area, district FROM records \
+             WHERE record_type = 'meeting' AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The same tallies straight from `records`, without the running tallies: the reference
@@ -448,9 +458,7 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        id.map(|id| self.record(id))
-            .transpose()
-            .map(Option::flatten)
+        id.map(|id| self.record(id)).transpose().map(Option::flatten)
     }
 }
 
@@ -485,23 +493,13 @@ impl MonthSplit {
         let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
         let next_month = |d: NaiveDate| {
             let first = month_start(d);
-            first
-                .checked_add_months(Months::new(1))
-                .unwrap_or(NaiveDate::MAX)
+            first.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX)
         };
         // The first whole month starts at `from` if `from` is a 1st, else the month after.
-        let first_whole = if from.day() == 1 {
-            from
-        } else {
-            next_month(from)
-        };
+        let first_whole = if from.day() == 1 { from } else { next_month(from) };
         // The last whole month ends at `to` if `to` is a month's last day.
         let after_to = to.succ_opt().unwrap_or(NaiveDate::MAX);
-        let end_whole = if after_to.day() == 1 {
-            after_to
-        } else {
-            month_start(to)
-        };
+        let end_whole = if after_to.day() == 1 { after_to } else { month_start(to) };
         if from > to || first_whole >= end_whole {
             return MonthSplit {
                 months: empty(),

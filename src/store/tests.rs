@@ -51,9 +51,7 @@ fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewR
 fn count_rows(store: &Store, table: &str) -> i64 {
     store
         .conn
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-            row.get(0)
-        })
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0))
         .expect("count")
 }
 
@@ -65,10 +63,7 @@ fn migrations_are_valid() {
 #[test]
 fn a_new_database_is_migrated_to_the_latest_version() {
     let (_dir, store) = temp_store();
-    assert_eq!(
-        store.schema_version().expect("version"),
-        Store::latest_schema_version()
-    );
+    assert_eq!(store.schema_version().expect("version"), Store::latest_schema_version());
     let journal: String = store
         .conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -109,16 +104,10 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
     let path = dir.path().join("v1-data.sqlite3");
     {
         let mut conn = Connection::open(&path).expect("open old");
-        MIGRATIONS
-            .to_version(&mut conn, 1)
-            .expect("migrate to version 1");
-        for (i, (date, area)) in [
-            ("2025-05-01", "東部"),
-            ("2025-05-20", "東部"),
-            ("2025-06-01", "川辺"),
-        ]
-        .iter()
-        .enumerate()
+        MIGRATIONS.to_version(&mut conn, 1).expect("migrate to version 1");
+        for (i, (date, area)) in [("2025-05-01", "東部"), ("2025-05-20", "東部"), ("2025-06-01", "川辺")]
+            .iter()
+            .enumerate()
         {
             conn.execute(
                 "INSERT INTO records (record_type, occurred_on, area, district, reporter_id, reporter_name, source, source_id, created_at) \
@@ -162,16 +151,12 @@ fn a_database_from_a_newer_kyodo_is_refused_untouched() {
     let path = dir.path().join("new.sqlite3");
     {
         let conn = Connection::open(&path).expect("open");
-        conn.pragma_update(None, "user_version", 99)
-            .expect("set version");
+        conn.pragma_update(None, "user_version", 99).expect("set version");
     }
     let Err(error) = Store::open(&path) else {
         panic!("a newer database was opened")
     };
-    assert!(
-        matches!(error, Error::TooNew { found: 99, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::TooNew { found: 99, .. }), "{error:?}");
     assert!(error.to_string().contains("kyodo を更新してください"));
     let conn = Connection::open(&path).expect("reopen");
     let tables: i64 = conn
@@ -222,10 +207,7 @@ fn the_same_source_is_stored_once() {
     // The same id from another source is another record.
     let mut console = meeting("9001", d(2026, 6, 15), "東部", "荒町");
     console.source.kind = SourceKind::Console;
-    assert!(matches!(
-        store.insert(&console, now()).expect("insert"),
-        Stored::New(_)
-    ));
+    assert!(matches!(store.insert(&console, now()).expect("insert"), Stored::New(_)));
     assert_eq!(count_rows(&store, "records"), 2);
 }
 
@@ -248,10 +230,7 @@ fn every_record_type_round_trips() {
             side: Some("したい側".into()),
             note: Some("電話".into()),
         },
-        Facts::Match {
-            count: 3,
-            note: None,
-        },
+        Facts::Match { count: 3, note: None },
         Facts::Subsidy {
             course: "チャレンジ".into(),
             group: "こもろ子ども食堂".into(),
@@ -279,10 +258,7 @@ fn every_record_type_round_trips() {
         let mut new = meeting(&format!("rt-{i}"), d(2026, 7, 1), "", "");
         new.facts = facts.clone();
         let stored = store.insert(&new, now()).expect("insert");
-        let read = store
-            .record(stored.record().id)
-            .expect("read")
-            .expect("present");
+        let read = store.record(stored.record().id).expect("read").expect("present");
         assert_eq!(&read.facts, facts);
         assert_eq!(read.date, d(2026, 7, 1));
         assert_eq!(read.reporter, alice());
@@ -307,14 +283,10 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
         district: "三和".into(),
         topic: None,
     };
-    let edited = store
-        .edit(id, d(2026, 6, 14), &facts, &admin, now())
-        .expect("edit");
+    let edited = store.edit(id, d(2026, 6, 14), &facts, &admin, now()).expect("edit");
     assert_eq!(edited.facts, facts);
     assert_eq!(edited.date, d(2026, 6, 14));
-    store
-        .delete(id, AuditAction::Delete, &admin, now())
-        .expect("delete");
+    store.delete(id, AuditAction::Delete, &admin, now()).expect("delete");
 
     let trail = store.audit_trail(id).expect("trail");
     let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
@@ -325,14 +297,8 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
     assert_eq!(trail[1].actor, admin);
     let before = trail[1].before.as_ref().expect("before");
     assert!(matches!(&before.facts, Facts::Meeting { district, .. } if district == "荒町"));
-    assert_eq!(
-        trail[1].after.as_ref().map(|r| r.facts.clone()),
-        Some(facts)
-    );
-    assert!(trail[2]
-        .after
-        .as_ref()
-        .is_some_and(|r| r.deleted_at.is_some()));
+    assert_eq!(trail[1].after.as_ref().map(|r| r.facts.clone()), Some(facts));
+    assert!(trail[2].after.as_ref().is_some_and(|r| r.deleted_at.is_some()));
 
     let kept = store.record(id).expect("read").expect("still stored");
     assert!(kept.deleted_at.is_some());
@@ -371,21 +337,13 @@ fn tallies_cover_exactly_the_period() {
     store
         .insert(&meeting("d", d(2027, 4, 1), "川辺", "氷"), now())
         .expect("insert");
-    let (fy2026, source) = store
-        .year_figures(&catalogue, FiscalYear::new(2026))
-        .expect("figures");
+    let (fy2026, source) = store.year_figures(&catalogue, FiscalYear::new(2026)).expect("figures");
     assert_eq!(source, FiguresSource::Records);
     assert_eq!(fy2026.meetings["東部"], Figure::known(1));
     assert_eq!(fy2026.meetings["川辺"], Figure::known(1));
     assert_eq!(fy2026.meetings["中部"], Figure::known(0));
-    let (fy2023, source) = store
-        .year_figures(&catalogue, FiscalYear::new(2023))
-        .expect("figures");
-    assert_eq!(
-        source,
-        FiguresSource::Missing,
-        "no record, no baseline: unknown, not 0"
-    );
+    let (fy2023, source) = store.year_figures(&catalogue, FiscalYear::new(2023)).expect("figures");
+    assert_eq!(source, FiguresSource::Missing, "no record, no baseline: unknown, not 0");
     assert_eq!(fy2023.meetings["東部"], Figure::UNKNOWN);
 }
 
@@ -393,15 +351,10 @@ fn tallies_cover_exactly_the_period() {
 fn loading_the_baseline_is_idempotent_and_follows_the_file() {
     let (_dir, mut store) = temp_store();
     let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
-    let mut baseline: Baseline = crate::domain::baseline::parse_baseline(
-        include_str!("../../config/baseline.toml"),
-        &catalogue,
-    )
-    .expect("baseline");
-    assert_eq!(
-        store.load_baseline(&baseline, now()).expect("load").added,
-        3
-    );
+    let mut baseline: Baseline =
+        crate::domain::baseline::parse_baseline(include_str!("../../config/baseline.toml"), &catalogue)
+            .expect("baseline");
+    assert_eq!(store.load_baseline(&baseline, now()).expect("load").added, 3);
     assert_eq!(
         store.load_baseline(&baseline, now()).expect("load"),
         BaselineLoad::default()
@@ -449,11 +402,7 @@ fn a_batch_is_stored_whole_or_not_at_all() {
         store.insert_batch(&batch, now()).is_err(),
         "a count of 0 breaks the table's rule"
     );
-    assert_eq!(
-        count_rows(&store, "records"),
-        2,
-        "nothing of the failed batch was kept"
-    );
+    assert_eq!(count_rows(&store, "records"), 2, "nothing of the failed batch was kept");
     assert_eq!(count_rows(&store, "audit"), 2);
 }
 
@@ -487,11 +436,7 @@ fn periods_split_into_whole_months_and_the_days_around_them() {
     );
     assert_eq!(
         split(d(2026, 4, 15), d(2026, 5, 20)),
-        (
-            empty.clone(),
-            pair("2026-04-15", "2026-05-20"),
-            empty.clone()
-        )
+        (empty.clone(), pair("2026-04-15", "2026-05-20"), empty.clone())
     );
     assert_eq!(
         split(d(2024, 2, 1), d(2024, 2, 29)),
@@ -548,9 +493,7 @@ fn running_tallies_always_equal_the_records() {
         let id = store.insert(&new, now()).expect("insert").record().id;
         match next(6) {
             0 => {
-                store
-                    .delete(id, AuditAction::Delete, &admin, now())
-                    .expect("delete");
+                store.delete(id, AuditAction::Delete, &admin, now()).expect("delete");
             }
             1 => {
                 let facts = Facts::Consultation {
@@ -558,17 +501,13 @@ fn running_tallies_always_equal_the_records() {
                     side: None,
                     note: None,
                 };
-                store
-                    .edit(id, day(next(500)), &facts, &admin, now())
-                    .expect("edit");
+                store.edit(id, day(next(500)), &facts, &admin, now()).expect("edit");
             }
             _ => {}
         }
     }
     let sorted = |mut t: Vec<crate::domain::figures::Tally>| {
-        t.sort_by(|a, b| {
-            (a.record_type, &a.dimension, &a.status).cmp(&(b.record_type, &b.dimension, &b.status))
-        });
+        t.sort_by(|a, b| (a.record_type, &a.dimension, &a.status).cmp(&(b.record_type, &b.dimension, &b.status)));
         t
     };
     for (from, to) in [

@@ -13,10 +13,8 @@ fn shipped(name: &str) -> String {
 
 /// A copy of the shipped config in the workspace, with `edit` applied to kyodo.toml.
 fn broken_config(workspace: &Workspace, edit: impl Fn(String) -> String) -> String {
-    std::fs::write(workspace.path("kyodo.toml"), edit(shipped("kyodo.toml")))
-        .expect("write config");
-    std::fs::write(workspace.path("baseline.toml"), shipped("baseline.toml"))
-        .expect("write baseline");
+    std::fs::write(workspace.path("kyodo.toml"), edit(shipped("kyodo.toml"))).expect("write config");
+    std::fs::write(workspace.path("baseline.toml"), shipped("baseline.toml")).expect("write baseline");
     workspace.path("kyodo.toml").display().to_string()
 }
 
@@ -48,8 +46,9 @@ fn a_broken_config_is_reported_with_file_line_and_reason() {
         "{stderr}"
     );
     assert!(
-        lines.iter().any(|l| l
-            .contains("行目: ステップアップコースの上限（cap）は正の整数（円）で書いてください")),
+        lines
+            .iter()
+            .any(|l| l.contains("行目: ステップアップコースの上限（cap）は正の整数（円）で書いてください")),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"));
@@ -63,10 +62,7 @@ fn a_broken_config_is_reported_with_file_line_and_reason() {
         run.stderr()
     );
     assert!(run.stdout().is_empty());
-    assert!(
-        !workspace.db().exists(),
-        "no database was created from a bad config"
-    );
+    assert!(!workspace.db().exists(), "no database was created from a bad config");
 }
 
 #[test]
@@ -93,10 +89,7 @@ fn an_unknown_key_and_a_bad_baseline_figure_are_reported() {
         stderr.contains(&format!("{} ", workspace.path("baseline.toml").display())),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("行目: 「558件」は数値ではありません"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("行目: 「558件」は数値ではありません"), "{stderr}");
 }
 
 #[test]
@@ -115,10 +108,8 @@ fn missing_files_are_named() {
     let run = workspace.kyodo(&["report", "--fiscal-year", "2020"]);
     assert_eq!(run.code(), Some(1));
     assert!(
-        run.stderr().starts_with(&format!(
-            "エラー: データベース {} を開けません",
-            not_a_db.display()
-        )),
+        run.stderr()
+            .starts_with(&format!("エラー: データベース {} を開けません", not_a_db.display())),
         "{}",
         run.stderr()
     );
@@ -131,14 +122,8 @@ fn missing_files_are_named() {
 #[test]
 fn fiscal_years_are_read_in_every_calendar_and_the_future_is_refused() {
     let workspace = Workspace::new();
-    let western = workspace
-        .kyodo(&["report", "--fiscal-year", "2020"])
-        .ok()
-        .stdout();
-    let japanese = workspace
-        .kyodo(&["report", "--fiscal-year", "令和2年度"])
-        .ok()
-        .stdout();
+    let western = workspace.kyodo(&["report", "--fiscal-year", "2020"]).ok().stdout();
+    let japanese = workspace.kyodo(&["report", "--fiscal-year", "令和2年度"]).ok().stdout();
     assert_eq!(western, japanese);
     let run = workspace.kyodo(&["report", "--fiscal-year", "2099"]);
     assert_eq!(run.code(), Some(1));
@@ -159,9 +144,7 @@ fn fiscal_years_are_read_in_every_calendar_and_the_future_is_refused() {
 #[test]
 fn a_year_with_records_is_computed_and_years_without_are_unknown() {
     let workspace = Workspace::new();
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Asia::Tokyo)
-        .date_naive();
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
     let current = FiscalYear::containing(today, FiscalYearStart::APRIL_FIRST);
     let fy_start = current.first_day(FiscalYearStart::APRIL_FIRST);
     let fy = current.start_year().to_string();
@@ -198,10 +181,7 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
                 side: None,
                 note: None,
             },
-            Facts::Match {
-                count: 4,
-                note: None,
-            },
+            Facts::Match { count: 4, note: None },
             Facts::Subsidy {
                 course: "チャレンジ".into(),
                 group: "A会".into(),
@@ -247,10 +227,7 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
             store.insert(&new, Utc::now()).expect("insert");
         }
     }
-    let markdown = workspace
-        .kyodo(&["report", "--fiscal-year", &fy])
-        .ok()
-        .stdout();
+    let markdown = workspace.kyodo(&["report", "--fiscal-year", &fy]).ok().stdout();
     let label = current.label();
     let row = |header: &str| -> String {
         let table_start = markdown
@@ -271,21 +248,20 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
         row("| 実施年度 | 補助金額"),
         format!("| {label} | 180,000 (180,000・0) | チャレンジ 1件(2) ステップアップ 0件(0) |")
     );
-    assert_eq!(
-        row("| 実施年度 | ⑤市民参加手続き"),
-        format!("| {label} | 1件 |")
-    );
-    assert_eq!(
-        row("| 実施年度 | ⑥区長会"),
-        format!("| {label} | 0回 | 0回 |")
-    );
+    assert_eq!(row("| 実施年度 | ⑤市民参加手続き"), format!("| {label} | 1件 |"));
+    assert_eq!(row("| 実施年度 | ⑥区長会"), format!("| {label} | 0回 | 0回 |"));
     assert_eq!(
         row("| 実施年度 | ⑧条例理念の普及"),
         format!("| {label} | ・ 区紹介 | 1回 |")
     );
     // The year before has neither records nor baseline: unknown, never 0.
     let before = current.previous().label();
-    assert!(markdown.contains(&format!("| {before} | — | 東南部— 東部— 中部— 西部— 北大井— | 大里— 三岡— 西小諸— 南大井— 川辺— |")), "{markdown}");
+    assert!(
+        markdown.contains(&format!(
+            "| {before} | — | 東南部— 東部— 中部— 西部— 北大井— | 大里— 三岡— 西小諸— 南大井— 川辺— |"
+        )),
+        "{markdown}"
+    );
     assert!(markdown.contains(&format!("| {before} | — | — |")));
 
     let text = workspace
@@ -293,7 +269,10 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
         .ok()
         .stdout();
     assert!(text.contains("      相談数: 42\n"), "{text}");
-    assert!(text.contains("      ②区と地区担当職員との連携（年間）: 東南部0回 東部1回 中部0回 西部0回 北大井0回 大里0回"), "{text}");
+    assert!(
+        text.contains("      ②区と地区担当職員との連携（年間）: 東南部0回 東部1回 中部0回 西部0回 北大井0回 大里0回"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -323,6 +302,5 @@ fn run_names_what_is_missing_and_never_echoes_the_token() {
         .env("DISCORD_TOKEN", secret)
         .output()
         .expect("run");
-    assert!(String::from_utf8_lossy(&output.stderr)
-        .contains("KYODO_GUILD_ID か config の [discord] guild_id"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("KYODO_GUILD_ID か config の [discord] guild_id"));
 }

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 
 fn session(name: &str) -> (String, String) {
     let dir = repo().join("tests/kyodo/sessions");
-    let read = |ext: &str| {
-        std::fs::read_to_string(dir.join(format!("{name}.{ext}"))).expect("session file")
-    };
+    let read = |ext: &str| std::fs::read_to_string(dir.join(format!("{name}.{ext}"))).expect("session file");
     (read("txt"), read("expected"))
 }
 
@@ -20,34 +18,34 @@ fn assert_same_lines(actual: &str, expected: &str) {
     for (i, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
         assert_eq!(a, e, "line {} differs", i + 1);
     }
-    assert_eq!(
-        actual.lines().count(),
-        expected.lines().count(),
-        "number of lines"
-    );
+    assert_eq!(actual.lines().count(), expected.lines().count(), "number of lines");
 }
 
 #[test]
 fn every_command_and_every_refusal_replies_as_expected() {
     let workspace = Workspace::new();
     let (script, expected) = session("every_command");
-    let run = workspace.console(&["--user", "佐藤"], &script);
+    let files = workspace.path("files");
+    let files_arg = files.display().to_string();
+    let run = workspace.console(&["--user", "佐藤", "--files", &files_arg], &script);
+    assert_eq!(run.code(), Some(1), "refused lines make the exit status non-zero");
+    assert_same_lines(&run.stdout().replace(&files_arg, "<files>"), &expected);
+    // The digest's chart and the export were saved where asked.
+    let png = std::fs::read(files.join("kyodo-2026-10.png")).expect("chart saved");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let csv = std::fs::read_to_string(files.join("kyodo-records-2026-04-01_2026-10-31.csv")).expect("export saved");
+    assert!(csv.starts_with('\u{feff}'), "with a BOM for Excel");
     assert_eq!(
-        run.code(),
-        Some(1),
-        "refused lines make the exit status non-zero"
+        csv.lines().count(),
+        1 + 11,
+        "a header and the 11 live records of 2026-04-01..10-31: {csv}"
     );
-    assert_same_lines(&run.stdout(), &expected);
     assert!(run.stderr().is_empty(), "{}", run.stderr());
 
     // 15 reports stored, none of the refused ones; #2 undone and #3 deleted, softly.
-    let live = workspace.rows(
-        "SELECT record_type, COUNT(*) FROM records WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1",
-    );
-    let live: Vec<(String, String)> = live
-        .into_iter()
-        .map(|r| (r[0].clone(), r[1].clone()))
-        .collect();
+    let live =
+        workspace.rows("SELECT record_type, COUNT(*) FROM records WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1");
+    let live: Vec<(String, String)> = live.into_iter().map(|r| (r[0].clone(), r[1].clone())).collect();
     let expect = |pairs: &[(&str, &str)]| {
         pairs
             .iter()
@@ -77,17 +75,14 @@ fn every_command_and_every_refusal_replies_as_expected() {
         vec![vec!["2".to_string()], vec!["3".to_string()]]
     );
     assert_eq!(
-        workspace
-            .rows("SELECT area, district, topic, reporter_name, source FROM records WHERE id = 1"),
+        workspace.rows("SELECT area, district, topic, reporter_name, source FROM records WHERE id = 1"),
         vec![vec!["東部", "三和", "防災訓練の打合せ", "佐藤", "console"]
             .into_iter()
             .map(String::from)
             .collect::<Vec<_>>()]
     );
     assert_eq!(
-        workspace.rows(
-            "SELECT record_id, action, actor_name FROM audit WHERE action <> 'create' ORDER BY id"
-        ),
+        workspace.rows("SELECT record_id, action, actor_name FROM audit WHERE action <> 'create' ORDER BY id"),
         vec![
             vec!["1".to_string(), "edit".into(), "佐藤".into()],
             vec!["2".to_string(), "undo".into(), "佐藤".into()],
@@ -105,18 +100,14 @@ fn every_command_and_every_refusal_replies_as_expected() {
 #[test]
 fn a_clean_script_exits_zero_and_a_future_date_is_refused() {
     let workspace = Workspace::new();
-    let run = workspace.console(
-        &[],
-        "# comment\n\n/report match count:2 date:昨日\n/totals\n",
-    );
+    let run = workspace.console(&[], "# comment\n\n/report match count:2 date:昨日\n/totals\n");
     assert_eq!(run.code(), Some(0), "{}", run.stdout());
     assert!(run.stdout().contains("令和"), "{}", run.stdout());
     let run = workspace.console(&[], "/report match count:2 date:2099-01-01\n");
     assert_eq!(run.code(), Some(1));
     assert!(
-        run.stdout().contains(
-            "✗ 日付（date）: 未来の日付（2099年1月1日（令和81年1月1日））は登録できません。今日は"
-        ),
+        run.stdout()
+            .contains("✗ 日付（date）: 未来の日付（2099年1月1日（令和81年1月1日））は登録できません。今日は"),
         "{}",
         run.stdout()
     );
@@ -142,11 +133,17 @@ fn only_admins_change_other_peoples_records_and_only_reporters_undo() {
     assert_eq!(run.code(), Some(1));
     let out = run.stdout();
     assert_eq!(
-        out.matches("✗ 記録 #1 は佐藤さんの記録です。他の人の記録を直したり削除したりできるのは管理者だけです").count(),
+        out.matches("✗ 記録 #1 は佐藤さんの記録です。他の人の記録を直したり削除したりできるのは管理者だけです")
+            .count(),
         2,
         "{out}"
     );
-    assert!(out.contains("✗ この取り消しは報告した佐藤さんだけが使えます。直す必要があれば佐藤さんか管理者に伝えてください"), "{out}");
+    assert!(
+        out.contains(
+            "✗ この取り消しは報告した佐藤さんだけが使えます。直す必要があれば佐藤さんか管理者に伝えてください"
+        ),
+        "{out}"
+    );
     assert_eq!(
         workspace.rows("SELECT title, deleted_at FROM records"),
         vec![vec!["駅のお掃除".to_string(), "NULL".into()]]
@@ -187,13 +184,7 @@ fn a_process_killed_at_any_moment_loses_no_acknowledged_record() {
     // Feed reports as fast as the console takes them, and kill it while it is writing.
     let writer = std::thread::spawn(move || {
         for i in 0..5_000 {
-            if writeln!(
-                stdin,
-                "/report consultation count:{} date:2026-06-01",
-                i % 9 + 1
-            )
-            .is_err()
-            {
+            if writeln!(stdin, "/report consultation count:{} date:2026-06-01", i % 9 + 1).is_err() {
                 break;
             }
         }
@@ -203,11 +194,7 @@ fn a_process_killed_at_any_moment_loses_no_acknowledged_record() {
     for line in stdout.lines() {
         let Ok(line) = line else { break };
         if let Some(rest) = line.strip_prefix("記録しました（#") {
-            let id: i64 = rest
-                .split('・')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .expect("record id");
+            let id: i64 = rest.split('・').next().and_then(|n| n.parse().ok()).expect("record id");
             acknowledged.push(id);
             if acknowledged.len() == 200 || started.elapsed() > Duration::from_secs(20) {
                 child.kill().expect("kill -9");
@@ -227,13 +214,11 @@ fn a_process_killed_at_any_moment_loses_no_acknowledged_record() {
         .into_iter()
         .map(|r| r[0].parse().expect("id"))
         .collect();
-    let lost: Vec<&i64> = acknowledged
-        .iter()
-        .filter(|id| !stored.contains(id))
-        .collect();
+    let lost: Vec<&i64> = acknowledged.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     // Every stored record is whole, with its audit line: nothing half-written.
-    let orphans = workspace.rows("SELECT COUNT(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.record_id = r.id)");
+    let orphans = workspace
+        .rows("SELECT COUNT(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.record_id = r.id)");
     assert_eq!(orphans, vec![vec!["0".to_string()]]);
 }
 
@@ -241,14 +226,10 @@ fn a_process_killed_at_any_moment_loses_no_acknowledged_record() {
 fn the_registration_payload_is_printed_as_discord_takes_it() {
     let run = Workspace::new().kyodo(&["commands", "--json"]).ok();
     let payload: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON");
-    let commands = payload
-        .as_array()
-        .expect("an array of application commands");
+    let commands = payload.as_array().expect("an array of application commands");
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(names, ["report", "totals", "summary", "records", "help"]);
-    assert!(commands
-        .iter()
-        .all(|c| c["name_localizations"]["ja"].is_string()));
+    assert!(commands.iter().all(|c| c["name_localizations"]["ja"].is_string()));
 }
 
 #[test]
@@ -266,13 +247,9 @@ fn the_registration_payload_validates_against_discords_openapi_description() {
         panic!("the payload breaks Discord's OpenAPI description: {problems}");
     }
     let global = "/applications/1301234567890123456/commands";
-    assert!(spec
-        .check_request("PUT", global, "application/json", &payload)
-        .is_ok());
+    assert!(spec.check_request("PUT", global, "application/json", &payload).is_ok());
     // And the validator is not blind: an upper-case name is caught.
     let mut broken = payload.clone();
     broken[0]["name"] = serde_json::json!("Report");
-    assert!(spec
-        .check_request("PUT", route, "application/json", &broken)
-        .is_err());
+    assert!(spec.check_request("PUT", route, "application/json", &broken).is_err());
 }

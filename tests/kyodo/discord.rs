@@ -25,9 +25,7 @@ struct Bot {
 
 impl Bot {
     async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
-        let registrations = discord
-            .requests_to("PUT", "/applications/*/guilds/*/commands")
-            .len();
+        let registrations = discord.requests_to("PUT", "/applications/*/guilds/*/commands").len();
         let mut child = workspace
             .command(&["run"])
             .env("DISCORD_TOKEN", discord.token())
@@ -44,14 +42,8 @@ impl Bot {
             .expect("start kyodo run");
         let log = Arc::new(Mutex::new(String::new()));
         for stream in [
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -64,20 +56,13 @@ impl Bot {
                     if n == 0 {
                         break;
                     }
-                    log.lock()
-                        .expect("log")
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                    log.lock().expect("log").push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             });
         }
         // Ready once this process has registered the commands (after its own READY).
         discord
-            .wait_for_requests(
-                "PUT",
-                "/applications/*/guilds/*/commands",
-                registrations + 1,
-                WAIT,
-            )
+            .wait_for_requests("PUT", "/applications/*/guilds/*/commands", registrations + 1, WAIT)
             .await;
         discord
             .wait_for_requests("PUT", "/applications/*/commands", registrations + 1, WAIT)
@@ -120,12 +105,7 @@ fn s(name: &str, value: &str) -> Value {
     option::string(name, value)
 }
 
-async fn send(
-    discord: &Discord,
-    name: &str,
-    options: Vec<Value>,
-    source: Source,
-) -> (Injected, Value, u64) {
+async fn send(discord: &Discord, name: &str, options: Vec<Value>, source: Source) -> (Injected, Value, u64) {
     let sent = discord
         .inject_interaction(&InteractionSpec::command(name, options, source))
         .await;
@@ -145,8 +125,7 @@ async fn registration_reports_refusals_and_replays() {
 
     // READY: the guild's commands are overwritten with `kyodo commands --json`; global emptied.
     let expected: Value =
-        serde_json::from_str(&workspace.kyodo(&["commands", "--json"]).ok().stdout())
-            .expect("payload");
+        serde_json::from_str(&workspace.kyodo(&["commands", "--json"]).ok().stdout()).expect("payload");
     let put = discord.requests_to("PUT", "/applications/*/guilds/*/commands");
     let _ = discord.wait_ready(WAIT).await;
     assert_eq!(put.len(), 1);
@@ -178,11 +157,7 @@ async fn registration_reports_refusals_and_replays() {
         ),
         (
             "council",
-            vec![
-                s("kind", "総会"),
-                s("status", "書面開催"),
-                s("date", "R8.5.20"),
-            ],
+            vec![s("kind", "総会"), s("status", "書面開催"), s("date", "R8.5.20")],
         ),
         (
             "consultation",
@@ -192,10 +167,7 @@ async fn registration_reports_refusals_and_replays() {
                 s("date", "2026-06-30"),
             ],
         ),
-        (
-            "match",
-            vec![option::integer("count", 3), s("date", "2026-06-30")],
-        ),
+        ("match", vec![option::integer("count", 3), s("date", "2026-06-30")]),
         (
             "subsidy",
             vec![
@@ -218,27 +190,15 @@ async fn registration_reports_refusals_and_replays() {
             "collab",
             vec![s("title", "ボランティア交流集会"), s("date", "2026-08-01")],
         ),
-        (
-            "info",
-            vec![s("title", "補助金説明会"), s("date", "2026-04-20")],
-        ),
+        ("info", vec![s("title", "補助金説明会"), s("date", "2026-04-20")]),
         (
             "publicity",
-            vec![
-                s("kind", "4コマ"),
-                s("medium", "広報こもろ"),
-                s("date", "2026-09-01"),
-            ],
+            vec![s("kind", "4コマ"), s("medium", "広報こもろ"), s("date", "2026-09-01")],
         ),
     ];
     for (i, (kind, options)) in kinds.into_iter().enumerate() {
-        let (sent, data, callback) = send(
-            &discord,
-            "report",
-            report(kind, options),
-            staff(&discord, 7001, "佐藤"),
-        )
-        .await;
+        let (sent, data, callback) =
+            send(&discord, "report", report(kind, options), staff(&discord, 7001, "佐藤")).await;
         assert_eq!(callback, 4, "{kind}");
         let id = i + 1;
         assert_eq!(data["flags"], 0, "{kind}: a report is public");
@@ -256,18 +216,9 @@ async fn registration_reports_refusals_and_replays() {
         ));
         assert_eq!(
             rows,
-            vec![vec![
-                kind.to_string(),
-                "discord".into(),
-                sent.id.clone(),
-                "佐藤".into()
-            ]]
+            vec![vec![kind.to_string(), "discord".into(), sent.id.clone(), "佐藤".into()]]
         );
-        assert_eq!(
-            discord.callback_requests(&sent).len(),
-            1,
-            "{kind}: answered once"
-        );
+        assert_eq!(discord.callback_requests(&sent).len(), 1, "{kind}: answered once");
     }
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 9);
 
@@ -306,25 +257,15 @@ async fn registration_reports_refusals_and_replays() {
             "すでに受けています",
         ),
         (
-            report(
-                "collab",
-                vec![s("title", "交流会"), s("date", "2099-01-01")],
-            ),
+            report("collab", vec![s("title", "交流会"), s("date", "2099-01-01")]),
             "未来の日付",
         ),
     ];
     for (options, message) in refusals {
-        let (_, data, callback) =
-            send(&discord, "report", options, staff(&discord, 7001, "佐藤")).await;
+        let (_, data, callback) = send(&discord, "report", options, staff(&discord, 7001, "佐藤")).await;
         assert_eq!(callback, 4);
         assert_eq!(data["flags"], 64, "refusals are ephemeral: {data}");
-        assert!(
-            data["content"]
-                .as_str()
-                .unwrap_or_default()
-                .contains(message),
-            "{data}"
-        );
+        assert!(data["content"].as_str().unwrap_or_default().contains(message), "{data}");
     }
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 9);
 
@@ -336,9 +277,7 @@ async fn registration_reports_refusals_and_replays() {
         staff(&discord, 7001, "佐藤"),
     )
     .await;
-    discord
-        .dispatch("INTERACTION_CREATE", sent.payload.clone())
-        .await;
+    discord.dispatch("INTERACTION_CREATE", sent.payload.clone()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(discord.callback_requests(&sent).len(), 1);
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 10);
@@ -346,16 +285,9 @@ async fn registration_reports_refusals_and_replays() {
     // Even after a restart (no memory of it), the database stores it once.
     drop(bot);
     let bot = Bot::start(&workspace, &discord).await;
+    discord.dispatch("INTERACTION_CREATE", sent.payload.clone()).await;
     discord
-        .dispatch("INTERACTION_CREATE", sent.payload.clone())
-        .await;
-    discord
-        .wait_for_requests(
-            "POST",
-            &format!("/interactions/{}/*/callback", sent.id),
-            2,
-            WAIT,
-        )
+        .wait_for_requests("POST", &format!("/interactions/{}/*/callback", sent.id), 2, WAIT)
         .await;
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 10);
 
@@ -378,11 +310,7 @@ async fn places_and_roles_are_checked() {
     let meeting = || {
         report(
             "meeting",
-            vec![
-                s("area", "東部"),
-                s("district", "荒町"),
-                s("date", "2026-06-15"),
-            ],
+            vec![s("area", "東部"), s("district", "荒町"), s("date", "2026-06-15")],
         )
     };
 
@@ -449,13 +377,7 @@ async fn places_and_roles_are_checked() {
     // Staff report; another staff member may not delete it; an admin may.
     send(&discord, "report", meeting(), staff(&discord, 7001, "佐藤")).await;
     let delete = vec![option::subcommand("delete", vec![option::integer("id", 1)])];
-    let (_, data, _) = send(
-        &discord,
-        "records",
-        delete.clone(),
-        staff(&discord, 7005, "田中"),
-    )
-    .await;
+    let (_, data, _) = send(&discord, "records", delete.clone(), staff(&discord, 7005, "田中")).await;
     assert!(
         data["content"]
             .as_str()
@@ -464,10 +386,7 @@ async fn places_and_roles_are_checked() {
         "{data}"
     );
     assert_eq!(
-        count(
-            &workspace,
-            "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"
-        ),
+        count(&workspace, "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"),
         1
     );
     let (_, data, _) = send(
@@ -486,10 +405,7 @@ async fn places_and_roles_are_checked() {
         "{data}"
     );
     assert_eq!(
-        count(
-            &workspace,
-            "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"
-        ),
+        count(&workspace, "SELECT COUNT(*) FROM records WHERE deleted_at IS NULL"),
         0
     );
     assert_eq!(
@@ -505,9 +421,7 @@ async fn autocomplete_and_the_undo_button() {
     let discord = Discord::start().await;
     let _bot = Bot::start(&workspace, &discord).await;
 
-    let suggest = |options: Vec<Value>| {
-        InteractionSpec::autocomplete("report", options, staff(&discord, 7001, "佐藤"))
-    };
+    let suggest = |options: Vec<Value>| InteractionSpec::autocomplete("report", options, staff(&discord, 7001, "佐藤"));
     let sent = discord
         .inject_interaction(&suggest(report(
             "meeting",
@@ -521,20 +435,14 @@ async fn autocomplete_and_the_undo_button() {
         json!([{ "name": "市", "value": "市" }, { "name": "耳取", "value": "耳取" }, { "name": "森山", "value": "森山" }])
     );
     let sent = discord
-        .inject_interaction(&suggest(report(
-            "meeting",
-            vec![option::focused("district", 3, "")],
-        )))
+        .inject_interaction(&suggest(report("meeting", vec![option::focused("district", 3, "")])))
         .await;
     let choices = discord.next_callback(&sent, WAIT).await.data["choices"]
         .as_array()
         .cloned()
         .unwrap_or_default();
     assert_eq!(choices.len(), 25, "68 districts, at most 25 suggestions");
-    assert_eq!(
-        choices[0],
-        json!({ "name": "小原（東南部）", "value": "小原" })
-    );
+    assert_eq!(choices[0], json!({ "name": "小原（東南部）", "value": "小原" }));
 
     let subsidy = report(
         "subsidy",
@@ -550,10 +458,7 @@ async fn autocomplete_and_the_undo_button() {
     let sent = discord
         .inject_interaction(&suggest(report(
             "subsidy",
-            vec![
-                s("course", "ステップアップ"),
-                option::focused("group", 3, "子ども"),
-            ],
+            vec![s("course", "ステップアップ"), option::focused("group", 3, "子ども")],
         )))
         .await;
     assert_eq!(
@@ -581,14 +486,9 @@ async fn autocomplete_and_the_undo_button() {
         reply["components"].clone(),
     );
     let click = |user: Source| InteractionSpec::button(&custom_id, message.clone(), user);
-    let sent = discord
-        .inject_interaction(&click(staff(&discord, 7005, "田中")))
-        .await;
+    let sent = discord.inject_interaction(&click(staff(&discord, 7005, "田中"))).await;
     let callback = discord.next_callback(&sent, WAIT).await;
-    assert_eq!(
-        (callback.kind, callback.data["flags"].clone()),
-        (4, json!(64))
-    );
+    assert_eq!((callback.kind, callback.data["flags"].clone()), (4, json!(64)));
     assert!(
         callback.data["content"]
             .as_str()
@@ -604,16 +504,10 @@ async fn autocomplete_and_the_undo_button() {
         ),
         1
     );
-    let sent = discord
-        .inject_interaction(&click(staff(&discord, 7001, "佐藤")))
-        .await;
+    let sent = discord.inject_interaction(&click(staff(&discord, 7001, "佐藤"))).await;
     let callback = discord.next_callback(&sent, WAIT).await;
     assert_eq!(callback.kind, 7, "the report's message is updated");
-    assert_eq!(
-        callback.data["components"],
-        json!([]),
-        "and loses its button"
-    );
+    assert_eq!(callback.data["components"], json!([]), "and loses its button");
     assert!(
         callback.data["content"]
             .as_str()
@@ -655,16 +549,11 @@ async fn deferral_resume_and_rate_limits() {
         .wait_for_request("PATCH", "/webhooks/*/*/messages/@original", WAIT)
         .await;
     let original = discord.original_message(&sent).expect("original response");
-    let title = original["embeds"][0]["title"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let title = original["embeds"][0]["title"].as_str().unwrap_or_default().to_string();
     assert_eq!(title, "小諸市自治基本条例 実績（平成30年度から令和2年度）");
     let text = original.to_string();
     assert!(
-        text.contains(
-            "役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会"
-        ),
+        text.contains("役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会"),
         "{text}"
     );
 
@@ -672,10 +561,7 @@ async fn deferral_resume_and_rate_limits() {
     assert!(discord.drop_gateway());
     let spec = InteractionSpec::command(
         "report",
-        report(
-            "match",
-            vec![option::integer("count", 5), s("date", "2026-07-01")],
-        ),
+        report("match", vec![option::integer("count", 5), s("date", "2026-07-01")]),
         staff(&discord, 7001, "佐藤"),
     );
     let sent = discord.inject_interaction(&spec).await;
@@ -708,11 +594,7 @@ async fn deferral_resume_and_rate_limits() {
         started.elapsed() >= Duration::from_millis(300),
         "retry_after was honoured"
     );
-    let statuses: Vec<u16> = discord
-        .callback_requests(&sent)
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses: Vec<u16> = discord.callback_requests(&sent).iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![429, 204]);
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 2);
 
@@ -741,10 +623,7 @@ async fn deferral_resume_and_rate_limits() {
     let followups = discord.requests_to("POST", "/webhooks/*/*");
     let statuses: Vec<u16> = followups[before..].iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![429, 429, 200]);
-    let last = followups
-        .last()
-        .and_then(|r| r.json.clone())
-        .unwrap_or_default();
+    let last = followups.last().and_then(|r| r.json.clone()).unwrap_or_default();
     assert_eq!(last["flags"], 64);
     assert!(
         last["content"]

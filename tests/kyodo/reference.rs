@@ -6,8 +6,7 @@ use crate::support::{repo, Workspace};
 
 /// The tab-separated tables of the reference report: header row, then one row per year.
 fn reference_tables() -> Vec<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/komoro-jisseki-h30-r2.txt"))
-        .expect("reference");
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/komoro-jisseki-h30-r2.txt")).expect("reference");
     let mut tables: Vec<Vec<Vec<String>>> = Vec::new();
     let mut in_table = false;
     for line in text.lines() {
@@ -52,10 +51,7 @@ fn markdown_tables(markdown: &str) -> Vec<Vec<Vec<String>>> {
 #[test]
 fn every_table_and_cell_of_the_reference_report_is_reproduced() {
     let workspace = Workspace::new();
-    let markdown = workspace
-        .kyodo(&["report", "--fiscal-year", "2020"])
-        .ok()
-        .stdout();
+    let markdown = workspace.kyodo(&["report", "--fiscal-year", "2020"]).ok().stdout();
     assert!(
         markdown.starts_with("# 小諸市自治基本条例 実績（平成30年度から令和2年度）\n"),
         "{markdown}"
@@ -81,17 +77,13 @@ fn every_table_and_cell_of_the_reference_report_is_reproduced() {
 #[test]
 fn participation_matches_the_reports_sentence() {
     // ⑤ is a sentence in the report: 「平成30年度106件、令和元年度80件、令和2年度71件」.
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/komoro-jisseki-h30-r2.txt"))
-        .expect("reference");
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/komoro-jisseki-h30-r2.txt")).expect("reference");
     let sentence = text
         .lines()
         .find(|l| l.contains("平成30年度106件"))
         .expect("the ⑤ sentence");
     let workspace = Workspace::new();
-    let markdown = workspace
-        .kyodo(&["report", "--fiscal-year", "2020"])
-        .ok()
-        .stdout();
+    let markdown = workspace.kyodo(&["report", "--fiscal-year", "2020"]).ok().stdout();
     let table = markdown_tables(&markdown)
         .into_iter()
         .find(|t| t[0] == ["実施年度", "⑤市民参加手続き"])

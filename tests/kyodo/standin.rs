@@ -9,10 +9,9 @@ use crate::support::discord::payloads::{self, option, InteractionSpec};
 use crate::support::discord::{self as standin, Config, Discord, Failure};
 use serde_json::{json, Value};
 use serenity::all::{
-    AutocompleteChoice, ChannelId, Command, CommandDataOption, CommandDataOptionValue,
-    CommandOptionType, Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse,
-    CreateButton, CreateCommand, CreateCommandOption, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    AutocompleteChoice, ChannelId, Command, CommandDataOption, CommandDataOptionValue, CommandOptionType, Context,
+    CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
     EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Interaction, Nonce, Ready,
 };
 use std::sync::Arc;
@@ -87,10 +86,9 @@ fn kyodo_command() -> CreateCommand {
 
 fn sub_value<'a>(options: &'a [CommandDataOption], name: &str) -> Option<&'a str> {
     options.iter().find_map(|o| match &o.value {
-        CommandDataOptionValue::SubCommand(inner) => inner
-            .iter()
-            .find(|i| i.name == name)
-            .and_then(|i| i.value.as_str()),
+        CommandDataOptionValue::SubCommand(inner) => {
+            inner.iter().find(|i| i.name == name).and_then(|i| i.value.as_str())
+        }
         _ => None,
     })
 }
@@ -98,26 +96,15 @@ fn sub_value<'a>(options: &'a [CommandDataOption], name: &str) -> Option<&'a str
 #[serenity::async_trait]
 impl EventHandler for TestBot {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        self.say(format!(
-            "ready {} app {}",
-            ready.user.name, ready.application.id
-        ));
-        let result = self
-            .guild_id
-            .set_commands(&ctx.http, vec![kyodo_command()])
-            .await;
+        self.say(format!("ready {} app {}", ready.user.name, ready.application.id));
+        let result = self.guild_id.set_commands(&ctx.http, vec![kyodo_command()]).await;
         self.say(format!("set_commands {}", outcome(&result)));
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(cmd) => {
-                let sub = cmd
-                    .data
-                    .options
-                    .first()
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default();
+                let sub = cmd.data.options.first().map(|o| o.name.clone()).unwrap_or_default();
                 let who = cmd.member.as_ref().map_or("dm".to_string(), |m| {
                     format!("member {} roles {}", m.user.id, m.roles.len())
                 });
@@ -127,9 +114,7 @@ impl EventHandler for TestBot {
                 ));
                 match sub.as_str() {
                     "event" => {
-                        let name = sub_value(&cmd.data.options, "name")
-                            .unwrap_or("?")
-                            .to_string();
+                        let name = sub_value(&cmd.data.options, "name").unwrap_or("?").to_string();
                         let button = CreateButton::new(format!("rsvp:{name}")).label("参加する");
                         let message = CreateInteractionResponseMessage::new()
                             .content(format!("{name} は 5月3日 です"))
@@ -145,9 +130,7 @@ impl EventHandler for TestBot {
                         self.say(format!("second response {}", outcome(&second)));
                     }
                     "secret" => {
-                        let message = CreateInteractionResponseMessage::new()
-                            .content("内緒")
-                            .ephemeral(true);
+                        let message = CreateInteractionResponseMessage::new().content("内緒").ephemeral(true);
                         let r = cmd
                             .create_response(&ctx.http, CreateInteractionResponse::Message(message))
                             .await;
@@ -172,24 +155,16 @@ impl EventHandler for TestBot {
                 }
             }
             Interaction::Autocomplete(ac) => {
-                let typed = ac
-                    .data
-                    .autocomplete()
-                    .map(|f| f.value.to_string())
-                    .unwrap_or_default();
+                let typed = ac.data.autocomplete().map(|f| f.value.to_string()).unwrap_or_default();
                 self.say(format!("autocomplete {typed}"));
                 let choices: Vec<AutocompleteChoice> = (1..=30)
-                    .map(|i| {
-                        AutocompleteChoice::new(format!("{typed}祭り {i}"), format!("fest-{i}"))
-                    })
+                    .map(|i| AutocompleteChoice::new(format!("{typed}祭り {i}"), format!("fest-{i}")))
                     .take(25)
                     .collect();
                 let r = ac
                     .create_response(
                         &ctx.http,
-                        CreateInteractionResponse::Autocomplete(
-                            CreateAutocompleteResponse::new().set_choices(choices),
-                        ),
+                        CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices)),
                     )
                     .await;
                 self.say(format!("autocomplete response {}", outcome(&r)));
@@ -282,10 +257,7 @@ fn spec_of(discord: &Discord) -> Arc<standin::openapi::Spec> {
 }
 
 fn event_command(discord: &Discord, user: u64, name: &str) -> InteractionSpec {
-    let options = vec![option::subcommand(
-        "event",
-        vec![option::string("name", name)],
-    )];
+    let options = vec![option::subcommand("event", vec![option::string("name", name)])];
     InteractionSpec::command("kyodo", options, discord.guild_source(user))
 }
 
@@ -305,16 +277,9 @@ async fn serenity_identifies_gets_ready_and_registers_commands() {
 
     let identify = d.identifies().pop().expect("IDENTIFY received");
     assert_eq!(identify["token"], json!(format!("Bot {}", d.token())));
-    assert_eq!(
-        identify["intents"],
-        json!(GatewayIntents::non_privileged().bits())
-    );
+    assert_eq!(identify["intents"], json!(GatewayIntents::non_privileged().bits()));
     let stats = d.gateway_stats();
-    assert!(
-        stats.uris[0].contains("v=10"),
-        "gateway URL {:?}",
-        stats.uris
-    );
+    assert!(stats.uris[0].contains("v=10"), "gateway URL {:?}", stats.uris);
     assert!(
         d.requests_to("GET", "/gateway").len() == 1,
         "serenity asks GET /gateway"
@@ -325,29 +290,16 @@ async fn serenity_identifies_gets_ready_and_registers_commands() {
         .await;
     assert_eq!(
         put.route,
-        format!(
-            "/applications/{}/guilds/{}/commands",
-            d.application_id(),
-            d.guild_id()
-        )
+        format!("/applications/{}/guilds/{}/commands", d.application_id(), d.guild_id())
     );
-    assert_eq!(
-        put.header("authorization"),
-        Some(format!("Bot {}", d.token()).as_str())
-    );
+    assert_eq!(put.header("authorization"), Some(format!("Bot {}", d.token()).as_str()));
     assert_eq!(put.status, 200);
     let body = put.json.as_ref().expect("JSON body");
     assert_eq!(body[0]["name"], "kyodo");
     assert_eq!(body[0]["name_localizations"]["ja"], "きょうどう");
-    assert_eq!(
-        body[0]["description_localizations"]["ja"],
-        "小諸市の地域イベント"
-    );
+    assert_eq!(body[0]["description_localizations"]["ja"], "小諸市の地域イベント");
     assert_eq!(body[0]["options"][0]["type"], 1);
-    assert_eq!(
-        body[0]["options"][0]["options"][0]["name_localizations"]["ja"],
-        "名前"
-    );
+    assert_eq!(body[0]["options"][0]["options"][0]["name_localizations"]["ja"], "名前");
     let spec = spec_of(d);
     spec.check_request("PUT", &put.route, "application/json", body)
         .expect("valid per OpenAPI");
@@ -357,9 +309,7 @@ async fn serenity_identifies_gets_ready_and_registers_commands() {
         .expect("response valid per OpenAPI");
     let stored = d.commands(Some(d.guild_id()));
     assert_eq!(stored.len(), 1);
-    assert!(stored[0]["id"]
-        .as_str()
-        .is_some_and(|id| id.parse::<u64>().is_ok()));
+    assert!(stored[0]["id"].as_str().is_some_and(|id| id.parse::<u64>().is_ok()));
     // serenity also parses it back into its Command model.
     let parsed: Vec<Command> = serde_json::from_value(answer.clone()).expect("serenity parses");
     assert_eq!(parsed[0].name, "kyodo");
@@ -378,27 +328,18 @@ async fn serenity_identifies_gets_ready_and_registers_commands() {
             .map(String::as_str),
         Some("きょうどう")
     );
-    let listed = Command::get_global_commands(&http)
-        .await
-        .expect("GET global");
+    let listed = Command::get_global_commands(&http).await.expect("GET global");
     assert_eq!(listed[0].id, global[0].id, "ids are kept");
-    let listed = GuildId::new(d.guild_id())
-        .get_commands(&http)
-        .await
-        .expect("GET guild");
+    let listed = GuildId::new(d.guild_id()).get_commands(&http).await.expect("GET guild");
     assert_eq!(
         listed.iter().map(|c| c.id.get()).collect::<Vec<_>>(),
         vec![parsed[0].id.get()]
     );
     let bot_gateway = http.get_bot_gateway().await.expect("GET /gateway/bot");
-    assert_eq!(
-        (bot_gateway.url.as_str(), bot_gateway.shards),
-        (d.gateway_url(), 1)
-    );
+    assert_eq!((bot_gateway.url.as_str(), bot_gateway.shards), (d.gateway_url(), 1));
 
     // Heartbeats are acknowledged: several beats on the one connection, no reconnect.
-    d.wait_gateway("3 heartbeats", WAIT, |s| s.heartbeats >= 3)
-        .await;
+    d.wait_gateway("3 heartbeats", WAIT, |s| s.heartbeats >= 3).await;
     assert_eq!(d.gateway_stats().connections, 1);
     assert_eq!(d.identifies().len(), 1);
     h.finish().await;
@@ -456,10 +397,7 @@ async fn slash_command_is_answered_once_with_a_button() {
         "command kyodo secret from dm locale en-US"
     );
     let callback = h.discord.next_callback(&sent, WAIT).await;
-    assert_eq!(
-        (callback.kind, callback.data["flags"].as_u64()),
-        (4, Some(64))
-    );
+    assert_eq!((callback.kind, callback.data["flags"].as_u64()), (4, Some(64)));
     assert_eq!(callback.data["content"], "内緒");
     assert_eq!(h.expect("secret response").await, "secret response ok");
     h.finish().await;
@@ -481,11 +419,7 @@ async fn deferred_response_then_edit_original() {
     assert_eq!(h.expect("slow").await, "slow ok ok");
     let patch = h
         .discord
-        .wait_for_request(
-            "PATCH",
-            &format!("/webhooks/*/{}/messages/@original", sent.token),
-            WAIT,
-        )
+        .wait_for_request("PATCH", &format!("/webhooks/*/{}/messages/@original", sent.token), WAIT)
         .await;
     assert_eq!(
         patch.route,
@@ -495,17 +429,10 @@ async fn deferred_response_then_edit_original() {
             sent.token
         )
     );
-    assert_eq!(
-        patch.json.as_ref().expect("body")["content"],
-        "集計が終わりました"
-    );
+    assert_eq!(patch.json.as_ref().expect("body")["content"], "集計が終わりました");
     let original = h.discord.original_message(&sent).expect("original");
     assert_eq!(original["content"], "集計が終わりました");
-    assert_eq!(
-        original["flags"].as_u64().expect("flags") & 128,
-        0,
-        "no longer loading"
-    );
+    assert_eq!(original["flags"].as_u64().expect("flags") & 128, 0, "no longer loading");
     assert!(original["edited_timestamp"].is_string());
     h.finish().await;
 }
@@ -515,29 +442,16 @@ async fn deferred_response_then_edit_original() {
 #[tokio::test]
 async fn autocomplete_is_answered_with_at_most_25_choices() {
     let mut h = Harness::start(Config::default()).await;
-    let options = vec![option::subcommand(
-        "event",
-        vec![option::focused("name", 3, "懐古")],
-    )];
+    let options = vec![option::subcommand("event", vec![option::focused("name", 3, "懐古")])];
     let spec = InteractionSpec::autocomplete("kyodo", options, h.discord.guild_source(44));
     let sent = h.discord.inject_interaction(&spec).await;
     assert_eq!(h.expect("autocomplete ").await, "autocomplete 懐古");
     let callback = h.discord.next_callback(&sent, WAIT).await;
     assert_eq!(callback.kind, 8);
     let choices = callback.data["choices"].as_array().expect("choices");
-    assert!(
-        !choices.is_empty() && choices.len() <= 25,
-        "{} choices",
-        choices.len()
-    );
-    assert_eq!(
-        choices[0],
-        json!({ "name": "懐古祭り 1", "value": "fest-1" })
-    );
-    assert_eq!(
-        h.expect("autocomplete response").await,
-        "autocomplete response ok"
-    );
+    assert!(!choices.is_empty() && choices.len() <= 25, "{} choices", choices.len());
+    assert_eq!(choices[0], json!({ "name": "懐古祭り 1", "value": "fest-1" }));
+    assert_eq!(h.expect("autocomplete response").await, "autocomplete response ok");
     h.finish().await;
 }
 
@@ -567,10 +481,7 @@ async fn button_click_with_full_message_is_answered() {
     let callback = h.discord.next_callback(&sent, WAIT).await;
     assert_eq!(callback.kind, 7);
     assert_eq!(callback.data["content"], "参加登録しました");
-    assert_eq!(
-        h.expect("component response").await,
-        "component response ok"
-    );
+    assert_eq!(h.expect("component response").await, "component response ok");
     let updated = h.discord.original_message(&sent).expect("updated message");
     assert_eq!(updated["id"], json!(message_id));
     assert_eq!(updated["content"], "参加登録しました");
@@ -605,21 +516,13 @@ async fn dropped_gateway_resumes_and_loses_nothing() {
     let stats = h.discord.gateway_stats();
     assert_eq!((stats.connections, stats.dropped, stats.resumed), (2, 1, 1));
     assert_eq!(stats.replayed, vec![during.seq]);
-    assert_eq!(
-        h.discord.identifies().len(),
-        1,
-        "resumed, not re-identified"
-    );
+    assert_eq!(h.discord.identifies().len(), 1, "resumed, not re-identified");
 
     let after = h
         .discord
         .inject_interaction(&event_command(&h.discord, 49, "after"))
         .await;
-    assert_eq!(
-        after.seq,
-        during.seq + 2,
-        "RESUMED took one sequence number"
-    );
+    assert_eq!(after.seq, during.seq + 2, "RESUMED took one sequence number");
     h.discord.next_callback(&after, WAIT).await;
     for who in ["from member 47", "from member 48", "from member 49"] {
         let line = h.expect("command kyodo event").await;
@@ -637,10 +540,8 @@ async fn rate_limited_followup_and_channel_message_return_errors_once() {
         retry_after: 0.2,
         global: false,
     };
-    h.discord
-        .fail_next("POST", "/webhooks/*/*", 1, limited.clone());
-    h.discord
-        .fail_next("POST", "/channels/*/messages", 1, limited.clone());
+    h.discord.fail_next("POST", "/webhooks/*/*", 1, limited.clone());
+    h.discord.fail_next("POST", "/channels/*/messages", 1, limited.clone());
     let spec = InteractionSpec::command(
         "kyodo",
         vec![option::subcommand("notify", vec![])],
@@ -648,39 +549,25 @@ async fn rate_limited_followup_and_channel_message_return_errors_once() {
     );
     h.discord.inject_interaction(&spec).await;
     let rate_limited = "http 429 code 0 You are being rate limited.";
-    assert_eq!(
-        h.expect("followup").await,
-        format!("followup {rate_limited}")
-    );
+    assert_eq!(h.expect("followup").await, format!("followup {rate_limited}"));
     assert_eq!(
         h.expect("channel message").await,
         format!("channel message {rate_limited}")
     );
     tokio::time::sleep(Duration::from_millis(600)).await; // > retry_after: no silent retry
     let followups = h.discord.requests_to("POST", "/webhooks/*/*");
-    assert_eq!(
-        followups.iter().map(|r| r.status).collect::<Vec<_>>(),
-        vec![429]
-    );
+    assert_eq!(followups.iter().map(|r| r.status).collect::<Vec<_>>(), vec![429]);
     let posts = h.discord.requests_to("POST", "/channels/*/messages");
-    assert_eq!(
-        posts.iter().map(|r| r.status).collect::<Vec<_>>(),
-        vec![429]
-    );
-    assert_eq!(
-        posts[0].response.as_ref().expect("body")["retry_after"],
-        json!(0.2)
-    );
+    assert_eq!(posts.iter().map(|r| r.status).collect::<Vec<_>>(), vec![429]);
+    assert_eq!(posts[0].response.as_ref().expect("body")["retry_after"], json!(0.2));
 
     // The bot must retry itself; the support helper does it.
-    h.discord
-        .fail_next("POST", "/channels/*/messages", 1, limited);
+    h.discord.fail_next("POST", "/channels/*/messages", 1, limited);
     let http = h.discord.http();
     let channel = ChannelId::new(h.discord.channel_id());
-    let sent =
-        standin::retry_rate_limited(3, Duration::from_millis(200), || channel.say(&http, "再送"))
-            .await
-            .expect("second attempt succeeds");
+    let sent = standin::retry_rate_limited(3, Duration::from_millis(200), || channel.say(&http, "再送"))
+        .await
+        .expect("second attempt succeeds");
     assert_eq!(sent.content, "再送");
     let statuses: Vec<u16> = h
         .discord
@@ -694,14 +581,8 @@ async fn rate_limited_followup_and_channel_message_return_errors_once() {
     h.discord
         .fail_next("POST", "/channels/*/messages", 1, Failure::ServerError);
     let err = channel.say(&http, "x").await.expect_err("500 surfaces");
-    assert_eq!(
-        outcome::<()>(&Err(err)),
-        "http 500 code 0 500: Internal Server Error"
-    );
-    assert_eq!(
-        h.discord.requests_to("POST", "/channels/*/messages").len(),
-        4
-    );
+    assert_eq!(outcome::<()>(&Err(err)), "http 500 code 0 500: Internal Server Error");
+    assert_eq!(h.discord.requests_to("POST", "/channels/*/messages").len(), 4);
     h.finish().await;
 }
 
@@ -709,11 +590,10 @@ async fn rate_limited_followup_and_channel_message_return_errors_once() {
 
 /// A valid 1×1 PNG.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d,
+    0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 #[tokio::test]
@@ -724,37 +604,23 @@ async fn multipart_message_records_png_bytes() {
     let message = CreateMessage::new()
         .content("会場の地図")
         .add_file(CreateAttachment::bytes(PNG, "map.png"));
-    let sent = channel
-        .send_message(&http, message)
-        .await
-        .expect("message sent");
+    let sent = channel.send_message(&http, message).await.expect("message sent");
     assert_eq!(sent.attachments.len(), 1);
     assert_eq!(sent.attachments[0].filename, "map.png");
     assert_eq!(sent.attachments[0].size as usize, PNG.len());
 
-    let post = h
-        .discord
-        .wait_for_request("POST", "/channels/*/messages", WAIT)
-        .await;
+    let post = h.discord.wait_for_request("POST", "/channels/*/messages", WAIT).await;
     assert!(post
         .header("content-type")
         .is_some_and(|c| c.starts_with("multipart/form-data")));
-    assert_eq!(
-        post.json.as_ref().expect("payload_json")["content"],
-        "会場の地図"
-    );
+    assert_eq!(post.json.as_ref().expect("payload_json")["content"], "会場の地図");
     assert_eq!(post.files.len(), 1);
     assert_eq!(post.files[0].field, "files[0]");
     assert_eq!(post.files[0].filename, "map.png");
     assert_eq!(post.files[0].content_type.as_deref(), Some("image/png"));
     assert_eq!(post.files[0].bytes, PNG);
     spec_of(&h.discord)
-        .check_response(
-            "POST",
-            &post.route,
-            200,
-            post.response.as_ref().expect("body"),
-        )
+        .check_response("POST", &post.route, 200, post.response.as_ref().expect("body"))
         .expect("message response per OpenAPI");
     h.finish().await;
 }
@@ -776,10 +642,7 @@ async fn enforced_nonce_deduplicates_messages() {
     let first = post().await.expect("first post");
     let second = post().await.expect("second post");
     assert_eq!(first.id, second.id);
-    assert_eq!(
-        h.discord.requests_to("POST", "/channels/*/messages").len(),
-        2
-    );
+    assert_eq!(h.discord.requests_to("POST", "/channels/*/messages").len(), 2);
     assert_eq!(h.discord.channel_messages(h.discord.channel_id()).len(), 1);
     // Without enforce_nonce the same nonce makes a new message.
     let third = channel
@@ -799,9 +662,7 @@ async fn enforced_nonce_deduplicates_messages() {
 // The validator and the payload builders themselves.
 
 fn spec() -> Arc<standin::openapi::Spec> {
-    let path = Config::default()
-        .openapi_spec
-        .expect("OpenAPI description configured");
+    let path = Config::default().openapi_spec.expect("OpenAPI description configured");
     standin::openapi::Spec::load(&path)
 }
 
@@ -843,9 +704,7 @@ fn validator_accepts_valid_and_rejects_invalid_bodies() {
     spec.check_request("POST", callback, "application/json", &ok)
         .expect("valid callback");
     let bad = json!({ "type": 99, "data": { "content": "hi" } });
-    assert!(spec
-        .check_request("POST", callback, "application/json", &bad)
-        .is_err());
+    assert!(spec.check_request("POST", callback, "application/json", &bad).is_err());
     let autocomplete = json!({ "type": 8, "data": { "choices": [{ "name": "a", "value": "b" }] } });
     spec.check_request("POST", callback, "application/json", &autocomplete)
         .expect("type 8");
@@ -856,9 +715,7 @@ fn validator_accepts_valid_and_rejects_invalid_bodies() {
         "update_original_webhook_message"
     );
     assert_eq!(
-        spec.operation("PATCH", "/webhooks/1/tok/messages/9")
-            .expect("op")
-            .id,
+        spec.operation("PATCH", "/webhooks/1/tok/messages/9").expect("op").id,
         "update_webhook_message"
     );
     assert_eq!(
@@ -866,17 +723,13 @@ fn validator_accepts_valid_and_rejects_invalid_bodies() {
         "execute_webhook"
     );
     let messages = "/channels/5/messages";
-    assert_eq!(
-        spec.operation("POST", messages).expect("op").id,
-        "create_message"
-    );
+    assert_eq!(spec.operation("POST", messages).expect("op").id, "create_message");
     // The description allows 4000 characters (Discord's docs say 2000).
     let long_content = json!({ "content": "x".repeat(4001) });
     assert!(spec
         .check_request("POST", messages, "application/json", &long_content)
         .is_err());
-    let with_file =
-        json!({ "content": "map", "attachments": [{ "id": 0, "filename": "map.png" }] });
+    let with_file = json!({ "content": "map", "attachments": [{ "id": 0, "filename": "map.png" }] });
     spec.check_request("POST", messages, "multipart/form-data", &with_file)
         .expect("multipart");
     assert!(spec
@@ -893,19 +746,11 @@ async fn invalid_bodies_sent_through_serenity_become_violations() {
         .set_commands(&http, vec![bad])
         .await
         .expect_err("stand-in rejects like Discord");
-    assert_eq!(
-        outcome::<()>(&Err(err)),
-        "http 400 code 50035 Invalid Form Body"
-    );
+    assert_eq!(outcome::<()>(&Err(err)), "http 400 code 50035 Invalid Form Body");
     let violations = discord.violations();
     assert_eq!(violations.len(), 1, "{violations:?}");
-    assert!(
-        violations[0].contains("Kyodo_With_Uppercase"),
-        "{violations:?}"
-    );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        discord.assert_no_violations()
-    }));
+    assert!(violations[0].contains("Kyodo_With_Uppercase"), "{violations:?}");
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| discord.assert_no_violations()));
     assert!(caught.is_err(), "assert_no_violations fails the test");
     // An unknown route is a violation too.
     let _ = http.get_current_application_info().await;
@@ -922,24 +767,18 @@ fn payload_builders_match_discord_schemas() {
     let bot = payloads::user(1, "kyodo", None, true);
     spec.check_schema("UserResponse", &bot).expect("bot user");
     let member = payloads::member(user.clone(), &[5], payloads::perm::MEMBER);
-    spec.check_schema("GuildMemberResponse", &member)
-        .expect("member");
+    spec.check_schema("GuildMemberResponse", &member).expect("member");
     let message = payloads::message(9, 10, bot.clone(), "hi", payloads::button_row("x", "X"));
-    spec.check_schema("MessageResponse", &message)
-        .expect("message");
+    spec.check_schema("MessageResponse", &message).expect("message");
     let source = payloads::Source::Dm {
         channel_id: 3,
         user: user.clone(),
     };
-    let spec_reply =
-        InteractionSpec::command("kyodo", vec![], source).reply_message(1, bot, "x", json!([]));
+    let spec_reply = InteractionSpec::command("kyodo", vec![], source).reply_message(1, bot, "x", json!([]));
     spec.check_schema("MessageResponse", &spec_reply)
         .expect("reply message");
     assert_eq!(payloads::iso8601(0), "1970-01-01T00:00:00.000000+00:00");
-    assert_eq!(
-        payloads::iso8601(1_764_315_388_123),
-        "2025-11-28T07:36:28.123000+00:00"
-    );
+    assert_eq!(payloads::iso8601(1_764_315_388_123), "2025-11-28T07:36:28.123000+00:00");
 }
 
 #[tokio::test]
@@ -952,33 +791,21 @@ async fn interaction_payloads_deserialize_in_serenity() {
     let cases = [
         command.build(11, "t", 1),
         InteractionSpec::command("kyodo", vec![], dm.clone()).build(12, "t", 1),
-        InteractionSpec::autocomplete(
-            "kyodo",
-            vec![option::focused("name", 3, "k")],
-            guild.clone(),
-        )
-        .build(13, "t", 1),
+        InteractionSpec::autocomplete("kyodo", vec![option::focused("name", 3, "k")], guild.clone()).build(13, "t", 1),
         InteractionSpec::button("b", message.clone(), guild).build(14, "t", 1),
         InteractionSpec::button("b", message, dm).build(15, "t", 1),
     ];
     let kinds: Vec<_> = cases
         .iter()
         .map(|p| {
-            let interaction: Interaction =
-                serde_json::from_value(p.clone()).unwrap_or_else(|e| panic!("{e}: {p}"));
+            let interaction: Interaction = serde_json::from_value(p.clone()).unwrap_or_else(|e| panic!("{e}: {p}"));
             interaction.kind()
         })
         .collect();
     use serenity::all::InteractionType as T;
     assert_eq!(
         kinds,
-        vec![
-            T::Command,
-            T::Command,
-            T::Autocomplete,
-            T::Component,
-            T::Component
-        ]
+        vec![T::Command, T::Command, T::Autocomplete, T::Component, T::Component]
     );
     let guild_payload: Value = cases[0].clone();
     for key in [
@@ -995,9 +822,7 @@ async fn interaction_payloads_deserialize_in_serenity() {
         assert!(guild_payload.get(key).is_some(), "{key} missing");
     }
     let member_fields = ["user", "roles", "permissions"];
-    assert!(member_fields
-        .iter()
-        .all(|k| guild_payload["member"].get(*k).is_some()));
+    assert!(member_fields.iter().all(|k| guild_payload["member"].get(*k).is_some()));
     assert!(cases[1].get("guild_id").is_none() && cases[1].get("user").is_some());
     discord.shutdown().await;
 }

@@ -133,26 +133,17 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
         reply.starts_with("令和5年度の累計（2023年4月1日〜2024年2月29日）"),
         "{reply}"
     );
-    assert_eq!(
-        line(&reply, "③相談数"),
-        "③相談数: 22件（前年同期 3件、+19件）"
-    );
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 22件（前年同期 3件、+19件）");
     // A year after a leap year: FY2024 to 28 Feb 2025 = 20+4; FY2023 to 28 Feb 2024 = 10+5 (not the 29th).
     let reply = totals(&mut app, jst(2025, 2, 28), None);
-    assert_eq!(
-        line(&reply, "③相談数"),
-        "③相談数: 24件（前年同期 15件、+9件）"
-    );
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 24件（前年同期 15件、+9件）");
     // Last day of the year: everything of FY2024 against everything of FY2023.
     let reply = totals(&mut app, jst(2025, 3, 31), None);
     assert!(
         reply.starts_with("令和6年度の累計（2024年4月1日〜2025年3月31日）"),
         "{reply}"
     );
-    assert_eq!(
-        line(&reply, "③相談数"),
-        "③相談数: 30件（前年同期 25件、+5件）"
-    );
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 30件（前年同期 25件、+5件）");
     assert_eq!(
         line(&reply, "②区と地区担当職員との連携:"),
         "②区と地区担当職員との連携: 2回（前年同期 0回、+2回）"
@@ -163,10 +154,7 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
         reply.starts_with("令和7年度の累計（2025年4月1日〜2025年4月1日）"),
         "{reply}"
     );
-    assert_eq!(
-        line(&reply, "③相談数"),
-        "③相談数: 8件（前年同期 20件、−12件）"
-    );
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 8件（前年同期 20件、−12件）");
     assert_eq!(
         line(&reply, "東南部"),
         "東南部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺（9地区）"
@@ -186,10 +174,7 @@ fn the_date_is_komoros_not_the_hosts() {
     let workspace = Workspace::new();
     let mut app = app(&workspace, &repo().join("config/kyodo.toml"));
     // 31 March 15:30 UTC is already 1 April 00:30 in Komoro.
-    let now = Utc
-        .with_ymd_and_hms(2025, 3, 31, 15, 30, 0)
-        .single()
-        .expect("time");
+    let now = Utc.with_ymd_and_hms(2025, 3, 31, 15, 30, 0).single().expect("time");
     let reply = totals(&mut app, now, None);
     assert!(
         reply.starts_with("令和7年度の累計（2025年4月1日〜2025年4月1日）"),
@@ -218,14 +203,8 @@ fn baseline_years_compare_as_whole_years_and_targets_show_progress() {
         "③相談数: 30件（前年同期 25件、+5件） 目標 40件の75%"
     );
     let reply = totals(&mut app, jst(2025, 3, 31), Some("2021"));
-    assert!(
-        reply.contains("③相談数: —"),
-        "FY2021 has no records: {reply}"
-    );
-    assert!(
-        reply.contains("前年同期 令和2年度（基準データ）"),
-        "{reply}"
-    );
+    assert!(reply.contains("③相談数: —"), "FY2021 has no records: {reply}");
+    assert!(reply.contains("前年同期 令和2年度（基準データ）"), "{reply}");
     assert_eq!(
         line(&reply, "③相談数"),
         "③相談数: —（前年同期 1097件）",
@@ -248,12 +227,12 @@ fn reporting_needs_the_staff_role_and_reading_does_not() {
     let workspace = Workspace::new();
     let mut app = app(&workspace, &repo().join("config/kyodo.toml"));
     let report = Invocation::new("report", Some("match")).with("count", OptionValue::Integer(2));
-    let reply = commands::handle(
-        &mut app,
-        &request(jst(2025, 5, 1), Roles::default(), report.clone()),
-    );
+    let reply = commands::handle(&mut app, &request(jst(2025, 5, 1), Roles::default(), report.clone()));
     assert_eq!(reply.outcome, Outcome::Refused);
-    assert_eq!(reply.title, "このコマンドは職員（スタッフのロール）だけが使えます。ロールが必要なときは管理者に連絡してください");
+    assert_eq!(
+        reply.title,
+        "このコマンドは職員（スタッフのロール）だけが使えます。ロールが必要なときは管理者に連絡してください"
+    );
     assert_eq!(
         workspace.rows("SELECT COUNT(*) FROM records WHERE record_type = 'match'"),
         vec![vec!["0".to_string()]]
@@ -267,9 +246,7 @@ fn reporting_needs_the_staff_role_and_reading_does_not() {
     // The same request again (a replayed source id) stores nothing new and says so.
     let again = commands::handle(&mut app, &request(jst(2025, 5, 1), staff, report));
     assert!(
-        again
-            .title
-            .starts_with("この報告はすでに記録されています（#"),
+        again.title.starts_with("この報告はすでに記録されています（#"),
         "{}",
         again.title
     );
@@ -280,11 +257,7 @@ fn reporting_needs_the_staff_role_and_reading_does_not() {
     );
     let reply = commands::handle(
         &mut app,
-        &request(
-            jst(2025, 5, 1),
-            Roles::default(),
-            Invocation::new("help", None),
-        ),
+        &request(jst(2025, 5, 1), Roles::default(), Invocation::new("help", None)),
     );
     assert_eq!(reply.outcome, Outcome::Done);
 }

@@ -7,9 +7,9 @@ use std::collections::HashSet;
 
 /// Discord's locales (https://discord.com/developers/docs/reference#locales).
 const LOCALES: [&str; 34] = [
-    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
-    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
-    "zh-CN", "ja", "zh-TW", "ko", "he", "ar",
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR",
+    "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko", "he",
+    "ar",
 ];
 
 fn komoro_payload() -> Value {
@@ -18,16 +18,12 @@ fn komoro_payload() -> Value {
 }
 
 fn chars(v: &Value, key: &str) -> usize {
-    v.get(key)
-        .and_then(Value::as_str)
-        .map_or(0, |s| s.chars().count())
+    v.get(key).and_then(Value::as_str).map_or(0, |s| s.chars().count())
 }
 
 fn check_name(name: &str, at: &str, problems: &mut Vec<String>) {
     let n = name.chars().count();
-    let allowed = name
-        .chars()
-        .all(|c| c.is_alphanumeric() || "-_'".contains(c));
+    let allowed = name.chars().all(|c| c.is_alphanumeric() || "-_'".contains(c));
     if !(1..=32).contains(&n) || !allowed || name.to_lowercase() != name {
         problems.push(format!(
             "{at}: name {name:?} breaks 1–32 chars of ^[-_'\\p{{L}}\\p{{N}}]$ lowercase"
@@ -35,14 +31,7 @@ fn check_name(name: &str, at: &str, problems: &mut Vec<String>) {
     }
 }
 
-fn check_localizations(
-    v: &Value,
-    key: &str,
-    max: usize,
-    at: &str,
-    problems: &mut Vec<String>,
-    names: bool,
-) -> usize {
+fn check_localizations(v: &Value, key: &str, max: usize, at: &str, problems: &mut Vec<String>, names: bool) -> usize {
     let mut total = 0;
     if let Some(map) = v.get(key).and_then(Value::as_object) {
         for (locale, text) in map {
@@ -55,9 +44,7 @@ fn check_localizations(
             if names {
                 check_name(text, &format!("{at} [{locale}]"), problems);
             } else if !(1..=max).contains(&n) {
-                problems.push(format!(
-                    "{at} [{locale}]: {key} is {n} characters (1–{max})"
-                ));
+                problems.push(format!("{at} [{locale}]: {key} is {n} characters (1–{max})"));
             }
         }
     }
@@ -71,9 +58,7 @@ fn check_option(o: &Value, at: &str, problems: &mut Vec<String>) -> usize {
     check_name(name, &at, problems);
     let description = chars(o, "description");
     if !(1..=100).contains(&description) {
-        problems.push(format!(
-            "{at}: description is {description} characters (1–100)"
-        ));
+        problems.push(format!("{at}: description is {description} characters (1–100)"));
     }
     let mut total = name.chars().count() + description;
     total += check_localizations(o, "name_localizations", 32, &at, problems, true);
@@ -132,10 +117,9 @@ fn check_options(v: &Value, at: &str, problems: &mut Vec<String>) -> usize {
             ));
         }
         match o.get("required").and_then(Value::as_bool) {
-            Some(true) if optional_seen => problems.push(format!(
-                "{at}: required {} after an optional option",
-                o["name"]
-            )),
+            Some(true) if optional_seen => {
+                problems.push(format!("{at}: required {} after an optional option", o["name"]))
+            }
             Some(true) => {}
             _ if o["type"] != 1 => optional_seen = true,
             _ => {}
@@ -162,19 +146,9 @@ fn the_payload_keeps_discords_limits() {
         }
         let mut total = name.chars().count() + description;
         total += check_localizations(command, "name_localizations", 32, name, &mut problems, true);
-        total += check_localizations(
-            command,
-            "description_localizations",
-            100,
-            name,
-            &mut problems,
-            false,
-        );
+        total += check_localizations(command, "description_localizations", 100, name, &mut problems, false);
         total += check_options(command, name, &mut problems);
-        assert!(
-            total <= 8000,
-            "{name} has {total} characters in all (at most 8,000)"
-        );
+        assert!(total <= 8000, "{name} has {total} characters in all (at most 8,000)");
     }
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
@@ -248,8 +222,5 @@ fn every_report_kind_is_a_subcommand_with_japanese_names() {
         "10 areas as choices"
     );
     assert_eq!(meeting[1]["autocomplete"], true, "districts autocomplete");
-    assert_eq!(
-        report["options"][4]["options"][3]["choices"][1]["value"],
-        "交付決定"
-    );
+    assert_eq!(report["options"][4]["options"][3]["choices"][1]["value"], "交付決定");
 }

@@ -55,14 +55,7 @@ fn komoro_has_ten_areas_and_sixty_eight_districts() {
     assert_eq!(c.publicity_kind("区紹介").map(|k| k.indicator), Some(9));
     assert_eq!(
         c.report_tables,
-        vec![
-            vec![1, 2],
-            vec![3],
-            vec![4],
-            vec![5],
-            vec![6, 7],
-            vec![8, 9]
-        ]
+        vec![vec![1, 2], vec![3], vec![4], vec![5], vec![6, 7], vec![8, 9]]
     );
 }
 
@@ -82,9 +75,7 @@ fn a_district_in_two_areas_is_reported() {
     let line = line_of(&text, "\"芝生田\", \"荒町\"");
     assert_eq!(
         problems(&text),
-        vec![format!(
-            "{line}行目: 区「荒町」が東部地区と西小諸地区の両方にあります"
-        )]
+        vec![format!("{line}行目: 区「荒町」が東部地区と西小諸地区の両方にあります")]
     );
 }
 
@@ -92,17 +83,11 @@ fn a_district_in_two_areas_is_reported() {
 fn an_indicator_without_a_name_is_reported() {
     let text = edited("name = \"情報共有機会\"", "name = \"\"");
     let line = line_of(&text, "name = \"\"\nrecords = [\"info\"]");
-    assert_eq!(
-        problems(&text),
-        vec![format!("{line}行目: 指標の名前が空です")]
-    );
+    assert_eq!(problems(&text), vec![format!("{line}行目: 指標の名前が空です")]);
     let text = edited("name = \"情報共有機会\"\n", "");
     let found = problems(&text);
     assert_eq!(found.len(), 1);
-    assert!(
-        found[0].ends_with("必要な項目「name」がありません"),
-        "{found:?}"
-    );
+    assert!(found[0].ends_with("必要な項目「name」がありません"), "{found:?}");
 }
 
 #[test]
@@ -139,11 +124,7 @@ fn an_unknown_key_is_reported_with_its_line() {
 #[test]
 fn several_problems_are_all_reported() {
     let text = edited("time_zone = \"Asia/Tokyo\"", "time_zone = \"Asia/Komoro\"");
-    let text = text.replacen(
-        "fiscal_year_start = \"04-01\"",
-        "fiscal_year_start = \"02-30\"",
-        1,
-    );
+    let text = text.replacen("fiscal_year_start = \"04-01\"", "fiscal_year_start = \"02-30\"", 1);
     let text = text.replacen(
         "tables = [[1, 2], [3], [4], [5], [6, 7], [8, 9]]",
         "tables = [[1, 2], [3], [4], [5], [6, 7], [8]]",
@@ -162,10 +143,7 @@ fn several_problems_are_all_reported() {
 
 #[test]
 fn table_columns_must_match_what_the_records_fill() {
-    let text = edited(
-        "columns = [\"相談数\", \"マッチング数\"]",
-        "columns = [\"相談数\"]",
-    );
+    let text = edited("columns = [\"相談数\", \"マッチング数\"]", "columns = [\"相談数\"]");
     let found = problems(&text);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
@@ -182,17 +160,14 @@ fn unknown_record_types_and_targets_are_reported() {
         "records = [\"info\"]",
         "records = [\"info\"]\ntargets = { meeting = 3 }",
     );
-    assert!(
-        problems(&text)[0].contains("指標⑦の目標「meeting」は、この指標の records にありません")
-    );
+    assert!(problems(&text)[0].contains("指標⑦の目標「meeting」は、この指標の records にありません"));
     let c = Catalogue::parse(&edited(
         "records = [\"info\"]",
         "records = [\"info\"]\ntargets = { info = 3 }",
     ))
     .expect("a valid target");
     assert_eq!(
-        c.indicator(7)
-            .map(|i| i.targets.get(&RecordType::Info).copied()),
+        c.indicator(7).map(|i| i.targets.get(&RecordType::Info).copied()),
         Some(Some(3))
     );
 }

@@ -35,8 +35,7 @@ fn dark_pixels(pixels: &[u8], rows: Range<u32>, columns: Range<u32>) -> usize {
 }
 
 /// The rows where a lone panel's title is drawn: the top band of the first panel.
-const PANEL_TITLE_ROWS: Range<u32> =
-    TITLE_HEIGHT + LEGEND_HEIGHT..TITLE_HEIGHT + LEGEND_HEIGHT + CAPTION_HEIGHT;
+const PANEL_TITLE_ROWS: Range<u32> = TITLE_HEIGHT + LEGEND_HEIGHT..TITLE_HEIGHT + LEGEND_HEIGHT + CAPTION_HEIGHT;
 
 fn one_panel(title: &str) -> Chart {
     Chart {
@@ -86,10 +85,7 @@ pub(super) fn komoro_like(months_done: usize) -> Chart {
             .collect(),
     };
     Chart {
-        title: format!(
-            "令和8年度 実績の累計（{}月末まで）",
-            (months_done + 2) % 12 + 1
-        ),
+        title: format!("令和8年度 実績の累計（{}月末まで）", (months_done + 2) % 12 + 1),
         panels: vec![
             panel(
                 "①区長会活動",
@@ -189,10 +185,7 @@ pub(super) fn komoro_like(months_done: usize) -> Chart {
 fn the_png_decodes_at_the_documented_size() {
     let pixels = pixels_of(&komoro_like(6));
     assert_eq!(pixels.len(), WIDTH as usize * HEIGHT as usize * 3);
-    assert!(
-        dark_pixels(&pixels, 0..HEIGHT, 0..WIDTH) > 10_000,
-        "something is drawn"
-    );
+    assert!(dark_pixels(&pixels, 0..HEIGHT, 0..WIDTH) > 10_000, "something is drawn");
 }
 
 #[test]
@@ -206,10 +199,7 @@ fn japanese_titles_are_drawn_as_glyphs() {
     let drawn = dark_pixels(&japanese, PANEL_TITLE_ROWS, columns.clone());
     assert_eq!(dark_pixels(&empty, PANEL_TITLE_ROWS, columns.clone()), 0);
     assert!(drawn > 500, "only {drawn} dark pixels in the title");
-    assert_ne!(
-        japanese, missing,
-        "the Japanese title looks like missing glyphs"
-    );
+    assert_ne!(japanese, missing, "the Japanese title looks like missing glyphs");
     // Two different kanji give different pictures.
     let other = pixels_of(&one_panel("②区と地区担当職員との連絡"));
     assert_ne!(japanese, other);
@@ -219,15 +209,9 @@ fn japanese_titles_are_drawn_as_glyphs() {
 fn the_chart_title_and_legend_are_drawn() {
     let chart = komoro_like(2);
     let pixels = pixels_of(&chart);
-    assert!(
-        dark_pixels(&pixels, 0..TITLE_HEIGHT, 0..WIDTH) > 500,
-        "title"
-    );
+    assert!(dark_pixels(&pixels, 0..TITLE_HEIGHT, 0..WIDTH) > 500, "title");
     let legend = TITLE_HEIGHT..TITLE_HEIGHT + LEGEND_HEIGHT;
-    assert!(
-        dark_pixels(&pixels, legend.clone(), 0..WIDTH) > 300,
-        "legend"
-    );
+    assert!(dark_pixels(&pixels, legend.clone(), 0..WIDTH) > 300, "legend");
     let untitled = pixels_of(&Chart {
         title: String::new(),
         ..chart
@@ -252,10 +236,7 @@ fn odd_data_draws_without_panicking() {
                 Panel {
                     title: "すべて不明".into(),
                     unit: "回".into(),
-                    series: vec![
-                        series("令和7年度", vec![None; 12]),
-                        series("令和8年度", vec![]),
-                    ],
+                    series: vec![series("令和7年度", vec![None; 12]), series("令和8年度", vec![])],
                 },
                 Panel {
                     title: "すべて0".into(),
@@ -278,12 +259,7 @@ fn odd_data_draws_without_panicking() {
         },
         Chart {
             title: "多い".into(),
-            panels: komoro_like(12)
-                .panels
-                .into_iter()
-                .cycle()
-                .take(13)
-                .collect(),
+            panels: komoro_like(12).panels.into_iter().cycle().take(13).collect(),
         },
     ];
     for chart in &charts {
@@ -306,9 +282,7 @@ fn scales_and_months() {
     let months: Vec<String> = (0..12).map(month_label).collect();
     assert_eq!(
         months,
-        [
-            "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月"
-        ]
+        ["4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月"]
     );
     assert_eq!(
         runs(&[None, Some(1), Some(2), None, Some(3)]),

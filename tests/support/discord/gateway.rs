@@ -79,10 +79,7 @@ pub(crate) fn dispatch(shared: &Shared, event: &str, d: Value) -> u64 {
     let seq = {
         let mut state = shared.state();
         let gateway = &mut state.gateway;
-        let session = gateway
-            .session
-            .as_mut()
-            .expect("no gateway session: bot not connected");
+        let session = gateway.session.as_mut().expect("no gateway session: bot not connected");
         session.seq += 1;
         let frame = json!({ "op": 0, "t": event, "s": session.seq, "d": d }).to_string();
         session.history.push((session.seq, frame.clone()));
@@ -164,23 +161,13 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
         }
     }
     let mut state = shared.state();
-    if state
-        .gateway
-        .live
-        .as_ref()
-        .is_some_and(|(id, _)| *id == conn_id)
-    {
+    if state.gateway.live.as_ref().is_some_and(|(id, _)| *id == conn_id) {
         state.gateway.live = None;
     }
 }
 
 /// Handles one client frame; returns a frame to send back at once, if any.
-fn receive(
-    shared: &Shared,
-    conn_id: u64,
-    tx: &mpsc::UnboundedSender<Command>,
-    text: &str,
-) -> Option<String> {
+fn receive(shared: &Shared, conn_id: u64, tx: &mpsc::UnboundedSender<Command>, text: &str) -> Option<String> {
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
         shared
             .state()
@@ -203,9 +190,7 @@ fn receive(
         Some(2) => {
             state.gateway.identifies.push(d.clone());
             if !token_ok(&d["token"]) {
-                state
-                    .violations
-                    .push("gateway: IDENTIFY with a wrong token".into());
+                state.violations.push("gateway: IDENTIFY with a wrong token".into());
                 let _ = tx.send(Command::Close(4004, "Authentication failed."));
                 return None;
             }
@@ -223,11 +208,8 @@ fn receive(
         Some(6) => {
             state.gateway.resumes.push(d.clone());
             let gateway = &mut state.gateway;
-            let resumable = token_ok(&d["token"])
-                && gateway
-                    .session
-                    .as_ref()
-                    .is_some_and(|s| d["session_id"] == json!(s.id));
+            let resumable =
+                token_ok(&d["token"]) && gateway.session.as_ref().is_some_and(|s| d["session_id"] == json!(s.id));
             let Some(session) = gateway.session.as_ref().filter(|_| resumable) else {
                 return Some(json!({ "op": 9, "s": null, "t": null, "d": false }).to_string());
             };
@@ -247,9 +229,7 @@ fn receive(
             None
         }
         None => {
-            state
-                .violations
-                .push(format!("gateway: frame without op: {text}"));
+            state.violations.push(format!("gateway: frame without op: {text}"));
             None
         }
     }

@@ -85,8 +85,7 @@ fn default_spec_path() -> Option<PathBuf> {
         Some(p) if p.is_empty() => None,
         Some(p) => Some(PathBuf::from(p)),
         None => {
-            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/discord-api-spec/openapi.json");
+            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/discord-api-spec/openapi.json");
             p.exists().then_some(p)
         }
     }
@@ -98,8 +97,7 @@ fn base64_digits(id: u64) -> String {
     let bytes = id.to_string().into_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n =
-            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
         for i in 0..=chunk.len() {
             out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
@@ -137,10 +135,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first header called `name` (lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
     /// Whether `method` and the route pattern match (see [`route_matches`]).
     pub fn is(&self, method: &str, pattern: &str) -> bool {
@@ -154,11 +149,7 @@ pub fn route_matches(pattern: &str, route: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
     let r: Vec<&str> = route.split('/').filter(|s| !s.is_empty()).collect();
     if p.last() == Some(&"**") {
-        return r.len() >= p.len() - 1
-            && p[..p.len() - 1]
-                .iter()
-                .zip(&r)
-                .all(|(p, r)| *p == "*" || p == r);
+        return r.len() >= p.len() - 1 && p[..p.len() - 1].iter().zip(&r).all(|(p, r)| *p == "*" || p == r);
     }
     p.len() == r.len() && p.iter().zip(&r).all(|(p, r)| *p == "*" || p == r)
 }
@@ -241,11 +232,10 @@ pub(crate) struct State {
 impl State {
     /// Takes one injected failure for this request, if a rule matches.
     fn take_failure(&mut self, method: &str, route: &str) -> Option<Failure> {
-        let rule = self.failures.iter_mut().find(|r| {
-            r.remaining > 0
-                && r.method.eq_ignore_ascii_case(method)
-                && route_matches(&r.pattern, route)
-        })?;
+        let rule = self
+            .failures
+            .iter_mut()
+            .find(|r| r.remaining > 0 && r.method.eq_ignore_ascii_case(method) && route_matches(&r.pattern, route))?;
         rule.remaining -= 1;
         Some(rule.failure.clone())
     }
@@ -269,12 +259,7 @@ impl Shared {
 
     /// Waits until `check` returns `Some`, re-checking after every change; panics after
     /// `timeout` with `what` in the message.
-    pub async fn wait_for<T>(
-        &self,
-        what: &str,
-        timeout: Duration,
-        mut check: impl FnMut(&State) -> Option<T>,
-    ) -> T {
+    pub async fn wait_for<T>(&self, what: &str, timeout: Duration, mut check: impl FnMut(&State) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.changed.notified();
@@ -313,14 +298,8 @@ impl Discord {
         let gateway_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind gateway listener");
-        let base_url = format!(
-            "http://{}",
-            rest_listener.local_addr().expect("REST address")
-        );
-        let gateway_url = format!(
-            "ws://{}",
-            gateway_listener.local_addr().expect("gateway address")
-        );
+        let base_url = format!("http://{}", rest_listener.local_addr().expect("REST address"));
+        let gateway_url = format!("ws://{}", gateway_listener.local_addr().expect("gateway address"));
         let shared = Arc::new(Shared {
             config,
             spec,
@@ -370,12 +349,7 @@ impl Discord {
 
     /// The bot's user object.
     pub fn bot_user(&self) -> Value {
-        payloads::user(
-            self.application_id(),
-            &self.shared.config.bot_username,
-            None,
-            true,
-        )
+        payloads::user(self.application_id(), &self.shared.config.bot_username, None, true)
     }
 
     /// A serenity `Http` aimed at the stand-in (proxy + rate limiter disabled), with the
@@ -389,10 +363,7 @@ impl Discord {
     }
 
     /// A serenity `ClientBuilder` using [`Discord::http`].
-    pub fn client_builder(
-        &self,
-        intents: serenity::model::gateway::GatewayIntents,
-    ) -> serenity::client::ClientBuilder {
+    pub fn client_builder(&self, intents: serenity::model::gateway::GatewayIntents) -> serenity::client::ClientBuilder {
         serenity::client::ClientBuilder::new_with_http(self.http(), intents)
     }
 
@@ -417,12 +388,7 @@ impl Discord {
     pub fn dm_source(&self, user_id: u64) -> Source {
         Source::Dm {
             channel_id: user_id + 7,
-            user: payloads::user(
-                user_id,
-                &format!("komoro_{user_id}"),
-                Some("小諸 太郎"),
-                false,
-            ),
+            user: payloads::user(user_id, &format!("komoro_{user_id}"), Some("小諸 太郎"), false),
         }
     }
 
@@ -431,9 +397,7 @@ impl Discord {
     /// Waits until the bot has identified and been sent READY.
     pub async fn wait_ready(&self, timeout: Duration) {
         self.shared
-            .wait_for("READY to be sent", timeout, |s| {
-                s.gateway.session.as_ref().map(|_| ())
-            })
+            .wait_for("READY to be sent", timeout, |s| s.gateway.session.as_ref().map(|_| ()))
             .await;
     }
 
@@ -483,20 +447,12 @@ impl Discord {
             let name = payload["data"]["name"].clone();
             let known = {
                 let state = self.shared.state();
-                let find = |scope: Option<u64>| {
-                    state
-                        .commands
-                        .get(&scope)?
-                        .iter()
-                        .find(|c| c["name"] == name)
-                        .cloned()
-                };
+                let find = |scope: Option<u64>| state.commands.get(&scope)?.iter().find(|c| c["name"] == name).cloned();
                 guild.and_then(|g| find(Some(g))).or_else(|| find(None))
             };
-            payload["data"]["id"] = known.as_ref().map_or_else(
-                || json!(payloads::snowflake().to_string()),
-                |c| c["id"].clone(),
-            );
+            payload["data"]["id"] = known
+                .as_ref()
+                .map_or_else(|| json!(payloads::snowflake().to_string()), |c| c["id"].clone());
             if let Some(guild_id) = known.as_ref().and_then(|c| c.get("guild_id")) {
                 payload["data"]["guild_id"] = guild_id.clone();
             }
@@ -545,32 +501,17 @@ impl Discord {
     }
 
     /// Waits for the `n`-th (1-based) request matching `method` and `pattern`.
-    pub async fn wait_for_requests(
-        &self,
-        method: &str,
-        pattern: &str,
-        n: usize,
-        timeout: Duration,
-    ) -> RecordedRequest {
+    pub async fn wait_for_requests(&self, method: &str, pattern: &str, n: usize, timeout: Duration) -> RecordedRequest {
         let what = format!("request #{n} to {method} {pattern}");
         self.shared
             .wait_for(&what, timeout, |s| {
-                s.requests
-                    .iter()
-                    .filter(|r| r.is(method, pattern))
-                    .nth(n - 1)
-                    .cloned()
+                s.requests.iter().filter(|r| r.is(method, pattern)).nth(n - 1).cloned()
             })
             .await
     }
 
     /// Waits for the first request matching `method` and `pattern`.
-    pub async fn wait_for_request(
-        &self,
-        method: &str,
-        pattern: &str,
-        timeout: Duration,
-    ) -> RecordedRequest {
+    pub async fn wait_for_request(&self, method: &str, pattern: &str, timeout: Duration) -> RecordedRequest {
         self.wait_for_requests(method, pattern, 1, timeout).await
     }
 
@@ -586,10 +527,7 @@ impl Discord {
 
     /// Every callback POST for `interaction`, accepted or not.
     pub fn callback_requests(&self, interaction: &Injected) -> Vec<RecordedRequest> {
-        self.requests_to(
-            "POST",
-            &format!("/interactions/{}/*/callback", interaction.id),
-        )
+        self.requests_to("POST", &format!("/interactions/{}/*/callback", interaction.id))
     }
 
     /// The current original response message of `interaction`, if any.
@@ -601,12 +539,7 @@ impl Discord {
 
     /// Application commands as stored (`None` = global, `Some(guild)`).
     pub fn commands(&self, guild: Option<u64>) -> Vec<Value> {
-        self.shared
-            .state()
-            .commands
-            .get(&guild)
-            .cloned()
-            .unwrap_or_default()
+        self.shared.state().commands.get(&guild).cloned().unwrap_or_default()
     }
 
     /// Messages created in `channel_id` (not interaction responses), oldest first.
@@ -692,11 +625,7 @@ pub fn is_rate_limited(error: &serenity::Error) -> bool {
 
 /// Runs `call` up to `attempts` times while it fails with a 429, sleeping `delay` in between;
 /// the shape of the retry a bot needs when serenity's own rate limiter is off.
-pub async fn retry_rate_limited<T, F, Fut>(
-    attempts: usize,
-    delay: Duration,
-    mut call: F,
-) -> serenity::Result<T>
+pub async fn retry_rate_limited<T, F, Fut>(attempts: usize, delay: Duration, mut call: F) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = serenity::Result<T>>,

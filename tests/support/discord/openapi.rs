@@ -40,10 +40,7 @@ impl Spec {
     /// Loads (or returns the already loaded) description at `path`. Panics if unreadable.
     pub fn load(path: &Path) -> Arc<Spec> {
         static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<Spec>>>> = OnceLock::new();
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .expect("spec cache lock");
+        let mut cache = CACHE.get_or_init(Default::default).lock().expect("spec cache lock");
         cache
             .entry(path.to_path_buf())
             .or_insert_with(|| {
@@ -76,12 +73,7 @@ impl Spec {
         let parts = segments(path);
         self.templates
             .iter()
-            .filter(|(t, _)| {
-                t.len() == parts.len()
-                    && t.iter()
-                        .zip(&parts)
-                        .all(|(t, p)| t.starts_with('{') || t == p)
-            })
+            .filter(|(t, _)| t.len() == parts.len() && t.iter().zip(&parts).all(|(t, p)| t.starts_with('{') || t == p))
             .filter(|(_, key)| self.doc["paths"][key.as_str()].get(&method).is_some())
             .max_by_key(|(t, _)| t.iter().filter(|s| !s.starts_with('{')).count())
             .map(|(_, key)| Operation {
@@ -96,13 +88,7 @@ impl Spec {
 
     /// Validates a request body. `media_type` is `application/json` or `multipart/form-data`.
     /// Returns the operation on success, or a description of every problem found.
-    pub fn check_request(
-        &self,
-        method: &str,
-        path: &str,
-        media_type: &str,
-        body: &Value,
-    ) -> Result<Operation, String> {
+    pub fn check_request(&self, method: &str, path: &str, media_type: &str, body: &Value) -> Result<Operation, String> {
         let op = self
             .operation(method, path)
             .ok_or_else(|| format!("{method} {path}: no operation in the OpenAPI description"))?;
@@ -113,10 +99,7 @@ impl Spec {
             escape(media_type)
         );
         if self.doc.pointer(&pointer).is_none() {
-            return Err(format!(
-                "{method} {path} ({}): no {media_type} request body",
-                op.id
-            ));
+            return Err(format!("{method} {path} ({}): no {media_type} request body", op.id));
         }
         let mut problems = self.errors_at(&pointer, &lenient(body));
         if op.id.contains("application_command") {
@@ -125,23 +108,13 @@ impl Spec {
         if problems.is_empty() {
             Ok(op)
         } else {
-            Err(format!(
-                "{method} {path} ({}): {}",
-                op.id,
-                problems.join("; ")
-            ))
+            Err(format!("{method} {path} ({}): {}", op.id, problems.join("; ")))
         }
     }
 
     /// Validates a response body against the operation's schema for `status`
     /// (used to check that the stand-in itself answers like Discord).
-    pub fn check_response(
-        &self,
-        method: &str,
-        path: &str,
-        status: u16,
-        body: &Value,
-    ) -> Result<(), String> {
+    pub fn check_response(&self, method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
         let op = self
             .operation(method, path)
             .ok_or_else(|| format!("no operation for {path}"))?;
@@ -157,21 +130,14 @@ impl Spec {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "{} {status} response: {}",
-                op.id,
-                problems.join("; ")
-            ))
+            Err(format!("{} {status} response: {}", op.id, problems.join("; ")))
         }
     }
 
     /// Validates a value against `#/components/schemas/{name}`.
     pub fn check_schema(&self, name: &str, value: &Value) -> Result<(), String> {
         let pointer = format!("/components/schemas/{name}");
-        assert!(
-            self.doc.pointer(&pointer).is_some(),
-            "no schema named {name}"
-        );
+        assert!(self.doc.pointer(&pointer).is_some(), "no schema named {name}");
         let problems = self.errors_at(&pointer, value);
         if problems.is_empty() {
             Ok(())
@@ -232,10 +198,7 @@ fn lenient(body: &Value) -> std::borrow::Cow<'_, Value> {
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn escape(s: &str) -> String {
@@ -252,17 +215,14 @@ pub fn command_name_problems(body: &Value) -> Vec<String> {
         let n = name.chars().count();
         (1..=32).contains(&n)
             && name.chars().all(|c| {
-                (c == '-' || c == '_' || c == '\'' || c.is_alphanumeric())
-                    && c.to_lowercase().eq(std::iter::once(c))
+                (c == '-' || c == '_' || c == '\'' || c.is_alphanumeric()) && c.to_lowercase().eq(std::iter::once(c))
             })
     }
     fn walk(v: &Value, path: &str, chat_input: bool, out: &mut Vec<String>) {
         if chat_input {
             if let Some(name) = v["name"].as_str() {
                 if !name_ok(name) {
-                    out.push(format!(
-                        "at '{path}/name': {name:?} breaks the command-name rule"
-                    ));
+                    out.push(format!("at '{path}/name': {name:?} breaks the command-name rule"));
                 }
             }
             if let Some(locs) = v["name_localizations"].as_object() {

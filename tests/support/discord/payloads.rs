@@ -278,21 +278,9 @@ impl InteractionSpec {
     /// The message this slash command's reply became (type 20 `CHAT_INPUT_COMMAND`, sent by
     /// the app through the interaction webhook) carrying `components`: use it as the `message`
     /// of a later [`InteractionSpec::button`] click.
-    pub fn reply_message(
-        &self,
-        application_id: u64,
-        bot_user: Value,
-        content: &str,
-        components: Value,
-    ) -> Value {
+    pub fn reply_message(&self, application_id: u64, bot_user: Value, content: &str, components: Value) -> Value {
         let interaction_id = snowflake().to_string();
-        let mut m = message(
-            snowflake(),
-            self.channel_id(),
-            bot_user,
-            content,
-            components,
-        );
+        let mut m = message(snowflake(), self.channel_id(), bot_user, content, components);
         let owners = match &self.source {
             Source::Guild { guild_id, .. } => json!({ "0": guild_id.to_string() }),
             Source::Dm { .. } => json!({ "0": "0" }),
@@ -324,15 +312,9 @@ impl InteractionSpec {
         d.insert("token".into(), json!(token));
         d.insert("version".into(), json!(1));
         d.insert("locale".into(), json!(self.locale));
-        d.insert(
-            "app_permissions".into(),
-            json!(self.app_permissions.to_string()),
-        );
+        d.insert("app_permissions".into(), json!(self.app_permissions.to_string()));
         d.insert("entitlements".into(), json!([]));
-        d.insert(
-            "attachment_size_limit".into(),
-            json!(self.attachment_size_limit),
-        );
+        d.insert("attachment_size_limit".into(), json!(self.attachment_size_limit));
         match &self.source {
             Source::Guild {
                 guild_id,

@@ -101,14 +101,7 @@ async fn handle(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> 
     };
     let reply = {
         let mut state = shared.state();
-        let reply = answer(
-            &shared,
-            &mut state,
-            &path,
-            &media_type,
-            &recorded,
-            &mut violations,
-        );
+        let reply = answer(&shared, &mut state, &path, &media_type, &recorded, &mut violations);
         recorded.status = reply.status;
         recorded.response = reply.body.clone();
         state.requests.push(recorded);
@@ -157,9 +150,7 @@ fn answer(
     let token_route = route.starts_with("/interactions/") || route.starts_with("/webhooks/");
     let expected = format!("Bot {}", shared.config.token);
     if !token_route && request.header("authorization") != Some(expected.as_str()) {
-        violations.push(format!(
-            "{method} {route}: missing or wrong Authorization header"
-        ));
+        violations.push(format!("{method} {route}: missing or wrong Authorization header"));
         return error(401, 0, "401: Unauthorized");
     }
     if let Some(failure) = state.take_failure(method, route) {
@@ -187,9 +178,7 @@ fn answer(
             Err(_) => error(404, 10004, "Unknown Guild"),
         },
         (_, ["applications", ..]) => error(404, 10002, "Unknown Application"),
-        ("POST", ["interactions", id, token, "callback"]) => {
-            callback(shared, state, request, id, token, violations)
-        }
+        ("POST", ["interactions", id, token, "callback"]) => callback(shared, state, request, id, token, violations),
         ("POST", ["webhooks", a, token]) if *a == app => followup(shared, state, request, token),
         (_, ["webhooks", a, token, "messages", message]) if *a == app => {
             webhook_message(state, request, token, message)
@@ -199,9 +188,7 @@ fn answer(
             Err(_) => error(404, 10003, "Unknown Channel"),
         },
         _ => {
-            violations.push(format!(
-                "{method} {route}: route not implemented by the stand-in"
-            ));
+            violations.push(format!("{method} {route}: route not implemented by the stand-in"));
             error(404, 0, "404: Not Found")
         }
     }
@@ -209,10 +196,7 @@ fn answer(
 
 fn failure_reply(failure: &Failure) -> Reply {
     match failure {
-        Failure::RateLimited {
-            retry_after,
-            global,
-        } => {
+        Failure::RateLimited { retry_after, global } => {
             let mut headers = vec![
                 ("retry-after", format!("{}", retry_after.ceil() as u64)),
                 ("x-ratelimit-limit", "5".to_string()),
@@ -222,14 +206,8 @@ fn failure_reply(failure: &Failure) -> Reply {
                     format!("{:.3}", payloads::now_ms() as f64 / 1000.0 + retry_after),
                 ),
                 ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
-                (
-                    "x-ratelimit-bucket",
-                    "standin0000000000000000000000000".to_string(),
-                ),
-                (
-                    "x-ratelimit-scope",
-                    if *global { "global" } else { "user" }.to_string(),
-                ),
+                ("x-ratelimit-bucket", "standin0000000000000000000000000".to_string()),
+                ("x-ratelimit-scope", if *global { "global" } else { "user" }.to_string()),
             ];
             if *global {
                 headers.push(("x-ratelimit-global", "true".to_string()));
@@ -250,12 +228,7 @@ fn failure_reply(failure: &Failure) -> Reply {
 }
 
 /// `GET`/`PUT` (bulk overwrite)/`POST` (create or replace one) application commands.
-fn commands(
-    shared: &Shared,
-    state: &mut State,
-    request: &RecordedRequest,
-    guild: Option<u64>,
-) -> Reply {
+fn commands(shared: &Shared, state: &mut State, request: &RecordedRequest, guild: Option<u64>) -> Reply {
     let stored = state.commands.entry(guild).or_default();
     match (request.method.as_str(), &request.json) {
         ("GET", _) => {
@@ -298,12 +271,7 @@ fn same_command(a: &Value, b: &Value) -> bool {
 
 /// The stored form of a command (schema `ApplicationCommandResponse`); an existing command of
 /// the same name and type keeps its id.
-fn command_object(
-    shared: &Shared,
-    request: &Value,
-    guild: Option<u64>,
-    existing: &[Value],
-) -> Value {
+fn command_object(shared: &Shared, request: &Value, guild: Option<u64>, existing: &[Value]) -> Value {
     let mut command = json!({
         "id": payloads::snowflake().to_string(),
         "application_id": shared.config.application_id.to_string(),
@@ -408,9 +376,7 @@ fn callback(
             message["application_id"] = json!(shared.config.application_id.to_string());
             message["webhook_id"] = json!(shared.config.application_id.to_string());
             let payload = &interaction.payload;
-            let user = payload
-                .get("member")
-                .map_or(&payload["user"], |m| &m["user"]);
+            let user = payload.get("member").map_or(&payload["user"], |m| &m["user"]);
             message["interaction_metadata"] = json!({ "id": id, "type": interaction.kind,
                 "user": user, "authorizing_integration_owners": payload["authorizing_integration_owners"] });
             if kind == 5 {
@@ -430,10 +396,7 @@ fn callback(
         }),
         _ => None,
     };
-    let interaction = state
-        .interactions
-        .get_mut(token)
-        .expect("interaction exists");
+    let interaction = state.interactions.get_mut(token).expect("interaction exists");
     interaction.original = original.or(interaction.original);
     interaction.callback = Some(Callback {
         interaction_id: id.to_string(),
@@ -457,11 +420,7 @@ fn callback(
 }
 
 fn followup(shared: &Shared, state: &mut State, request: &RecordedRequest, token: &str) -> Reply {
-    let Some(interaction) = state
-        .interactions
-        .get(token)
-        .filter(|i| i.callback.is_some())
-    else {
+    let Some(interaction) = state.interactions.get(token).filter(|i| i.callback.is_some()) else {
         return error(404, 10015, "Unknown Webhook");
     };
     let channel_id = interaction.channel_id;
@@ -473,12 +432,7 @@ fn followup(shared: &Shared, state: &mut State, request: &RecordedRequest, token
     ok(state.messages[&id].clone())
 }
 
-fn webhook_message(
-    state: &mut State,
-    request: &RecordedRequest,
-    token: &str,
-    which: &str,
-) -> Reply {
+fn webhook_message(state: &mut State, request: &RecordedRequest, token: &str, which: &str) -> Reply {
     let Some(interaction) = state.interactions.get(token) else {
         return error(404, 10015, "Unknown Webhook");
     };
@@ -512,12 +466,7 @@ fn webhook_message(
     }
 }
 
-fn create_message(
-    shared: &Shared,
-    state: &mut State,
-    request: &RecordedRequest,
-    channel: u64,
-) -> Reply {
+fn create_message(shared: &Shared, state: &mut State, request: &RecordedRequest, channel: u64) -> Reply {
     let data = request.json.clone().unwrap_or(Value::Null);
     let nonce = data.get("nonce").filter(|n| !n.is_null()).map(|n| match n {
         Value::String(s) => s.clone(),
@@ -557,12 +506,7 @@ fn create_message(
 /// A new message by the bot from a create/execute body (content, embeds, components, flags)
 /// and uploaded files.
 fn message_from(shared: &Shared, channel_id: u64, data: &Value, files: &[UploadedFile]) -> Value {
-    let author = payloads::user(
-        shared.config.application_id,
-        &shared.config.bot_username,
-        None,
-        true,
-    );
+    let author = payloads::user(shared.config.application_id, &shared.config.bot_username, None, true);
     let mut message = payloads::message(payloads::snowflake(), channel_id, author, "", json!([]));
     apply_edit(&mut message, data);
     message["flags"] = json!(data["flags"].as_u64().unwrap_or(0));
@@ -618,10 +562,7 @@ fn attach(message: &mut Value, file: &UploadedFile) {
 }
 
 fn store_message(state: &mut State, message: Value, channel_message: bool) -> u64 {
-    let id = message["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("message id");
+    let id = message["id"].as_str().and_then(|s| s.parse().ok()).expect("message id");
     if channel_message {
         state.message_order.push(id);
     }
@@ -630,16 +571,8 @@ fn store_message(state: &mut State, message: Value, channel_message: bool) -> u6
 }
 
 /// Splits a body into its media type, JSON (for multipart: `payload_json`) and files.
-fn parse_body(
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<(String, Option<Value>, Vec<UploadedFile>), String> {
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+fn parse_body(content_type: &str, bytes: &[u8]) -> Result<(String, Option<Value>, Vec<UploadedFile>), String> {
+    let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if bytes.is_empty() {
         return Ok((media_type, None, Vec::new()));
     }
@@ -698,12 +631,8 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
     let mut at = find(0).ok_or("multipart body without delimiter")? + delimiter.len();
     while !body[at..].starts_with(b"--") {
         let next = find(at).ok_or("unterminated multipart body")?;
-        let raw = body[at..next]
-            .strip_prefix(b"\r\n")
-            .ok_or("malformed multipart part")?;
-        let raw = raw
-            .strip_suffix(b"\r\n")
-            .ok_or("malformed multipart part")?;
+        let raw = body[at..next].strip_prefix(b"\r\n").ok_or("malformed multipart part")?;
+        let raw = raw.strip_suffix(b"\r\n").ok_or("malformed multipart part")?;
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")

@@ -1,0 +1,258 @@
+//! The monthly digest: for a month, per initiative and indicator — that month, the fiscal year
+//! to date, the same period of the previous fiscal year, the change and progress to the target;
+//! the areas and districts with no liaison meeting yet this fiscal year; and a chart of the
+//! fiscal-year-to-date totals month by month, this year against the two before.
+//!
+//! Built here from the store, as a `Reply` plus the chart's data; posted by the scheduler on the
+//! 1st, shown by `/summary month`, printed by `kyodo digest`.
+
+use super::totals::{change, figures_of, progress, PeriodFigures};
+use super::{Reply, Section, Visibility};
+use crate::app::App;
+use crate::domain::figures::{SubsidyEvent, Tally};
+use crate::domain::number::group_thousands;
+use crate::domain::totals::{granted_amount, measures, same_period_last_year, Measure, Period};
+use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType, YearMonth};
+use crate::render::chart::{Chart, Panel, Series, MONTHS};
+use crate::render::DASH;
+use crate::store::{self, Store};
+use std::collections::HashSet;
+
+/// A month's digest: what to say, and the chart to attach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    pub month: YearMonth,
+    pub reply: Reply,
+    pub chart: Chart,
+}
+
+/// The file name of a month's chart.
+pub fn chart_name(month: YearMonth) -> String {
+    format!("kyodo-{}.png", month.key())
+}
+
+/// The digest of `month`.
+pub fn build(app: &App, month: YearMonth) -> Result<Digest, store::Error> {
+    let catalogue = &app.settings.catalogue;
+    let start = catalogue.fiscal_year_start;
+    let year = FiscalYear::containing(month.first_day(), start);
+    let this_month = app
+        .store
+        .figures_between(catalogue, month.first_day(), month.last_day())?;
+    let to_date = Period {
+        from: year.first_day(start),
+        to: month.last_day(),
+    };
+    let ytd = figures_of(&app.store, catalogue, to_date)?;
+    let last = figures_of(&app.store, catalogue, same_period_last_year(to_date, start))?;
+    let met = app.store.districts_met(to_date.from, to_date.to)?;
+
+    let mut sections = indicator_sections(catalogue, &this_month, &ytd, &last, month);
+    sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
+    sections.push(Section::lines(vec![
+        format!("年度累計: {} ／ 前年同期: {}", ytd.note, last.note),
+        "グラフ: 年度累計の推移（今年度と前の2年度、添付の画像）".to_string(),
+    ]));
+    let reply = Reply::done(
+        Visibility::Public,
+        format!("月次まとめ {}（{}）", month.label(), year.label()),
+        sections,
+    );
+    let chart = chart(&app.store, catalogue, month)?;
+    Ok(Digest { month, reply, chart })
+}
+
+fn yen(f: Figure) -> String {
+    f.value()
+        .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
+}
+
+fn indicator_sections(
+    catalogue: &Catalogue,
+    this_month: &Figures,
+    ytd: &PeriodFigures,
+    last: &PeriodFigures,
+    month: YearMonth,
+) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let counted = |f: Figure, unit: &str| f.value().map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"));
+    for measure in measures(catalogue, None) {
+        let Some(indicator) = catalogue.indicator(measure.indicator) else {
+            continue;
+        };
+        let heading = catalogue
+            .initiative(indicator.initiative)
+            .map_or_else(String::new, |i| format!("{}. {}", i.number, i.name));
+        let unit = measure.unit.as_str();
+        let now = measure.value(catalogue, &ytd.figures);
+        let before = measure.value(catalogue, &last.figures);
+        let mut line = format!(
+            "{}: {}月 {} ／ 年度累計 {}（前年同期 {}",
+            measure.label,
+            month.month(),
+            counted(measure.value(catalogue, this_month), unit),
+            counted(now, unit),
+            counted(before, unit)
+        );
+        if let Some(change) = change(now, before, unit) {
+            line.push_str(&format!("、{change}"));
+        }
+        line.push('）');
+        if let Some(progress) = progress(now, measure.target, unit) {
+            line.push_str(&format!(" {progress}"));
+        }
+        if measure.record_type == RecordType::Subsidy {
+            line.push_str(&format!(
+                " 交付額 {}月 {} ／ 年度累計 {}（前年同期 {}）",
+                month.month(),
+                yen(granted_amount(this_month)),
+                yen(granted_amount(&ytd.figures)),
+                yen(granted_amount(&last.figures))
+            ));
+        }
+        match sections.last_mut() {
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.push(line),
+            _ => sections.push(Section::new(heading, vec![line])),
+        }
+    }
+    sections
+}
+
+/// The areas, then the districts, with no liaison meeting yet this fiscal year.
+fn meeting_sections(
+    catalogue: &Catalogue,
+    ytd: &Figures,
+    met: &HashSet<(String, String)>,
+    year: FiscalYear,
+) -> Vec<Section> {
+    if ytd.meetings.values().any(|f| f.value().is_none()) {
+        return vec![Section::new(
+            format!("地区担当職員との連携がまだない地区（{}）", year.label()),
+            vec!["記録がないため分かりません".to_string()],
+        )];
+    }
+    let mut areas = Vec::new();
+    let mut districts = Vec::new();
+    for area in &catalogue.areas {
+        let missing: Vec<&str> = area
+            .districts
+            .iter()
+            .filter(|d| !met.contains(&(area.name.clone(), (*d).clone())))
+            .map(String::as_str)
+            .collect();
+        if missing.len() == area.districts.len() {
+            areas.push(area.name.as_str());
+        } else if !missing.is_empty() {
+            districts.push(format!(
+                "{}: {}（{}区中{}区）",
+                area.name,
+                missing.join("、"),
+                area.districts.len(),
+                missing.len()
+            ));
+        }
+    }
+    let areas_line = if areas.is_empty() {
+        "すべての地区で連携がありました".to_string()
+    } else {
+        format!("{}（{}地区、どの区ともまだ）", areas.join("、"), areas.len())
+    };
+    let mut sections = vec![Section::new(
+        format!("地区担当職員との連携がまだない地区（{}）", year.label()),
+        vec![areas_line],
+    )];
+    if !districts.is_empty() {
+        sections.push(Section::new("連携のあった地区で、まだの区", districts));
+    }
+    sections
+}
+
+/// The fiscal-year-to-date total at the end of each month of `year`, April first, per measure:
+/// `None` after `until`, and for a year known only as a total (the baseline: its total at March).
+fn year_series(
+    store: &Store,
+    catalogue: &Catalogue,
+    measures: &[Measure],
+    year: FiscalYear,
+    until: YearMonth,
+) -> Result<Vec<Vec<Option<u64>>>, store::Error> {
+    let start = catalogue.fiscal_year_start;
+    let unknown = || vec![vec![None; MONTHS]; measures.len()];
+    if let Some(baseline) = store.baseline_year(year)? {
+        let mut series = unknown();
+        for (values, measure) in series.iter_mut().zip(measures) {
+            values[MONTHS - 1] = measure.value(catalogue, &baseline).value();
+        }
+        return Ok(series);
+    }
+    let (from, to) = (year.first_day(start), year.last_day(start));
+    if !store.any_record_between(from, to)? {
+        return Ok(unknown());
+    }
+    let first = YearMonth::of(from);
+    let by_month = store.tallies_by_month(&first.key(), &YearMonth::of(to).key())?;
+    let events = store.subsidy_events(from, to)?;
+    let mut series = unknown();
+    let mut month = first;
+    let mut tallies: Vec<Tally> = Vec::new();
+    for i in 0..MONTHS {
+        if month > until {
+            break;
+        }
+        let key = month.key();
+        tallies.extend(by_month.iter().filter(|(m, _)| *m == key).map(|(_, t)| t.clone()));
+        let upto: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= month.last_day()).cloned().collect();
+        let figures = Figures::from_records(catalogue, &tallies, &upto);
+        for (values, measure) in series.iter_mut().zip(measures) {
+            values[i] = measure.value(catalogue, &figures).value();
+        }
+        month = month.next();
+    }
+    Ok(series)
+}
+
+fn chart(store: &Store, catalogue: &Catalogue, month: YearMonth) -> Result<Chart, store::Error> {
+    let year = FiscalYear::containing(month.first_day(), catalogue.fiscal_year_start);
+    let measures = measures(catalogue, None);
+    let years = [year.previous().previous(), year.previous(), year];
+    let mut per_year = Vec::new();
+    for y in years {
+        per_year.push(year_series(store, catalogue, &measures, y, month)?);
+    }
+    let panels = measures
+        .iter()
+        .enumerate()
+        .map(|(i, measure)| Panel {
+            title: measure.label.clone(),
+            unit: measure.unit.clone(),
+            series: years
+                .iter()
+                .zip(&per_year)
+                .map(|(y, series)| Series {
+                    label: y.label(),
+                    values: series[i].clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Chart {
+        title: format!("年度累計の推移（{}は{}末まで）", year.label(), month.label()),
+        panels,
+    })
+}
+
+/// Refuses a month whose fiscal year is known only as totals (the baseline).
+pub fn check_month(app: &App, month: YearMonth) -> Result<(), super::Failure> {
+    let year = FiscalYear::containing(month.first_day(), app.settings.catalogue.fiscal_year_start);
+    if app.store.baseline_year(year)?.is_some() {
+        return Err(crate::domain::validate::UserError::field(
+            "月（month）",
+            format!(
+                "{}は年度の合計（基準データ）しかないため、月次まとめは作れません。/summary year を使ってください",
+                year.label()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! The `post_runs` and `meta` tables: every scheduled post (monthly digest, annual summary) per
+//! period and channel — pending before it is sent, posted or failed after — so that each is
+//! posted exactly once, across crashes and restarts.
+
+use super::{timestamp, Error, Result, Store};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PostKind {
+    /// The monthly digest; period `YYYY-MM`.
+    Digest,
+    /// The annual summary; period the fiscal year's first calendar year, `YYYY`.
+    Annual,
+}
+
+impl PostKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            PostKind::Digest => "digest",
+            PostKind::Annual => "annual",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostStatus {
+    Pending,
+    Posted,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostRun {
+    pub kind: PostKind,
+    pub period: String,
+    pub channel_id: String,
+    pub status: PostStatus,
+    pub nonce: String,
+    pub attempts: i64,
+    pub message_ids: Vec<String>,
+    pub error: Option<String>,
+}
+
+type RunRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
+fn read_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn to_run((kind, period, channel_id, status, nonce, attempts, ids, error): RunRow) -> Result<PostRun> {
+    let corrupt = |what: &str| Error::Corrupt(format!("投稿の記録（{kind} {period}）の{what}"));
+    Ok(PostRun {
+        kind: match kind.as_str() {
+            "digest" => PostKind::Digest,
+            "annual" => PostKind::Annual,
+            _ => return Err(corrupt("種類")),
+        },
+        status: match status.as_str() {
+            "pending" => PostStatus::Pending,
+            "posted" => PostStatus::Posted,
+            "failed" => PostStatus::Failed,
+            _ => return Err(corrupt("状態")),
+        },
+        message_ids: match ids {
+            Some(json) => serde_json::from_str(&json).map_err(|_| corrupt("メッセージ ID"))?,
+            None => Vec::new(),
+        },
+        period,
+        channel_id,
+        nonce,
+        attempts,
+        error,
+    })
+}
+
+const RUN_COLUMNS: &str = "kind, period, channel_id, status, nonce, attempts, message_ids, error";
+
+impl Store {
+    /// The run of `kind` for `period` in `channel`, if there is one.
+    pub fn post_run(&self, kind: PostKind, period: &str, channel: &str) -> Result<Option<PostRun>> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM post_runs WHERE kind = ?1 AND period = ?2 AND channel_id = ?3"),
+                params![kind.key(), period, channel],
+                read_run,
+            )
+            .optional()?;
+        row.map(to_run).transpose()
+    }
+
+    /// Every failed run, oldest period first.
+    pub fn failed_runs(&self) -> Result<Vec<PostRun>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM post_runs WHERE status = 'failed' ORDER BY period, kind"
+        ))?;
+        let rows = stmt.query_map([], read_run)?;
+        rows.map(|r| to_run(r?)).collect()
+    }
+
+    /// Records that a post is about to be sent (one more attempt), keeping its nonce if it had one.
+    pub fn begin_post(
+        &mut self,
+        kind: PostKind,
+        period: &str,
+        channel: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PostRun> {
+        self.conn.execute(
+            "INSERT INTO post_runs (kind, period, channel_id, status, nonce, attempts, started_at) \
+             VALUES (?1, ?2, ?3, 'pending', ?4, 1, ?5) \
+             ON CONFLICT (kind, period, channel_id) DO UPDATE SET status = 'pending', attempts = attempts + 1, \
+                 error = NULL, started_at = excluded.started_at, finished_at = NULL",
+            params![kind.key(), period, channel, nonce, timestamp(now)],
+        )?;
+        self.post_run(kind, period, channel)?
+            .ok_or_else(|| Error::Corrupt(format!("投稿の記録（{} {period}）", kind.key())))
+    }
+
+    /// Records that a post went out, with its messages.
+    pub fn finish_post(
+        &mut self,
+        kind: PostKind,
+        period: &str,
+        channel: &str,
+        message_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let ids = serde_json::to_string(message_ids).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "UPDATE post_runs SET status = 'posted', message_ids = ?4, error = NULL, finished_at = ?5 \
+             WHERE kind = ?1 AND period = ?2 AND channel_id = ?3",
+            params![kind.key(), period, channel, ids, timestamp(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a post failed after its last try.
+    pub fn fail_post(
+        &mut self,
+        kind: PostKind,
+        period: &str,
+        channel: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE post_runs SET status = 'failed', error = ?4, finished_at = ?5 \
+             WHERE kind = ?1 AND period = ?2 AND channel_id = ?3",
+            params![kind.key(), period, channel, error, timestamp(now)],
+        )?;
+        Ok(())
+    }
+
+    /// A remembered value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Remembers `value` under `key` unless something is remembered there already; returns what is.
+    pub fn meta_or_insert(&mut self, key: &str, value: &str) -> Result<String> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            params![key, value],
+        )?;
+        Ok(self.meta(key)?.unwrap_or_else(|| value.to_string()))
+    }
+}
