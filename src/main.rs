@@ -6,11 +6,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kyodo::app::App;
 use kyodo::commands::spec::{command_set, payload};
 use kyodo::commands::Roles;
+use kyodo::commands::{digest, Failure};
 use kyodo::config::{self, DEFAULT_CONFIG};
 use kyodo::console::{ConsoleUser, Session};
-use kyodo::domain::dates::parse_fiscal_year;
+use kyodo::domain::dates::{parse_date, parse_fiscal_year, parse_month};
 use kyodo::domain::FiscalYear;
+use kyodo::domain::YearMonth;
+use kyodo::render::chart::render_png;
+use kyodo::render::csv::{annual_csv, records_csv};
+use kyodo::render::reply::text as reply_text;
+use kyodo::render::xlsx::{annual_xlsx, records_xlsx};
+use kyodo::scheduler::post::{self, Retry};
+use kyodo::scheduler::Job;
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -58,9 +67,41 @@ enum Command {
         /// 年度（2020、令和2年度、R2 など）
         #[arg(long, value_parser = fiscal_year)]
         fiscal_year: FiscalYear,
-        /// 出力の形式
+        /// 出力の形式（csv と xlsx は --output が必要）
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
+        /// 書き出すファイル（省略すると画面に表示）
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// 月次まとめを表示する（--post で報告チャンネルに投稿、--retry で失敗した投稿をやり直す）
+    Digest {
+        /// 月（2026-10、R8.10、10月。省略すると先月）
+        #[arg(long)]
+        month: Option<String>,
+        /// グラフ（PNG）を書き出すファイル
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        /// Discord の報告チャンネルに投稿する（同じ月は1回だけ）
+        #[arg(long)]
+        post: bool,
+        /// 失敗した投稿（月次まとめ・年次報告）だけをもう一度投稿する
+        #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
+        retry: bool,
+    },
+    /// 期間のすべての記録を CSV か Excel（XLSX）に書き出す
+    Export {
+        /// 最初の日（省略すると今年度の初め）
+        #[arg(long)]
+        from: Option<String>,
+        /// 最後の日（省略すると今日）
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
+        format: ExportFormat,
+        /// 書き出すファイル
+        #[arg(long)]
+        output: PathBuf,
     },
     /// 設定ファイルと基準データを検査する（誤りがあれば行番号と理由を表示し、終了コード1）
     CheckConfig {
@@ -79,6 +120,14 @@ enum ConsoleRole {
 enum ReportFormat {
     Markdown,
     Text,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
 }
 
 fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
@@ -171,7 +220,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { fiscal_year, format } => {
+        Command::Digest {
+            month,
+            chart,
+            post,
+            retry,
+        } => digest(&cli.config, &cli.db, month, chart, post, retry, now),
+        Command::Export {
+            from,
+            to,
+            format,
+            output,
+        } => {
+            let app = App::start(&cli.config, &cli.db, now)?;
+            let today = app.today(now);
+            let c = &app.settings.catalogue;
+            let read = |text: Option<String>, default| -> anyhow::Result<chrono::NaiveDate> {
+                match text {
+                    Some(t) => Ok(parse_date(&t, today)?),
+                    None => Ok(default),
+                }
+            };
+            let from = read(
+                from,
+                FiscalYear::containing(today, c.fiscal_year_start).first_day(c.fiscal_year_start),
+            )?;
+            let to = read(to, today)?;
+            if from > to {
+                bail!("--to は --from より後の日にしてください");
+            }
+            let records = app.store.records_between(from, to)?;
+            let bytes = match format {
+                ExportFormat::Csv => records_csv(c, &records),
+                ExportFormat::Xlsx => records_xlsx(c, &records)?,
+            };
+            write_new(&output, &bytes)?;
+            println!(
+                "{} 件の記録を {} に書き出しました（{}〜{}）",
+                records.len(),
+                output.display(),
+                from,
+                to
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            fiscal_year,
+            format,
+            output,
+        } => {
             let app = App::start(&cli.config, &cli.db, now)?;
             let current = FiscalYear::containing(app.today(now), app.settings.catalogue.fiscal_year_start);
             if fiscal_year > current {
@@ -182,13 +279,107 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             let report = app.annual_report(fiscal_year).context("年次報告を作れませんでした")?;
-            match format {
-                ReportFormat::Markdown => print!("{}", report.markdown()),
-                ReportFormat::Text => print!("{}", report.text()),
+            let bytes = match format {
+                ReportFormat::Markdown => report.markdown().into_bytes(),
+                ReportFormat::Text => report.text().into_bytes(),
+                ReportFormat::Csv => annual_csv(&report),
+                ReportFormat::Xlsx => annual_xlsx(&report)?,
+            };
+            match output {
+                Some(path) => {
+                    write_new(&path, &bytes)?;
+                    println!("{}を {} に書き出しました", report.title, path.display());
+                }
+                None if matches!(format, ReportFormat::Csv | ReportFormat::Xlsx) => {
+                    bail!("CSV と XLSX は --output で書き出すファイルを指定してください")
+                }
+                None => std::io::stdout().write_all(&bytes)?,
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes a new file; refuses to overwrite one.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "{} に書き出せません（すでにあるファイルは上書きしません）",
+                path.display()
+            )
+        })?;
+    file.write_all(bytes)?;
+    Ok(())
+}
+
+/// `kyodo digest`: print a month's digest, or post it (exactly once), or post again what failed.
+fn digest(
+    config_path: &std::path::Path,
+    db: &std::path::Path,
+    month: Option<String>,
+    chart: Option<PathBuf>,
+    post: bool,
+    retry: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<ExitCode> {
+    let app = App::start(config_path, db, now)?;
+    let today = app.today(now);
+    if retry || post {
+        let settings = config::load(config_path)?;
+        let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
+        let rest = kyodo::discord::rest_for(&discord);
+        let clock = chrono::Utc::now;
+        let app = std::sync::Mutex::new(app);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let outcomes = if retry {
+            runtime.block_on(post::retry_failed(&app, &rest, Retry::default(), &clock))?
+        } else {
+            let Some(channel) = discord.report_channel_id else {
+                bail!("投稿先のチャンネルを環境変数 KYODO_REPORT_CHANNEL_ID か config の [discord] report_channel_id に設定してください");
+            };
+            let month = match &month {
+                Some(text) => parse_month(text, today)?,
+                None => YearMonth::of(today).previous(),
+            };
+            let job = Job::Digest(month);
+            let outcome = runtime.block_on(post::post_job(&app, &rest, channel, job, Retry::default(), &clock));
+            vec![(job, outcome)]
+        };
+        if outcomes.is_empty() {
+            println!("やり直す投稿はありません");
+        }
+        let mut failed = false;
+        for (job, outcome) in outcomes {
+            match outcome {
+                Ok(post::Posted::Sent(ids)) => println!("{}を投稿しました（メッセージ {}件）", job.label(), ids.len()),
+                Ok(post::Posted::Already) => println!("{}はすでに投稿済みです（二重には投稿しません）", job.label()),
+                Err(e) => {
+                    eprintln!("エラー: {e}");
+                    failed = true;
+                }
+            }
+        }
+        return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    let month = match &month {
+        Some(text) => parse_month(text, today)?,
+        None => YearMonth::of(today).previous(),
+    };
+    if let Err(Failure::User(e)) = digest::check_month(&app, month) {
+        bail!("{e}");
+    }
+    let built = digest::build(&app, month)?;
+    print!("{}", reply_text(&built.reply));
+    if let Some(path) = chart {
+        let png = render_png(&built.chart)?;
+        write_new(&path, &png)?;
+        println!("グラフを {} に書き出しました", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).

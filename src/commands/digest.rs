@@ -36,9 +36,12 @@ pub fn build(app: &App, month: YearMonth) -> Result<Digest, store::Error> {
     let catalogue = &app.settings.catalogue;
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(month.first_day(), start);
-    let this_month = app
-        .store
-        .figures_between(catalogue, month.first_day(), month.last_day())?;
+    let whole_month = Period {
+        from: month.first_day(),
+        to: month.last_day(),
+    };
+    // Unknown, like the year, where the year has no record at all.
+    let this_month = figures_of(&app.store, catalogue, whole_month)?.figures;
     let to_date = Period {
         from: year.first_day(start),
         to: month.last_day(),

@@ -13,7 +13,7 @@ pub mod invocation;
 mod records;
 mod report;
 pub mod spec;
-mod summary;
+pub mod summary;
 mod totals;
 
 pub use invocation::{Invocation, OptionValue};

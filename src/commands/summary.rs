@@ -55,6 +55,19 @@ fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         )
         .into());
     }
+    let mut reply = annual_reply(app, year)?;
+    if year == current {
+        reply.sections.push(Section::lines(vec![format!(
+            "{}は年度の途中です。数値は今日までの記録です",
+            year.label()
+        )]));
+    }
+    Ok(reply)
+}
+
+/// The annual summary of `year` (and the two years before it) as a reply: the report's
+/// tables, one section per table, one line per year.
+pub fn annual_reply(app: &App, year: FiscalYear) -> Result<Reply, crate::store::Error> {
     let report = app.annual_report(year)?;
     let mut sections = vec![Section::lines(report.sources.clone())];
     for section in &report.sections {
@@ -74,12 +87,6 @@ fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
             lines.extend(table.notes.iter().cloned());
             sections.push(Section::new(format!("{} — {}", section.heading, table.caption), lines));
         }
-    }
-    if year == current {
-        sections.push(Section::lines(vec![format!(
-            "{}は年度の途中です。数値は今日までの記録です",
-            year.label()
-        )]));
     }
     Ok(Reply::done(Visibility::Public, report.title, sections))
 }

@@ -9,10 +9,13 @@ mod handler;
 pub mod interaction;
 pub mod rest;
 
+pub use rest::Rest;
+
 use crate::app::App;
 use crate::commands::spec::{command_set, payload};
+use crate::scheduler::{self, post::Retry};
 use handler::Bot;
-use rest::{Proxy, Rest};
+use rest::Proxy;
 use serenity::all::ClientBuilder;
 use serenity::all::{GatewayIntents, HttpBuilder};
 use std::fmt;
@@ -78,16 +81,20 @@ fn http(settings: &DiscordSettings) -> serenity::http::Http {
     }
 }
 
+/// The REST side for posting outside the gateway (`kyodo digest --post`).
+pub fn rest_for(settings: &DiscordSettings) -> Rest {
+    match &settings.api_base {
+        Some(base) => Rest::Proxy(Proxy::new(base, settings.token.expose())),
+        None => Rest::Discord(Arc::new(http(settings))),
+    }
+}
+
 /// Runs the bot until `shutdown` completes or the connection fails for good.
 pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Output = ()>) -> Result<(), DiscordError> {
     let commands = payload(&command_set(&app.settings.catalogue));
     let rest = Arc::new(OnceLock::new());
-    let bot = Bot::new(
-        Arc::new(Mutex::new(app)),
-        Arc::new(settings.clone()),
-        rest.clone(),
-        commands,
-    );
+    let app = Arc::new(Mutex::new(app));
+    let bot = Bot::new(app.clone(), Arc::new(settings.clone()), rest.clone(), commands);
     let mut client = ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
         .event_handler(bot)
         .await
@@ -98,6 +105,12 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         Some(base) => Rest::Proxy(Proxy::new(base, settings.token.expose())),
         None => Rest::Discord(client.http.clone()),
     });
+    match (settings.report_channel_id, rest.get()) {
+        (Some(channel), Some(rest)) => {
+            tokio::spawn(schedule(app, rest.clone(), channel));
+        }
+        _ => tracing::info!("no report channel (KYODO_REPORT_CHANNEL_ID): digests are not posted"),
+    }
     let shards = client.shard_manager.clone();
     tracing::info!(
         guild = settings.guild_id,
@@ -111,5 +124,34 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
             shards.shutdown_all().await;
             Ok(())
         }
+    }
+}
+
+/// Posts the digests and annual summaries as they fall due (and, at start, those missed while
+/// the bot was down), then sleeps until the next one.
+async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64) {
+    let clock = chrono::Utc::now;
+    loop {
+        match scheduler::post::run_due(&app, &rest, channel, Retry::default(), &clock).await {
+            Ok(outcomes) => {
+                for (job, outcome) in outcomes {
+                    if let Err(e) = outcome {
+                        tracing::error!(job = %job.label(), error = %e, "not posted; `kyodo digest --retry` tries again");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the scheduler could not read the database"),
+        }
+        let next = {
+            let app = app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let c = &app.settings.catalogue;
+            scheduler::next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
+        };
+        let wait = (next - clock())
+            .to_std()
+            .unwrap_or_default()
+            .min(std::time::Duration::from_secs(3600));
+        tracing::debug!(next = %next, "next scheduled post");
+        tokio::time::sleep(wait + std::time::Duration::from_secs(1)).await;
     }
 }

@@ -9,15 +9,20 @@
 //!   the `retry_after` Discord sends and tries again, a bounded number of times, and reports
 //!   the failure when the tries run out (never silently).
 
+use crate::commands::Attachment;
+use crate::scheduler::post::Poster;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use serenity::all::{ChannelId, CreateAttachment, GuildId, Http, InteractionId};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
 /// How many times a rate-limited request is sent in all.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// How long one request may take before it counts as failed.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest wait the bot accepts for one retry; a longer `retry_after` is capped to it.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -96,7 +101,10 @@ fn attachments(files: &[File]) -> Vec<CreateAttachment> {
 impl Proxy {
     pub fn new(base: &str, token: &str) -> Proxy {
         Proxy {
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new()),
             api: format!("{}/api/v10", base.trim_end_matches('/')),
             authorization: format!("Bot {}", token.trim_start_matches("Bot ")),
         }
@@ -323,6 +331,28 @@ impl Rest {
                 let path = format!("/channels/{channel_id}/messages");
                 p.send(reqwest::Method::POST, &path, Body::new(body, files)).await
             }
+        }
+    }
+}
+
+impl Poster for Rest {
+    fn post_message(
+        &self,
+        channel_id: u64,
+        body: &Value,
+        files: &[Attachment],
+    ) -> impl Future<Output = Result<Option<Value>, String>> + Send {
+        let files: Vec<File> = files
+            .iter()
+            .map(|f| File {
+                name: f.name.clone(),
+                bytes: f.bytes.clone(),
+            })
+            .collect();
+        async move {
+            self.create_message(channel_id, body, &files)
+                .await
+                .map_err(|e| e.to_string())
         }
     }
 }

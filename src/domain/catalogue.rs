@@ -186,6 +186,31 @@ pub struct DiscordIds {
     pub global_commands: bool,
 }
 
+/// When the scheduled posts go out, in the city's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// The monthly digest of the month before: day of month and time.
+    pub digest_day: u32,
+    pub digest_time: chrono::NaiveTime,
+    /// The annual summary of the fiscal year that ended: month, day and time.
+    pub annual_month: u32,
+    pub annual_day: u32,
+    pub annual_time: chrono::NaiveTime,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+        Schedule {
+            digest_day: 1,
+            digest_time: nine,
+            annual_month: 4,
+            annual_day: 10,
+            annual_time: nine,
+        }
+    }
+}
+
 /// Everything the bot knows about one city's report.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -206,6 +231,7 @@ pub struct Catalogue {
     pub participation_methods: Vec<String>,
     pub publicity: Publicity,
     pub discord: DiscordIds,
+    pub schedule: Schedule,
 }
 
 impl Catalogue {
@@ -267,6 +293,18 @@ struct RawCatalogue {
     publicity: RawPublicity,
     #[serde(default)]
     discord: Option<RawDiscord>,
+    #[serde(default)]
+    schedule: Option<RawSchedule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    digest_day: Option<Spanned<i64>>,
+    digest_time: Option<Spanned<String>>,
+    annual_month: Option<Spanned<i64>>,
+    annual_day: Option<Spanned<i64>>,
+    annual_time: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -471,6 +509,53 @@ impl Checker<'_> {
             participation_methods: self.names(&raw.participation.methods, "市民参加の方法"),
             publicity,
             discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
+            schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
+        }
+    }
+
+    fn schedule(&mut self, raw: &RawSchedule) -> Schedule {
+        let default = Schedule::default();
+        let mut number =
+            |value: Option<&Spanned<i64>>, key: &str, range: std::ops::RangeInclusive<u32>, fallback: u32| {
+                let Some(value) = value else { return fallback };
+                match u32::try_from(*value.get_ref()).ok().filter(|n| range.contains(n)) {
+                    Some(n) => n,
+                    None => {
+                        self.problems.push(self.lines.problem(
+                            value,
+                            format!(
+                                "[schedule] {key} は {}〜{} の整数で書いてください",
+                                range.start(),
+                                range.end()
+                            ),
+                        ));
+                        fallback
+                    }
+                }
+            };
+        // Day 29–31 do not exist in every month: the schedule allows 1–28.
+        let digest_day = number(raw.digest_day.as_ref(), "digest_day", 1..=28, default.digest_day);
+        let annual_month = number(raw.annual_month.as_ref(), "annual_month", 4..=12, default.annual_month);
+        let annual_day = number(raw.annual_day.as_ref(), "annual_day", 1..=28, default.annual_day);
+        let mut time = |value: Option<&Spanned<String>>, key: &str, fallback| {
+            let Some(value) = value else { return fallback };
+            match chrono::NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M") {
+                Ok(t) => t,
+                Err(_) => {
+                    self.problems.push(self.lines.problem(
+                        value,
+                        format!("[schedule] {key} は \"09:00\" のように時:分で書いてください"),
+                    ));
+                    fallback
+                }
+            }
+        };
+        Schedule {
+            digest_day,
+            digest_time: time(raw.digest_time.as_ref(), "digest_time", default.digest_time),
+            annual_month,
+            annual_day,
+            annual_time: time(raw.annual_time.as_ref(), "annual_time", default.annual_time),
         }
     }
 

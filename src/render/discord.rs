@@ -80,13 +80,18 @@ pub fn chunks(text: &str, max: usize) -> Vec<String> {
     let mut current_len = 0;
     for line in text.split('\n') {
         let mut line: Vec<char> = line.chars().collect();
-        // A line longer than a whole piece is cut at the limit.
+        // A line longer than a whole piece is cut after its last 、 or space that fits, or at
+        // the limit if there is none.
         while line.len() > max {
             if current_len > 0 {
                 out.push(std::mem::take(&mut current));
                 current_len = 0;
             }
-            out.push(line.drain(..max).collect());
+            let cut = line[..max]
+                .iter()
+                .rposition(|c| matches!(c, '、' | ' ' | '　' | '，' | ','))
+                .map_or(max, |i| i + 1);
+            out.push(line.drain(..cut).collect());
         }
         let extra = line.len() + usize::from(current_len > 0);
         if current_len > 0 && current_len + extra > max {
@@ -348,6 +353,11 @@ mod tests {
     fn chunks_keep_lines_whole_when_they_can() {
         assert_eq!(chunks("ab\ncd\nef", 5), vec!["ab\ncd", "ef"]);
         assert_eq!(chunks("abcdefg", 3), vec!["abc", "def", "g"]);
+        assert_eq!(
+            chunks("東部、中部、西部", 5),
+            vec!["東部、", "中部、西部"],
+            "cut after a 、 where one fits"
+        );
         assert_eq!(chunks("", 3), vec![""]);
         let long = "x".repeat(10);
         assert!(chunks(&format!("a\n{long}\nb"), 4)

@@ -1,2 +1,229 @@
-//! The monthly digest and annual summary schedule in Asia/Tokyo, with an injected clock.
-//! Not built yet.
+//! The scheduled posts: the monthly digest on the 1st (09:00 Asia/Tokyo, for the month before)
+//! and the annual summary in April (for the fiscal year that ended), each exactly once per
+//! period and channel.
+//!
+//! `due_between` and `next_due` are pure functions of the schedule and two instants (the clock
+//! is passed in). `post.rs` builds and sends a post and records it in the store before and
+//! after; `run_due` posts, oldest first, what fell due since the scheduler first ran.
+
+pub mod post;
+
+use crate::domain::catalogue::Schedule;
+use crate::domain::{FiscalYear, FiscalYearStart, YearMonth};
+use crate::store::PostKind;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// One scheduled post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// The digest of a month.
+    Digest(YearMonth),
+    /// The annual summary of a fiscal year.
+    Annual(FiscalYear),
+}
+
+impl Job {
+    pub fn kind(self) -> PostKind {
+        match self {
+            Job::Digest(_) => PostKind::Digest,
+            Job::Annual(_) => PostKind::Annual,
+        }
+    }
+
+    /// `2026-10` or `2025`: the period as the store keys it.
+    pub fn period(self) -> String {
+        match self {
+            Job::Digest(month) => month.key(),
+            Job::Annual(year) => year.start_year().to_string(),
+        }
+    }
+
+    /// The nonce of the post's first message (`-0`, `-1` … are appended per message): the same
+    /// on every try, so that Discord returns the message already created instead of a second.
+    pub fn nonce(self) -> String {
+        match self {
+            Job::Digest(month) => format!("kyodo-d-{}", month.key()),
+            Job::Annual(year) => format!("kyodo-a-{}", year.start_year()),
+        }
+    }
+
+    /// `2026年10月の月次まとめ`.
+    pub fn label(self) -> String {
+        match self {
+            Job::Digest(month) => format!("{}の月次まとめ", month.label()),
+            Job::Annual(year) => format!("{}の年次報告", year.label()),
+        }
+    }
+}
+
+/// A local date and time in `tz` as an instant (the earlier one if the time occurs twice,
+/// the next valid one if it is skipped).
+fn at(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = date.and_time(time);
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(local + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc)),
+    }
+}
+
+/// When the digest of `month` is due.
+pub fn digest_due(schedule: &Schedule, tz: Tz, month: YearMonth) -> DateTime<Utc> {
+    let next = month.next();
+    let date = NaiveDate::from_ymd_opt(next.year(), next.month(), schedule.digest_day).unwrap_or(next.first_day());
+    at(tz, date, schedule.digest_time)
+}
+
+/// When the annual summary of `year` is due: in the calendar year its fiscal year ends.
+pub fn annual_due(schedule: &Schedule, tz: Tz, year: FiscalYear, start: FiscalYearStart) -> DateTime<Utc> {
+    let end = year.last_day(start);
+    let mut due_year = end.year();
+    let mut date = NaiveDate::from_ymd_opt(due_year, schedule.annual_month, schedule.annual_day).unwrap_or(end);
+    if date <= end {
+        due_year += 1;
+        date = NaiveDate::from_ymd_opt(due_year, schedule.annual_month, schedule.annual_day).unwrap_or(end);
+    }
+    at(tz, date, schedule.annual_time)
+}
+
+/// Every post due in `(after, until]`, oldest first.
+pub fn due_between(
+    schedule: &Schedule,
+    tz: Tz,
+    start: FiscalYearStart,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Job)> {
+    let mut jobs = Vec::new();
+    if until <= after {
+        return jobs;
+    }
+    let first_local = after.with_timezone(&tz).date_naive();
+    let last_local = until.with_timezone(&tz).date_naive();
+    // Digests: the months whose due day lies between the two dates (and one either side).
+    let mut month = YearMonth::of(first_local).previous().previous();
+    while month <= YearMonth::of(last_local) {
+        let due = digest_due(schedule, tz, month);
+        if due > after && due <= until {
+            jobs.push((due, Job::Digest(month)));
+        }
+        month = month.next();
+    }
+    let mut year = FiscalYear::containing(first_local, start).previous().previous();
+    while year <= FiscalYear::containing(last_local, start) {
+        let due = annual_due(schedule, tz, year, start);
+        if due > after && due <= until {
+            jobs.push((due, Job::Annual(year)));
+        }
+        year = year.next();
+    }
+    jobs.sort_by_key(|(due, job)| (*due, job.period()));
+    jobs
+}
+
+/// The first post due after `now`.
+pub fn next_due(schedule: &Schedule, tz: Tz, start: FiscalYearStart, now: DateTime<Utc>) -> DateTime<Utc> {
+    let local = now.with_timezone(&tz).date_naive();
+    let mut candidates = Vec::new();
+    let mut month = YearMonth::of(local).previous();
+    for _ in 0..3 {
+        candidates.push(digest_due(schedule, tz, month));
+        month = month.next();
+    }
+    let year = FiscalYear::containing(local, start);
+    for y in [year.previous(), year, year.next()] {
+        candidates.push(annual_due(schedule, tz, y, start));
+    }
+    candidates
+        .into_iter()
+        .filter(|due| *due > now)
+        .min()
+        .unwrap_or(now + chrono::Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+        Tz::Asia__Tokyo
+            .with_ymd_and_hms(y, m, d, h, min, s)
+            .single()
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    fn month(y: i32, m: u32) -> YearMonth {
+        YearMonth::new(y, m).expect("month")
+    }
+
+    const TZ: Tz = Tz::Asia__Tokyo;
+    const APRIL: FiscalYearStart = FiscalYearStart::APRIL_FIRST;
+
+    #[test]
+    fn the_digest_is_due_on_the_first_at_nine_in_komoro() {
+        let s = Schedule::default();
+        assert_eq!(digest_due(&s, TZ, month(2026, 10)), jst(2026, 11, 1, 9, 0, 0));
+        assert_eq!(digest_due(&s, TZ, month(2026, 12)), jst(2027, 1, 1, 9, 0, 0));
+        // 09:00 JST is 00:00 UTC: the host's zone does not matter.
+        assert_eq!(
+            digest_due(&s, TZ, month(2026, 10)).to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn the_annual_summary_is_due_in_april_after_the_year() {
+        let s = Schedule::default();
+        assert_eq!(
+            annual_due(&s, TZ, FiscalYear::new(2025), APRIL),
+            jst(2026, 4, 10, 9, 0, 0)
+        );
+    }
+
+    #[test]
+    fn due_posts_between_two_instants_oldest_first() {
+        let s = Schedule::default();
+        // Not yet at 08:59:59, due at 09:00:00, not again at 09:00:30.
+        assert!(due_between(&s, TZ, APRIL, jst(2026, 10, 20, 0, 0, 0), jst(2026, 11, 1, 8, 59, 59)).is_empty());
+        assert_eq!(
+            due_between(&s, TZ, APRIL, jst(2026, 10, 20, 0, 0, 0), jst(2026, 11, 1, 9, 0, 0)),
+            vec![(jst(2026, 11, 1, 9, 0, 0), Job::Digest(month(2026, 10)))]
+        );
+        assert!(due_between(&s, TZ, APRIL, jst(2026, 11, 1, 9, 0, 0), jst(2026, 11, 1, 9, 0, 30)).is_empty());
+        // Down from 28 February to 3 May: March's and April's digests, and the annual summary.
+        let jobs: Vec<Job> = due_between(&s, TZ, APRIL, jst(2027, 2, 28, 12, 0, 0), jst(2027, 5, 3, 8, 0, 0))
+            .into_iter()
+            .map(|(_, job)| job)
+            .collect();
+        assert_eq!(
+            jobs,
+            vec![
+                Job::Digest(month(2027, 2)),
+                Job::Digest(month(2027, 3)),
+                Job::Annual(FiscalYear::new(2026)),
+                Job::Digest(month(2027, 4)),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_next_post() {
+        let s = Schedule::default();
+        assert_eq!(
+            next_due(&s, TZ, APRIL, jst(2026, 11, 28, 12, 0, 0)),
+            jst(2026, 12, 1, 9, 0, 0)
+        );
+        assert_eq!(
+            next_due(&s, TZ, APRIL, jst(2027, 4, 2, 12, 0, 0)),
+            jst(2027, 4, 10, 9, 0, 0)
+        );
+        assert_eq!(
+            next_due(&s, TZ, APRIL, jst(2026, 12, 1, 9, 0, 0)),
+            jst(2027, 1, 1, 9, 0, 0)
+        );
+    }
+}

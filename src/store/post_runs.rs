@@ -137,6 +137,22 @@ impl Store {
             .ok_or_else(|| Error::Corrupt(format!("投稿の記録（{} {period}）", kind.key())))
     }
 
+    /// Records the messages sent so far, so that a retry resumes after them.
+    pub fn record_post_messages(
+        &mut self,
+        kind: PostKind,
+        period: &str,
+        channel: &str,
+        message_ids: &[String],
+    ) -> Result<()> {
+        let ids = serde_json::to_string(message_ids).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.conn.execute(
+            "UPDATE post_runs SET message_ids = ?4 WHERE kind = ?1 AND period = ?2 AND channel_id = ?3",
+            params![kind.key(), period, channel, ids],
+        )?;
+        Ok(())
+    }
+
     /// Records that a post went out, with its messages.
     pub fn finish_post(
         &mut self,

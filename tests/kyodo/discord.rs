@@ -634,3 +634,44 @@ async fn deferral_resume_and_rate_limits() {
     );
     discord.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_running_bot_posts_the_digests_it_missed_when_it_starts() {
+    let workspace = Workspace::new();
+    {
+        // The scheduler last started 40 days ago: at least one 1st-of-the-month 09:00 since.
+        let mut store = kyodo::store::Store::open(&workspace.db()).expect("open");
+        let then = chrono::Utc::now() - chrono::Duration::days(40);
+        store
+            .meta_or_insert("scheduler_first_run", &then.to_rfc3339())
+            .expect("meta");
+    }
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+    discord.wait_for_requests("POST", "/channels/*/messages", 1, WAIT).await;
+    let posts = discord.requests_to("POST", "/channels/*/messages");
+    let first = posts[0].json.clone().unwrap_or_default();
+    assert!(
+        first["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("月次まとめ"),
+        "{first}"
+    );
+    assert_eq!(posts[0].files[0].filename.rsplit('.').next(), Some("png"));
+    // Wait until every due post is recorded as posted, then compare with what arrived.
+    let deadline = std::time::Instant::now() + WAIT;
+    while count(&workspace, "SELECT COUNT(*) FROM post_runs WHERE status <> 'posted'") > 0
+        || count(&workspace, "SELECT COUNT(*) FROM post_runs") == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "posts not recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let recorded: i64 = workspace
+        .rows("SELECT message_ids FROM post_runs")
+        .iter()
+        .map(|r| serde_json::from_str::<Vec<String>>(&r[0]).map_or(0, |ids| ids.len() as i64))
+        .sum();
+    assert_eq!(discord.channel_messages(discord.channel_id()).len() as i64, recorded);
+    discord.shutdown().await;
+}

@@ -8,5 +8,6 @@ mod cli;
 mod console;
 mod discord;
 mod reference;
+mod scheduler;
 mod standin;
 mod totals;

@@ -1,0 +1,252 @@
+//! Posting a digest or an annual summary exactly once.
+//!
+//! The run is recorded as pending before the first message is sent; each message carries a
+//! nonce with `enforce_nonce`, so that a retry after a crash between sending and recording gets
+//! the message already created back instead of a second one; each sent message is recorded at
+//! once, so a retry resumes after it. A failed send (429s are waited out by the REST layer;
+//! 5xx, timeouts) is retried with backoff, and recorded as failed after the last try:
+//! `kyodo digest --retry` posts those again.
+
+use super::{due_between, Job};
+use crate::app::App;
+use crate::commands::{digest, summary, Attachment, Reply};
+use crate::render::chart::render_png;
+use crate::render::csv::annual_csv;
+use crate::render::discord::messages;
+use crate::render::xlsx::annual_xlsx;
+use crate::store::{self, PostStatus};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Sends one message to a channel; implemented by the Discord adapter.
+pub trait Poster {
+    /// Creates a message; returns it as Discord answered (with its `id`).
+    fn post_message(
+        &self,
+        channel_id: u64,
+        body: &Value,
+        files: &[Attachment],
+    ) -> impl Future<Output = Result<Option<Value>, String>> + Send;
+}
+
+/// How often and how patiently a failed message is sent again.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Tries in all, at least 1.
+    pub tries: u32,
+    /// The wait before the second try; doubled before each later one.
+    pub backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            tries: 3,
+            backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    /// Sent now, as these messages.
+    Sent(Vec<String>),
+    /// Posted before: nothing was sent.
+    Already,
+}
+
+#[derive(Debug, Error)]
+pub enum PostError {
+    #[error("{job}の投稿に失敗しました（{tries}回試しました）: {reason}")]
+    Failed { job: String, tries: u32, reason: String },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("{0}")]
+    Content(String),
+}
+
+fn lock(app: &Mutex<App>) -> MutexGuard<'_, App> {
+    app.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The messages (JSON bodies) and files of a job.
+pub fn content(app: &App, job: Job) -> Result<(Vec<Value>, Vec<Attachment>), PostError> {
+    let (reply, files): (Reply, Vec<Attachment>) = match job {
+        Job::Digest(month) => {
+            let built = digest::build(app, month)?;
+            let png = render_png(&built.chart).map_err(|e| PostError::Content(e.to_string()))?;
+            let chart = Attachment {
+                name: digest::chart_name(month),
+                bytes: png,
+            };
+            (built.reply, vec![chart])
+        }
+        Job::Annual(year) => {
+            let reply = summary::annual_reply(app, year)?;
+            let report = app.annual_report(year)?;
+            let stem = format!("kyodo-annual-{}", year.start_year());
+            let xlsx = annual_xlsx(&report).map_err(|e| PostError::Content(e.to_string()))?;
+            let files = vec![
+                Attachment {
+                    name: format!("{stem}.md"),
+                    bytes: report.markdown().into_bytes(),
+                },
+                Attachment {
+                    name: format!("{stem}.csv"),
+                    bytes: annual_csv(&report),
+                },
+                Attachment {
+                    name: format!("{stem}.xlsx"),
+                    bytes: xlsx,
+                },
+            ];
+            (reply, files)
+        }
+    };
+    Ok((messages(&reply), files))
+}
+
+/// Posts `job` to `channel` unless it was posted there before. `clock` is read for the
+/// timestamps recorded.
+pub async fn post_job(
+    app: &Mutex<App>,
+    poster: &impl Poster,
+    channel: u64,
+    job: Job,
+    retry: Retry,
+    clock: &impl Fn() -> DateTime<Utc>,
+) -> Result<Posted, PostError> {
+    let (kind, period, channel_key) = (job.kind(), job.period(), channel.to_string());
+    let (bodies, files, mut sent) = {
+        let mut app = lock(app);
+        let run = app.store.post_run(kind, &period, &channel_key)?;
+        if run.as_ref().is_some_and(|r| r.status == PostStatus::Posted) {
+            return Ok(Posted::Already);
+        }
+        let (bodies, files) = content(&app, job)?;
+        let run = app
+            .store
+            .begin_post(kind, &period, &channel_key, &job.nonce(), clock())?;
+        (bodies, files, run.message_ids)
+    };
+    let nonce = job.nonce();
+    for (i, mut body) in bodies.into_iter().enumerate() {
+        if i < sent.len() {
+            continue; // sent on an earlier try
+        }
+        body["nonce"] = json!(format!("{nonce}-{i}"));
+        body["enforce_nonce"] = json!(true);
+        let files: &[Attachment] = if i == 0 { &files } else { &[] };
+        let mut tries = 0;
+        let message = loop {
+            tries += 1;
+            match poster.post_message(channel, &body, files).await {
+                Ok(message) => break message,
+                Err(reason) if tries >= retry.tries.max(1) => {
+                    let error = PostError::Failed {
+                        job: job.label(),
+                        tries,
+                        reason,
+                    };
+                    lock(app)
+                        .store
+                        .fail_post(kind, &period, &channel_key, &error.to_string(), clock())?;
+                    tracing::error!(%error, "scheduled post failed");
+                    return Err(error);
+                }
+                Err(reason) => {
+                    let wait = retry.backoff * 2u32.saturating_pow(tries - 1);
+                    tracing::warn!(job = %job.label(), tries, %reason, wait_ms = wait.as_millis() as u64, "post failed; trying again");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
+        sent.push(
+            message
+                .and_then(|m| m["id"].as_str().map(str::to_string))
+                .unwrap_or_default(),
+        );
+        lock(app)
+            .store
+            .record_post_messages(kind, &period, &channel_key, &sent)?;
+    }
+    lock(app)
+        .store
+        .finish_post(kind, &period, &channel_key, &sent, clock())?;
+    tracing::info!(job = %job.label(), messages = sent.len(), "posted");
+    Ok(Posted::Sent(sent))
+}
+
+/// Posts, oldest first, every job that fell due since the scheduler first ran (remembered in
+/// the store) and was neither posted nor failed in `channel`. Returns what happened to each.
+pub async fn run_due(
+    app: &Mutex<App>,
+    poster: &impl Poster,
+    channel: u64,
+    retry: Retry,
+    clock: &impl Fn() -> DateTime<Utc>,
+) -> Result<Vec<(Job, Result<Posted, PostError>)>, store::Error> {
+    let now = clock();
+    let jobs = {
+        let mut app = lock(app);
+        let first = app.store.meta_or_insert("scheduler_first_run", &now.to_rfc3339())?;
+        let first = DateTime::parse_from_rfc3339(&first).map_or(now, |t| t.with_timezone(&Utc));
+        let catalogue = &app.settings.catalogue;
+        let mut due = Vec::new();
+        for (_, job) in due_between(
+            &catalogue.schedule,
+            catalogue.time_zone,
+            catalogue.fiscal_year_start,
+            first,
+            now,
+        ) {
+            let run = app.store.post_run(job.kind(), &job.period(), &channel.to_string())?;
+            match run.map(|r| r.status) {
+                Some(PostStatus::Posted | PostStatus::Failed) => {}
+                Some(PostStatus::Pending) | None => due.push(job),
+            }
+        }
+        due
+    };
+    let mut outcomes = Vec::new();
+    for job in jobs {
+        let outcome = post_job(app, poster, channel, job, retry, clock).await;
+        outcomes.push((job, outcome));
+    }
+    Ok(outcomes)
+}
+
+/// Posts again every run recorded as failed (`kyodo digest --retry`).
+pub async fn retry_failed(
+    app: &Mutex<App>,
+    poster: &impl Poster,
+    retry: Retry,
+    clock: &impl Fn() -> DateTime<Utc>,
+) -> Result<Vec<(Job, Result<Posted, PostError>)>, store::Error> {
+    let failed = lock(app).store.failed_runs()?;
+    let mut outcomes = Vec::new();
+    for run in failed {
+        let Some(job) = job_of(run.kind, &run.period) else {
+            continue;
+        };
+        let Ok(channel) = run.channel_id.parse::<u64>() else {
+            continue;
+        };
+        outcomes.push((job, post_job(app, poster, channel, job, retry, clock).await));
+    }
+    Ok(outcomes)
+}
+
+fn job_of(kind: store::PostKind, period: &str) -> Option<Job> {
+    match kind {
+        store::PostKind::Digest => {
+            let (y, m) = period.split_once('-')?;
+            crate::domain::YearMonth::new(y.parse().ok()?, m.parse().ok()?).map(Job::Digest)
+        }
+        store::PostKind::Annual => Some(Job::Annual(crate::domain::FiscalYear::new(period.parse().ok()?))),
+    }
+}
