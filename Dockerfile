@@ -2,7 +2,8 @@
 # with the database on a volume.
 #
 #   docker build -t kyodo .
-#   docker run --rm -v kyodo-data:/data kyodo report --fiscal-year 2020
+#   docker run -d -v kyodo-data:/data -e DISCORD_TOKEN -e KYODO_GUILD_ID kyodo        (the bot)
+#   docker run --rm -v kyodo-data:/data kyodo report --fiscal-year 2020               (a report)
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
@@ -30,4 +31,4 @@ ENV KYODO_CONFIG=/app/config/kyodo.toml \
 VOLUME ["/data"]
 USER kyodo
 ENTRYPOINT ["kyodo"]
-CMD ["report", "--fiscal-year", "2020"]
+CMD ["run"]

@@ -89,6 +89,12 @@ enum Command {
         #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
         retry: bool,
     },
+    /// データベースのバックアップ（動いている間でも一貫したコピー）を書き出す
+    Backup {
+        /// 書き出すファイル（新しいファイル）
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// 期間のすべての記録を CSV か Excel（XLSX）に書き出す
     Export {
         /// 最初の日（省略すると今年度の初め）
@@ -226,6 +232,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             post,
             retry,
         } => digest(&cli.config, &cli.db, month, chart, post, retry, now),
+        Command::Backup { output } => {
+            let app = App::start(&cli.config, &cli.db, now)?;
+            app.store.backup_to(&output)?;
+            println!("データベースを {} に書き出しました", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export {
             from,
             to,

@@ -304,3 +304,70 @@ fn run_names_what_is_missing_and_never_echoes_the_token() {
         .expect("run");
     assert!(String::from_utf8_lossy(&output.stderr).contains("KYODO_GUILD_ID か config の [discord] guild_id"));
 }
+
+#[test]
+fn a_backup_is_a_whole_database_and_never_overwrites() {
+    let workspace = Workspace::new();
+    workspace
+        .console(&["--user", "佐藤"], "/report match count:3 date:2026-06-01\n")
+        .ok();
+    let backup = workspace.path("backup.sqlite3");
+    let target = backup.display().to_string();
+    let run = workspace.kyodo(&["backup", "--output", &target]).ok();
+    assert!(run.stdout().contains("書き出しました"));
+    let store = Store::open(&backup).expect("the backup opens");
+    assert_eq!(store.records_of("console:佐藤", 10).expect("records").len(), 1);
+    let run = workspace.kyodo(&["backup", "--output", &target]);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr().contains("すでにあるファイルには書き出しません"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn reports_and_exports_are_written_as_files() {
+    let workspace = Workspace::new();
+    workspace
+        .console(&["--user", "佐藤"], "/report consultation count:12 date:2026-06-01\n")
+        .ok();
+    let csv = workspace.path("report.csv");
+    workspace
+        .kyodo(&[
+            "report",
+            "--fiscal-year",
+            "2020",
+            "--format",
+            "csv",
+            "--output",
+            &csv.display().to_string(),
+        ])
+        .ok();
+    let bytes = std::fs::read(&csv).expect("csv");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&bytes).contains("\"368,000 (266,000・102,000)\""));
+    let run = workspace.kyodo(&["report", "--fiscal-year", "2020", "--format", "xlsx"]);
+    assert!(
+        run.stderr().contains("--output で書き出すファイルを指定してください"),
+        "{}",
+        run.stderr()
+    );
+    let export = workspace.path("records.xlsx");
+    let run = workspace
+        .kyodo(&[
+            "export",
+            "--from",
+            "R8.4.1",
+            "--to",
+            "2026-06-30",
+            "--output",
+            &export.display().to_string(),
+        ])
+        .ok();
+    assert!(run.stdout().starts_with("1 件の記録を"), "{}", run.stdout());
+    assert!(
+        std::fs::read(&export).expect("xlsx").starts_with(b"PK"),
+        "an XLSX (zip) file"
+    );
+}

@@ -421,11 +421,7 @@ async fn the_annual_summary_is_posted_in_april_with_excel_ready_files() {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(annual.files[2].bytes.clone())).expect("an XLSX");
     let found = book.sheet_names().iter().any(|name| {
         book.worksheet_range(name)
-            .map(|range| {
-                range
-                    .rows()
-                    .any(|r| r.iter().any(|c| *c == "180,000 (180,000・0)"))
-            })
+            .map(|range| range.rows().any(|r| r.iter().any(|c| *c == "180,000 (180,000・0)")))
             .unwrap_or(false)
     });
     assert!(found, "the subsidy figures are in the workbook");

@@ -1,0 +1,138 @@
+//! Benchmark: the monthly digest with its PNG chart, the annual summary and `/totals`, over 10
+//! fiscal years × 20,000 records, against the raw SQL aggregate (GROUP BY over `records`) of
+//! the same rows in the same run. Budgets (DESIGN.md): digest with chart < 200 ms, annual
+//! summary and /totals < 20 ms; goal: within 1.5× of the raw aggregate.
+//!
+//!     cargo bench --bench summaries
+//!
+//! Prints figures; asserts nothing.
+
+#[path = "support/seed.rs"]
+mod seed;
+
+use chrono::Utc;
+use kyodo::app::App;
+use kyodo::commands::{self, digest, Invocation, Request, Roles};
+use kyodo::domain::record::{Actor, Source, SourceKind};
+use kyodo::domain::{FiscalYear, YearMonth};
+use kyodo::render::chart::render_png;
+use std::time::{Duration, Instant};
+
+const YEARS: i32 = 10;
+const PER_YEAR: usize = 20_000;
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Vec<Duration> {
+    let _ = f(); // warm caches once
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn show(name: &str, mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p50 = samples[samples.len() / 2];
+    println!(
+        "{name}: n={} min={:.2} ms p50={:.2} ms max={:.2} ms",
+        samples.len(),
+        ms(samples[0]),
+        ms(p50),
+        ms(samples[samples.len() - 1])
+    );
+    p50
+}
+
+fn main() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.sqlite3");
+    let now = Utc::now();
+    let mut app = App::start(&repo.join("config/kyodo.toml"), &db, now).expect("start");
+    let today = app.today(now);
+    let started = Instant::now();
+    let seeded = seed::seed(&db, &app.settings.catalogue, YEARS, PER_YEAR, today);
+    println!(
+        "seeded {seeded} records over {YEARS} fiscal years in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let start = app.settings.catalogue.fiscal_year_start;
+    let current = FiscalYear::containing(today, start);
+    let month = YearMonth::of(today).previous();
+
+    let digest_only = show(
+        "digest (figures, areas, series; no chart)",
+        time(20, || digest::build(&app, month).expect("digest")),
+    );
+    let built = digest::build(&app, month).expect("digest");
+    let chart = show(
+        "chart PNG (10 panels × 3 years)",
+        time(20, || render_png(&built.chart).expect("png")),
+    );
+    let with_chart = show(
+        "digest with its chart",
+        time(20, || {
+            render_png(&digest::build(&app, month).expect("digest").chart).expect("png")
+        }),
+    );
+    let annual = show(
+        "annual summary (3 years, no files)",
+        time(50, || app.annual_report(current.previous()).expect("report")),
+    );
+    let raw = show(
+        "raw SQL aggregate of the same 3 years (GROUP BY over records)",
+        time(50, || {
+            (0..3)
+                .map(|back| {
+                    let y = FiscalYear::new(current.previous().start_year() - back);
+                    app.store
+                        .tallies_from_records(y.first_day(start), y.last_day(start))
+                        .expect("raw")
+                })
+                .collect::<Vec<_>>()
+        }),
+    );
+    let request = Request {
+        user: Actor {
+            id: "1".into(),
+            name: "佐藤".into(),
+        },
+        roles: Roles {
+            staff: true,
+            admin: false,
+        },
+        guild_id: None,
+        channel_id: None,
+        source: Source {
+            kind: SourceKind::Console,
+            id: "bench".into(),
+        },
+        now,
+        invocation: Invocation::new("totals", None),
+    };
+    let totals = show(
+        "/totals (this fiscal year to date vs the same period last year)",
+        time(50, || commands::handle(&mut app, &request)),
+    );
+    println!();
+    println!(
+        "digest with chart: {:.1} ms (budget < 200 ms; digest {:.1} ms + chart {:.1} ms)",
+        ms(with_chart),
+        ms(digest_only),
+        ms(chart)
+    );
+    println!(
+        "annual summary: {:.2} ms (budget < 20 ms), {:.2}× the raw aggregate's {:.2} ms (goal ≤ 1.5×)",
+        ms(annual),
+        annual.as_secs_f64() / raw.as_secs_f64(),
+        ms(raw)
+    );
+    println!("/totals: {:.2} ms (budget < 20 ms)", ms(totals));
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
