@@ -6,15 +6,13 @@
 //! Built here from the store, as a `Reply` plus the chart's data; posted by the scheduler on the
 //! 1st, shown by `/summary month`, printed by `kyodo digest`.
 
-use super::totals::{change, figures_of, progress, PeriodFigures};
+use super::totals::{compared, figure, figures_of, yen, PeriodFigures};
 use super::{Reply, Section, Visibility};
 use crate::app::App;
 use crate::domain::figures::{SubsidyEvent, Tally};
-use crate::domain::number::group_thousands;
 use crate::domain::totals::{granted_amount, measures, same_period_last_year, Measure, Period};
-use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType, YearMonth};
+use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
-use crate::render::DASH;
 use crate::store::{self, Store};
 use std::collections::HashSet;
 
@@ -65,11 +63,6 @@ pub fn build(app: &App, month: YearMonth) -> Result<Digest, store::Error> {
     Ok(Digest { month, reply, chart })
 }
 
-fn yen(f: Figure) -> String {
-    f.value()
-        .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
-}
-
 fn indicator_sections(
     catalogue: &Catalogue,
     this_month: &Figures,
@@ -78,7 +71,6 @@ fn indicator_sections(
     month: YearMonth,
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
-    let counted = |f: Figure, unit: &str| f.value().map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"));
     for measure in measures(catalogue, None) {
         let Some(indicator) = catalogue.indicator(measure.indicator) else {
             continue;
@@ -90,20 +82,12 @@ fn indicator_sections(
         let now = measure.value(catalogue, &ytd.figures);
         let before = measure.value(catalogue, &last.figures);
         let mut line = format!(
-            "{}: {}月 {} ／ 年度累計 {}（前年同期 {}",
+            "{}: {}月 {} ／ 年度累計 {}",
             measure.label,
             month.month(),
-            counted(measure.value(catalogue, this_month), unit),
-            counted(now, unit),
-            counted(before, unit)
+            figure(measure.value(catalogue, this_month), unit),
+            compared(now, before, measure.target, unit)
         );
-        if let Some(change) = change(now, before, unit) {
-            line.push_str(&format!("、{change}"));
-        }
-        line.push('）');
-        if let Some(progress) = progress(now, measure.target, unit) {
-            line.push_str(&format!(" {progress}"));
-        }
         if measure.record_type == RecordType::Subsidy {
             line.push_str(&format!(
                 " 交付額 {}月 {} ／ 年度累計 {}（前年同期 {}）",

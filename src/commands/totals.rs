@@ -96,8 +96,28 @@ pub(crate) fn span(period: Period) -> String {
     format!("{}〜{}", short(period.from), short(period.to))
 }
 
-fn figure(f: Figure, unit: &str) -> String {
+/// `368,000円`, or `—`.
+pub(crate) fn yen(f: Figure) -> String {
+    f.value()
+        .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
+}
+
+pub(crate) fn figure(f: Figure, unit: &str) -> String {
     f.value().map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
+}
+
+/// `5回（前年同期 3回、+2回） 目標 30回の16%`: a figure against the same period last year and
+/// the target.
+pub(crate) fn compared(now: Figure, before: Figure, target: Option<u64>, unit: &str) -> String {
+    let mut text = format!("{}（前年同期 {}", figure(now, unit), figure(before, unit));
+    if let Some(change) = change(now, before, unit) {
+        text.push_str(&format!("、{change}"));
+    }
+    text.push('）');
+    if let Some(progress) = progress(now, target, unit) {
+        text.push_str(&format!(" {progress}"));
+    }
+    text
 }
 
 /// `+2`, `−3`, `±0`; nothing when either side is unknown.
@@ -133,23 +153,11 @@ pub(crate) fn sections(
         let now = measure.value(catalogue, &this.figures);
         let before = measure.value(catalogue, &last.figures);
         let mut line = format!(
-            "{}: {}（前年同期 {}",
+            "{}: {}",
             measure.label,
-            figure(now, &measure.unit),
-            figure(before, &measure.unit)
+            compared(now, before, measure.target, &measure.unit)
         );
-        if let Some(change) = change(now, before, &measure.unit) {
-            line.push_str(&format!("、{change}"));
-        }
-        line.push('）');
-        if let Some(progress) = progress(now, measure.target, &measure.unit) {
-            line.push_str(&format!(" {progress}"));
-        }
         if measure.record_type == RecordType::Subsidy {
-            let yen = |f: Figure| {
-                f.value()
-                    .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
-            };
             line.push_str(&format!(
                 " 交付額 {}（前年同期 {}）",
                 yen(granted_amount(&this.figures)),

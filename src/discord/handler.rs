@@ -5,13 +5,12 @@
 //! command whose work may pass Discord's 3-second deadline is deferred (type 5) and its
 //! original response edited afterwards.
 
-use super::interaction::{actor, invocation, place_refusal, roles};
+use super::interaction::{actor, invocation, place_refusal, request};
 use super::rest::{File, Rest};
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
 use crate::commands::{self, Invocation, OptionValue, Outcome, Reply, Request, Visibility};
-use crate::domain::record::{Source, SourceKind};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use serde_json::{json, Value};
 use serenity::all::{CommandInteraction, ComponentInteraction, Context, EventHandler, Interaction, Ready};
@@ -132,18 +131,15 @@ impl Bot {
             self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
-        let request = Request {
-            user: actor(&c.user, c.member.as_deref()),
-            roles: roles(c.member.as_deref(), &self.settings),
-            guild_id: c.guild_id.map(|g| g.get().to_string()),
-            channel_id: Some(c.channel_id.get().to_string()),
-            source: Source {
-                kind: SourceKind::Discord,
-                id: id.to_string(),
-            },
-            now: chrono::Utc::now(),
-            invocation: invocation(&c),
-        };
+        let request = request(
+            &self.settings,
+            c.id,
+            &c.user,
+            c.member.as_deref(),
+            c.guild_id,
+            c.channel_id,
+            invocation(&c),
+        );
         let name = request.invocation.command.clone();
         // Summaries read years of figures and draw a chart, exports write files: may be slow,
         // so they are deferred at once.
@@ -289,18 +285,16 @@ impl Bot {
             .await;
             return;
         };
-        let request = Request {
-            user: actor(&c.user, c.member.as_ref()),
-            roles: roles(c.member.as_ref(), &self.settings),
-            guild_id: c.guild_id.map(|g| g.get().to_string()),
-            channel_id: Some(c.channel_id.get().to_string()),
-            source: Source {
-                kind: SourceKind::Discord,
-                id: id.to_string(),
-            },
-            now: chrono::Utc::now(),
-            invocation: Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record)),
-        };
+        let undo = Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record));
+        let request = request(
+            &self.settings,
+            c.id,
+            &c.user,
+            c.member.as_ref(),
+            c.guild_id,
+            c.channel_id,
+            undo,
+        );
         let reply = self.spawn_core(request).await.unwrap_or_else(|e| internal(&e));
         if reply.outcome == Outcome::Done {
             // The report's message now says it was undone, and loses its button.

@@ -3,9 +3,11 @@
 //! servers other than the configured one).
 
 use super::DiscordSettings;
-use crate::commands::{Invocation, OptionValue, Roles};
-use crate::domain::record::Actor;
-use serenity::all::{CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, Member, User};
+use crate::commands::{Invocation, OptionValue, Request, Roles};
+use crate::domain::record::{Actor, Source, SourceKind};
+use serenity::all::{
+    ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, InteractionId, Member, User,
+};
 
 /// The options of a slash command (or autocomplete) as an invocation; the subcommand, if any,
 /// is the first option of type subcommand.
@@ -51,6 +53,30 @@ pub fn actor(user: &User, member: Option<&Member>) -> Actor {
     Actor {
         id: user.id.get().to_string(),
         name,
+    }
+}
+
+/// The core's request for an interaction by `user` (a `member` of a server, or not).
+pub fn request(
+    settings: &DiscordSettings,
+    id: InteractionId,
+    user: &User,
+    member: Option<&Member>,
+    guild_id: Option<GuildId>,
+    channel_id: ChannelId,
+    invocation: Invocation,
+) -> Request {
+    Request {
+        user: actor(user, member),
+        roles: roles(member, settings),
+        guild_id: guild_id.map(|g| g.get().to_string()),
+        channel_id: Some(channel_id.get().to_string()),
+        source: Source {
+            kind: SourceKind::Discord,
+            id: id.get().to_string(),
+        },
+        now: chrono::Utc::now(),
+        invocation,
     }
 }
 

@@ -76,6 +76,136 @@ impl Facts {
     }
 }
 
+/// The facts of any record type as one flat set of optional fields: how the store's columns
+/// and the export's columns see a record. `None` where the type has no such field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dimensions {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub area: Option<String>,
+    pub district: Option<String>,
+    pub side: Option<String>,
+    pub course: Option<String>,
+    pub group: Option<String>,
+    pub amount: Option<u64>,
+    /// For consultations and matchings only.
+    pub count: Option<u32>,
+    pub method: Option<String>,
+    pub project: Option<String>,
+    pub department: Option<String>,
+    pub medium: Option<String>,
+    pub title: Option<String>,
+    pub topic: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Facts {
+    /// The facts as flat fields.
+    pub fn dimensions(&self) -> Dimensions {
+        let d = Dimensions::default();
+        match self.clone() {
+            Facts::Council { kind, status, note } => Dimensions {
+                kind: Some(kind),
+                status: Some(status),
+                note,
+                ..d
+            },
+            Facts::Meeting { area, district, topic } => Dimensions {
+                area: Some(area),
+                district: Some(district),
+                topic,
+                ..d
+            },
+            Facts::Consultation { count, side, note } => Dimensions {
+                count: Some(count),
+                side,
+                note,
+                ..d
+            },
+            Facts::Match { count, note } => Dimensions {
+                count: Some(count),
+                note,
+                ..d
+            },
+            Facts::Subsidy {
+                course,
+                group,
+                amount,
+                status,
+            } => Dimensions {
+                course: Some(course),
+                group: Some(group),
+                amount: Some(amount),
+                status: Some(status),
+                ..d
+            },
+            Facts::Participation {
+                method,
+                project,
+                department,
+            } => Dimensions {
+                method: Some(method),
+                project: Some(project),
+                department,
+                ..d
+            },
+            Facts::Collab { title } | Facts::Info { title } => Dimensions {
+                title: Some(title),
+                ..d
+            },
+            Facts::Publicity { kind, medium, title } => Dimensions {
+                kind: Some(kind),
+                medium,
+                title,
+                ..d
+            },
+        }
+    }
+
+    /// The facts of a record of `record_type` from flat fields; `None` if one it needs is missing.
+    pub fn from_dimensions(record_type: RecordType, d: Dimensions) -> Option<Facts> {
+        Some(match record_type {
+            RecordType::Council => Facts::Council {
+                kind: d.kind?,
+                status: d.status?,
+                note: d.note,
+            },
+            RecordType::Meeting => Facts::Meeting {
+                area: d.area?,
+                district: d.district?,
+                topic: d.topic,
+            },
+            RecordType::Consultation => Facts::Consultation {
+                count: d.count?,
+                side: d.side,
+                note: d.note,
+            },
+            RecordType::Match => Facts::Match {
+                count: d.count?,
+                note: d.note,
+            },
+            RecordType::Subsidy => Facts::Subsidy {
+                course: d.course?,
+                group: d.group?,
+                amount: d.amount?,
+                status: d.status?,
+            },
+            RecordType::Participation => Facts::Participation {
+                method: d.method?,
+                project: d.project?,
+                department: d.department,
+            },
+            RecordType::Collab => Facts::Collab { title: d.title? },
+            RecordType::Info => Facts::Info { title: d.title? },
+            RecordType::Publicity => Facts::Publicity {
+                kind: d.kind?,
+                medium: d.medium,
+                title: d.title,
+            },
+        })
+    }
+}
+
 /// A person who reports or changes records: a Discord user, or the console's user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {

@@ -4,7 +4,7 @@
 
 use super::record::indicator_of;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Facts, Record, SourceKind};
+use crate::domain::record::{Dimensions, Record, SourceKind};
 use crate::domain::{FiscalYear, RecordType};
 use chrono::{DateTime, NaiveDate};
 
@@ -82,113 +82,28 @@ fn source_label(kind: SourceKind) -> &'static str {
     }
 }
 
-/// The dimension columns (`区分/種類` … `メモ`), by their header.
-#[derive(Default)]
-struct Dimensions {
-    kind: Option<String>,
-    status: Option<String>,
-    area: Option<String>,
-    district: Option<String>,
-    side: Option<String>,
-    course: Option<String>,
-    group: Option<String>,
-    amount: Option<u64>,
-    count: Option<u32>,
-    method: Option<String>,
-    project: Option<String>,
-    department: Option<String>,
-    medium: Option<String>,
-    title: Option<String>,
-    topic: Option<String>,
-    note: Option<String>,
+/// The dimension columns (`区分/種類` … `メモ`), in the order of `HEADERS`.
+fn dimension_cells(d: Dimensions) -> [Cell; 16] {
+    let text = |t: Option<String>| t.map_or(Cell::Empty, Cell::Text);
+    [
+        text(d.kind),
+        text(d.status),
+        text(d.area),
+        text(d.district),
+        text(d.side),
+        text(d.course),
+        text(d.group),
+        d.amount.map_or(Cell::Empty, Cell::Integer),
+        d.count.map_or(Cell::Empty, |n| Cell::Integer(u64::from(n))),
+        text(d.method),
+        text(d.project),
+        text(d.department),
+        text(d.medium),
+        text(d.title),
+        text(d.topic),
+        text(d.note),
+    ]
 }
-
-impl Dimensions {
-    fn of(facts: &Facts) -> Dimensions {
-        let facts = facts.clone();
-        match facts {
-            Facts::Council { kind, status, note } => Dimensions {
-                kind: Some(kind),
-                status: Some(status),
-                note,
-                ..Dimensions::default()
-            },
-            Facts::Meeting { area, district, topic } => Dimensions {
-                area: Some(area),
-                district: Some(district),
-                topic,
-                ..Dimensions::default()
-            },
-            Facts::Consultation { count, side, note } => Dimensions {
-                count: Some(count),
-                side,
-                note,
-                ..Dimensions::default()
-            },
-            Facts::Match { count, note } => Dimensions {
-                count: Some(count),
-                note,
-                ..Dimensions::default()
-            },
-            Facts::Subsidy {
-                course,
-                group,
-                amount,
-                status,
-            } => Dimensions {
-                course: Some(course),
-                group: Some(group),
-                amount: Some(amount),
-                status: Some(status),
-                ..Dimensions::default()
-            },
-            Facts::Participation {
-                method,
-                project,
-                department,
-            } => Dimensions {
-                method: Some(method),
-                project: Some(project),
-                department,
-                ..Dimensions::default()
-            },
-            Facts::Collab { title } | Facts::Info { title } => Dimensions {
-                title: Some(title),
-                ..Dimensions::default()
-            },
-            Facts::Publicity { kind, medium, title } => Dimensions {
-                kind: Some(kind),
-                medium,
-                title,
-                ..Dimensions::default()
-            },
-        }
-    }
-
-    /// In the order of `HEADERS`.
-    fn cells(self) -> [Cell; 16] {
-        let text = |t: Option<String>| t.map_or(Cell::Empty, Cell::Text);
-        [
-            text(self.kind),
-            text(self.status),
-            text(self.area),
-            text(self.district),
-            text(self.side),
-            text(self.course),
-            text(self.group),
-            self.amount.map_or(Cell::Empty, Cell::Integer),
-            self.count.map_or(Cell::Empty, |n| Cell::Integer(u64::from(n))),
-            text(self.method),
-            text(self.project),
-            text(self.department),
-            text(self.medium),
-            text(self.title),
-            text(self.topic),
-            text(self.note),
-        ]
-    }
-}
-
 /// When the record was stored, in the city's time zone: `2026-06-15 09:30:00`; the stored text
 /// as it is if it is not RFC 3339.
 fn stored_at(catalogue: &Catalogue, created_at: &str) -> String {
@@ -213,7 +128,7 @@ pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
         indicator,
         Cell::Text(record_type_label(record.facts.record_type()).to_string()),
     ];
-    cells.extend(Dimensions::of(&record.facts).cells());
+    cells.extend(dimension_cells(record.facts.dimensions()));
     cells.push(Cell::Text(record.reporter.name.clone()));
     cells.push(Cell::Text(format!(
         "{}（{}）",

@@ -4,10 +4,11 @@
 use super::audit::{write_audit, AuditAction};
 use super::{timestamp, Error, Result, Store};
 use crate::domain::figures::{SubsidyEvent, Tally};
-use crate::domain::record::{Actor, Facts, NewRecord, Record, Source, SourceKind};
+use crate::domain::record::{Actor, Dimensions, Facts, NewRecord, Record, Source, SourceKind};
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,146 +27,73 @@ impl Stored {
     }
 }
 
-/// The dimension columns of a record, one per table column (NULL where the type has none).
-#[derive(Default)]
-struct Columns {
-    count: u32,
-    kind: Option<String>,
-    status: Option<String>,
-    area: Option<String>,
-    district: Option<String>,
-    side: Option<String>,
-    course: Option<String>,
-    group_name: Option<String>,
-    amount: Option<i64>,
-    method: Option<String>,
-    project: Option<String>,
-    department: Option<String>,
-    medium: Option<String>,
-    title: Option<String>,
-    topic: Option<String>,
-    note: Option<String>,
+/// The columns that hold a record's facts (`Dimensions`), in the order `dimension_values` binds them.
+const DIMENSION_COLUMNS: [&str; 16] = [
+    "count",
+    "kind",
+    "status",
+    "area",
+    "district",
+    "side",
+    "course",
+    "group_name",
+    "amount",
+    "method",
+    "project",
+    "department",
+    "medium",
+    "title",
+    "topic",
+    "note",
+];
+
+/// The values of `DIMENSION_COLUMNS` for `facts` (NULL where the type has no such field;
+/// a count of 1 for the types that count one by one).
+fn dimension_values(facts: &Facts) -> Vec<Value> {
+    let d = facts.dimensions();
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    vec![
+        Value::Integer(i64::from(facts.count())),
+        text(d.kind),
+        text(d.status),
+        text(d.area),
+        text(d.district),
+        text(d.side),
+        text(d.course),
+        text(d.group),
+        d.amount
+            .map_or(Value::Null, |a| Value::Integer(i64::try_from(a).unwrap_or(i64::MAX))),
+        text(d.method),
+        text(d.project),
+        text(d.department),
+        text(d.medium),
+        text(d.title),
+        text(d.topic),
+        text(d.note),
+    ]
 }
 
 const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
     group_name, amount, method, project, department, medium, title, topic, note, \
     reporter_id, reporter_name, source, source_id, created_at, deleted_at";
 
-impl Columns {
-    fn of(facts: &Facts) -> Columns {
-        let c = Columns {
-            count: facts.count(),
-            ..Columns::default()
-        };
-        match facts.clone() {
-            Facts::Council { kind, status, note } => Columns {
-                kind: Some(kind),
-                status: Some(status),
-                note,
-                ..c
-            },
-            Facts::Meeting { area, district, topic } => Columns {
-                area: Some(area),
-                district: Some(district),
-                topic,
-                ..c
-            },
-            Facts::Consultation { side, note, .. } => Columns { side, note, ..c },
-            Facts::Match { note, .. } => Columns { note, ..c },
-            Facts::Subsidy {
-                course,
-                group,
-                amount,
-                status,
-            } => Columns {
-                course: Some(course),
-                group_name: Some(group),
-                amount: Some(i64::try_from(amount).unwrap_or(i64::MAX)),
-                status: Some(status),
-                ..c
-            },
-            Facts::Participation {
-                method,
-                project,
-                department,
-            } => Columns {
-                method: Some(method),
-                project: Some(project),
-                department,
-                ..c
-            },
-            Facts::Collab { title } | Facts::Info { title } => Columns {
-                title: Some(title),
-                ..c
-            },
-            Facts::Publicity { kind, medium, title } => Columns {
-                kind: Some(kind),
-                medium,
-                title,
-                ..c
-            },
-        }
-    }
-
-    /// The facts of a row; `None` if a column that the type needs is NULL.
-    fn facts(self, record_type: RecordType) -> Option<Facts> {
-        Some(match record_type {
-            RecordType::Council => Facts::Council {
-                kind: self.kind?,
-                status: self.status?,
-                note: self.note,
-            },
-            RecordType::Meeting => Facts::Meeting {
-                area: self.area?,
-                district: self.district?,
-                topic: self.topic,
-            },
-            RecordType::Consultation => Facts::Consultation {
-                count: self.count,
-                side: self.side,
-                note: self.note,
-            },
-            RecordType::Match => Facts::Match {
-                count: self.count,
-                note: self.note,
-            },
-            RecordType::Subsidy => Facts::Subsidy {
-                course: self.course?,
-                group: self.group_name?,
-                amount: u64::try_from(self.amount?).ok()?,
-                status: self.status?,
-            },
-            RecordType::Participation => Facts::Participation {
-                method: self.method?,
-                project: self.project?,
-                department: self.department,
-            },
-            RecordType::Collab => Facts::Collab { title: self.title? },
-            RecordType::Info => Facts::Info { title: self.title? },
-            RecordType::Publicity => Facts::Publicity {
-                kind: self.kind?,
-                medium: self.medium,
-                title: self.title,
-            },
-        })
-    }
-}
-
 fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get("id")?;
     let record_type: String = row.get("record_type")?;
     let occurred_on: String = row.get("occurred_on")?;
     let source: String = row.get("source")?;
-    let columns = Columns {
-        count: row.get("count")?,
+    let count: u32 = row.get("count")?;
+    let amount: Option<i64> = row.get("amount")?;
+    let dimensions = Dimensions {
         kind: row.get("kind")?,
         status: row.get("status")?,
         area: row.get("area")?,
         district: row.get("district")?,
         side: row.get("side")?,
         course: row.get("course")?,
-        group_name: row.get("group_name")?,
-        amount: row.get("amount")?,
+        group: row.get("group_name")?,
+        amount: amount.and_then(|a| u64::try_from(a).ok()),
+        count: Some(count),
         method: row.get("method")?,
         project: row.get("project")?,
         department: row.get("department")?,
@@ -178,7 +106,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let record = (|| {
         let record_type: RecordType = record_type.parse().map_err(|()| corrupt("種類"))?;
         let date = NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
-        let facts = columns.facts(record_type).ok_or_else(|| corrupt("項目"))?;
+        let facts = Facts::from_dimensions(record_type, dimensions).ok_or_else(|| corrupt("項目"))?;
         let kind = match source.as_str() {
             "discord" => SourceKind::Discord,
             "console" => SourceKind::Console,
@@ -276,32 +204,23 @@ impl Store {
     ) -> Result<Record> {
         let tx = self.conn.transaction()?;
         let before = live_record(&tx, id)?;
-        let c = Columns::of(facts);
+        let set: Vec<String> = DIMENSION_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ?{}", i + 4))
+            .collect();
+        let mut values = vec![
+            Value::Integer(id),
+            Value::Text(facts.record_type().key().to_string()),
+            Value::Text(date_key(date)),
+        ];
+        values.extend(dimension_values(facts));
         tx.execute(
-            "UPDATE records SET record_type = ?2, occurred_on = ?3, count = ?4, kind = ?5, status = ?6, area = ?7, \
-             district = ?8, side = ?9, course = ?10, group_name = ?11, amount = ?12, method = ?13, project = ?14, \
-             department = ?15, medium = ?16, title = ?17, topic = ?18, note = ?19 WHERE id = ?1",
-            params![
-                id,
-                facts.record_type().key(),
-                date_key(date),
-                c.count,
-                c.kind,
-                c.status,
-                c.area,
-                c.district,
-                c.side,
-                c.course,
-                c.group_name,
-                c.amount,
-                c.method,
-                c.project,
-                c.department,
-                c.medium,
-                c.title,
-                c.topic,
-                c.note,
-            ],
+            &format!(
+                "UPDATE records SET record_type = ?2, occurred_on = ?3, {} WHERE id = ?1",
+                set.join(", ")
+            ),
+            params_from_iter(values),
         )?;
         let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         write_audit(&tx, &after, AuditAction::Edit, actor, now, Some(&before))?;
@@ -548,37 +467,27 @@ fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Resul
         let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         return Ok(Stored::Existing(record));
     }
-    let c = Columns::of(&new.facts);
+    let mut values = vec![
+        Value::Text(new.facts.record_type().key().to_string()),
+        Value::Text(date_key(new.date)),
+    ];
+    values.extend(dimension_values(&new.facts));
+    values.extend([
+        Value::Text(new.reporter.id.clone()),
+        Value::Text(new.reporter.name.clone()),
+        Value::Text(new.source.kind.key().to_string()),
+        Value::Text(new.source.id.clone()),
+        Value::Text(timestamp(now)),
+    ]);
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
     tx.execute(
-        "INSERT INTO records (record_type, occurred_on, count, kind, status, area, district, side, \
-         course, group_name, amount, method, project, department, medium, title, topic, note, \
-         reporter_id, reporter_name, source, source_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-        params![
-            new.facts.record_type().key(),
-            date_key(new.date),
-            c.count,
-            c.kind,
-            c.status,
-            c.area,
-            c.district,
-            c.side,
-            c.course,
-            c.group_name,
-            c.amount,
-            c.method,
-            c.project,
-            c.department,
-            c.medium,
-            c.title,
-            c.topic,
-            c.note,
-            new.reporter.id,
-            new.reporter.name,
-            new.source.kind.key(),
-            new.source.id,
-            timestamp(now),
-        ],
+        &format!(
+            "INSERT INTO records (record_type, occurred_on, {}, reporter_id, reporter_name, source, source_id, created_at) \
+             VALUES ({})",
+            DIMENSION_COLUMNS.join(", "),
+            placeholders.join(", ")
+        ),
+        params_from_iter(values),
     )?;
     let id = tx.last_insert_rowid();
     let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;

@@ -3,7 +3,7 @@
 
 use crate::support::{repo, Workspace};
 use chrono::Utc;
-use kyodo::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use kyodo::domain::record::Facts;
 use kyodo::domain::{FiscalYear, FiscalYearStart};
 use kyodo::store::Store;
 
@@ -149,7 +149,6 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
     let fy_start = current.first_day(FiscalYearStart::APRIL_FIRST);
     let fy = current.start_year().to_string();
     {
-        let mut store = Store::open(&workspace.db()).expect("open");
         let facts = [
             Facts::Council {
                 kind: "役員会".into(),
@@ -211,21 +210,7 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
                 title: None,
             },
         ];
-        for (i, facts) in facts.into_iter().enumerate() {
-            let new = NewRecord {
-                date: fy_start,
-                facts,
-                reporter: Actor {
-                    id: "1".into(),
-                    name: "佐藤".into(),
-                },
-                source: Source {
-                    kind: SourceKind::Import,
-                    id: format!("seed-{i}"),
-                },
-            };
-            store.insert(&new, Utc::now()).expect("insert");
-        }
+        crate::support::seed(&workspace.db(), facts.into_iter().map(|facts| (fy_start, facts)));
     }
     let markdown = workspace.kyodo(&["report", "--fiscal-year", &fy]).ok().stdout();
     let label = current.label();

@@ -8,11 +8,11 @@ use crate::support::{repo, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
 use kyodo::discord::rest::{Proxy, Rest};
-use kyodo::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use kyodo::domain::record::Facts;
 use kyodo::domain::YearMonth;
 use kyodo::scheduler::post::{post_job, retry_failed, run_due, Posted, Retry};
 use kyodo::scheduler::Job;
-use kyodo::store::{PostKind, PostStatus, Store};
+use kyodo::store::{PostKind, PostStatus};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Mutex;
@@ -33,7 +33,6 @@ const QUICK: Retry = Retry {
 };
 
 fn seed(db: &Path) {
-    let mut store = Store::open(db).expect("open");
     let date = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
     let facts = [
         (
@@ -70,21 +69,7 @@ fn seed(db: &Path) {
             },
         ),
     ];
-    for (i, (date, facts)) in facts.into_iter().enumerate() {
-        let new = NewRecord {
-            date,
-            facts,
-            reporter: Actor {
-                id: "1".into(),
-                name: "佐藤".into(),
-            },
-            source: Source {
-                kind: SourceKind::Import,
-                id: format!("s{i}"),
-            },
-        };
-        store.insert(&new, Utc::now()).expect("insert");
-    }
+    crate::support::seed(db, facts);
 }
 
 struct Setup {

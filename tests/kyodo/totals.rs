@@ -6,9 +6,8 @@ use crate::support::{repo, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
 use kyodo::commands::{self, Invocation, OptionValue, Outcome, Request, Roles};
-use kyodo::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use kyodo::domain::record::{Actor, Facts, Source, SourceKind};
 use kyodo::render::reply::text;
-use kyodo::store::Store;
 use std::path::Path;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -25,7 +24,6 @@ fn jst(y: i32, m: u32, day: u32) -> DateTime<Utc> {
 }
 
 fn seed(db: &Path) {
-    let mut store = Store::open(db).expect("open");
     let consultations = [
         (d(2022, 4, 1), 1),
         (d(2023, 2, 28), 2),
@@ -65,21 +63,7 @@ fn seed(db: &Path) {
                 },
             )
         }));
-    for (i, (date, facts)) in facts.enumerate() {
-        let new = NewRecord {
-            date,
-            facts,
-            reporter: Actor {
-                id: "1".into(),
-                name: "佐藤".into(),
-            },
-            source: Source {
-                kind: SourceKind::Import,
-                id: format!("seed-{i}"),
-            },
-        };
-        store.insert(&new, Utc::now()).expect("insert");
-    }
+    crate::support::seed(db, facts);
 }
 
 fn app(workspace: &Workspace, config: &Path) -> App {

@@ -9,6 +9,29 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
+/// Stores records reported by 佐藤 (as an import), one per `(date, facts)`, in the database at `db`.
+pub fn seed(db: &Path, records: impl IntoIterator<Item = (chrono::NaiveDate, kyodo::domain::record::Facts)>) {
+    use kyodo::domain::record::{Actor, NewRecord, Source, SourceKind};
+    let mut store = kyodo::store::Store::open(db).expect("open store");
+    let records: Vec<NewRecord> = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, (date, facts))| NewRecord {
+            date,
+            facts,
+            reporter: Actor {
+                id: "1".into(),
+                name: "佐藤".into(),
+            },
+            source: Source {
+                kind: SourceKind::Import,
+                id: format!("seed-{i}"),
+            },
+        })
+        .collect();
+    store.insert_batch(&records, chrono::Utc::now()).expect("seed records");
+}
+
 /// The repository root (where `config/` is).
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
