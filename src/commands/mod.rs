@@ -6,6 +6,7 @@
 //! Refusals are `UserError`s shown as they are; anything else is logged and the user reads
 //! only 「内部エラーが発生しました」.
 
+mod admin;
 pub mod autocomplete;
 pub mod digest;
 mod help;
@@ -169,6 +170,7 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
         "summary" => summary::handle(app, request),
         "records" => records::handle(app, request),
         "help" => Ok(help::handle(app)),
+        "admin" => admin::handle(app, request),
         other => Err(Failure::User(UserError::new(format!(
             "「/{other}」というコマンドはありません。/help で使えるコマンドを確かめてください"
         )))),
@@ -186,6 +188,15 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
 /// Today in the city's time zone, for a request.
 pub(crate) fn today(app: &App, request: &Request) -> NaiveDate {
     app.today(request.now)
+}
+
+/// Refuses unless the user has the admin role.
+pub(crate) fn require_admin(request: &Request) -> Result<(), UserError> {
+    if request.roles.admin {
+        Ok(())
+    } else {
+        Err(UserError::new("このコマンドは管理者（管理者のロール）だけが使えます"))
+    }
 }
 
 /// Refuses unless the user has the staff (or admin) role.

@@ -242,6 +242,19 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
         summary(),
         records(),
         CommandSpec {
+            name: "admin",
+            name_ja: "管理",
+            description: "For administrators: the bot's state",
+            description_ja: "管理者用: ボットの状態",
+            options: vec![OptionSpec::sub(
+                "status",
+                "状態",
+                "Database, baseline, scheduled posts and failures",
+                "データベース・基準データ・自動投稿と失敗の状況",
+                Vec::new(),
+            )],
+        },
+        CommandSpec {
             name: "help",
             name_ja: "ヘルプ",
             description: "What each command does, with examples",

@@ -108,6 +108,15 @@ impl Store {
         row.map(to_run).transpose()
     }
 
+    /// The latest runs, newest first.
+    pub fn recent_runs(&self, limit: usize) -> Result<Vec<PostRun>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM post_runs ORDER BY started_at DESC, period DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], read_run)?;
+        rows.map(|r| to_run(r?)).collect()
+    }
+
     /// Every failed run, oldest period first.
     pub fn failed_runs(&self) -> Result<Vec<PostRun>> {
         let mut stmt = self.conn.prepare(&format!(

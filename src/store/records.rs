@@ -170,6 +170,16 @@ impl Store {
         Ok(new)
     }
 
+    /// How many records are live, how many deleted, and how many audit lines there are.
+    pub fn counts(&self) -> Result<(i64, i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM records WHERE deleted_at IS NULL), \
+                    (SELECT COUNT(*) FROM records WHERE deleted_at IS NOT NULL), (SELECT COUNT(*) FROM audit)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?)
+    }
+
     /// A record by id, deleted or not.
     pub fn record(&self, id: i64) -> Result<Option<Record>> {
         get_in(&self.conn, id)

@@ -170,6 +170,33 @@ fn only_admins_change_other_peoples_records_and_only_reporters_undo() {
 }
 
 #[test]
+fn admin_status_is_for_admins_only() {
+    let workspace = Workspace::new();
+    let run = workspace.console(&["--role", "staff"], "/admin status\n");
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stdout()
+            .contains("✗ このコマンドは管理者（管理者のロール）だけが使えます"),
+        "{}",
+        run.stdout()
+    );
+    let run = workspace
+        .console(
+            &["--role", "admin"],
+            "/report match count:2 date:2026-06-01\n/admin status\n",
+        )
+        .ok();
+    let out = run.stdout();
+    assert!(out.contains("スキーマ 3（この kyodo は 3 まで）"), "{out}");
+    assert!(
+        out.contains("記録 1件（削除済み 0件は集計に入りません）、変更履歴 1件"),
+        "{out}"
+    );
+    assert!(out.contains("平成30年度〜令和2年度（3年度分）"), "{out}");
+    assert!(out.contains("月次まとめ: 毎月1日 09:00（前の月の分）"), "{out}");
+}
+
+#[test]
 fn a_process_killed_at_any_moment_loses_no_acknowledged_record() {
     let workspace = Workspace::new();
     let mut child = workspace
@@ -228,7 +255,7 @@ fn the_registration_payload_is_printed_as_discord_takes_it() {
     let payload: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON");
     let commands = payload.as_array().expect("an array of application commands");
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["report", "totals", "summary", "records", "help"]);
+    assert_eq!(names, ["report", "totals", "summary", "records", "admin", "help"]);
     assert!(commands.iter().all(|c| c["name_localizations"]["ja"].is_string()));
 }
 

@@ -134,7 +134,7 @@ async fn registration_reports_refusals_and_replays() {
         discord.requests_to("PUT", "/applications/*/commands")[0].json,
         Some(json!([]))
     );
-    assert_eq!(discord.commands(Some(discord.guild_id())).len(), 5);
+    assert_eq!(discord.commands(Some(discord.guild_id())).len(), 6);
     let identify = &discord.identifies()[0];
     assert_eq!(
         identify["intents"]
@@ -568,23 +568,45 @@ async fn deferral_resume_and_rate_limits() {
     )
     .await;
     assert_eq!(kind, 5);
-    discord.wait_for_requests("PATCH", "/webhooks/*/*/messages/@original", before + 1, WAIT).await;
+    discord
+        .wait_for_requests("PATCH", "/webhooks/*/*/messages/@original", before + 1, WAIT)
+        .await;
     let patch = patches(&discord).pop().expect("the digest");
-    assert_eq!(patch.files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>(), ["kyodo-2026-10.png"]);
+    assert_eq!(
+        patch.files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>(),
+        ["kyodo-2026-10.png"]
+    );
     assert!(patch.files[0].bytes.starts_with(b"\x89PNG"));
-    let title = patch.json.as_ref().map(|j| j["embeds"][0]["title"].clone()).unwrap_or_default();
+    let title = patch
+        .json
+        .as_ref()
+        .map(|j| j["embeds"][0]["title"].clone())
+        .unwrap_or_default();
     assert_eq!(title, "月次まとめ 2026年10月（令和8年度）");
     let (_, data, kind) = send(
         &discord,
         "records",
-        vec![option::subcommand("export", vec![s("from", "2026-04-01"), s("format", "csv")])],
+        vec![option::subcommand(
+            "export",
+            vec![s("from", "2026-04-01"), s("format", "csv")],
+        )],
         staff(&discord, 7001, "佐藤"),
     )
     .await;
-    assert_eq!((kind, data["flags"].clone()), (5, json!(64)), "an export is deferred privately");
-    discord.wait_for_requests("PATCH", "/webhooks/*/*/messages/@original", before + 2, WAIT).await;
+    assert_eq!(
+        (kind, data["flags"].clone()),
+        (5, json!(64)),
+        "an export is deferred privately"
+    );
+    discord
+        .wait_for_requests("PATCH", "/webhooks/*/*/messages/@original", before + 2, WAIT)
+        .await;
     let patch = patches(&discord).pop().expect("the export");
-    assert!(patch.files[0].filename.starts_with("kyodo-records-2026-04-01_"), "{:?}", patch.files[0].filename);
+    assert!(
+        patch.files[0].filename.starts_with("kyodo-records-2026-04-01_"),
+        "{:?}",
+        patch.files[0].filename
+    );
     assert!(patch.files[0].bytes.starts_with(b"\xEF\xBB\xBF"));
 
     // A dropped gateway: serenity resumes and the interaction sent meanwhile is answered.

@@ -153,7 +153,7 @@ fn the_payload_keeps_discords_limits() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
         names,
-        HashSet::from(["report", "totals", "summary", "records", "help"].map(String::from))
+        HashSet::from(["report", "totals", "summary", "records", "admin", "help"].map(String::from))
     );
 }
 

@@ -1,0 +1,82 @@
+//! `/admin status`: for administrators — the database, the baseline, the schedule of the
+//! automatic posts, the latest posts and what failed (and how to post it again).
+
+use super::{require_admin, Failure, Reply, Request, Section, Visibility};
+use crate::app::App;
+use crate::domain::validate::UserError;
+use crate::domain::FiscalYear;
+use crate::scheduler::next_due;
+use crate::store::{PostKind, PostStatus, Store};
+
+/// How many recent posts `/admin status` lists.
+const RECENT: usize = 6;
+
+pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+    require_admin(request)?;
+    match request.invocation.subcommand.as_deref() {
+        Some("status") => status(app, request),
+        _ => Err(UserError::new("status を選んでください（例: /admin status）").into()),
+    }
+}
+
+fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
+    let c = &app.settings.catalogue;
+    let (live, deleted, audit) = app.store.counts()?;
+    let database = vec![
+        format!(
+            "スキーマ {}（この kyodo は {} まで）",
+            app.store.schema_version()?,
+            Store::latest_schema_version()
+        ),
+        format!("記録 {live}件（削除済み {deleted}件は集計に入りません）、変更履歴 {audit}件"),
+    ];
+    let years: Vec<FiscalYear> = app.settings.baseline.keys().copied().collect();
+    let baseline = match (years.first(), years.last()) {
+        (Some(first), Some(last)) => vec![format!("{}〜{}（{}年度分）", first.label(), last.label(), years.len())],
+        _ => vec!["ありません".to_string()],
+    };
+    let s = &c.schedule;
+    let next = next_due(s, c.time_zone, c.fiscal_year_start, request.now).with_timezone(&c.time_zone);
+    let mut schedule = vec![
+        format!(
+            "月次まとめ: 毎月{}日 {}（前の月の分）",
+            s.digest_day,
+            s.digest_time.format("%H:%M")
+        ),
+        format!(
+            "年次報告: {}月{}日 {}（終わった年度の分）",
+            s.annual_month,
+            s.annual_day,
+            s.annual_time.format("%H:%M")
+        ),
+        format!("次の投稿: {}", next.format("%Y年%-m月%-d日 %H:%M")),
+    ];
+    for run in app.store.recent_runs(RECENT)? {
+        let what = match run.kind {
+            PostKind::Digest => format!("{} の月次まとめ", run.period),
+            PostKind::Annual => format!("{}年度の年次報告", run.period),
+        };
+        let state = match run.status {
+            PostStatus::Posted => format!("投稿済み（メッセージ {}件）", run.message_ids.len()),
+            PostStatus::Pending => "送信中か、送信中に止まりました（次の起動で送り直します）".to_string(),
+            PostStatus::Failed => format!("失敗: {}", run.error.unwrap_or_default()),
+        };
+        schedule.push(format!("{what}: {state}"));
+    }
+    let failed = app.store.failed_runs()?;
+    if !failed.is_empty() {
+        schedule.push(format!(
+            "失敗した投稿が{}件あります。サーバーで `kyodo digest --retry` を実行すると、その分だけ投稿し直します",
+            failed.len()
+        ));
+    }
+    Ok(Reply::done(
+        Visibility::Ephemeral,
+        "kyodo の状態",
+        vec![
+            Section::new("データベース", database),
+            Section::new("基準データ", baseline),
+            Section::new("自動投稿", schedule),
+        ],
+    ))
+}
