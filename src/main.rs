@@ -53,7 +53,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ConsoleRole::Admin)]
         role: ConsoleRole,
         /// 返信に付くファイル（グラフ・書き出し）を保存するフォルダ
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = "exports")]
         files: PathBuf,
     },
     /// Discord に登録するコマンドの定義を表示する（--json で一括登録 API にそのまま渡せる形）
