@@ -99,6 +99,57 @@ pub struct Dimensions {
     pub note: Option<String>,
 }
 
+/// One of a record's flat fields, as text or as a number; `None` where the type has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    Text(Option<String>),
+    Number(Option<u64>),
+}
+
+impl Dimensions {
+    /// The names of the fields, in the order of `into_fields`.
+    pub const NAMES: [&'static str; 16] = [
+        "kind",
+        "status",
+        "area",
+        "district",
+        "side",
+        "course",
+        "group",
+        "amount",
+        "count",
+        "method",
+        "project",
+        "department",
+        "medium",
+        "title",
+        "topic",
+        "note",
+    ];
+
+    /// The fields in the order of `NAMES`: how the store and the exports lay a record out.
+    pub fn into_fields(self) -> [Field; 16] {
+        [
+            Field::Text(self.kind),
+            Field::Text(self.status),
+            Field::Text(self.area),
+            Field::Text(self.district),
+            Field::Text(self.side),
+            Field::Text(self.course),
+            Field::Text(self.group),
+            Field::Number(self.amount),
+            Field::Number(self.count.map(u64::from)),
+            Field::Text(self.method),
+            Field::Text(self.project),
+            Field::Text(self.department),
+            Field::Text(self.medium),
+            Field::Text(self.title),
+            Field::Text(self.topic),
+            Field::Text(self.note),
+        ]
+    }
+}
+
 impl Facts {
     /// The facts as flat fields.
     pub fn dimensions(&self) -> Dimensions {

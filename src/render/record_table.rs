@@ -4,7 +4,7 @@
 
 use super::record::indicator_of;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Dimensions, Record, SourceKind};
+use crate::domain::record::{Dimensions, Field, Record, SourceKind};
 use crate::domain::{FiscalYear, RecordType};
 use chrono::{DateTime, NaiveDate};
 
@@ -83,26 +83,11 @@ fn source_label(kind: SourceKind) -> &'static str {
 }
 
 /// The dimension columns (`区分/種類` … `メモ`), in the order of `HEADERS`.
-fn dimension_cells(d: Dimensions) -> [Cell; 16] {
-    let text = |t: Option<String>| t.map_or(Cell::Empty, Cell::Text);
-    [
-        text(d.kind),
-        text(d.status),
-        text(d.area),
-        text(d.district),
-        text(d.side),
-        text(d.course),
-        text(d.group),
-        d.amount.map_or(Cell::Empty, Cell::Integer),
-        d.count.map_or(Cell::Empty, |n| Cell::Integer(u64::from(n))),
-        text(d.method),
-        text(d.project),
-        text(d.department),
-        text(d.medium),
-        text(d.title),
-        text(d.topic),
-        text(d.note),
-    ]
+fn dimension_cells(d: Dimensions) -> impl Iterator<Item = Cell> {
+    d.into_fields().into_iter().map(|field| match field {
+        Field::Text(t) => t.map_or(Cell::Empty, Cell::Text),
+        Field::Number(n) => n.map_or(Cell::Empty, Cell::Integer),
+    })
 }
 /// When the record was stored, in the city's time zone: `2026-06-15 09:30:00`; the stored text
 /// as it is if it is not RFC 3339.

@@ -4,7 +4,7 @@
 use super::audit::{write_audit, AuditAction};
 use super::{timestamp, Error, Result, Store};
 use crate::domain::figures::{SubsidyEvent, Tally};
-use crate::domain::record::{Actor, Dimensions, Facts, NewRecord, Record, Source, SourceKind};
+use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
@@ -27,9 +27,8 @@ impl Stored {
     }
 }
 
-/// The columns that hold a record's facts (`Dimensions`), in the order `dimension_values` binds them.
+/// The columns that hold a record's facts, in the order of `Dimensions::NAMES`.
 const DIMENSION_COLUMNS: [&str; 16] = [
-    "count",
     "kind",
     "status",
     "area",
@@ -38,6 +37,7 @@ const DIMENSION_COLUMNS: [&str; 16] = [
     "course",
     "group_name",
     "amount",
+    "count",
     "method",
     "project",
     "department",
@@ -47,30 +47,21 @@ const DIMENSION_COLUMNS: [&str; 16] = [
     "note",
 ];
 
-/// The values of `DIMENSION_COLUMNS` for `facts` (NULL where the type has no such field;
-/// a count of 1 for the types that count one by one).
+/// The values of `DIMENSION_COLUMNS` for `facts`: NULL where the type has no such field, a
+/// count of 1 for the types that count one by one.
 fn dimension_values(facts: &Facts) -> Vec<Value> {
-    let d = facts.dimensions();
-    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
-    vec![
-        Value::Integer(i64::from(facts.count())),
-        text(d.kind),
-        text(d.status),
-        text(d.area),
-        text(d.district),
-        text(d.side),
-        text(d.course),
-        text(d.group),
-        d.amount
-            .map_or(Value::Null, |a| Value::Integer(i64::try_from(a).unwrap_or(i64::MAX))),
-        text(d.method),
-        text(d.project),
-        text(d.department),
-        text(d.medium),
-        text(d.title),
-        text(d.topic),
-        text(d.note),
-    ]
+    let fields = facts.dimensions().into_fields();
+    let count = Dimensions::NAMES.iter().position(|n| *n == "count");
+    fields
+        .into_iter()
+        .enumerate()
+        .map(|(i, field)| match field {
+            Field::Text(t) => t.map_or(Value::Null, Value::Text),
+            Field::Number(Some(n)) => Value::Integer(i64::try_from(n).unwrap_or(i64::MAX)),
+            Field::Number(None) if Some(i) == count => Value::Integer(i64::from(facts.count())),
+            Field::Number(None) => Value::Null,
+        })
+        .collect()
 }
 
 const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
