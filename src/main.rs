@@ -89,6 +89,18 @@ enum Command {
         #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
         retry: bool,
     },
+    /// 記録を CSV ファイル（/records export と同じ列）から取り込む。1行でも誤りがあれば何も取り込まない
+    Import {
+        /// 取り込むファイル（UTF-8、BOM はあってもなくても）
+        #[arg(long)]
+        file: PathBuf,
+        /// 「報告者」の列が空の行の報告者
+        #[arg(long)]
+        user: Option<String>,
+        /// 確かめるだけで取り込まない
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// データベースのバックアップ（動いている間でも一貫したコピー）を書き出す
     Backup {
         /// 書き出すファイル（新しいファイル）
@@ -232,6 +244,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             post,
             retry,
         } => digest(&cli.config, &cli.db, month, chart, post, retry, now),
+        Command::Import { file, user, dry_run } => {
+            let mut app = App::start(&cli.config, &cli.db, now)?;
+            let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                bail!(
+                    "{} は UTF-8 のテキストではありません（Excel では「CSV UTF-8」で保存してください）",
+                    file.display()
+                );
+            };
+            let name = user
+                .or_else(|| std::env::var("USER").ok())
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "取り込み".to_string());
+            let actor = kyodo::domain::record::Actor {
+                id: format!("import:{name}"),
+                name,
+            };
+            match kyodo::commands::import::import_csv(&mut app, &text, &actor, now, dry_run) {
+                Ok(done) if dry_run => println!(
+                    "{} 行を確かめました。問題はありません（--dry-run のため取り込んでいません）",
+                    done.rows
+                ),
+                Ok(done) => println!(
+                    "{} 行を取り込みました: 新しい記録 {}件、前に取り込み済み {}件",
+                    done.rows, done.new, done.existing
+                ),
+                Err(kyodo::commands::import::ImportError::Rows(problems)) => {
+                    for problem in &problems {
+                        eprintln!("{} {problem}", file.display());
+                    }
+                    eprintln!("問題が{}件あるため、何も取り込んでいません", problems.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { output } => {
             let app = App::start(&cli.config, &cli.db, now)?;
             app.store.backup_to(&output)?;

@@ -10,6 +10,7 @@ mod admin;
 pub mod autocomplete;
 pub mod digest;
 mod help;
+pub mod import;
 pub mod invocation;
 mod records;
 mod report;

@@ -171,6 +171,15 @@ impl Store {
         )?)
     }
 
+    /// Whether a record from this source is stored (deleted or not).
+    pub fn has_source(&self, source: &Source) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND source_id = ?2)",
+            params![source.kind.key(), source.id],
+            |row| row.get(0),
+        )?)
+    }
+
     /// A record by id, deleted or not.
     pub fn record(&self, id: i64) -> Result<Option<Record>> {
         get_in(&self.conn, id)

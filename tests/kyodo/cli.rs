@@ -356,3 +356,86 @@ fn reports_and_exports_are_written_as_files() {
         "an XLSX (zip) file"
     );
 }
+
+#[test]
+fn an_export_imports_into_another_database_once_and_bad_rows_change_nothing() {
+    let source = Workspace::new();
+    let script = std::fs::read_to_string(repo().join("tests/kyodo/sessions/every_command.txt")).expect("script");
+    let files = source.path("files").display().to_string();
+    source.console(&["--user", "佐藤", "--files", &files], &script);
+    let export = source.path("all.csv");
+    source
+        .kyodo(&[
+            "export",
+            "--from",
+            "2025-04-01",
+            "--format",
+            "csv",
+            "--output",
+            &export.display().to_string(),
+        ])
+        .ok();
+    let live = |w: &Workspace| {
+        w.rows(
+            "SELECT record_type, occurred_on, count, kind, status, area, district, course, group_name, amount, title, topic, note \
+             FROM records WHERE deleted_at IS NULL ORDER BY occurred_on, record_type, count",
+        )
+    };
+
+    let target = Workspace::new();
+    let file = export.display().to_string();
+    let run = target.kyodo(&["import", "--file", &file]).ok();
+    assert_eq!(
+        run.stdout().trim(),
+        "13 行を取り込みました: 新しい記録 13件、前に取り込み済み 0件"
+    );
+    assert_eq!(live(&target), live(&source), "the same facts, dates and counts");
+    assert_eq!(
+        target.rows("SELECT DISTINCT reporter_name, source FROM records"),
+        vec![vec!["佐藤".to_string(), "import".into()]]
+    );
+    // The same file again stores nothing new.
+    let run = target.kyodo(&["import", "--file", &file]).ok();
+    assert_eq!(
+        run.stdout().trim(),
+        "13 行を取り込みました: 新しい記録 0件、前に取り込み済み 13件"
+    );
+
+    // One bad row and nothing is stored; every problem is named with its line.
+    let bad = target.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "日付,種類,地区,区,件数,コース,団体,金額,状態\n\
+         2026-06-01,地区連携,川辺,荒町,,,,,\n\
+         2026-06-02,相談,,,12,,,,\n\
+         2099-01-01,マッチング,,,3,,,,\n\
+         2026-06-03,補助金,,,,ステップアップ,B会,150001,交付決定\n\
+         2026-06-04,見学,,,,,,,\n",
+    )
+    .expect("write");
+    let run = target.kyodo(&["import", "--file", &bad.display().to_string()]);
+    assert_eq!(run.code(), Some(1));
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("2行目: 区（district）: 川辺地区に「荒町」区はありません"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4行目: 日付（date）: 未来の日付"), "{stderr}");
+    assert!(
+        stderr.contains("5行目: 金額（amount）: ステップアップコースの上限は150,000円です"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("6行目: 種類「見学」はありません"), "{stderr}");
+    assert!(stderr.contains("問題が4件あるため、何も取り込んでいません"), "{stderr}");
+    assert_eq!(
+        target.rows("SELECT COUNT(*) FROM records"),
+        vec![vec!["13".to_string()]]
+    );
+    std::fs::write(&bad, "日付,種類,地域\n2026-06-01,相談,東部\n").expect("write");
+    let run = target.kyodo(&["import", "--file", &bad.display().to_string()]);
+    assert!(
+        run.stderr().contains("1行目: 知らない列「地域」があります"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -1,0 +1,204 @@
+//! `kyodo import`: records from a CSV file with the columns of `/records export` (the same
+//! Japanese headers; 番号, 年度, 指標, 登録元 and 登録日時 are read over), e.g. a backfill from
+//! the old spreadsheet.
+//!
+//! Every row is checked as `/report` checks it (names, caps, dates, baseline years, one grant
+//! per group and course, also within the file); one bad row and nothing is stored, and every
+//! problem is listed with its line. A row's source id is its content, so importing the same
+//! file twice stores its records once.
+
+use super::invocation::{Invocation, OptionValue};
+use super::report::{check_single_grant, facts_from, record_date};
+use super::Failure;
+use crate::app::App;
+use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Source, SourceKind};
+use crate::domain::validate::validate;
+use crate::domain::RecordType;
+use crate::render::record_table::{record_type_label, HEADERS};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{}", .0.join("\n"))]
+    Rows(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub rows: usize,
+    /// Records stored now.
+    pub new: usize,
+    /// Rows stored by an earlier import of the same content.
+    pub existing: usize,
+}
+
+fn record_type_of(label: &str) -> Option<RecordType> {
+    RecordType::ALL
+        .into_iter()
+        .find(|t| record_type_label(*t) == label || t.key() == label)
+}
+
+/// Checks every row of `text` (CSV, UTF-8 with or without BOM) and stores them all, or none.
+/// `actor` reports rows without a 報告者; `dry_run` checks without storing.
+pub fn import_csv(
+    app: &mut App,
+    text: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<Imported, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
+        Err(e) => return Err(ImportError::Rows(vec![format!("1行目（見出し）が読めません（{e}）")])),
+    };
+    let mut problems = Vec::new();
+    for header in &headers {
+        if !HEADERS.contains(&header.as_str()) {
+            problems.push(format!(
+                "1行目: 知らない列「{header}」があります。使える列: {}",
+                HEADERS.join("、")
+            ));
+        }
+    }
+    for required in ["日付", "種類"] {
+        if !headers.iter().any(|h| h == required) {
+            problems.push(format!("1行目: 列「{required}」がありません"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Rows(problems));
+    }
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    // The dimension columns of the export, by the option names `/report` takes.
+    let dimension_columns: Vec<(usize, &str)> = HEADERS[5..21]
+        .iter()
+        .zip(Dimensions::NAMES)
+        .filter_map(|(header, name)| column(header).map(|i| (i, name)))
+        .collect();
+    let today = app.today(now);
+    let granted = app.settings.catalogue.subsidy.granted.clone();
+    let mut records = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut grants_in_file: HashSet<(String, String)> = HashSet::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                problems.push(format!("{line}行目: 読めません（{e}）"));
+                continue;
+            }
+        };
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let cell = |name: &str| column(name).and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+        let Some(record_type) = record_type_of(cell("種類")) else {
+            let labels: Vec<&str> = RecordType::ALL.into_iter().map(record_type_label).collect();
+            problems.push(format!(
+                "{line}行目: 種類「{}」はありません。使えるもの: {}",
+                cell("種類"),
+                labels.join("、")
+            ));
+            continue;
+        };
+        let mut inv = Invocation::new("report", Some(record_type.key()))
+            .with("date", OptionValue::String(cell("日付").to_string()));
+        for (i, name) in &dimension_columns {
+            let value = row.get(*i).map(str::trim).unwrap_or("");
+            if !value.is_empty() {
+                inv = inv.with(name, OptionValue::String(value.to_string()));
+            }
+        }
+        let checked = (|| -> Result<(NaiveDate, Facts), Failure> {
+            let date = record_date(app, &inv, today)?;
+            let facts = facts_from(&app.settings.catalogue, record_type, &inv)?;
+            validate(&app.settings.catalogue, &facts)?;
+            Ok((date, facts))
+        })();
+        let (date, facts) = match checked {
+            Ok(checked) => checked,
+            Err(Failure::User(e)) => {
+                problems.push(format!("{line}行目: {e}"));
+                continue;
+            }
+            Err(Failure::Internal(e)) => return Err(e.into()),
+        };
+        // The source id is the row's content; identical rows are told apart by their order.
+        let fields: Vec<String> = facts
+            .dimensions()
+            .into_fields()
+            .into_iter()
+            .map(|field| match field {
+                Field::Text(t) => t.unwrap_or_default(),
+                Field::Number(n) => n.map(|n| n.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        let content = format!("{date}|{}|{}", record_type.key(), fields.join("|"));
+        let occurrence = seen.entry(content.clone()).or_insert(0);
+        *occurrence += 1;
+        let source = Source {
+            kind: SourceKind::Import,
+            id: format!("{content}#{occurrence}"),
+        };
+        // A row imported before is stored already: only new rows must keep the grant rule.
+        if !app.store.has_source(&source)? {
+            match check_single_grant(app, &facts, None) {
+                Ok(()) => {}
+                Err(Failure::User(e)) => {
+                    problems.push(format!("{line}行目: {e}"));
+                    continue;
+                }
+                Err(Failure::Internal(e)) => return Err(e.into()),
+            }
+        }
+        if let Facts::Subsidy {
+            course, group, status, ..
+        } = &facts
+        {
+            if *status == granted && !grants_in_file.insert((course.clone(), group.clone())) {
+                problems.push(format!(
+                    "{line}行目: 団体（group）: 「{group}」の{course}コースの交付決定がこのファイルに2回あります。補助金は1団体各コース1回までです"
+                ));
+                continue;
+            }
+        }
+        let reporter = match cell("報告者") {
+            "" => actor.clone(),
+            name => Actor {
+                id: format!("import:{name}"),
+                name: name.to_string(),
+            },
+        };
+        records.push(NewRecord {
+            date,
+            facts,
+            reporter,
+            source,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Rows(problems));
+    }
+    let rows = records.len();
+    if dry_run {
+        return Ok(Imported {
+            rows,
+            new: 0,
+            existing: 0,
+        });
+    }
+    let new = app.store.insert_batch(&records, now)?;
+    Ok(Imported {
+        rows,
+        new,
+        existing: rows - new,
+    })
+}
