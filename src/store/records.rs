@@ -27,27 +27,15 @@ impl Stored {
     }
 }
 
-/// The columns that hold a record's facts, in the order of `Dimensions::NAMES`.
-const DIMENSION_COLUMNS: [&str; 16] = [
-    "kind",
-    "status",
-    "area",
-    "district",
-    "side",
-    "course",
-    "group_name",
-    "amount",
-    "count",
-    "method",
-    "project",
-    "department",
-    "medium",
-    "title",
-    "topic",
-    "note",
-];
+/// The column that holds each of a record's facts, in the order of `Dimensions::NAMES`: the
+/// field's own name, but `group`, a keyword in SQL, is `group_name`.
+fn dimension_columns() -> impl Iterator<Item = &'static str> {
+    Dimensions::NAMES
+        .into_iter()
+        .map(|name| if name == "group" { "group_name" } else { name })
+}
 
-/// The values of `DIMENSION_COLUMNS` for `facts`: NULL where the type has no such field, a
+/// The values of `dimension_columns()` for `facts`: NULL where the type has no such field, a
 /// count of 1 for the types that count one by one.
 fn dimension_values(facts: &Facts) -> Vec<Value> {
     let fields = facts.dimensions().into_fields();
@@ -214,8 +202,7 @@ impl Store {
     ) -> Result<Record> {
         let tx = self.conn.transaction()?;
         let before = live_record(&tx, id)?;
-        let set: Vec<String> = DIMENSION_COLUMNS
-            .iter()
+        let set: Vec<String> = dimension_columns()
             .enumerate()
             .map(|(i, column)| format!("{column} = ?{}", i + 4))
             .collect();
@@ -494,7 +481,7 @@ fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Resul
         &format!(
             "INSERT INTO records (record_type, occurred_on, {}, reporter_id, reporter_name, source, source_id, created_at) \
              VALUES ({})",
-            DIMENSION_COLUMNS.join(", "),
+            dimension_columns().collect::<Vec<_>>().join(", "),
             placeholders.join(", ")
         ),
         params_from_iter(values),
