@@ -202,7 +202,7 @@ impl Harness {
     async fn start(config: Config) -> Harness {
         assert!(
             config.openapi_spec.is_some(),
-            "set DISCORD_OPENAPI_SPEC or provide ../shared/discord-api-spec/openapi.json"
+            "the OpenAPI description is vendored in tests/fixtures/discord-openapi/ (DISCORD_OPENAPI_SPEC must not be empty here)"
         );
         let discord = Discord::start_with(config).await;
         let (tx, reports) = mpsc::unbounded_channel();

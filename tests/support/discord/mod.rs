@@ -8,7 +8,7 @@
 //!
 //! Every REST request is recorded ([`RecordedRequest`]) and, when an OpenAPI description is
 //! configured ([`Config::openapi_spec`]; by default the file named by `DISCORD_OPENAPI_SPEC`,
-//! else `../shared/discord-api-spec/openapi.json` beside the crate if it exists), its body is
+//! else the copy vendored in `tests/fixtures/discord-openapi/`), its body is
 //! validated (see [`openapi`]). Problems are collected as violations; [`Discord::shutdown`],
 //! [`Discord::assert_no_violations`] and dropping the handle fail the test if there are any.
 //!
@@ -79,15 +79,15 @@ impl Default for Config {
     }
 }
 
-/// `DISCORD_OPENAPI_SPEC` if set (empty = off), else the sibling `shared/` copy if present.
+/// The copy of Discord's description vendored in the repository (see its README).
+pub const VENDORED_SPEC: &str = "tests/fixtures/discord-openapi/openapi.json";
+
+/// `DISCORD_OPENAPI_SPEC` if set (empty = off), else the copy vendored in the repository.
 fn default_spec_path() -> Option<PathBuf> {
     match std::env::var_os("DISCORD_OPENAPI_SPEC") {
         Some(p) if p.is_empty() => None,
         Some(p) => Some(PathBuf::from(p)),
-        None => {
-            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/discord-api-spec/openapi.json");
-            p.exists().then_some(p)
-        }
+        None => Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(VENDORED_SPEC)),
     }
 }
 
