@@ -7,11 +7,14 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# Everything the manifest declares: the library and binary, the two [[bench]] targets (cargo
+# refuses a manifest whose targets are missing), the migrations, config and the chart's font
+# embedded with include_str!/include_bytes!. tests/kyodo/dockerfile.rs replays this set.
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY benches ./benches
 COPY migrations ./migrations
 COPY config ./config
-# The chart's Japanese font, embedded with include_bytes!.
 COPY assets ./assets
 RUN cargo build --release --locked && strip target/release/kyodo
 
