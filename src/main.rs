@@ -152,11 +152,31 @@ fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
     parse_fiscal_year(input).map_err(|e| e.to_string())
 }
 
+/// Logging on stderr: `RUST_LOG` sets the level (default `warn`), `KYODO_LOG_FORMAT=json` writes
+/// one JSON object per line for a log shipper (default `text`).
+fn init_logging() -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match std::env::var("KYODO_LOG_FORMAT").ok().as_deref().map(str::trim) {
+        None | Some("" | "text") => builder.init(),
+        Some("json") => builder.json().flatten_event(true).with_current_span(false).init(),
+        Some(other) => {
+            builder.init();
+            return Err(format!(
+                "環境変数 KYODO_LOG_FORMAT「{other}」は使えません。text（既定）か json を指定してください"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(message) = init_logging() {
+        eprintln!("エラー: {message}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
