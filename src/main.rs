@@ -153,8 +153,14 @@ fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
 }
 
 fn main() -> ExitCode {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    // serenity logs an event it cannot read in full at debug level, interaction token included
+    // (src/client/dispatch.rs, `Event::Unknown`); the bot logs those itself, without the token.
+    if let Ok(quiet) = "serenity::client::dispatch=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

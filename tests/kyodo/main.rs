@@ -10,4 +10,5 @@ mod discord;
 mod reference;
 mod scheduler;
 mod standin;
+mod stopping;
 mod totals;
