@@ -155,7 +155,12 @@ fn fiscal_year(input: &str) -> Result<FiscalYear, String> {
 /// Logging on stderr: `RUST_LOG` sets the level (default `warn`), `KYODO_LOG_FORMAT=json` writes
 /// one JSON object per line for a log shipper (default `text`).
 fn init_logging() -> Result<(), String> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    // serenity logs an event it cannot read in full at debug level, interaction token included
+    // (src/client/dispatch.rs, `Event::Unknown`); the bot logs those itself, without the token.
+    if let Ok(quiet) = "serenity::client::dispatch=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -3,17 +3,26 @@
 //!
 //! Each interaction is answered exactly once: a replayed interaction id is ignored, and a
 //! command whose work may pass Discord's 3-second deadline is deferred (type 5) and its
-//! original response edited afterwards.
+//! original response edited afterwards (`answer.rs` retries and falls back to a follow-up).
+//!
+//! Each interaction is counted as work in flight from its first line (`stopping.rs`); once the
+//! bot is stopping, a new one is declined with a short private message and nothing is done.
+//! An interaction serenity cannot read reaches `Unreadable` (a raw event handler) instead: it
+//! is logged and answered that nothing was recorded.
 
+use super::answer::Answer;
 use super::interaction::{actor, invocation, place_refusal, request};
 use super::rest::{File, Rest};
+use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
 use crate::commands::{self, Invocation, OptionValue, Outcome, Reply, Request, Visibility};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use serde_json::{json, Value};
-use serenity::all::{CommandInteraction, ComponentInteraction, Context, EventHandler, Interaction, Ready};
+use serenity::all::{
+    CommandInteraction, ComponentInteraction, Context, Event, EventHandler, Interaction, RawEventHandler, Ready,
+};
 use serenity::async_trait;
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +40,12 @@ const DEFERRED_CHANNEL_MESSAGE: u8 = 5;
 const UPDATE_MESSAGE: u8 = 7;
 const AUTOCOMPLETE_RESULT: u8 = 8;
 
+/// The answer to an interaction that arrives while the bot stops.
+const DECLINED: &str =
+    "kyodo は停止（再起動）の途中のため、この操作を受け付けませんでした。何も記録していません。1分ほど待ってから、もう一度送ってください";
+/// The answer to an interaction serenity could not read.
+const UNREADABLE: &str = "Discord から届いた操作を読み取れませんでした。何も記録していません。もう一度送り、続くときは管理者に連絡してください";
+
 pub struct Bot {
     /// The core: settings and database. Locked only inside `spawn_blocking`, never across an await.
     app: Arc<Mutex<App>>,
@@ -43,6 +58,21 @@ pub struct Bot {
     commands: Value,
     /// Recently seen interaction ids, oldest first.
     seen: Mutex<(HashSet<u64>, VecDeque<u64>)>,
+    /// Shared with `run` and the scheduler: the work in flight, and whether the bot is stopping.
+    stopping: Arc<Stopping>,
+}
+
+/// The reply to a request that reached the core after the bot gave up waiting for its work:
+/// nothing is stored, since the answer could not be sent.
+fn declined() -> Reply {
+    Reply {
+        visibility: Visibility::Ephemeral,
+        outcome: Outcome::Refused,
+        title: DECLINED.into(),
+        sections: Vec::new(),
+        undo: None,
+        files: Vec::new(),
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -55,6 +85,7 @@ impl Bot {
         settings: Arc<DiscordSettings>,
         rest: Arc<OnceLock<Rest>>,
         commands: Value,
+        stopping: Arc<Stopping>,
     ) -> Self {
         Bot {
             app,
@@ -63,7 +94,13 @@ impl Bot {
             application_id: AtomicU64::new(0),
             commands,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
+            stopping,
         }
+    }
+
+    /// Where the answer to interaction `id` goes.
+    fn answer<'a>(&self, rest: &'a Rest, id: u64, token: &'a str, received: Instant) -> Answer<'a> {
+        Answer::new(rest, self.application_id.load(Ordering::Relaxed), id, token, received)
     }
 
     fn rest(&self) -> Option<&Rest> {
@@ -90,10 +127,18 @@ impl Bot {
         true
     }
 
-    /// Runs a request through the core on the blocking pool.
+    /// Runs a request through the core on the blocking pool. (A blocking task outlives the
+    /// runtime, its answer does not: once the bot has given up waiting, it stores nothing.)
     fn spawn_core(&self, request: Request) -> tokio::task::JoinHandle<Reply> {
         let app = self.app.clone();
-        tokio::task::spawn_blocking(move || commands::handle(&mut lock(&app), &request))
+        let stopping = self.stopping.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut app = lock(&app);
+            if stopping.is_abandoned() {
+                return declined();
+            }
+            commands::handle(&mut app, &request)
+        })
     }
 
     async fn register(&self) {
@@ -124,11 +169,11 @@ impl Bot {
         }
     }
 
-    async fn command(&self, rest: &Rest, c: CommandInteraction) {
-        let started = Instant::now();
+    async fn command(&self, rest: &Rest, c: CommandInteraction, started: Instant) {
         let id = c.id.get();
+        let answer = self.answer(rest, id, &c.token, started);
         if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal)).await;
+            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
         let request = request(
@@ -155,28 +200,40 @@ impl Bot {
             Some(joined) => {
                 let reply = joined.unwrap_or_else(|e| internal(&e));
                 let mut bodies = messages(&reply).into_iter();
-                if let Some(first) = bodies.next() {
-                    self.respond(rest, id, &c.token, CHANNEL_MESSAGE, first).await;
-                }
-                self.follow_up(rest, &c.token, bodies).await;
-                if !reply.files.is_empty() {
-                    let flags = if reply.visibility == Visibility::Ephemeral {
-                        EPHEMERAL
-                    } else {
-                        0
-                    };
-                    let body =
-                        json!({ "content": "添付ファイル", "flags": flags, "allowed_mentions": { "parse": [] } });
-                    self.send_follow_up(rest, &c.token, &body, &files(&reply)).await;
+                let answered = match bodies.next() {
+                    Some(first) => answer.respond(CHANNEL_MESSAGE, first).await,
+                    None => true,
+                };
+                if answered {
+                    for body in bodies {
+                        answer.follow_up(&body, &[]).await;
+                    }
+                    if !reply.files.is_empty() {
+                        let flags = if reply.visibility == Visibility::Ephemeral {
+                            EPHEMERAL
+                        } else {
+                            0
+                        };
+                        let body =
+                            json!({ "content": "添付ファイル", "flags": flags, "allowed_mentions": { "parse": [] } });
+                        answer.follow_up(&body, &files(&reply)).await;
+                    }
+                } else {
+                    unanswered(id, &reply);
                 }
                 reply.outcome
             }
             None => {
                 let flags = if personal { EPHEMERAL } else { 0 };
-                self.respond(rest, id, &c.token, DEFERRED_CHANNEL_MESSAGE, json!({ "flags": flags }))
+                let deferred = answer
+                    .respond(DEFERRED_CHANNEL_MESSAGE, json!({ "flags": flags }))
                     .await;
                 let reply = work.await.unwrap_or_else(|e| internal(&e));
-                self.finish_deferred(rest, &c.token, &reply, personal).await;
+                if deferred {
+                    finish_deferred(&answer, &reply, personal).await;
+                } else {
+                    unanswered(id, &reply);
+                }
                 reply.outcome
             }
         };
@@ -189,56 +246,7 @@ impl Bot {
         );
     }
 
-    /// Replaces a deferred response with the reply. A private reply under a public deferral
-    /// goes as a private follow-up, leaving a short note in the public message.
-    async fn finish_deferred(&self, rest: &Rest, token: &str, reply: &Reply, deferred_private: bool) {
-        let app = self.application_id.load(Ordering::Relaxed);
-        let mut bodies = messages(reply).into_iter();
-        let files = files(reply);
-        let private = reply.visibility == Visibility::Ephemeral;
-        if private && !deferred_private {
-            let note = json!({ "content": "（ご本人だけに返信しました）", "allowed_mentions": { "parse": [] } });
-            if let Err(e) = rest.edit_original(app, token, &note, &[]).await {
-                tracing::error!(error = %e, "editing the deferred response failed");
-            }
-            if let Some(first) = bodies.next() {
-                self.send_follow_up(rest, token, &first, &files).await;
-            }
-            self.follow_up(rest, token, bodies).await;
-            return;
-        }
-        if let Some(mut first) = bodies.next() {
-            if let Some(map) = first.as_object_mut() {
-                map.remove("flags");
-            }
-            if let Err(e) = rest.edit_original(app, token, &first, &files).await {
-                tracing::error!(error = %e, "editing the deferred response failed");
-            }
-        }
-        self.follow_up(rest, token, bodies).await;
-    }
-
-    async fn respond(&self, rest: &Rest, id: u64, token: &str, kind: u8, data: Value) {
-        let body = json!({ "type": kind, "data": data });
-        if let Err(e) = rest.respond(id, token, &body).await {
-            tracing::error!(error = %e, interaction = id, "answering the interaction failed");
-        }
-    }
-
-    async fn follow_up(&self, rest: &Rest, token: &str, bodies: impl Iterator<Item = Value>) {
-        for body in bodies {
-            self.send_follow_up(rest, token, &body, &[]).await;
-        }
-    }
-
-    async fn send_follow_up(&self, rest: &Rest, token: &str, body: &Value, files: &[File]) {
-        let app = self.application_id.load(Ordering::Relaxed);
-        if let Err(e) = rest.follow_up(app, token, body, files).await {
-            tracing::error!(error = %e, "a follow-up message failed; the reply is incomplete");
-        }
-    }
-
-    async fn autocomplete(&self, rest: &Rest, c: CommandInteraction) {
+    async fn autocomplete(&self, rest: &Rest, c: CommandInteraction, received: Instant) {
         let choices: Vec<Value> = if place_refusal(c.guild_id, &self.settings).is_some() {
             Vec::new()
         } else {
@@ -258,31 +266,22 @@ impl Bot {
                 .map(|s| json!({ "name": s.name, "value": s.value }))
                 .collect()
         };
-        self.respond(
-            rest,
-            c.id.get(),
-            &c.token,
-            AUTOCOMPLETE_RESULT,
-            json!({ "choices": choices }),
-        )
-        .await;
+        self.answer(rest, c.id.get(), &c.token, received)
+            .respond(AUTOCOMPLETE_RESULT, json!({ "choices": choices }))
+            .await;
     }
 
-    async fn component(&self, rest: &Rest, c: ComponentInteraction) {
+    async fn component(&self, rest: &Rest, c: ComponentInteraction, received: Instant) {
         let id = c.id.get();
+        let answer = self.answer(rest, id, &c.token, received);
         if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, notice(refusal)).await;
+            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
         let Some(record) = parse_undo_custom_id(&c.data.custom_id) else {
-            self.respond(
-                rest,
-                id,
-                &c.token,
-                CHANNEL_MESSAGE,
-                notice("このボタンは使えなくなりました"),
-            )
-            .await;
+            answer
+                .respond(CHANNEL_MESSAGE, notice("このボタンは使えなくなりました"))
+                .await;
             return;
         };
         let undo = Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record));
@@ -313,14 +312,104 @@ impl Bot {
             ));
             let data =
                 json!({ "content": content, "embeds": [], "components": [], "allowed_mentions": { "parse": [] } });
-            self.respond(rest, id, &c.token, UPDATE_MESSAGE, data).await;
+            answer.respond(UPDATE_MESSAGE, data).await;
         } else {
             let body = messages(&reply)
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| notice(&reply.title));
-            self.respond(rest, id, &c.token, CHANNEL_MESSAGE, body).await;
+            answer.respond(CHANNEL_MESSAGE, body).await;
         }
+    }
+
+    /// Answers an interaction that arrived while stopping: nothing is done.
+    async fn decline(&self, rest: &Rest, interaction: &Interaction, received: Instant) {
+        let (kind, data) = match interaction {
+            Interaction::Autocomplete(_) => (AUTOCOMPLETE_RESULT, json!({ "choices": [] })),
+            Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
+                (CHANNEL_MESSAGE, notice(DECLINED))
+            }
+            _ => return,
+        };
+        let id = interaction.id().get();
+        tracing::info!(interaction = id, "interaction declined: the bot is stopping");
+        self.answer(rest, id, interaction.token(), received)
+            .respond(kind, data)
+            .await;
+    }
+
+    /// An INTERACTION_CREATE serenity could not read (`Event::Unknown`): logged with its id and
+    /// type (never its token) and, when it has an id and a token, answered that nothing was
+    /// recorded. Other unknown events are new to serenity 0.12.5 and ignored.
+    async fn unreadable(&self, event: &str, value: &Value) {
+        if event != "INTERACTION_CREATE" {
+            tracing::debug!(event, "a gateway event serenity does not know; ignored");
+            return;
+        }
+        let received = Instant::now();
+        let _work = self.stopping.begin();
+        let error = serde_json::from_value::<Interaction>(value.clone())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        tracing::warn!(
+            interaction = %value["id"].as_str().unwrap_or("(none)"),
+            kind = %value["type"],
+            %error,
+            "an interaction from Discord could not be read"
+        );
+        let (Some(id), Some(token), Some(rest)) = (
+            value["id"].as_str().and_then(|id| id.parse::<u64>().ok()),
+            value["token"].as_str(),
+            self.rest(),
+        ) else {
+            return;
+        };
+        let (kind, data) = match value["type"].as_u64() {
+            Some(2 | 3 | 5) => (CHANNEL_MESSAGE, notice(UNREADABLE)),
+            Some(4) => (AUTOCOMPLETE_RESULT, json!({ "choices": [] })),
+            _ => return,
+        };
+        if self.first_time(id) {
+            self.answer(rest, id, token, received).respond(kind, data).await;
+        }
+    }
+}
+
+/// Replaces a deferred response with the reply. A private reply under a public deferral goes
+/// as a private follow-up, leaving a short note in the public message.
+async fn finish_deferred(answer: &Answer<'_>, reply: &Reply, deferred_private: bool) {
+    let mut bodies = messages(reply).into_iter();
+    let files = files(reply);
+    let private = reply.visibility == Visibility::Ephemeral;
+    if private && !deferred_private {
+        let note = json!({ "content": "（ご本人だけに返信しました）", "allowed_mentions": { "parse": [] } });
+        answer.edit_original(&note, &[]).await;
+        if let Some(first) = bodies.next() {
+            answer.follow_up(&first, &files).await;
+        }
+    } else if let Some(mut first) = bodies.next() {
+        if let Some(map) = first.as_object_mut() {
+            map.remove("flags");
+        }
+        if !answer.replace_deferred(&first, &files, deferred_private).await {
+            tracing::error!("the reply could not be delivered; it stays on 「考え中」");
+        }
+    }
+    for body in bodies {
+        answer.follow_up(&body, &[]).await;
+    }
+}
+
+/// Logs an answer that could not be sent, naming the record it was about, if any.
+fn unanswered(interaction: u64, reply: &Reply) {
+    match reply.undo {
+        Some(record) => tracing::error!(
+            interaction,
+            record,
+            "the record was stored but its answer could not be sent"
+        ),
+        None => tracing::error!(interaction, "the answer could not be sent"),
     }
 }
 
@@ -351,6 +440,9 @@ impl EventHandler for Bot {
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        let received = Instant::now();
+        // Counted before "stopping" is checked, so `drain` waits for whatever passed the check.
+        let _work = self.stopping.begin();
         let Some(rest) = self.rest() else { return };
         if !self.first_time(interaction.id().get()) {
             tracing::warn!(
@@ -359,11 +451,33 @@ impl EventHandler for Bot {
             );
             return;
         }
+        if self.stopping.is_stopping() {
+            self.decline(rest, &interaction, received).await;
+            return;
+        }
         match interaction {
-            Interaction::Command(c) => self.command(rest, c).await,
-            Interaction::Autocomplete(c) => self.autocomplete(rest, c).await,
-            Interaction::Component(c) => self.component(rest, c).await,
-            _ => {}
+            Interaction::Command(c) => self.command(rest, c, received).await,
+            Interaction::Autocomplete(c) => self.autocomplete(rest, c, received).await,
+            Interaction::Component(c) => self.component(rest, c, received).await,
+            other => tracing::warn!(
+                interaction = other.id().get(),
+                kind = ?other.kind(),
+                "an interaction of a kind the bot does not serve; not answered"
+            ),
+        }
+    }
+}
+
+/// Hears the events serenity could not turn into models, which the `EventHandler` never sees:
+/// serenity 0.12.5 reads a dispatch whose `d` does not deserialise as `Event::Unknown` (the
+/// untagged fallback of `Event`), and `dispatch_model` drops it with a debug line only.
+pub struct Unreadable(pub Arc<Bot>);
+
+#[async_trait]
+impl RawEventHandler for Unreadable {
+    async fn raw_event(&self, _ctx: Context, event: Event) {
+        if let Event::Unknown(unknown) = event {
+            self.0.unreadable(&unknown.kind, &unknown.value).await;
         }
     }
 }

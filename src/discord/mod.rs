@@ -4,24 +4,38 @@
 //! READY, and turns interactions into `commands::Request`s (`interaction.rs`), answering within
 //! Discord's 3-second deadline (`handler.rs`). REST calls go through `rest.rs`, in Discord mode
 //! (serenity's rate limiter) or proxy mode (`KYODO_DISCORD_API`: the bot honours 429s itself).
+//!
+//! Stopping (`shutdown` completes: SIGTERM or Ctrl-C): new interactions are declined, the
+//! scheduler starts no new post, the work in flight — answers and a post that has started — is
+//! waited for up to `DRAIN_LIMIT`, then the gateway is closed.
 
+mod answer;
 mod handler;
 pub mod interaction;
 pub mod rest;
+mod stopping;
 
 pub use rest::Rest;
 
 use crate::app::App;
 use crate::commands::spec::{command_set, payload};
 use crate::scheduler::{self, post::Retry};
-use handler::Bot;
+use handler::{Bot, Unreadable};
 use rest::Proxy;
 use serenity::all::ClientBuilder;
 use serenity::all::{GatewayIntents, HttpBuilder};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use stopping::Stopping;
 use thiserror::Error;
+
+/// How long stopping waits for the work in flight. `docker stop` sends SIGKILL 10 s after
+/// SIGTERM; this leaves time to close the gateway before it.
+const DRAIN_LIMIT: Duration = Duration::from_secs(8);
+/// How long closing the gateway may take after the drain.
+const CLOSE_LIMIT: Duration = Duration::from_secs(1);
 
 /// The bot token: printed and logged as `[secret]`, never as itself.
 #[derive(Clone)]
@@ -89,14 +103,23 @@ pub fn rest_for(settings: &DiscordSettings) -> Rest {
     }
 }
 
-/// Runs the bot until `shutdown` completes or the connection fails for good.
+/// Runs the bot until `shutdown` completes or the connection fails for good; then stops as the
+/// module documentation says.
 pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Output = ()>) -> Result<(), DiscordError> {
     let commands = payload(&command_set(&app.settings.catalogue));
     let rest = Arc::new(OnceLock::new());
     let app = Arc::new(Mutex::new(app));
-    let bot = Bot::new(app.clone(), Arc::new(settings.clone()), rest.clone(), commands);
+    let stopping = Arc::new(Stopping::new());
+    let bot = Arc::new(Bot::new(
+        app.clone(),
+        Arc::new(settings.clone()),
+        rest.clone(),
+        commands,
+        stopping.clone(),
+    ));
     let mut client = ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
-        .event_handler(bot)
+        .event_handler_arc(bot.clone())
+        .raw_event_handler(Unreadable(bot))
         .await
         .map_err(|e| DiscordError::Client(e.to_string()))?;
     // Set before the gateway starts, so before any event: Discord mode shares the client's
@@ -107,7 +130,7 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
     });
     match (settings.report_channel_id, rest.get()) {
         (Some(channel), Some(rest)) => {
-            tokio::spawn(schedule(app, rest.clone(), channel));
+            tokio::spawn(schedule(app, rest.clone(), channel, stopping.clone()));
         }
         _ => tracing::info!("no report channel (KYODO_REPORT_CHANNEL_ID): digests are not posted"),
     }
@@ -117,30 +140,63 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         proxy = settings.api_base.is_some(),
         "connecting to Discord"
     );
-    tokio::select! {
-        result = client.start() => result.map_err(|e| DiscordError::Client(e.to_string())),
-        () = shutdown => {
-            tracing::info!("shutting down");
-            shards.shutdown_all().await;
-            Ok(())
-        }
+    // The gateway runs in its own task, so that it keeps delivering (and the bot keeps
+    // declining) interactions while the work in flight is finished.
+    let mut gateway = tokio::spawn(async move { client.start().await });
+    let ended = tokio::select! {
+        ended = &mut gateway => Some(ended),
+        () = shutdown => None,
+    };
+    stopping.stop();
+    tracing::info!(
+        in_flight = stopping.in_flight(),
+        "shutting down: new interactions are declined; finishing the work in flight"
+    );
+    match stopping.drain(DRAIN_LIMIT).await {
+        Ok(()) => tracing::info!("the work in flight is finished"),
+        Err(left) => tracing::error!(
+            left,
+            limit_s = DRAIN_LIMIT.as_secs(),
+            "work still unfinished at the limit; stopping without it"
+        ),
+    }
+    shards.shutdown_all().await;
+    let ended = match ended {
+        Some(ended) => ended,
+        None => match tokio::time::timeout(CLOSE_LIMIT, gateway).await {
+            Ok(ended) => ended,
+            Err(_) => return Ok(()),
+        },
+    };
+    tracing::info!("gateway closed");
+    match ended {
+        Ok(result) => result.map_err(|e| DiscordError::Client(e.to_string())),
+        Err(e) => Err(DiscordError::Client(e.to_string())),
     }
 }
 
 /// Posts the digests and annual summaries as they fall due (and, at start, those missed while
-/// the bot was down), then sleeps until the next one.
-async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64) {
+/// the bot was down), then sleeps until the next one. Once stopping, it starts no new post; a
+/// pass that is posting counts as work in flight.
+async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<Stopping>) {
     let clock = chrono::Utc::now;
+    let stop = || stopping.is_stopping();
     loop {
-        match scheduler::post::run_due(&app, &rest, channel, Retry::default(), &clock).await {
-            Ok(outcomes) => {
-                for (job, outcome) in outcomes {
-                    if let Err(e) = outcome {
-                        tracing::error!(job = %job.label(), error = %e, "not posted; `kyodo digest --retry` tries again");
+        {
+            let _work = stopping.begin();
+            if stop() {
+                break;
+            }
+            match scheduler::post::run_due(&app, &rest, channel, Retry::default(), &clock, &stop).await {
+                Ok(outcomes) => {
+                    for (job, outcome) in outcomes {
+                        if let Err(e) = outcome {
+                            tracing::error!(job = %job.label(), error = %e, "not posted; `kyodo digest --retry` tries again");
+                        }
                     }
                 }
+                Err(e) => tracing::error!(error = %e, "the scheduler could not read the database"),
             }
-            Err(e) => tracing::error!(error = %e, "the scheduler could not read the database"),
         }
         let next = {
             let app = app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -150,8 +206,12 @@ async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64) {
         let wait = (next - clock())
             .to_std()
             .unwrap_or_default()
-            .min(std::time::Duration::from_secs(3600));
+            .min(Duration::from_secs(3600));
         tracing::debug!(next = %next, "next scheduled post");
-        tokio::time::sleep(wait + std::time::Duration::from_secs(1)).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait + Duration::from_secs(1)) => {}
+            () = stopping.stopped() => break,
+        }
     }
+    tracing::info!("scheduler stopped");
 }

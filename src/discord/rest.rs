@@ -36,6 +36,24 @@ pub enum RestError {
     Transport(String),
 }
 
+impl RestError {
+    /// Whether trying again may succeed: Discord's 5xx, a timeout or a broken connection. (429s
+    /// are waited out below, or by serenity's rate limiter in Discord mode; 4xx are final.)
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RestError::Status { status, .. } => *status >= 500,
+            RestError::Transport(_) => true,
+            RestError::RateLimited => false,
+        }
+    }
+
+    /// Discord's 40060 "Interaction has already been acknowledged": on a retried callback, the
+    /// earlier try went through although its answer was lost.
+    pub fn is_already_acknowledged(&self) -> bool {
+        matches!(self, RestError::Status { code: 40060, .. })
+    }
+}
+
 /// A file attached to a message.
 #[derive(Debug, Clone)]
 pub struct File {

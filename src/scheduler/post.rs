@@ -183,12 +183,15 @@ pub async fn post_job(
 
 /// Posts, oldest first, every job that fell due since the scheduler first ran (remembered in
 /// the store) and was neither posted nor failed in `channel`. Returns what happened to each.
+/// Once `stopping` returns true no further job is started (a post under way is finished); the
+/// jobs left are still due at the next run.
 pub async fn run_due(
     app: &Mutex<App>,
     poster: &impl Poster,
     channel: u64,
     retry: Retry,
     clock: &impl Fn() -> DateTime<Utc>,
+    stopping: &impl Fn() -> bool,
 ) -> Result<Vec<(Job, Result<Posted, PostError>)>, store::Error> {
     let now = clock();
     let jobs = {
@@ -214,6 +217,10 @@ pub async fn run_due(
     };
     let mut outcomes = Vec::new();
     for job in jobs {
+        if stopping() {
+            tracing::info!(job = %job.label(), "stopping: not started; posted at the next start");
+            break;
+        }
         let outcome = post_job(app, poster, channel, job, retry, clock).await;
         outcomes.push((job, outcome));
     }

@@ -1,7 +1,8 @@
 //! `kyodo run`, the real binary with the unmodified serenity client, against the local Discord
 //! stand-in (tests/support/discord) in proxy mode: registration on READY, every `/report`
 //! kind, refusals, replays, DMs and other servers, roles, autocomplete, the undo button, a
-//! dropped gateway, 429s, and a token that never reaches a log line. Every REST body the bot
+//! dropped gateway, 429s, 5xx on answers (retried, then a follow-up), an interaction serenity
+//! cannot read, and a token that never reaches a log line. Every REST body the bot
 //! sends is validated against Discord's OpenAPI description where one is available.
 
 use crate::support::discord::payloads::{self, option, InteractionSpec, Source};
@@ -13,18 +14,18 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 const STAFF_ROLE: u64 = 1_201_234_567_890_000_001;
 const ADMIN_ROLE: u64 = 1_201_234_567_890_000_002;
 
 /// A running `kyodo run`, killed when dropped; its log is collected.
-struct Bot {
+pub(crate) struct Bot {
     child: Child,
     log: Arc<Mutex<String>>,
 }
 
 impl Bot {
-    async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
+    pub(crate) async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
         let registrations = discord.requests_to("PUT", "/applications/*/guilds/*/commands").len();
         let mut child = workspace
             .command(&["run"])
@@ -70,8 +71,58 @@ impl Bot {
         Bot { child, log }
     }
 
-    fn log(&self) -> String {
-        self.log.lock().expect("log").clone()
+    /// What the bot logged so far, without the terminal colour codes.
+    pub(crate) fn log(&self) -> String {
+        let log = self.log.lock().expect("log").clone();
+        let mut plain = String::with_capacity(log.len());
+        let mut rest = log.as_str();
+        while let Some(at) = rest.find("\x1b[") {
+            plain.push_str(&rest[..at]);
+            rest = &rest[at..];
+            rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+        }
+        plain.push_str(rest);
+        plain
+    }
+
+    /// Sends the process `signal` (`TERM`, `INT`) with kill(1), as `docker stop` or Ctrl-C would.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits until the log contains `text`; panics after `timeout`.
+    pub(crate) async fn wait_log(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.log().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {text:?} within {timeout:?}:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits for the process to exit; panics (the bot is killed on drop) if it is still running
+    /// after `limit`. Returns its exit status.
+    pub(crate) async fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for kyodo run") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kyodo run still running {limit:?} after the signal:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 
@@ -93,15 +144,15 @@ fn member_source(discord: &Discord, user_id: u64, name: &str, roles: &[u64]) -> 
     }
 }
 
-fn staff(discord: &Discord, user_id: u64, name: &str) -> Source {
+pub(crate) fn staff(discord: &Discord, user_id: u64, name: &str) -> Source {
     member_source(discord, user_id, name, &[STAFF_ROLE])
 }
 
-fn report(sub: &str, options: Vec<Value>) -> Vec<Value> {
+pub(crate) fn report(sub: &str, options: Vec<Value>) -> Vec<Value> {
     vec![option::subcommand(sub, options)]
 }
 
-fn s(name: &str, value: &str) -> Value {
+pub(crate) fn s(name: &str, value: &str) -> Value {
     option::string(name, value)
 }
 
@@ -113,7 +164,7 @@ async fn send(discord: &Discord, name: &str, options: Vec<Value>, source: Source
     (sent, callback.data, callback.kind)
 }
 
-fn count(workspace: &Workspace, sql: &str) -> i64 {
+pub(crate) fn count(workspace: &Workspace, sql: &str) -> i64 {
     workspace.rows(sql)[0][0].parse().expect("a number")
 }
 
@@ -725,5 +776,99 @@ async fn the_running_bot_posts_the_digests_it_missed_when_it_starts() {
         .map(|r| serde_json::from_str::<Vec<String>>(&r[0]).map_or(0, |ids| ids.len() as i64))
         .sum();
     assert_eq!(discord.channel_messages(discord.channel_id()).len() as i64, recorded);
+    discord.shutdown().await;
+}
+
+/// Long enough for the answer retries' backoff (2 s, then 4 s) on a loaded machine.
+const RETRIES: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn failed_answers_are_retried_then_followed_up() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+    let month = || vec![option::subcommand("month", vec![s("month", "2026-10")])];
+    let statuses = |requests: Vec<crate::support::discord::RecordedRequest>| -> Vec<u16> {
+        requests.iter().map(|r| r.status).collect()
+    };
+
+    // One 500 on the edit of the deferred reply: the edit is tried again and the reply, no
+    // longer "thinking", is the digest with its chart.
+    discord.fail_next("PATCH", "/webhooks/*/*/messages/@original", 1, Failure::ServerError);
+    let (sent, _, kind) = send(&discord, "summary", month(), staff(&discord, 7001, "佐藤")).await;
+    assert_eq!(kind, 5);
+    let edits = format!("/webhooks/*/{}/messages/@original", sent.token);
+    discord.wait_for_requests("PATCH", &edits, 2, RETRIES).await;
+    assert_eq!(statuses(discord.requests_to("PATCH", &edits)), vec![500, 200]);
+    let original = discord.original_message(&sent).expect("the reply");
+    assert_eq!(original["embeds"][0]["title"], "月次まとめ 2026年10月（令和8年度）");
+    assert_eq!(original["flags"].as_u64().map(|f| f & 128), Some(0), "not thinking");
+    assert_eq!(original["attachments"][0]["filename"], "kyodo-2026-10.png");
+
+    // A 500 on every edit: after the last try the answer comes as a follow-up message.
+    discord.fail_next("PATCH", "/webhooks/*/*/messages/@original", 100, Failure::ServerError);
+    let (sent, _, kind) = send(&discord, "summary", month(), staff(&discord, 7001, "佐藤")).await;
+    assert_eq!(kind, 5);
+    let follow_up = discord
+        .wait_for_request("POST", &format!("/webhooks/*/{}", sent.token), RETRIES)
+        .await;
+    let edits = format!("/webhooks/*/{}/messages/@original", sent.token);
+    assert_eq!(statuses(discord.requests_to("PATCH", &edits)), vec![500, 500, 500]);
+    assert_eq!(follow_up.status, 200);
+    let body = follow_up.json.clone().unwrap_or_default();
+    assert_eq!(body["embeds"][0]["title"], "月次まとめ 2026年10月（令和8年度）");
+    assert_eq!(follow_up.files[0].filename, "kyodo-2026-10.png");
+
+    // A 500 on the callback of a report: tried again, answered once, stored once.
+    discord.fail_next("POST", "/interactions/*/*/callback", 1, Failure::ServerError);
+    let (sent, data, kind) = send(
+        &discord,
+        "report",
+        report("match", vec![option::integer("count", 2)]),
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    assert_eq!(kind, 4);
+    assert!(
+        data["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("記録しました（#1・"),
+        "{data}"
+    );
+    assert_eq!(statuses(discord.callback_requests(&sent)), vec![500, 204]);
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 1);
+    discord.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_interaction_is_logged_and_answered() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let bot = Bot::start(&workspace, &discord).await;
+    let spec = InteractionSpec::command(
+        "report",
+        report("match", vec![option::integer("count", 1)]),
+        staff(&discord, 7001, "佐藤"),
+    );
+    // `data` is not an object: serenity cannot read the interaction.
+    let sent = discord
+        .inject_interaction_with(&spec, |payload| payload["data"] = json!("壊れた"))
+        .await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!((callback.kind, callback.data["flags"].clone()), (4, json!(64)));
+    let content = callback.data["content"].as_str().unwrap_or_default();
+    assert!(content.contains("読み取れませんでした"), "{content}");
+    assert!(content.contains("何も記録していません"), "{content}");
+    bot.wait_log(&format!("interaction={}", sent.id), WAIT).await;
+    let log = bot.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&format!("interaction={}", sent.id)))
+        .unwrap_or_default();
+    assert!(line.contains("WARN") && line.contains("kind=2"), "{line}");
+    eprintln!("the warning: {line}");
+    assert!(!log.contains(&sent.token), "the interaction's token was logged:\n{log}");
+    assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 0);
     discord.shutdown().await;
 }

@@ -12,4 +12,5 @@ mod reference;
 mod replication;
 mod scheduler;
 mod standin;
+mod stopping;
 mod totals;

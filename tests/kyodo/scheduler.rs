@@ -111,7 +111,7 @@ impl Setup {
         retry: Retry,
     ) -> Vec<(Job, Result<Posted, kyodo::scheduler::post::PostError>)> {
         let app = self.app(config, now);
-        run_due(&app, &self.rest, self.channel(), retry, &|| now)
+        run_due(&app, &self.rest, self.channel(), retry, &|| now, &|| false)
             .await
             .expect("run_due")
     }

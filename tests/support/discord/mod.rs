@@ -439,6 +439,12 @@ impl Discord {
     /// commands without `data.id`, the id of the registered command of that name is used
     /// (a fresh one if none is registered).
     pub async fn inject_interaction(&self, spec: &InteractionSpec) -> Injected {
+        self.inject_interaction_with(spec, |_| {}).await
+    }
+
+    /// Like [`Discord::inject_interaction`], with `edit` applied to the payload just before it
+    /// is dispatched (to send one Discord's client would not, e.g. a malformed one).
+    pub async fn inject_interaction_with(&self, spec: &InteractionSpec, edit: impl FnOnce(&mut Value)) -> Injected {
         let id = payloads::snowflake();
         let token = format!("aW50ZXJhY3Rpb246{id}:standin-interaction-token");
         let mut payload = spec.build(id, &token, self.application_id());
@@ -457,6 +463,7 @@ impl Discord {
                 payload["data"]["guild_id"] = guild_id.clone();
             }
         }
+        edit(&mut payload);
         self.shared.state().interactions.insert(
             token.clone(),
             InteractionState {
@@ -521,6 +528,20 @@ impl Discord {
         self.shared
             .wait_for(&what, timeout, |s| {
                 s.interactions.get(&interaction.token)?.callback.clone()
+            })
+            .await
+    }
+
+    /// Waits until at least `n` of `interactions` have an accepted callback; returns how many have.
+    pub async fn wait_for_callbacks(&self, interactions: &[Injected], n: usize, timeout: Duration) -> usize {
+        let what = format!("{n} callbacks of {} interactions", interactions.len());
+        self.shared
+            .wait_for(&what, timeout, |s| {
+                let answered = interactions
+                    .iter()
+                    .filter(|i| s.interactions.get(&i.token).is_some_and(|i| i.callback.is_some()))
+                    .count();
+                (answered >= n).then_some(answered)
             })
             .await
     }
