@@ -2,6 +2,7 @@
 //! file-size limit (`prlimit --fsize`) or by a full file system (a small tmpfs in a private mount
 //! namespace, `unshare`), a missing, read-only or forbidden folder. Each leaves no file under the
 //! asked name and no temporary file beside it, says why in Japanese, and a rerun succeeds.
+//! Also: config files that are not regular files, or too large, are refused at once.
 
 use crate::support::{repo, Run, Workspace};
 use kyodo::domain::record::Facts;
@@ -9,6 +10,7 @@ use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Records seeded: enough that every output (CSV 54 KB, backup 280 KB, report XLSX 11 KB) is
 /// larger than [`LIMIT`].
@@ -475,4 +477,95 @@ fn console_files_into_a_missing_or_forbidden_folder_are_refused_in_japanese() {
         .ok();
     assert!(run.stdout().contains("保存しました:"), "{}", run.stdout());
     assert_eq!(names(&made), ["kyodo-records-2025-04-01_2025-06-30.csv"]);
+}
+
+/// `kyodo ARGS` to its end, killed (and the test failed) if it has not ended after `limit`: a
+/// regression that hangs fails instead of hanging the suite. Its address space is capped at
+/// 1 GiB, so that a regression reading `/dev/zero` fails fast instead of eating the machine.
+fn within(workspace: &Workspace, limit: Duration, args: &[&str]) -> Run {
+    let mut child = wrapped(workspace, &["prlimit", "--as=1073741824", "--"], args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kyodo");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return Run(child.wait_with_output().expect("output"));
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kyodo {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn check_config_refuses_devices_fifos_folders_and_huge_files_at_once() {
+    let workspace = Workspace::new();
+    let fifo = workspace.path("pipe.toml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // Generous for a shared machine; what it catches is a hang (today: reading /dev/zero forever).
+    let limit = Duration::from_secs(10);
+    for path in [
+        "/dev/zero".to_string(),
+        fifo.display().to_string(),
+        workspace.dir.path().display().to_string(),
+    ] {
+        let run = within(&workspace, limit, &["check-config", &path]);
+        assert_eq!(run.code(), Some(1));
+        assert_eq!(
+            run.stderr().trim(),
+            format!("設定ファイル {path} はふつうのファイルではありません（フォルダや /dev/zero のような装置は読みません）。TOML の設定ファイルを指定してください")
+        );
+    }
+
+    // The shipped config, valid, padded with comments to 2 MiB.
+    let huge = workspace.path("kyodo.toml");
+    let mut text = std::fs::read_to_string(repo().join("config/kyodo.toml")).expect("config");
+    while text.len() < 2 * 1024 * 1024 {
+        text.push_str("# コメント ------------------------------------------------------------\n");
+    }
+    std::fs::write(&huge, text).expect("huge");
+    std::fs::write(
+        workspace.path("baseline.toml"),
+        std::fs::read(repo().join("config/baseline.toml")).expect("baseline"),
+    )
+    .expect("baseline");
+    let path = huge.display().to_string();
+    let run = within(&workspace, limit, &["check-config", &path]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr().trim(),
+        format!("設定ファイル {path} は大きすぎます（1 MiB を超えています）。TOML の設定ファイルを指定しているか確かめてください")
+    );
+}
+
+#[test]
+fn a_baseline_that_is_a_device_is_refused_wherever_the_config_is_loaded() {
+    let workspace = Workspace::new();
+    let config = workspace.path("kyodo.toml");
+    let shipped = std::fs::read_to_string(repo().join("config/kyodo.toml")).expect("config");
+    assert!(shipped.contains("baseline = \"baseline.toml\""));
+    std::fs::write(
+        &config,
+        shipped.replace("baseline = \"baseline.toml\"", "baseline = \"/dev/zero\""),
+    )
+    .expect("write");
+    let config = config.display().to_string();
+    let message = "設定ファイル /dev/zero はふつうのファイルではありません（フォルダや /dev/zero のような装置は読みません）。TOML の設定ファイルを指定してください";
+    let limit = Duration::from_secs(10);
+    let run = within(&workspace, limit, &["check-config", &config]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stderr().trim(), message);
+    let run = within(
+        &workspace,
+        limit,
+        &["--config", &config, "report", "--fiscal-year", "2020"],
+    );
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stderr().trim(), format!("エラー: {message}"));
 }
