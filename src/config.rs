@@ -30,6 +30,10 @@ pub enum ConfigError {
     BadId { name: String, value: String },
     #[error("設定ファイル {} を読めません（{reason}）", path.display())]
     Read { path: PathBuf, reason: String },
+    #[error("設定ファイル {} はふつうのファイルではありません（フォルダや /dev/zero のような装置は読みません）。TOML の設定ファイルを指定してください", path.display())]
+    NotAFile { path: PathBuf },
+    #[error("設定ファイル {} は大きすぎます（1 MiB を超えています）。TOML の設定ファイルを指定しているか確かめてください", path.display())]
+    TooLarge { path: PathBuf },
     #[error("{}", ProblemList(path, problems))]
     Invalid { path: PathBuf, problems: Vec<Problem> },
 }
@@ -49,16 +53,55 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
+/// The largest config or baseline file read (Komoro's whole catalogue is a few KiB).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads a config or baseline file: a regular file of at most [`MAX_CONFIG_BYTES`], checked
+/// before reading (so that `/dev/zero` or a FIFO is refused at once) and read with a bounded
+/// reader (in case it grows meanwhile).
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+    use std::io::Read;
+    let error = |reason: &str| ConfigError::Read {
         path: path.to_path_buf(),
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "ファイルがありません".to_string(),
-            std::io::ErrorKind::PermissionDenied => "読む権限がありません".to_string(),
-            std::io::ErrorKind::InvalidData => "UTF-8 のテキストではありません".to_string(),
-            _ => e.to_string(),
-        },
-    })
+        reason: reason.to_string(),
+    };
+    let io_error = |e: std::io::Error| {
+        tracing::info!(path = %path.display(), error = %e, "reading a config file failed");
+        error(match e.kind() {
+            std::io::ErrorKind::NotFound => "ファイルがありません",
+            std::io::ErrorKind::PermissionDenied => "読む権限がありません",
+            _ => "読み込みに失敗しました。ファイルとディスクを確かめてください",
+        })
+    };
+    let checked = |metadata: std::fs::Metadata| {
+        let path = path.to_path_buf();
+        if !metadata.is_file() {
+            Err(ConfigError::NotAFile { path })
+        } else if metadata.len() > MAX_CONFIG_BYTES {
+            Err(ConfigError::TooLarge { path })
+        } else {
+            Ok(())
+        }
+    };
+    // The path first, so that a device is never opened; then the opened file, in case the name
+    // was replaced in between (opened non-blocking, so that even a FIFO cannot hang the open).
+    checked(std::fs::metadata(path).map_err(io_error)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(io_error)?;
+    checked(file.metadata().map_err(io_error)?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| error("UTF-8 のテキストではありません"))
 }
 
 /// Reads and checks the catalogue at `path` and the baseline it names.

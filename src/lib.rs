@@ -4,6 +4,7 @@
 //! # Layout
 //!
 //! - `domain` — fiscal years, eras, dates, the catalogue, figures; pure, no I/O.
+//! - `files` — every file kyodo writes, all or nothing (temporary name, fsync, rename).
 //! - `config` — reads the catalogue and baseline files and the environment.
 //! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
 //! - `render` — figures to Markdown and plain text (the annual report's tables).
@@ -18,6 +19,7 @@ pub mod config;
 pub mod console;
 pub mod discord;
 pub mod domain;
+pub mod files;
 pub mod render;
 pub mod scheduler;
 pub mod store;

@@ -12,6 +12,7 @@ use kyodo::console::{ConsoleUser, Session};
 use kyodo::domain::dates::{parse_date, parse_fiscal_year, parse_month};
 use kyodo::domain::FiscalYear;
 use kyodo::domain::YearMonth;
+use kyodo::files::{self, Overwrite};
 use kyodo::render::chart::render_png;
 use kyodo::render::csv::{annual_csv, records_csv};
 use kyodo::render::reply::text as reply_text;
@@ -178,6 +179,7 @@ fn init_logging() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     if let Err(message) = init_logging() {
         eprintln!("エラー: {message}");
         return ExitCode::FAILURE;
@@ -386,20 +388,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Writes a new file; refuses to overwrite one.
-fn write_new(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "{} に書き出せません（すでにあるファイルは上書きしません）",
-                path.display()
-            )
-        })?;
-    file.write_all(bytes)?;
-    Ok(())
+/// Writes a new file all or nothing; refuses to overwrite one.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<(), files::FileError> {
+    files::write_atomic(path, bytes, Overwrite::No)
+}
+
+/// A file-size limit (`ulimit -f`) would kill kyodo with SIGXFSZ in the middle of a file;
+/// ignored, the write fails with EFBIG instead, which is reported and cleaned up.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal to SIG_IGN before any thread is started; no
+    // handler code runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 /// `kyodo digest`: print a month's digest, or post it (exactly once), or post again what failed.

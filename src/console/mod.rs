@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::commands::spec::{command_set, CommandSpec};
 use crate::commands::{self, Outcome, Reply, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
+use crate::files::{self, FileError, Overwrite};
 use crate::render::reply::text;
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Write};
@@ -87,16 +88,14 @@ impl<'a> Session<'a> {
     }
 
     /// Saves the reply's files in `files_dir`, never over an existing file, and says where.
-    fn save_files(&self, reply: &Reply, out: &mut impl Write) -> std::io::Result<()> {
+    fn save_files(&mut self, reply: &Reply, out: &mut impl Write) -> std::io::Result<()> {
         for file in &reply.files {
             match save_new(&self.files_dir, &file.name, &file.bytes) {
                 Ok(path) => writeln!(out, "保存しました: {}", path.display())?,
-                Err(e) => writeln!(
-                    out,
-                    "✗ ファイル {} を {} に保存できませんでした（{e}）",
-                    file.name,
-                    self.files_dir.display()
-                )?,
+                Err(e) => {
+                    self.any_refused = true;
+                    writeln!(out, "✗ 保存できませんでした: {e}")?
+                }
             }
         }
         Ok(())
@@ -146,9 +145,10 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Writes `bytes` to `dir/name`, or `dir/name-2` … if that exists.
-fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+/// Writes `bytes` to `dir/name`, or `dir/name-2` … if that exists, all or nothing
+/// (`files::write_atomic`). Makes `dir` if it is missing, but not its parents.
+fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, FileError> {
+    files::ensure_folder(dir, &dir.join(name))?;
     let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
     for n in 1..1000 {
         let candidate = match (n, extension) {
@@ -157,14 +157,15 @@ fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
             (_, ext) => format!("{stem}-{n}.{ext}"),
         };
         let path = dir.join(candidate);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                f.write_all(bytes)?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+        match files::write_atomic(&path, bytes, Overwrite::No) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.is_exists() => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(std::io::Error::other("同じ名前のファイルが多すぎます"))
+    Err(FileError {
+        path: dir.join(name),
+        problem: files::Problem::TooManyNames,
+        left_behind: None,
+    })
 }

@@ -88,20 +88,38 @@ impl Store {
     }
 
     /// Writes a consistent copy of the whole database to `path` (a new file), while the bot
-    /// may go on writing: SQLite's `VACUUM INTO`.
-    pub fn backup_to(&self, path: &Path) -> Result<()> {
-        if path.exists() {
-            return Err(Error::Open {
-                path: path.to_path_buf(),
-                reason: "すでにあるファイルには書き出しません".into(),
-            });
+    /// may go on writing: SQLite's `VACUUM INTO` a temporary file beside `path`, which is
+    /// fsynced and then given its name (`files::TempFile`); a failure leaves no file.
+    pub fn backup_to(&self, path: &Path) -> Result<(), crate::files::FileError> {
+        use crate::files::{Overwrite, Problem, TempFile};
+        let mut temp = TempFile::create(path, Overwrite::No)?;
+        temp.close();
+        // Absolute, so that SQLite (opened with URI names allowed) never reads it as `file:…`.
+        let target = std::path::absolute(temp.path()).map_err(|e| temp.fail(&e))?;
+        let Some(target) = target.to_str() else {
+            tracing::info!(path = %path.display(), "backup path is not UTF-8");
+            return Err(temp.fail_with(Problem::Failed));
+        };
+        match self.conn.execute("VACUUM INTO ?1", [target]) {
+            Ok(_) => temp.commit(),
+            Err(e) => {
+                tracing::info!(error = %e, "VACUUM INTO failed");
+                let os_error = match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::DiskFull) => Some(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+                    Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen) => {
+                        // SAFETY: the handle is this open connection's; sqlite3_system_errno only
+                        // reads the errno SQLite recorded on it for the call that just failed.
+                        let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) };
+                        (errno != 0).then(|| std::io::Error::from_raw_os_error(errno))
+                    }
+                    _ => None,
+                };
+                Err(match os_error {
+                    Some(os_error) => temp.fail(&os_error),
+                    None => temp.fail_with(Problem::Failed),
+                })
+            }
         }
-        let target = path.to_str().ok_or_else(|| Error::Open {
-            path: path.to_path_buf(),
-            reason: "ファイル名に使えない文字があります".into(),
-        })?;
-        self.conn.execute("VACUUM INTO ?1", [target])?;
-        Ok(())
     }
 
     /// The newest schema version this build knows.

@@ -305,7 +305,7 @@ fn a_backup_is_a_whole_database_and_never_overwrites() {
     let run = workspace.kyodo(&["backup", "--output", &target]);
     assert_eq!(run.code(), Some(1));
     assert!(
-        run.stderr().contains("すでにあるファイルには書き出しません"),
+        run.stderr().contains("はすでにあります（上書きはしません）"),
         "{}",
         run.stderr()
     );
