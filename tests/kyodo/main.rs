@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod console;
 mod discord;
+mod hostile;
 mod reference;
 mod scheduler;
 mod standin;
