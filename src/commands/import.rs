@@ -3,17 +3,23 @@
 //! the old spreadsheet.
 //!
 //! Every row is checked as `/report` checks it (names, caps, dates, baseline years, one grant
-//! per group and course, also within the file); one bad row and nothing is stored, and every
-//! problem is listed with its line. A row's source id is its content, so importing the same
-//! file twice stores its records once.
+//! per group and course, also within the file), every cell through the normaliser with the
+//! command spec's limits (no control characters; a line break only in 内容 and メモ; at most
+//! `max_length` characters); one bad row and nothing is stored, and every problem is listed with
+//! its line and column. A header given twice is refused. The apostrophe an export writes before
+//! a formula-like text (`render::csv::guard`) is taken off again, so a round trip keeps the text.
+//! A row's source id is its content, so importing the same file twice stores its records once.
 
 use super::invocation::{Invocation, OptionValue};
 use super::report::{check_single_grant, facts_from, record_date};
+use super::spec::{command_set, OptionKind, OptionSpec};
 use super::Failure;
 use crate::app::App;
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Source, SourceKind};
-use crate::domain::validate::validate;
+use crate::domain::text::{self, display_name, excerpt, Rules};
+use crate::domain::validate::{validate, UserError};
 use crate::domain::RecordType;
+use crate::render::csv::unguard;
 use crate::render::record_table::{record_type_label, HEADERS};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
@@ -35,6 +41,21 @@ pub struct Imported {
     pub new: usize,
     /// Rows stored by an earlier import of the same content.
     pub existing: usize,
+}
+
+/// How many characters of a cell a problem quotes.
+const QUOTED: usize = 40;
+
+/// A cell's text as `/report` would take it: the apostrophe an export put before a formula-like
+/// text taken off (text columns only), then the normaliser with the option's limits (the command
+/// spec's), the column named in a refusal. Names and numbers are checked later, with the facts.
+fn cell_value(option: &OptionSpec, header: &str, cell: &str) -> Result<String, UserError> {
+    let (cell, rules) = match option.kind {
+        OptionKind::String if option.choices.is_empty() => (unguard(cell), option.text_rules()),
+        OptionKind::String => (unguard(cell), Rules::default()),
+        _ => (cell, Rules::default()),
+    };
+    text::clean(&format!("列「{header}」"), cell, rules)
 }
 
 fn record_type_of(label: &str) -> Option<RecordType> {
@@ -59,11 +80,17 @@ pub fn import_csv(
         Err(e) => return Err(ImportError::Rows(vec![format!("1行目（見出し）が読めません（{e}）")])),
     };
     let mut problems = Vec::new();
+    let mut seen_headers = HashSet::new();
     for header in &headers {
         if !HEADERS.contains(&header.as_str()) {
             problems.push(format!(
-                "1行目: 知らない列「{header}」があります。使える列: {}",
+                "1行目: 知らない列「{}」があります。使える列: {}",
+                excerpt(header, QUOTED),
                 HEADERS.join("、")
+            ));
+        } else if !seen_headers.insert(header.as_str()) {
+            problems.push(format!(
+                "1行目: 列「{header}」が2回あります。どちらの値を取り込むか決められないので、1つにしてください"
             ));
         }
     }
@@ -77,11 +104,25 @@ pub fn import_csv(
     }
     let column = |name: &str| headers.iter().position(|h| h == name);
     // The dimension columns of the export, by the option names `/report` takes.
-    let dimension_columns: Vec<(usize, &str)> = HEADERS[5..21]
+    let dimension_columns: Vec<(usize, &str, &str)> = HEADERS[5..21]
         .iter()
         .zip(Dimensions::NAMES)
-        .filter_map(|(header, name)| column(header).map(|i| (i, name)))
+        .filter_map(|(header, name)| column(header).map(|i| (i, *header, name)))
         .collect();
+    // Each record type's options, with the limits a cell is held to: the command spec's.
+    let commands = command_set(&app.settings.catalogue);
+    let report_spec = commands.iter().find(|c| c.name == "report");
+    let options_of = |record_type: RecordType| -> &[OptionSpec] {
+        report_spec
+            .and_then(|c| c.options.iter().find(|sub| sub.name == record_type.key()))
+            .map_or(&[], |sub| sub.options.as_slice())
+    };
+    let default_reporter = Actor {
+        id: actor.id.clone(),
+        name: Some(display_name(&actor.name))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "取り込み".to_string()),
+    };
     let today = app.today(now);
     let granted = app.settings.catalogue.subsidy.granted.clone();
     let mut records = Vec::new();
@@ -100,22 +141,40 @@ pub fn import_csv(
             continue;
         }
         let cell = |name: &str| column(name).and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
-        let Some(record_type) = record_type_of(cell("種類")) else {
+        let Some(record_type) = record_type_of(unguard(cell("種類"))) else {
             let labels: Vec<&str> = RecordType::ALL.into_iter().map(record_type_label).collect();
             problems.push(format!(
                 "{line}行目: 種類「{}」はありません。使えるもの: {}",
-                cell("種類"),
+                excerpt(cell("種類"), QUOTED),
                 labels.join("、")
             ));
             continue;
         };
-        let mut inv = Invocation::new("report", Some(record_type.key()))
-            .with("date", OptionValue::String(cell("日付").to_string()));
-        for (i, name) in &dimension_columns {
-            let value = row.get(*i).map(str::trim).unwrap_or("");
-            if !value.is_empty() {
-                inv = inv.with(name, OptionValue::String(value.to_string()));
+        let options = options_of(record_type);
+        let mut inv = Invocation::new("report", Some(record_type.key()));
+        let mut bad_cells = Vec::new();
+        let cells = [(column("日付"), "日付", "date")].into_iter().chain(
+            dimension_columns
+                .iter()
+                .map(|(i, header, name)| (Some(*i), *header, *name)),
+        );
+        for (i, header, name) in cells {
+            let value = i.and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+            // A column this record type does not have is not stored, as before.
+            let Some(option) = options.iter().find(|o| o.name == name) else {
+                continue;
+            };
+            if value.is_empty() {
+                continue;
             }
+            match cell_value(option, header, value) {
+                Ok(value) => inv = inv.with(name, OptionValue::String(value)),
+                Err(e) => bad_cells.push(format!("{line}行目: {e}")),
+            }
+        }
+        if !bad_cells.is_empty() {
+            problems.extend(bad_cells);
+            continue;
         }
         let checked = (|| -> Result<(NaiveDate, Facts), Failure> {
             let date = record_date(app, &inv, today)?;
@@ -170,11 +229,11 @@ pub fn import_csv(
                 continue;
             }
         }
-        let reporter = match cell("報告者") {
-            "" => actor.clone(),
+        let reporter = match display_name(unguard(cell("報告者"))) {
+            name if name.is_empty() => default_reporter.clone(),
             name => Actor {
                 id: format!("import:{name}"),
-                name: name.to_string(),
+                name,
             },
         };
         records.push(NewRecord {

@@ -1,8 +1,18 @@
 //! An invocation: the command, subcommand and options a user gave, by canonical name, as the
 //! adapters parse them (the console from a typed line, Discord from interaction data).
+//!
+//! `check` holds an invocation against the command spec exactly as Discord's client would —
+//! known command, subcommand and options, each given once, choices, integer ranges, lengths,
+//! required options — with every text through the normaliser (`domain::text`). The console's
+//! parser checks each value with `check_value`; the core checks every request with `check`
+//! again, so a crafted Discord request is refused like a mistyped console line.
 
-use super::spec::label;
+use super::spec::{label, ChoiceValue, CommandSpec, OptionKind, OptionSpec};
+use crate::domain::text::{self, excerpt, Rules};
 use crate::domain::validate::UserError;
+
+/// How many characters of a refused value a refusal quotes.
+const QUOTED: usize = 40;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionValue {
@@ -70,6 +80,150 @@ impl Invocation {
     }
 }
 
+/// `area（地区）、district（区）`: the names a refusal offers.
+pub(crate) fn option_names(options: &[OptionSpec]) -> String {
+    options
+        .iter()
+        .map(|o| format!("{}（{}）", o.name, o.name_ja))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// `invocation` checked against `commands` as Discord checks a slash command, with its texts
+/// normalised and its choices and integers in their canonical form.
+pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invocation, UserError> {
+    let Some(command) = commands.iter().find(|c| c.is_called(&invocation.command)) else {
+        return Err(UserError::new(format!(
+            "「/{}」というコマンドはありません。/help で使えるコマンドを確かめてください",
+            excerpt(&invocation.command, QUOTED)
+        )));
+    };
+    let mut checked = Invocation::new(command.name, None);
+    let mut options: &[OptionSpec] = &command.options;
+    let mut path = format!("/{}", command.name);
+    let subs: Vec<&OptionSpec> = options.iter().filter(|o| o.kind == OptionKind::SubCommand).collect();
+    match (&invocation.subcommand, subs.is_empty()) {
+        (None, true) => {}
+        (Some(given), true) => {
+            return Err(UserError::new(format!(
+                "{path} に種類「{}」はありません。{path} だけで使ってください",
+                excerpt(given, QUOTED)
+            )));
+        }
+        (None, false) => {
+            return Err(UserError::new(format!(
+                "{path} の後に種類を書いてください: {}",
+                option_names(options)
+            )));
+        }
+        (Some(given), false) => {
+            let Some(sub) = subs.iter().find(|s| s.is_called(given)) else {
+                return Err(UserError::new(format!(
+                    "{path} に「{}」はありません。使えるもの: {}",
+                    excerpt(given, QUOTED),
+                    option_names(options)
+                )));
+            };
+            checked.subcommand = Some(sub.name.to_string());
+            path = format!("{path} {}", sub.name);
+            options = &sub.options;
+        }
+    }
+    for (name, value) in &invocation.options {
+        let Some(option) = options
+            .iter()
+            .find(|o| o.kind != OptionKind::SubCommand && o.is_called(name))
+        else {
+            return Err(UserError::new(format!(
+                "{path} に「{}」というオプションはありません。使えるもの: {}",
+                excerpt(name, QUOTED),
+                option_names(options)
+            )));
+        };
+        if checked.options.iter().any(|(n, _)| n == option.name) {
+            return Err(UserError::field(option.label(), "2回指定されています"));
+        }
+        checked
+            .options
+            .push((option.name.to_string(), check_value(option, value)?));
+    }
+    check_required(options, &checked.options)?;
+    Ok(checked)
+}
+
+/// Refuses unless every required option of `options` is among `given`.
+pub fn check_required(options: &[OptionSpec], given: &[(String, OptionValue)]) -> Result<(), UserError> {
+    match options
+        .iter()
+        .find(|o| o.required && !given.iter().any(|(n, _)| n == o.name))
+    {
+        Some(missing) => Err(UserError::field(missing.label(), "入力してください（必須）")),
+        None => Ok(()),
+    }
+}
+
+/// A value checked as Discord checks it — choices (by name or value), integer type and range,
+/// text length — its text normalised first; the canonical value of a choice.
+pub fn check_value(option: &OptionSpec, value: &OptionValue) -> Result<OptionValue, UserError> {
+    let label = option.label();
+    let text = match value {
+        OptionValue::String(s) => {
+            let rules = match option.kind {
+                OptionKind::String if option.choices.is_empty() => option.text_rules(),
+                // A choice or a number is compared, never stored as typed: no length of its own.
+                _ => Rules::default(),
+            };
+            text::clean(&label, s, rules)?
+        }
+        OptionValue::Integer(n) => n.to_string(),
+    };
+    if !option.choices.is_empty() {
+        let found = option.choices.iter().find(|c| {
+            c.name == text
+                || match (&c.value, value) {
+                    (ChoiceValue::String(v), _) => *v == text,
+                    (ChoiceValue::Integer(v), OptionValue::Integer(n)) => v == n,
+                    (ChoiceValue::Integer(v), OptionValue::String(_)) => parse_integer(&text) == Some(*v),
+                }
+        });
+        return match found.map(|c| &c.value) {
+            Some(ChoiceValue::String(v)) => Ok(OptionValue::String(v.clone())),
+            Some(ChoiceValue::Integer(v)) => Ok(OptionValue::Integer(*v)),
+            None => {
+                let names: Vec<&str> = option.choices.iter().map(|c| c.name.as_str()).collect();
+                Err(UserError::field(
+                    label,
+                    format!(
+                        "「{}」は選べません。選べるもの: {}",
+                        excerpt(&text, QUOTED),
+                        names.join("、")
+                    ),
+                ))
+            }
+        };
+    }
+    match option.kind {
+        OptionKind::Integer => {
+            let n = match value {
+                OptionValue::Integer(n) => *n,
+                OptionValue::String(_) => parse_integer(&text).ok_or_else(|| {
+                    UserError::field(
+                        &label,
+                        format!("「{}」は整数ではありません（例: 12）", excerpt(&text, QUOTED)),
+                    )
+                })?,
+            };
+            let (min, max) = (option.min.unwrap_or(i64::MIN), option.max.unwrap_or(i64::MAX));
+            if n < min || n > max {
+                return Err(UserError::field(label, format!("{min}以上{max}以下で入力してください")));
+            }
+            Ok(OptionValue::Integer(n))
+        }
+        OptionKind::String => Ok(OptionValue::String(text)),
+        OptionKind::SubCommand => Err(UserError::field(label, "種類の名前で、値は書けません")),
+    }
+}
+
 /// `12`, `１２`, `150,000`, `150000円`, `12件` → the number.
 pub fn parse_integer(text: &str) -> Option<i64> {
     let digits: String = text
@@ -119,6 +273,79 @@ mod tests {
         assert_eq!(
             inv.integer("count").map_err(|e| e.to_string()),
             Err("件数（count）: 「たくさん」は整数ではありません（例: 12）".into())
+        );
+    }
+
+    fn checked(invocation: &Invocation) -> Result<Invocation, String> {
+        let catalogue = crate::domain::Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+        check(&super::super::spec::command_set(&catalogue), invocation).map_err(|e| e.to_string())
+    }
+
+    fn s(v: &str) -> OptionValue {
+        OptionValue::String(v.into())
+    }
+
+    #[test]
+    fn a_request_as_discord_sends_it_passes_with_its_texts_normalised() {
+        let inv = Invocation::new("report", Some("meeting"))
+            .with("area", s("東部"))
+            .with("district", s("荒町"))
+            .with("topic", s("か\u{3099}いぎ\n2行目"));
+        let ok = checked(&inv).expect("accepted");
+        assert_eq!(ok.text("topic").as_deref(), Some("がいぎ\n2行目"));
+        let inv = Invocation::new("totals", None).with("initiative", OptionValue::Integer(2));
+        assert_eq!(checked(&inv), Ok(inv));
+    }
+
+    #[test]
+    fn a_crafted_request_is_refused_as_the_console_refuses_a_line() {
+        let check = |inv: Invocation, expected: &str| assert_eq!(checked(&inv), Err(expected.to_string()));
+        let meeting = || Invocation::new("report", Some("meeting")).with("area", s("東部"));
+        check(
+            meeting()
+                .with("district", s("荒町"))
+                .with("topic", s(&"あ".repeat(201))),
+            "内容（topic）: 200文字までです（201文字あります）。短くしてください",
+        );
+        check(
+            meeting().with("district", s(&"荒".repeat(41))),
+            "区（district）: 40文字までです（41文字あります）。短くしてください",
+        );
+        check(
+            meeting().with("district", s("荒\u{0}町")),
+            "区（district）: 2文字目に制御文字（U+0000）があります。使えません。その文字を消して入力し直してください",
+        );
+        check(meeting(), "区（district）: 入力してください（必須）");
+        check(
+            meeting().with("district", s("荒町")).with("district", s("三和")),
+            "区（district）: 2回指定されています",
+        );
+        check(
+            meeting().with("district", s("荒町")).with(&"x".repeat(100), s("1")),
+            &format!(
+                "/report meeting に「{}…」というオプションはありません。使えるもの: area（地区）、district（区）、date（日付）、topic（内容）",
+                "x".repeat(40)
+            ),
+        );
+        check(
+            Invocation::new("report", Some("match")).with("count", OptionValue::Integer(10_001)),
+            "件数（count）: 1以上10000以下で入力してください",
+        );
+        check(
+            Invocation::new("totals", None).with("initiative", OptionValue::Integer(9)),
+            "取り組み（initiative）: 「9」は選べません。選べるもの: 1. 区の活動の推進、2. 市民活動の推進、3. 市民参加の推進、4. 各主体の連携、5. 条例の普及",
+        );
+        check(
+            Invocation::new("report", None),
+            "/report の後に種類を書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）",
+        );
+        check(
+            Invocation::new("help", Some("meeting")),
+            "/help に種類「meeting」はありません。/help だけで使ってください",
+        );
+        check(
+            Invocation::new("drop\u{0}table", None),
+            "「/drop<U+0000>table」というコマンドはありません。/help で使えるコマンドを確かめてください",
         );
     }
 }

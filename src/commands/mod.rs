@@ -3,8 +3,9 @@
 //!
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
 //! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
-//! Refusals are `UserError`s shown as they are; anything else is logged and the user reads
-//! only 「内部エラーが発生しました」.
+//! Every request's invocation is checked against the spec (`invocation::check`) before it is
+//! dispatched. Refusals are `UserError`s shown as they are; anything else is logged and the user
+//! reads only 「内部エラーが発生しました」.
 
 mod admin;
 pub mod autocomplete;
@@ -22,6 +23,7 @@ pub use invocation::{Invocation, OptionValue};
 
 use crate::app::App;
 use crate::domain::record::{Actor, Source};
+use crate::domain::text;
 use crate::domain::validate::UserError;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -163,8 +165,21 @@ impl From<crate::store::Error> for Failure {
     }
 }
 
-/// Runs one request.
+/// Runs one request. Its invocation is checked against the command spec first, whichever
+/// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
+    let commands = spec::command_set(&app.settings.catalogue);
+    let request = &match invocation::check(&commands, &request.invocation) {
+        Ok(invocation) => Request {
+            invocation,
+            ..request.clone()
+        },
+        Err(e) => {
+            let command = text::excerpt(&request.invocation.command, 40);
+            tracing::info!(%command, refusal = %e, "request refused by the command spec");
+            return Reply::refused(&e);
+        }
+    };
     let result = match request.invocation.command.as_str() {
         "report" => report::handle(app, request),
         "totals" => totals::handle(app, request),

@@ -3,9 +3,9 @@
 //! delete their own, and undo it (the button under a report) within 15 minutes. Deletes are
 //! soft and every change goes to the audit trail.
 
-use super::invocation::{Invocation, OptionValue};
+use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{check_single_grant, facts_from, options_of, record_date, UNDO_MINUTES};
-use super::spec::{command_set, label, EDITABLE_FIELDS};
+use super::spec::{command_set, label, OptionSpec, EDITABLE_FIELDS};
 use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_date;
@@ -72,8 +72,8 @@ fn changeable(app: &App, request: &Request) -> Result<Record, Failure> {
     Ok(record)
 }
 
-/// The fields a record of this type has, from `/report`'s options.
-fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<&'static str> {
+/// The fields a record of this type has: `/report`'s options, with their limits.
+fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<OptionSpec> {
     let key = record.facts.record_type().key();
     command_set(catalogue)
         .into_iter()
@@ -81,7 +81,6 @@ fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<&'static str> {
         .flat_map(|c| c.options)
         .filter(|sub| sub.name == key)
         .flat_map(|sub| sub.options)
-        .map(|o| o.name)
         .collect()
 }
 
@@ -92,12 +91,12 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let value = inv.required_text("value")?;
     let catalogue = &app.settings.catalogue;
     let fields = fields_of(catalogue, &record);
-    let Some((field, _)) = EDITABLE_FIELDS
+    let found = EDITABLE_FIELDS
         .iter()
         .find(|(name, ja)| *name == field_input || *ja == field_input)
-        .filter(|(name, _)| fields.contains(name))
-    else {
-        let names: Vec<String> = fields.iter().map(|f| label(f)).collect();
+        .and_then(|(name, _)| fields.iter().find(|f| f.name == *name).map(|spec| (name, spec)));
+    let Some((field, spec)) = found else {
+        let names: Vec<String> = fields.iter().map(|f| label(f.name)).collect();
         return Err(UserError::field(
             label("field"),
             format!(
@@ -111,9 +110,9 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
     changed.options = options_of(&record.facts);
     changed.options.retain(|(name, _)| name != field);
-    changed
-        .options
-        .push((field.to_string(), OptionValue::String(value.clone())));
+    // The new value is held to the field's own limits (`value` itself allows any field's).
+    let checked = check_value(spec, &OptionValue::String(value.clone()))?;
+    changed.options.push((field.to_string(), checked));
     if *field != "date" {
         changed
             .options

@@ -1,9 +1,12 @@
 //! The command set as data: every command, subcommand and option with its Japanese name and
 //! description, type, choices, limits and autocomplete flag. Built from the catalogue (choices
 //! are the configured kinds, areas, courses …). Discord's registration payload (`payload`) and
-//! the console's parser (`console/parse.rs`) are both derived from it.
+//! the console's parser (`console/parse.rs`) are both derived from it, and it is the one source
+//! of every text limit: `max_length` (and `free_text`, whether line breaks are allowed) bound
+//! the same field from Discord, the console and `kyodo import` (`OptionSpec::text_rules`).
 
 use crate::domain::catalogue::Catalogue;
+use crate::domain::text::Rules;
 use crate::domain::validate::MAX_COUNT;
 use serde_json::{json, Map, Value};
 
@@ -53,6 +56,8 @@ pub struct OptionSpec {
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub max_length: Option<u16>,
+    /// Free text (a note, a topic): line breaks allowed. Every other text is one line.
+    pub free_text: bool,
     pub autocomplete: bool,
     /// The options of a subcommand.
     pub options: Vec<OptionSpec>,
@@ -86,6 +91,7 @@ impl OptionSpec {
             min: None,
             max: None,
             max_length: None,
+            free_text: false,
             autocomplete: false,
             options: Vec::new(),
         }
@@ -151,6 +157,23 @@ impl OptionSpec {
         }
     }
 
+    /// Allows line breaks.
+    fn free_text(self) -> Self {
+        OptionSpec {
+            free_text: true,
+            ..self
+        }
+    }
+
+    /// How the normaliser checks this option's text: its `max_length`, and line breaks only in
+    /// free text.
+    pub fn text_rules(&self) -> Rules {
+        Rules {
+            max_chars: self.max_length.map(usize::from),
+            newlines: self.free_text,
+        }
+    }
+
     /// Whether `name` is this option's canonical or Japanese name.
     pub fn is_called(&self, name: &str) -> bool {
         self.name == name || self.name_ja == name
@@ -188,7 +211,7 @@ impl OptionSpec {
 }
 
 fn note() -> OptionSpec {
-    OptionSpec::text("note", "メモ", "A note", "メモ")
+    OptionSpec::text("note", "メモ", "A note", "メモ").free_text()
 }
 
 /// Every field `/records edit` can change, canonical name and Japanese name.
@@ -294,7 +317,7 @@ fn report(c: &Catalogue) -> CommandSpec {
                         .autocomplete()
                         .required(),
                     date(),
-                    OptionSpec::text("topic", "内容", "What it was about", "内容"),
+                    OptionSpec::text("topic", "内容", "What it was about", "内容").free_text(),
                 ],
             ),
             OptionSpec::sub(
@@ -506,7 +529,10 @@ fn records() -> CommandSpec {
                 vec![
                     id(),
                     field,
-                    OptionSpec::text("value", "値", "New value", "新しい値").required(),
+                    // Free text here; `/records edit` checks it again by the field's own option.
+                    OptionSpec::text("value", "値", "New value", "新しい値")
+                        .free_text()
+                        .required(),
                 ],
             ),
             OptionSpec::sub("delete", "削除", "Delete a record", "記録を削除する", vec![id()]),

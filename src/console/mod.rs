@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::commands::spec::{command_set, CommandSpec};
 use crate::commands::{self, Outcome, Reply, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
+use crate::domain::text::display_name;
 use crate::files::{self, FileError, Overwrite};
 use crate::render::reply::text;
 use chrono::{DateTime, Utc};
@@ -39,7 +40,11 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    pub fn new(app: &'a mut App, user: ConsoleUser, started: DateTime<Utc>, files_dir: PathBuf) -> Self {
+    /// A session for `user`, whose name (`--user`) is normalised like every display name.
+    pub fn new(app: &'a mut App, mut user: ConsoleUser, started: DateTime<Utc>, files_dir: PathBuf) -> Self {
+        user.name = Some(display_name(&user.name))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "console".to_string());
         let commands = command_set(&app.settings.catalogue);
         let session_id = format!("{}-{}", started.format("%Y%m%dT%H%M%S%.9fZ"), std::process::id());
         Session {

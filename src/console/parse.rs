@@ -1,11 +1,17 @@
 //! A typed line as Discord would take it: `/report meeting area:東部 district:荒町
 //! date:R8.6.15 topic:"防災訓練の打合せ"`. Names may be canonical or Japanese (`/報告 地区連携
 //! 地区:東部`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
-//! spec exactly as Discord checks a slash command: known options, types, choices, limits, required.
+//! spec exactly as Discord checks a slash command: known options, types, choices, limits, required
+//! — each value by `commands::invocation::check_value`, the check the core runs on Discord's
+//! requests too, so both refuse the same values with the same words.
 
-use crate::commands::invocation::{parse_integer, Invocation, OptionValue};
-use crate::commands::spec::{ChoiceValue, CommandSpec, OptionKind, OptionSpec};
+use crate::commands::invocation::{check_required, check_value, option_names, Invocation, OptionValue};
+use crate::commands::spec::{CommandSpec, OptionKind, OptionSpec};
+use crate::domain::text::excerpt;
 use crate::domain::validate::UserError;
+
+/// How many characters of a mistyped word a refusal quotes.
+const QUOTED: usize = 40;
 
 /// Splits a line into words; quotes group words and are removed.
 fn words(line: &str) -> Result<Vec<String>, UserError> {
@@ -51,14 +57,6 @@ fn words(line: &str) -> Result<Vec<String>, UserError> {
     Ok(words)
 }
 
-fn names(options: &[OptionSpec]) -> String {
-    options
-        .iter()
-        .map(|o| format!("{}（{}）", o.name, o.name_ja))
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 /// Parses one line into an invocation of `commands`.
 pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, UserError> {
     let words = words(line)?;
@@ -70,7 +68,8 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
     let Some(command) = commands.iter().find(|c| c.is_called(name)) else {
         let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
         return Err(UserError::new(format!(
-            "「{first}」というコマンドはありません。使えるもの: {}",
+            "「{}」というコマンドはありません。使えるもの: {}",
+            excerpt(first, QUOTED),
             known.join("、")
         )));
     };
@@ -83,13 +82,14 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
         let Some(word) = rest.first().filter(|w| !w.contains([':', '：'])) else {
             return Err(UserError::new(format!(
                 "{path} の後に種類を書いてください: {}",
-                names(subs)
+                option_names(subs)
             )));
         };
         let Some(sub) = subs.iter().find(|s| s.is_called(word)) else {
             return Err(UserError::new(format!(
-                "{path} に「{word}」はありません。使えるもの: {}",
-                names(subs)
+                "{path} に「{}」はありません。使えるもの: {}",
+                excerpt(word, QUOTED),
+                option_names(subs)
             )));
         };
         invocation.subcommand = Some(sub.name.to_string());
@@ -100,76 +100,26 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
     for word in rest {
         let Some((key, value)) = word.split_once([':', '：']) else {
             return Err(UserError::new(format!(
-                "「{word}」は「名前:値」の形ではありません（例: date:今日）。{path} のオプション: {}",
-                names(options)
+                "「{}」は「名前:値」の形ではありません（例: date:今日）。{path} のオプション: {}",
+                excerpt(word, QUOTED),
+                option_names(options)
             )));
         };
         let Some(option) = options.iter().find(|o| o.is_called(key)) else {
             return Err(UserError::new(format!(
-                "{path} に「{key}」というオプションはありません。使えるもの: {}",
-                names(options)
+                "{path} に「{}」というオプションはありません。使えるもの: {}",
+                excerpt(key, QUOTED),
+                option_names(options)
             )));
         };
         if invocation.options.iter().any(|(n, _)| n == option.name) {
             return Err(UserError::field(option.label(), "2回指定されています"));
         }
-        invocation
-            .options
-            .push((option.name.to_string(), value_of(option, value)?));
+        let value = check_value(option, &OptionValue::String(value.to_string()))?;
+        invocation.options.push((option.name.to_string(), value));
     }
-    for option in options.iter().filter(|o| o.required) {
-        if !invocation.options.iter().any(|(n, _)| n == option.name) {
-            return Err(UserError::field(option.label(), "入力してください（必須）"));
-        }
-    }
+    check_required(options, &invocation.options)?;
     Ok(invocation)
-}
-
-/// A value checked as Discord checks it: type, choices, length and range.
-fn value_of(option: &OptionSpec, value: &str) -> Result<OptionValue, UserError> {
-    if !option.choices.is_empty() {
-        let found = option.choices.iter().find(|c| {
-            c.name == value
-                || match &c.value {
-                    ChoiceValue::String(v) => v == value,
-                    ChoiceValue::Integer(v) => parse_integer(value) == Some(*v),
-                }
-        });
-        return match found.map(|c| &c.value) {
-            Some(ChoiceValue::String(v)) => Ok(OptionValue::String(v.clone())),
-            Some(ChoiceValue::Integer(v)) => Ok(OptionValue::Integer(*v)),
-            None => {
-                let names: Vec<&str> = option.choices.iter().map(|c| c.name.as_str()).collect();
-                Err(UserError::field(
-                    option.label(),
-                    format!("「{value}」は選べません。選べるもの: {}", names.join("、")),
-                ))
-            }
-        };
-    }
-    match option.kind {
-        OptionKind::Integer => {
-            let n = parse_integer(value).ok_or_else(|| {
-                UserError::field(option.label(), format!("「{value}」は整数ではありません（例: 12）"))
-            })?;
-            let (min, max) = (option.min.unwrap_or(i64::MIN), option.max.unwrap_or(i64::MAX));
-            if n < min || n > max {
-                return Err(UserError::field(
-                    option.label(),
-                    format!("{min}以上{max}以下で入力してください"),
-                ));
-            }
-            Ok(OptionValue::Integer(n))
-        }
-        _ => {
-            if let Some(max) = option.max_length {
-                if value.chars().count() > usize::from(max) {
-                    return Err(UserError::field(option.label(), format!("{max}文字までです")));
-                }
-            }
-            Ok(OptionValue::String(value.to_string()))
-        }
-    }
 }
 
 #[cfg(test)]

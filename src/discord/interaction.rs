@@ -1,10 +1,13 @@
-//! Discord interactions as the command core's terms: options → `Invocation`, the member's
-//! roles → `Roles`, the member → `Actor`. Also which interactions are refused outright (DMs and
+//! Discord interactions as the command core's terms: options → `Invocation` (as sent: the core
+//! checks it against the command spec, as the console's parser does, since a crafted request
+//! need not keep what Discord's client enforces), the member's roles → `Roles`, the member →
+//! `Actor` with a normalised display name. Also which interactions are refused outright (DMs and
 //! servers other than the configured one).
 
 use super::DiscordSettings;
 use crate::commands::{Invocation, OptionValue, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
+use crate::domain::text::display_name;
 use serenity::all::{
     ChannelId, CommandDataOption, CommandDataOptionValue, CommandInteraction, GuildId, InteractionId, Member, User,
 };
@@ -44,16 +47,22 @@ pub fn place_refusal(guild_id: Option<GuildId>, settings: &DiscordSettings) -> O
     }
 }
 
-/// The user as the records will name them: their server nickname, else display name, else username.
+/// The user as the records will name them: their server nickname, else display name, else
+/// username — the first that is not empty once normalised (`text::display_name`: NFC, no
+/// control characters, at most 64 characters); `ユーザー<id>` if none is.
 pub fn actor(user: &User, member: Option<&Member>) -> Actor {
-    let name = member
-        .and_then(|m| m.nick.clone())
-        .or_else(|| user.global_name.clone())
-        .unwrap_or_else(|| user.name.clone());
-    Actor {
-        id: user.id.get().to_string(),
-        name,
-    }
+    let id = user.id.get().to_string();
+    let name = [
+        member.and_then(|m| m.nick.as_deref()),
+        user.global_name.as_deref(),
+        Some(user.name.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(display_name)
+    .find(|name| !name.is_empty())
+    .unwrap_or_else(|| format!("ユーザー{id}"));
+    Actor { id, name }
 }
 
 /// The core's request for an interaction by `user` (a `member` of a server, or not).

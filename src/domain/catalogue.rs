@@ -8,6 +8,7 @@
 
 use super::calendar::FiscalYearStart;
 use super::record_type::RecordType;
+use super::text::{self, Rules};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -423,6 +424,18 @@ struct RawPublicityKind {
 
 // ---- checking -----------------------------------------------------------------------------
 
+/// Names met so far in one list, by `text::lookalike_key`, with the name as written.
+type Seen = HashMap<String, String>;
+
+/// The problem of two names a reader cannot tell apart, their invisible characters spelled out.
+fn lookalike(what: &str, name: &str, other_what: &str, other: &str) -> String {
+    format!(
+        "{what}「{}」は{other_what}「{}」と見分けがつきません（違いは見えない文字か全角・半角だけです）。同じものなら1つにし、別のものなら違う名前にしてください",
+        text::visible(name),
+        text::visible(other)
+    )
+}
+
 struct Checker<'a> {
     lines: &'a Lines<'a>,
     problems: Vec<Problem>,
@@ -433,13 +446,43 @@ impl Checker<'_> {
         self.problems.push(self.lines.problem(at, message));
     }
 
-    /// A non-empty name, trimmed.
+    /// A non-empty name, trimmed, through the normaliser (NFC, no control character): the same
+    /// text a user's NFC input is compared with.
     fn name(&mut self, value: &Spanned<String>, what: &str) -> String {
-        let name = value.get_ref().trim().to_string();
+        let name = self.text(value.get_ref().trim(), value, what);
         if name.is_empty() {
             self.fail(value, format!("{what}の名前が空です"));
         }
         name
+    }
+
+    /// A text of the file through the normaliser; a control character is reported at `at`'s line.
+    fn text<T>(&mut self, raw: &str, at: &Spanned<T>, what: &str) -> String {
+        match text::clean(what, raw, Rules::default()) {
+            Ok(clean) => clean,
+            Err(e) => {
+                self.fail(at, format!("{what}「{}」: {}", text::visible(raw), e.message));
+                raw.to_string()
+            }
+        }
+    }
+
+    /// Refuses `name` if `seen` has it, or a name that looks the same (it differs only by
+    /// invisible or width-variant characters: `text::lookalike_key`); then remembers it.
+    fn distinct<T>(&mut self, seen: &mut Seen, at: &Spanned<T>, name: &str, what: &str) {
+        if name.is_empty() {
+            return;
+        }
+        match seen.get(&text::lookalike_key(name)) {
+            Some(other) if other == name => self.fail(at, format!("{what}「{name}」が2回書かれています")),
+            Some(other) => {
+                let message = lookalike(what, name, what, other);
+                self.fail(at, message);
+            }
+            None => {
+                seen.insert(text::lookalike_key(name), name.to_string());
+            }
+        }
     }
 
     /// A list of distinct, non-empty names.
@@ -447,13 +490,11 @@ impl Checker<'_> {
         if list.get_ref().is_empty() {
             self.fail(list, format!("{what}が1つもありません"));
         }
-        let mut seen = HashSet::new();
+        let mut seen = Seen::new();
         let mut names = Vec::new();
         for item in list.get_ref() {
             let name = self.name(item, what);
-            if !name.is_empty() && !seen.insert(name.clone()) {
-                self.fail(item, format!("{what}「{name}」が2回書かれています"));
-            }
+            self.distinct(&mut seen, item, &name, what);
             names.push(name);
         }
         names
@@ -620,7 +661,7 @@ impl Checker<'_> {
                 Initiative {
                     number,
                     name: self.name(&r.name, "取り組み"),
-                    aim: r.aim.trim().to_string(),
+                    aim: self.text(r.aim.trim(), &r.name, "取り組みの aim"),
                 }
             })
             .collect()
@@ -682,7 +723,12 @@ impl Checker<'_> {
                     initiative,
                     name: self.name(&r.name, "指標"),
                     records,
-                    columns: r.columns.get_ref().clone(),
+                    columns: r
+                        .columns
+                        .get_ref()
+                        .iter()
+                        .map(|c| self.text(c, &r.columns, "指標の列（columns）"))
+                        .collect(),
                     unit: self.name(&r.unit, "指標の単位"),
                     targets,
                 }
@@ -784,19 +830,28 @@ impl Checker<'_> {
     }
 
     fn areas(&mut self, raw: &[RawArea]) -> Vec<Area> {
-        let mut area_names = HashSet::new();
-        let mut district_areas: HashMap<String, String> = HashMap::new();
+        let mut area_names = Seen::new();
+        // Every district met so far, by what it looks like: (district as written, its area).
+        let mut district_areas: HashMap<String, (String, String)> = HashMap::new();
         let mut areas = Vec::new();
         for r in raw {
             let name = self.name(&r.name, "地区");
-            if !name.is_empty() && !area_names.insert(name.clone()) {
-                self.fail(&r.name, format!("地区「{name}」が2回書かれています"));
-            }
+            self.distinct(&mut area_names, &r.name, &name, "地区");
             let districts = self.names(&r.districts, "区");
             for (district, at) in districts.iter().zip(r.districts.get_ref()) {
-                if let Some(other) = district_areas.insert(district.clone(), name.clone()) {
-                    if other != name {
-                        self.fail(at, format!("区「{district}」が{other}地区と{name}地区の両方にあります"));
+                let key = text::lookalike_key(district);
+                match district_areas.get(&key) {
+                    Some((_, other_area)) if *other_area == name => {}
+                    Some((other, other_area)) if other == district => {
+                        let message = format!("区「{district}」が{other_area}地区と{name}地区の両方にあります");
+                        self.fail(at, message);
+                    }
+                    Some((other, other_area)) => {
+                        let message = lookalike("区", district, &format!("{other_area}地区の区"), other);
+                        self.fail(at, message);
+                    }
+                    None => {
+                        district_areas.insert(key, (district.clone(), name.clone()));
                     }
                 }
             }
@@ -816,24 +871,22 @@ impl Checker<'_> {
         if raw.statuses.get_ref().is_empty() {
             self.fail(&raw.statuses, "区長会活動の状態（statuses）が1つもありません");
         }
-        let mut seen = HashSet::new();
+        let mut seen = Seen::new();
         let statuses = raw
             .statuses
             .get_ref()
             .iter()
             .map(|s| {
                 let name = self.name(&s.name, "区長会活動の状態");
-                if !name.is_empty() && !seen.insert(name.clone()) {
-                    self.fail(&s.name, format!("区長会活動の状態「{name}」が2回書かれています"));
-                }
+                self.distinct(&mut seen, &s.name, &name, "区長会活動の状態");
                 CouncilStatus {
-                    name,
-                    held: s.held,
                     report: s
                         .report
                         .as_ref()
-                        .map(|r| r.trim().to_string())
+                        .map(|r| self.text(r.trim(), &s.name, "区長会活動の状態の report"))
                         .filter(|r| !r.is_empty()),
+                    name,
+                    held: s.held,
                 }
             })
             .collect();
@@ -844,16 +897,14 @@ impl Checker<'_> {
         if raw.courses.get_ref().is_empty() {
             self.fail(&raw.courses, "補助金のコースが1つもありません");
         }
-        let mut seen = HashSet::new();
+        let mut seen = Seen::new();
         let courses = raw
             .courses
             .get_ref()
             .iter()
             .map(|c| {
                 let name = self.name(&c.name, "補助金のコース");
-                if !name.is_empty() && !seen.insert(name.clone()) {
-                    self.fail(&c.name, format!("補助金のコース「{name}」が2回書かれています"));
-                }
+                self.distinct(&mut seen, &c.name, &name, "補助金のコース");
                 let cap = match c.cap.get_ref().as_integer().map(u64::try_from) {
                     Some(Ok(cap)) if cap > 0 => cap,
                     _ => {
@@ -869,7 +920,13 @@ impl Checker<'_> {
             .collect();
         let statuses = [&raw.applied, &raw.granted, &raw.declined];
         let names: Vec<String> = statuses.iter().map(|s| self.name(s, "補助金の状態")).collect();
-        if names.iter().collect::<HashSet<_>>().len() != names.len() {
+        if names
+            .iter()
+            .map(|n| text::lookalike_key(n))
+            .collect::<HashSet<_>>()
+            .len()
+            != names.len()
+        {
             self.fail(
                 &raw.granted,
                 "補助金の状態 applied・granted・declined はそれぞれ別の名前にしてください",
@@ -889,19 +946,20 @@ impl Checker<'_> {
         if raw.kinds.get_ref().is_empty() {
             self.fail(&raw.kinds, "広報の種類が1つもありません");
         }
-        let mut seen = HashSet::new();
+        let mut seen = Seen::new();
         let kinds = raw
             .kinds
             .get_ref()
             .iter()
             .map(|k| {
                 let name = self.name(&k.name, "広報の種類");
-                if !name.is_empty() && !seen.insert(name.clone()) {
-                    self.fail(&k.name, format!("広報の種類「{name}」が2回書かれています"));
-                }
+                self.distinct(&mut seen, &k.name, &name, "広報の種類");
                 PublicityKind {
                     indicator: self.small_number(&k.indicator, "広報の種類の指標番号"),
-                    report: k.report.clone().unwrap_or_else(|| name.clone()),
+                    report: match &k.report {
+                        Some(report) => self.text(report, &k.name, "広報の種類の report"),
+                        None => name.clone(),
+                    },
                     name,
                 }
             })

@@ -1,5 +1,6 @@
 //! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
-//! config, the baseline, record types and aggregation into figures.
+//! config, the baseline, record types and aggregation into figures; `text` is the one
+//! normaliser for text from outside.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
 //! the adapters call in, never the other way round.
@@ -13,6 +14,7 @@ pub mod figures;
 pub mod number;
 pub mod record;
 pub mod record_type;
+pub mod text;
 pub mod totals;
 pub mod validate;
 

@@ -5,35 +5,88 @@
 //! Shift_JIS (without it every Japanese cell turns to mojibake), and CRLF line ends. Quoting is
 //! the `csv` crate's: cells with commas, quotes or line breaks are quoted, quotes doubled.
 //! The XLSX counterpart is `xlsx.rs`; both read the same `AnnualReport` tables.
+//!
+//! Safe to open: a text cell that starts with `=`, `+`, `-`, `@`, TAB or CR would be run by a
+//! spreadsheet as a formula (CSV injection), so it is written behind an apostrophe (OWASP's
+//! advice), which Excel and LibreOffice read as "this is text" (`guard`). Numbers and dates
+//! kyodo writes itself stay as they are. `kyodo import` takes the apostrophe off again
+//! (`unguard`), so an export imported back gives the original text exactly.
 
 use super::record_table::{self, Cell, HEADERS};
 use super::report::AnnualReport;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
+use std::borrow::Cow;
 
 /// The UTF-8 byte order mark that tells Excel the file is UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The characters with which a spreadsheet starts a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a text cell is written guarded: it starts with a formula character, or with
+/// apostrophes before one (so that a text which itself began `'=` survives the round trip).
+fn needs_guard(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A text cell as written: behind an apostrophe if a spreadsheet would read it as a formula.
+pub fn guard(text: &str) -> Cow<'_, str> {
+    if needs_guard(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The text of a cell `guard` wrote: exactly the apostrophe it added taken off, nothing else.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// A number as kyodo writes it (`1720`, `-3`, `1,097`, `2.5`): left as it is so that a
+/// spreadsheet still computes with it.
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+/// A cell of the annual report, whose cells are all strings: guarded unless it is a number.
+fn report_cell(text: &str) -> Cow<'_, str> {
+    if is_number(text) {
+        Cow::Borrowed(text)
+    } else {
+        guard(text)
+    }
+}
+
 /// The annual report as one CSV file: the title and sources, then per table the section
 /// heading, the caption, the header row, one row per fiscal year and the notes, each table
-/// followed by an empty line. Every cell is the report's string, unchanged.
+/// followed by an empty line. Every cell is the report's string, unchanged but for the guard
+/// before a text that a spreadsheet would read as a formula.
 pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
     let mut sheet = Sheet::new();
-    sheet.row([report.title.as_str()]);
+    let one = |text: &str| [report_cell(text).into_owned()];
+    let many = |cells: &[String]| cells.iter().map(|c| report_cell(c).into_owned()).collect::<Vec<_>>();
+    sheet.row(one(&report.title));
     for source in &report.sources {
-        sheet.row([source.as_str()]);
+        sheet.row(one(source));
     }
     sheet.empty_line();
     for section in &report.sections {
         for table in &section.tables {
-            sheet.row([section.heading.as_str()]);
-            sheet.row([table.caption.as_str()]);
-            sheet.row(&table.headers);
+            sheet.row(one(&section.heading));
+            sheet.row(one(&table.caption));
+            sheet.row(many(&table.headers));
             for row in &table.rows {
-                sheet.row(row);
+                sheet.row(many(row));
             }
             for note in &table.notes {
-                sheet.row([note.as_str()]);
+                sheet.row(one(note));
             }
             sheet.empty_line();
         }
@@ -42,12 +95,19 @@ pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
 }
 
 /// The records, one row each in the order given, under the Japanese headers of
-/// `record_table::HEADERS`. Dates are written `2026-06-15`, amounts and counts as plain digits.
+/// `record_table::HEADERS`. Dates are written `2026-06-15`, amounts and counts as plain digits;
+/// text cells are guarded against formulas.
 pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
     let mut sheet = Sheet::new();
     sheet.row(HEADERS);
     for record in records {
-        let cells: Vec<String> = record_table::row(catalogue, record).iter().map(Cell::text).collect();
+        let cells: Vec<String> = record_table::row(catalogue, record)
+            .iter()
+            .map(|cell| match cell {
+                Cell::Text(text) => guard(text).into_owned(),
+                other => other.text(),
+            })
+            .collect();
         sheet.row(&cells);
     }
     sheet.finish()
@@ -108,7 +168,7 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::{fy2020_report, komoro, sample_records};
+    use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
 
     /// The CSV's records, read back with the `csv` crate (which skips empty lines).
     fn parse(bytes: &[u8]) -> Vec<Vec<String>> {
@@ -211,5 +271,76 @@ mod tests {
         let text = String::from_utf8(records_csv(&catalogue, &records[1..2])).expect("UTF-8");
         assert!(text.contains(",\"防災訓練の打合せ, \"\"夜間\"\"\","), "{text}");
         assert!(text.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn a_formula_like_text_is_guarded_and_unguarded_exactly() {
+        for (text, written) in [
+            ("=1+2", "'=1+2"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(1+1)", "'@SUM(1+1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            // A text that itself starts with an apostrophe before a formula keeps it.
+            ("'=1+2", "''=1+2"),
+            ("''-1", "'''-1"),
+            // Nothing else changes.
+            ("防災訓練", "防災訓練"),
+            ("'quoted'", "'quoted'"),
+            ("''", "''"),
+            ("a=1", "a=1"),
+            ("＝1+2", "＝1+2"),
+            ("", ""),
+        ] {
+            assert_eq!(guard(text), written, "{text:?}");
+            assert_eq!(unguard(written), text, "{written:?}");
+        }
+        // A cell someone typed as 'abc or '5 is not an export's guard: it stays as it is.
+        assert_eq!(unguard("'abc"), "'abc");
+        assert_eq!(unguard("'5"), "'5");
+    }
+
+    #[test]
+    fn records_csv_writes_formula_like_texts_as_text_and_numbers_as_numbers() {
+        let catalogue = komoro();
+        let records = formula_records();
+        let rows = parse(&records_csv(&catalogue, &records));
+        let column = |name: &str| HEADERS.iter().position(|h| *h == name).expect("header");
+        let starts_formula = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        for row in &rows[1..] {
+            for (cell, header) in row.iter().zip(HEADERS) {
+                assert!(!starts_formula(cell), "{header}: {cell:?} would run as a formula");
+            }
+        }
+        for (i, formula) in FORMULAS.iter().enumerate() {
+            let meeting = &rows[1 + 2 * i];
+            let note = &rows[2 + 2 * i];
+            let expected = format!("'{formula}");
+            assert_eq!(meeting[column("内容")], expected);
+            assert_eq!(meeting[column("報告者")], expected);
+            assert_eq!(note[column("メモ")], expected);
+            assert_eq!(unguard(&note[column("メモ")]), *formula);
+            // kyodo's own numbers and dates are not touched.
+            assert_eq!(note[column("件数")], "2");
+            assert_eq!(note[column("日付")], "2026-04-03");
+        }
+    }
+
+    #[test]
+    fn the_annual_csv_guards_texts_but_not_its_numbers() {
+        let mut report = fy2020_report();
+        report.title = "=1+2".into();
+        let table = &mut report.sections[0].tables[0];
+        table.rows[0][1] = "-3".into();
+        table.rows[0][2] = "@x".into();
+        let rows = parse(&annual_csv(&report));
+        assert_eq!(rows[0], ["'=1+2"]);
+        let row = rows
+            .iter()
+            .find(|r| r.first() == report.sections[0].tables[0].rows[0].first())
+            .expect("first row");
+        assert_eq!(row[1], "-3", "a number stays a number");
+        assert_eq!(row[2], "'@x");
     }
 }

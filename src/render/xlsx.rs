@@ -5,7 +5,9 @@
 //! figures read back exactly as the official report prints them. The records' dates are Excel
 //! dates and their amounts and counts numbers, so staff can sort, filter and add them up.
 //! The file's creation date is fixed, not read from a clock: the same input gives the same bytes.
-//! The CSV counterpart is `csv.rs`.
+//! Text is always written with `write_string`: a text that starts with `=` stays a string cell,
+//! never a formula. A text longer than Excel allows in a cell is cut (`cell_text`) rather than
+//! failing the whole file. The CSV counterpart is `csv.rs`.
 
 use super::record_table::{self, Cell, HEADERS};
 use super::report::{AnnualReport, Section, Table};
@@ -13,6 +15,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
 use chrono::Datelike;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Why an XLSX file could not be made.
@@ -21,6 +24,23 @@ pub enum XlsxError {
     /// `rust_xlsxwriter` refused a sheet name, a cell or the file.
     #[error("Excelファイル（XLSX）を作成できませんでした（{0}）")]
     Write(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Excel's limit on the characters of one cell.
+const CELL_MAX: usize = 32_767;
+
+/// What a cell cut at `CELL_MAX` ends with.
+const CUT_NOTE: &str = "…（Excel の1セルの上限 32,767 文字で切りました）";
+
+/// `text` as a cell can hold it: cut at Excel's limit with a note. The command spec's limits keep
+/// new text far shorter; this is for text stored before them, so that no stored text can make a
+/// file fail.
+fn cell_text(text: &str) -> Cow<'_, str> {
+    if text.chars().count() <= CELL_MAX {
+        return Cow::Borrowed(text);
+    }
+    let kept: String = text.chars().take(CELL_MAX - CUT_NOTE.chars().count()).collect();
+    Cow::Owned(kept + CUT_NOTE)
 }
 
 /// Excel's limit on the length of a worksheet's name.
@@ -129,27 +149,27 @@ fn write_table(
     section: &Section,
     table: &Table,
 ) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(TITLE_ROW, 0, &report.title, &formats.title)?;
-    sheet.write_string(HEADING_ROW, 0, &section.heading)?;
-    sheet.write_string_with_format(CAPTION_ROW, 0, &table.caption, &formats.caption)?;
+    sheet.write_string_with_format(TITLE_ROW, 0, cell_text(&report.title), &formats.title)?;
+    sheet.write_string(HEADING_ROW, 0, cell_text(&section.heading))?;
+    sheet.write_string_with_format(CAPTION_ROW, 0, cell_text(&table.caption), &formats.caption)?;
     let mut widths = Widths::default();
     write_headers(sheet, formats, &table.headers, &mut widths)?;
     let mut row = HEADER_ROW + 1;
     for cells in &table.rows {
         for (col, cell) in (0u16..).zip(cells) {
-            sheet.write_string_with_format(row, col, cell, &formats.cell)?;
+            sheet.write_string_with_format(row, col, cell_text(cell), &formats.cell)?;
             widths.fit(col, cell);
         }
         row += 1;
     }
     for note in &table.notes {
-        sheet.write_string(row, 0, note)?;
+        sheet.write_string(row, 0, cell_text(note))?;
         row += 1;
     }
     // One empty row, then where the figures came from.
     row += 1;
     for source in &report.sources {
-        sheet.write_string(row, 0, source)?;
+        sheet.write_string(row, 0, cell_text(source))?;
         row += 1;
     }
     widths.apply(sheet)?;
@@ -171,9 +191,16 @@ fn write_headers(
         let first = column(col);
         let last = column(col + span - 1);
         if span > 1 {
-            sheet.merge_range(HEADER_ROW, first, HEADER_ROW, last, &headers[col], &formats.header)?;
+            sheet.merge_range(
+                HEADER_ROW,
+                first,
+                HEADER_ROW,
+                last,
+                &cell_text(&headers[col]),
+                &formats.header,
+            )?;
         } else {
-            sheet.write_string_with_format(HEADER_ROW, first, &headers[col], &formats.header)?;
+            sheet.write_string_with_format(HEADER_ROW, first, cell_text(&headers[col]), &formats.header)?;
             widths.fit(first, &headers[col]);
         }
         col += span;
@@ -194,7 +221,7 @@ fn write_record_cell(
 ) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(text) => {
-            sheet.write_string_with_format(row, col, text, &formats.cell)?;
+            sheet.write_string_with_format(row, col, cell_text(text), &formats.cell)?;
         }
         Cell::Date(date) => match excel_date(*date) {
             Some(excel) => {
@@ -303,7 +330,8 @@ fn shortened(base: &str, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::{fy2020_report, komoro, sample_records};
+    use crate::domain::record::Facts;
+    use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
     use calamine::{Data, Reader, Xlsx};
     use std::io::Cursor;
 
@@ -473,5 +501,43 @@ mod tests {
         assert_eq!(widths.0, [MIN_WIDTH, 45.0]);
         widths.fit(0, &"長".repeat(100));
         assert_eq!(widths.0[0], MAX_WIDTH);
+    }
+
+    #[test]
+    fn formula_like_texts_are_string_cells_never_formulas() {
+        let catalogue = komoro();
+        let records = formula_records();
+        let mut book = open(records_xlsx(&catalogue, &records).expect("xlsx"));
+        let formulas = book.worksheet_formula(RECORDS_SHEET).expect("formulas");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "no cell holds a formula"
+        );
+        let g = grid(&mut book, RECORDS_SHEET);
+        let column = |name: &str| HEADERS.iter().position(|h| *h == name).expect("header");
+        for (i, formula) in FORMULAS.iter().enumerate() {
+            let (meeting, note) = (&g[1 + 2 * i], &g[2 + 2 * i]);
+            // A string cell holds the text itself: no apostrophe is needed or added.
+            assert_eq!(meeting[column("内容")], Data::String((*formula).into()));
+            assert_eq!(meeting[column("報告者")], Data::String((*formula).into()));
+            assert_eq!(note[column("メモ")], Data::String((*formula).into()));
+            assert_eq!(note[column("件数")], Data::Float(2.0));
+        }
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_not_a_failure() {
+        let catalogue = komoro();
+        let mut records = sample_records();
+        records[3].facts = Facts::Match {
+            count: 2,
+            note: Some("長".repeat(40_000)),
+        };
+        let mut book = open(records_xlsx(&catalogue, &records).expect("the file is made"));
+        let g = grid(&mut book, RECORDS_SHEET);
+        let note = text(&g[4][HEADERS.iter().position(|h| *h == "メモ").expect("header")]);
+        assert_eq!(note.chars().count(), CELL_MAX);
+        assert!(note.starts_with("長長長"));
+        assert!(note.ends_with(CUT_NOTE), "says it was cut");
     }
 }

@@ -9,6 +9,7 @@ mod console;
 mod discord;
 mod dockerfile;
 mod files;
+mod hostile;
 mod reference;
 mod replication;
 mod scheduler;

@@ -179,3 +179,66 @@ fn circled_numbers() {
     assert_eq!(circled(20), "⑳");
     assert_eq!(circled(21), "(21)");
 }
+
+#[test]
+fn names_that_differ_only_by_invisible_or_width_variant_characters_are_refused() {
+    // A zero-width space inside a district, next to the real one (TOML's \u escape).
+    let text = edited("\"相生\", \"本町\"", "\"相生\", \"相\\u200B生\"");
+    let line = line_of(&text, "\"相\\u200B生\"");
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{line}行目: 区「相<U+200B>生」は区「相生」と見分けがつきません（違いは見えない文字か全角・半角だけです）。同じものなら1つにし、別のものなら違う名前にしてください"
+        )]
+    );
+    // The same look-alike in another area.
+    let text = edited("\"芝生田\", \"井子\"", "\"芝生田\", \"\\uFEFF相生\"");
+    let line = line_of(&text, "\"\\uFEFF相生\"");
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{line}行目: 区「<U+FEFF>相生」は中部地区の区「相生」と見分けがつきません（違いは見えない文字か全角・半角だけです）。同じものなら1つにし、別のものなら違う名前にしてください"
+        )]
+    );
+    // Full-width and half-width forms (NFKC): media and publicity kinds.
+    let text = edited(
+        "\"広報こもろ\", \"ホームページ\", \"SNS\"",
+        "\"広報こもろ\", \"ホームページ\", \"SNS\", \"ＳＮＳ\"",
+    );
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{}行目: 広報の媒体「ＳＮＳ」は広報の媒体「SNS」と見分けがつきません（違いは見えない文字か全角・半角だけです）。同じものなら1つにし、別のものなら違う名前にしてください",
+            line_of(&text, "\"ＳＮＳ\"")
+        )]
+    );
+    let text = edited(
+        "  { name = \"4コマ\", indicator = 8, report = \"4コマによる普及\" },",
+        "  { name = \"4コマ\", indicator = 8, report = \"4コマによる普及\" },\n  { name = \"４ｺﾏ\", indicator = 8 },",
+    );
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{}行目: 広報の種類「４ｺﾏ」は広報の種類「4コマ」と見分けがつきません（違いは見えない文字か全角・半角だけです）。同じものなら1つにし、別のものなら違う名前にしてください",
+            line_of(&text, "\"４ｺﾏ\"")
+        )]
+    );
+}
+
+#[test]
+fn names_are_stored_in_nfc_and_control_characters_are_refused_with_their_line() {
+    // が written as か + U+3099 is the same district as the NFC name users type.
+    let text = edited("\"相生\", \"本町\"", "\"相生\", \"本町\", \"か\\u3099く\"");
+    let c = Catalogue::parse(&text).expect("accepted");
+    assert!(c
+        .area("中部")
+        .is_some_and(|a| a.districts.contains(&"がく".to_string())));
+    let text = edited("\"相生\", \"本町\"", "\"相生\", \"本\\u0000町\"");
+    let line = line_of(&text, "\"本\\u0000町\"");
+    assert_eq!(
+        problems(&text),
+        vec![format!(
+            "{line}行目: 区「本<U+0000>町」: 2文字目に制御文字（U+0000）があります。使えません。その文字を消して入力し直してください"
+        )]
+    );
+}

@@ -1,0 +1,271 @@
+//! The one normaliser for text from outside: Discord options, console lines, import cells,
+//! display names and the catalogue's names all pass through here before anything keeps them.
+//!
+//! - `clean`: a field's value in NFC; control characters refused (a line break only in free
+//!   text such as a note), with the field and the position in the message; at most the number
+//!   of characters the command spec declares for the field.
+//! - `display_name`: a user's name as records keep it: NFC, control characters removed, at most
+//!   `DISPLAY_NAME_MAX` characters — a name is never a reason to refuse the user.
+//! - `lookalike_key`: what two names look like to a reader (NFKC, format characters such as the
+//!   zero-width space removed), so that the catalogue can refuse names that differ only there;
+//!   `visible` spells such characters out in a message, `excerpt` also shortens what a refusal
+//!   quotes.
+
+use super::validate::UserError;
+use unicode_general_category::{get_general_category, GeneralCategory};
+use unicode_normalization::UnicodeNormalization;
+
+/// The most characters a display name keeps (Discord's own names have at most 32).
+pub const DISPLAY_NAME_MAX: usize = 64;
+
+/// How one field's text is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// The most characters allowed, counted after NFC; `None` for no limit.
+    pub max_chars: Option<usize>,
+    /// Whether line breaks are allowed (free text: a note, a meeting's topic).
+    pub newlines: bool,
+}
+
+impl Rules {
+    /// One line of at most `max` characters.
+    pub fn line(max: usize) -> Rules {
+        Rules {
+            max_chars: Some(max),
+            newlines: false,
+        }
+    }
+}
+
+/// Why a character may not be stored, if it may not.
+fn refusal(c: char, newlines: bool) -> Option<&'static str> {
+    match c {
+        '\n' if newlines => None,
+        '\n' | '\r' | '\u{2028}' | '\u{2029}' => Some("改行"),
+        '\t' => Some("タブ"),
+        // Embeddings, overrides and isolates reorder what a reader sees (a file name, a figure).
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some("文字の向きを変える制御文字"),
+        c if c.is_control() => Some("制御文字"),
+        _ => None,
+    }
+}
+
+/// `U+200B`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// The text of `field` as it may be stored: line ends `\r\n` read as `\n` where line breaks are
+/// allowed, NFC, no control character, within the length limit. Refusals name `field` (as the
+/// user sees it, e.g. `メモ（note）`) and say what to do.
+pub fn clean(field: &str, text: &str, rules: Rules) -> Result<String, UserError> {
+    let text: String = if rules.newlines && text.contains('\r') {
+        text.replace("\r\n", "\n").nfc().collect()
+    } else {
+        text.nfc().collect()
+    };
+    for (i, c) in text.chars().enumerate() {
+        if let Some(what) = refusal(c, rules.newlines) {
+            let fix = if what == "改行" {
+                "1行で入力してください".to_string()
+            } else {
+                "その文字を消して入力し直してください".to_string()
+            };
+            return Err(UserError::field(
+                field,
+                format!(
+                    "{}文字目に{what}（{}）があります。使えません。{fix}",
+                    i + 1,
+                    code_point(c)
+                ),
+            ));
+        }
+    }
+    if let Some(max) = rules.max_chars {
+        let found = text.chars().count();
+        if found > max {
+            return Err(UserError::field(
+                field,
+                format!("{max}文字までです（{found}文字あります）。短くしてください"),
+            ));
+        }
+    }
+    Ok(text)
+}
+
+/// A user's name as records keep it: NFC, line breaks and tabs as spaces, other control
+/// characters removed, trimmed, at most `DISPLAY_NAME_MAX` characters. May be empty.
+pub fn display_name(raw: &str) -> String {
+    let name: String = raw
+        .nfc()
+        .filter_map(|c| match refusal(c, false) {
+            None => Some(c),
+            Some("改行" | "タブ") => Some(' '),
+            Some(_) => None,
+        })
+        .collect();
+    name.trim()
+        .chars()
+        .take(DISPLAY_NAME_MAX)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+/// What a name looks like to a reader: NFKC (full-width `ＡＢ` and half-width `ｱｲ` become `AB`
+/// and `アイ`), without format characters (Unicode category Cf: zero-width space, joiners, bidi
+/// controls, the byte order mark). Two names with the same key cannot be told apart.
+pub fn lookalike_key(name: &str) -> String {
+    name.nfkc()
+        .filter(|c| get_general_category(*c) != GeneralCategory::Format)
+        .collect()
+}
+
+/// `name` with its invisible characters (format and control characters) spelled out as
+/// `<U+200B>`, for a message that must show how two look-alike names differ.
+pub fn visible(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() || get_general_category(c) == GeneralCategory::Format {
+                format!("<{}>", code_point(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `text` as a refusal may quote it: invisible characters spelled out (`visible`), at most `max`
+/// characters, `…` where it was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let shown = visible(text);
+    if shown.chars().count() <= max {
+        return shown;
+    }
+    let mut cut: String = shown.chars().take(max).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note() -> Rules {
+        Rules {
+            max_chars: Some(200),
+            newlines: true,
+        }
+    }
+
+    fn refused(field: &str, text: &str, rules: Rules) -> String {
+        match clean(field, text, rules) {
+            Ok(t) => panic!("{text:?} was accepted as {t:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn text_is_stored_in_nfc() {
+        // が as か + the combining voiced mark (macOS file names, some IMEs) becomes one character.
+        let decomposed = "か\u{3099}いぎ";
+        assert_eq!(decomposed.chars().count(), 4);
+        let cleaned = clean("内容（topic）", decomposed, note()).expect("clean");
+        assert_eq!(cleaned, "がいぎ");
+        assert_eq!(cleaned.chars().count(), 3);
+        // Full-width letters and half-width katakana are what the user typed: NFC keeps them.
+        assert_eq!(clean("f", "ＡＢｱｲ", note()).as_deref(), Ok("ＡＢｱｲ"));
+        // Already clean text is unchanged.
+        for ok in ["防災訓練の打合せ", "=1+2", "'=1+2", "😀👍🏽", "a\u{200D}b"] {
+            assert_eq!(clean("f", ok, Rules::line(200)).as_deref(), Ok(ok), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_the_field_and_where() {
+        assert_eq!(
+            refused("内容（topic）", "防災\u{0}訓練", note()),
+            "内容（topic）: 3文字目に制御文字（U+0000）があります。使えません。その文字を消して入力し直してください"
+        );
+        assert_eq!(
+            refused("名称（title）", "a\tb", Rules::line(200)),
+            "名称（title）: 2文字目にタブ（U+0009）があります。使えません。その文字を消して入力し直してください"
+        );
+        assert_eq!(
+            refused("名称（title）", "学習会\n2回目", Rules::line(200)),
+            "名称（title）: 4文字目に改行（U+000A）があります。使えません。1行で入力してください"
+        );
+        assert_eq!(
+            refused("メモ（note）", "a\u{202E}cba", note()),
+            "メモ（note）: 2文字目に文字の向きを変える制御文字（U+202E）があります。使えません。その文字を消して入力し直してください"
+        );
+        for bad in [
+            "\u{7}",
+            "\u{1b}[31m",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9f}",
+            "a\rb",
+            "\u{2028}",
+            "\u{2066}",
+        ] {
+            assert!(clean("f", bad, note()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_its_line_breaks() {
+        assert_eq!(clean("f", "1行目\n2行目", note()).as_deref(), Ok("1行目\n2行目"));
+        // Excel on Windows writes CRLF inside a quoted cell.
+        assert_eq!(clean("f", "1行目\r\n2行目", note()).as_deref(), Ok("1行目\n2行目"));
+        assert!(
+            clean("f", "1行目\r2行目", note()).is_err(),
+            "a lone CR is not a line break"
+        );
+    }
+
+    #[test]
+    fn the_limit_counts_characters_after_nfc() {
+        let at_limit = "あ".repeat(200);
+        assert_eq!(clean("f", &at_limit, note()).as_deref(), Ok(at_limit.as_str()));
+        assert_eq!(
+            refused("メモ（note）", &"あ".repeat(201), note()),
+            "メモ（note）: 200文字までです（201文字あります）。短くしてください"
+        );
+        // 200 decomposed が are 400 code points but 200 characters once composed.
+        let decomposed = "か\u{3099}".repeat(200);
+        assert_eq!(clean("f", &decomposed, note()).map(|t| t.chars().count()), Ok(200));
+        assert!(clean("f", &"x".repeat(40_000), Rules::default()).is_ok(), "no limit");
+    }
+
+    #[test]
+    fn display_names_are_cleaned_and_capped_never_refused() {
+        assert_eq!(display_name("小諸 花子"), "小諸 花子");
+        assert_eq!(display_name("か\u{3099}く"), "がく");
+        assert_eq!(display_name("\u{0}佐藤\u{7}\u{202E}"), "佐藤");
+        assert_eq!(display_name("  佐藤\n花子\t "), "佐藤 花子");
+        assert_eq!(display_name("=1+2"), "=1+2", "formulas are the exports' business");
+        assert_eq!(display_name(&"長".repeat(500)), "長".repeat(DISPLAY_NAME_MAX));
+        assert_eq!(display_name("\u{1}\u{2}"), "");
+    }
+
+    #[test]
+    fn lookalike_names_share_a_key() {
+        assert_eq!(lookalike_key("荒\u{200B}町"), lookalike_key("荒町"));
+        assert_eq!(lookalike_key("\u{FEFF}荒町\u{2060}"), "荒町");
+        assert_eq!(lookalike_key("ﾃｽﾄ"), lookalike_key("テスト"));
+        assert_eq!(lookalike_key("ＡＢＣ１"), "ABC1");
+        assert_eq!(lookalike_key("か\u{3099}"), lookalike_key("が"));
+        assert_ne!(lookalike_key("荒町"), lookalike_key("荒 町"));
+        assert_ne!(lookalike_key("東部"), lookalike_key("東南部"));
+        assert_eq!(visible("荒\u{200B}町"), "荒<U+200B>町");
+        assert_eq!(visible("荒町"), "荒町");
+    }
+
+    #[test]
+    fn refusals_quote_an_excerpt() {
+        assert_eq!(excerpt("北部", 20), "北部");
+        assert_eq!(excerpt("a\u{0}b", 20), "a<U+0000>b");
+        assert_eq!(excerpt(&"x".repeat(6000), 5), "xxxxx…");
+    }
+}
