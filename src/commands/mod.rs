@@ -3,8 +3,9 @@
 //!
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
 //! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
-//! Refusals are `UserError`s shown as they are; anything else is logged and the user reads
-//! only 「内部エラーが発生しました」.
+//! Refusals are `UserError`s shown as they are; a database that stayed locked by another
+//! writer or a full disk is said so (the store's message: try again, nothing changed); anything
+//! else is logged and the user reads only 「内部エラーが発生しました」.
 
 mod admin;
 pub mod autocomplete;
@@ -130,6 +131,19 @@ impl Reply {
         }
     }
 
+    /// The database could not be written for now (another writer kept it locked, or the disk
+    /// is full): the store's message, which says what to do; nothing was changed.
+    pub fn not_written(error: &crate::store::Error) -> Self {
+        Reply {
+            visibility: Visibility::Ephemeral,
+            outcome: Outcome::Failed,
+            title: error.to_string(),
+            sections: Vec::new(),
+            undo: None,
+            files: Vec::new(),
+        }
+    }
+
     pub fn internal_error() -> Self {
         Reply {
             visibility: Visibility::Ephemeral,
@@ -179,6 +193,10 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
     match result {
         Ok(reply) => reply,
         Err(Failure::User(e)) => Reply::refused(&e),
+        Err(Failure::Internal(e @ (crate::store::Error::Busy | crate::store::Error::DiskFull))) => {
+            tracing::warn!(error = %e, command = %request.invocation.command, "command not done: the database could not be written");
+            Reply::not_written(&e)
+        }
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %e, command = %request.invocation.command, "command failed");
             Reply::internal_error()

@@ -2,7 +2,7 @@
 //! write the audit trail in the same transaction, and the per-period tallies summaries read.
 
 use super::audit::{write_audit, AuditAction};
-use super::{timestamp, Error, Result, Store};
+use super::{timestamp, write, Error, Result, Store};
 use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
 use crate::domain::RecordType;
@@ -129,7 +129,7 @@ impl Store {
     /// Stores a record once per source: a second insert with the same source stores nothing
     /// and returns the record stored the first time.
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let stored = insert_in(&tx, new, now)?;
         tx.commit()?;
         Ok(stored)
@@ -138,7 +138,7 @@ impl Store {
     /// Stores many records in one transaction (all or none), each once per source; returns how
     /// many were new. For imports and backfills.
     pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let mut new = 0;
         for record in records {
             if matches!(insert_in(&tx, record, now)?, Stored::New(_)) {
@@ -200,7 +200,7 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Record> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
         let set: Vec<String> = dimension_columns()
             .enumerate()
@@ -227,7 +227,7 @@ impl Store {
 
     /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
         tx.execute(
             "UPDATE records SET deleted_at = ?2 WHERE id = ?1",

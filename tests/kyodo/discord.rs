@@ -13,18 +13,18 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 const STAFF_ROLE: u64 = 1_201_234_567_890_000_001;
 const ADMIN_ROLE: u64 = 1_201_234_567_890_000_002;
 
 /// A running `kyodo run`, killed when dropped; its log is collected.
-struct Bot {
+pub(crate) struct Bot {
     child: Child,
     log: Arc<Mutex<String>>,
 }
 
 impl Bot {
-    async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
+    pub(crate) async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
         let registrations = discord.requests_to("PUT", "/applications/*/guilds/*/commands").len();
         let mut child = workspace
             .command(&["run"])
@@ -70,7 +70,7 @@ impl Bot {
         Bot { child, log }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().expect("log").clone()
     }
 }
@@ -93,15 +93,15 @@ fn member_source(discord: &Discord, user_id: u64, name: &str, roles: &[u64]) -> 
     }
 }
 
-fn staff(discord: &Discord, user_id: u64, name: &str) -> Source {
+pub(crate) fn staff(discord: &Discord, user_id: u64, name: &str) -> Source {
     member_source(discord, user_id, name, &[STAFF_ROLE])
 }
 
-fn report(sub: &str, options: Vec<Value>) -> Vec<Value> {
+pub(crate) fn report(sub: &str, options: Vec<Value>) -> Vec<Value> {
     vec![option::subcommand(sub, options)]
 }
 
-fn s(name: &str, value: &str) -> Value {
+pub(crate) fn s(name: &str, value: &str) -> Value {
     option::string(name, value)
 }
 

@@ -11,3 +11,4 @@ mod reference;
 mod scheduler;
 mod standin;
 mod totals;
+mod writers;
