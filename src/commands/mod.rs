@@ -172,8 +172,13 @@ impl From<UserError> for Failure {
 }
 
 impl From<crate::store::Error> for Failure {
+    /// A rule the store keeps in its transaction (one grant per group and course) is the
+    /// user's refusal; anything else is the store's failure.
     fn from(e: crate::store::Error) -> Self {
-        Failure::Internal(e)
+        match e {
+            crate::store::Error::GrantTaken { .. } => Failure::User(UserError::field("団体（group）", e.to_string())),
+            e => Failure::Internal(e),
+        }
     }
 }
 

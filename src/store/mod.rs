@@ -58,6 +58,14 @@ pub enum Error {
     /// SQLITE_FULL: the disk (or the file system's quota) is full; nothing was written.
     #[error("ディスクがいっぱいのため、データベースに書き込めませんでした。ディスクの空きを作ってからもう一度試してください（記録は変更されていません）")]
     DiskFull,
+    /// A second live grant to the same group in the same course (one per group and course, ever).
+    #[error("「{group}」は{course}コースの交付をすでに受けています（#{id}、{}）。補助金は1団体各コース1回までです", crate::domain::date_label(*.date))]
+    GrantTaken {
+        id: i64,
+        date: chrono::NaiveDate,
+        course: String,
+        group: String,
+    },
     /// Any other SQLite failure; its English text is logged, not shown.
     #[error("データベースの読み書きに失敗しました。何も変更していません。続くときは管理者に連絡してください（詳しくはログにあります）")]
     Sqlite(rusqlite::Error),
@@ -103,6 +111,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// so two writers take turns instead of one failing at once.
 pub struct Store {
     conn: Connection,
+    /// The subsidy status that is a grant, once `keep_one_grant` is set: a second live grant to
+    /// a group in a course is refused inside the write's transaction.
+    granted: Option<String>,
 }
 
 impl Store {
@@ -127,7 +138,14 @@ impl Store {
         let mut conn = Connection::open(path).map_err(|e| sqlite_open_error(path, e))?;
         configure(&mut conn).map_err(|e| sqlite_open_error(path, e))?;
         migrate(&mut conn, path)?;
-        Ok(Store { conn })
+        Ok(Store { conn, granted: None })
+    }
+
+    /// From now on, refuses to store a subsidy record with status `granted` while the same group
+    /// has a live one in the same course (one grant per group and course, ever), checked in the
+    /// insert's or edit's own transaction, so that two writers cannot both grant.
+    pub fn keep_one_grant(&mut self, granted: &str) {
+        self.granted = Some(granted.to_string());
     }
 
     /// The schema version (`user_version`) of the open database.

@@ -1,6 +1,7 @@
 //! Store tests with two connections on one real SQLite file: a writer waits for another's lock
-//! and then writes; one that waits too long is told `Busy` in Japanese and wrote nothing;
-//! processes that open a new file at the same moment all migrate it.
+//! and then writes; one that waits too long is told `Busy` in Japanese and wrote nothing; the
+//! one-grant rule holds in the write's own transaction; processes that open a new file at the
+//! same moment all migrate it.
 
 use super::*;
 use crate::domain::baseline::Baseline;
@@ -44,6 +45,18 @@ fn meeting(source_id: &str) -> NewRecord {
             area: "東部".into(),
             district: "荒町".into(),
             topic: None,
+        },
+    )
+}
+
+fn subsidy(source_id: &str, group: &str, status: &str) -> NewRecord {
+    record(
+        source_id,
+        Facts::Subsidy {
+            course: "チャレンジ".into(),
+            group: group.into(),
+            amount: 100_000,
+            status: status.into(),
         },
     )
 }
@@ -197,6 +210,80 @@ fn english_sqlite_text_never_reaches_the_message() {
             path.display()
         )
     );
+}
+
+#[test]
+fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("kyodo.sqlite3");
+    let mut first = Store::open(&path).expect("open store");
+    let mut second = Store::open(&path).expect("open a second store");
+    for store in [&mut first, &mut second] {
+        store.keep_one_grant("交付決定");
+    }
+    let granted = first
+        .insert(&subsidy("1", "こもろ子ども食堂", "交付決定"), now())
+        .expect("the first grant")
+        .record()
+        .clone();
+    // Another writer (connection) refuses a second grant to the group in the course.
+    let Err(error) = second.insert(&subsidy("2", "こもろ子ども食堂", "交付決定"), now()) else {
+        panic!("a second grant was stored")
+    };
+    assert!(
+        matches!(error, Error::GrantTaken { id, .. } if id == granted.id),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "「こもろ子ども食堂」はチャレンジコースの交付をすでに受けています（#{}、2026年6月15日（令和8年6月15日））。補助金は1団体各コース1回までです",
+            granted.id
+        )
+    );
+    // An application is not a grant; a retried insert returns the grant itself.
+    let applied = second
+        .insert(&subsidy("3", "こもろ子ども食堂", "申請"), now())
+        .expect("an application")
+        .record()
+        .clone();
+    assert!(matches!(
+        second.insert(&subsidy("1", "こもろ子ども食堂", "交付決定"), now()),
+        Ok(Stored::Existing(_))
+    ));
+    // Editing the application into a second grant is refused; editing the grant itself is not.
+    let grant = |amount| Facts::Subsidy {
+        course: "チャレンジ".into(),
+        group: "こもろ子ども食堂".into(),
+        amount,
+        status: "交付決定".into(),
+    };
+    assert!(matches!(
+        second.edit(applied.id, day(), &grant(50_000), &sato(), now()),
+        Err(Error::GrantTaken { .. })
+    ));
+    second
+        .edit(granted.id, day(), &grant(120_000), &sato(), now())
+        .expect("the grant's own amount is corrected");
+    // A batch with a second grant stores nothing; a grant in another course or group is fine.
+    let batch = [
+        subsidy("4", "東小学校PTA", "交付決定"),
+        subsidy("5", "こもろ子ども食堂", "交付決定"),
+    ];
+    assert!(matches!(
+        second.insert_batch(&batch, now()),
+        Err(Error::GrantTaken { .. })
+    ));
+    assert_eq!(counts(&second), (2, 0, 3), "nothing of the batch was kept");
+    assert_eq!(second.insert_batch(&batch[..1], now()).expect("batch"), 1);
+    // Once the grant is deleted, the group may be granted again.
+    second
+        .delete(granted.id, AuditAction::Delete, &sato(), now())
+        .expect("delete");
+    assert!(matches!(
+        first.insert(&subsidy("6", "こもろ子ども食堂", "交付決定"), now()),
+        Ok(Stored::New(_))
+    ));
 }
 
 #[test]

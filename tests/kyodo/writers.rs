@@ -1,8 +1,9 @@
 //! Two writers at once, with real processes on one SQLite file: two `kyodo console`s, an import
 //! while a console writes, and `kyodo run` answering Discord while a console and an import
 //! write. Every write waits for the others (BEGIN IMMEDIATE under the busy timeout): every
-//! report answered as stored is stored, and nobody reads 「内部エラー」. A writer kept waiting
-//! past the busy timeout is told so in Japanese and writes nothing.
+//! report answered as stored is stored, and nobody reads 「内部エラー」. Two consoles granting
+//! the same groups grant each once (the rule holds in the write's transaction); a writer kept
+//! waiting past the busy timeout is told so in Japanese and writes nothing.
 
 use crate::discord::{report, s, staff, Bot, WAIT};
 use crate::support::discord::payloads::InteractionSpec;
@@ -348,6 +349,51 @@ async fn the_bot_a_console_and_an_import_at_once_store_everything_they_answer() 
     assert!(!log.contains("command failed"), "the bot logged a failed command");
     drop(bot);
     discord.shutdown().await;
+}
+
+#[test]
+fn two_consoles_granting_the_same_groups_grant_each_group_once() {
+    let workspace = prepared();
+    let grants: String = (0..100)
+        .map(|i| {
+            format!("/report subsidy course:チャレンジ group:団体{i} amount:100000 status:交付決定 date:2026-06-01\n")
+        })
+        .collect();
+    let mut children: Vec<Child> = ["佐藤", "鈴木"]
+        .into_iter()
+        .map(|user| console(&workspace, user, true))
+        .collect();
+    for child in &mut children {
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(grants.as_bytes()).expect("write script");
+    }
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().expect("run console");
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        })
+        .collect();
+    let granted: usize = outputs.iter().map(|out| console_replies(out).0).sum();
+    let failed: Vec<&str> = outputs.iter().flat_map(|out| console_replies(out).1).collect();
+    let refused = failed.iter().filter(|l| l.contains("すでに受けています")).count();
+    let stored = count(&workspace, "SELECT COUNT(*) FROM records WHERE record_type = 'subsidy'");
+    let twice = count(
+        &workspace,
+        "SELECT COUNT(*) FROM (SELECT group_name FROM records WHERE record_type = 'subsidy' \
+         AND deleted_at IS NULL GROUP BY course, group_name HAVING COUNT(*) > 1)",
+    );
+    println!(
+        "two consoles × the same 100 grants: 記録しました {granted}, refused as granted {refused}, \
+         other failures {}, stored {stored}/100, groups granted twice {twice}",
+        failed.len() - refused
+    );
+    assert_eq!(twice, 0, "groups granted twice");
+    assert_eq!(stored, 100);
+    assert_eq!(granted, 100);
+    assert_eq!(refused, 100, "every other line is the one-grant refusal: {failed:?}");
+    assert_eq!(failed.len(), 100);
+    assert_whole(&workspace);
 }
 
 /// The message of `store::Error::Busy`, as every adapter shows it.
