@@ -28,6 +28,7 @@ impl App {
     pub fn start(config_path: &Path, db_path: &Path, now: DateTime<Utc>) -> Result<App, StartError> {
         let settings = config::load(config_path)?;
         let mut store = Store::open(db_path)?;
+        store.keep_one_grant(&settings.catalogue.subsidy.granted);
         let load = store.load_baseline(&settings.baseline, now)?;
         if load != Default::default() {
             tracing::info!(?load, "baseline loaded into the database");

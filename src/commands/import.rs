@@ -11,7 +11,7 @@
 //! A row's source id is its content, so importing the same file twice stores its records once.
 
 use super::invocation::{Invocation, OptionValue};
-use super::report::{check_single_grant, facts_from, record_date};
+use super::report::{facts_from, record_date};
 use super::spec::{command_set, OptionKind, OptionSpec};
 use super::Failure;
 use crate::app::App;
@@ -207,9 +207,10 @@ pub fn import_csv(
             kind: SourceKind::Import,
             id: format!("{content}#{occurrence}"),
         };
-        // A row imported before is stored already: only new rows must keep the grant rule.
+        // A row imported before is stored already: only new rows must keep the grant rule
+        // (listed here with their line; the batch checks again as it stores them).
         if !app.store.has_source(&source)? {
-            match check_single_grant(app, &facts, None) {
+            match app.store.check_grant(&facts).map_err(Failure::from) {
                 Ok(()) => {}
                 Err(Failure::User(e)) => {
                     problems.push(format!("{line}行目: {e}"));
@@ -254,7 +255,13 @@ pub fn import_csv(
             existing: 0,
         });
     }
-    let new = app.store.insert_batch(&records, now)?;
+    let new = match app.store.insert_batch(&records, now) {
+        // Another writer granted between the check above and the batch: nothing was stored.
+        Err(e @ crate::store::Error::GrantTaken { .. }) => {
+            return Err(ImportError::Rows(vec![format!("団体（group）: {e}")]));
+        }
+        stored => stored?,
+    };
     Ok(Imported {
         rows,
         new,

@@ -4,8 +4,9 @@
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
 //! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
 //! Every request's invocation is checked against the spec (`invocation::check`) before it is
-//! dispatched. Refusals are `UserError`s shown as they are; anything else is logged and the user
-//! reads only 「内部エラーが発生しました」.
+//! dispatched. Refusals are `UserError`s shown as they are; a database that stayed locked by
+//! another writer or a full disk is said so (the store's message: try again, nothing changed);
+//! anything else is logged and the user reads only 「内部エラーが発生しました」.
 
 mod admin;
 pub mod autocomplete;
@@ -132,6 +133,19 @@ impl Reply {
         }
     }
 
+    /// The database could not be written for now (another writer kept it locked, or the disk
+    /// is full): the store's message, which says what to do; nothing was changed.
+    pub fn not_written(error: &crate::store::Error) -> Self {
+        Reply {
+            visibility: Visibility::Ephemeral,
+            outcome: Outcome::Failed,
+            title: error.to_string(),
+            sections: Vec::new(),
+            undo: None,
+            files: Vec::new(),
+        }
+    }
+
     pub fn internal_error() -> Self {
         Reply {
             visibility: Visibility::Ephemeral,
@@ -160,8 +174,13 @@ impl From<UserError> for Failure {
 }
 
 impl From<crate::store::Error> for Failure {
+    /// A rule the store keeps in its transaction (one grant per group and course) is the
+    /// user's refusal; anything else is the store's failure.
     fn from(e: crate::store::Error) -> Self {
-        Failure::Internal(e)
+        match e {
+            crate::store::Error::GrantTaken { .. } => Failure::User(UserError::field("団体（group）", e.to_string())),
+            e => Failure::Internal(e),
+        }
     }
 }
 
@@ -194,6 +213,10 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
     match result {
         Ok(reply) => reply,
         Err(Failure::User(e)) => Reply::refused(&e),
+        Err(Failure::Internal(e @ (crate::store::Error::Busy | crate::store::Error::DiskFull))) => {
+            tracing::warn!(error = %e, command = %request.invocation.command, "command not done: the database could not be written");
+            Reply::not_written(&e)
+        }
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %e, command = %request.invocation.command, "command failed");
             Reply::internal_error()

@@ -4,7 +4,7 @@
 //! soft and every change goes to the audit trail.
 
 use super::invocation::{check_value, Invocation, OptionValue};
-use super::report::{check_single_grant, facts_from, options_of, record_date, UNDO_MINUTES};
+use super::report::{facts_from, options_of, record_date, UNDO_MINUTES};
 use super::spec::{command_set, label, OptionSpec, EDITABLE_FIELDS};
 use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
@@ -121,7 +121,6 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let date = record_date(app, &changed, today(app, request))?;
     let facts = facts_from(catalogue, record.facts.record_type(), &changed)?;
     validate(catalogue, &facts)?;
-    check_single_grant(app, &facts, Some(record.id))?;
     if facts == record.facts && date == record.date {
         return Err(UserError::field(
             label("value"),

@@ -3,8 +3,9 @@
 //! `/report meeting area:東部 district:荒町 date:R8.6.15 topic:"防災訓練の打合せ"`
 //!
 //! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
-//! database (dates, the baseline years, one grant per group and course), store them once per
-//! source, and reply with what was stored and the new fiscal-year total.
+//! database (dates, the baseline years), store them once per source — the store refuses a
+//! second grant to a group in a course in the insert's own transaction — and reply with what
+//! was stored and the new fiscal-year total.
 
 use super::invocation::{Invocation, OptionValue};
 use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
@@ -34,7 +35,6 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     let date = record_date(app, inv, today(app, request))?;
     let facts = facts_from(catalogue, record_type, inv)?;
     validate(catalogue, &facts)?;
-    check_single_grant(app, &facts, None)?;
     let new = NewRecord {
         date,
         facts,
@@ -64,32 +64,6 @@ pub(super) fn record_date(app: &App, inv: &Invocation, today: NaiveDate) -> Resu
         .into());
     }
     Ok(date)
-}
-
-/// Refuses a second grant to the same group in the same course (one per group and course, ever).
-pub(super) fn check_single_grant(app: &App, facts: &Facts, editing: Option<i64>) -> Result<(), Failure> {
-    let Facts::Subsidy {
-        course, group, status, ..
-    } = facts
-    else {
-        return Ok(());
-    };
-    let granted = &app.settings.catalogue.subsidy.granted;
-    if status != granted {
-        return Ok(());
-    }
-    match app.store.grant_of(course, group, granted)? {
-        Some(existing) if Some(existing.id) != editing => Err(UserError::field(
-            "団体（group）",
-            format!(
-                "「{group}」は{course}コースの交付をすでに受けています（#{}、{}）。補助金は1団体各コース1回までです",
-                existing.id,
-                date_label(existing.date)
-            ),
-        )
-        .into()),
-        _ => Ok(()),
-    }
 }
 
 /// The facts of a record of `record_type` from the options (names and numbers unchecked).

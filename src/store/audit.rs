@@ -1,7 +1,7 @@
 //! The `audit` table: every create, edit, delete and undo of a record — who, when, and the
 //! record before and after, as JSON. Written in the same transaction as the change.
 
-use super::{timestamp, Error, Result, Store};
+use super::{corrupt_json, timestamp, Error, Result, Store};
 use crate::domain::record::{Actor, Record};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -55,7 +55,7 @@ pub(super) fn write_audit(
     now: DateTime<Utc>,
     before: Option<&Record>,
 ) -> Result<()> {
-    let json = |r: &Record| serde_json::to_string(r).map_err(|e| Error::Corrupt(e.to_string()));
+    let json = |r: &Record| serde_json::to_string(r).map_err(|e| corrupt_json(format!("記録 {} の監査記録", r.id), &e));
     conn.execute(
         "INSERT INTO audit (record_id, action, actor_id, actor_name, at, before_json, after_json) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -91,8 +91,10 @@ impl Store {
             ))
         })?;
         let parse = |json: Option<String>| {
-            json.map(|j| serde_json::from_str::<Record>(&j).map_err(|e| Error::Corrupt(e.to_string())))
-                .transpose()
+            json.map(|j| {
+                serde_json::from_str::<Record>(&j).map_err(|e| corrupt_json(format!("記録 {record_id} の監査記録"), &e))
+            })
+            .transpose()
         };
         rows.map(|row| {
             let (action, actor, at, before, after) = row?;

@@ -2,7 +2,7 @@
 //! start so that summaries read one database. The file is the source of truth: loading it again
 //! changes nothing, and a year removed from the file is removed here.
 
-use super::{timestamp, Error, Result, Store};
+use super::{corrupt_json, timestamp, write, Result, Store};
 use crate::domain::baseline::Baseline;
 use crate::domain::{Figures, FiscalYear};
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ pub struct BaselineLoad {
 impl Store {
     /// Makes the database's baseline equal to `baseline`, in one transaction.
     pub fn load_baseline(&mut self, baseline: &Baseline, now: DateTime<Utc>) -> Result<BaselineLoad> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let mut load = BaselineLoad::default();
         let stored: Vec<i32> = {
             let mut stmt = tx.prepare("SELECT fiscal_year FROM baseline")?;
@@ -33,7 +33,8 @@ impl Store {
             }
         }
         for (year, figures) in baseline {
-            let json = serde_json::to_string(figures).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let json = serde_json::to_string(figures)
+                .map_err(|e| corrupt_json(format!("{}の基準データ", year.label()), &e))?;
             let current: Option<String> = tx
                 .query_row(
                     "SELECT figures_json FROM baseline WHERE fiscal_year = ?1",
@@ -66,7 +67,7 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| Error::Corrupt(format!("{}の基準データ: {e}", year.label()))))
+        json.map(|j| serde_json::from_str(&j).map_err(|e| corrupt_json(format!("{}の基準データ", year.label()), &e)))
             .transpose()
     }
 }

@@ -1,7 +1,9 @@
 //! The store: one SQLite file holding records, their audit trail and the baseline.
 //!
 //! Opened with WAL, foreign keys, a busy timeout and `synchronous = FULL`, so that a record whose
-//! insert has returned survives a power cut or `kill -9`. The schema lives in `migrations/*.sql`
+//! insert has returned survives a power cut or `kill -9`. Every write transaction begins
+//! IMMEDIATE, so that writers in other processes wait for each other under the busy timeout;
+//! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
 //! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once); `figures.rs` turns
 //! them into the domain's `Figures`.
@@ -18,7 +20,7 @@ pub use figures::FiguresSource;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -38,48 +40,112 @@ static MIGRATIONS: LazyLock<Migrations<'static>> =
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What went wrong, in Japanese for the user: no SQLite or library text (that goes to the log,
+/// see `From<rusqlite::Error>`).
 #[derive(Debug, Error)]
 pub enum Error {
     #[error("データベース {path} を開けません（{reason}）")]
     Open { path: PathBuf, reason: String },
     #[error("データベース {path} はこの kyodo より新しい版で作られています（スキーマ {found}、この kyodo は {known} まで）。kyodo を更新してください")]
     TooNew { path: PathBuf, found: usize, known: usize },
-    #[error("データベース {path} の更新（マイグレーション）に失敗しました（{reason}）")]
-    Migrate { path: PathBuf, reason: String },
+    #[error("データベース {path} の更新（マイグレーション）に失敗しました。何も変更していません。詳しくはログを見て、管理者に連絡してください")]
+    Migrate { path: PathBuf },
     #[error("記録 {0} はありません")]
     NoSuchRecord(i64),
-    #[error("データベースの読み書きに失敗しました（{0}）")]
-    Sqlite(#[from] rusqlite::Error),
+    /// Another connection held the write lock for the whole busy timeout; nothing was written.
+    #[error("ほかの操作がデータベースに書き込んでいるため、{}秒待っても書き込めませんでした。少し待ってからもう一度試してください（記録は変更されていません）", BUSY_TIMEOUT.as_secs())]
+    Busy,
+    /// SQLITE_FULL: the disk (or the file system's quota) is full; nothing was written.
+    #[error("ディスクがいっぱいのため、データベースに書き込めませんでした。ディスクの空きを作ってからもう一度試してください（記録は変更されていません）")]
+    DiskFull,
+    /// A second live grant to the same group in the same course (one per group and course, ever).
+    #[error("「{group}」は{course}コースの交付をすでに受けています（#{id}、{}）。補助金は1団体各コース1回までです", crate::domain::date_label(*.date))]
+    GrantTaken {
+        id: i64,
+        date: chrono::NaiveDate,
+        course: String,
+        group: String,
+    },
+    /// Any other SQLite failure; its English text is logged, not shown.
+    #[error("データベースの読み書きに失敗しました。何も変更していません。続くときは管理者に連絡してください（詳しくはログにあります）")]
+    Sqlite(rusqlite::Error),
     #[error("データベースの内容が読めません（{0}）")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// Busy and disk full get their own message; the SQLite text goes to the log only.
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                // The caller shows the message (`commands::handle` logs it as a warning);
+                // SQLite's words add nothing.
+                tracing::info!(%error, timeout_s = BUSY_TIMEOUT.as_secs(), "the database stayed locked by another writer");
+                Error::Busy
+            }
+            Some(ErrorCode::DiskFull) => {
+                tracing::info!(%error, "the disk is full");
+                Error::DiskFull
+            }
+            _ => {
+                tracing::error!(%error, "SQLite failed");
+                Error::Sqlite(error)
+            }
+        }
+    }
+}
+
+/// A value of the database that cannot be read (or written) as JSON: `what`, in Japanese; the
+/// parser's text goes to the log.
+pub(crate) fn corrupt_json(what: impl Into<String>, error: &serde_json::Error) -> Error {
+    let what = what.into();
+    tracing::error!(%error, what, "JSON in the database");
+    Error::Corrupt(what)
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An open database. Not `Sync`: each thread or task that writes opens its own, or shares one
-/// behind a lock; SQLite's busy timeout arbitrates between processes.
+/// behind a lock. Every write transaction is `BEGIN IMMEDIATE`: it takes the write lock first,
+/// waiting up to `BUSY_TIMEOUT` for another process's (the bot, an admin's console or import),
+/// so two writers take turns instead of one failing at once.
 pub struct Store {
     conn: Connection,
+    /// The subsidy status that is a grant, once `keep_one_grant` is set: a second live grant to
+    /// a group in a course is refused inside the write's transaction.
+    granted: Option<String>,
 }
 
 impl Store {
     /// Opens (creating if needed, with its folder) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
-        let open_error = |reason: String| Error::Open {
+        let open_error = |reason: &str| Error::Open {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.to_string(),
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| open_error(format!("フォルダ {} を作れません: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|error| {
+                tracing::error!(%error, dir = %dir.display(), "creating the database's folder failed");
+                open_error(&format!(
+                    "フォルダ {} を作れません。パスと権限を確かめてください",
+                    dir.display()
+                ))
+            })?;
         }
         if path.is_dir() {
-            return Err(open_error("ファイルではなくフォルダです".into()));
+            return Err(open_error("ファイルではなくフォルダです"));
         }
-        let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
-        configure(&conn).map_err(|e| open_error(e.to_string()))?;
+        let mut conn = Connection::open(path).map_err(|e| sqlite_open_error(path, e))?;
+        configure(&mut conn).map_err(|e| sqlite_open_error(path, e))?;
         migrate(&mut conn, path)?;
-        Ok(Store { conn })
+        Ok(Store { conn, granted: None })
+    }
+
+    /// From now on, refuses to store a subsidy record with status `granted` while the same group
+    /// has a live one in the same course (one grant per group and course, ever), checked in the
+    /// insert's or edit's own transaction, so that two writers cannot both grant.
+    pub fn keep_one_grant(&mut self, granted: &str) {
+        self.granted = Some(granted.to_string());
     }
 
     /// The schema version (`user_version`) of the open database.
@@ -128,8 +194,43 @@ impl Store {
     }
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// A write transaction on `conn`: `BEGIN IMMEDIATE`, which waits for other writers (up to the
+/// busy timeout) before anything is read, so the transaction never fails half-way for a lock.
+pub(crate) fn write(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Why SQLite could not open or set up the file at `path`, in Japanese; SQLite's text is logged.
+fn sqlite_open_error(path: &Path, error: rusqlite::Error) -> Error {
+    let known = match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull) => return error.into(),
+        Some(ErrorCode::NotADatabase) => {
+            Some("SQLite のデータベースではありません。--db（KYODO_DATABASE）のファイルを確かめてください")
+        }
+        Some(ErrorCode::CannotOpen) => Some("ファイルを開けません。パスとフォルダの権限を確かめてください"),
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            Some("書き込みが許可されていません。ファイルとフォルダの権限を確かめてください")
+        }
+        _ => None,
+    };
+    // A known reason says it all: SQLite's words only for whoever asks the log for them.
+    if known.is_some() {
+        tracing::info!(%error, path = %path.display(), "opening the database failed");
+    } else {
+        tracing::error!(%error, path = %path.display(), "opening the database failed");
+    }
+    Error::Open {
+        path: path.to_path_buf(),
+        reason: known
+            .unwrap_or("SQLite が開けませんでした。詳しくはログにあります")
+            .into(),
+    }
+}
+
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Transactions opened by libraries (rusqlite_migration) take the write lock first too.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
     // Reading a file that is not SQLite fails here, before anything is written.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -142,24 +243,58 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Applies the migrations this database lacks, in one immediate transaction. Another process
+/// may migrate between our reading of the version and our taking the lock: then our attempt
+/// fails, the version has moved, and we start again from it.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let found: usize = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| Error::Open {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    if found > MIGRATION_SQL.len() {
-        return Err(Error::TooNew {
-            path: path.to_path_buf(),
-            found,
-            known: MIGRATION_SQL.len(),
+    let latest = MIGRATION_SQL.len();
+    let mut found = user_version(conn).map_err(|e| sqlite_open_error(path, e))?;
+    loop {
+        if found > latest {
+            return Err(Error::TooNew {
+                path: path.to_path_buf(),
+                found,
+                known: latest,
+            });
+        }
+        if found == latest {
+            return Ok(());
+        }
+        let error = match MIGRATIONS.to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let now = user_version(conn).map_err(|e| sqlite_open_error(path, e))?;
+        if now != found {
+            tracing::info!(
+                from = found,
+                to = now,
+                "another process migrated the database meanwhile"
+            );
+            found = now;
+            continue;
+        }
+        return Err(match error {
+            rusqlite_migration::Error::RusqliteError { err, .. }
+                if matches!(
+                    err.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull)
+                ) =>
+            {
+                err.into()
+            }
+            error => {
+                tracing::error!(%error, path = %path.display(), "migrating the database failed");
+                Error::Migrate {
+                    path: path.to_path_buf(),
+                }
+            }
         });
     }
-    MIGRATIONS.to_latest(conn).map_err(|e| Error::Migrate {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
 }
 
 /// The current time as stored: RFC 3339 in UTC, to the millisecond.
@@ -169,3 +304,5 @@ pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod writer_tests;

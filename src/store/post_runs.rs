@@ -2,7 +2,7 @@
 //! period and channel — pending before it is sent, posted or failed after — so that each is
 //! posted exactly once, across crashes and restarts.
 
-use super::{timestamp, Error, Result, Store};
+use super::{corrupt_json, timestamp, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
@@ -154,7 +154,8 @@ impl Store {
         channel: &str,
         message_ids: &[String],
     ) -> Result<()> {
-        let ids = serde_json::to_string(message_ids).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let ids = serde_json::to_string(message_ids)
+            .map_err(|e| corrupt_json(format!("投稿の記録（{} {period}）のメッセージ ID", kind.key()), &e))?;
         self.conn.execute(
             "UPDATE post_runs SET message_ids = ?4 WHERE kind = ?1 AND period = ?2 AND channel_id = ?3",
             params![kind.key(), period, channel, ids],
@@ -171,7 +172,8 @@ impl Store {
         message_ids: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let ids = serde_json::to_string(message_ids).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let ids = serde_json::to_string(message_ids)
+            .map_err(|e| corrupt_json(format!("投稿の記録（{} {period}）のメッセージ ID", kind.key()), &e))?;
         self.conn.execute(
             "UPDATE post_runs SET status = 'posted', message_ids = ?4, error = NULL, finished_at = ?5 \
              WHERE kind = ?1 AND period = ?2 AND channel_id = ?3",

@@ -2,13 +2,13 @@
 //! write the audit trail in the same transaction, and the per-period tallies summaries read.
 
 use super::audit::{write_audit, AuditAction};
-use super::{timestamp, Error, Result, Store};
+use super::{timestamp, write, Error, Result, Store};
 use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,9 +128,10 @@ fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
 impl Store {
     /// Stores a record once per source: a second insert with the same source stores nothing
     /// and returns the record stored the first time.
+    /// A second live grant is refused (`Error::GrantTaken`) once `keep_one_grant` is set.
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
-        let tx = self.conn.transaction()?;
-        let stored = insert_in(&tx, new, now)?;
+        let tx = write(&mut self.conn)?;
+        let stored = insert_in(&tx, self.granted.as_deref(), new, now)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -138,10 +139,10 @@ impl Store {
     /// Stores many records in one transaction (all or none), each once per source; returns how
     /// many were new. For imports and backfills.
     pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let mut new = 0;
         for record in records {
-            if matches!(insert_in(&tx, record, now)?, Stored::New(_)) {
+            if matches!(insert_in(&tx, self.granted.as_deref(), record, now)?, Stored::New(_)) {
                 new += 1;
             }
         }
@@ -192,6 +193,7 @@ impl Store {
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.
+    /// Refuses to make it a second live grant, like `insert`.
     pub fn edit(
         &mut self,
         id: i64,
@@ -200,8 +202,9 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Record> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
+        check_one_grant(&tx, self.granted.as_deref(), facts, Some(id))?;
         let set: Vec<String> = dimension_columns()
             .enumerate()
             .map(|(i, column)| format!("{column} = ?{}", i + 4))
@@ -227,7 +230,7 @@ impl Store {
 
     /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
-        let tx = self.conn.transaction()?;
+        let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
         tx.execute(
             "UPDATE records SET deleted_at = ?2 WHERE id = ?1",
@@ -363,18 +366,46 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The live grant (of any date) of a group in a course, if there is one.
-    pub fn grant_of(&self, course: &str, group: &str, granted: &str) -> Result<Option<Record>> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM records WHERE record_type = 'subsidy' AND course = ?1 AND group_name = ?2 \
-                 AND status = ?3 AND deleted_at IS NULL ORDER BY id LIMIT 1",
-                params![course, group, granted],
-                |row| row.get(0),
-            )
-            .optional()?;
-        id.map(|id| self.record(id)).transpose().map(Option::flatten)
+    /// Refuses `facts` (`Error::GrantTaken`) if they are a grant and the group has a live one
+    /// in that course already; for checking a whole file before it is imported. The insert
+    /// checks again in its transaction.
+    pub fn check_grant(&self, facts: &Facts) -> Result<()> {
+        check_one_grant(&self.conn, self.granted.as_deref(), facts, None)
+    }
+}
+
+/// One live grant per group and course: refuses `facts` if they are a subsidy with status
+/// `granted` and another live record (not `except`) is the same group's grant in that course.
+fn check_one_grant(conn: &Connection, granted: Option<&str>, facts: &Facts, except: Option<i64>) -> Result<()> {
+    let (
+        Some(granted),
+        Facts::Subsidy {
+            course, group, status, ..
+        },
+    ) = (granted, facts)
+    else {
+        return Ok(());
+    };
+    if status != granted {
+        return Ok(());
+    }
+    let existing: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, occurred_on FROM records WHERE record_type = 'subsidy' AND course = ?1 AND group_name = ?2 \
+             AND status = ?3 AND deleted_at IS NULL AND id IS NOT ?4 ORDER BY id LIMIT 1",
+            params![course, group, granted, except],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    match existing {
+        None => Ok(()),
+        Some((id, date)) => Err(Error::GrantTaken {
+            id,
+            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
+            course: course.clone(),
+            group: group.clone(),
+        }),
     }
 }
 
@@ -452,7 +483,8 @@ fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
 }
 
 /// Inserts a record unless one with the same source exists, with its audit line; in `tx`.
-fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+/// Refuses a second live grant if `granted` is the status of a grant.
+fn insert_in(tx: &Transaction<'_>, granted: Option<&str>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
@@ -464,6 +496,7 @@ fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Resul
         let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         return Ok(Stored::Existing(record));
     }
+    check_one_grant(tx, granted, &new.facts, None)?;
     let mut values = vec![
         Value::Text(new.facts.record_type().key().to_string()),
         Value::Text(date_key(new.date)),

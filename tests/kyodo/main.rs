@@ -16,3 +16,4 @@ mod scheduler;
 mod standin;
 mod stopping;
 mod totals;
+mod writers;
