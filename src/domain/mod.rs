@@ -1,5 +1,5 @@
 //! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
-//! config, the baseline, record types and aggregation into figures.
+//! config, the baseline, record types and aggregation into figures; health facts from a heartbeat.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
 //! the adapters call in, never the other way round.
@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod dates;
 pub mod digest;
 pub mod figures;
+pub mod health;
 pub mod number;
 pub mod record;
 pub mod record_type;
