@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod discord;
 mod dockerfile;
+mod health;
 mod reference;
 mod replication;
 mod scheduler;
