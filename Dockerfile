@@ -4,6 +4,7 @@
 #   docker build -t kyodo .
 #   docker run -d -v kyodo-data:/data -e DISCORD_TOKEN -e KYODO_GUILD_ID kyodo        (the bot)
 #   docker run --rm -v kyodo-data:/data kyodo report --fiscal-year 2020               (a report)
+#   docker inspect --format '{{.State.Health.Status}}' <container>                   (HEALTHCHECK)
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
@@ -33,5 +34,8 @@ ENV KYODO_CONFIG=/app/config/kyodo.toml \
     RUST_LOG=info
 VOLUME ["/data"]
 USER kyodo
+# Healthy while the database opens at this kyodo's schema and the bot's heartbeat (kept in the
+# database every 30 s) is fresh, its gateway connected and its scheduler passing; read-only.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 CMD ["kyodo", "health", "--bot"]
 ENTRYPOINT ["kyodo"]
 CMD ["run"]

@@ -7,6 +7,7 @@
 //! - `files` — every file kyodo writes, all or nothing (temporary name, fsync, rename).
 //! - `config` — reads the catalogue and baseline files and the environment.
 //! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
+//! - `health` — `kyodo health`: the database read-only, the bot's heartbeat.
 //! - `render` — figures to Markdown and plain text (the annual report's tables).
 //! - `commands`, `console`, `discord`, `scheduler` — the slash commands and their adapters
 //!   (seams for now; see ARCHITECTURE.md).
@@ -20,6 +21,7 @@ pub mod console;
 pub mod discord;
 pub mod domain;
 pub mod files;
+pub mod health;
 pub mod render;
 pub mod scheduler;
 pub mod store;

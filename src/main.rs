@@ -122,6 +122,12 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// 動作の確認: データベースが開けてスキーマが最新か、動いているボットが Discord につながり自動投稿が回っているか（問題があれば終了コード1）。何も書き換えない
+    Health {
+        /// ボットが動いていることも求める（Docker の HEALTHCHECK 用）
+        #[arg(long)]
+        bot: bool,
+    },
     /// 設定ファイルと基準データを検査する（誤りがあれば行番号と理由を表示し、終了コード1）
     CheckConfig {
         /// 検査するファイル（省略時は --config のファイル）
@@ -197,6 +203,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
+        Command::Health { bot } => {
+            let facts = kyodo::health::check(&cli.db, now, bot);
+            for fact in &facts {
+                println!("{}", fact.line());
+            }
+            Ok(if kyodo::domain::health::all_ok(&facts) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::CheckConfig { path } => {
             let path = path.unwrap_or(cli.config);
             match config::load(&path) {

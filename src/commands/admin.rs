@@ -1,5 +1,6 @@
-//! `/admin status`: for administrators — the database, the baseline, the schedule of the
-//! automatic posts, the latest posts and what failed (and how to post it again).
+//! `/admin status`: for administrators — the database, the bot (heartbeat, gateway, scheduler:
+//! the facts `kyodo health` checks), the baseline, the schedule of the automatic posts, the
+//! latest posts and what failed (and how to post it again).
 
 use super::{require_admin, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
@@ -30,6 +31,10 @@ fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
         ),
         format!("記録 {live}件（削除済み {deleted}件は集計に入りません）、変更履歴 {audit}件"),
     ];
+    let bot: Vec<String> = crate::health::bot_facts(&app.store, request.now, false)
+        .iter()
+        .map(|fact| fact.line())
+        .collect();
     let years: Vec<FiscalYear> = app.settings.baseline.keys().copied().collect();
     let baseline = match (years.first(), years.last()) {
         (Some(first), Some(last)) => vec![format!("{}〜{}（{}年度分）", first.label(), last.label(), years.len())],
@@ -75,6 +80,7 @@ fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
         "kyodo の状態",
         vec![
             Section::new("データベース", database),
+            Section::new("ボット", bot),
             Section::new("基準データ", baseline),
             Section::new("自動投稿", schedule),
         ],

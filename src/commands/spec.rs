@@ -272,8 +272,8 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
             options: vec![OptionSpec::sub(
                 "status",
                 "状態",
-                "Database, baseline, scheduled posts and failures",
-                "データベース・基準データ・自動投稿と失敗の状況",
+                "Database, bot (gateway, scheduler), baseline, scheduled posts and failures",
+                "データベース・ボットの稼働・基準データ・自動投稿と失敗の状況",
                 Vec::new(),
             )],
         },

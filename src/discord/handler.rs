@@ -11,6 +11,7 @@
 //! is logged and answered that nothing was recorded.
 
 use super::answer::Answer;
+use super::heartbeat::Liveness;
 use super::interaction::{actor, invocation, place_refusal, request};
 use super::rest::{File, Rest};
 use super::stopping::Stopping;
@@ -22,6 +23,7 @@ use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use serde_json::{json, Value};
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, Event, EventHandler, Interaction, RawEventHandler, Ready,
+    ResumedEvent, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use std::collections::{HashSet, VecDeque};
@@ -60,6 +62,8 @@ pub struct Bot {
     seen: Mutex<(HashSet<u64>, VecDeque<u64>)>,
     /// Shared with `run` and the scheduler: the work in flight, and whether the bot is stopping.
     stopping: Arc<Stopping>,
+    /// Told of gateway changes, for the heartbeat.
+    liveness: Arc<Liveness>,
 }
 
 /// The reply to a request that reached the core after the bot gave up waiting for its work:
@@ -86,6 +90,7 @@ impl Bot {
         rest: Arc<OnceLock<Rest>>,
         commands: Value,
         stopping: Arc<Stopping>,
+        liveness: Arc<Liveness>,
     ) -> Self {
         Bot {
             app,
@@ -95,6 +100,7 @@ impl Bot {
             commands,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
+            liveness,
         }
     }
 
@@ -436,7 +442,18 @@ impl EventHandler for Bot {
         self.application_id.store(ready.application.id.get(), Ordering::Relaxed);
         ctx.http.set_application_id(ready.application.id);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord (READY)");
+        self.liveness.gateway_changed();
         self.register().await;
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        tracing::info!("reconnected to Discord (RESUMED)");
+        self.liveness.gateway_changed();
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        tracing::info!(old = %event.old, new = %event.new, "gateway connection stage changed");
+        self.liveness.gateway_changed();
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {

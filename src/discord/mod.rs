@@ -7,10 +7,13 @@
 //!
 //! Stopping (`shutdown` completes: SIGTERM or Ctrl-C): new interactions are declined, the
 //! scheduler starts no new post, the work in flight — answers and a post that has started — is
-//! waited for up to `DRAIN_LIMIT`, then the gateway is closed.
+//! waited for up to `DRAIN_LIMIT`, then the gateway is closed and the heartbeat marked stopped.
+//!
+//! While it runs, the bot keeps a heartbeat in the database (`heartbeat.rs`) for `kyodo health`.
 
 mod answer;
 mod handler;
+mod heartbeat;
 pub mod interaction;
 pub mod rest;
 mod stopping;
@@ -21,6 +24,7 @@ use crate::app::App;
 use crate::commands::spec::{command_set, payload};
 use crate::scheduler::{self, post::Retry};
 use handler::{Bot, Unreadable};
+use heartbeat::Liveness;
 use rest::Proxy;
 use serenity::all::ClientBuilder;
 use serenity::all::{GatewayIntents, HttpBuilder};
@@ -110,12 +114,14 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
     let rest = Arc::new(OnceLock::new());
     let app = Arc::new(Mutex::new(app));
     let stopping = Arc::new(Stopping::new());
+    let liveness = Arc::new(Liveness::new(settings.report_channel_id.is_some()));
     let bot = Arc::new(Bot::new(
         app.clone(),
         Arc::new(settings.clone()),
         rest.clone(),
         commands,
         stopping.clone(),
+        liveness.clone(),
     ));
     let mut client = ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
         .event_handler_arc(bot.clone())
@@ -128,9 +134,10 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         Some(base) => Rest::Proxy(Proxy::new(base, settings.token.expose())),
         None => Rest::Discord(client.http.clone()),
     });
+    let beating = heartbeat::start(app.clone(), liveness.clone(), client.shard_manager.clone());
     match (settings.report_channel_id, rest.get()) {
         (Some(channel), Some(rest)) => {
-            tokio::spawn(schedule(app, rest.clone(), channel, stopping.clone()));
+            tokio::spawn(schedule(app, rest.clone(), channel, stopping.clone(), liveness));
         }
         _ => tracing::info!("no report channel (KYODO_REPORT_CHANNEL_ID): digests are not posted"),
     }
@@ -161,6 +168,7 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         ),
     }
     shards.shutdown_all().await;
+    beating.stop(ended.is_none()).await;
     let ended = match ended {
         Some(ended) => ended,
         None => match tokio::time::timeout(CLOSE_LIMIT, gateway).await {
@@ -176,9 +184,10 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
 }
 
 /// Posts the digests and annual summaries as they fall due (and, at start, those missed while
-/// the bot was down), then sleeps until the next one. Once stopping, it starts no new post; a
-/// pass that is posting counts as work in flight.
-async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<Stopping>) {
+/// the bot was down), then sleeps until the next one, waking at least once a minute so that the
+/// heartbeat shows it alive. Once stopping, it starts no new post; a pass that is posting
+/// counts as work in flight.
+async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<Stopping>, liveness: Arc<Liveness>) {
     let clock = chrono::Utc::now;
     let stop = || stopping.is_stopping();
     loop {
@@ -187,6 +196,7 @@ async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<
             if stop() {
                 break;
             }
+            liveness.scheduler_pass(clock());
             match scheduler::post::run_due(&app, &rest, channel, Retry::default(), &clock, &stop).await {
                 Ok(outcomes) => {
                     for (job, outcome) in outcomes {
@@ -203,13 +213,11 @@ async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<
             let c = &app.settings.catalogue;
             scheduler::next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
         };
-        let wait = (next - clock())
-            .to_std()
-            .unwrap_or_default()
-            .min(Duration::from_secs(3600));
+        liveness.scheduler_pass(clock());
+        let wait = scheduler::sleep_before_next_pass(next, clock());
         tracing::debug!(next = %next, "next scheduled post");
         tokio::select! {
-            () = tokio::time::sleep(wait + Duration::from_secs(1)) => {}
+            () = tokio::time::sleep(wait) => {}
             () = stopping.stopped() => break,
         }
     }

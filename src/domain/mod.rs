@@ -1,6 +1,6 @@
 //! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
 //! config, the baseline, record types and aggregation into figures; `text` is the one
-//! normaliser for text from outside.
+//! normaliser for text from outside; `health` the facts read from a bot's heartbeat.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
 //! the adapters call in, never the other way round.
@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod dates;
 pub mod digest;
 pub mod figures;
+pub mod health;
 pub mod number;
 pub mod record;
 pub mod record_type;

@@ -144,9 +144,40 @@ pub fn next_due(schedule: &Schedule, tz: Tz, start: FiscalYearStart, now: DateTi
         .unwrap_or(now + chrono::Duration::hours(1))
 }
 
+/// The scheduler's loop passes at least this often, so that its liveness shows in the
+/// heartbeat; a pass posts only what is due and not yet posted, so passing more often posts
+/// nothing more.
+pub const PASS_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long the scheduler sleeps at `now` before its next pass: until a second after `next` is
+/// due, at most [`PASS_AT_LEAST_EVERY`].
+pub fn sleep_before_next_pass(next: DateTime<Utc>, now: DateTime<Utc>) -> std::time::Duration {
+    let until = (next - now).to_std().unwrap_or_default() + std::time::Duration::from_secs(1);
+    until.min(PASS_AT_LEAST_EVERY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scheduler_passes_at_least_every_minute_and_just_after_a_post_falls_due() {
+        let now = jst(2026, 10, 31, 23, 0, 0);
+        let secs = |d: std::time::Duration| d.as_secs_f64();
+        assert_eq!(secs(sleep_before_next_pass(jst(2026, 11, 1, 9, 0, 0), now)), 60.0);
+        assert_eq!(
+            secs(sleep_before_next_pass(now + chrono::Duration::seconds(20), now)),
+            21.0
+        );
+        assert_eq!(
+            secs(sleep_before_next_pass(now + chrono::Duration::seconds(59), now)),
+            60.0
+        );
+        assert_eq!(
+            secs(sleep_before_next_pass(now - chrono::Duration::seconds(5), now)),
+            1.0
+        );
+    }
 
     fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
         Tz::Asia__Tokyo

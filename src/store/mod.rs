@@ -11,12 +11,14 @@
 mod audit;
 mod baseline;
 mod figures;
+mod health;
 mod post_runs;
 pub(crate) mod records;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
 pub use figures::FiguresSource;
+pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
 

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 const STAFF_ROLE: u64 = 1_201_234_567_890_000_001;
-const ADMIN_ROLE: u64 = 1_201_234_567_890_000_002;
+pub(crate) const ADMIN_ROLE: u64 = 1_201_234_567_890_000_002;
 
 /// A running `kyodo run`, killed when dropped; its log is collected.
 pub(crate) struct Bot {
@@ -69,6 +69,11 @@ impl Bot {
             .wait_for_requests("PUT", "/applications/*/commands", registrations + 1, WAIT)
             .await;
         Bot { child, log }
+    }
+
+    /// The process id of `kyodo run`.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// What the bot logged so far, without the terminal colour codes.
@@ -134,7 +139,7 @@ impl Drop for Bot {
 }
 
 /// A member of the configured server with these roles.
-fn member_source(discord: &Discord, user_id: u64, name: &str, roles: &[u64]) -> Source {
+pub(crate) fn member_source(discord: &Discord, user_id: u64, name: &str, roles: &[u64]) -> Source {
     let user = payloads::user(user_id, &format!("user{user_id}"), Some(name), false);
     Source::Guild {
         guild_id: discord.guild_id(),

@@ -3,7 +3,8 @@
 //! its own and its `RUN` line runs there as written (`cargo build --release --locked …`), then
 //! the runtime stage's layout — the binary, `COPY`, `ENV`, `WORKDIR`, `VOLUME` and the non-root
 //! `USER` — is rebuilt under a scratch root and `kyodo check-config` and
-//! `kyodo report --fiscal-year 2020` run in it as the image's entry point would run them.
+//! `kyodo report --fiscal-year 2020` run in it as the image's entry point would run them, and
+//! the `HEALTHCHECK` command as Docker would run it (no bot running: unhealthy, saying so).
 //!
 //! Everything is read from the Dockerfile itself, so a `COPY` forgotten there fails here (as
 //! `benches/` once did: cargo refuses a manifest whose `[[bench]]` files are missing). The
@@ -373,6 +374,26 @@ fn the_dockerfile_builds_and_its_runtime_layout_runs_the_report() {
     if is_root() {
         assert_eq!(owner, uid, "created by the non-root user");
     }
+
+    // The HEALTHCHECK: Docker runs its CMD as the image's user. On the database the report
+    // created, with no bot running, the database is fine and `--bot` is not.
+    let healthcheck = runtime.last("HEALTHCHECK").expect("the image declares a HEALTHCHECK");
+    let (options, cmd) = healthcheck.split_once("CMD ").expect("HEALTHCHECK [OPTIONS] CMD …");
+    for option in ["--interval=", "--timeout=", "--start-period=", "--retries="] {
+        assert!(options.contains(option), "HEALTHCHECK sets {option}: {healthcheck}");
+    }
+    let cmd = exec_form(cmd);
+    assert_eq!(cmd[0], entrypoint[0], "the check runs the image's kyodo");
+    assert_eq!(cmd[1..], ["health", "--bot"]);
+    let args: Vec<&str> = cmd[1..].iter().map(String::as_str).collect();
+    let (ok, stdout, stderr) = run_in_image(&args);
+    assert!(!ok, "no bot runs here: {stdout}{stderr}");
+    assert!(
+        stdout.contains("✓ データベース") && stdout.contains("✗ ボット: 動いていません"),
+        "{stdout}{stderr}"
+    );
+    let (ok, stdout, stderr) = run_in_image(&["health"]);
+    assert!(ok, "the database alone is healthy: {stdout}{stderr}");
 }
 
 /// Whether this test runs as root (then the image's user is taken with `setpriv`).

@@ -9,6 +9,7 @@ mod console;
 mod discord;
 mod dockerfile;
 mod files;
+mod health;
 mod hostile;
 mod reference;
 mod replication;

@@ -8,7 +8,9 @@
 //! (op 9, `d: false`). A wrong token closes the socket with 4004.
 //!
 //! Dispatches are kept per session, so one injected while the socket is down is delivered by the
-//! replay after the client resumes. [`drop_connection`] closes the socket with no close frame.
+//! replay after the client resumes. [`drop_connection`] closes the socket with no close frame;
+//! while [`GatewayState::refusing`] is set, every new connection is closed before the WebSocket
+//! handshake (Discord's gateway unreachable).
 
 use super::{payloads, Shared};
 use futures_util::{SinkExt, StreamExt};
@@ -43,6 +45,8 @@ pub struct GatewayStats {
     pub heartbeats: usize,
     /// Sockets dropped by [`drop_connection`].
     pub dropped: usize,
+    /// Connections closed unanswered while refusing.
+    pub refused: usize,
     /// Successful RESUMEs.
     pub resumed: usize,
     /// Sequence numbers replayed after RESUMEs.
@@ -65,6 +69,8 @@ pub(crate) struct GatewayState {
     pub identifies: Vec<Value>,
     pub resumes: Vec<Value>,
     pub stats: GatewayStats,
+    /// New connections are closed at once.
+    pub refusing: bool,
 }
 
 /// Accepts gateway connections forever.
@@ -107,6 +113,15 @@ pub(crate) fn drop_connection(shared: &Shared) -> bool {
 async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     static IDS: AtomicU64 = AtomicU64::new(1);
     let conn_id = IDS.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut state = shared.state();
+        if state.gateway.refusing {
+            state.gateway.stats.refused += 1;
+            drop(state);
+            shared.changed.notify_waiters();
+            return;
+        }
+    }
     let mut uri = String::new();
     // The error type is tungstenite's; the closure never fails.
     #[allow(clippy::result_large_err)]

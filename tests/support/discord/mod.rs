@@ -489,6 +489,19 @@ impl Discord {
         gateway::drop_connection(&self.shared)
     }
 
+    /// The gateway goes away until [`Discord::gateway_back`]: the live socket is dropped and
+    /// every new connection is closed before its handshake. Returns whether a socket was open.
+    pub fn gateway_gone(&self) -> bool {
+        self.shared.state().gateway.refusing = true;
+        gateway::drop_connection(&self.shared)
+    }
+
+    /// The gateway accepts connections again.
+    pub fn gateway_back(&self) {
+        self.shared.state().gateway.refusing = false;
+        self.shared.changed.notify_waiters();
+    }
+
     // ----- REST -----
 
     /// Every request so far.
