@@ -244,6 +244,7 @@ impl Bot {
             }
         };
         tracing::info!(
+            interaction = id,
             command = %name,
             user = c.user.id.get(),
             ?outcome,

@@ -26,6 +26,11 @@ pub(crate) struct Bot {
 
 impl Bot {
     pub(crate) async fn start(workspace: &Workspace, discord: &Discord) -> Bot {
+        Bot::start_with_env(workspace, discord, &[]).await
+    }
+
+    /// `start`, with these environment variables set (after the defaults, so they win).
+    pub(crate) async fn start_with_env(workspace: &Workspace, discord: &Discord, env: &[(&str, &str)]) -> Bot {
         let registrations = discord.requests_to("PUT", "/applications/*/guilds/*/commands").len();
         let mut child = workspace
             .command(&["run"])
@@ -36,6 +41,7 @@ impl Bot {
             .env("KYODO_STAFF_ROLE_ID", STAFF_ROLE.to_string())
             .env("KYODO_ADMIN_ROLE_ID", ADMIN_ROLE.to_string())
             .env("RUST_LOG", "trace")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -161,7 +167,7 @@ pub(crate) fn s(name: &str, value: &str) -> Value {
     option::string(name, value)
 }
 
-async fn send(discord: &Discord, name: &str, options: Vec<Value>, source: Source) -> (Injected, Value, u64) {
+pub(crate) async fn send(discord: &Discord, name: &str, options: Vec<Value>, source: Source) -> (Injected, Value, u64) {
     let sent = discord
         .inject_interaction(&InteractionSpec::command(name, options, source))
         .await;

@@ -11,6 +11,7 @@ mod dockerfile;
 mod files;
 mod health;
 mod hostile;
+mod logs;
 mod reference;
 mod replication;
 mod scheduler;
