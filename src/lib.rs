@@ -7,6 +7,7 @@
 //! - `files` — every file kyodo writes, all or nothing (temporary name, fsync, rename).
 //! - `config` — reads the catalogue and baseline files and the environment.
 //! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
+//! - `backups` — the day's backups, checked and rotated; the bot's lock; `kyodo restore`.
 //! - `render` — figures to Markdown and plain text (the annual report's tables).
 //! - `commands`, `console`, `discord`, `scheduler` — the slash commands and their adapters
 //!   (seams for now; see ARCHITECTURE.md).
@@ -14,6 +15,7 @@
 //! The binary (`src/main.rs`) parses the command line and calls into these.
 
 pub mod app;
+pub mod backups;
 pub mod commands;
 pub mod config;
 pub mod console;

@@ -3,20 +3,24 @@
 //! Opened with WAL, foreign keys, a busy timeout and `synchronous = FULL`, so that a record whose
 //! insert has returned survives a power cut or `kill -9`. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
-//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once); `figures.rs` turns
-//! them into the domain's `Figures`.
+//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
+//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`.
+//! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
+pub mod backup;
 mod baseline;
 mod figures;
 mod post_runs;
 pub(crate) mod records;
+pub mod upgrade;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
 pub use figures::FiguresSource;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
+pub use upgrade::{UpgradeError, Upgraded};
 
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
@@ -26,10 +30,11 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 3] = [
+const MIGRATION_SQL: [&str; 4] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
+    include_str!("../../migrations/0004_backups.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -52,6 +57,8 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("データベースの内容が読めません（{0}）")]
     Corrupt(String),
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,11 +67,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// behind a lock; SQLite's busy timeout arbitrates between processes.
 pub struct Store {
     conn: Connection,
+    upgraded: Option<Upgraded>,
 }
 
 impl Store {
-    /// Opens (creating if needed, with its folder) and migrates the database at `path`.
+    /// Opens (creating if needed, with its folder) and migrates the database at `path`; a
+    /// snapshot before an upgrade goes to `backup/` beside it.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, &crate::domain::catalogue::backup_folder(None, path))
+    }
+
+    /// Opens and migrates the database at `path`; before the migrations change an existing
+    /// database, a checked snapshot of it is written in `backups` (`upgrade.rs`).
+    pub fn open_with(path: &Path, backups: &Path) -> Result<Store> {
         let open_error = |reason: String| Error::Open {
             path: path.to_path_buf(),
             reason,
@@ -77,49 +92,21 @@ impl Store {
             return Err(open_error("ファイルではなくフォルダです".into()));
         }
         let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        let (found, snapshot) = upgrade::prepare(&conn, path, backups)?;
         configure(&conn).map_err(|e| open_error(e.to_string()))?;
         migrate(&mut conn, path)?;
-        Ok(Store { conn })
+        let upgraded = snapshot.map(|s| s.upgraded(path, found));
+        Ok(Store { conn, upgraded })
+    }
+
+    /// The upgrade made when this database was opened, with the snapshot that undoes it.
+    pub fn upgraded(&self) -> Option<&Upgraded> {
+        self.upgraded.as_ref()
     }
 
     /// The schema version (`user_version`) of the open database.
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
-    }
-
-    /// Writes a consistent copy of the whole database to `path` (a new file), while the bot
-    /// may go on writing: SQLite's `VACUUM INTO` a temporary file beside `path`, which is
-    /// fsynced and then given its name (`files::TempFile`); a failure leaves no file.
-    pub fn backup_to(&self, path: &Path) -> Result<(), crate::files::FileError> {
-        use crate::files::{Overwrite, Problem, TempFile};
-        let mut temp = TempFile::create(path, Overwrite::No)?;
-        temp.close();
-        // Absolute, so that SQLite (opened with URI names allowed) never reads it as `file:…`.
-        let target = std::path::absolute(temp.path()).map_err(|e| temp.fail(&e))?;
-        let Some(target) = target.to_str() else {
-            tracing::info!(path = %path.display(), "backup path is not UTF-8");
-            return Err(temp.fail_with(Problem::Failed));
-        };
-        match self.conn.execute("VACUUM INTO ?1", [target]) {
-            Ok(_) => temp.commit(),
-            Err(e) => {
-                tracing::info!(error = %e, "VACUUM INTO failed");
-                let os_error = match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::DiskFull) => Some(std::io::Error::from(std::io::ErrorKind::StorageFull)),
-                    Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen) => {
-                        // SAFETY: the handle is this open connection's; sqlite3_system_errno only
-                        // reads the errno SQLite recorded on it for the call that just failed.
-                        let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) };
-                        (errno != 0).then(|| std::io::Error::from_raw_os_error(errno))
-                    }
-                    _ => None,
-                };
-                Err(match os_error {
-                    Some(os_error) => temp.fail(&os_error),
-                    None => temp.fail_with(Problem::Failed),
-                })
-            }
-        }
     }
 
     /// The newest schema version this build knows.
