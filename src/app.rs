@@ -24,10 +24,12 @@ pub struct App {
 }
 
 impl App {
-    /// Checks the configuration, opens and migrates the database, and loads the baseline.
+    /// Checks the configuration, opens and migrates the database (a snapshot before an upgrade
+    /// goes to the backup folder), and loads the baseline.
     pub fn start(config_path: &Path, db_path: &Path, now: DateTime<Utc>) -> Result<App, StartError> {
         let settings = config::load(config_path)?;
-        let mut store = Store::open(db_path)?;
+        let backups = crate::domain::catalogue::backup_folder(settings.catalogue.backup.as_ref(), db_path);
+        let mut store = Store::open_with(db_path, &backups)?;
         store.keep_one_grant(&settings.catalogue.subsidy.granted);
         let load = store.load_baseline(&settings.baseline, now)?;
         if load != Default::default() {

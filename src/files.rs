@@ -184,6 +184,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
     temp.commit()
 }
 
+/// Gives the file `from` the name `to` unless a file has that name (never replaces one), and
+/// fsyncs the folder.
+pub fn rename_new(from: &Path, to: &Path) -> Result<(), FileError> {
+    let dir = parent_of(to);
+    publish_new(from, to).map_err(|e| FileError::from_io(to, dir, &e))?;
+    sync_folder(dir);
+    Ok(())
+}
+
 /// Makes the folder `dir` (one level, like `mkdir`) unless it exists, so that `file` can be
 /// written in it. A missing parent is reported, not created: a mistyped path is not built.
 pub fn ensure_folder(dir: &Path, file: &Path) -> Result<(), FileError> {

@@ -8,6 +8,7 @@
 //! - `config` — reads the catalogue and baseline files and the environment.
 //! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
 //! - `health` — `kyodo health`: the database read-only, the bot's heartbeat.
+//! - `backups` — the day's backups, checked and rotated; the bot's lock; `kyodo restore`.
 //! - `render` — figures to Markdown and plain text (the annual report's tables).
 //! - `commands`, `console`, `discord`, `scheduler` — the slash commands and their adapters
 //!   (seams for now; see ARCHITECTURE.md).
@@ -15,6 +16,7 @@
 //! The binary (`src/main.rs`) parses the command line and calls into these.
 
 pub mod app;
+pub mod backups;
 pub mod commands;
 pub mod config;
 pub mod console;

@@ -3,12 +3,15 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use kyodo::app::App;
+use kyodo::app::{App, StartError};
+use kyodo::backups::lock::LockError;
+use kyodo::backups::{Daily, RunLock};
 use kyodo::commands::spec::{command_set, payload};
 use kyodo::commands::Roles;
 use kyodo::commands::{digest, Failure};
 use kyodo::config::{self, DEFAULT_CONFIG};
 use kyodo::console::{ConsoleUser, Session};
+use kyodo::domain::catalogue::backup_folder;
 use kyodo::domain::dates::{parse_date, parse_fiscal_year, parse_month};
 use kyodo::domain::FiscalYear;
 use kyodo::domain::YearMonth;
@@ -19,6 +22,7 @@ use kyodo::render::reply::text as reply_text;
 use kyodo::render::xlsx::{annual_xlsx, records_xlsx};
 use kyodo::scheduler::post::{self, Retry};
 use kyodo::scheduler::Job;
+use kyodo::store::Store;
 use std::io::IsTerminal;
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,11 +106,20 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// データベースのバックアップ（動いている間でも一貫したコピー）を書き出す
+    /// データベースのバックアップ（動いている間でも一貫したコピー）を書き出す。--output を省くと今日の分をバックアップのフォルダに（確かめてから）
     Backup {
-        /// 書き出すファイル（新しいファイル）
+        /// 書き出すファイル（新しいファイル）。省くと [backup] のフォルダ（既定はデータベースの横の backup/）に kyodo-YYYYMMDD.sqlite3
         #[arg(long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        /// 書き出したコピーを開いて確かめる（整合性検査と、件数が元のデータベースと合うか）。--output を省いたときはいつも確かめます
+        #[arg(long)]
+        verify: bool,
+    },
+    /// バックアップからデータベースを戻す（ボットを止めてから。戻す前のデータベースは横に残します）
+    Restore {
+        /// 戻すバックアップのファイル
+        #[arg(long)]
+        from: PathBuf,
     },
     /// 期間のすべての記録を CSV か Excel（XLSX）に書き出す
     Export {
@@ -239,13 +252,67 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run => {
             let settings = config::load(&cli.config)?;
             let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
+            // Held until the bot ends: `kyodo restore` refuses while it is.
+            let _lock = match RunLock::acquire(&cli.db) {
+                Ok(lock) => Some(lock),
+                Err(e @ LockError::Held { .. }) => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "running without the lock: kyodo restore cannot tell that the bot is running");
+                    None
+                }
+            };
             let app = App::start(&cli.config, &cli.db, now)?;
+            let daily = Daily::open(&cli.db, &settings)?;
+            if daily.is_none() {
+                tracing::info!("no [backup] in the config: no daily backups");
+            }
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(kyodo::discord::run(discord, app, shutdown_signal()))?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let backups = daily.map(|daily| runtime.spawn(kyodo::backups::daily::run(daily, stopped)));
+            let shutdown = async move {
+                shutdown_signal().await;
+                let _ = stop.send(true);
+            };
+            let ended = runtime.block_on(kyodo::discord::run(discord, app, shutdown));
+            if let Some(backups) = backups {
+                let _ = runtime.block_on(backups);
+            }
+            ended?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from } => {
+            let tz = match config::load(&cli.config) {
+                Ok(settings) => Some(settings.catalogue.time_zone),
+                Err(e) => {
+                    tracing::warn!(error = %e, "config unreadable; the kept database is named in UTC");
+                    None
+                }
+            };
+            let stamp = match tz {
+                Some(tz) => now.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string(),
+                None => now.format("%Y%m%dT%H%M%SZ").to_string(),
+            };
+            let restored = kyodo::backups::restore::restore(&from, &cli.db, &stamp)?;
+            println!("{} を確かめました: {}", from.display(), restored.checked);
+            if let Some(kept) = &restored.kept {
+                println!("戻す前のデータベースを {} に残しました", kept.display());
+            }
+            println!(
+                "{} を {} の内容に戻しました。ボットを起動してください",
+                cli.db.display(),
+                from.display()
+            );
+            let latest = Store::latest_schema_version();
+            if restored.checked.schema < latest {
+                println!(
+                    "このバックアップはスキーマ v{} です。前の版の kyodo ならそのまま使えます。この kyodo（v{latest} まで）で起動すると、v{latest} に更新する前のスナップショットを書いてから更新します",
+                    restored.checked.schema
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Console { user, role, files } => {
-            let mut app = App::start(&cli.config, &cli.db, now)?;
+            let mut app = start(&cli.config, &cli.db, now)?;
             let name = user
                 .or_else(|| std::env::var("USER").ok())
                 .filter(|n| !n.trim().is_empty())
@@ -289,7 +356,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             retry,
         } => digest(&cli.config, &cli.db, month, chart, post, retry, now),
         Command::Import { file, user, dry_run } => {
-            let mut app = App::start(&cli.config, &cli.db, now)?;
+            let mut app = start(&cli.config, &cli.db, now)?;
             let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
             let Ok(text) = String::from_utf8(bytes) else {
                 bail!(
@@ -325,10 +392,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { output } => {
-            let app = App::start(&cli.config, &cli.db, now)?;
-            app.store.backup_to(&output)?;
-            println!("データベースを {} に書き出しました", output.display());
+        Command::Backup { output, verify } => {
+            let mut app = start(&cli.config, &cli.db, now)?;
+            let checked = match output {
+                Some(output) if !verify => {
+                    app.store.backup_to(&output)?;
+                    println!("データベースを {} に書き出しました", output.display());
+                    None
+                }
+                Some(output) => {
+                    let checked = kyodo::backups::take_to(&mut app.store, &output, now)?;
+                    println!("データベースを {} に書き出しました", output.display());
+                    Some(checked)
+                }
+                None => {
+                    let plan = app.settings.catalogue.backup.clone();
+                    let folder = backup_folder(plan.as_ref(), &cli.db);
+                    let today = app.today(now);
+                    let taken = kyodo::backups::take_day(&mut app.store, &folder, today, plan.map(|p| p.keep), now)?;
+                    println!("データベースを {} に書き出しました（今日の分）", taken.file.display());
+                    for removed in &taken.removed {
+                        println!(
+                            "古いバックアップ {} を消しました（[backup] keep を超えた分）",
+                            removed.display()
+                        );
+                    }
+                    Some(taken.checked)
+                }
+            };
+            if let Some(checked) = checked {
+                println!(
+                    "確かめました: {checked}。記録と変更履歴の件数は元のデータベース（コピーの時点まで）と一致しています"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -337,7 +433,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => {
-            let app = App::start(&cli.config, &cli.db, now)?;
+            let app = start(&cli.config, &cli.db, now)?;
             let today = app.today(now);
             let c = &app.settings.catalogue;
             let read = |text: Option<String>, default| -> anyhow::Result<chrono::NaiveDate> {
@@ -374,7 +470,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => {
-            let app = App::start(&cli.config, &cli.db, now)?;
+            let app = start(&cli.config, &cli.db, now)?;
             let current = FiscalYear::containing(app.today(now), app.settings.catalogue.fiscal_year_start);
             if fiscal_year > current {
                 bail!(
@@ -405,6 +501,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `App::start` for a command run by hand: an upgrade of the database, and the snapshot that
+/// undoes it, are said on stderr (the log has them too).
+fn start(
+    config_path: &std::path::Path,
+    db: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<App, StartError> {
+    let app = App::start(config_path, db, now)?;
+    if let Some(upgraded) = app.store.upgraded() {
+        eprintln!("{upgraded}");
+    }
+    Ok(app)
+}
+
 /// Writes a new file all or nothing; refuses to overwrite one.
 fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<(), files::FileError> {
     files::write_atomic(path, bytes, Overwrite::No)
@@ -431,7 +541,7 @@ fn digest(
     retry: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<ExitCode> {
-    let app = App::start(config_path, db, now)?;
+    let app = start(config_path, db, now)?;
     let today = app.today(now);
     if retry || post {
         let settings = config::load(config_path)?;

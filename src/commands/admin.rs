@@ -1,12 +1,13 @@
 //! `/admin status`: for administrators — the database, the bot (heartbeat, gateway, scheduler:
 //! the facts `kyodo health` checks), the baseline, the schedule of the automatic posts, the
-//! latest posts and what failed (and how to post it again).
+//! latest posts and what failed (and how to post it again), the last good backup.
 
 use super::{require_admin, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::scheduler::next_due;
+use crate::store::backup::BackupStatus;
 use crate::store::{PostKind, PostStatus, Store};
 
 /// How many recent posts `/admin status` lists.
@@ -83,6 +84,49 @@ fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
             Section::new("ボット", bot),
             Section::new("基準データ", baseline),
             Section::new("自動投稿", schedule),
+            Section::new("バックアップ", backup_lines(app)?),
         ],
     ))
+}
+
+/// The last good backup (when, file, records), the daily plan, and a failure since.
+fn backup_lines(app: &App) -> Result<Vec<String>, Failure> {
+    let c = &app.settings.catalogue;
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.with_timezone(&c.time_zone).format("%Y年%-m月%-d日 %H:%M").to_string())
+            .unwrap_or_else(|| "（日時不明）".to_string())
+    };
+    let mut lines = Vec::new();
+    let good = app.store.last_good_backup()?;
+    match &good {
+        Some(run) => lines.push(format!(
+            "最後のバックアップ: {} {}（記録 {}件、変更履歴 {}件、確認済み）",
+            when(run.finished_at),
+            run.file,
+            run.records.unwrap_or_default(),
+            run.audit.unwrap_or_default()
+        )),
+        None => lines
+            .push("確かめたバックアップはまだありません（サーバーで kyodo backup を実行すると取れます）".to_string()),
+    }
+    match &c.backup {
+        Some(plan) => lines.push(format!(
+            "毎日 {} にフォルダ {} へ（{}回分を残します）",
+            plan.time.format("%H:%M"),
+            plan.folder.display(),
+            plan.keep
+        )),
+        None => lines.push("毎日のバックアップは設定されていません（config の [backup]）".to_string()),
+    }
+    if let Some(last) = app.store.last_backup()? {
+        if last.status == BackupStatus::Failed && good.as_ref().is_none_or(|g| g.id != last.id) {
+            lines.push(format!(
+                "失敗: {} {}（{}）",
+                when(last.finished_at),
+                last.file,
+                last.error.unwrap_or_default()
+            ));
+        }
+    }
+    Ok(lines)
 }

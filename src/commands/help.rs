@@ -31,7 +31,7 @@ pub(super) fn handle(app: &App) -> Reply {
         "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
         "/records export from:R8.4.1 to:今日 format:xlsx — 期間のすべての記録を Excel（または CSV）で".to_string(),
     ];
-    let admin = vec!["/admin status — データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿の状況と失敗（管理者だけ）".to_string()];
+    let admin = vec!["/admin status — データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）".to_string()];
     let notes = vec![
         "日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です".to_string(),
         "オプション名は日本語でも使えます（例: /報告 地区連携 地区:東部 区:荒町）".to_string(),

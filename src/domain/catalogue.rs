@@ -1,6 +1,7 @@
 //! The catalogue: everything about one city's ordinance report that is data, not code —
 //! initiatives, indicators, areas and districts, kinds and statuses, subsidy caps, targets,
-//! the time zone and the first day of the fiscal year.
+//! the time zone and the first day of the fiscal year, the schedule of the posts and of the
+//! daily backup.
 //!
 //! `Catalogue::parse` reads the TOML text of `config/kyodo.toml` (the caller reads the file) and
 //! checks it, returning every problem with its line. Komoro's values are the shipped default;
@@ -13,6 +14,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// One thing wrong with a configuration or data file, with the line it is on when known.
@@ -212,6 +214,44 @@ impl Default for Schedule {
     }
 }
 
+/// The daily backup (`[backup]`): where, when (the city's time zone) and how many are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPlan {
+    /// The folder, relative to the database's folder unless absolute.
+    pub folder: PathBuf,
+    pub time: chrono::NaiveTime,
+    /// How many daily backups (`kyodo-YYYYMMDD.sqlite3`) are kept; older ones are deleted.
+    pub keep: u32,
+}
+
+impl BackupPlan {
+    /// The folder when `[backup]` names none, or has no `[backup]` at all (the snapshots
+    /// written before an upgrade go there too).
+    pub const DEFAULT_FOLDER: &'static str = "backup";
+    /// The most daily backups `keep` may ask for (ten years).
+    pub const MAX_KEEP: u32 = 3650;
+}
+
+impl Default for BackupPlan {
+    fn default() -> Self {
+        BackupPlan {
+            folder: PathBuf::from(Self::DEFAULT_FOLDER),
+            time: chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap_or_default(),
+            keep: 14,
+        }
+    }
+}
+
+/// The backup folder of the database at `db`: `plan`'s folder (or `backup`) in the database's
+/// folder, or `plan`'s folder itself if it is absolute.
+pub fn backup_folder(plan: Option<&BackupPlan>, db: &Path) -> PathBuf {
+    let folder = plan.map_or(Path::new(BackupPlan::DEFAULT_FOLDER), |p| p.folder.as_path());
+    match db.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(folder),
+        _ => folder.to_path_buf(),
+    }
+}
+
 /// Everything the bot knows about one city's report.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -233,6 +273,8 @@ pub struct Catalogue {
     pub publicity: Publicity,
     pub discord: DiscordIds,
     pub schedule: Schedule,
+    /// The daily backup; `None` without a `[backup]` table (no scheduled backups).
+    pub backup: Option<BackupPlan>,
 }
 
 impl Catalogue {
@@ -296,6 +338,16 @@ struct RawCatalogue {
     discord: Option<RawDiscord>,
     #[serde(default)]
     schedule: Option<RawSchedule>,
+    #[serde(default)]
+    backup: Option<RawBackup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackup {
+    folder: Option<Spanned<String>>,
+    time: Option<Spanned<String>>,
+    keep: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -551,7 +603,54 @@ impl Checker<'_> {
             publicity,
             discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
             schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
+            backup: raw.backup.map(|r| self.backup(&r)),
         }
+    }
+
+    fn backup(&mut self, raw: &RawBackup) -> BackupPlan {
+        let default = BackupPlan::default();
+        let folder = match &raw.folder {
+            None => default.folder,
+            Some(value) if value.get_ref().trim().is_empty() => {
+                self.fail(
+                    value,
+                    "[backup] folder が空です。バックアップを置くフォルダを書いてください（例: \"backup\"。データベースのフォルダからの相対パス）",
+                );
+                default.folder
+            }
+            Some(value) => PathBuf::from(value.get_ref().trim()),
+        };
+        let time = match &raw.time {
+            None => default.time,
+            Some(value) => match chrono::NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M") {
+                Ok(t) => t,
+                Err(_) => {
+                    self.fail(value, "[backup] time は \"03:00\" のように時:分で書いてください");
+                    default.time
+                }
+            },
+        };
+        let keep = match &raw.keep {
+            None => default.keep,
+            Some(value) => match u32::try_from(*value.get_ref())
+                .ok()
+                .filter(|n| (1..=BackupPlan::MAX_KEEP).contains(n))
+            {
+                Some(n) => n,
+                None => {
+                    self.fail(
+                        value,
+                        format!(
+                            "[backup] keep（残すバックアップの数）は 1〜{} の整数で書いてください（{}）",
+                            BackupPlan::MAX_KEEP,
+                            value.get_ref()
+                        ),
+                    );
+                    default.keep
+                }
+            },
+        };
+        BackupPlan { folder, time, keep }
     }
 
     fn schedule(&mut self, raw: &RawSchedule) -> Schedule {

@@ -59,7 +59,7 @@ impl Job {
 
 /// A local date and time in `tz` as an instant (the earlier one if the time occurs twice,
 /// the next valid one if it is skipped).
-fn at(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+pub(crate) fn at(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     let local = date.and_time(time);
     match tz.from_local_datetime(&local) {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),

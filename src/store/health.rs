@@ -47,7 +47,11 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&uri, flags).map_err(|e| unreadable(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| unreadable(e.to_string()))?;
-        let store = Store { conn, granted: None };
+        let store = Store {
+            conn,
+            granted: None,
+            upgraded: None,
+        };
         // A file that is not SQLite fails on its first read.
         store.schema_version().map_err(|e| unreadable(e.to_string()))?;
         Ok(store)

@@ -5,15 +5,18 @@
 //! IMMEDIATE, so that writers in other processes wait for each other under the busy timeout;
 //! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
-//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once); `figures.rs` turns
-//! them into the domain's `Figures`.
+//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
+//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`.
+//! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
+pub mod backup;
 mod baseline;
 mod figures;
 mod health;
 mod post_runs;
 pub(crate) mod records;
+pub mod upgrade;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
@@ -21,6 +24,7 @@ pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
+pub use upgrade::{UpgradeError, Upgraded};
 
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
@@ -30,10 +34,11 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 3] = [
+const MIGRATION_SQL: [&str; 4] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
+    include_str!("../../migrations/0004_backups.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -73,6 +78,8 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     #[error("データベースの内容が読めません（{0}）")]
     Corrupt(String),
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeError),
 }
 
 impl From<rusqlite::Error> for Error {
@@ -116,11 +123,19 @@ pub struct Store {
     /// The subsidy status that is a grant, once `keep_one_grant` is set: a second live grant to
     /// a group in a course is refused inside the write's transaction.
     granted: Option<String>,
+    upgraded: Option<Upgraded>,
 }
 
 impl Store {
-    /// Opens (creating if needed, with its folder) and migrates the database at `path`.
+    /// Opens (creating if needed, with its folder) and migrates the database at `path`; a
+    /// snapshot before an upgrade goes to `backup/` beside it.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, &crate::domain::catalogue::backup_folder(None, path))
+    }
+
+    /// Opens and migrates the database at `path`; before the migrations change an existing
+    /// database, a checked snapshot of it is written in `backups` (`upgrade.rs`).
+    pub fn open_with(path: &Path, backups: &Path) -> Result<Store> {
         let open_error = |reason: &str| Error::Open {
             path: path.to_path_buf(),
             reason: reason.to_string(),
@@ -138,9 +153,20 @@ impl Store {
             return Err(open_error("ファイルではなくフォルダです"));
         }
         let mut conn = Connection::open(path).map_err(|e| sqlite_open_error(path, e))?;
+        let (found, snapshot) = upgrade::prepare(&conn, path, backups)?;
         configure(&mut conn).map_err(|e| sqlite_open_error(path, e))?;
         migrate(&mut conn, path)?;
-        Ok(Store { conn, granted: None })
+        let upgraded = snapshot.map(|s| s.upgraded(path, found));
+        Ok(Store {
+            conn,
+            granted: None,
+            upgraded,
+        })
+    }
+
+    /// The upgrade made when this database was opened, with the snapshot that undoes it.
+    pub fn upgraded(&self) -> Option<&Upgraded> {
+        self.upgraded.as_ref()
     }
 
     /// From now on, refuses to store a subsidy record with status `granted` while the same group
@@ -153,41 +179,6 @@ impl Store {
     /// The schema version (`user_version`) of the open database.
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
-    }
-
-    /// Writes a consistent copy of the whole database to `path` (a new file), while the bot
-    /// may go on writing: SQLite's `VACUUM INTO` a temporary file beside `path`, which is
-    /// fsynced and then given its name (`files::TempFile`); a failure leaves no file.
-    pub fn backup_to(&self, path: &Path) -> Result<(), crate::files::FileError> {
-        use crate::files::{Overwrite, Problem, TempFile};
-        let mut temp = TempFile::create(path, Overwrite::No)?;
-        temp.close();
-        // Absolute, so that SQLite (opened with URI names allowed) never reads it as `file:…`.
-        let target = std::path::absolute(temp.path()).map_err(|e| temp.fail(&e))?;
-        let Some(target) = target.to_str() else {
-            tracing::info!(path = %path.display(), "backup path is not UTF-8");
-            return Err(temp.fail_with(Problem::Failed));
-        };
-        match self.conn.execute("VACUUM INTO ?1", [target]) {
-            Ok(_) => temp.commit(),
-            Err(e) => {
-                tracing::info!(error = %e, "VACUUM INTO failed");
-                let os_error = match e.sqlite_error_code() {
-                    Some(rusqlite::ErrorCode::DiskFull) => Some(std::io::Error::from(std::io::ErrorKind::StorageFull)),
-                    Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen) => {
-                        // SAFETY: the handle is this open connection's; sqlite3_system_errno only
-                        // reads the errno SQLite recorded on it for the call that just failed.
-                        let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) };
-                        (errno != 0).then(|| std::io::Error::from_raw_os_error(errno))
-                    }
-                    _ => None,
-                };
-                Err(match os_error {
-                    Some(os_error) => temp.fail(&os_error),
-                    None => temp.fail_with(Problem::Failed),
-                })
-            }
-        }
     }
 
     /// The newest schema version this build knows.

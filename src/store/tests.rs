@@ -156,8 +156,12 @@ fn a_database_from_a_newer_kyodo_is_refused_untouched() {
     let Err(error) = Store::open(&path) else {
         panic!("a newer database was opened")
     };
-    assert!(matches!(error, Error::TooNew { found: 99, .. }), "{error:?}");
-    assert!(error.to_string().contains("kyodo を更新してください"));
+    assert!(
+        matches!(error, Error::Upgrade(UpgradeError::TooNew { found: 99, .. })),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("新しい kyodo を使うか"), "{error}");
+    assert!(error.to_string().contains("kyodo-before-v99.sqlite3"), "{error}");
     let conn = Connection::open(&path).expect("reopen");
     let tables: i64 = conn
         .query_row("SELECT COUNT(*) FROM sqlite_master", [], |row| row.get(0))

@@ -187,7 +187,12 @@ fn admin_status_is_for_admins_only() {
         )
         .ok();
     let out = run.stdout();
-    assert!(out.contains("スキーマ 3（この kyodo は 3 まで）"), "{out}");
+    assert!(out.contains("スキーマ 4（この kyodo は 4 まで）"), "{out}");
+    assert!(out.contains("確かめたバックアップはまだありません"), "{out}");
+    assert!(
+        out.contains("毎日 03:00 にフォルダ backup へ（14回分を残します）"),
+        "{out}"
+    );
     assert!(
         out.contains("記録 1件（削除済み 0件は集計に入りません）、変更履歴 1件"),
         "{out}"

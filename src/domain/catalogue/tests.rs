@@ -242,3 +242,74 @@ fn names_are_stored_in_nfc_and_control_characters_are_refused_with_their_line() 
         )]
     );
 }
+
+#[test]
+fn the_daily_backup_is_read_from_its_table_and_absent_without_it() {
+    let c = komoro();
+    let plan = c.backup.expect("[backup] in the shipped file");
+    assert_eq!(plan.folder, std::path::PathBuf::from("backup"));
+    assert_eq!(plan.time, chrono::NaiveTime::from_hms_opt(3, 0, 0).expect("time"));
+    assert_eq!(plan.keep, 14);
+    let start = KOMORO.find("[backup]").expect("table");
+    let end = start + KOMORO[start..].find("keep = 14\n").expect("keep") + "keep = 14\n".len();
+    let without = format!("{}{}", &KOMORO[..start], &KOMORO[end..]);
+    let c = Catalogue::parse(&without).expect("valid without [backup]");
+    assert_eq!(c.backup, None, "no table, no daily backups");
+    // Only the table: every key has its default.
+    let bare = format!("{}[backup]\n{}", &KOMORO[..start], &KOMORO[end..]);
+    assert_eq!(
+        Catalogue::parse(&bare).expect("bare").backup,
+        Some(BackupPlan::default())
+    );
+}
+
+#[test]
+fn backup_mistakes_are_reported_with_their_lines() {
+    for (from, to, message) in [
+        (
+            "time = \"03:00\"",
+            "time = \"3時\"",
+            "[backup] time は \"03:00\" のように時:分で書いてください",
+        ),
+        (
+            "keep = 14",
+            "keep = 0",
+            "[backup] keep（残すバックアップの数）は 1〜3650 の整数で書いてください（0）",
+        ),
+        ("folder = \"backup\"", "folder = \" \"", "[backup] folder が空です"),
+    ] {
+        let text = edited(from, to);
+        let found = problems(&text);
+        let line = line_of(&text, to);
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!("{line}行目: {message}"))),
+            "{found:?}"
+        );
+    }
+    assert!(problems(&edited("keep = 14", "keep = 14\nevery = 2"))
+        .iter()
+        .any(|p| p.contains("every")));
+}
+
+#[test]
+fn the_backup_folder_is_beside_the_database_unless_absolute() {
+    use std::path::Path;
+    let plan = BackupPlan::default();
+    assert_eq!(
+        backup_folder(Some(&plan), Path::new("data/kyodo.sqlite3")),
+        Path::new("data/backup")
+    );
+    assert_eq!(
+        backup_folder(None, Path::new("/data/kyodo.sqlite3")),
+        Path::new("/data/backup")
+    );
+    assert_eq!(backup_folder(None, Path::new("kyodo.sqlite3")), Path::new("backup"));
+    let elsewhere = BackupPlan {
+        folder: "/mnt/nas/kyodo".into(),
+        ..plan
+    };
+    assert_eq!(
+        backup_folder(Some(&elsewhere), Path::new("/data/kyodo.sqlite3")),
+        Path::new("/mnt/nas/kyodo")
+    );
+}
