@@ -7,7 +7,6 @@
 //! Both checks run on the bare connection, before it is configured (WAL) or migrated.
 
 use super::backup::{copy_checked, BackupError, Checked};
-use super::Error as StoreError;
 use super::{Result, BUSY_TIMEOUT, MIGRATION_SQL};
 use crate::files::{self, FileError};
 use rusqlite::Connection;
@@ -110,10 +109,7 @@ impl Snapshot {
 /// Refuses a database newer than this build, and writes the snapshot if the migrations are
 /// about to change an existing one. Returns the version found and the snapshot written.
 pub(super) fn prepare(conn: &Connection, path: &Path, folder: &Path) -> Result<(usize, Option<Snapshot>)> {
-    let open_error = |e: rusqlite::Error| StoreError::Open {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let open_error = |e: rusqlite::Error| super::sqlite_open_error(path, e);
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
     // Reading a file that is not SQLite fails here, before anything is written.
     let found: usize = conn

@@ -103,6 +103,7 @@ fn a_missing_database_fails_and_is_not_created() {
 
 #[test]
 fn a_fresh_database_is_healthy_and_without_a_bot_fails_only_with_bot() {
+    let latest = Store::latest_schema_version();
     let workspace = Workspace::new();
     drop(Store::open(&workspace.db()).expect("create and migrate"));
     let before = files(&workspace);
@@ -112,7 +113,7 @@ fn a_fresh_database_is_healthy_and_without_a_bot_fails_only_with_bot() {
     assert_eq!(
         run.stdout(),
         format!(
-            "✓ データベース {db}: 開けます（スキーマ 3、この kyodo と同じ）\n✓ ボット: 動いていません（このデータベースで kyodo run が動いた記録はありません）\n"
+            "✓ データベース {db}: 開けます（スキーマ {latest}、この kyodo と同じ）\n✓ ボット: 動いていません（このデータベースで kyodo run が動いた記録はありません）\n"
         )
     );
     let run = health(&workspace, true);
@@ -120,7 +121,7 @@ fn a_fresh_database_is_healthy_and_without_a_bot_fails_only_with_bot() {
     assert_eq!(
         run.stdout(),
         format!(
-            "✓ データベース {db}: 開けます（スキーマ 3、この kyodo と同じ）\n✗ ボット: 動いていません（このデータベースで kyodo run が動いた記録はありません）。kyodo run で起動してください（KYODO_DATABASE が kyodo run と同じファイルか確かめてください）\n"
+            "✓ データベース {db}: 開けます（スキーマ {latest}、この kyodo と同じ）\n✗ ボット: 動いていません（このデータベースで kyodo run が動いた記録はありません）。kyodo run で起動してください（KYODO_DATABASE が kyodo run と同じファイルか確かめてください）\n"
         )
     );
     assert_eq!(files(&workspace), before, "no -wal or -shm left behind");
@@ -128,6 +129,8 @@ fn a_fresh_database_is_healthy_and_without_a_bot_fails_only_with_bot() {
 
 #[test]
 fn an_older_or_newer_schema_fails_with_both_versions_and_is_left_as_it_was() {
+    let latest = Store::latest_schema_version();
+    let newer = latest + 1;
     // A real version-2 database: the first two migrations, as kyodo 0.1 before digests left it.
     let workspace = Workspace::new();
     {
@@ -144,7 +147,7 @@ fn an_older_or_newer_schema_fails_with_both_versions_and_is_left_as_it_was() {
         assert_eq!(
             run.stdout(),
             format!(
-                "✗ データベース {}: スキーマ 2 は古い版です（この kyodo はスキーマ 3）。kyodo run を起動すると更新されます\n",
+                "✗ データベース {}: スキーマ 2 は古い版です（この kyodo はスキーマ {latest}）。kyodo run を起動すると更新されます\n",
                 workspace.db().display()
             )
         );
@@ -160,18 +163,18 @@ fn an_older_or_newer_schema_fails_with_both_versions_and_is_left_as_it_was() {
     drop(Store::open(&workspace.db()).expect("create"));
     rusqlite::Connection::open(workspace.db())
         .expect("open")
-        .pragma_update(None, "user_version", 4)
+        .pragma_update(None, "user_version", newer as i64)
         .expect("version");
     let run = health(&workspace, false);
     assert_eq!(run.code(), Some(1));
     assert_eq!(
         run.stdout(),
         format!(
-            "✗ データベース {}: スキーマ 4 はこの kyodo（スキーマ 3 まで）より新しい版で作られています。新しい版の kyodo を使ってください\n",
+            "✗ データベース {}: スキーマ {newer} はこの kyodo（スキーマ {latest} まで）より新しい版で作られています。新しい版の kyodo を使ってください\n",
             workspace.db().display()
         )
     );
-    assert_eq!(user_version(&workspace), 4);
+    assert_eq!(user_version(&workspace), newer as i64);
 }
 
 #[test]
