@@ -6,12 +6,14 @@
 //! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
 //! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
-//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`.
+//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
+//! `batch.rs` writes an import's new records and edits in one transaction.
 //! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
 pub mod backup;
 mod baseline;
+pub mod batch;
 mod figures;
 mod health;
 mod post_runs;

@@ -115,7 +115,7 @@ fn date_key(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
+pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
     tx.query_row(
         &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
         [id],
@@ -205,25 +205,7 @@ impl Store {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
         check_one_grant(&tx, self.granted.as_deref(), facts, Some(id))?;
-        let set: Vec<String> = dimension_columns()
-            .enumerate()
-            .map(|(i, column)| format!("{column} = ?{}", i + 4))
-            .collect();
-        let mut values = vec![
-            Value::Integer(id),
-            Value::Text(facts.record_type().key().to_string()),
-            Value::Text(date_key(date)),
-        ];
-        values.extend(dimension_values(facts));
-        tx.execute(
-            &format!(
-                "UPDATE records SET record_type = ?2, occurred_on = ?3, {} WHERE id = ?1",
-                set.join(", ")
-            ),
-            params_from_iter(values),
-        )?;
-        let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
-        write_audit(&tx, &after, AuditAction::Edit, actor, now, Some(&before))?;
+        let after = update_in(&tx, &before, date, facts, actor, now)?;
         tx.commit()?;
         Ok(after)
     }
@@ -376,7 +358,12 @@ impl Store {
 
 /// One live grant per group and course: refuses `facts` if they are a subsidy with status
 /// `granted` and another live record (not `except`) is the same group's grant in that course.
-fn check_one_grant(conn: &Connection, granted: Option<&str>, facts: &Facts, except: Option<i64>) -> Result<()> {
+pub(super) fn check_one_grant(
+    conn: &Connection,
+    granted: Option<&str>,
+    facts: &Facts,
+    except: Option<i64>,
+) -> Result<()> {
     let (
         Some(granted),
         Facts::Subsidy {
@@ -475,7 +462,39 @@ impl MonthSplit {
     }
 }
 
-fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
+/// Replaces `before`'s date and facts with its audit line (the before and after); in `tx`.
+pub(super) fn update_in(
+    tx: &Transaction<'_>,
+    before: &Record,
+    date: NaiveDate,
+    facts: &Facts,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record> {
+    let id = before.id;
+    let set: Vec<String> = dimension_columns()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ?{}", i + 4))
+        .collect();
+    let mut values = vec![
+        Value::Integer(id),
+        Value::Text(facts.record_type().key().to_string()),
+        Value::Text(date_key(date)),
+    ];
+    values.extend(dimension_values(facts));
+    tx.execute(
+        &format!(
+            "UPDATE records SET record_type = ?2, occurred_on = ?3, {} WHERE id = ?1",
+            set.join(", ")
+        ),
+        params_from_iter(values),
+    )?;
+    let after = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+    write_audit(tx, &after, AuditAction::Edit, actor, now, Some(before))?;
+    Ok(after)
+}
+
+pub(super) fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
     match get_in(tx, id)? {
         Some(record) if record.deleted_at.is_none() => Ok(record),
         _ => Err(Error::NoSuchRecord(id)),
@@ -484,7 +503,12 @@ fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
 
 /// Inserts a record unless one with the same source exists, with its audit line; in `tx`.
 /// Refuses a second live grant if `granted` is the status of a grant.
-fn insert_in(tx: &Transaction<'_>, granted: Option<&str>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+pub(super) fn insert_in(
+    tx: &Transaction<'_>,
+    granted: Option<&str>,
+    new: &NewRecord,
+    now: DateTime<Utc>,
+) -> Result<Stored> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
