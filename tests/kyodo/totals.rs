@@ -357,3 +357,47 @@ fn february_is_compared_whole_with_a_leap_february_and_day_by_day_while_it_runs(
     let reply = totals(&mut app, jst(2029, 2, 28), None);
     assert_eq!(line(&reply, "③相談数"), "③相談数: 4件（前年同期 5件、−1件）");
 }
+
+fn report(app: &mut App, now: DateTime<Utc>, date: &str, id: &str) -> kyodo::commands::Reply {
+    let invocation = Invocation::new("report", Some("match"))
+        .with("count", OptionValue::Integer(1))
+        .with("date", OptionValue::String(date.into()));
+    let mut request = request(
+        now,
+        Roles {
+            staff: true,
+            admin: false,
+        },
+        invocation,
+    );
+    request.source.id = id.into();
+    commands::handle(app, &request)
+}
+
+#[test]
+fn a_date_in_another_fiscal_year_is_stored_with_a_note_saying_which() {
+    let workspace = Workspace::new();
+    let mut app = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    // 12/3 typed on 2 December 2026 is the latest 3 December not in the future: 2025's,
+    // in 令和7年度 while today is in 令和8年度.
+    let reply = report(&mut app, jst(2026, 12, 2), "12/3", "r-1");
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    let shown = text(&reply);
+    assert!(shown.starts_with("記録しました（#1・令和7年度）"), "{shown}");
+    assert_eq!(
+        line(&shown, "令和7年度の記録として"),
+        "令和7年度の記録として登録しました（今年度は令和8年度です。日付が違うときは /records edit id:1 field:date で直してください）"
+    );
+    assert_eq!(
+        workspace.rows("SELECT occurred_on FROM records WHERE id = 1"),
+        vec![vec!["2025-12-03".to_string()]]
+    );
+    // 12/1 is this fiscal year's: no note.
+    let reply = report(&mut app, jst(2026, 12, 2), "12/1", "r-2");
+    let shown = text(&reply);
+    assert!(shown.starts_with("記録しました（#2・令和8年度）"), "{shown}");
+    assert!(!shown.contains("の記録として登録しました"), "{shown}");
+    // 31 March typed on 1 April: the fiscal year just ended.
+    let reply = report(&mut app, jst(2027, 4, 1), "3/31", "r-3");
+    assert!(text(&reply).contains("令和8年度の記録として登録しました（今年度は令和9年度です。"));
+}
