@@ -65,9 +65,9 @@ fn main() {
 
     let digest_only = show(
         "digest (figures, areas, series; no chart)",
-        time(20, || digest::build(&app, month).expect("digest")),
+        time(20, || digest::build(&app, month, today).expect("digest")),
     );
-    let built = digest::build(&app, month).expect("digest");
+    let built = digest::build(&app, month, today).expect("digest");
     let chart = show(
         "chart PNG (10 panels × 3 years)",
         time(20, || render_png(&built.chart).expect("png")),
@@ -75,12 +75,12 @@ fn main() {
     let with_chart = show(
         "digest with its chart",
         time(20, || {
-            render_png(&digest::build(&app, month).expect("digest").chart).expect("png")
+            render_png(&digest::build(&app, month, today).expect("digest").chart).expect("png")
         }),
     );
     let annual = show(
         "annual summary (3 years, no files)",
-        time(50, || app.annual_report(current.previous()).expect("report")),
+        time(50, || app.annual_report(current.previous(), today).expect("report")),
     );
     let raw = show(
         "raw SQL aggregate of the same 3 years (GROUP BY over records)",

@@ -2,8 +2,8 @@
 //! the baseline loaded, and the annual report built from them.
 
 use crate::config::{self, ConfigError, Settings};
-use crate::domain::{Figures, FiscalYear};
-use crate::render::report::AnnualReport;
+use crate::domain::FiscalYear;
+use crate::render::report::{AnnualReport, ReportYear};
 use crate::store::{self, FiguresSource, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::Path;
@@ -43,18 +43,24 @@ impl App {
         now.with_timezone(&self.settings.catalogue.time_zone).date_naive()
     }
 
-    /// The annual report for `year`: that year and the two before it.
-    pub fn annual_report(&self, year: FiscalYear) -> Result<AnnualReport, store::Error> {
+    /// The annual report for `year` as of `today`: that year and the two before it; a year
+    /// still running is counted up to `today` and labelled 「年度途中（〜12月2日）」.
+    pub fn annual_report(&self, year: FiscalYear, today: NaiveDate) -> Result<AnnualReport, store::Error> {
         let catalogue = &self.settings.catalogue;
-        let mut years: Vec<(FiscalYear, Figures, String)> = Vec::new();
+        let mut years: Vec<ReportYear> = Vec::new();
         for y in [year.previous().previous(), year.previous(), year] {
             let (figures, source) = self.store.year_figures(catalogue, y)?;
             let note = match source {
-                FiguresSource::Baseline => "基準データ（市の報告書の数値）".to_string(),
-                FiguresSource::Records => "kyodo の記録から集計".to_string(),
-                FiguresSource::Missing => "記録も基準データもありません（— は不明）".to_string(),
+                FiguresSource::Baseline => "基準データ（市の報告書の数値）",
+                FiguresSource::Records => "kyodo の記録から集計",
+                FiguresSource::Missing => "記録も基準データもありません（— は不明）",
             };
-            years.push((y, figures, note));
+            let mut row = ReportYear::new(catalogue, y, figures, note, today);
+            if row.in_progress && matches!(source, FiguresSource::Records) {
+                // A year in progress counts up to today, as its label says.
+                row.figures = self.store.figures_between(catalogue, row.from, row.to)?;
+            }
+            years.push(row);
         }
         Ok(AnnualReport::build(catalogue, &years))
     }

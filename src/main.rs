@@ -486,7 +486,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     current.label()
                 );
             }
-            let report = app.annual_report(fiscal_year).context("年次報告を作れませんでした")?;
+            let report = app
+                .annual_report(fiscal_year, app.today(now))
+                .context("年次報告を作れませんでした")?;
             let bytes = match format {
                 ReportFormat::Markdown => report.markdown().into_bytes(),
                 ReportFormat::Text => report.text().into_bytes(),
@@ -594,7 +596,7 @@ fn digest(
     if let Err(Failure::User(e)) = digest::check_month(&app, month) {
         bail!("{e}");
     }
-    let built = digest::build(&app, month)?;
+    let built = digest::build(&app, month, today)?;
     print!("{}", reply_text(&built.reply));
     if let Some(path) = chart {
         let png = render_png(&built.chart)?;

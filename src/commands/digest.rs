@@ -4,16 +4,20 @@
 //! fiscal-year-to-date totals month by month, this year against the two before.
 //!
 //! Built here from the store, as a `Reply` plus the chart's data; posted by the scheduler on the
-//! 1st, shown by `/summary month`, printed by `kyodo digest`.
+//! 1st, shown by `/summary month`, printed by `kyodo digest`. A month still in progress counts
+//! up to today and is compared with the same days of the year before, and says so.
 
 use super::totals::{compared, figure, figures_of, yen, PeriodFigures};
 use super::{Reply, Section, Visibility};
 use crate::app::App;
 use crate::domain::figures::{SubsidyEvent, Tally};
-use crate::domain::totals::{granted_amount, measures, same_period_last_year, Measure, Period};
+use crate::domain::totals::{
+    granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
+};
 use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
 use crate::store::{self, Store};
+use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 
 /// A month's digest: what to say, and the chart to attach.
@@ -29,8 +33,13 @@ pub fn chart_name(month: YearMonth) -> String {
     format!("kyodo-{}.png", month.key())
 }
 
-/// The digest of `month`.
-pub fn build(app: &App, month: YearMonth) -> Result<Digest, store::Error> {
+/// The digest of `month` as of `today`. A month that is over counts all its days, and the
+/// fiscal year to its end is compared with the year before to the end of the same month (the
+/// whole month, 29 February included). A month still running counts up to `today`, and both
+/// the month so far and the fiscal year to date are compared with the same days one year
+/// earlier (1–2 December against 1–2 December, 29 February against 28 February), which the
+/// digest says: 「前年同期（2025年12月1日〜12月2日）」.
+pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, store::Error> {
     let catalogue = &app.settings.catalogue;
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(month.first_day(), start);
@@ -38,37 +47,112 @@ pub fn build(app: &App, month: YearMonth) -> Result<Digest, store::Error> {
         from: month.first_day(),
         to: month.last_day(),
     };
+    let this_period = month_to_date(month, today).unwrap_or(whole_month);
+    let running = this_period != whole_month;
     // Unknown, like the year, where the year has no record at all.
-    let this_month = figures_of(&app.store, catalogue, whole_month)?.figures;
+    let this_month = figures_of(&app.store, catalogue, this_period)?.figures;
     let to_date = Period {
         from: year.first_day(start),
-        to: month.last_day(),
+        to: this_period.to,
+    };
+    let before = if running {
+        same_period_last_year(to_date)
+    } else {
+        same_period_to_month_end_last_year(to_date.from, month)
     };
     let ytd = figures_of(&app.store, catalogue, to_date)?;
-    let last = figures_of(&app.store, catalogue, same_period_last_year(to_date, start))?;
+    let last = figures_of(&app.store, catalogue, before)?;
     let met = app.store.districts_met(to_date.from, to_date.to)?;
 
-    let mut sections = indicator_sections(catalogue, &this_month, &ytd, &last, month);
+    let (month_label, month_before) = if running {
+        let label = format!(
+            "{}月{}日〜{}日",
+            month.month(),
+            this_period.from.day(),
+            this_period.to.day()
+        );
+        let period = same_period_last_year(this_period);
+        (label, Some((period, month_figures_of(app, period)?)))
+    } else {
+        (format!("{}月", month.month()), None)
+    };
+    let month_line = MonthLine {
+        label: &month_label,
+        figures: &this_month,
+        before: month_before.as_ref().map(|(_, f)| f),
+    };
+    let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last);
     sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
-    sections.push(Section::lines(vec![
-        format!("年度累計: {} ／ 前年同期: {}", ytd.note, last.note),
-        "グラフ: 年度累計の推移（今年度と前の2年度、添付の画像）".to_string(),
-    ]));
-    let reply = Reply::done(
-        Visibility::Public,
-        format!("月次まとめ {}（{}）", month.label(), year.label()),
-        sections,
-    );
-    let chart = chart(&app.store, catalogue, month)?;
+    let mut footer = vec![format!("年度累計: {} ／ 前年同期: {}", ytd.note, last.note)];
+    if let Some((period, _)) = &month_before {
+        footer.push(format!(
+            "{}は途中です: {}を前年同期（{}）と、年度累計を前年同期（{}）と比べています",
+            month.label(),
+            month_span(this_period),
+            month_span(*period),
+            month_span(before)
+        ));
+    }
+    footer.push("グラフ: 年度累計の推移（今年度と前の2年度、添付の画像）".to_string());
+    sections.push(Section::lines(footer));
+    let title = if running {
+        format!(
+            "月次まとめ {}（{}・月の途中、{}まで）",
+            month.label(),
+            year.label(),
+            month_day(this_period.to)
+        )
+    } else {
+        format!("月次まとめ {}（{}）", month.label(), year.label())
+    };
+    let reply = Reply::done(Visibility::Public, title, sections);
+    let chart = chart(&app.store, catalogue, month, running.then_some(this_period.to))?;
     Ok(Digest { month, reply, chart })
+}
+
+/// The figures of part of a month a year back: unknown where that year is known only as a
+/// whole (the baseline) or has no record at all.
+fn month_figures_of(app: &App, period: Period) -> Result<Figures, store::Error> {
+    let catalogue = &app.settings.catalogue;
+    let year = FiscalYear::containing(period.from, catalogue.fiscal_year_start);
+    if app.store.baseline_year(year)?.is_some() {
+        return Ok(Figures::unknown(catalogue));
+    }
+    Ok(figures_of(&app.store, catalogue, period)?.figures)
+}
+
+/// The month's part of an indicator's line: its label (`10月`, `12月1日〜2日`), its figures,
+/// and — for a month still running — the same days one year earlier.
+struct MonthLine<'a> {
+    label: &'a str,
+    figures: &'a Figures,
+    before: Option<&'a Figures>,
+}
+
+/// `2025年12月1日〜12月2日`, the year written once when both ends share it.
+fn month_span(period: Period) -> String {
+    if period.from.year() == period.to.year() {
+        format!("{}〜{}", short_date(period.from), month_day(period.to))
+    } else {
+        format!("{}〜{}", short_date(period.from), short_date(period.to))
+    }
+}
+
+/// `2026年12月2日`.
+fn short_date(date: NaiveDate) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// `12月2日`.
+fn month_day(date: NaiveDate) -> String {
+    format!("{}月{}日", date.month(), date.day())
 }
 
 fn indicator_sections(
     catalogue: &Catalogue,
-    this_month: &Figures,
+    month: &MonthLine<'_>,
     ytd: &PeriodFigures,
     last: &PeriodFigures,
-    month: YearMonth,
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     for measure in measures(catalogue, None) {
@@ -81,18 +165,31 @@ fn indicator_sections(
         let unit = measure.unit.as_str();
         let now = measure.value(catalogue, &ytd.figures);
         let before = measure.value(catalogue, &last.figures);
+        let this_month = measure.value(catalogue, month.figures);
+        let month_figure = match month.before {
+            Some(last_month) => compared(this_month, measure.value(catalogue, last_month), None, unit),
+            None => figure(this_month, unit),
+        };
         let mut line = format!(
-            "{}: {}月 {} ／ 年度累計 {}",
+            "{}: {} {} ／ 年度累計 {}",
             measure.label,
-            month.month(),
-            figure(measure.value(catalogue, this_month), unit),
+            month.label,
+            month_figure,
             compared(now, before, measure.target, unit)
         );
         if measure.record_type == RecordType::Subsidy {
+            let month_yen = match month.before {
+                Some(last_month) => format!(
+                    "{}（前年同期 {}）",
+                    yen(granted_amount(month.figures)),
+                    yen(granted_amount(last_month))
+                ),
+                None => yen(granted_amount(month.figures)),
+            };
             line.push_str(&format!(
-                " 交付額 {}月 {} ／ 年度累計 {}（前年同期 {}）",
-                month.month(),
-                yen(granted_amount(this_month)),
+                " 交付額 {} {} ／ 年度累計 {}（前年同期 {}）",
+                month.label,
+                month_yen,
                 yen(granted_amount(&ytd.figures)),
                 yen(granted_amount(&last.figures))
             ));
@@ -198,7 +295,14 @@ fn year_series(
     Ok(series)
 }
 
-fn chart(store: &Store, catalogue: &Catalogue, month: YearMonth) -> Result<Chart, store::Error> {
+/// The chart of the fiscal-year-to-date totals up to `month`; `running` is the last day counted
+/// when the month is still in progress.
+fn chart(
+    store: &Store,
+    catalogue: &Catalogue,
+    month: YearMonth,
+    running: Option<NaiveDate>,
+) -> Result<Chart, store::Error> {
     let year = FiscalYear::containing(month.first_day(), catalogue.fiscal_year_start);
     let measures = measures(catalogue, None);
     let years = [year.previous().previous(), year.previous(), year];
@@ -223,7 +327,10 @@ fn chart(store: &Store, catalogue: &Catalogue, month: YearMonth) -> Result<Chart
         })
         .collect();
     Ok(Chart {
-        title: format!("年度累計の推移（{}は{}末まで）", year.label(), month.label()),
+        title: match running {
+            Some(today) => format!("年度累計の推移（{}は{}まで）", year.label(), short_date(today)),
+            None => format!("年度累計の推移（{}は{}末まで）", year.label(), month.label()),
+        },
         panels,
     })
 }

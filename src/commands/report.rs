@@ -5,7 +5,8 @@
 //! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
 //! database (dates, the baseline years), store them once per source — the store refuses a
 //! second grant to a group in a course in the insert's own transaction — and reply with what
-//! was stored and the new fiscal-year total.
+//! was stored and the new fiscal-year total, saying so when the date falls in another fiscal
+//! year than today's (「令和7年度の記録として登録しました」).
 
 use super::invocation::{Invocation, OptionValue};
 use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
@@ -42,7 +43,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    reply(app, &stored)
+    reply(app, &stored, today(app, request))
 }
 
 /// The record's date: the `date` option read in every form, or today; refused in the future
@@ -182,11 +183,15 @@ pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure
         .find(|m| m.indicator == indicator.number && m.record_type == facts.record_type())
 }
 
-fn reply(app: &App, stored: &Stored) -> Result<Reply, Failure> {
+/// What was stored and the fiscal year's new total; a record dated in another fiscal year than
+/// `today`'s (`date:12/3` typed on 2 December is last year's 3 December) says which year it
+/// counts in.
+fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure> {
     let catalogue = &app.settings.catalogue;
     let record = stored.record();
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(record.date, start);
+    let current = FiscalYear::containing(today, start);
     let title = match stored {
         Stored::New(r) => format!("記録しました（#{}・{}）", r.id, year.label()),
         Stored::Existing(r) => format!(
@@ -195,10 +200,16 @@ fn reply(app: &App, stored: &Stored) -> Result<Reply, Failure> {
             year.label()
         ),
     };
-    let mut lines = vec![
-        format!("日付: {}", date_label(record.date)),
-        describe_with_indicator(catalogue, &record.facts),
-    ];
+    let mut lines = vec![format!("日付: {}", date_label(record.date))];
+    if year != current {
+        lines.push(format!(
+            "{}の記録として登録しました（今年度は{}です。日付が違うときは /records edit id:{} field:date で直してください）",
+            year.label(),
+            current.label(),
+            record.id
+        ));
+    }
+    lines.push(describe_with_indicator(catalogue, &record.facts));
     let (from, to) = (year.first_day(start), year.last_day(start));
     let figures = app
         .store

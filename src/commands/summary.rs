@@ -10,7 +10,7 @@ use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::domain::YearMonth;
 use crate::render::chart::render_png;
-use crate::render::report::merged_columns;
+use crate::render::report::AnnualReport;
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     match request.invocation.subcommand.as_deref() {
@@ -28,7 +28,7 @@ fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         None => YearMonth::of(today).previous(),
     };
     digest::check_month(app, month)?;
-    let built = digest::build(app, month)?;
+    let built = digest::build(app, month, today)?;
     let mut reply = built.reply;
     match render_png(&built.chart) {
         Ok(png) => reply.files.push(Attachment {
@@ -43,7 +43,8 @@ fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
 /// `/summary year [fiscal_year]`: the annual summary in the official report's layout.
 fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let inv = &request.invocation;
-    let current = FiscalYear::containing(today(app, request), app.settings.catalogue.fiscal_year_start);
+    let today = today(app, request);
+    let current = FiscalYear::containing(today, app.settings.catalogue.fiscal_year_start);
     let year = match inv.text("fiscal_year") {
         Some(text) => parse_fiscal_year(&text).map_err(|e| UserError::field("年度（fiscal_year）", e.to_string()))?,
         None => current.previous(),
@@ -55,38 +56,28 @@ fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         )
         .into());
     }
-    let mut reply = annual_reply(app, year)?;
-    if year == current {
-        reply.sections.push(Section::lines(vec![format!(
-            "{}は年度の途中です。数値は今日までの記録です",
-            year.label()
-        )]));
-    }
-    Ok(reply)
+    let report = app.annual_report(year, today)?;
+    Ok(annual_reply(&report))
 }
 
-/// The annual summary of `year` (and the two years before it) as a reply: the report's
-/// tables, one section per table, one line per year.
-pub fn annual_reply(app: &App, year: FiscalYear) -> Result<Reply, crate::store::Error> {
-    let report = app.annual_report(year)?;
+/// The annual summary as a reply: the report's tables, one section per table, one line per
+/// year, each figure beside its header (⑧⑨ item by item, each kind beside its own count). The
+/// title says 「年度途中（〜12月2日）」 while the last year runs.
+pub fn annual_reply(report: &AnnualReport) -> Reply {
     let mut sections = vec![Section::lines(report.sources.clone())];
     for section in &report.sections {
         for table in &section.tables {
             let mut lines = Vec::new();
-            for row in &table.rows {
-                let cells: Vec<String> = merged_columns(&table.headers, row)
+            for (year, cells) in table.readable_rows() {
+                let cells: Vec<String> = cells
                     .into_iter()
                     .map(|(header, value)| format!("{header}: {value}"))
                     .collect();
-                lines.push(format!(
-                    "{}　{}",
-                    row.first().map_or("", String::as_str),
-                    cells.join("　")
-                ));
+                lines.push(format!("{year}　{}", cells.join("　")));
             }
             lines.extend(table.notes.iter().cloned());
             sections.push(Section::new(format!("{} — {}", section.heading, table.caption), lines));
         }
     }
-    Ok(Reply::done(Visibility::Public, report.title, sections))
+    Reply::done(Visibility::Public, report.title.clone(), sections)
 }

@@ -47,7 +47,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         .into());
     };
     let this = figures_of(&app.store, catalogue, period)?;
-    let previous_period = same_period_last_year(period, start);
+    let previous_period = same_period_last_year(period);
     let last = figures_of(&app.store, catalogue, previous_period)?;
     Ok(Reply::done(
         Visibility::Public,

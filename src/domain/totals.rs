@@ -1,8 +1,13 @@
 //! "Where do we stand?": the fiscal-year-to-date period, the same period of the previous fiscal
 //! year, and the measures (one per indicator and record type) that `/totals` and the monthly
 //! digest compare between them.
+//!
+//! Like with like: a period still in progress (a month or fiscal year up to today) is compared
+//! with the same days one year earlier (`same_period_last_year`); a month that is over with the
+//! whole month one year earlier (`same_period_to_month_end_last_year`). 29 February is compared
+//! with 28 February (`a_year_before`).
 
-use super::calendar::{FiscalYear, FiscalYearStart};
+use super::calendar::{FiscalYear, FiscalYearStart, YearMonth};
 use super::catalogue::{circled, Catalogue};
 use super::figures::{Figure, Figures};
 use super::record_type::RecordType;
@@ -32,19 +37,45 @@ pub fn year_to_date(year: FiscalYear, start: FiscalYearStart, today: NaiveDate) 
     })
 }
 
-/// The same stretch one fiscal year earlier: from the previous year's first day to the same
-/// day a year before `period.to` (29 February becomes 28 February).
-pub fn same_period_last_year(period: Period, start: FiscalYearStart) -> Period {
-    let year = FiscalYear::containing(period.from, start).previous();
-    let back = |date: NaiveDate| {
-        date.with_year(date.year() - 1)
-            .or_else(|| NaiveDate::from_ymd_opt(date.year() - 1, date.month(), 28))
-            .unwrap_or(date)
-    };
+/// `date` one year earlier: the same month and day, 29 February becoming 28 February.
+///
+/// The leap-day rule: a year without 29 February compares that day with 28 February, so a
+/// period that ends on 29 February is compared up to 28 February of the year before, and the
+/// year after a leap year compares up to 28 February, not the 29th (the same calendar days).
+pub fn a_year_before(date: NaiveDate) -> NaiveDate {
+    date.with_year(date.year() - 1)
+        .or_else(|| NaiveDate::from_ymd_opt(date.year() - 1, date.month(), 28))
+        .unwrap_or(date)
+}
+
+/// The same days one year earlier (`a_year_before` at both ends): what a period still in
+/// progress is compared with — 1–2 December with 1–2 December of the year before, a fiscal
+/// year to 28 November with the year before to 28 November, a whole fiscal year with the whole
+/// year before.
+pub fn same_period_last_year(period: Period) -> Period {
     Period {
-        from: year.first_day(start),
-        to: back(period.to).min(year.last_day(start)),
+        from: a_year_before(period.from),
+        to: a_year_before(period.to),
     }
+}
+
+/// The same stretch before the end of `month` one year earlier: from `a_year_before(from)` to
+/// the last day of the same month the year before. What a month that is over is compared
+/// with, so that February of a leap year counts all its 29 days against a whole February.
+pub fn same_period_to_month_end_last_year(from: NaiveDate, month: YearMonth) -> Period {
+    let before = YearMonth::new(month.year() - 1, month.month()).unwrap_or(month);
+    Period {
+        from: a_year_before(from),
+        to: before.last_day(),
+    }
+}
+
+/// The part of `month` up to `today`: the whole month once it is over, `None` before it starts.
+pub fn month_to_date(month: YearMonth, today: NaiveDate) -> Option<Period> {
+    (today >= month.first_day()).then(|| Period {
+        from: month.first_day(),
+        to: today.min(month.last_day()),
+    })
 }
 
 /// One line of `/totals`: an indicator, or one record type of an indicator fed by several.
@@ -147,7 +178,7 @@ mod tests {
 
     #[test]
     fn the_same_period_last_year_handles_boundaries_and_leap_days() {
-        let check = |from, to, expected| assert_eq!(same_period_last_year(period(from, to), APRIL), expected);
+        let check = |from, to, expected| assert_eq!(same_period_last_year(period(from, to)), expected);
         check(d(2026, 4, 1), d(2026, 11, 28), period(d(2025, 4, 1), d(2025, 11, 28)));
         check(d(2026, 4, 1), d(2026, 4, 1), period(d(2025, 4, 1), d(2025, 4, 1)));
         check(d(2026, 4, 1), d(2027, 3, 31), period(d(2025, 4, 1), d(2026, 3, 31)));
@@ -155,8 +186,52 @@ mod tests {
         check(d(2027, 4, 1), d(2028, 2, 29), period(d(2026, 4, 1), d(2027, 2, 28)));
         // FY2028 to 28 February 2029 against FY2027 to 28 February 2028 (not the 29th).
         check(d(2028, 4, 1), d(2029, 2, 28), period(d(2027, 4, 1), d(2028, 2, 28)));
+        // A month in progress: 1–2 December against 1–2 December, not the whole month.
+        check(d(2026, 12, 1), d(2026, 12, 2), period(d(2025, 12, 1), d(2025, 12, 2)));
+        // The 31st of a month, and a leap day alone.
+        check(d(2026, 10, 1), d(2026, 10, 31), period(d(2025, 10, 1), d(2025, 10, 31)));
+        check(d(2028, 2, 29), d(2028, 2, 29), period(d(2027, 2, 28), d(2027, 2, 28)));
         assert!(period(d(2025, 4, 1), d(2026, 3, 31)).is_whole_year(APRIL));
         assert!(!period(d(2025, 4, 1), d(2026, 3, 30)).is_whole_year(APRIL));
+    }
+
+    #[test]
+    fn a_month_that_is_over_is_compared_with_the_whole_month() {
+        let month = |y, m| YearMonth::new(y, m).expect("month");
+        // February 2029 (28 days) against all 29 days of February 2028, and the year to its end.
+        assert_eq!(
+            same_period_to_month_end_last_year(d(2029, 2, 1), month(2029, 2)),
+            period(d(2028, 2, 1), d(2028, 2, 29))
+        );
+        assert_eq!(
+            same_period_to_month_end_last_year(d(2028, 4, 1), month(2029, 2)),
+            period(d(2027, 4, 1), d(2028, 2, 29))
+        );
+        // February 2028 (29 days) against the 28 of February 2027.
+        assert_eq!(
+            same_period_to_month_end_last_year(d(2028, 2, 1), month(2028, 2)),
+            period(d(2027, 2, 1), d(2027, 2, 28))
+        );
+        assert_eq!(
+            same_period_to_month_end_last_year(d(2026, 4, 1), month(2026, 12)),
+            period(d(2025, 4, 1), d(2025, 12, 31))
+        );
+    }
+
+    #[test]
+    fn a_month_to_date_stops_at_today() {
+        let december = YearMonth::new(2026, 12).expect("month");
+        assert_eq!(
+            month_to_date(december, d(2026, 12, 2)),
+            Some(period(d(2026, 12, 1), d(2026, 12, 2)))
+        );
+        assert_eq!(
+            month_to_date(december, d(2027, 1, 5)),
+            Some(period(d(2026, 12, 1), d(2026, 12, 31)))
+        );
+        assert_eq!(month_to_date(december, d(2026, 11, 30)), None);
+        assert_eq!(a_year_before(d(2028, 2, 29)), d(2027, 2, 28));
+        assert_eq!(a_year_before(d(2029, 3, 1)), d(2028, 3, 1));
     }
 
     #[test]

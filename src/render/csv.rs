@@ -65,9 +65,10 @@ fn report_cell(text: &str) -> Cow<'_, str> {
 }
 
 /// The annual report as one CSV file: the title and sources, then per table the section
-/// heading, the caption, the header row, one row per fiscal year and the notes, each table
-/// followed by an empty line. Every cell is the report's string, unchanged but for the guard
-/// before a text that a spreadsheet would read as a formula.
+/// heading, the caption, the header row, one row per fiscal year and the notes, then the
+/// table's detail where it has one (⑧⑨ item by item: its caption, header row and rows, each
+/// kind beside its own count), each table followed by an empty line. Every cell is the report's
+/// string, unchanged but for the guard before a text that a spreadsheet would read as a formula.
 pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
     let mut sheet = Sheet::new();
     let one = |text: &str| [report_cell(text).into_owned()];
@@ -87,6 +88,13 @@ pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
             }
             for note in &table.notes {
                 sheet.row(one(note));
+            }
+            if let Some(detail) = &table.detail {
+                sheet.row(one(&detail.caption));
+                sheet.row(many(&detail.headers));
+                for row in &detail.rows {
+                    sheet.row(many(row));
+                }
             }
             sheet.empty_line();
         }
@@ -206,6 +214,11 @@ mod tests {
                 expected.push(table.headers.clone());
                 expected.extend(table.rows.iter().cloned());
                 expected.extend(table.notes.iter().map(|n| vec![n.clone()]));
+                if let Some(detail) = &table.detail {
+                    expected.push(vec![detail.caption.clone()]);
+                    expected.push(detail.headers.clone());
+                    expected.extend(detail.rows.iter().cloned());
+                }
             }
         }
         assert!(tables >= 5, "the report has its tables");

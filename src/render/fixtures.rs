@@ -5,7 +5,7 @@ use crate::domain::baseline::parse_baseline;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::{Actor, Facts, Record, Source, SourceKind};
 use crate::domain::FiscalYear;
-use crate::render::report::AnnualReport;
+use crate::render::report::{AnnualReport, ReportYear};
 use chrono::NaiveDate;
 
 pub(crate) fn komoro() -> Catalogue {
@@ -131,7 +131,14 @@ pub(crate) fn fy2020_report() -> AnnualReport {
         .map(|y| {
             let year = FiscalYear::new(y);
             let figures = baseline.get(&year).expect("baseline year").clone();
-            (year, figures, "基準データ（市の報告書の数値）".to_string())
+            ReportYear::new(
+                &catalogue,
+                year,
+                figures,
+                "基準データ（市の報告書の数値）",
+                // Long after the years: none of them is in progress.
+                NaiveDate::from_ymd_opt(2026, 6, 15).expect("date"),
+            )
         })
         .collect();
     AnnualReport::build(&catalogue, &years)

@@ -2,13 +2,86 @@
 //! year and the two before it, each cell in the report's own wording
 //! (`役員会 年5回 新任区長研修会（中止）…`, `東南部0回`, `368,000 (266,000・102,000)`, `—`).
 //!
-//! `AnnualReport::build` lays the figures out as tables of strings; `markdown` and `text` print
-//! them. Every other format (CSV, XLSX, embeds) reads the same tables.
+//! `AnnualReport::build` lays the figures out as tables; `markdown` and `text` print them, and
+//! every other format (CSV, XLSX, the embeds of `/summary year`) reads the same tables. Beside
+//! the report's wording (`rows`, which reproduce the city's report cell for cell) each table
+//! carries:
+//! - `values`: the same cells typed, a cell that is one figure (`1720`, `106件`, `2回`) as its
+//!   number and unit, so that a spreadsheet holds a number and not a text;
+//! - `figures`: every figure in a cell of its own, its unit in the column header (`相談数（件）`,
+//!   `補助金額 計（円）`), with the first and last day each year counts (the XLSX file);
+//! - `detail`, where the report lists items in one column and their counts in the next (⑧⑨:
+//!   `・ 4コマによる普及 ・ ぼらせんこもろ` / `6回 7回`, which only line up on paper): the same
+//!   counts with each item beside its own and each indicator's total
+//!   (`計6回（4コマによる普及 6回）`), every kind of the catalogue included — `0回` in a year
+//!   that has figures, `—` where unknown.
+//!
+//! A cell without a unit in the report's wording (③ `1720`, ④ `368,000`) gets it from a note
+//! under the table. A fiscal year still in progress is counted up to today and labelled
+//! 「年度途中（〜12月2日）」 in the title and in its source line.
 
 use super::DASH;
 use crate::domain::catalogue::{table_cells, Catalogue, Indicator};
 use crate::domain::number::group_thousands;
 use crate::domain::{Figure, Figures, FiscalYear, RecordType};
+use chrono::{Datelike, NaiveDate};
+
+/// One fiscal year of the report: its figures, where they came from and the days they cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportYear {
+    pub year: FiscalYear,
+    pub figures: Figures,
+    /// Where the figures came from (`基準データ（市の報告書の数値）`).
+    pub source: String,
+    /// The first day counted: the year's first day.
+    pub from: NaiveDate,
+    /// The last day counted: the year's last day, or `today` while the year is in progress.
+    pub to: NaiveDate,
+    /// Whether the year is still running on `to`.
+    pub in_progress: bool,
+}
+
+impl ReportYear {
+    /// `year` as of `today`: the whole year once it is over (on its last day too: that day's
+    /// records are in), up to `today` while it runs.
+    pub fn new(
+        catalogue: &Catalogue,
+        year: FiscalYear,
+        figures: Figures,
+        source: impl Into<String>,
+        today: NaiveDate,
+    ) -> ReportYear {
+        let start = catalogue.fiscal_year_start;
+        let (first, last) = (year.first_day(start), year.last_day(start));
+        let in_progress = first <= today && today < last;
+        ReportYear {
+            year,
+            figures,
+            source: source.into(),
+            from: first,
+            to: if in_progress { today } else { last },
+            in_progress,
+        }
+    }
+
+    /// `令和8年度`, or `令和8年度 年度途中（〜12月2日）` while the year runs.
+    pub fn label(&self) -> String {
+        match self.progress() {
+            Some(progress) => format!("{} {progress}", self.year.label()),
+            None => self.year.label(),
+        }
+    }
+
+    /// `年度途中（〜12月2日）` while the year runs.
+    pub fn progress(&self) -> Option<String> {
+        self.in_progress.then(|| in_progress_label(self.to))
+    }
+}
+
+/// `年度途中（〜12月2日）`: a fiscal year counted up to `to`.
+pub fn in_progress_label(to: NaiveDate) -> String {
+    format!("年度途中（〜{}月{}日）", to.month(), to.day())
+}
 
 /// One table of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +92,45 @@ pub struct Table {
     pub headers: Vec<String>,
     /// One row per fiscal year, oldest first; the first cell is the year's label.
     pub rows: Vec<Vec<String>>,
-    /// Footnotes, e.g. what a figure in parentheses means.
+    /// `rows` cell for cell, typed: a cell that is one figure as a `Value::Number` (③'s `1720`
+    /// as 1720 件), every other cell as its text.
+    pub values: Vec<Vec<Value>>,
+    /// Footnotes, e.g. what a figure in parentheses means, or the unit of a bare number.
     pub notes: Vec<String>,
+    /// The same figures one per cell, with their units in the headers.
+    pub figures: FigureTable,
+    /// For a table that lists items in one column and their counts in another (⑧⑨): each item
+    /// beside its own count, and each indicator's total. Printed after the table.
+    pub detail: Option<Box<Table>>,
+}
+
+/// A table's figures one per cell, for a spreadsheet: `実施年度`, the first and last day
+/// counted, and one header per figure (with its unit: `相談数（件）`), one row per fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FigureTable {
+    pub headers: Vec<String>,
+    /// One row per fiscal year, oldest first; the first cell is the year's label.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// One typed cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Words: the year's label, ①'s or ②'s wording, a list.
+    Text(String),
+    /// A number of `unit` (回, 件, 円); `None` when unknown (printed `—`).
+    Number { value: Option<u64>, unit: String },
+    /// A day.
+    Date(NaiveDate),
+}
+
+impl Value {
+    fn number(value: Option<u64>, unit: &str) -> Value {
+        Value::Number {
+            value,
+            unit: unit.to_string(),
+        }
+    }
 }
 
 /// The tables of one initiative.
@@ -33,7 +143,8 @@ pub struct Section {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnnualReport {
-    /// `小諸市自治基本条例 実績（平成30年度から令和2年度）`.
+    /// `小諸市自治基本条例 実績（平成30年度から令和2年度）`, followed by
+    /// ` 令和8年度は年度途中（〜12月2日）` while the last year runs.
     pub title: String,
     /// Where each year's figures came from.
     pub sources: Vec<String>,
@@ -41,20 +152,35 @@ pub struct AnnualReport {
 }
 
 /// The header of the first column.
-const YEAR_HEADER: &str = "実施年度";
+pub const YEAR_HEADER: &str = "実施年度";
+
+/// The headers of the figure tables' first and last day counted.
+pub const FROM_HEADER: &str = "集計の初日";
+pub const TO_HEADER: &str = "集計の最終日";
+
+/// The unit of yen amounts.
+const YEN: &str = "円";
+
+/// What the report's list of publicity kinds says for a year known to have had none.
+const NONE: &str = "なし";
 
 impl AnnualReport {
     /// Lays out `years` (oldest first, each with its figures and a note on where they came from).
-    pub fn build(catalogue: &Catalogue, years: &[(FiscalYear, Figures, String)]) -> AnnualReport {
-        let title = match (years.first(), years.last()) {
+    pub fn build(catalogue: &Catalogue, years: &[ReportYear]) -> AnnualReport {
+        let mut title = match (years.first(), years.last()) {
             (Some(first), Some(last)) => format!(
                 "{}（{}から{}）",
                 catalogue.report_title,
-                first.0.label(),
-                last.0.label()
+                first.year.label(),
+                last.year.label()
             ),
             _ => catalogue.report_title.clone(),
         };
+        for year in years {
+            if let Some(progress) = year.progress() {
+                title.push_str(&format!(" {}は{progress}", year.year.label()));
+            }
+        }
         let mut sections: Vec<Section> = Vec::new();
         for numbers in &catalogue.report_tables {
             let members: Vec<&Indicator> = numbers.iter().filter_map(|n| catalogue.indicator(*n)).collect();
@@ -74,15 +200,13 @@ impl AnnualReport {
         }
         AnnualReport {
             title,
-            sources: years
-                .iter()
-                .map(|(year, _, source)| format!("{}: {source}", year.label()))
-                .collect(),
+            sources: years.iter().map(|y| format!("{}: {}", y.label(), y.source)).collect(),
             sections,
         }
     }
 
-    /// GitHub-flavoured Markdown: a heading per initiative, a table per table of the report.
+    /// GitHub-flavoured Markdown: a heading per initiative, a table per table of the report,
+    /// a table's detail (⑧⑨ item by item) under it.
     pub fn markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
         for source in &self.sources {
@@ -92,13 +216,10 @@ impl AnnualReport {
             out.push_str(&format!("\n## {}\n", section.heading));
             for table in &section.tables {
                 out.push_str(&format!("\n### {}\n\n", table.caption));
-                out.push_str(&markdown_row(&table.headers));
-                out.push_str(&markdown_row(&vec!["---".to_string(); table.headers.len()]));
-                for row in &table.rows {
-                    out.push_str(&markdown_row(row));
-                }
-                for note in &table.notes {
-                    out.push_str(&format!("\n{note}\n"));
+                markdown_table(&mut out, table);
+                if let Some(detail) = &table.detail {
+                    out.push_str(&format!("\n#### {}\n\n", detail.caption));
+                    markdown_table(&mut out, detail);
                 }
             }
         }
@@ -106,6 +227,7 @@ impl AnnualReport {
     }
 
     /// Plain text for a terminal or a chat message: per table, per year, one line per indicator.
+    /// A table with a detail (⑧⑨) prints the detail's lines, each item beside its count.
     pub fn text(&self) -> String {
         let mut out = format!("{}\n", self.title);
         for source in &self.sources {
@@ -115,9 +237,9 @@ impl AnnualReport {
             out.push_str(&format!("\n■ {}\n", section.heading));
             for table in &section.tables {
                 out.push_str(&format!("\n  {}\n", table.caption));
-                for row in &table.rows {
-                    out.push_str(&format!("    {}\n", row.first().map_or("", String::as_str)));
-                    for (header, value) in merged_columns(&table.headers, row) {
+                for (year, cells) in table.readable_rows() {
+                    out.push_str(&format!("    {year}\n"));
+                    for (header, value) in cells {
                         out.push_str(&format!("      {header}: {value}\n"));
                     }
                 }
@@ -127,6 +249,36 @@ impl AnnualReport {
             }
         }
         out
+    }
+}
+
+impl Table {
+    /// Per year, its label and `(header, value)` pairs as a reader reads them: the report's
+    /// columns (an empty header joined to the one before), or the detail's where the table has
+    /// one, so that every item stands beside its own count.
+    pub fn readable_rows(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let table = self.detail.as_deref().unwrap_or(self);
+        table
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.first().cloned().unwrap_or_default(),
+                    merged_columns(&table.headers, row),
+                )
+            })
+            .collect()
+    }
+}
+
+fn markdown_table(out: &mut String, table: &Table) {
+    out.push_str(&markdown_row(&table.headers));
+    out.push_str(&markdown_row(&vec!["---".to_string(); table.headers.len()]));
+    for row in &table.rows {
+        out.push_str(&markdown_row(row));
+    }
+    for note in &table.notes {
+        out.push_str(&format!("\n{note}\n"));
     }
 }
 
@@ -158,61 +310,342 @@ fn markdown_row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn build_table(catalogue: &Catalogue, members: &[&Indicator], years: &[(FiscalYear, Figures, String)]) -> Table {
+/// The record types of a table's indicators, each once, with the indicator that first has it.
+fn record_types<'a>(members: &[&'a Indicator]) -> Vec<(&'a Indicator, RecordType)> {
+    let mut done: Vec<(&Indicator, RecordType)> = Vec::new();
+    for indicator in members {
+        for record_type in &indicator.records {
+            if !done.iter().any(|(_, t)| t == record_type) {
+                done.push((*indicator, *record_type));
+            }
+        }
+    }
+    done
+}
+
+fn build_table(catalogue: &Catalogue, members: &[&Indicator], years: &[ReportYear]) -> Table {
     let mut headers = vec![YEAR_HEADER.to_string()];
     headers.extend(members.iter().flat_map(|i| i.columns.iter().cloned()));
-    let mut notes = Vec::new();
-    let rows = years
+    let types = record_types(members);
+    let (rows, values): (Vec<Vec<String>>, Vec<Vec<Value>>) = years
         .iter()
-        .map(|(year, figures, _)| {
-            let mut row = vec![year.label()];
-            let mut done = Vec::new();
-            for indicator in members {
-                for record_type in &indicator.records {
-                    if !done.contains(record_type) {
-                        done.push(*record_type);
-                        row.extend(cells(catalogue, indicator, *record_type, figures));
-                    }
-                }
+        .map(|y| {
+            let label = y.year.label();
+            let mut row = vec![(label.clone(), Value::Text(label))];
+            for (indicator, record_type) in &types {
+                row.extend(cells(catalogue, indicator, *record_type, &y.figures));
             }
-            row
+            row.into_iter().unzip()
         })
-        .collect::<Vec<_>>();
-    if members.iter().any(|i| i.records.contains(&RecordType::Subsidy))
+        .unzip();
+    let mut notes = unit_notes(catalogue, &types);
+    if types.iter().any(|(_, t)| *t == RecordType::Subsidy)
         && years
             .iter()
-            .any(|(_, f, _)| f.subsidy.values().any(|c| c.applications.value().is_some()))
+            .any(|y| y.figures.subsidy.values().any(|c| c.applications.value().is_some()))
     {
         notes.push("* ( ) 内は申請数".to_string());
     }
     debug_assert_eq!(headers.len(), 1 + table_cells(members));
+    let caption = members.iter().map(|i| i.title()).collect::<Vec<_>>().join(" ／ ");
+    let figures = figure_table(catalogue, members, &types, years);
+    let detail = types
+        .iter()
+        .any(|(_, t)| *t == RecordType::Publicity)
+        .then(|| Box::new(publicity_detail(catalogue, members, &caption, years)));
     Table {
-        caption: members.iter().map(|i| i.title()).collect::<Vec<_>>().join(" ／ "),
+        caption,
         headers,
         rows,
+        values,
         notes,
+        figures,
+        detail,
     }
 }
 
-/// The cells one record type fills in a year's row.
-fn cells(catalogue: &Catalogue, indicator: &Indicator, record_type: RecordType, f: &Figures) -> Vec<String> {
+/// The units of the cells that the report prints as bare numbers: ③'s counts, ④'s yen.
+fn unit_notes(catalogue: &Catalogue, types: &[(&Indicator, RecordType)]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let bare: Vec<&(&Indicator, RecordType)> = types
+        .iter()
+        .filter(|(_, t)| matches!(t, RecordType::Consultation | RecordType::Match))
+        .collect();
+    if let Some((indicator, _)) = bare.first() {
+        let columns: Vec<String> = bare.iter().map(|(i, t)| column_of(i, *t)).collect();
+        notes.push(format!("* {}の単位は{}", columns.join("・"), indicator.unit));
+    }
+    if let Some((indicator, _)) = types.iter().find(|(_, t)| *t == RecordType::Subsidy) {
+        let amount = indicator.columns.first().cloned().unwrap_or_default();
+        let courses: Vec<&str> = catalogue.subsidy.courses.iter().map(|c| c.name.as_str()).collect();
+        if courses.len() > 1 {
+            notes.push(format!("* {amount}の単位は{YEN}（( ) 内は{}の順）", courses.join("・")));
+        } else {
+            notes.push(format!("* {amount}の単位は{YEN}"));
+        }
+    }
+    notes
+}
+
+/// The report's column header of `record_type` within `indicator` (③: `相談数`, `マッチング数`),
+/// or the indicator's title.
+fn column_of(indicator: &Indicator, record_type: RecordType) -> String {
+    let k = indicator.records.iter().position(|t| *t == record_type);
+    match k.and_then(|k| indicator.columns.get(k)) {
+        Some(column) if indicator.columns.len() == indicator.records.len() && !column.is_empty() => column.clone(),
+        _ => indicator.title(),
+    }
+}
+
+/// `相談数（件）`.
+fn with_unit(header: &str, unit: &str) -> String {
+    format!("{header}（{unit}）")
+}
+
+/// The figure table: the days counted, then per record type its figures one per cell.
+fn figure_table(
+    catalogue: &Catalogue,
+    members: &[&Indicator],
+    types: &[(&Indicator, RecordType)],
+    years: &[ReportYear],
+) -> FigureTable {
+    let columns = |figures: &Figures| -> Vec<(String, Value)> {
+        types
+            .iter()
+            .flat_map(|(indicator, record_type)| figure_cells(catalogue, members, indicator, *record_type, figures))
+            .collect()
+    };
+    let mut headers = vec![YEAR_HEADER.to_string(), FROM_HEADER.to_string(), TO_HEADER.to_string()];
+    headers.extend(columns(&Figures::unknown(catalogue)).into_iter().map(|(h, _)| h));
+    let rows = years
+        .iter()
+        .map(|y| {
+            let mut row = vec![Value::Text(y.year.label()), Value::Date(y.from), Value::Date(y.to)];
+            row.extend(columns(&y.figures).into_iter().map(|(_, v)| v));
+            row
+        })
+        .collect();
+    FigureTable { headers, rows }
+}
+
+/// One record type's figures in a year, each with its header.
+fn figure_cells(
+    catalogue: &Catalogue,
+    members: &[&Indicator],
+    indicator: &Indicator,
+    record_type: RecordType,
+    f: &Figures,
+) -> Vec<(String, Value)> {
+    let unit = indicator.unit.as_str();
+    let total = |n: Figure| {
+        (
+            with_unit(&format!("{} 計", indicator.title()), unit),
+            Value::number(n.value(), unit),
+        )
+    };
+    let single = |n: Figure| {
+        vec![(
+            with_unit(&column_of(indicator, record_type), unit),
+            Value::number(n.value(), unit),
+        )]
+    };
+    match record_type {
+        RecordType::Council => {
+            let mut cells = Vec::new();
+            for kind in &catalogue.council.kinds {
+                let held = f.council.as_ref().map(|council| {
+                    council.get(kind).map_or(0, |by_status| {
+                        by_status
+                            .iter()
+                            .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
+                            .map(|(_, n)| n)
+                            .sum()
+                    })
+                });
+                cells.push((with_unit(kind, unit), Value::number(held, unit)));
+            }
+            cells.push(total(f.count(catalogue, record_type, indicator.number)));
+            cells
+        }
+        RecordType::Meeting => {
+            let mut cells: Vec<(String, Value)> = catalogue
+                .areas
+                .iter()
+                .map(|area| {
+                    let figure = f.meetings.get(&area.name).copied().unwrap_or(Figure::known(0));
+                    (with_unit(&area.name, unit), Value::number(figure.value(), unit))
+                })
+                .collect();
+            cells.push(total(f.count(catalogue, record_type, indicator.number)));
+            cells
+        }
+        RecordType::Consultation => single(f.consultations),
+        RecordType::Match => single(f.matches),
+        RecordType::Participation => single(f.participation),
+        RecordType::Collab => single(f.collab),
+        RecordType::Info => single(f.info),
+        RecordType::Subsidy => {
+            let amount = indicator.columns.first().cloned().unwrap_or_default();
+            let course = |name: &str| f.subsidy.get(name);
+            let amounts: Vec<Option<u64>> = catalogue
+                .subsidy
+                .courses
+                .iter()
+                .map(|c| course(&c.name).and_then(|c| c.amount.value()))
+                .collect();
+            let mut cells = vec![(
+                with_unit(&format!("{amount} 計"), YEN),
+                Value::number(amounts.iter().copied().sum(), YEN),
+            )];
+            for (c, yen) in catalogue.subsidy.courses.iter().zip(&amounts) {
+                cells.push((
+                    with_unit(&format!("{amount} {}", c.name), YEN),
+                    Value::number(*yen, YEN),
+                ));
+            }
+            for c in &catalogue.subsidy.courses {
+                let figures = course(&c.name);
+                cells.push((
+                    with_unit(&format!("{} {}", c.name, catalogue.subsidy.granted), unit),
+                    Value::number(figures.and_then(|c| c.grants.value()), unit),
+                ));
+                cells.push((
+                    with_unit(&format!("{} {}", c.name, catalogue.subsidy.applied), unit),
+                    Value::number(figures.and_then(|c| c.applications.value()), unit),
+                ));
+            }
+            cells
+        }
+        RecordType::Publicity => {
+            let mut cells = Vec::new();
+            for member in publicity_members(members) {
+                let unit = member.unit.as_str();
+                cells.push((
+                    with_unit(&format!("{} 計", member.title()), unit),
+                    Value::number(f.count(catalogue, RecordType::Publicity, member.number).value(), unit),
+                ));
+                for kind in catalogue
+                    .publicity
+                    .kinds
+                    .iter()
+                    .filter(|k| k.indicator == member.number)
+                {
+                    let figure = f.publicity.get(&kind.name).copied().unwrap_or(Figure::known(0));
+                    cells.push((with_unit(&kind.report, unit), Value::number(figure.value(), unit)));
+                }
+            }
+            cells
+        }
+    }
+}
+
+/// The indicators of a table that count publicity items (⑧, ⑨).
+fn publicity_members<'a>(members: &[&'a Indicator]) -> Vec<&'a Indicator> {
+    members
+        .iter()
+        .filter(|i| i.records.contains(&RecordType::Publicity))
+        .copied()
+        .collect()
+}
+
+/// ⑧⑨ item by item: per indicator, `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`.
+fn publicity_detail(catalogue: &Catalogue, members: &[&Indicator], caption: &str, years: &[ReportYear]) -> Table {
+    let members = publicity_members(members);
+    let mut headers = vec![YEAR_HEADER.to_string()];
+    headers.extend(members.iter().map(|i| {
+        format!(
+            "{}（種類ごと）",
+            i.columns.first().cloned().unwrap_or_else(|| i.title())
+        )
+    }));
+    let rows: Vec<Vec<String>> = years
+        .iter()
+        .map(|y| {
+            let mut row = vec![y.year.label()];
+            for member in &members {
+                row.push(publicity_pairs(catalogue, member, &y.figures));
+            }
+            row
+        })
+        .collect();
+    let values = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| Value::Text(cell.clone())).collect())
+        .collect();
+    Table {
+        caption: format!("{caption}（種類ごとの回数）"),
+        headers,
+        rows,
+        values,
+        notes: Vec::new(),
+        figures: FigureTable::default(),
+        detail: None,
+    }
+}
+
+/// `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`; `—` when nothing is known.
+fn publicity_pairs(catalogue: &Catalogue, indicator: &Indicator, f: &Figures) -> String {
     let unit = indicator.unit.as_str();
     let counted = |figure: Figure| {
         figure
             .value()
             .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
     };
-    let plain = |figure: Figure| figure.value().map_or_else(|| DASH.to_string(), |n| n.to_string());
+    let kinds: Vec<(&str, Figure)> = catalogue
+        .publicity
+        .kinds
+        .iter()
+        .filter(|k| k.indicator == indicator.number)
+        .map(|k| {
+            (
+                k.report.as_str(),
+                f.publicity.get(&k.name).copied().unwrap_or(Figure::known(0)),
+            )
+        })
+        .collect();
+    if kinds.iter().all(|(_, figure)| figure.value().is_none()) {
+        return DASH.to_string();
+    }
+    let items: Vec<String> = kinds
+        .iter()
+        .map(|(name, figure)| format!("{name} {}", counted(*figure)))
+        .collect();
+    let total = counted(f.count(catalogue, RecordType::Publicity, indicator.number));
+    format!("計{total}（{}）", items.join("、"))
+}
+
+/// The cells one record type fills in a year's row: the report's wording, and the cell typed
+/// (a number where the cell is one figure).
+fn cells(catalogue: &Catalogue, indicator: &Indicator, record_type: RecordType, f: &Figures) -> Vec<(String, Value)> {
+    let unit = indicator.unit.as_str();
+    // `106件`, `2回`, `—`.
+    let counted = |figure: Figure| {
+        let text = figure
+            .value()
+            .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"));
+        vec![(text, Value::number(figure.value(), unit))]
+    };
+    // `1720`: the report prints ③ without its unit, which a note under the table gives.
+    let plain = |figure: Figure| {
+        let text = figure.value().map_or_else(|| DASH.to_string(), |n| n.to_string());
+        vec![(text, Value::number(figure.value(), unit))]
+    };
+    let texts = |cells: Vec<String>| -> Vec<(String, Value)> {
+        cells
+            .into_iter()
+            .map(|text| (text.clone(), Value::Text(text)))
+            .collect()
+    };
     match record_type {
-        RecordType::Council => vec![council_cell(catalogue, f)],
-        RecordType::Meeting => meeting_cells(catalogue, f, unit, indicator.columns.len()),
-        RecordType::Consultation => vec![plain(f.consultations)],
-        RecordType::Match => vec![plain(f.matches)],
-        RecordType::Subsidy => subsidy_cells(catalogue, f, unit),
-        RecordType::Participation => vec![counted(f.participation)],
-        RecordType::Collab => vec![counted(f.collab)],
-        RecordType::Info => vec![counted(f.info)],
-        RecordType::Publicity => publicity_cells(catalogue, f),
+        RecordType::Council => texts(vec![council_cell(catalogue, f)]),
+        RecordType::Meeting => texts(meeting_cells(catalogue, f, unit, indicator.columns.len())),
+        RecordType::Consultation => plain(f.consultations),
+        RecordType::Match => plain(f.matches),
+        RecordType::Subsidy => texts(subsidy_cells(catalogue, f, unit)),
+        RecordType::Participation => counted(f.participation),
+        RecordType::Collab => counted(f.collab),
+        RecordType::Info => counted(f.info),
+        RecordType::Publicity => texts(publicity_cells(catalogue, f)),
     }
 }
 
@@ -318,7 +751,9 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
     vec![amount, breakdown.join(" ")]
 }
 
-/// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the kinds that had items, and how many.
+/// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the kinds that had items, and how many,
+/// as the report lists them (every kind with its count, 0 included, is in the table's detail);
+/// `なし` and `0回` for a year known to have had none.
 fn publicity_cells(catalogue: &Catalogue, f: &Figures) -> Vec<String> {
     let known = catalogue
         .publicity
@@ -341,7 +776,13 @@ fn publicity_cells(catalogue: &Catalogue, f: &Figures) -> Vec<String> {
         items.push(format!("・ {}", kind.report));
     }
     if items.is_empty() {
-        return vec![DASH.to_string(), DASH.to_string()];
+        let unit = catalogue
+            .publicity
+            .kinds
+            .first()
+            .and_then(|k| catalogue.indicator(k.indicator))
+            .map_or("回", |i| i.unit.as_str());
+        return vec![NONE.to_string(), format!("0{unit}")];
     }
     vec![items.join(" "), counts.join(" ")]
 }

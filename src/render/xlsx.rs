@@ -1,16 +1,20 @@
 //! XLSX files for Excel: the annual report, one worksheet per table (`annual_xlsx`), and a
 //! period's records on one worksheet (`records_xlsx`, the columns of `record_table.rs`).
 //!
-//! The report's cells stay the report's strings (`1720`, `368,000 (266,000・102,000)`), so the
-//! figures read back exactly as the official report prints them. The records' dates are Excel
-//! dates and their amounts and counts numbers, so staff can sort, filter and add them up.
+//! A worksheet of the report holds the report's table, in its layout: a cell that is one figure
+//! (③ `1720`, ⑤ `106件`, ⑥ `2回`) is a number whose format shows its unit (`#,##0"件"`), every
+//! other cell (`368,000 (266,000・102,000)`, `東南部0回 東部0回 …`, `—`) the report's text.
+//! Under it, the table's figures one per cell (`FigureTable`): numbers with their unit in the
+//! header and in the format, the first and last day counted as Excel dates — what staff add up.
+//! The records' dates are Excel dates and their amounts and counts numbers, so staff can sort,
+//! filter and add them up.
 //! The file's creation date is fixed, not read from a clock: the same input gives the same bytes.
 //! Text is always written with `write_string`: a text that starts with `=` stays a string cell,
 //! never a formula. A text longer than Excel allows in a cell is cut (`cell_text`) rather than
 //! failing the whole file. The CSV counterpart is `csv.rs`.
 
 use super::record_table::{self, Cell, HEADERS};
-use super::report::{AnnualReport, Section, Table};
+use super::report::{AnnualReport, FigureTable, Section, Table, Value};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
 use chrono::Datelike;
@@ -53,11 +57,15 @@ const MAX_WIDTH: f64 = 60.0;
 /// The name of the worksheet with the records.
 const RECORDS_SHEET: &str = "記録";
 
+/// The caption above a table's figures, one per cell.
+pub const FIGURES_CAPTION: &str = "数値（1セルに1つ。単位は見出しの（ ）内。集計・並べ替え用）";
+
 /// The report's tables, one worksheet each: the report's title, the section heading, the table's
 /// caption, the header row (bold; a header continued by an empty one is merged across), one row
-/// per fiscal year, the notes, then the sources of the figures.
+/// per fiscal year, the notes; after an empty row the figures one per cell under
+/// `FIGURES_CAPTION`; after another, the sources of the figures.
 pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
-    let formats = Formats::new();
+    let mut formats = Formats::new();
     let mut workbook = new_workbook(&report.title)?;
     let tables = report
         .sections
@@ -67,7 +75,7 @@ pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
     for ((section, table), name) in tables.zip(names) {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
-        write_table(sheet, &formats, report, section, table)?;
+        write_table(sheet, &mut formats, report, section, table)?;
     }
     Ok(workbook.save_to_buffer()?)
 }
@@ -119,21 +127,57 @@ struct Formats {
     date: Format,
     count: Format,
     amount: Format,
+    /// `#,##0"件"` and the like, one per unit, made when first needed.
+    units: Vec<(String, Format)>,
 }
 
 impl Formats {
     fn new() -> Formats {
-        let boxed = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
         Formats {
             title: Format::new().set_bold().set_font_size(14),
             caption: Format::new().set_bold().set_font_size(12),
-            header: boxed.clone().set_bold().set_text_wrap().set_background_color(0xDDEBF7),
-            cell: boxed.clone().set_text_wrap(),
-            date: boxed.clone().set_num_format("yyyy-mm-dd"),
-            count: boxed.clone().set_num_format("0"),
-            amount: boxed.set_num_format("#,##0"),
+            header: boxed().set_bold().set_text_wrap().set_background_color(0xDDEBF7),
+            cell: boxed().set_text_wrap(),
+            date: boxed().set_num_format("yyyy-mm-dd"),
+            count: boxed().set_num_format("0"),
+            amount: boxed().set_num_format("#,##0"),
+            units: Vec::new(),
         }
     }
+
+    /// The format of a number of `unit`: `#,##0"件"`, which Excel shows as `1,720件` while the
+    /// cell holds 1720.
+    fn with_unit(&mut self, unit: &str) -> &Format {
+        let at = match self.units.iter().position(|(u, _)| u == unit) {
+            Some(at) => at,
+            None => {
+                self.units
+                    .push((unit.to_string(), boxed().set_num_format(unit_format(unit))));
+                self.units.len() - 1
+            }
+        };
+        &self.units[at].1
+    }
+}
+
+/// A thin border, aligned to the top.
+fn boxed() -> Format {
+    Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::Top)
+}
+
+/// `#,##0"件"`; a unit's `"` and `\` (which would end or escape the quoted text) left out.
+fn unit_format(unit: &str) -> String {
+    let unit: String = unit.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+    if unit.is_empty() {
+        "#,##0".to_string()
+    } else {
+        format!("#,##0\"{unit}\"")
+    }
+}
+
+/// How Excel shows a number of `unit` in `unit_format`: `1,720件`.
+fn shown(value: u64, unit: &str) -> String {
+    format!("{}{unit}", crate::domain::number::group_thousands(value))
 }
 
 /// Row numbers of a table's worksheet.
@@ -144,7 +188,7 @@ const HEADER_ROW: u32 = 3;
 
 fn write_table(
     sheet: &mut Worksheet,
-    formats: &Formats,
+    formats: &mut Formats,
     report: &AnnualReport,
     section: &Section,
     table: &Table,
@@ -153,12 +197,11 @@ fn write_table(
     sheet.write_string(HEADING_ROW, 0, cell_text(&section.heading))?;
     sheet.write_string_with_format(CAPTION_ROW, 0, cell_text(&table.caption), &formats.caption)?;
     let mut widths = Widths::default();
-    write_headers(sheet, formats, &table.headers, &mut widths)?;
+    write_headers(sheet, formats, HEADER_ROW, &table.headers, &mut widths)?;
     let mut row = HEADER_ROW + 1;
-    for cells in &table.rows {
-        for (col, cell) in (0u16..).zip(cells) {
-            sheet.write_string_with_format(row, col, cell_text(cell), &formats.cell)?;
-            widths.fit(col, cell);
+    for cells in &table.values {
+        for (col, value) in (0u16..).zip(cells) {
+            write_value(sheet, formats, row, col, value, &mut widths)?;
         }
         row += 1;
     }
@@ -166,6 +209,9 @@ fn write_table(
         sheet.write_string(row, 0, cell_text(note))?;
         row += 1;
     }
+    // One empty row, then the figures one per cell.
+    row += 1;
+    row = write_figures(sheet, formats, row, &table.figures, &mut widths)?;
     // One empty row, then where the figures came from.
     row += 1;
     for source in &report.sources {
@@ -177,11 +223,70 @@ fn write_table(
     Ok(())
 }
 
+/// `FIGURES_CAPTION`, the figure table's headers and rows from `first`; returns the next row.
+fn write_figures(
+    sheet: &mut Worksheet,
+    formats: &mut Formats,
+    first: u32,
+    figures: &FigureTable,
+    widths: &mut Widths,
+) -> Result<u32, XlsxError> {
+    sheet.write_string_with_format(first, 0, FIGURES_CAPTION, &formats.caption)?;
+    write_headers(sheet, formats, first + 1, &figures.headers, widths)?;
+    let mut row = first + 2;
+    for cells in &figures.rows {
+        for (col, value) in (0u16..).zip(cells) {
+            write_value(sheet, formats, row, col, value, widths)?;
+        }
+        row += 1;
+    }
+    Ok(row)
+}
+
+/// A typed cell: text as a string cell, a known number as a number in its unit's format, an
+/// unknown one as `—`, a day as an Excel date.
+fn write_value(
+    sheet: &mut Worksheet,
+    formats: &mut Formats,
+    row: u32,
+    col: u16,
+    value: &Value,
+    widths: &mut Widths,
+) -> Result<(), XlsxError> {
+    match value {
+        Value::Text(text) => {
+            sheet.write_string_with_format(row, col, cell_text(text), &formats.cell)?;
+            widths.fit(col, text);
+        }
+        Value::Number { value: Some(n), unit } => {
+            // Counts and yen amounts are far below 2^53, where f64 stops being exact.
+            sheet.write_number_with_format(row, col, *n as f64, formats.with_unit(unit))?;
+            widths.fit(col, &shown(*n, unit));
+        }
+        Value::Number { value: None, .. } => {
+            sheet.write_string_with_format(row, col, super::DASH, &formats.cell)?;
+        }
+        Value::Date(date) => match excel_date(*date) {
+            Some(excel) => {
+                sheet.write_datetime_with_format(row, col, &excel, &formats.date)?;
+                widths.fit(col, "2026-12-02");
+            }
+            None => {
+                let text = date.to_string();
+                sheet.write_string_with_format(row, col, &text, &formats.cell)?;
+                widths.fit(col, &text);
+            }
+        },
+    }
+    Ok(())
+}
+
 /// The header row; a header followed by empty ones is merged across their columns, as in the
 /// report (`②区と地区担当職員との連携（年間）` over two columns).
 fn write_headers(
     sheet: &mut Worksheet,
     formats: &Formats,
+    header_row: u32,
     headers: &[String],
     widths: &mut Widths,
 ) -> Result<(), XlsxError> {
@@ -192,15 +297,15 @@ fn write_headers(
         let last = column(col + span - 1);
         if span > 1 {
             sheet.merge_range(
-                HEADER_ROW,
+                header_row,
                 first,
-                HEADER_ROW,
+                header_row,
                 last,
                 &cell_text(&headers[col]),
                 &formats.header,
             )?;
         } else {
-            sheet.write_string_with_format(HEADER_ROW, first, cell_text(&headers[col]), &formats.header)?;
+            sheet.write_string_with_format(header_row, first, cell_text(&headers[col]), &formats.header)?;
             widths.fit(first, &headers[col]);
         }
         col += span;
@@ -332,7 +437,7 @@ mod tests {
     use super::*;
     use crate::domain::record::Facts;
     use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{Data, DataType, Reader, Xlsx};
     use std::io::Cursor;
 
     fn open(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
@@ -377,10 +482,77 @@ mod tests {
         cells
     }
 
+    /// `B5` for row 4, column 1 (both from 0).
+    fn cell_ref(row: usize, col: usize) -> String {
+        let letter = char::from(b'A' + u8::try_from(col).expect("few columns"));
+        format!("{letter}{}", row + 1)
+    }
+
+    /// The number format of every cell of the `index`th worksheet (from 1), by reference
+    /// (`B5` → `#,##0"件"`), read from the file's XML: calamine reads values, not formats.
+    fn number_formats(bytes: &[u8], index: usize) -> std::collections::HashMap<String, String> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip file");
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name).expect(name).read_to_string(&mut text).expect("read");
+            text
+        };
+        let styles = read("xl/styles.xml");
+        let sheet = read(&format!("xl/worksheets/sheet{index}.xml"));
+        let attr = |tag: &str, name: &str| -> Option<String> {
+            let key = format!(" {name}=\"");
+            let at = format!(" {tag}").find(&key)? + key.len() - 1;
+            Some(tag[at..].split('"').next()?.to_string())
+        };
+        let codes: std::collections::HashMap<String, String> = styles
+            .split("<numFmt ")
+            .skip(1)
+            .filter_map(|t| Some((attr(t, "numFmtId")?, attr(t, "formatCode")?.replace("&quot;", "\""))))
+            .collect();
+        let xfs: Vec<String> = styles
+            .split("<cellXfs")
+            .nth(1)
+            .and_then(|t| t.split("</cellXfs>").next())
+            .expect("cellXfs")
+            .split("<xf ")
+            .skip(1)
+            .map(|t| attr(t, "numFmtId").unwrap_or_else(|| "0".into()))
+            .collect();
+        sheet
+            .split("<c ")
+            .skip(1)
+            .filter_map(|t| {
+                let tag = t.split('>').next()?;
+                let style: usize = attr(tag, "s").map_or(0, |s| s.parse().expect("style index"));
+                let id = &xfs[style];
+                let code = codes.get(id).cloned().unwrap_or_else(|| format!("builtin {id}"));
+                Some((attr(tag, "r")?, code))
+            })
+            .collect()
+    }
+
+    /// Whether a cell read back is `value`: text a string, a known number a number, an unknown
+    /// one `—`, a day an Excel date of that day.
+    fn holds(data: &Data, value: &Value) -> bool {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("date");
+        match (data, value) {
+            (Data::String(s), Value::Text(t)) => s == t,
+            (Data::Empty, Value::Text(t)) => t.is_empty(),
+            (Data::Float(f), Value::Number { value: Some(n), .. }) => *f == *n as f64,
+            (Data::String(s), Value::Number { value: None, .. }) => s == "—",
+            (Data::DateTime(d), Value::Date(date)) => {
+                d.is_datetime() && d.as_f64() == (*date - epoch).num_days() as f64
+            }
+            _ => false,
+        }
+    }
+
     #[test]
     fn annual_xlsx_reads_back_every_cell_of_the_fy2020_report() {
         let report = fy2020_report();
-        let mut book = open(annual_xlsx(&report).expect("xlsx"));
+        let bytes = annual_xlsx(&report).expect("xlsx");
+        let mut book = open(bytes.clone());
         let names = book.sheet_names();
         let tables: Vec<(&Section, &Table)> = report
             .sections
@@ -388,21 +560,56 @@ mod tests {
             .flat_map(|s| s.tables.iter().map(move |t| (s, t)))
             .collect();
         assert_eq!(names.len(), tables.len(), "one worksheet per table: {names:?}");
-        for (name, (section, table)) in names.iter().zip(tables) {
+        let mut numbers = 0;
+        for (index, (name, (section, table))) in names.iter().zip(tables).enumerate() {
             let g = grid(&mut book, name);
-            let rows: Vec<Vec<String>> = g.iter().map(|r| row_text(r)).collect();
+            let formats = number_formats(&bytes, index + 1);
+            let texts = |rows: &[Vec<Data>]| rows.iter().map(|r| row_text(r)).collect::<Vec<_>>();
             let mut expected = vec![
                 vec![report.title.clone()],
                 vec![section.heading.clone()],
                 vec![table.caption.clone()],
                 trimmed(&table.headers),
             ];
-            expected.extend(table.rows.iter().map(|r| trimmed(r)));
-            expected.extend(table.notes.iter().map(|n| vec![n.clone()]));
+            assert_eq!(texts(&g[..4]), expected, "worksheet {name}");
+            // The report's rows, typed: the report's strings where the report has words, numbers
+            // in their unit's format where a cell is one figure.
+            let mut at = 4;
+            let typed = |at: usize, cells: &[Value], numbers: &mut usize| {
+                for (col, value) in cells.iter().enumerate() {
+                    let data = g[at].get(col).unwrap_or(&Data::Empty);
+                    assert!(
+                        holds(data, value),
+                        "{name} {}: {data:?} for {value:?}",
+                        cell_ref(at, col)
+                    );
+                    if let Value::Number { value: Some(_), unit } = value {
+                        assert_eq!(formats[&cell_ref(at, col)], format!("#,##0\"{unit}\""), "{name}");
+                        *numbers += 1;
+                    }
+                }
+            };
+            for (cells, row) in table.values.iter().zip(&table.rows) {
+                assert_eq!(cells.len(), row.len());
+                typed(at, cells, &mut numbers);
+                at += 1;
+            }
+            expected = table.notes.iter().map(|n| vec![n.clone()]).collect();
             expected.push(vec![]);
+            expected.push(vec![FIGURES_CAPTION.to_string()]);
+            expected.push(table.figures.headers.clone());
+            let end = at + expected.len();
+            assert_eq!(texts(&g[at..end]), expected, "worksheet {name}");
+            at = end;
+            for cells in &table.figures.rows {
+                typed(at, cells, &mut numbers);
+                at += 1;
+            }
+            expected = vec![vec![]];
             expected.extend(report.sources.iter().map(|s| vec![s.clone()]));
-            assert_eq!(rows, expected, "worksheet {name}");
+            assert_eq!(texts(&g[at..]), expected, "worksheet {name}");
         }
+        assert!(numbers > 100, "{numbers} number cells");
     }
 
     #[test]
@@ -419,9 +626,70 @@ mod tests {
                 "⑧条例理念の普及・⑨各主体の実践の見える化",
             ]
         );
-        // Figures stay the report's strings, e.g. 1720 consultations in 平成30年度.
+        // 1720 consultations in 平成30年度: a number now (shown 1,720件), no longer the text
+        // '1720' a spreadsheet cannot add up.
         let g = grid(&mut book, "③ぼらせん相談・マッチング");
-        assert_eq!(row_text(&g[4]), ["平成30年度", "1720", "448"]);
+        assert_eq!(
+            g[4][..3],
+            [
+                Data::String("平成30年度".into()),
+                Data::Float(1720.0),
+                Data::Float(448.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn annual_xlsx_figures_are_numbers_in_their_units_and_days_are_dates() {
+        let report = fy2020_report();
+        let bytes = annual_xlsx(&report).expect("xlsx");
+        let mut book = open(bytes.clone());
+        let names = book.sheet_names();
+        // The figure table of a worksheet: its header row and its three year rows.
+        let mut figures = |name: &str| {
+            let g = grid(&mut book, name);
+            let at = g
+                .iter()
+                .position(|r| r[0] == Data::String(FIGURES_CAPTION.into()))
+                .expect("figures");
+            let headers = row_text(&g[at + 1]);
+            let rows = g[at + 2..at + 5].to_vec();
+            (headers, rows, at + 2)
+        };
+        let column = |headers: &[String], header: &str| {
+            headers
+                .iter()
+                .position(|h| h == header)
+                .unwrap_or_else(|| panic!("{header} in {headers:?}"))
+        };
+        let sheet = |name: &str| 1 + names.iter().position(|n| n == name).expect("sheet");
+
+        let name = "④市民活動促進事業補助金";
+        let (headers, rows, first) = figures(name);
+        let formats = number_formats(&bytes, sheet(name));
+        let total = column(&headers, "補助金額 計（円）");
+        assert_eq!(rows[2][total], Data::Float(368_000.0), "令和2年度");
+        assert_eq!(formats[&cell_ref(first + 2, total)], "#,##0\"円\"");
+        let amounts: f64 = rows.iter().map(|r| r[total].as_f64().expect("a number")).sum();
+        assert_eq!(amounts, 850_000.0 + 1_100_000.0 + 368_000.0, "the yen add up");
+        let applied = column(&headers, "チャレンジ 申請（件）");
+        assert_eq!(rows[2][applied], Data::Float(3.0));
+        assert_eq!(formats[&cell_ref(first + 2, applied)], "#,##0\"件\"");
+        // Days are dates: 平成30年度 from 1 April 2018 (serial 43191) to 31 March 2019.
+        let from = column(&headers, "集計の初日");
+        assert!(matches!(&rows[0][from], Data::DateTime(d) if d.is_datetime() && d.as_f64() == 43191.0));
+        assert!(matches!(&rows[0][from + 1], Data::DateTime(d) if d.as_f64() == 43555.0));
+
+        let name = "⑧条例理念の普及・⑨各主体の実践の見える化";
+        let (headers, rows, _) = figures(name);
+        let value = |row: &[Data], header: &str| row[column(&headers, header)].clone();
+        // ⑧'s own figure, and every kind beside its count, 0 included.
+        assert_eq!(value(&rows[0], "⑧条例理念の普及 計（回）"), Data::Float(6.0));
+        assert_eq!(value(&rows[0], "4コマによる普及（回）"), Data::Float(6.0));
+        assert_eq!(value(&rows[0], "⑨各主体の実践の見える化 計（回）"), Data::Float(9.0));
+        assert_eq!(value(&rows[0], "区紹介（回）"), Data::Float(0.0));
+        assert_eq!(value(&rows[2], "区紹介（回）"), Data::Float(6.0));
+        assert_eq!(value(&rows[1], "⑧条例理念の普及 計（回）"), Data::Float(0.0));
     }
 
     #[test]

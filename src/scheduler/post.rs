@@ -15,7 +15,7 @@ use crate::render::csv::annual_csv;
 use crate::render::discord::messages;
 use crate::render::xlsx::annual_xlsx;
 use crate::store::{self, PostStatus};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
@@ -73,11 +73,12 @@ fn lock(app: &Mutex<App>) -> MutexGuard<'_, App> {
     app.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The messages (JSON bodies) and files of a job.
-pub fn content(app: &App, job: Job) -> Result<(Vec<Value>, Vec<Attachment>), PostError> {
+/// The messages (JSON bodies) and files of a job, as of `today` (a period still running is
+/// counted up to it and says so).
+pub fn content(app: &App, job: Job, today: NaiveDate) -> Result<(Vec<Value>, Vec<Attachment>), PostError> {
     let (reply, files): (Reply, Vec<Attachment>) = match job {
         Job::Digest(month) => {
-            let built = digest::build(app, month)?;
+            let built = digest::build(app, month, today)?;
             let png = render_png(&built.chart).map_err(|e| PostError::Content(e.to_string()))?;
             let chart = Attachment {
                 name: digest::chart_name(month),
@@ -86,8 +87,8 @@ pub fn content(app: &App, job: Job) -> Result<(Vec<Value>, Vec<Attachment>), Pos
             (built.reply, vec![chart])
         }
         Job::Annual(year) => {
-            let reply = summary::annual_reply(app, year)?;
-            let report = app.annual_report(year)?;
+            let report = app.annual_report(year, today)?;
+            let reply = summary::annual_reply(&report);
             let stem = format!("kyodo-annual-{}", year.start_year());
             let xlsx = annual_xlsx(&report).map_err(|e| PostError::Content(e.to_string()))?;
             let files = vec![
@@ -127,7 +128,8 @@ pub async fn post_job(
         if run.as_ref().is_some_and(|r| r.status == PostStatus::Posted) {
             return Ok(Posted::Already);
         }
-        let (bodies, files) = content(&app, job)?;
+        let today = app.today(clock());
+        let (bodies, files) = content(&app, job, today)?;
         let run = app
             .store
             .begin_post(kind, &period, &channel_key, &job.nonce(), clock())?;

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod annual;
 mod backup;
 mod cli;
 mod console;

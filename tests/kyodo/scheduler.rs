@@ -267,7 +267,7 @@ async fn a_crash_between_sending_and_recording_makes_no_second_message() {
                 now,
             )
             .expect("begin");
-        kyodo::scheduler::post::content(&app, october()).expect("content")
+        kyodo::scheduler::post::content(&app, october(), app.today(now)).expect("content")
     };
     let mut first = bodies[0].clone();
     first["nonce"] = json!("kyodo-d-2026-10-0");

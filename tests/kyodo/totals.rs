@@ -245,3 +245,159 @@ fn reporting_needs_the_staff_role_and_reading_does_not() {
     );
     assert_eq!(reply.outcome, Outcome::Done);
 }
+
+/// Consultations on both sides of 2 December and of 29 February, in four fiscal years.
+fn seed_partial_periods(db: &Path) {
+    let consultations = [
+        (d(2025, 6, 1), 10),
+        (d(2025, 12, 1), 2),
+        (d(2025, 12, 2), 3),
+        (d(2025, 12, 3), 50),
+        (d(2025, 12, 20), 7),
+        (d(2026, 6, 1), 1),
+        (d(2026, 11, 10), 6),
+        (d(2026, 12, 1), 4),
+        (d(2028, 2, 28), 5),
+        (d(2028, 2, 29), 7),
+        (d(2029, 2, 28), 4),
+    ];
+    crate::support::seed(
+        db,
+        consultations.iter().map(|(date, count)| {
+            (
+                *date,
+                Facts::Consultation {
+                    count: *count,
+                    side: None,
+                    note: None,
+                },
+            )
+        }),
+    );
+}
+
+fn summary_month(app: &mut App, now: DateTime<Utc>, month: &str) -> String {
+    let invocation = Invocation::new("summary", Some("month")).with("month", OptionValue::String(month.into()));
+    let reply = commands::handle(app, &request(now, Roles::default(), invocation));
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    text(&reply)
+}
+
+#[test]
+fn a_month_in_progress_is_compared_with_the_same_days_last_year() {
+    let workspace = Workspace::new();
+    seed_partial_periods(&workspace.db());
+    let mut app = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    // On 2 December: 1–2 December (4) against 1–2 December 2025 (2+3), not the whole of
+    // December 2025 (62); the year to date (1+6+4) against FY2025 to 2 December (10+2+3).
+    let reply = summary_month(&mut app, jst(2026, 12, 2), "2026-12");
+    assert!(
+        reply.starts_with("月次まとめ 2026年12月（令和8年度・月の途中、12月2日まで）"),
+        "{reply}"
+    );
+    assert_eq!(
+        line(&reply, "③相談数"),
+        "③相談数: 12月1日〜2日 4件（前年同期 5件、−1件） ／ 年度累計 11件（前年同期 15件、−4件）"
+    );
+    assert!(
+        reply.contains(
+            "年度累計: 令和8年度（2026年4月1日〜2026年12月2日） ／ 前年同期: 令和7年度（2025年4月1日〜2025年12月2日）"
+        ),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("2026年12月は途中です: 2026年12月1日〜12月2日を前年同期（2025年12月1日〜12月2日）と"),
+        "{reply}"
+    );
+    // A month that is over, asked on the same day: November whole (6), the year to its end
+    // (1+6) against FY2025 to 30 November (10).
+    let reply = summary_month(&mut app, jst(2026, 12, 2), "2026-11");
+    assert!(reply.starts_with("月次まとめ 2026年11月（令和8年度）\n"), "{reply}");
+    assert_eq!(
+        line(&reply, "③相談数"),
+        "③相談数: 11月 6件 ／ 年度累計 7件（前年同期 10件、−3件）"
+    );
+    assert!(!reply.contains("途中"), "{reply}");
+    // The scheduler's digest of a month that is over, posted on the 1st, reads the same.
+    let posted = summary_month(&mut app, jst(2026, 12, 1), "2026-11");
+    assert_eq!(line(&posted, "③相談数"), line(&reply, "③相談数"));
+}
+
+#[test]
+fn february_is_compared_whole_with_a_leap_february_and_day_by_day_while_it_runs() {
+    let workspace = Workspace::new();
+    seed_partial_periods(&workspace.db());
+    let mut app = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    // February 2029 is over: its year to its end (4) against FY2027 to the end of February
+    // 2028, 29 February included (5+7).
+    let reply = summary_month(&mut app, jst(2029, 3, 5), "2029-02");
+    assert_eq!(
+        line(&reply, "③相談数"),
+        "③相談数: 2月 4件 ／ 年度累計 4件（前年同期 12件、−8件）"
+    );
+    assert!(
+        reply.contains("前年同期: 令和9年度（2027年4月1日〜2028年2月29日）"),
+        "{reply}"
+    );
+    // On 29 February 2028, its last day, the month counts whole (5+7): the year to its end
+    // against FY2026 to the end of February 2027 (1+6+4).
+    let reply = summary_month(&mut app, jst(2028, 2, 29), "2028-02");
+    assert_eq!(
+        line(&reply, "③相談数"),
+        "③相談数: 2月 12件 ／ 年度累計 12件（前年同期 11件、+1件）"
+    );
+    // On 28 February 2028 the month runs: 1–28 February against 1–28 February 2027.
+    let reply = summary_month(&mut app, jst(2028, 2, 28), "2028-02");
+    assert!(
+        line(&reply, "③相談数").starts_with("③相談数: 2月1日〜28日 5件"),
+        "{reply}"
+    );
+    // /totals on 28 February 2029 compares the same calendar days: to 28 February 2028 (5),
+    // not the 29th.
+    let reply = totals(&mut app, jst(2029, 2, 28), None);
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 4件（前年同期 5件、−1件）");
+}
+
+fn report(app: &mut App, now: DateTime<Utc>, date: &str, id: &str) -> kyodo::commands::Reply {
+    let invocation = Invocation::new("report", Some("match"))
+        .with("count", OptionValue::Integer(1))
+        .with("date", OptionValue::String(date.into()));
+    let mut request = request(
+        now,
+        Roles {
+            staff: true,
+            admin: false,
+        },
+        invocation,
+    );
+    request.source.id = id.into();
+    commands::handle(app, &request)
+}
+
+#[test]
+fn a_date_in_another_fiscal_year_is_stored_with_a_note_saying_which() {
+    let workspace = Workspace::new();
+    let mut app = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    // 12/3 typed on 2 December 2026 is the latest 3 December not in the future: 2025's,
+    // in 令和7年度 while today is in 令和8年度.
+    let reply = report(&mut app, jst(2026, 12, 2), "12/3", "r-1");
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    let shown = text(&reply);
+    assert!(shown.starts_with("記録しました（#1・令和7年度）"), "{shown}");
+    assert_eq!(
+        line(&shown, "令和7年度の記録として"),
+        "令和7年度の記録として登録しました（今年度は令和8年度です。日付が違うときは /records edit id:1 field:date で直してください）"
+    );
+    assert_eq!(
+        workspace.rows("SELECT occurred_on FROM records WHERE id = 1"),
+        vec![vec!["2025-12-03".to_string()]]
+    );
+    // 12/1 is this fiscal year's: no note.
+    let reply = report(&mut app, jst(2026, 12, 2), "12/1", "r-2");
+    let shown = text(&reply);
+    assert!(shown.starts_with("記録しました（#2・令和8年度）"), "{shown}");
+    assert!(!shown.contains("の記録として登録しました"), "{shown}");
+    // 31 March typed on 1 April: the fiscal year just ended.
+    let reply = report(&mut app, jst(2027, 4, 1), "3/31", "r-3");
+    assert!(text(&reply).contains("令和8年度の記録として登録しました（今年度は令和9年度です。"));
+}
