@@ -1,5 +1,6 @@
 //! `/help`: every command in Japanese, with an example.
 
+use super::spec::{CLEAR_VALUES, PLACE};
 use super::{Reply, Section, Visibility};
 use crate::app::App;
 
@@ -8,6 +9,7 @@ pub(super) fn handle(app: &App) -> Reply {
     let area = c.areas.first();
     let area_name = area.map_or("東部", |a| a.name.as_str());
     let district = area.and_then(|a| a.districts.first()).map_or("荒町", String::as_str);
+    let (place, [clear, dash, _]) = (PLACE.0, CLEAR_VALUES);
     let report = vec![
         format!("/report meeting area:{area_name} district:{district} date:今日 topic:\"防災訓練の打合せ\" — ② 地区担当職員と区の連携"),
         "/report council kind:役員会 status:実施 date:R8.6.1 — ① 区長会の活動（状態を省くと実施）".to_string(),
@@ -27,6 +29,9 @@ pub(super) fn handle(app: &App) -> Reply {
     let records = vec![
         "/records mine — 自分の最近の記録と番号".to_string(),
         "/records edit id:12 field:district value:三和 — 記録の項目を1つ直す（他の人の記録は管理者だけ）".to_string(),
+        format!("/records edit id:12 field:{place} value:{area_name}/{district} — 地区連携の地区と区を一緒に直す（/ ／ ・ 空白のどれで区切っても同じ。区だけ直すと、地区もその区の地区に移ります）"),
+        format!("/records edit id:12 field:note value:{clear} — 必須でない項目（メモ・内容など）を空にする（value:{dash} でも同じ）"),
+        "/記録 修正 番号:12 項目:メモ 値:\"電話で受付\" — 項目名は日本語でも使えます（項目:メモ は field:note と同じ）".to_string(),
         "/records delete id:12 — 記録を削除（履歴は残ります）".to_string(),
         "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
         "/records export from:R8.4.1 to:今日 format:xlsx — 期間のすべての記録を Excel（または CSV）で".to_string(),

@@ -162,7 +162,7 @@ pub fn check_required(options: &[OptionSpec], given: &[(String, OptionValue)]) -
     }
 }
 
-/// A value checked as Discord checks it — choices (by name or value), integer type and range,
+/// A value checked as Discord checks it — choices (by name, another name of theirs, or value), integer type and range,
 /// text length — its text normalised first; the canonical value of a choice.
 pub fn check_value(option: &OptionSpec, value: &OptionValue) -> Result<OptionValue, UserError> {
     let label = option.label();
@@ -180,6 +180,7 @@ pub fn check_value(option: &OptionSpec, value: &OptionValue) -> Result<OptionVal
     if !option.choices.is_empty() {
         let found = option.choices.iter().find(|c| {
             c.name == text
+                || c.also.contains(&text)
                 || match (&c.value, value) {
                     (ChoiceValue::String(v), _) => *v == text,
                     (ChoiceValue::Integer(v), OptionValue::Integer(n)) => v == n,
@@ -295,6 +296,14 @@ mod tests {
         assert_eq!(ok.text("topic").as_deref(), Some("がいぎ\n2行目"));
         let inv = Invocation::new("totals", None).with("initiative", OptionValue::Integer(2));
         assert_eq!(checked(&inv), Ok(inv));
+        // A field to edit by its Japanese name, as the console takes it: its canonical value.
+        let edit = |field: &str| {
+            Invocation::new("records", Some("edit"))
+                .with("id", OptionValue::Integer(3))
+                .with("field", s(field))
+                .with("value", s("x"))
+        };
+        assert_eq!(checked(&edit("メモ")), Ok(edit("note")));
     }
 
     #[test]

@@ -2,14 +2,21 @@
 //! fixing them. Anyone's record may be edited or deleted by an admin; a reporter may edit or
 //! delete their own, and undo it (the button under a report) within 15 minutes. Deletes are
 //! soft and every change goes to the audit trail.
+//!
+//! An edit names one field (`field:note` or `field:メモ`: the spec's choices) of the record's
+//! `/report` options, or `place`, a meeting's area and district at once (`中部/本町`); a
+//! district alone moves the meeting to that district's area, and says so. `value:なし` (or
+//! `-`) clears an optional field. The edited record is checked as `/report` checks one, and the
+//! reply shows it before and after, with the new fiscal-year total.
 
 use super::invocation::{check_value, Invocation, OptionValue};
-use super::report::{facts_from, options_of, record_date, UNDO_MINUTES};
-use super::spec::{command_set, label, OptionSpec, EDITABLE_FIELDS};
+use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
+use super::spec::{command_set, label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
 use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::record::Record;
+use crate::domain::text::excerpt;
 use crate::domain::validate::{validate, UserError};
 use crate::domain::FiscalYear;
 use crate::domain::{date_label, Catalogue};
@@ -22,6 +29,17 @@ use chrono::{DateTime, Duration, Utc};
 
 /// How many records `/records mine` lists.
 const MINE_LIMIT: usize = 10;
+
+/// How many characters of a refused value a refusal quotes.
+const QUOTED: usize = 40;
+
+/// What may stand between area and district in `field:place value:中部/本町`; white space too.
+const PLACE_SEPARATORS: [char; 3] = ['/', '／', '・'];
+
+/// The words replies put after an area and a district (`中部地区 本町区`), allowed after them
+/// in a place as typed.
+const AREA_SUFFIX: &str = "地区";
+const DISTRICT_SUFFIX: char = '区';
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     require_staff(request)?;
@@ -84,36 +102,317 @@ fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<OptionSpec> {
         .collect()
 }
 
+/// The field an edit names: one of the record's `/report` options, or `place` (a meeting's
+/// area and district at once).
+enum Field<'a> {
+    One(&'a OptionSpec),
+    Place {
+        area: &'a OptionSpec,
+        district: &'a OptionSpec,
+    },
+}
+
+impl Field<'_> {
+    /// `メモ（note）`, `題名（title）`: by the record type's own Japanese name.
+    fn label(&self) -> String {
+        match self {
+            Field::One(spec) => spec.label(),
+            Field::Place { .. } => label(PLACE.0),
+        }
+    }
+}
+
+/// What an edit does: the options it sets (`None` clears one), and what it changed beyond the
+/// field the user named.
+struct Change {
+    set: Vec<(&'static str, Option<OptionValue>)>,
+    also: Option<String>,
+}
+
+/// The field `name` (canonical: the spec has read `field:メモ` as `note`) of `record`.
+fn field_of<'a>(record: &Record, fields: &'a [OptionSpec], name: &str) -> Result<Field<'a>, UserError> {
+    let find = |n: &str| fields.iter().find(|f| f.name == n);
+    let place = match (find(PLACE_PARTS[0]), find(PLACE_PARTS[1])) {
+        (Some(area), Some(district)) => Some(Field::Place { area, district }),
+        _ => None,
+    };
+    let mut names: Vec<String> = fields.iter().map(OptionSpec::label).collect();
+    if place.is_some() {
+        names.insert(0, label(PLACE.0));
+    }
+    let found = if name == PLACE.0 {
+        place
+    } else {
+        find(name).map(Field::One)
+    };
+    found.ok_or_else(|| {
+        UserError::field(
+            label("field"),
+            format!(
+                "#{} の記録に「{}」はありません。直せる項目: {}",
+                record.id,
+                label(name),
+                names.join("、")
+            ),
+        )
+    })
+}
+
+/// The record's current value of the option `name`, as text.
+fn current(record: &Record, name: &str) -> Option<String> {
+    options_of(&record.facts)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| match v {
+            OptionValue::String(s) => s,
+            OptionValue::Integer(n) => n.to_string(),
+        })
+}
+
+/// What setting `field` of `record` to `value` changes: a clear (`value:なし`), a place, a
+/// district (moving the meeting to the district's area), an area (only with its district), or
+/// one field, each value held to its own option's limits (`value` itself allows any field's).
+fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str) -> Result<Change, UserError> {
+    if CLEAR_VALUES.contains(&value) {
+        return clear(catalogue, record, field);
+    }
+    let spec = match field {
+        Field::Place { area, district } => return place(catalogue, record, area, district, value),
+        Field::One(spec) => *spec,
+    };
+    let checked = check_value(spec, &OptionValue::String(value.to_string()))?;
+    let mut change = Change {
+        set: vec![(spec.name, Some(checked.clone()))],
+        also: None,
+    };
+    let (OptionValue::String(new), Some(area_now), Some(district_now)) = (
+        &checked,
+        current(record, PLACE_PARTS[0]),
+        current(record, PLACE_PARTS[1]),
+    ) else {
+        return Ok(change);
+    };
+    let area_of = |district: &str| {
+        catalogue
+            .areas
+            .iter()
+            .find(|a| a.districts.iter().any(|d| d == district))
+    };
+    if spec.name == PLACE_PARTS[1] {
+        // A district alone moves the meeting to the district's area (district names are unique
+        // across areas: the catalogue refuses one in two areas).
+        if let Some(area) = area_of(new).filter(|a| a.name != area_now) {
+            change
+                .set
+                .push((PLACE_PARTS[0], Some(OptionValue::String(area.name.clone()))));
+            change.also = Some(moved(new, &area_now, &area.name));
+        }
+    } else if spec.name == PLACE_PARTS[0] && *new != area_now {
+        let districts = catalogue
+            .areas
+            .iter()
+            .find(|a| a.name == *new)
+            .map(|a| a.districts.clone())
+            .unwrap_or_default();
+        if !districts.contains(&district_now) {
+            let example = districts.first().cloned().unwrap_or_default();
+            return Err(UserError::field(
+                spec.label(),
+                format!(
+                    "{district_now}区は{area_now}地区の区なので、地区だけを{new}地区に変えることはできません。\
+                     区も一緒に直してください（例: /records edit id:{} field:{} value:{new}/{example}）。{new}地区の区: {}",
+                    record.id,
+                    PLACE.0,
+                    districts.join("、")
+                ),
+            ));
+        }
+    }
+    Ok(change)
+}
+
+/// `「本町」は中部地区の区なので、地区も東部地区から中部地区に移しました`: what an edit naming a
+/// district alone says besides.
+fn moved(district: &str, from: &str, to: &str) -> String {
+    format!("「{district}」は{to}地区の区なので、地区も{from}地区から{to}地区に移しました")
+}
+
+/// `中部/本町` (or `／`, `・`, a space between; `中部地区/本町区`), or a district alone: the
+/// meeting's new area and district.
+fn place(
+    catalogue: &Catalogue,
+    record: &Record,
+    area: &OptionSpec,
+    district: &OptionSpec,
+    value: &str,
+) -> Result<Change, UserError> {
+    let separator = |c: char| PLACE_SEPARATORS.contains(&c) || c.is_whitespace();
+    let split = catalogue.areas.iter().find_map(|a| {
+        let rest = value.strip_prefix(a.name.as_str())?;
+        let rest = match rest.strip_prefix(separator) {
+            Some(rest) => rest,
+            None => rest.strip_prefix(AREA_SUFFIX)?.strip_prefix(separator)?,
+        };
+        let named = rest.trim_start_matches(separator).trim();
+        let named = match named.strip_suffix(DISTRICT_SUFFIX) {
+            Some(d) if !a.districts.iter().any(|x| x == named) && a.districts.iter().any(|x| x == d) => d,
+            _ => named,
+        };
+        Some((a.name.clone(), named.to_string())).filter(|(_, d)| !d.is_empty())
+    });
+    // A district alone (`本町`, `本町区`): its area, district names being unique across areas.
+    let lone = || {
+        [Some(value), value.strip_suffix(DISTRICT_SUFFIX)]
+            .into_iter()
+            .flatten()
+            .find_map(|named| {
+                catalogue
+                    .areas
+                    .iter()
+                    .find(|a| a.districts.iter().any(|d| d == named))
+                    .map(|a| (a.name.clone(), named.to_string()))
+            })
+    };
+    let alone = split.is_none();
+    let Some((area_name, district_name)) = split.or_else(lone) else {
+        let bare = value.trim_end_matches(separator);
+        let bare = bare.strip_suffix(AREA_SUFFIX).unwrap_or(bare);
+        let message = match catalogue.areas.iter().find(|a| a.name == bare) {
+            Some(a) => format!(
+                "区も書いてください。地区/区 の形です（例: {}/{}）。{}地区の区: {}",
+                a.name,
+                a.districts.first().map_or("", String::as_str),
+                a.name,
+                a.districts.join("、")
+            ),
+            None => {
+                let areas: Vec<&str> = catalogue.areas.iter().map(|a| a.name.as_str()).collect();
+                match value.split_once(separator) {
+                    // `北部/本町`: an area that is not one, and where the district is, if it is one.
+                    Some((named, rest)) if !named.is_empty() => {
+                        let named = named.strip_suffix(AREA_SUFFIX).unwrap_or(named);
+                        let district = rest.trim_matches(separator);
+                        let district = district.strip_suffix(DISTRICT_SUFFIX).unwrap_or(district);
+                        let hint = catalogue
+                            .areas
+                            .iter()
+                            .find(|a| a.districts.iter().any(|d| d == district))
+                            .map(|a| format!("「{district}」は{}地区の区です（例: {}/{district}）。", a.name, a.name))
+                            .unwrap_or_default();
+                        format!(
+                            "「{}」という地区はありません。{hint}地区: {}",
+                            excerpt(named, QUOTED),
+                            areas.join("、")
+                        )
+                    }
+                    _ => {
+                        let example = catalogue
+                            .areas
+                            .first()
+                            .and_then(|a| a.districts.first().map(|d| format!("{}/{d}", a.name)))
+                            .unwrap_or_default();
+                        format!(
+                            "「{}」は地区の名前でも区の名前でもありません。地区/区 の形で書いてください（例: {example}）。地区: {}",
+                            excerpt(value, QUOTED),
+                            areas.join("、")
+                        )
+                    }
+                }
+            }
+        };
+        return Err(UserError::field(label(PLACE.0), message));
+    };
+    Ok(Change {
+        set: vec![
+            (
+                area.name,
+                Some(check_value(area, &OptionValue::String(area_name.clone()))?),
+            ),
+            (
+                district.name,
+                Some(check_value(district, &OptionValue::String(district_name.clone()))?),
+            ),
+        ],
+        also: match current(record, PLACE_PARTS[0]) {
+            Some(now) if alone && now != area_name => Some(moved(&district_name, &now, &area_name)),
+            _ => None,
+        },
+    })
+}
+
+/// Clears `field` if the record stays whole without it; otherwise says which fields it must keep.
+fn clear(catalogue: &Catalogue, record: &Record, field: &Field) -> Result<Change, UserError> {
+    let fields = fields_of(catalogue, record);
+    if let Field::One(spec) = field {
+        if clearable(catalogue, record, spec.name) {
+            return Ok(Change {
+                set: vec![(spec.name, None)],
+                also: None,
+            });
+        }
+    }
+    let (can, cannot): (Vec<&OptionSpec>, Vec<&OptionSpec>) =
+        fields.iter().partition(|f| clearable(catalogue, record, f.name));
+    let names = |specs: &[&OptionSpec]| specs.iter().map(|f| f.label()).collect::<Vec<_>>().join("、");
+    let clearable_ones = if can.is_empty() {
+        "この記録に空にできる項目はありません".to_string()
+    } else {
+        format!("空にできるのは {}", names(&can))
+    };
+    Err(UserError::field(
+        field.label(),
+        format!(
+            "必須の項目なので空にできません。#{} の記録の必須の項目: {}（{clearable_ones}）",
+            record.id,
+            names(&cannot)
+        ),
+    ))
+}
+
+/// Whether `record` stays whole without the option `name`: not its date, not a required
+/// option, nor one a default fills in again (a council's 状態).
+fn clearable(catalogue: &Catalogue, record: &Record, name: &str) -> bool {
+    if name == "date" {
+        return false;
+    }
+    let record_type = record.facts.record_type();
+    let mut without = Invocation::new("report", Some(record_type.key()));
+    without.options = options_of(&record.facts);
+    without.options.retain(|(n, _)| n != name);
+    facts_from(catalogue, record_type, &without).is_ok_and(|facts| !options_of(&facts).iter().any(|(n, _)| n == name))
+}
+
 fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let record = changeable(app, request)?;
     let inv = &request.invocation;
-    let field_input = inv.required_text("field")?;
-    let value = inv.required_text("value")?;
-    let catalogue = &app.settings.catalogue;
-    let fields = fields_of(catalogue, &record);
-    let found = EDITABLE_FIELDS
-        .iter()
-        .find(|(name, ja)| *name == field_input || *ja == field_input)
-        .and_then(|(name, _)| fields.iter().find(|f| f.name == *name).map(|spec| (name, spec)));
-    let Some((field, spec)) = found else {
-        let names: Vec<String> = fields.iter().map(|f| label(f.name)).collect();
+    let name = inv.required_text("field")?;
+    let Some(value) = inv.text("value") else {
         return Err(UserError::field(
-            label("field"),
+            label("value"),
             format!(
-                "#{} の記録に「{field_input}」はありません。直せる項目: {}",
-                record.id,
-                names.join("、")
+                "新しい値を入力してください（必須）。項目を空にするときは value:{} と書きます",
+                CLEAR_VALUES[0]
             ),
         )
         .into());
     };
+    let catalogue = &app.settings.catalogue;
+    let fields = fields_of(catalogue, &record);
+    let field = field_of(&record, &fields, &name)?;
+    let change = change_of(catalogue, &record, &field, &value)?;
+    let cleared = change.set.iter().all(|(_, v)| v.is_none());
     let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
     changed.options = options_of(&record.facts);
-    changed.options.retain(|(name, _)| name != field);
-    // The new value is held to the field's own limits (`value` itself allows any field's).
-    let checked = check_value(spec, &OptionValue::String(value.clone()))?;
-    changed.options.push((field.to_string(), checked));
-    if *field != "date" {
+    changed
+        .options
+        .retain(|(n, _)| !change.set.iter().any(|(set, _)| set == n));
+    changed.options.extend(
+        change
+            .set
+            .iter()
+            .filter_map(|(n, v)| v.clone().map(|v| (n.to_string(), v))),
+    );
+    if !change.set.iter().any(|(n, _)| *n == "date") {
         changed
             .options
             .push(("date".into(), OptionValue::String(record.date.to_string())));
@@ -121,30 +420,38 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let date = record_date(app, &changed, today(app, request))?;
     let facts = facts_from(catalogue, record.facts.record_type(), &changed)?;
     validate(catalogue, &facts)?;
+    let what = field.label();
     if facts == record.facts && date == record.date {
-        return Err(UserError::field(
-            label("value"),
-            format!("#{} の{}はすでに「{value}」です", record.id, label(field)),
-        )
-        .into());
+        let message = if cleared {
+            format!("#{} の{what}はもう空です", record.id)
+        } else {
+            format!("#{} の{what}はすでに「{value}」です", record.id)
+        };
+        return Err(UserError::field(label("value"), message).into());
     }
     let after = app.store.edit(record.id, date, &facts, &request.user, request.now)?;
     let catalogue = &app.settings.catalogue;
+    let mut lines: Vec<String> = change.also.into_iter().collect();
+    lines.push(format!(
+        "前: {} {}",
+        date_label(record.date),
+        describe_with_indicator(catalogue, &record.facts)
+    ));
+    lines.push(format!(
+        "後: {} {}",
+        date_label(after.date),
+        describe_with_indicator(catalogue, &after.facts)
+    ));
+    lines.extend(total_line(app, &after)?);
+    let done = if cleared {
+        "空にしました"
+    } else {
+        "直しました"
+    };
     Ok(Reply::done(
         Visibility::Ephemeral,
-        format!("記録 #{} を直しました", record.id),
-        vec![Section::lines(vec![
-            format!(
-                "前: {} {}",
-                date_label(record.date),
-                describe_with_indicator(catalogue, &record.facts)
-            ),
-            format!(
-                "後: {} {}",
-                date_label(after.date),
-                describe_with_indicator(catalogue, &after.facts)
-            ),
-        ])],
+        format!("記録 #{} の{what}を{done}", record.id),
+        vec![Section::lines(lines)],
     ))
 }
 

@@ -13,7 +13,7 @@ use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
-use crate::domain::record::{Facts, NewRecord};
+use crate::domain::record::{Facts, NewRecord, Record};
 use crate::domain::totals::{measures, Measure};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
@@ -210,32 +210,42 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure>
         ));
     }
     lines.push(describe_with_indicator(catalogue, &record.facts));
-    let (from, to) = (year.first_day(start), year.last_day(start));
-    let figures = app
-        .store
-        .figures_of_type(catalogue, record.facts.record_type(), from, to)?;
-    if let Some(measure) = measure_of(catalogue, &record.facts) {
-        let total = measure.value(catalogue, &figures).value().unwrap_or(0);
-        let mut line = format!("{}の合計（{}）: {}{}", year.label(), measure.label, total, measure.unit);
-        match &record.facts {
-            Facts::Meeting { area, .. } => {
-                let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
-                line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
-            }
-            Facts::Subsidy { .. } => {
-                let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
-                line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
-            }
-            _ => {}
-        }
-        if let Some(target) = measure.target {
-            line.push_str(&format!("／目標 {target}{}", measure.unit));
-        }
-        lines.push(line);
-    }
+    lines.extend(total_line(app, record)?);
     let mut reply = Reply::done(Visibility::Public, title, vec![Section::lines(lines)]);
     if matches!(stored, Stored::New(_)) {
         reply.undo = Some(record.id);
     }
     Ok(reply)
+}
+
+/// `令和8年度の合計（②…）: 2回（東部地区 1回）`: the fiscal-year total of the measure `record`
+/// counts toward, as it is now; `None` if it counts toward none.
+pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, Failure> {
+    let catalogue = &app.settings.catalogue;
+    let start = catalogue.fiscal_year_start;
+    let year = FiscalYear::containing(record.date, start);
+    let (from, to) = (year.first_day(start), year.last_day(start));
+    let figures = app
+        .store
+        .figures_of_type(catalogue, record.facts.record_type(), from, to)?;
+    let Some(measure) = measure_of(catalogue, &record.facts) else {
+        return Ok(None);
+    };
+    let total = measure.value(catalogue, &figures).value().unwrap_or(0);
+    let mut line = format!("{}の合計（{}）: {}{}", year.label(), measure.label, total, measure.unit);
+    match &record.facts {
+        Facts::Meeting { area, .. } => {
+            let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
+            line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
+        }
+        Facts::Subsidy { .. } => {
+            let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
+            line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
+        }
+        _ => {}
+    }
+    if let Some(target) = measure.target {
+        line.push_str(&format!("／目標 {target}{}", measure.unit));
+    }
+    Ok(Some(line))
 }

@@ -41,6 +41,9 @@ pub enum ChoiceValue {
 pub struct Choice {
     pub name: String,
     pub value: ChoiceValue,
+    /// Other names a typed value may use for this choice (`メモ` for `メモ（note）`); never sent
+    /// to Discord, whose client sends the value.
+    pub also: Vec<String>,
 }
 
 /// A subcommand or an option.
@@ -143,6 +146,7 @@ impl OptionSpec {
                 .map(|n| Choice {
                     name: n.clone(),
                     value: ChoiceValue::String(n.clone()),
+                    also: Vec::new(),
                 })
                 .collect(),
             max_length: None,
@@ -214,7 +218,8 @@ fn note() -> OptionSpec {
     OptionSpec::text("note", "メモ", "A note", "メモ").free_text()
 }
 
-/// Every field `/records edit` can change, canonical name and Japanese name.
+/// Every record field, canonical name and Japanese name, for `label`. (`/records edit`'s
+/// choices come from `/report`'s options themselves: `field_choices`.)
 pub const EDITABLE_FIELDS: [(&str, &str); 17] = [
     ("date", "日付"),
     ("area", "地区"),
@@ -235,6 +240,17 @@ pub const EDITABLE_FIELDS: [(&str, &str); 17] = [
     ("medium", "媒体"),
 ];
 
+/// `/records edit`'s field that changes a meeting's area and district together
+/// (`field:place value:中部/本町`): canonical and Japanese name.
+pub const PLACE: (&str, &str) = ("place", "場所");
+
+/// The fields `PLACE` stands for, area first.
+pub const PLACE_PARTS: [&str; 2] = ["area", "district"];
+
+/// The values that clear an optional field in `/records edit` (`value:なし`, `value:-`;
+/// the full-width `－` is the same as `-`).
+pub const CLEAR_VALUES: [&str; 3] = ["なし", "-", "－"];
+
 /// Options that are not record fields, with their Japanese names.
 const OTHER_OPTIONS: [(&str, &str); 9] = [
     ("month", "月"),
@@ -252,18 +268,46 @@ const OTHER_OPTIONS: [(&str, &str); 9] = [
 pub fn label(name: &str) -> String {
     EDITABLE_FIELDS
         .iter()
+        .chain(std::iter::once(&PLACE))
         .chain(OTHER_OPTIONS.iter())
         .find(|(n, _)| *n == name)
         .map_or_else(|| name.to_string(), |(n, ja)| format!("{ja}（{n}）"))
 }
 
+/// `/records edit`'s field choices: every `/report` field once, named by its Japanese names
+/// (`名称・題名（title）` where record types differ), with `PLACE` just before its area; each
+/// Japanese name alone is accepted too (`field:メモ`).
+fn field_choices(report: &CommandSpec) -> Vec<Choice> {
+    let mut fields: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for option in report.options.iter().flat_map(|sub| &sub.options) {
+        if option.name == PLACE_PARTS[0] && !fields.iter().any(|(n, _)| *n == PLACE.0) {
+            fields.push((PLACE.0, vec![PLACE.1]));
+        }
+        match fields.iter_mut().find(|(n, _)| *n == option.name) {
+            Some((_, names)) if !names.contains(&option.name_ja) => names.push(option.name_ja),
+            Some(_) => {}
+            None => fields.push((option.name, vec![option.name_ja])),
+        }
+    }
+    fields
+        .into_iter()
+        .map(|(name, names)| Choice {
+            name: format!("{}（{name}）", names.join("・")),
+            value: ChoiceValue::String(name.to_string()),
+            also: names.into_iter().map(str::to_string).collect(),
+        })
+        .collect()
+}
+
 /// The whole command set for a catalogue.
 pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
+    let report = report(catalogue);
+    let records = records(catalogue, &report);
     vec![
-        report(catalogue),
+        report,
         totals(catalogue),
         summary(),
-        records(),
+        records,
         CommandSpec {
             name: "admin",
             name_ja: "管理",
@@ -456,6 +500,7 @@ fn totals(c: &Catalogue) -> CommandSpec {
         .map(|i| Choice {
             name: format!("{}. {}", i.number, i.name),
             value: ChoiceValue::Integer(i64::from(i.number)),
+            also: Vec::new(),
         })
         .collect();
     CommandSpec {
@@ -498,16 +543,22 @@ fn summary() -> CommandSpec {
     }
 }
 
-fn records() -> CommandSpec {
+fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
     let id = || OptionSpec::integer("id", "番号", "Record number", "記録の番号", 1, 1_000_000_000).required();
     let mut field = OptionSpec::new(OptionKind::String, "field", "項目", "Field to change", "直す項目").required();
-    field.choices = EDITABLE_FIELDS
-        .iter()
-        .map(|(name, ja)| Choice {
-            name: format!("{ja}（{name}）"),
-            value: ChoiceValue::String((*name).to_string()),
-        })
-        .collect();
+    field.choices = field_choices(report);
+    let place = c
+        .areas
+        .first()
+        .and_then(|a| a.districts.first().map(|d| format!("{}/{d}", a.name)))
+        .unwrap_or_default();
+    let [clear, dash, _] = CLEAR_VALUES;
+    let value = OptionSpec::text(
+        "value",
+        "値",
+        &format!("New value; {clear} or {dash} clears an optional field; place: {place}"),
+        &format!("新しい値（{clear} か {dash} で空に。場所は {place} のように地区/区）"),
+    );
     CommandSpec {
         name: "records",
         name_ja: "記録",
@@ -530,9 +581,7 @@ fn records() -> CommandSpec {
                     id(),
                     field,
                     // Free text here; `/records edit` checks it again by the field's own option.
-                    OptionSpec::text("value", "値", "New value", "新しい値")
-                        .free_text()
-                        .required(),
+                    value.free_text().required(),
                 ],
             ),
             OptionSpec::sub("delete", "削除", "Delete a record", "記録を削除する", vec![id()]),

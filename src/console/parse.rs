@@ -97,14 +97,25 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
         path = format!("{path} {}", sub.name);
         rest.remove(0);
     }
+    let mut previous: Option<(&str, &str)> = None;
     for word in rest {
         let Some((key, value)) = word.split_once([':', '：']) else {
+            // After an option, most likely the rest of a value typed with a space in it.
+            let example = match previous {
+                Some((key, value)) => format!(
+                    "。値に空白を入れるときは引用符で囲んでください（例: {key}:\"{} {}\"）",
+                    excerpt(value, QUOTED),
+                    excerpt(word, QUOTED)
+                ),
+                None => "（例: date:今日）".to_string(),
+            };
             return Err(UserError::new(format!(
-                "「{}」は「名前:値」の形ではありません（例: date:今日）。{path} のオプション: {}",
+                "「{}」は「名前:値」の形ではありません{example}。{path} のオプション: {}",
                 excerpt(word, QUOTED),
                 option_names(options)
             )));
         };
+        previous = Some((key, value));
         let Some(option) = options.iter().find(|o| o.is_called(key)) else {
             return Err(UserError::new(format!(
                 "{path} に「{}」というオプションはありません。使えるもの: {}",
@@ -165,6 +176,32 @@ mod tests {
     }
 
     #[test]
+    fn edit_fields_by_japanese_or_canonical_name_in_every_position() {
+        let field = |line: &str| parse(line).map(|inv| inv.text("field"));
+        for line in [
+            "/records edit id:3 field:note value:x",
+            "/records edit id:3 field:メモ value:x",
+            "/records edit id:3 field:メモ（note） value:x",
+            "/records edit id:3 項目:メモ 値:x",
+            "/記録 修正 番号:3 項目：メモ 値:x",
+        ] {
+            assert_eq!(field(line), Ok(Some("note".to_string())), "{line}");
+        }
+        assert_eq!(
+            field("/records edit id:1 項目:場所 値:中部/本町"),
+            Ok(Some("place".to_string()))
+        );
+        assert_eq!(
+            field("/records edit id:1 field:題名 value:x"),
+            Ok(Some("title".to_string()))
+        );
+        assert_eq!(
+            field("/records edit id:1 field:名称 value:x"),
+            Ok(Some("title".to_string()))
+        );
+    }
+
+    #[test]
     fn refusals_name_the_option_and_the_rule() {
         let check = |line: &str, expected: &str| assert_eq!(parse(line), Err(expected.to_string()), "{line}");
         check(
@@ -193,5 +230,6 @@ mod tests {
             "引用符 \" が閉じていません（\" で閉じてください）",
         );
         check("/report info 学習会", "「学習会」は「名前:値」の形ではありません（例: date:今日）。/report info のオプション: title（名称）、date（日付）");
+        check("/records edit id:1 field:place value:中部　本町", "「本町」は「名前:値」の形ではありません。値に空白を入れるときは引用符で囲んでください（例: value:\"中部 本町\"）。/records edit のオプション: id（番号）、field（項目）、value（値）");
     }
 }

@@ -284,3 +284,101 @@ fn the_registration_payload_validates_against_discords_openapi_description() {
     broken[0]["name"] = serde_json::json!("Report");
     assert!(spec.check_request("PUT", route, "application/json", &broken).is_err());
 }
+
+/// The audit trail's `(before, after)` facts of record `id`'s edits, in order.
+fn edits_of(workspace: &Workspace, id: i64) -> Vec<(serde_json::Value, serde_json::Value)> {
+    let facts = |json: &str| -> serde_json::Value {
+        let record: serde_json::Value = serde_json::from_str(json).expect("audit JSON");
+        let mut facts = record["facts"].clone();
+        facts["date"] = record["date"].clone();
+        facts
+    };
+    workspace
+        .rows(&format!(
+            "SELECT before_json, after_json FROM audit WHERE record_id = {id} AND action = 'edit' ORDER BY id"
+        ))
+        .iter()
+        .map(|row| (facts(&row[0]), facts(&row[1])))
+        .collect()
+}
+
+#[test]
+fn edits_move_a_meeting_clear_fields_and_take_japanese_field_names() {
+    let workspace = Workspace::new();
+    let (script, expected) = session("edits");
+    let run = workspace.console(&["--user", "佐藤"], &script);
+    assert_eq!(run.code(), Some(1), "refused lines make the exit status non-zero");
+    assert_same_lines(&run.stdout(), &expected);
+    assert!(run.stderr().is_empty(), "{}", run.stderr());
+
+    // The meeting moved from 東部/荒町 to 中部/本町 in one edit: one audit line with both fields.
+    let meeting = edits_of(&workspace, 1);
+    assert_eq!(
+        meeting.len(),
+        8,
+        "7 moves and 1 clear; no refused edit wrote anything: {meeting:?}"
+    );
+    let (before, after) = &meeting[0];
+    assert_eq!((&before["area"], &before["district"]), (&"東部".into(), &"荒町".into()));
+    assert_eq!((&after["area"], &after["district"]), (&"中部".into(), &"本町".into()));
+    assert_eq!(before["topic"], after["topic"], "only the place changed");
+    // A district alone moved it to the district's area, in one edit as well.
+    let (before, after) = &meeting[4];
+    assert_eq!((&before["area"], &before["district"]), (&"東部".into(), &"荒町".into()));
+    assert_eq!((&after["area"], &after["district"]), (&"中部".into(), &"本町".into()));
+    // A district alone as the place (`荒町区`): back to 東部, in one edit.
+    let (before, after) = &meeting[5];
+    assert_eq!((&before["area"], &before["district"]), (&"中部".into(), &"本町".into()));
+    assert_eq!((&after["area"], &after["district"]), (&"東部".into(), &"荒町".into()));
+    // The topic cleared: kept in the audit trail's before, gone after.
+    let (before, after) = &meeting[7];
+    assert_eq!(before["topic"], "防災訓練の打合せ");
+    assert!(after["topic"].is_null(), "{after}");
+    assert_eq!(
+        workspace.rows("SELECT area, district, topic FROM records WHERE id = 1"),
+        vec![vec!["中部".to_string(), "本町".into(), "NULL".into()]]
+    );
+    // The running tallies follow the move: 中部 has both meetings, 東部 none.
+    assert_eq!(
+        workspace
+            .rows("SELECT dimension, SUM(count) FROM tally_month WHERE record_type = 'meeting' GROUP BY 1 ORDER BY 1"),
+        vec![vec!["中部".to_string(), "2".into()]]
+    );
+
+    // The cancelled council: note set and cleared, date moved; its status kept.
+    let council = edits_of(&workspace, 3);
+    assert_eq!(council.len(), 3, "{council:?}");
+    assert_eq!(council[0].1["note"], "延期の連絡");
+    assert!(council[1].1["note"].is_null());
+    assert_eq!(council[2].1["date"], "2026-05-21");
+    assert_eq!(
+        workspace.rows("SELECT status, note, occurred_on FROM records WHERE id = 3"),
+        vec![vec!["中止".to_string(), "NULL".into(), "2026-05-21".into()]]
+    );
+    // The consultation's note and side cleared, its count changed; the publicity's title cleared.
+    assert_eq!(edits_of(&workspace, 4).len(), 4);
+    assert_eq!(
+        workspace.rows("SELECT count, side, note FROM records WHERE id = 4"),
+        vec![vec!["15".to_string(), "NULL".into(), "NULL".into()]]
+    );
+    assert_eq!(
+        workspace.rows("SELECT kind, medium, title FROM records WHERE id = 5"),
+        vec![vec!["4コマ".to_string(), "広報こもろ".into(), "NULL".into()]]
+    );
+    // The grant's amount changed; the application was not made a second grant.
+    assert_eq!(edits_of(&workspace, 6).len(), 1);
+    assert!(edits_of(&workspace, 7).is_empty());
+    assert_eq!(
+        workspace.rows("SELECT id, amount, status FROM records WHERE record_type = 'subsidy' ORDER BY id"),
+        vec![
+            vec!["6".to_string(), "180000".into(), "交付決定".into()],
+            vec!["7".to_string(), "0".into(), "申請".into()],
+        ]
+    );
+    // The other meeting was never touched.
+    assert!(edits_of(&workspace, 2).is_empty());
+    assert_eq!(
+        workspace.rows("SELECT COUNT(*) FROM audit WHERE action = 'edit'"),
+        vec![vec!["18".to_string()]]
+    );
+}

@@ -583,6 +583,76 @@ async fn places_and_roles_are_checked() {
 }
 
 #[tokio::test]
+async fn a_meeting_moves_to_another_area_in_one_edit() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+
+    // The edit's field choices, as Discord shows them: Japanese names, `place` among them.
+    let records = discord
+        .commands(Some(discord.guild_id()))
+        .into_iter()
+        .find(|c| c["name"] == "records")
+        .expect("/records registered");
+    let edit = records["options"]
+        .as_array()
+        .and_then(|subs| subs.iter().find(|o| o["name"] == "edit"))
+        .cloned()
+        .expect("/records edit");
+    let choices = edit["options"][1]["choices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        choices.contains(&json!({ "name": "メモ（note）", "value": "note" })),
+        "{choices:?}"
+    );
+    assert!(
+        choices.contains(&json!({ "name": "場所（place）", "value": "place" })),
+        "{choices:?}"
+    );
+
+    let meeting = vec![
+        s("area", "東部"),
+        s("district", "荒町"),
+        s("date", "2026-06-15"),
+        s("topic", "防災訓練の打合せ"),
+    ];
+    send(
+        &discord,
+        "report",
+        report("meeting", meeting),
+        staff(&discord, 7001, "佐藤"),
+    )
+    .await;
+    let place = vec![option::subcommand(
+        "edit",
+        vec![option::integer("id", 1), s("field", "place"), s("value", "中部／本町")],
+    )];
+    let (_, data, kind) = send(&discord, "records", place, staff(&discord, 7001, "佐藤")).await;
+    assert_eq!((kind, data["flags"].clone()), (4, json!(64)), "{data}");
+    let embed = &data["embeds"][0];
+    assert_eq!(embed["title"], "記録 #1 の場所（place）を直しました", "{data}");
+    let text = embed["description"].as_str().unwrap_or_default();
+    for line in [
+        "前: 2026年6月15日（令和8年6月15日） ②区と地区担当職員との連携: 東部地区 荒町区「防災訓練の打合せ」",
+        "後: 2026年6月15日（令和8年6月15日） ②区と地区担当職員との連携: 中部地区 本町区「防災訓練の打合せ」",
+        "令和8年度の合計（②区と地区担当職員との連携）: 1回（中部地区 1回）",
+    ] {
+        assert!(text.contains(line), "{line} not in {text}");
+    }
+    assert_eq!(
+        workspace.rows("SELECT area, district, topic FROM records"),
+        vec![vec!["中部".to_string(), "本町".into(), "防災訓練の打合せ".into()]]
+    );
+    // One edit in the audit trail, with both fields before and after.
+    let audit = workspace.rows("SELECT actor_name, before_json, after_json FROM audit WHERE action = 'edit'");
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0][0], "佐藤");
+    assert!(audit[0][1].contains(r#""area":"東部","district":"荒町""#), "{audit:?}");
+    assert!(audit[0][2].contains(r#""area":"中部","district":"本町""#), "{audit:?}");
+    discord.assert_no_violations();
+    discord.shutdown().await;
+}
+
+#[tokio::test]
 async fn autocomplete_and_the_undo_button() {
     let workspace = Workspace::new();
     let discord = Discord::start().await;

@@ -224,3 +224,72 @@ fn every_report_kind_is_a_subcommand_with_japanese_names() {
     assert_eq!(meeting[1]["autocomplete"], true, "districts autocomplete");
     assert_eq!(report["options"][4]["options"][3]["choices"][1]["value"], "交付決定");
 }
+
+#[test]
+fn the_edit_fields_come_from_reports_options_with_their_japanese_names() {
+    let catalogue = Catalogue::parse(include_str!("../../../config/kyodo.toml")).expect("config");
+    let commands = command_set(&catalogue);
+    let find = |command: &str, sub: &str| -> OptionSpec {
+        commands
+            .iter()
+            .find(|c| c.name == command)
+            .and_then(|c| c.options.iter().find(|o| o.name == sub))
+            .cloned()
+            .expect("subcommand")
+    };
+    let edit = find("records", "edit");
+    let field = edit.options.iter().find(|o| o.name == "field").expect("field");
+    let choices: Vec<(&str, String)> = field
+        .choices
+        .iter()
+        .map(|c| match &c.value {
+            ChoiceValue::String(v) => (c.name.as_str(), v.clone()),
+            ChoiceValue::Integer(v) => (c.name.as_str(), v.to_string()),
+        })
+        .collect();
+    assert_eq!(
+        choices[..3],
+        [
+            ("場所（place）", "place".into()),
+            ("地区（area）", "area".into()),
+            ("区（district）", "district".into())
+        ]
+    );
+    assert!(choices.contains(&("メモ（note）", "note".into())), "{choices:?}");
+    // 名称 for collab and info, 題名 for publicity: both names, each accepted alone.
+    let title = field
+        .choices
+        .iter()
+        .find(|c| c.value == ChoiceValue::String("title".into()));
+    assert_eq!(
+        title.map(|c| (c.name.as_str(), c.also.clone())),
+        Some(("名称・題名（title）", vec!["名称".to_string(), "題名".into()]))
+    );
+    // Every option of every /report kind is a choice once, and `label` names it.
+    let report = commands.iter().find(|c| c.name == "report").expect("/report");
+    for option in report.options.iter().flat_map(|sub| &sub.options) {
+        let choice = field
+            .choices
+            .iter()
+            .find(|c| c.value == ChoiceValue::String(option.name.to_string()))
+            .unwrap_or_else(|| panic!("{} is not a field to edit", option.name));
+        assert!(
+            choice.also.iter().any(|n| n == option.name_ja),
+            "{}: {:?}",
+            option.name,
+            choice.also
+        );
+        assert!(
+            label(option.name).ends_with(&format!("（{}）", option.name)),
+            "{}",
+            option.name
+        );
+    }
+    assert_eq!(field.choices.len(), 18);
+    // The value's help shows how to clear a field and how to write a place.
+    let value = edit.options.iter().find(|o| o.name == "value").expect("value");
+    assert_eq!(
+        value.description_ja,
+        "新しい値（なし か - で空に。場所は 東南部/小原 のように地区/区）"
+    );
+}
