@@ -19,7 +19,7 @@ pub mod text;
 pub mod totals;
 pub mod validate;
 
-pub use calendar::{date_label, FiscalYear, FiscalYearStart, YearMonth};
+pub use calendar::{date_label, era_date_label, FiscalYear, FiscalYearStart, YearMonth};
 pub use catalogue::{Catalogue, Problem};
 pub use figures::{Figure, Figures};
 pub use record_type::RecordType;

@@ -107,6 +107,29 @@ fn a_cap_that_is_not_a_positive_integer_is_reported() {
 }
 
 #[test]
+fn the_subsidy_lifecycle_has_five_distinct_states() {
+    let c = komoro();
+    assert_eq!(
+        c.subsidy.statuses().map(String::as_str),
+        ["申請", "交付決定", "不採択", "辞退", "実績報告"]
+    );
+    // A config from before 不採択 and 実績報告 were states names what is missing.
+    let text = edited("rejected = \"不採択\"\n", "");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("必要な項目「rejected」がありません"), "{found:?}");
+    // Two states with one name (even a look-alike) cannot be told apart.
+    let text = edited("reported = \"実績報告\"", "reported = \"交付決定\"");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .ends_with("補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn an_unknown_key_is_reported_with_its_line() {
     let text = edited(
         "unit = \"件\"\n\n[[indicators]]\nnumber = 4",
