@@ -2,8 +2,9 @@
 //! Japanese headers; 番号, 年度, 指標, 登録元 and 登録日時 are read over), e.g. a backfill from
 //! the old spreadsheet.
 //!
-//! Every row is checked as `/report` checks it (names, caps, dates, baseline years, one grant
-//! per group and course, also within the file), every cell through the normaliser with the
+//! Every row is checked as `/report` checks it (names, caps, dates, baseline years, the subsidy
+//! lifecycle — every subsidy row with the group's stored records and the file's other rows, in
+//! date order), every cell through the normaliser with the
 //! command spec's limits (no control characters; a line break only in 内容 and メモ; at most
 //! `max_length` characters); one bad row and nothing is stored, and every problem is listed with
 //! its line and column. A header given twice is refused. The apostrophe an export writes before
@@ -124,10 +125,9 @@ pub fn import_csv(
             .unwrap_or_else(|| "取り込み".to_string()),
     };
     let today = app.today(now);
-    let granted = app.settings.catalogue.subsidy.granted.clone();
     let mut records = Vec::new();
+    let mut lines = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut grants_in_file: HashSet<(String, String)> = HashSet::new();
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
         let row = match row {
@@ -207,29 +207,6 @@ pub fn import_csv(
             kind: SourceKind::Import,
             id: format!("{content}#{occurrence}"),
         };
-        // A row imported before is stored already: only new rows must keep the grant rule
-        // (listed here with their line; the batch checks again as it stores them).
-        if !app.store.has_source(&source)? {
-            match app.store.check_grant(&facts).map_err(Failure::from) {
-                Ok(()) => {}
-                Err(Failure::User(e)) => {
-                    problems.push(format!("{line}行目: {e}"));
-                    continue;
-                }
-                Err(Failure::Internal(e)) => return Err(e.into()),
-            }
-        }
-        if let Facts::Subsidy {
-            course, group, status, ..
-        } = &facts
-        {
-            if *status == granted && !grants_in_file.insert((course.clone(), group.clone())) {
-                problems.push(format!(
-                    "{line}行目: 団体（group）: 「{group}」の{course}コースの交付決定がこのファイルに2回あります。補助金は1団体各コース1回までです"
-                ));
-                continue;
-            }
-        }
         let reporter = match display_name(unguard(cell("報告者"))) {
             name if name.is_empty() => default_reporter.clone(),
             name => Actor {
@@ -243,6 +220,12 @@ pub fn import_csv(
             reporter,
             source,
         });
+        lines.push(line);
+    }
+    // The subsidy lifecycle of the new rows, with the file's rows in date order.
+    let labels: Vec<String> = lines.iter().map(|l| format!("このファイルの{l}行目")).collect();
+    for (i, refusal) in app.store.check_subsidies(&records, &labels)? {
+        problems.push(format!("{}行目: {refusal}", lines[i]));
     }
     if !problems.is_empty() {
         return Err(ImportError::Rows(problems));
@@ -256,10 +239,8 @@ pub fn import_csv(
         });
     }
     let new = match app.store.insert_batch(&records, now) {
-        // Another writer granted between the check above and the batch: nothing was stored.
-        Err(e @ crate::store::Error::GrantTaken { .. }) => {
-            return Err(ImportError::Rows(vec![format!("団体（group）: {e}")]));
-        }
+        // Another writer changed a group between the check above and the batch: nothing was stored.
+        Err(crate::store::Error::Subsidy(refusal)) => return Err(ImportError::Rows(vec![refusal.to_string()])),
         stored => stored?,
     };
     Ok(Imported {

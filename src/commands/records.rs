@@ -31,6 +31,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         Some("delete") => delete(app, request),
         Some("undo") => undo(app, request),
         Some("export") => export(app, request),
+        Some("history") => super::history::handle(app, request),
         _ => Err(UserError::new("mine・edit・delete・undo のどれかを選んでください（例: /records mine）").into()),
     }
 }
@@ -110,6 +111,10 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
     changed.options = options_of(&record.facts);
     changed.options.retain(|(name, _)| name != field);
+    // A subsidy state that takes no amount (辞退 …) leaves the amount behind; the reply shows it.
+    if *field == "status" && !crate::domain::subsidy::takes_amount(&catalogue.subsidy, &value) {
+        changed.options.retain(|(name, _)| name != "amount");
+    }
     // The new value is held to the field's own limits (`value` itself allows any field's).
     let checked = check_value(spec, &OptionValue::String(value.clone()))?;
     changed.options.push((field.to_string(), checked));

@@ -1,14 +1,21 @@
 //! The `records` table: idempotent insert keyed by the source, edits and soft deletes that
 //! write the audit trail in the same transaction, and the per-period tallies summaries read.
+//! A subsidy record's `group_key` (`text::name_key` of its group) is written with it; every
+//! write of a subsidy record keeps the group's lifecycle (`domain::subsidy::check`) inside its
+//! transaction, and an entry under a spelling of a known group is stored under the known one.
 
 use super::audit::{write_audit, AuditAction};
 use super::{timestamp, write, Error, Result, Store};
-use crate::domain::figures::{SubsidyEvent, Tally};
+use crate::domain::catalogue::Subsidy;
+use crate::domain::figures::Tally;
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
+use crate::domain::subsidy::{self, Change, Check, Refusal, SubsidyEvent};
+use crate::domain::text::name_key;
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use std::collections::BTreeMap;
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,27 +134,99 @@ fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
 
 impl Store {
     /// Stores a record once per source: a second insert with the same source stores nothing
-    /// and returns the record stored the first time.
-    /// A second live grant is refused (`Error::GrantTaken`) once `keep_one_grant` is set.
+    /// and returns the record stored the first time. A subsidy record whose group's name key is
+    /// a known group's is stored under that group's spelling (its first live record's); once
+    /// `keep_subsidy_lifecycle` is set, one that breaks the group's lifecycle is refused
+    /// (`Error::Subsidy`).
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
         let tx = write(&mut self.conn)?;
-        let stored = insert_in(&tx, self.granted.as_deref(), new, now)?;
+        let stored = insert_in(&tx, new, now)?;
+        if let (Some(rules), Stored::New(record)) = (&self.subsidy, &stored) {
+            check_added(&tx, rules, &[record])?;
+        }
         tx.commit()?;
         Ok(stored)
     }
 
     /// Stores many records in one transaction (all or none), each once per source; returns how
-    /// many were new. For imports and backfills.
+    /// many were new. For imports and backfills. The lifecycle is checked once every record is
+    /// in, each group's records in date order, so the order of the batch does not matter.
     pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
         let tx = write(&mut self.conn)?;
-        let mut new = 0;
+        let mut new = Vec::new();
         for record in records {
-            if matches!(insert_in(&tx, self.granted.as_deref(), record, now)?, Stored::New(_)) {
-                new += 1;
+            if let Stored::New(record) = insert_in(&tx, record, now)? {
+                new.push(record);
             }
         }
+        if let Some(rules) = &self.subsidy {
+            check_added(&tx, rules, &new.iter().collect::<Vec<_>>())?;
+        }
         tx.commit()?;
-        Ok(new)
+        Ok(new.len())
+    }
+
+    /// The refusals the lifecycle would give `records` (an import's rows, not stored yet; those
+    /// stored before are left out) if they were stored together: per group, the rows in date
+    /// order with the group's stored records. Each refusal comes with the index of the row it is
+    /// about; `labels[i]` names row `i` in a message (`このファイルの3行目`). Empty unless
+    /// `keep_subsidy_lifecycle` is set. `insert_batch` checks again in its transaction.
+    pub fn check_subsidies(&self, records: &[NewRecord], labels: &[String]) -> Result<Vec<(usize, Refusal)>> {
+        let Some(rules) = &self.subsidy else {
+            return Ok(Vec::new());
+        };
+        // Rows not stored yet get ids after every stored one, in the file's order.
+        const UNSTORED: i64 = 1 << 62;
+        let mut groups: BTreeMap<(String, String), Vec<(usize, SubsidyEvent)>> = BTreeMap::new();
+        for (i, record) in records.iter().enumerate() {
+            let Some(event) = event_of(UNSTORED + i as i64, record.date, &record.facts) else {
+                continue;
+            };
+            if self.has_source(&record.source)? {
+                continue;
+            }
+            groups
+                .entry((event.course.clone(), name_key(&event.group)))
+                .or_default()
+                .push((i, event));
+        }
+        let unstored: Vec<(i64, String)> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| (UNSTORED + i as i64, label.clone()))
+            .collect();
+        let mut refusals = Vec::new();
+        for ((course, key), mut rows) in groups {
+            let before = timeline(&self.conn, &course, &key)?;
+            // Every refusal of the group: the row refused is left out and the rest checked again.
+            while !rows.is_empty() {
+                let mut after = before.clone();
+                after.extend(rows.iter().map(|(_, e)| e.clone()));
+                let ids: Vec<i64> = rows.iter().map(|(_, e)| e.id).collect();
+                let check = Check {
+                    subsidy: rules,
+                    before: &before,
+                    after: &after,
+                    change: Change::Add(&ids),
+                    unstored: &unstored,
+                };
+                let Err(refusal) = subsidy::check(&check) else {
+                    break;
+                };
+                let at = rows
+                    .iter()
+                    .position(|(_, e)| Some(e.id) == refusal.changed)
+                    .unwrap_or(0);
+                let (i, _) = rows.remove(at);
+                let blamed_all = refusal.changed.is_none();
+                refusals.push((i, refusal));
+                if blamed_all {
+                    break;
+                }
+            }
+        }
+        refusals.sort_by_key(|(i, _)| *i);
+        Ok(refusals)
     }
 
     /// How many records are live, how many deleted, and how many audit lines there are.
@@ -193,7 +272,8 @@ impl Store {
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.
-    /// Refuses to make it a second live grant, like `insert`.
+    /// A subsidy record keeps its group's lifecycle, like `insert` (in both groups or courses
+    /// when the edit moves it); its group is stored as typed, so an edit can correct a spelling.
     pub fn edit(
         &mut self,
         id: i64,
@@ -204,20 +284,23 @@ impl Store {
     ) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
-        check_one_grant(&tx, self.granted.as_deref(), facts, Some(id))?;
+        if let Some(rules) = &self.subsidy {
+            check_edited(&tx, rules, &before, date, facts)?;
+        }
         let set: Vec<String> = dimension_columns()
             .enumerate()
-            .map(|(i, column)| format!("{column} = ?{}", i + 4))
+            .map(|(i, column)| format!("{column} = ?{}", i + 5))
             .collect();
         let mut values = vec![
             Value::Integer(id),
             Value::Text(facts.record_type().key().to_string()),
             Value::Text(date_key(date)),
+            group_key_of(facts),
         ];
         values.extend(dimension_values(facts));
         tx.execute(
             &format!(
-                "UPDATE records SET record_type = ?2, occurred_on = ?3, {} WHERE id = ?1",
+                "UPDATE records SET record_type = ?2, occurred_on = ?3, group_key = ?4, {} WHERE id = ?1",
                 set.join(", ")
             ),
             params_from_iter(values),
@@ -228,10 +311,26 @@ impl Store {
         Ok(after)
     }
 
-    /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
+    /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report). A
+    /// subsidy record whose going would leave its group's other records out of order is refused
+    /// (`Error::Subsidy`: a 交付決定 under its 実績報告, say); an application under a grant may
+    /// go, the grant then standing for it.
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
+        if let (Some(rules), Some(gone)) = (&self.subsidy, event_of(id, before.date, &before.facts)) {
+            let key = name_key(&gone.group);
+            let timeline_before = timeline(&tx, &gone.course, &key)?;
+            let after: Vec<SubsidyEvent> = timeline_before.iter().filter(|e| e.id != id).cloned().collect();
+            subsidy::check(&Check {
+                subsidy: rules,
+                before: &timeline_before,
+                after: &after,
+                change: Change::Remove(&gone),
+                unstored: &[],
+            })
+            .map_err(Error::Subsidy)?;
+        }
         tx.execute(
             "UPDATE records SET deleted_at = ?2 WHERE id = ?1",
             params![id, timestamp(now)],
@@ -325,88 +424,196 @@ impl Store {
         rows.map(|row| tally(row?)).collect()
     }
 
-    /// Live subsidy records within `[from, to]`.
+    /// The live subsidy records that the figures of `[from, to]` read: those of every group
+    /// (name key) and course with one dated in the period, from the group's first up to `to`
+    /// (the earlier ones say where the group stood when the period began).
     pub fn subsidy_events(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
+        // The period's groups first (CROSS JOIN keeps that order), then each group's records
+        // through `records_subsidy_by_group`: the cost follows the period, not the history.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, occurred_on, course, group_name, status, amount FROM records \
-             WHERE record_type = 'subsidy' AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
+            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
+                 SELECT DISTINCT group_key, course FROM records \
+                 WHERE record_type = 'subsidy' AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
+             CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
+             WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
+             ORDER BY r.occurred_on, r.id",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, i64>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, date, course, group, status, amount) = row?;
-            Ok(SubsidyEvent {
-                id,
-                date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                    .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
-                course,
-                group,
-                status,
-                amount: u64::try_from(amount).unwrap_or(0),
-            })
-        })
-        .collect()
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], event_row)?;
+        rows.map(|row| event(row?)).collect()
     }
 
-    /// Subsidy groups already recorded whose name contains `typed`, most recent first.
+    /// A group's live subsidy records (by its name's key; in one course or all), oldest first.
+    pub fn subsidy_history(&self, group: &str, course: Option<&str>) -> Result<Vec<SubsidyEvent>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM records \
+             WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 \
+             AND (?2 IS NULL OR course = ?2) ORDER BY occurred_on, id"
+        ))?;
+        let rows = stmt.query_map(params![name_key(group), course], event_row)?;
+        rows.map(|row| event(row?)).collect()
+    }
+
+    /// Subsidy groups already recorded whose name key contains the key of `typed`, most recent
+    /// first, each once, in its first live record's spelling.
     pub fn subsidy_groups(&self, typed: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
-             AND instr(group_name, ?1) > 0 GROUP BY group_name ORDER BY MAX(id) DESC LIMIT ?2",
+            "SELECT (SELECT k.group_name FROM records k WHERE k.record_type = 'subsidy' \
+                         AND k.deleted_at IS NULL AND k.group_key = r.group_key ORDER BY k.id LIMIT 1) \
+             FROM records r WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL \
+             AND instr(r.group_key, ?1) > 0 GROUP BY r.group_key ORDER BY MAX(r.id) DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![typed, limit as i64], |row| row.get(0))?;
+        let rows = stmt.query_map(params![name_key(typed), limit as i64], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Refuses `facts` (`Error::GrantTaken`) if they are a grant and the group has a live one
-    /// in that course already; for checking a whole file before it is imported. The insert
-    /// checks again in its transaction.
-    pub fn check_grant(&self, facts: &Facts) -> Result<()> {
-        check_one_grant(&self.conn, self.granted.as_deref(), facts, None)
     }
 }
 
-/// One live grant per group and course: refuses `facts` if they are a subsidy with status
-/// `granted` and another live record (not `except`) is the same group's grant in that course.
-fn check_one_grant(conn: &Connection, granted: Option<&str>, facts: &Facts, except: Option<i64>) -> Result<()> {
-    let (
-        Some(granted),
+/// The columns of a `SubsidyEvent`.
+const EVENT_COLUMNS: &str = "id, occurred_on, course, group_name, status, amount";
+
+type EventRow = (i64, String, String, String, String, Option<i64>);
+
+fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn event((id, date, course, group, status, amount): EventRow) -> Result<SubsidyEvent> {
+    Ok(SubsidyEvent {
+        id,
+        date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
+        course,
+        group,
+        status,
+        amount: amount.and_then(|a| u64::try_from(a).ok()),
+    })
+}
+
+/// The subsidy event a record of `facts` on `date` would be, if it is a subsidy record.
+fn event_of(id: i64, date: NaiveDate, facts: &Facts) -> Option<SubsidyEvent> {
+    match facts {
         Facts::Subsidy {
-            course, group, status, ..
-        },
-    ) = (granted, facts)
-    else {
-        return Ok(());
-    };
-    if status != granted {
-        return Ok(());
-    }
-    let existing: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, occurred_on FROM records WHERE record_type = 'subsidy' AND course = ?1 AND group_name = ?2 \
-             AND status = ?3 AND deleted_at IS NULL AND id IS NOT ?4 ORDER BY id LIMIT 1",
-            params![course, group, granted, except],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    match existing {
-        None => Ok(()),
-        Some((id, date)) => Err(Error::GrantTaken {
+            course,
+            group,
+            amount,
+            status,
+        } => Some(SubsidyEvent {
             id,
-            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
+            date,
             course: course.clone(),
             group: group.clone(),
+            status: status.clone(),
+            amount: *amount,
         }),
+        _ => None,
     }
+}
+
+/// The `group_key` column of a record of `facts`: the group's name key, NULL for other types.
+fn group_key_of(facts: &Facts) -> Value {
+    match facts {
+        Facts::Subsidy { group, .. } => Value::Text(name_key(group)),
+        _ => Value::Null,
+    }
+}
+
+/// The live records of the group with name key `key` in `course`.
+fn timeline(conn: &Connection, course: &str, key: &str) -> Result<Vec<SubsidyEvent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM records \
+         WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 AND course = ?2 \
+         ORDER BY occurred_on, id"
+    ))?;
+    let rows = stmt.query_map(params![key, course], event_row)?;
+    rows.map(|row| event(row?)).collect()
+}
+
+/// Checks, in `tx`, the lifecycle of every group that `added` (records just inserted there)
+/// belongs to, each group once with all of its new records.
+fn check_added(tx: &Connection, rules: &Subsidy, added: &[&Record]) -> Result<()> {
+    let mut groups: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+    for record in added {
+        if let Some(e) = event_of(record.id, record.date, &record.facts) {
+            groups
+                .entry((e.course, name_key(&e.group)))
+                .or_default()
+                .push(record.id);
+        }
+    }
+    for ((course, key), ids) in groups {
+        let after = timeline(tx, &course, &key)?;
+        let before: Vec<SubsidyEvent> = after.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
+        subsidy::check(&Check {
+            subsidy: rules,
+            before: &before,
+            after: &after,
+            change: Change::Add(&ids),
+            unstored: &[],
+        })
+        .map_err(Error::Subsidy)?;
+    }
+    Ok(())
+}
+
+/// Checks, in `tx`, that editing `before` into `facts` on `date` keeps the lifecycle of the
+/// group it leaves and of the group it joins (the same one, unless the edit changes the group
+/// or the course).
+fn check_edited(tx: &Connection, rules: &Subsidy, before: &Record, date: NaiveDate, facts: &Facts) -> Result<()> {
+    let old = event_of(before.id, before.date, &before.facts);
+    let new = event_of(before.id, date, facts);
+    let place = |e: &SubsidyEvent| (e.course.clone(), name_key(&e.group));
+    let mut places: Vec<(String, String)> = old.iter().chain(new.iter()).map(place).collect();
+    places.dedup();
+    for (course, key) in places {
+        let timeline_before = timeline(tx, &course, &key)?;
+        let mut after: Vec<SubsidyEvent> = timeline_before.iter().filter(|e| e.id != before.id).cloned().collect();
+        if let Some(new) = new.as_ref().filter(|n| place(n) == (course.clone(), key.clone())) {
+            after.push(new.clone());
+        }
+        subsidy::check(&Check {
+            subsidy: rules,
+            before: &timeline_before,
+            after: &after,
+            change: Change::Edit(before.id),
+            unstored: &[],
+        })
+        .map_err(Error::Subsidy)?;
+    }
+    Ok(())
+}
+
+/// The spelling of the known group with name key `key`: its first live record's, if any.
+fn known_group(tx: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
+             AND group_key = ?1 ORDER BY id LIMIT 1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Migration 0005's hook, in its transaction: the `group_key` of every subsidy record stored
+/// before, which SQL cannot compute (NFKC).
+pub(super) fn backfill_group_keys(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    let rows: Vec<(i64, String)> = {
+        let mut stmt =
+            tx.prepare("SELECT id, group_name FROM records WHERE record_type = 'subsidy' AND group_name IS NOT NULL")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = tx.prepare("UPDATE records SET group_key = ?2 WHERE id = ?1")?;
+    for (id, name) in &rows {
+        update.execute(params![id, name_key(name)])?;
+    }
+    tracing::info!(records = rows.len(), "subsidy group keys written");
+    Ok(())
 }
 
 type TallyRow = (String, String, String, i64);
@@ -482,9 +689,9 @@ fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
     }
 }
 
-/// Inserts a record unless one with the same source exists, with its audit line; in `tx`.
-/// Refuses a second live grant if `granted` is the status of a grant.
-fn insert_in(tx: &Transaction<'_>, granted: Option<&str>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+/// Inserts a record unless one with the same source exists, with its audit line; in `tx`. A
+/// subsidy record with its `group_key`, under the known spelling of its group if there is one.
+fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
@@ -496,12 +703,18 @@ fn insert_in(tx: &Transaction<'_>, granted: Option<&str>, new: &NewRecord, now: 
         let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         return Ok(Stored::Existing(record));
     }
-    check_one_grant(tx, granted, &new.facts, None)?;
+    let mut facts = new.facts.clone();
+    if let Facts::Subsidy { group, .. } = &mut facts {
+        if let Some(known) = known_group(tx, &name_key(group))? {
+            *group = known;
+        }
+    }
     let mut values = vec![
-        Value::Text(new.facts.record_type().key().to_string()),
+        Value::Text(facts.record_type().key().to_string()),
         Value::Text(date_key(new.date)),
+        group_key_of(&facts),
     ];
-    values.extend(dimension_values(&new.facts));
+    values.extend(dimension_values(&facts));
     values.extend([
         Value::Text(new.reporter.id.clone()),
         Value::Text(new.reporter.name.clone()),
@@ -512,7 +725,7 @@ fn insert_in(tx: &Transaction<'_>, granted: Option<&str>, new: &NewRecord, now: 
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
     tx.execute(
         &format!(
-            "INSERT INTO records (record_type, occurred_on, {}, reporter_id, reporter_name, source, source_id, created_at) \
+            "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, created_at) \
              VALUES ({})",
             dimension_columns().collect::<Vec<_>>().join(", "),
             placeholders.join(", ")
