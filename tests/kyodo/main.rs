@@ -18,5 +18,6 @@ mod replication;
 mod scheduler;
 mod standin;
 mod stopping;
+mod subsidy;
 mod totals;
 mod writers;
