@@ -3,12 +3,15 @@
 //! every spelling of it is one group; a record typed differently shows its spelling. Each
 //! course ends with where the group stands, as the lifecycle reads it (`domain::subsidy`); a
 //! record the lifecycle leaves out of the figures (stored before the rule was kept) says why.
+//! `removal_note`: after a delete or undo of an application, the decision that now stands
+//! without one.
 
 use super::spec::label;
 use super::{Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::era_date_label;
 use crate::domain::number::group_thousands;
+use crate::domain::record::{Facts, Record};
 use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
 
@@ -89,4 +92,40 @@ fn left_out(s: &crate::domain::catalogue::Subsidy, conflict: &Conflict<'_>) -> S
         None => format!("{}の前の{status}", s.granted),
     };
     format!("　※集計に入りません（{why}）")
+}
+
+/// After `record` was deleted (`done`: 「削除した」) or undone: when it was an application and
+/// the 交付決定, 不採択 or 辞退 after it now stands with no application, a line saying so.
+/// The store allows that delete (the decision counts for its application, so the figures stay
+/// the same, and a mistaken application must stay removable); the line says how to put the
+/// application back if the delete was the mistake.
+pub(super) fn removal_note(app: &App, record: &Record, done: &str) -> Result<Option<String>, Failure> {
+    let Facts::Subsidy {
+        course,
+        group,
+        amount,
+        status,
+    } = &record.facts
+    else {
+        return Ok(None);
+    };
+    let removed = SubsidyEvent {
+        id: record.id,
+        date: record.date,
+        course: course.clone(),
+        group: group.clone(),
+        status: status.clone(),
+        amount: *amount,
+    };
+    let remaining = app.store.subsidy_history(group, Some(course))?;
+    let s = &app.settings.catalogue.subsidy;
+    Ok(subsidy::left_without_application(s, &remaining, &removed).map(|decision| {
+        format!(
+            "#{id} の{status}を{done}ので、『{group}』の{course}コースの{decided}（#{did}、{when}）は{status}の記録がないまま残ります（集計ではこの{decided}が{status}も兼ねるので、{status}の数は変わりません）。誤りだったときは、{status}をもう一度報告してください（日付は{when}より前）",
+            id = record.id,
+            decided = decision.status,
+            did = decision.id,
+            when = era_date_label(decision.date),
+        )
+    }))
 }

@@ -157,13 +157,15 @@ fn delete(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let record = changeable(app, request)?;
     app.store
         .delete(record.id, AuditAction::Delete, &request.user, request.now)?;
+    let mut lines = vec![
+        list_line(&app.settings.catalogue, &record),
+        "集計から外しました。履歴（監査記録）には残ります".to_string(),
+    ];
+    lines.extend(super::history::removal_note(app, &record, "削除した")?);
     Ok(Reply::done(
         Visibility::Ephemeral,
         format!("記録 #{} を削除しました", record.id),
-        vec![Section::lines(vec![
-            list_line(&app.settings.catalogue, &record),
-            "集計から外しました。履歴（監査記録）には残ります".to_string(),
-        ])],
+        vec![Section::lines(lines)],
     ))
 }
 
@@ -192,10 +194,12 @@ fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         .into());
     }
     app.store.delete(id, AuditAction::Undo, &request.user, request.now)?;
+    let mut lines = vec![list_line(&app.settings.catalogue, &record)];
+    lines.extend(super::history::removal_note(app, &record, "取り消した")?);
     Ok(Reply::done(
         Visibility::Ephemeral,
         format!("報告 #{id} を取り消しました"),
-        vec![Section::lines(vec![list_line(&app.settings.catalogue, &record)])],
+        vec![Section::lines(lines)],
     ))
 }
 

@@ -71,12 +71,12 @@ pub struct CourseFigures {
     pub grants: Figure,
     /// Yen granted.
     pub amount: Figure,
-    /// Applications (申請).
+    /// Groups that applied (申請; a decision with no application recorded stands for one).
     pub applications: Figure,
-    /// Withdrawals (辞退); unknown in the baseline years, which did not count them.
+    /// Groups that withdrew (辞退); unknown in the baseline years, which did not count them.
     #[serde(default)]
     pub declines: Figure,
-    /// Applications not selected (不採択); unknown in the baseline years.
+    /// Groups not selected (不採択); unknown in the baseline years.
     #[serde(default)]
     pub rejections: Figure,
 }
@@ -432,6 +432,35 @@ mod tests {
         assert_eq!(
             (step.applications, step.grants, step.declines),
             (Figure::known(0), Figure::known(0), Figure::known(1))
+        );
+        // Groups, each once: G applies, is not selected, applies again and is granted; H
+        // applies and withdraws twice.
+        let events = [
+            grant(1, 1, "チャレンジ", "G会", "申請", 0),
+            grant(2, 2, "チャレンジ", "G会", "不採択", 0),
+            grant(3, 3, "チャレンジ", "G会", "申請", 0),
+            grant(4, 4, "チャレンジ", "Ｇ会", "交付決定", 80_000),
+            grant(5, 1, "チャレンジ", "H会", "申請", 0),
+            grant(6, 2, "チャレンジ", "H会", "辞退", 0),
+            grant(7, 3, "チャレンジ", "H会", "申請", 0),
+            grant(8, 4, "チャレンジ", "H会", "辞退", 0),
+        ];
+        let challenge = &Figures::from_records(&c, &[], &events, april()).subsidy["チャレンジ"];
+        assert_eq!(
+            (
+                challenge.applications,
+                challenge.grants,
+                challenge.amount,
+                challenge.declines,
+                challenge.rejections
+            ),
+            (
+                Figure::known(2),
+                Figure::known(1),
+                Figure::known(80_000),
+                Figure::known(1),
+                Figure::known(1)
+            )
         );
     }
 

@@ -212,6 +212,34 @@ pub fn standing<'a>(steps: &[Step<'a>]) -> Option<&'a SubsidyEvent> {
         .map(|s| s.event)
 }
 
+/// The decision (交付決定, 不採択 or 辞退) that `removed`, an application now deleted, was the
+/// application of, and that now stands with no application before it: `remaining` are the
+/// group's live records in the course after the delete. `None` when `removed` was no
+/// application or the next record has an application of its own.
+pub fn left_without_application<'a>(
+    subsidy: &Subsidy,
+    remaining: &'a [SubsidyEvent],
+    removed: &SubsidyEvent,
+) -> Option<&'a SubsidyEvent> {
+    if stage(subsidy, &removed.status) != Some(Stage::Applied) {
+        return None;
+    }
+    read(subsidy, remaining)
+        .into_iter()
+        .filter(|s| (s.event.date, s.event.id) > (removed.date, removed.id))
+        .find(|s| matches!(s.outcome, Outcome::Counted { .. }))
+        .filter(|s| {
+            matches!(
+                s.outcome,
+                Outcome::Counted {
+                    implied_application: true,
+                    ..
+                }
+            )
+        })
+        .map(|s| s.event)
+}
+
 /// A change to one group's records in one course.
 #[derive(Debug, Clone, Copy)]
 pub enum Change<'a> {
@@ -451,18 +479,19 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
     }
 }
 
-/// The figures of one course in a period, as the lifecycle counts them.
+/// The figures of one course in a period, as the lifecycle counts them: groups, each once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
-    /// Applications dated in the period (a decision with nothing before it stands for one).
+    /// Groups that applied in the period (a decision with nothing before it stands for the
+    /// application); a group that applied again after a 不採択 or 辞退 counts once.
     pub applications: u64,
-    /// Grants dated in the period and not declined since.
+    /// Groups granted in the period and not declined since.
     pub grants: u64,
     /// Yen of those grants.
     pub amount: u64,
-    /// 辞退 dated in the period (of an application or of a grant).
+    /// Groups with a 辞退 in the period (of an application or of a grant).
     pub declines: u64,
-    /// 不採択 dated in the period.
+    /// Groups with a 不採択 in the period.
     pub rejections: u64,
 }
 
@@ -489,7 +518,7 @@ pub fn tally(subsidy: &Subsidy, events: &[SubsidyEvent], since: NaiveDate) -> BT
                 _ => None,
             })
             .collect();
-        let c = counts.entry(course.clone()).or_default();
+        let (mut applied, mut granted, mut declined, mut rejected) = (false, None, false, false);
         for step in steps.iter().filter(|s| s.event.date >= since) {
             let Outcome::Counted {
                 stage,
@@ -499,18 +528,21 @@ pub fn tally(subsidy: &Subsidy, events: &[SubsidyEvent], since: NaiveDate) -> BT
             else {
                 continue;
             };
-            if stage == Stage::Applied || implied_application {
-                c.applications += 1;
-            }
+            applied |= stage == Stage::Applied || implied_application;
             match stage {
-                Stage::Granted if !withdrawn.contains(&step.event.id) => {
-                    c.grants += 1;
-                    c.amount += step.event.amount.unwrap_or(0);
-                }
-                Stage::Declined => c.declines += 1,
-                Stage::Rejected => c.rejections += 1,
+                Stage::Granted if !withdrawn.contains(&step.event.id) => granted = Some(step.event),
+                Stage::Declined => declined = true,
+                Stage::Rejected => rejected = true,
                 _ => {}
             }
+        }
+        let c = counts.entry(course.clone()).or_default();
+        c.applications += u64::from(applied);
+        c.declines += u64::from(declined);
+        c.rejections += u64::from(rejected);
+        if let Some(grant) = granted {
+            c.grants += 1;
+            c.amount += grant.amount.unwrap_or(0);
         }
     }
     counts

@@ -1,7 +1,8 @@
 //! The subsidy lifecycle end to end, with the real binary on a real database: a scripted console
 //! session with its exact replies; every transition, allowed and refused, typed into the console
 //! and imported from a CSV file (rows of one file, and rows after a first import); totals that do
-//! not depend on the order of entry; look-alike group names; records stored before the rule.
+//! not depend on the order of entry; look-alike group names; records stored
+//! before the rule; an application deleted under its decision.
 
 use crate::support::{repo, seed, Workspace};
 use chrono::NaiveDate;
@@ -510,4 +511,52 @@ fn records_stored_before_the_rule_are_read_by_the_lifecycle_and_shown() {
         "the stray application no longer cancels the grant: {out}"
     );
     assert!(out.contains("記録 #5 を削除しました"), "{out}");
+}
+
+#[test]
+fn an_application_deleted_or_undone_under_its_decision_is_allowed_and_said() {
+    let workspace = Workspace::new();
+    let run = workspace.console(
+        &["--user", "佐藤"],
+        "/report subsidy course:チャレンジ group:\"A会\" status:申請 date:2026-05-01\n\
+         /report subsidy course:チャレンジ group:\"A会\" status:交付決定 amount:120000 date:2026-06-01\n\
+         /report subsidy course:ステップアップ group:\"B会\" status:申請 date:2026-05-02\n\
+         /report subsidy course:ステップアップ group:\"B会\" status:不採択 date:2026-06-02\n",
+    );
+    assert_eq!(run.ok().stdout().matches("記録しました（#").count(), 4);
+    let before = report(&workspace);
+    let run = workspace
+        .console(&["--user", "佐藤"], "/records delete id:1\n/records undo id:3\n")
+        .ok();
+    let out = run.stdout();
+    for said in [
+        "記録 #1 を削除しました",
+        "#1 の申請を削除したので、『A会』のチャレンジコースの交付決定（#2、令和8年6月1日）は申請の記録がないまま残ります（集計ではこの交付決定が申請も兼ねるので、申請の数は変わりません）。誤りだったときは、申請をもう一度報告してください（日付は令和8年6月1日より前）",
+        "報告 #3 を取り消しました",
+        "#3 の申請を取り消したので、『B会』のステップアップコースの不採択（#4、令和8年6月2日）は申請の記録がないまま残ります",
+    ] {
+        assert!(out.contains(said), "{said}\n---\n{out}");
+    }
+    // The decisions stand for their applications: the report is the same.
+    assert_eq!(report(&workspace), before, "the figures do not change");
+    // The application put back (before its grant) fits; the history shows it, oldest first.
+    let run = workspace
+        .console(
+            &["--user", "佐藤"],
+            "/report subsidy course:チャレンジ group:\"A会\" status:申請 date:2026-05-03\n\
+             /records history group:\"a会\"\n",
+        )
+        .ok();
+    let out = run.stdout();
+    assert!(
+        out.contains(
+            "■ チャレンジコース\n  申請　令和8年5月3日　#5\n  交付決定　令和8年6月1日　120,000円　#2\n  現在: 交付決定（#2）"
+        ),
+        "{out}"
+    );
+    assert_eq!(report(&workspace), before);
+    println!(
+        "deletes under a decision: 2 allowed with a note, report unchanged ({} lines)",
+        before.lines().count()
+    );
 }

@@ -262,6 +262,30 @@ fn deletes_that_leave_the_others_in_order_are_allowed() {
     );
 }
 
+/// What stands without an application once the record `id` of `statuses`' history is gone.
+fn orphan(statuses: &[&str], id: i64) -> Option<i64> {
+    let before = history(statuses);
+    let gone = before.iter().find(|e| e.id == id).expect("in the history").clone();
+    let after: Vec<SubsidyEvent> = before.iter().filter(|e| e.id != id).cloned().collect();
+    left_without_application(&komoro(), &after, &gone).map(|e| e.id)
+}
+
+#[test]
+fn a_deleted_application_says_which_decision_stands_without_one() {
+    assert_eq!(orphan(&["申請", "交付決定"], 1), Some(2));
+    assert_eq!(orphan(&["申請", "交付決定", "実績報告"], 1), Some(2));
+    assert_eq!(orphan(&["申請", "不採択"], 1), Some(2));
+    assert_eq!(orphan(&["申請", "辞退"], 1), Some(2));
+    // The first of two applications: its 不採択 stands alone, the later grant has its own.
+    assert_eq!(orphan(&["申請", "不採択", "申請", "交付決定"], 1), Some(2));
+    assert_eq!(orphan(&["申請", "辞退", "申請"], 1), Some(2));
+    // Nothing after it, or not an application.
+    assert_eq!(orphan(&["申請"], 1), None);
+    assert_eq!(orphan(&["申請", "辞退", "申請"], 3), None);
+    assert_eq!(orphan(&["申請", "交付決定"], 2), None);
+    assert_eq!(orphan(&["申請", "交付決定", "辞退"], 3), None);
+}
+
 #[test]
 fn an_edit_is_checked_where_the_record_ends_up() {
     let before = history(&["申請", "交付決定"]);
