@@ -100,11 +100,20 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
             },
             note: inv.text("note"),
         },
-        RecordType::Meeting => Facts::Meeting {
-            area: inv.required_text("area")?,
-            district: inv.required_text("district")?,
-            topic: inv.text("topic"),
-        },
+        RecordType::Meeting => {
+            // A district typed with a space, in full width …: the catalogue's spelling
+            // (`validate` then checks it belongs to the area).
+            let area = inv.required_text("area")?;
+            let district = inv.required_text("district")?;
+            let district = catalogue
+                .district_spelled(&area, &district)
+                .map_or(district, str::to_string);
+            Facts::Meeting {
+                area,
+                district,
+                topic: inv.text("topic"),
+            }
+        }
         RecordType::Consultation => Facts::Consultation {
             count: count(inv)?,
             side: inv.text("side"),

@@ -317,6 +317,20 @@ impl Catalogue {
         self.subsidy.courses.iter().find(|c| c.name == name)
     }
 
+    /// The catalogue's spelling of the district typed as `typed`, compared by `text::name_key`
+    /// (`荒 町`, `荒　町` are 荒町; areas are choices, held to the spec as typed): one of `area`'s if it has one, else the first of another area's (so that the refusal can
+    /// say where it is).
+    pub fn district_spelled(&self, area: &str, typed: &str) -> Option<&str> {
+        let key = text::name_key(typed);
+        let areas = self.areas.iter();
+        let (own, others): (Vec<&Area>, Vec<&Area>) = areas.partition(|a| a.name == area);
+        own.into_iter()
+            .chain(others)
+            .flat_map(|a| a.districts.iter())
+            .find(|d| text::name_key(d) == key)
+            .map(String::as_str)
+    }
+
     pub fn council_status(&self, name: &str) -> Option<&CouncilStatus> {
         self.council.statuses.iter().find(|s| s.name == name)
     }

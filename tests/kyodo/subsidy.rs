@@ -1,7 +1,7 @@
 //! The subsidy lifecycle end to end, with the real binary on a real database: a scripted console
 //! session with its exact replies; every transition, allowed and refused, typed into the console
 //! and imported from a CSV file (rows of one file, and rows after a first import); totals that do
-//! not depend on the order of entry; look-alike group names; records stored
+//! not depend on the order of entry; look-alike group names (and districts); records stored
 //! before the rule; an application deleted under its decision.
 
 use crate::support::{repo, seed, Workspace};
@@ -558,5 +558,49 @@ fn an_application_deleted_or_undone_under_its_decision_is_allowed_and_said() {
     println!(
         "deletes under a decision: 2 allowed with a note, report unchanged ({} lines)",
         before.lines().count()
+    );
+}
+
+#[test]
+fn districts_typed_with_spaces_or_in_full_width_are_stored_in_the_catalogues_spelling() {
+    let workspace = Workspace::new();
+    let run = workspace.console(
+        &["--user", "佐藤"],
+        "/report meeting area:東部 district:\"荒　町\" date:2026-06-01\n\
+         /report meeting area:北大井 district:\"ひばりヶ 丘\" date:2026-06-02\n\
+         /report meeting area:東部 district:\"小 原\" date:2026-06-03\n",
+    );
+    assert_eq!(run.code(), Some(1), "the last line is refused");
+    let out = run.stdout();
+    assert!(out.contains("②区と地区担当職員との連携: 東部地区 荒町区"), "{out}");
+    assert!(
+        out.contains("②区と地区担当職員との連携: 北大井地区 ひばりヶ丘区"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ 区（district）: 東部地区に「小原」区はありません。「小原」は東南部地区の区です。"),
+        "{out}"
+    );
+    let file = workspace.path("meetings.csv");
+    std::fs::write(
+        &file,
+        "日付,種類,地区,区\n2026-06-04,地区連携,東部,荒 町\n2026-06-05,地区連携,中部,ＡＢＣ\n",
+    )
+    .expect("write");
+    let run = workspace.kyodo(&["import", "--file", &file.display().to_string()]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    // A name that is no district is refused as typed; nothing of the file is stored.
+    assert!(
+        run.stderr().contains(
+            "3行目: 区（district）: 中部地区に「ＡＢＣ」区はありません。中部地区の区: 相生、本町、六供、田町、大手"
+        ),
+        "{}",
+        run.stderr()
+    );
+    std::fs::write(&file, "日付,種類,地区,区\n2026-06-04,地区連携,東部,荒 町\n").expect("write");
+    workspace.kyodo(&["import", "--file", &file.display().to_string()]).ok();
+    assert_eq!(
+        workspace.rows("SELECT area, district FROM records WHERE record_type = 'meeting' ORDER BY id"),
+        strings(&[&["東部", "荒町"], &["北大井", "ひばりヶ丘"], &["東部", "荒町"]])
     );
 }

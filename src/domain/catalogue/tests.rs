@@ -32,6 +32,18 @@ fn problems(text: &str) -> Vec<String> {
 }
 
 #[test]
+fn typed_districts_find_the_catalogues_spelling() {
+    let c = komoro();
+    assert_eq!(c.district_spelled("東部", "荒　町"), Some("荒町"));
+    assert_eq!(c.district_spelled("東部", " 荒町 "), Some("荒町"));
+    assert_eq!(c.district_spelled("北大井", "ひばりヶ 丘"), Some("ひばりヶ丘"));
+    assert_eq!(c.district_spelled("北大井", "四ツ谷"), Some("四ツ谷"));
+    // Another area's district keeps its spelling, for the refusal that says where it is.
+    assert_eq!(c.district_spelled("東部", "小 原"), Some("小原"));
+    assert_eq!(c.district_spelled("東部", "北町"), None);
+}
+
+#[test]
 fn komoro_has_ten_areas_and_sixty_eight_districts() {
     let c = komoro();
     assert_eq!(c.city, "小諸市");
