@@ -94,15 +94,18 @@ enum Command {
         #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
         retry: bool,
     },
-    /// 記録を CSV ファイル（/records export と同じ列）から取り込む。1行でも誤りがあれば何も取り込まない
+    /// 記録を CSV か Excel（XLSX）のファイル（/records export と同じ列）から取り込む。番号のある行はその記録の直し、番号のない行は新しい記録。1行でも誤りがあれば何も取り込まない
     Import {
-        /// 取り込むファイル（UTF-8、BOM はあってもなくても）
+        /// 取り込むファイル（UTF-8 の CSV、BOM はあってもなくても。または .xlsx）
         #[arg(long)]
         file: PathBuf,
-        /// 「報告者」の列が空の行の報告者
+        /// 取り込む人の名前（「報告者」の列が空の行の報告者、直した記録の履歴に残る名前）
         #[arg(long)]
         user: Option<String>,
-        /// 確かめるだけで取り込まない
+        /// 権限: staff（自分の記録だけ直せる）か admin（他の人の記録も直せる）。コンソールと同じく既定は admin
+        #[arg(long, value_enum, default_value_t = ConsoleRole::Admin)]
+        role: ConsoleRole,
+        /// 確かめるだけで取り込まない（何が新しく、何がどう変わるかを表示）
         #[arg(long)]
         dry_run: bool,
     },
@@ -355,32 +358,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             post,
             retry,
         } => digest(&cli.config, &cli.db, month, chart, post, retry, now),
-        Command::Import { file, user, dry_run } => {
+        Command::Import {
+            file,
+            user,
+            role,
+            dry_run,
+        } => {
+            let bytes = kyodo::commands::import::read_file(&file)?;
             let mut app = start(&cli.config, &cli.db, now)?;
-            let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
-            let Ok(text) = String::from_utf8(bytes) else {
-                bail!(
-                    "{} は UTF-8 のテキストではありません（Excel では「CSV UTF-8」で保存してください）",
-                    file.display()
-                );
-            };
             let name = user
                 .or_else(|| std::env::var("USER").ok())
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "取り込み".to_string());
-            let actor = kyodo::domain::record::Actor {
-                id: format!("import:{name}"),
-                name,
+            // Default admin, as the console: whoever runs kyodo on the server can open the
+            // database itself; --role staff holds an import to a staff member's rights.
+            let who = kyodo::commands::import::Importer {
+                actor: kyodo::domain::record::Actor {
+                    id: format!("import:{name}"),
+                    name,
+                },
+                roles: Roles {
+                    staff: true,
+                    admin: matches!(role, ConsoleRole::Admin),
+                },
             };
-            match kyodo::commands::import::import_csv(&mut app, &text, &actor, now, dry_run) {
-                Ok(done) if dry_run => println!(
-                    "{} 行を確かめました。問題はありません（--dry-run のため取り込んでいません）",
-                    done.rows
-                ),
-                Ok(done) => println!(
-                    "{} 行を取り込みました: 新しい記録 {}件、前に取り込み済み {}件",
-                    done.rows, done.new, done.existing
-                ),
+            match kyodo::commands::import::import_file(&mut app, &file, bytes, &who, now, dry_run) {
+                Ok(done) => {
+                    for line in done.summary() {
+                        println!("{line}");
+                    }
+                }
                 Err(kyodo::commands::import::ImportError::Rows(problems)) => {
                     for problem in &problems {
                         eprintln!("{} {problem}", file.display());

@@ -7,8 +7,9 @@
 //! A group's records in a course are read in date order (then id: the order they were entered on
 //! one day), whatever order they were entered in: `read` says what each record did, or the
 //! conflict that keeps it out of the figures. `check` is the one rule every write keeps — an entry,
-//! an edit, a delete or an undo, an import — given the group's records before and after the
-//! change, it allows the change or says in Japanese which existing record it conflicts with.
+//! an edit, a delete or an undo, an import (its new rows and edits together) — given the group's
+//! records before and after the change, it allows the change or says in Japanese which existing
+//! record it conflicts with.
 //! `tally` counts a period from the same reading, so the totals do not depend on entry order.
 //!
 //! A 交付決定, 不採択 or 辞退 with nothing before it stands for its application too (an entry
@@ -249,6 +250,30 @@ pub enum Change<'a> {
     Edit(i64),
     /// A record deleted (or undone): it is in `before`, not in `after`.
     Remove(&'a SubsidyEvent),
+    /// An import's new rows and edited records together: their ids in `after` (an edited one
+    /// also in `before`, with its old facts).
+    Import { added: &'a [i64], edited: &'a [i64] },
+}
+
+impl Change<'_> {
+    /// The ids of the records the change writes.
+    fn changed(&self) -> Vec<i64> {
+        match self {
+            Change::Add(ids) => ids.to_vec(),
+            Change::Edit(id) => vec![*id],
+            Change::Remove(_) => Vec::new(),
+            Change::Import { added, edited } => added.iter().chain(edited.iter()).copied().collect(),
+        }
+    }
+
+    /// Whether the change edits record `id` (rather than adding it).
+    fn edits(&self, id: i64) -> bool {
+        match self {
+            Change::Edit(edited) => *edited == id,
+            Change::Import { edited, .. } => edited.contains(&id),
+            Change::Add(_) | Change::Remove(_) => false,
+        }
+    }
 }
 
 /// One write to check: the group's live records in the course before and after it.
@@ -299,15 +324,11 @@ pub fn check(c: &Check<'_>) -> Result<(), Refusal> {
             _ => None,
         })
         .collect();
-    let changed: &[i64] = match &c.change {
-        Change::Add(ids) => ids,
-        Change::Edit(id) => std::slice::from_ref(id),
-        Change::Remove(_) => &[],
-    };
+    let changed = c.change.changed();
     for step in read(c.subsidy, c.after) {
         if let Outcome::Conflict(conflict) = step.outcome {
             if changed.contains(&conflict.record.id) || !offending_before.contains(&conflict.record.id) {
-                return Err(refusal(c, &conflict, changed));
+                return Err(refusal(c, &conflict, &changed));
             }
         }
     }
@@ -373,10 +394,11 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
     let record = conflict.record;
     let course = &record.course;
     let is_changed = |e: &SubsidyEvent| changed.contains(&e.id);
-    let verb = match c.change {
-        Change::Add(_) => "は登録できません",
-        Change::Edit(_) => "には直せません",
+    // What cannot be done with the changed record `e`.
+    let verb = |e: &SubsidyEvent| match c.change {
         Change::Remove(_) => "は削除できません",
+        _ if c.change.edits(e.id) => "には直せません",
+        _ => "は登録できません",
     };
     // One grant per group and course: the grant already there, named as typed.
     if conflict.rule == Rule::OneGrant {
@@ -407,15 +429,17 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
         let group = conflict.because.map_or(&record.group, |b| &b.group);
         let message = match conflict.because {
             Some(b) => format!(
-                "『{group}』は{course}コースの{}の後なので、{}{verb}。{}",
+                "『{group}』は{course}コースの{}の後なので、{}{}。{}",
                 c.named(b),
                 record.status,
+                verb(record),
                 hint(s, conflict)
             ),
             None => format!(
-                "『{group}』は{course}コースの{}がまだないので、{}{verb}。{}",
+                "『{group}』は{course}コースの{}がまだないので、{}{}。{}",
                 s.granted,
                 record.status,
+                verb(record),
                 hint(s, conflict)
             ),
         };
@@ -431,16 +455,13 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
         return Refusal {
             field,
             message: format!(
-                "『{}』は{course}コースに{}があるので、それより前の日付（{}）{}{}{verb}。日付を確かめてください",
+                "『{}』は{course}コースに{}があるので、それより前の日付（{}）{}{}{}。日付を確かめてください",
                 record.group,
                 c.named(record),
                 era_date_label(b.date),
-                if matches!(c.change, Change::Edit(_)) {
-                    "の"
-                } else {
-                    "で"
-                },
-                b.status
+                if c.change.edits(b.id) { "の" } else { "で" },
+                b.status,
+                verb(b)
             ),
             rule: conflict.rule,
             existing: c.stored(Some(record)),
@@ -461,11 +482,13 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
         Change::Remove(removed) => (format!("{}を削除すると", c.named(removed)), None),
         Change::Edit(_) => ("この修正をすると".to_string(), field),
         Change::Add(_) => ("登録すると".to_string(), field),
+        Change::Import { .. } => ("この取り込みをすると".to_string(), field),
     };
     let what = match c.change {
         Change::Remove(_) => "削除できません",
         Change::Edit(_) => "直せません",
         Change::Add(_) => "登録できません",
+        Change::Import { .. } => "取り込めません",
     };
     Refusal {
         field,

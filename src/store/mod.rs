@@ -6,14 +6,18 @@
 //! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
 //! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
-//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`.
+//! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
+//! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
+//! checks every write of a subsidy record against its group's records, in the write's transaction.
 //! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
 pub mod backup;
 mod baseline;
+pub mod batch;
 mod figures;
 mod health;
+mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
 pub mod upgrade;
@@ -305,6 +309,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 /// The current time as stored: RFC 3339 in UTC, to the millisecond.
 pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Whether a record from `source` is stored (deleted or not): inserting it again writes nothing.
+fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND source_id = ?2)",
+        rusqlite::params![source.kind.key(), source.id],
+        |row| row.get(0),
+    )?)
 }
 
 #[cfg(test)]

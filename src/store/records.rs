@@ -1,21 +1,20 @@
 //! The `records` table: idempotent insert keyed by the source, edits and soft deletes that
 //! write the audit trail in the same transaction, and the per-period tallies summaries read.
 //! A subsidy record's `group_key` (`text::name_key` of its group) is written with it; every
-//! write of a subsidy record keeps the group's lifecycle (`domain::subsidy::check`) inside its
+//! write of a subsidy record keeps the group's lifecycle (`lifecycle.rs`) inside its
 //! transaction, and an entry under a spelling of a known group is stored under the known one.
 
 use super::audit::{write_audit, AuditAction};
-use super::{timestamp, write, Error, Result, Store};
-use crate::domain::catalogue::Subsidy;
+use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
+use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::figures::Tally;
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
-use crate::domain::subsidy::{self, Change, Check, Refusal, SubsidyEvent};
+use crate::domain::subsidy::{Refusal, SubsidyEvent};
 use crate::domain::text::name_key;
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
-use std::collections::BTreeMap;
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +121,7 @@ fn date_key(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
+pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
     tx.query_row(
         &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
         [id],
@@ -140,93 +139,41 @@ impl Store {
     /// (`Error::Subsidy`).
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
         let tx = write(&mut self.conn)?;
+        lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         let stored = insert_in(&tx, new, now)?;
-        if let (Some(rules), Stored::New(record)) = (&self.subsidy, &stored) {
-            check_added(&tx, rules, &[record])?;
-        }
         tx.commit()?;
         Ok(stored)
     }
 
     /// Stores many records in one transaction (all or none), each once per source; returns how
-    /// many were new. For imports and backfills. The lifecycle is checked once every record is
-    /// in, each group's records in date order, so the order of the batch does not matter.
+    /// many were new. For backfills and seeds. The lifecycle is checked with every record in,
+    /// each group's records in date order, so the order of the batch does not matter.
     pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
         let tx = write(&mut self.conn)?;
-        let mut new = Vec::new();
+        lifecycle::keep(&tx, self.subsidy.as_ref(), records, &[])?;
+        let mut new = 0;
         for record in records {
-            if let Stored::New(record) = insert_in(&tx, record, now)? {
-                new.push(record);
+            if matches!(insert_in(&tx, record, now)?, Stored::New(_)) {
+                new += 1;
             }
-        }
-        if let Some(rules) = &self.subsidy {
-            check_added(&tx, rules, &new.iter().collect::<Vec<_>>())?;
         }
         tx.commit()?;
-        Ok(new.len())
+        Ok(new)
     }
 
-    /// The refusals the lifecycle would give `records` (an import's rows, not stored yet; those
-    /// stored before are left out) if they were stored together: per group, the rows in date
-    /// order with the group's stored records. Each refusal comes with the index of the row it is
-    /// about; `labels[i]` names row `i` in a message (`このファイルの3行目`). Empty unless
-    /// `keep_subsidy_lifecycle` is set. `insert_batch` checks again in its transaction.
-    pub fn check_subsidies(&self, records: &[NewRecord], labels: &[String]) -> Result<Vec<(usize, Refusal)>> {
-        let Some(rules) = &self.subsidy else {
-            return Ok(Vec::new());
-        };
-        // Rows not stored yet get ids after every stored one, in the file's order.
-        const UNSTORED: i64 = 1 << 62;
-        let mut groups: BTreeMap<(String, String), Vec<(usize, SubsidyEvent)>> = BTreeMap::new();
-        for (i, record) in records.iter().enumerate() {
-            let Some(event) = event_of(UNSTORED + i as i64, record.date, &record.facts) else {
-                continue;
-            };
-            if self.has_source(&record.source)? {
-                continue;
-            }
-            groups
-                .entry((event.course.clone(), name_key(&event.group)))
-                .or_default()
-                .push((i, event));
-        }
-        let unstored: Vec<(i64, String)> = labels
-            .iter()
-            .enumerate()
-            .map(|(i, label)| (UNSTORED + i as i64, label.clone()))
-            .collect();
-        let mut refusals = Vec::new();
-        for ((course, key), mut rows) in groups {
-            let before = timeline(&self.conn, &course, &key)?;
-            // Every refusal of the group: the row refused is left out and the rest checked again.
-            while !rows.is_empty() {
-                let mut after = before.clone();
-                after.extend(rows.iter().map(|(_, e)| e.clone()));
-                let ids: Vec<i64> = rows.iter().map(|(_, e)| e.id).collect();
-                let check = Check {
-                    subsidy: rules,
-                    before: &before,
-                    after: &after,
-                    change: Change::Add(&ids),
-                    unstored: &unstored,
-                };
-                let Err(refusal) = subsidy::check(&check) else {
-                    break;
-                };
-                let at = rows
-                    .iter()
-                    .position(|(_, e)| Some(e.id) == refusal.changed)
-                    .unwrap_or(0);
-                let (i, _) = rows.remove(at);
-                let blamed_all = refusal.changed.is_none();
-                refusals.push((i, refusal));
-                if blamed_all {
-                    break;
-                }
-            }
-        }
-        refusals.sort_by_key(|(i, _)| *i);
-        Ok(refusals)
+    /// The refusals the lifecycle would give an import's new rows `new` and edits `edits` (not
+    /// written yet; new rows stored before are left out) if they were written together: per
+    /// group, the rows in date order with the group's stored records, each refusal with the
+    /// item it is about. `labels[i]` names new row `i` in a message (`このファイルの3行目`).
+    /// Empty unless `keep_subsidy_lifecycle` is set. `write_batch` checks again in its
+    /// transaction.
+    pub fn check_subsidies(
+        &self,
+        new: &[NewRecord],
+        labels: &[String],
+        edits: &[Edit],
+    ) -> Result<Vec<(Item, Refusal)>> {
+        lifecycle::refusals(&self.conn, self.subsidy.as_ref(), new, labels, edits)
     }
 
     /// How many records are live, how many deleted, and how many audit lines there are.
@@ -241,11 +188,7 @@ impl Store {
 
     /// Whether a record from this source is stored (deleted or not).
     pub fn has_source(&self, source: &Source) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND source_id = ?2)",
-            params![source.kind.key(), source.id],
-            |row| row.get(0),
-        )?)
+        source_stored(&self.conn, source)
     }
 
     /// A record by id, deleted or not.
@@ -284,29 +227,13 @@ impl Store {
     ) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
-        if let Some(rules) = &self.subsidy {
-            check_edited(&tx, rules, &before, date, facts)?;
-        }
-        let set: Vec<String> = dimension_columns()
-            .enumerate()
-            .map(|(i, column)| format!("{column} = ?{}", i + 5))
-            .collect();
-        let mut values = vec![
-            Value::Integer(id),
-            Value::Text(facts.record_type().key().to_string()),
-            Value::Text(date_key(date)),
-            group_key_of(facts),
-        ];
-        values.extend(dimension_values(facts));
-        tx.execute(
-            &format!(
-                "UPDATE records SET record_type = ?2, occurred_on = ?3, group_key = ?4, {} WHERE id = ?1",
-                set.join(", ")
-            ),
-            params_from_iter(values),
-        )?;
-        let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
-        write_audit(&tx, &after, AuditAction::Edit, actor, now, Some(&before))?;
+        let edit = Edit {
+            before,
+            date,
+            facts: facts.clone(),
+        };
+        lifecycle::keep(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
+        let after = update_in(&tx, &edit.before, date, facts, actor, now)?;
         tx.commit()?;
         Ok(after)
     }
@@ -318,19 +245,7 @@ impl Store {
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
-        if let (Some(rules), Some(gone)) = (&self.subsidy, event_of(id, before.date, &before.facts)) {
-            let key = name_key(&gone.group);
-            let timeline_before = timeline(&tx, &gone.course, &key)?;
-            let after: Vec<SubsidyEvent> = timeline_before.iter().filter(|e| e.id != id).cloned().collect();
-            subsidy::check(&Check {
-                subsidy: rules,
-                before: &timeline_before,
-                after: &after,
-                change: Change::Remove(&gone),
-                unstored: &[],
-            })
-            .map_err(Error::Subsidy)?;
-        }
+        lifecycle::keep_on_delete(&tx, self.subsidy.as_ref(), &before)?;
         tx.execute(
             "UPDATE records SET deleted_at = ?2 WHERE id = ?1",
             params![id, timestamp(now)],
@@ -467,136 +382,12 @@ impl Store {
     }
 }
 
-/// The columns of a `SubsidyEvent`.
-const EVENT_COLUMNS: &str = "id, occurred_on, course, group_name, status, amount";
-
-type EventRow = (i64, String, String, String, String, Option<i64>);
-
-fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
-}
-
-fn event((id, date, course, group, status, amount): EventRow) -> Result<SubsidyEvent> {
-    Ok(SubsidyEvent {
-        id,
-        date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
-        course,
-        group,
-        status,
-        amount: amount.and_then(|a| u64::try_from(a).ok()),
-    })
-}
-
-/// The subsidy event a record of `facts` on `date` would be, if it is a subsidy record.
-fn event_of(id: i64, date: NaiveDate, facts: &Facts) -> Option<SubsidyEvent> {
-    match facts {
-        Facts::Subsidy {
-            course,
-            group,
-            amount,
-            status,
-        } => Some(SubsidyEvent {
-            id,
-            date,
-            course: course.clone(),
-            group: group.clone(),
-            status: status.clone(),
-            amount: *amount,
-        }),
-        _ => None,
-    }
-}
-
 /// The `group_key` column of a record of `facts`: the group's name key, NULL for other types.
 fn group_key_of(facts: &Facts) -> Value {
     match facts {
         Facts::Subsidy { group, .. } => Value::Text(name_key(group)),
         _ => Value::Null,
     }
-}
-
-/// The live records of the group with name key `key` in `course`.
-fn timeline(conn: &Connection, course: &str, key: &str) -> Result<Vec<SubsidyEvent>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM records \
-         WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 AND course = ?2 \
-         ORDER BY occurred_on, id"
-    ))?;
-    let rows = stmt.query_map(params![key, course], event_row)?;
-    rows.map(|row| event(row?)).collect()
-}
-
-/// Checks, in `tx`, the lifecycle of every group that `added` (records just inserted there)
-/// belongs to, each group once with all of its new records.
-fn check_added(tx: &Connection, rules: &Subsidy, added: &[&Record]) -> Result<()> {
-    let mut groups: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
-    for record in added {
-        if let Some(e) = event_of(record.id, record.date, &record.facts) {
-            groups
-                .entry((e.course, name_key(&e.group)))
-                .or_default()
-                .push(record.id);
-        }
-    }
-    for ((course, key), ids) in groups {
-        let after = timeline(tx, &course, &key)?;
-        let before: Vec<SubsidyEvent> = after.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
-        subsidy::check(&Check {
-            subsidy: rules,
-            before: &before,
-            after: &after,
-            change: Change::Add(&ids),
-            unstored: &[],
-        })
-        .map_err(Error::Subsidy)?;
-    }
-    Ok(())
-}
-
-/// Checks, in `tx`, that editing `before` into `facts` on `date` keeps the lifecycle of the
-/// group it leaves and of the group it joins (the same one, unless the edit changes the group
-/// or the course).
-fn check_edited(tx: &Connection, rules: &Subsidy, before: &Record, date: NaiveDate, facts: &Facts) -> Result<()> {
-    let old = event_of(before.id, before.date, &before.facts);
-    let new = event_of(before.id, date, facts);
-    let place = |e: &SubsidyEvent| (e.course.clone(), name_key(&e.group));
-    let mut places: Vec<(String, String)> = old.iter().chain(new.iter()).map(place).collect();
-    places.dedup();
-    for (course, key) in places {
-        let timeline_before = timeline(tx, &course, &key)?;
-        let mut after: Vec<SubsidyEvent> = timeline_before.iter().filter(|e| e.id != before.id).cloned().collect();
-        if let Some(new) = new.as_ref().filter(|n| place(n) == (course.clone(), key.clone())) {
-            after.push(new.clone());
-        }
-        subsidy::check(&Check {
-            subsidy: rules,
-            before: &timeline_before,
-            after: &after,
-            change: Change::Edit(before.id),
-            unstored: &[],
-        })
-        .map_err(Error::Subsidy)?;
-    }
-    Ok(())
-}
-
-/// The spelling of the known group with name key `key`: its first live record's, if any.
-fn known_group(tx: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(tx
-        .query_row(
-            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
-             AND group_key = ?1 ORDER BY id LIMIT 1",
-            [key],
-            |row| row.get(0),
-        )
-        .optional()?)
 }
 
 /// Migration 0005's hook, in its transaction: the `group_key` of every subsidy record stored
@@ -682,7 +473,41 @@ impl MonthSplit {
     }
 }
 
-fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
+/// Replaces `before`'s date and facts (and its `group_key`) with its audit line (the before and
+/// after); in `tx`. The group is stored as typed, so an edit can correct a spelling.
+pub(super) fn update_in(
+    tx: &Transaction<'_>,
+    before: &Record,
+    date: NaiveDate,
+    facts: &Facts,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Record> {
+    let id = before.id;
+    let set: Vec<String> = dimension_columns()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ?{}", i + 5))
+        .collect();
+    let mut values = vec![
+        Value::Integer(id),
+        Value::Text(facts.record_type().key().to_string()),
+        Value::Text(date_key(date)),
+        group_key_of(facts),
+    ];
+    values.extend(dimension_values(facts));
+    tx.execute(
+        &format!(
+            "UPDATE records SET record_type = ?2, occurred_on = ?3, group_key = ?4, {} WHERE id = ?1",
+            set.join(", ")
+        ),
+        params_from_iter(values),
+    )?;
+    let after = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
+    write_audit(tx, &after, AuditAction::Edit, actor, now, Some(before))?;
+    Ok(after)
+}
+
+pub(super) fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
     match get_in(tx, id)? {
         Some(record) if record.deleted_at.is_none() => Ok(record),
         _ => Err(Error::NoSuchRecord(id)),
@@ -691,7 +516,7 @@ fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
 
 /// Inserts a record unless one with the same source exists, with its audit line; in `tx`. A
 /// subsidy record with its `group_key`, under the known spelling of its group if there is one.
-fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
+pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",

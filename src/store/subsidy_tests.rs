@@ -3,6 +3,7 @@
 //! under the known spelling, a second grant refused naming the first); batches checked in date
 //! order; edits and deletes keeping the lifecycle in their transaction.
 
+use super::batch::Item;
 use super::*;
 use crate::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
 use crate::domain::subsidy::Rule;
@@ -10,13 +11,13 @@ use crate::domain::Catalogue;
 use chrono::{NaiveDate, TimeZone, Utc};
 use tempfile::TempDir;
 
-fn now() -> chrono::DateTime<Utc> {
+pub(super) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3)
         .single()
         .expect("valid time")
 }
 
-fn d(m: u32, day: u32) -> NaiveDate {
+pub(super) fn d(m: u32, day: u32) -> NaiveDate {
     let year = if m < 4 { 2027 } else { 2026 };
     NaiveDate::from_ymd_opt(year, m, day).expect("valid test date")
 }
@@ -25,21 +26,21 @@ fn komoro() -> Catalogue {
     Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
 }
 
-fn store() -> (TempDir, Store) {
+pub(super) fn store() -> (TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open store");
     store.keep_subsidy_lifecycle(&komoro().subsidy);
     (dir, store)
 }
 
-fn sato() -> Actor {
+pub(super) fn sato() -> Actor {
     Actor {
         id: "111".into(),
         name: "佐藤".into(),
     }
 }
 
-fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {
+pub(super) fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {
     Facts::Subsidy {
         course: "チャレンジ".into(),
         group: group.into(),
@@ -48,7 +49,7 @@ fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {
     }
 }
 
-fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Option<u64>) -> NewRecord {
+pub(super) fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Option<u64>) -> NewRecord {
     NewRecord {
         date,
         facts: facts(group, status, amount),
@@ -60,7 +61,7 @@ fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Opt
     }
 }
 
-fn group_keys(store: &Store) -> Vec<(i64, Option<String>)> {
+pub(super) fn group_keys(store: &Store) -> Vec<(i64, Option<String>)> {
     let mut stmt = store
         .conn
         .prepare("SELECT id, group_key FROM records ORDER BY id")
@@ -197,7 +198,7 @@ fn a_batch_is_checked_in_date_order_whatever_its_order() {
         subsidy("g", d(6, 1), "A会", "交付決定", Some(150_000)),
         subsidy("a", d(5, 1), "A会", "申請", None),
     ];
-    assert!(store.check_subsidies(&batch, &[]).expect("check").is_empty());
+    assert!(store.check_subsidies(&batch, &[], &[]).expect("check").is_empty());
     assert_eq!(store.insert_batch(&batch, now()).expect("batch"), 3);
     let figures = store.figures_between(&komoro(), d(4, 1), d(3, 31)).expect("figures");
     let challenge = &figures.subsidy["チャレンジ"];
@@ -210,7 +211,7 @@ fn a_batch_is_checked_in_date_order_whatever_its_order() {
         (Some(1), Some(1), Some(150_000))
     );
     // The same file again: stored before, nothing to check.
-    assert!(store.check_subsidies(&batch, &[]).expect("check").is_empty());
+    assert!(store.check_subsidies(&batch, &[], &[]).expect("check").is_empty());
     assert_eq!(store.insert_batch(&batch, now()).expect("batch"), 0);
     // Rows that break the lifecycle are each named, with their index and label.
     let bad = [
@@ -220,9 +221,12 @@ fn a_batch_is_checked_in_date_order_whatever_its_order() {
         subsidy("b3", d(6, 1), "B会", "交付決定", Some(100_000)),
     ];
     let labels: Vec<String> = (2..6).map(|l| format!("このファイルの{l}行目")).collect();
-    let refused = store.check_subsidies(&bad, &labels).expect("check");
-    let found: Vec<(usize, Rule)> = refused.iter().map(|(i, r)| (*i, r.rule)).collect();
-    assert_eq!(found, [(1, Rule::AppliedAlready), (2, Rule::AfterGrant)]);
+    let refused = store.check_subsidies(&bad, &labels, &[]).expect("check");
+    let found: Vec<(Item, Rule)> = refused.iter().map(|(i, r)| (*i, r.rule)).collect();
+    assert_eq!(
+        found,
+        [(Item::New(1), Rule::AppliedAlready), (Item::New(2), Rule::AfterGrant)]
+    );
     assert!(
         refused[0]
             .1

@@ -382,12 +382,29 @@ fn an_export_imports_into_another_database_once_and_bad_rows_change_nothing() {
         )
     };
 
+    // Into another database: the export's 番号 are the first database's records, so the
+    // column is emptied and every row is a new record.
+    let moved = source.path("moved.csv");
+    let bytes = std::fs::read(&export).expect("csv");
+    let mut reader = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(reader.headers().expect("headers"))
+        .expect("headers");
+    assert_eq!(&reader.headers().expect("headers")[0], "番号");
+    for row in reader.records() {
+        let row = row.expect("row");
+        writer
+            .write_record(std::iter::once("").chain(row.iter().skip(1)))
+            .expect("row");
+    }
+    std::fs::write(&moved, writer.into_inner().expect("csv")).expect("write");
     let target = Workspace::new();
-    let file = export.display().to_string();
+    let file = moved.display().to_string();
     let run = target.kyodo(&["import", "--file", &file]).ok();
     assert_eq!(
-        run.stdout().trim(),
-        "13 行を取り込みました: 新しい記録 13件、前に取り込み済み 0件"
+        run.stdout().lines().next().unwrap_or_default(),
+        "13 行を取り込みました: 新しい記録 13件、更新 0件、変更なし 0件、前に取り込み済み 0件"
     );
     assert_eq!(live(&target), live(&source), "the same facts, dates and counts");
     assert_eq!(
@@ -397,8 +414,8 @@ fn an_export_imports_into_another_database_once_and_bad_rows_change_nothing() {
     // The same file again stores nothing new.
     let run = target.kyodo(&["import", "--file", &file]).ok();
     assert_eq!(
-        run.stdout().trim(),
-        "13 行を取り込みました: 新しい記録 0件、前に取り込み済み 13件"
+        run.stdout().lines().next().unwrap_or_default(),
+        "13 行を取り込みました: 新しい記録 0件、更新 0件、変更なし 0件、前に取り込み済み 13件"
     );
 
     // One bad row and nothing is stored; every problem is named with its line.

@@ -15,6 +15,7 @@ mod hostile;
 mod logs;
 mod reference;
 mod replication;
+mod roundtrip;
 mod scheduler;
 mod standin;
 mod stopping;

@@ -395,6 +395,58 @@ fn rows_not_stored_yet_are_named_by_their_label() {
 }
 
 #[test]
+fn an_import_checks_its_new_rows_and_edits_together_and_words_each_as_what_it_does() {
+    // Stored: an application (#1) entered as a grant by mistake, and a report (#2).
+    let before = [at(1, 5, 1, "交付決定"), at(2, 9, 1, "実績報告")];
+    let labels = [(100, "このファイルの3行目".to_string())];
+    let import = |after: &[SubsidyEvent]| {
+        check(&Check {
+            subsidy: &komoro(),
+            before: &before,
+            after,
+            change: Change::Import {
+                added: &[100],
+                edited: &[1],
+            },
+            unstored: &labels,
+        })
+    };
+    // #1 corrected to 申請 and its grant added in the same file: allowed (either alone would be
+    // refused: the report without a grant, or a second grant).
+    let mut fixed = vec![at(1, 5, 1, "申請"), at(2, 9, 1, "実績報告"), at(100, 6, 1, "交付決定")];
+    assert_eq!(import(&fixed), Ok(()));
+    // The new row an application instead: refused as an entry …
+    fixed[2] = at(100, 5, 2, "申請");
+    let refusal = import(&fixed).expect_err("a second application");
+    assert_eq!(refusal.changed, Some(100));
+    assert_eq!(
+        refusal.to_string(),
+        "状態（status）: 『こもろ子ども食堂』はチャレンジコースの申請（#1、令和8年5月1日）の後なので、申請は登録できません。同じコースの申請は、結果（交付決定・不採択・辞退）を登録するまで二重には登録できません"
+    );
+    // The grant moved after its report (and a 辞退 added): the stored report is left out of
+    // order, which neither row is; the import is refused as a whole.
+    let after = [
+        at(1, 10, 1, "交付決定"),
+        at(2, 9, 1, "実績報告"),
+        at(100, 11, 1, "辞退"),
+    ];
+    let refusal = import(&after).expect_err("a report with no grant");
+    assert_eq!(refusal.changed, None);
+    assert_eq!(
+        refusal.to_string(),
+        "状態（status）: 『こもろ子ども食堂』のチャレンジコースで、この取り込みをすると、実績報告（#2、令和8年9月1日）の前に交付決定がなくなるので、取り込めません。先に #2 を直すか削除してください"
+    );
+    // The edited record refused as an edit, naming the new row by its label.
+    let after = [at(1, 5, 1, "実績報告"), at(2, 9, 1, "実績報告"), at(100, 4, 1, "申請")];
+    let refusal = import(&after).expect_err("a report with no grant");
+    assert_eq!(refusal.changed, Some(1));
+    assert_eq!(
+        refusal.to_string(),
+        "状態（status）: 『こもろ子ども食堂』はチャレンジコースの申請（このファイルの3行目、令和8年4月1日）の後なので、実績報告には直せません。実績報告は交付決定の後に登録してください"
+    );
+}
+
+#[test]
 fn amounts_are_for_grants_and_applications() {
     let s = komoro();
     assert!(takes_amount(&s, "交付決定"));
