@@ -30,7 +30,7 @@ impl App {
         let settings = config::load(config_path)?;
         let backups = crate::domain::catalogue::backup_folder(settings.catalogue.backup.as_ref(), db_path);
         let mut store = Store::open_with(db_path, &backups)?;
-        store.keep_one_grant(&settings.catalogue.subsidy.granted);
+        store.keep_subsidy_lifecycle(&settings.catalogue.subsidy);
         let load = store.load_baseline(&settings.baseline, now)?;
         if load != Default::default() {
             tracing::info!(?load, "baseline loaded into the database");

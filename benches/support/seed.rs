@@ -59,7 +59,7 @@ pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today
                     13 => Facts::Subsidy {
                         course: catalogue.subsidy.courses[rng.next(2)].name.clone(),
                         group: format!("団体{}-{i}", year.start_year()),
-                        amount: 0,
+                        amount: None,
                         status: catalogue.subsidy.applied.clone(),
                     },
                     14..=15 => Facts::Participation {

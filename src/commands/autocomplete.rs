@@ -1,8 +1,11 @@
 //! Suggestions while a user types an option (Discord autocomplete): districts filtered by the
-//! area already chosen, subsidy groups already recorded. At most 25, Discord's limit.
+//! area already chosen, subsidy groups already recorded. At most 25, Discord's limit. Both
+//! match by name key (`text::name_key`: widths, spaces and case aside), and a group is offered
+//! once, in its known spelling, whichever spelling the user types.
 
 use super::invocation::Invocation;
 use crate::app::App;
+use crate::domain::text::name_key;
 
 /// Discord shows at most this many suggestions.
 pub const MAX_SUGGESTIONS: usize = 25;
@@ -17,6 +20,7 @@ pub struct Suggestion {
 /// Suggestions for the option `focused` while `typed` is in it.
 pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
     let typed = typed.trim();
+    let typed_key = name_key(typed);
     let catalogue = &app.settings.catalogue;
     match (invocation.command.as_str(), invocation.subcommand.as_deref(), focused) {
         ("report", Some("meeting"), "district") => {
@@ -26,7 +30,7 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
                 .iter()
                 .filter(|a| chosen.as_deref().is_none_or(|c| c == a.name))
                 .flat_map(|a| a.districts.iter().map(move |d| (a, d)))
-                .filter(|(_, d)| d.contains(typed))
+                .filter(|(_, d)| name_key(d).contains(&typed_key))
                 .take(MAX_SUGGESTIONS)
                 .map(|(a, d)| Suggestion {
                     name: if chosen.is_some() {
@@ -38,19 +42,21 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
                 })
                 .collect()
         }
-        ("report", Some("subsidy"), "group") => match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
-            Ok(groups) => groups
-                .into_iter()
-                .map(|g| Suggestion {
-                    name: g.chars().take(100).collect(),
-                    value: g,
-                })
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "subsidy group suggestions failed");
-                Vec::new()
+        ("report", Some("subsidy"), "group") | ("records", Some("history"), "group") => {
+            match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
+                Ok(groups) => groups
+                    .into_iter()
+                    .map(|g| Suggestion {
+                        name: g.chars().take(100).collect(),
+                        value: g,
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "subsidy group suggestions failed");
+                    Vec::new()
+                }
             }
-        },
+        }
         _ => Vec::new(),
     }
 }

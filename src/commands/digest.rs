@@ -286,7 +286,7 @@ fn year_series(
         let key = month.key();
         tallies.extend(by_month.iter().filter(|(m, _)| *m == key).map(|(_, t)| t.clone()));
         let upto: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= month.last_day()).cloned().collect();
-        let figures = Figures::from_records(catalogue, &tallies, &upto);
+        let figures = Figures::from_records(catalogue, &tallies, &upto, from);
         for (values, measure) in series.iter_mut().zip(measures) {
             values[i] = measure.value(catalogue, &figures).value();
         }

@@ -15,7 +15,14 @@ pub(super) fn handle(app: &App) -> Reply {
         "/report council kind:役員会 status:実施 date:R8.6.1 — ① 区長会の活動（状態を省くと実施）".to_string(),
         "/report consultation count:12 side:したい側 — ③ ぼらせんこもろの相談（件数）".to_string(),
         "/report match count:3 — ③ マッチング（件数）".to_string(),
-        "/report subsidy course:チャレンジ group:\"こもろ子ども食堂\" amount:200000 status:交付決定 — ④ 補助金（1団体各コース1回まで）".to_string(),
+        format!(
+            "/report subsidy course:チャレンジ group:\"こもろ子ども食堂\" status:{granted} amount:200000 — ④ 補助金（{applied} → {granted}・{rejected}・{declined}、{granted} → {declined}・{reported}。{granted}は1団体各コース1回まで、金額は{granted}に必須）",
+            applied = c.subsidy.applied,
+            granted = c.subsidy.granted,
+            rejected = c.subsidy.rejected,
+            declined = c.subsidy.declined,
+            reported = c.subsidy.reported,
+        ),
         "/report participation method:パブリックコメント project:\"第6次基本構想\" department:企画課 — ⑤ 市民参加手続き".to_string(),
         "/report collab title:\"ボランティア交流集会\" — ⑥ 区長会と市民活動の連携".to_string(),
         "/report info title:\"補助金説明会\" — ⑦ 情報共有の機会".to_string(),
@@ -35,6 +42,7 @@ pub(super) fn handle(app: &App) -> Reply {
         "/records delete id:12 — 記録を削除（履歴は残ります）".to_string(),
         "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
         "/records export from:R8.4.1 to:今日 format:xlsx — 期間のすべての記録を Excel（または CSV）で".to_string(),
+        "/records history group:\"こもろ子ども食堂\" — 団体の補助金の経過（古い順。course:チャレンジ でコースを絞れます）".to_string(),
     ];
     let admin = vec!["/admin status — データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）".to_string()];
     let notes = vec![

@@ -4,7 +4,8 @@
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
 //! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
 //! Every request's invocation is checked against the spec (`invocation::check`) before it is
-//! dispatched. Refusals are `UserError`s shown as they are; a database that stayed locked by
+//! dispatched. Refusals are `UserError`s shown as they are (with the store's subsidy lifecycle
+//! refusals); a database that stayed locked by
 //! another writer or a full disk is said so (the store's message: try again, nothing changed);
 //! anything else is logged and the user reads only 「内部エラーが発生しました」.
 
@@ -12,6 +13,7 @@ mod admin;
 pub mod autocomplete;
 pub mod digest;
 mod help;
+mod history;
 pub mod import;
 pub mod invocation;
 mod records;
@@ -174,11 +176,14 @@ impl From<UserError> for Failure {
 }
 
 impl From<crate::store::Error> for Failure {
-    /// A rule the store keeps in its transaction (one grant per group and course) is the
-    /// user's refusal; anything else is the store's failure.
+    /// A rule the store keeps in its transaction (the subsidy lifecycle: one grant per group
+    /// and course …) is the user's refusal; anything else is the store's failure.
     fn from(e: crate::store::Error) -> Self {
         match e {
-            crate::store::Error::GrantTaken { .. } => Failure::User(UserError::field("団体（group）", e.to_string())),
+            crate::store::Error::Subsidy(refusal) => Failure::User(match refusal.field {
+                Some(field) => UserError::field(field, refusal.message),
+                None => UserError::new(refusal.message),
+            }),
             e => Failure::Internal(e),
         }
     }

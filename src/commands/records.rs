@@ -49,6 +49,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         Some("delete") => delete(app, request),
         Some("undo") => undo(app, request),
         Some("export") => export(app, request),
+        Some("history") => super::history::handle(app, request),
         _ => Err(UserError::new("mine・edit・delete・undo のどれかを選んでください（例: /records mine）").into()),
     }
 }
@@ -412,6 +413,15 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
             .iter()
             .filter_map(|(n, v)| v.clone().map(|v| (n.to_string(), v))),
     );
+    // A subsidy state that takes no amount (辞退 …) leaves the amount behind; the reply shows it.
+    let amountless = change.set.iter().any(|(n, v)| {
+        *n == "status"
+            && matches!(v, Some(OptionValue::String(status))
+                if !crate::domain::subsidy::takes_amount(&catalogue.subsidy, status))
+    });
+    if amountless {
+        changed.options.retain(|(name, _)| name != "amount");
+    }
     if !change.set.iter().any(|(n, _)| *n == "date") {
         changed
             .options
@@ -459,13 +469,15 @@ fn delete(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let record = changeable(app, request)?;
     app.store
         .delete(record.id, AuditAction::Delete, &request.user, request.now)?;
+    let mut lines = vec![
+        list_line(&app.settings.catalogue, &record),
+        "集計から外しました。履歴（監査記録）には残ります".to_string(),
+    ];
+    lines.extend(super::history::removal_note(app, &record, "削除した")?);
     Ok(Reply::done(
         Visibility::Ephemeral,
         format!("記録 #{} を削除しました", record.id),
-        vec![Section::lines(vec![
-            list_line(&app.settings.catalogue, &record),
-            "集計から外しました。履歴（監査記録）には残ります".to_string(),
-        ])],
+        vec![Section::lines(lines)],
     ))
 }
 
@@ -494,10 +506,12 @@ fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         .into());
     }
     app.store.delete(id, AuditAction::Undo, &request.user, request.now)?;
+    let mut lines = vec![list_line(&app.settings.catalogue, &record)];
+    lines.extend(super::history::removal_note(app, &record, "取り消した")?);
     Ok(Reply::done(
         Visibility::Ephemeral,
         format!("報告 #{id} を取り消しました"),
-        vec![Section::lines(vec![list_line(&app.settings.catalogue, &record)])],
+        vec![Section::lines(lines)],
     ))
 }
 

@@ -3,10 +3,13 @@
 //! `/report meeting area:東部 district:荒町 date:R8.6.15 topic:"防災訓練の打合せ"`
 //!
 //! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
-//! database (dates, the baseline years), store them once per source — the store refuses a
-//! second grant to a group in a course in the insert's own transaction — and reply with what
-//! was stored and the new fiscal-year total, saying so when the date falls in another fiscal
-//! year than today's (「令和7年度の記録として登録しました」).
+//! database (dates, the baseline years), store them once per source — the store keeps the
+//! subsidy lifecycle (one grant per group and course, no application after the grant …) in the
+//! insert's own transaction — and reply with what was stored and the new fiscal-year total,
+//! saying so when the date falls in another fiscal year than today's
+//! (「令和7年度の記録として登録しました」). A subsidy group typed differently from a known group
+//! with the same name key (a space, full width, case) is stored under the known spelling, and
+//! the reply says so.
 
 use super::invocation::{Invocation, OptionValue};
 use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
@@ -43,7 +46,19 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    reply(app, &stored, today(app, request))
+    let mut reply = reply(app, &stored, today(app, request))?;
+    if let (Facts::Subsidy { group: typed, .. }, Facts::Subsidy { group: known, .. }) =
+        (&new.facts, &stored.record().facts)
+    {
+        if typed != known {
+            if let Some(section) = reply.sections.first_mut() {
+                section.lines.push(format!(
+                    "団体（group）: 「{typed}」は登録済みの団体「{known}」と同じ名前（空白・全角半角・大文字小文字の違いだけ）なので、「{known}」として記録しました。別の団体なら名前を変えて報告し直してください"
+                ));
+            }
+        }
+    }
+    Ok(reply)
 }
 
 /// The record's date: the `date` option read in every form, or today; refused in the future
@@ -87,11 +102,20 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
             },
             note: inv.text("note"),
         },
-        RecordType::Meeting => Facts::Meeting {
-            area: inv.required_text("area")?,
-            district: inv.required_text("district")?,
-            topic: inv.text("topic"),
-        },
+        RecordType::Meeting => {
+            // A district typed with a space, in full width …: the catalogue's spelling
+            // (`validate` then checks it belongs to the area).
+            let area = inv.required_text("area")?;
+            let district = inv.required_text("district")?;
+            let district = catalogue
+                .district_spelled(&area, &district)
+                .map_or(district, str::to_string);
+            Facts::Meeting {
+                area,
+                district,
+                topic: inv.text("topic"),
+            }
+        }
         RecordType::Consultation => Facts::Consultation {
             count: count(inv)?,
             side: inv.text("side"),
@@ -101,13 +125,22 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
             count: count(inv)?,
             note: inv.text("note"),
         },
-        RecordType::Subsidy => Facts::Subsidy {
-            course: inv.required_text("course")?,
-            group: inv.required_text("group")?,
-            amount: u64::try_from(inv.required_integer("amount")?)
-                .map_err(|_| UserError::field("金額（amount）", "0円以上で入力してください"))?,
-            status: inv.required_text("status")?,
-        },
+        RecordType::Subsidy => {
+            let status = inv.required_text("status")?;
+            let amount = inv
+                .integer("amount")?
+                .map(|a| u64::try_from(a).map_err(|_| UserError::field("金額（amount）", "0円以上で入力してください")))
+                .transpose()?;
+            // 0 yen is no amount, except for a grant, which must have one (`validate`): staff
+            // typed `amount:0` for an application or a 辞退 while the option was required.
+            let amount = amount.filter(|a| *a > 0 || status == catalogue.subsidy.granted);
+            Facts::Subsidy {
+                course: inv.required_text("course")?,
+                group: inv.required_text("group")?,
+                amount,
+                status,
+            }
+        }
         RecordType::Participation => Facts::Participation {
             method: inv.required_text("method")?,
             project: inv.required_text("project")?,
@@ -155,7 +188,7 @@ pub(crate) fn options_of(facts: &Facts) -> Vec<(String, OptionValue)> {
         } => vec![
             text("course", course),
             text("group", group),
-            number("amount", i64::try_from(*amount).unwrap_or(i64::MAX)),
+            amount.and_then(|a| number("amount", i64::try_from(a).unwrap_or(i64::MAX))),
             text("status", status),
         ],
         Facts::Participation {

@@ -214,6 +214,14 @@ impl OptionSpec {
     }
 }
 
+/// A subsidy group, suggested from the groups already recorded.
+fn group() -> OptionSpec {
+    OptionSpec::text("group", "団体", "Group", "団体")
+        .with_max_length(100)
+        .autocomplete()
+        .required()
+}
+
 fn note() -> OptionSpec {
     OptionSpec::text("note", "メモ", "A note", "メモ").free_text()
 }
@@ -338,8 +346,7 @@ fn names<'a>(items: impl Iterator<Item = &'a String>) -> Vec<String> {
 fn report(c: &Catalogue) -> CommandSpec {
     let areas = names(c.areas.iter().map(|a| &a.name));
     let largest_cap = c.subsidy.courses.iter().map(|k| k.cap).max().unwrap_or(0);
-    let s = &c.subsidy;
-    let subsidy_statuses = vec![s.applied.clone(), s.granted.clone(), s.declined.clone()];
+    let subsidy_statuses: Vec<String> = c.subsidy.statuses().into_iter().cloned().collect();
     let title = |d: &str, ja: &str| OptionSpec::text("title", "名称", d, ja).required();
     CommandSpec {
         name: "report",
@@ -405,28 +412,27 @@ fn report(c: &Catalogue) -> CommandSpec {
             OptionSpec::sub(
                 "subsidy",
                 "補助金",
-                "④ A civic activity subsidy application or grant",
-                "④ 市民活動促進事業補助金の申請・交付決定・辞退",
+                "④ A civic activity subsidy: application, grant, not selected, withdrawal, report",
+                &format!("④ 市民活動促進事業補助金の{}", subsidy_statuses.join("・")),
                 vec![
                     OptionSpec::text("course", "コース", "Course", "コース")
                         .choices(&names(c.subsidy.courses.iter().map(|k| &k.name)))
                         .required(),
-                    OptionSpec::text("group", "団体", "Group", "団体")
-                        .with_max_length(100)
-                        .autocomplete()
+                    group(),
+                    OptionSpec::text("status", "状態", "Status", "状態")
+                        .choices(&subsidy_statuses)
                         .required(),
                     OptionSpec::integer(
                         "amount",
                         "金額",
-                        "Amount in yen",
-                        "金額（円）",
+                        "Amount in yen: required for a grant, optional for an application",
+                        &format!(
+                            "金額（円）。{}には必須、{}は任意、ほかの状態には不要",
+                            c.subsidy.granted, c.subsidy.applied
+                        ),
                         0,
                         i64::try_from(largest_cap).unwrap_or(i64::MAX),
-                    )
-                    .required(),
-                    OptionSpec::text("status", "状態", "Status", "状態")
-                        .choices(&subsidy_statuses)
-                        .required(),
+                    ),
                     date(),
                 ],
             ),
@@ -562,8 +568,8 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
     CommandSpec {
         name: "records",
         name_ja: "記録",
-        description: "Your records: list, fix, delete, undo",
-        description_ja: "記録の一覧・修正・削除・取り消し",
+        description: "Your records: list, fix, delete, undo, export; a group's subsidy history",
+        description_ja: "記録の一覧・修正・削除・取り消し・書き出し、団体の補助金の経過",
         options: vec![
             OptionSpec::sub(
                 "mine",
@@ -612,6 +618,17 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                         "ファイルの形式（省略すると xlsx）",
                     )
                     .choices(&["xlsx".to_string(), "csv".to_string()]),
+                ],
+            ),
+            OptionSpec::sub(
+                "history",
+                "補助金の経過",
+                "A group's subsidy records, oldest first",
+                "団体の補助金の記録（古い順）",
+                vec![
+                    group(),
+                    OptionSpec::text("course", "コース", "Only this course", "このコースだけ")
+                        .choices(&names(c.subsidy.courses.iter().map(|k| &k.name))),
                 ],
             ),
             OptionSpec::sub(

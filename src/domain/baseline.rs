@@ -167,6 +167,8 @@ impl YearChecker<'_> {
                 grants: c.grants,
                 amount: c.amount,
                 applications: c.applications,
+                declines: Figure::UNKNOWN,
+                rejections: Figure::UNKNOWN,
             };
             subsidy.insert(name.clone(), figures);
         }

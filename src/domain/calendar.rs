@@ -253,6 +253,21 @@ pub fn date_label(date: NaiveDate) -> String {
     }
 }
 
+/// A date in the Japanese calendar only, as the city's documents write it: `令和8年6月1日`
+/// (`2026年6月1日` before Meiji's calendar, which no record has).
+pub fn era_date_label(date: NaiveDate) -> String {
+    match Era::of_date(date) {
+        Some((era, year)) => format!(
+            "{}{}年{}月{}日",
+            era.name(),
+            era_year_label(year),
+            date.month(),
+            date.day()
+        ),
+        None => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +333,7 @@ mod tests {
         assert_eq!(date_label(d(2026, 6, 15)), "2026年6月15日（令和8年6月15日）");
         assert_eq!(date_label(d(2019, 5, 1)), "2019年5月1日（令和元年5月1日）");
         assert_eq!(date_label(d(2019, 4, 30)), "2019年4月30日（平成31年4月30日）");
+        assert_eq!(era_date_label(d(2026, 6, 1)), "令和8年6月1日");
+        assert_eq!(era_date_label(d(2019, 5, 1)), "令和元年5月1日");
     }
 }

@@ -148,19 +148,42 @@ pub struct Council {
     pub statuses: Vec<CouncilStatus>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Course {
     pub name: String,
     /// The largest grant of this course, in yen.
     pub cap: u64,
 }
 
-#[derive(Debug, Clone)]
+/// The subsidy's courses and the names of the states of its lifecycle (`domain::subsidy`):
+/// 申請 → 交付決定 / 不採択 / 辞退; 交付決定 → 辞退 or 実績報告.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subsidy {
     pub courses: Vec<Course>,
+    /// An application (申請).
     pub applied: String,
+    /// A grant (交付決定): one per group and course, ever.
     pub granted: String,
+    /// Not selected (不採択).
+    pub rejected: String,
+    /// Withdrawn, before or after the grant (辞退).
     pub declined: String,
+    /// The activity reported, at the year-end 活動発表会 (実績報告).
+    pub reported: String,
+}
+
+impl Subsidy {
+    /// The state names in the order of the lifecycle: applied, granted, rejected, declined,
+    /// reported.
+    pub fn statuses(&self) -> [&String; 5] {
+        [
+            &self.applied,
+            &self.granted,
+            &self.rejected,
+            &self.declined,
+            &self.reported,
+        ]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -292,6 +315,20 @@ impl Catalogue {
 
     pub fn course(&self, name: &str) -> Option<&Course> {
         self.subsidy.courses.iter().find(|c| c.name == name)
+    }
+
+    /// The catalogue's spelling of the district typed as `typed`, compared by `text::name_key`
+    /// (`荒 町`, `荒　町` are 荒町; areas are choices, held to the spec as typed): one of `area`'s if it has one, else the first of another area's (so that the refusal can
+    /// say where it is).
+    pub fn district_spelled(&self, area: &str, typed: &str) -> Option<&str> {
+        let key = text::name_key(typed);
+        let areas = self.areas.iter();
+        let (own, others): (Vec<&Area>, Vec<&Area>) = areas.partition(|a| a.name == area);
+        own.into_iter()
+            .chain(others)
+            .flat_map(|a| a.districts.iter())
+            .find(|d| text::name_key(d) == key)
+            .map(String::as_str)
     }
 
     pub fn council_status(&self, name: &str) -> Option<&CouncilStatus> {
@@ -442,7 +479,9 @@ struct RawConsultation {
 struct RawSubsidy {
     applied: Spanned<String>,
     granted: Spanned<String>,
+    rejected: Spanned<String>,
     declined: Spanned<String>,
+    reported: Spanned<String>,
     courses: Spanned<Vec<RawCourse>>,
 }
 
@@ -1017,7 +1056,7 @@ impl Checker<'_> {
                 Course { name, cap }
             })
             .collect();
-        let statuses = [&raw.applied, &raw.granted, &raw.declined];
+        let statuses = [&raw.applied, &raw.granted, &raw.rejected, &raw.declined, &raw.reported];
         let names: Vec<String> = statuses.iter().map(|s| self.name(s, "補助金の状態")).collect();
         if names
             .iter()
@@ -1028,15 +1067,17 @@ impl Checker<'_> {
         {
             self.fail(
                 &raw.granted,
-                "補助金の状態 applied・granted・declined はそれぞれ別の名前にしてください",
+                "補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください",
             );
         }
-        let [applied, granted, declined]: [String; 3] = names.try_into().unwrap_or_default();
+        let [applied, granted, rejected, declined, reported]: [String; 5] = names.try_into().unwrap_or_default();
         Subsidy {
             courses,
             applied,
             granted,
+            rejected,
             declined,
+            reported,
         }
     }
 

@@ -7,9 +7,10 @@
 
 use super::catalogue::Catalogue;
 use super::record_type::RecordType;
+use super::subsidy::tally;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The word that marks an unknown figure in the baseline file.
 pub const UNKNOWN: &str = "不明";
@@ -62,15 +63,22 @@ impl<'de> Deserialize<'de> for Figure {
     }
 }
 
-/// The figures of one subsidy course in a period.
+/// The figures of one subsidy course in a period, as the lifecycle counts them
+/// (`domain::subsidy::tally`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseFigures {
-    /// Groups granted (交付決定) and not withdrawn.
+    /// Groups granted (交付決定) and not withdrawn (辞退) since.
     pub grants: Figure,
     /// Yen granted.
     pub amount: Figure,
-    /// Groups that applied.
+    /// Groups that applied (申請; a decision with no application recorded stands for one).
     pub applications: Figure,
+    /// Groups that withdrew (辞退); unknown in the baseline years, which did not count them.
+    #[serde(default)]
+    pub declines: Figure,
+    /// Groups not selected (不採択); unknown in the baseline years.
+    #[serde(default)]
+    pub rejections: Figure,
 }
 
 /// The figures of every indicator over one period (a fiscal year, or part of one).
@@ -109,16 +117,7 @@ pub struct Tally {
     pub count: u64,
 }
 
-/// One subsidy record, for working out each group's standing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubsidyEvent {
-    pub id: i64,
-    pub date: NaiveDate,
-    pub course: String,
-    pub group: String,
-    pub status: String,
-    pub amount: u64,
-}
+pub use super::subsidy::SubsidyEvent;
 
 impl Figures {
     /// Every figure unknown: a year that neither the baseline nor the records cover.
@@ -141,6 +140,8 @@ impl Figures {
                         grants: Figure::UNKNOWN,
                         amount: Figure::UNKNOWN,
                         applications: Figure::UNKNOWN,
+                        declines: Figure::UNKNOWN,
+                        rejections: Figure::UNKNOWN,
                     };
                     (c.name.clone(), unknown)
                 })
@@ -159,7 +160,14 @@ impl Figures {
 
     /// Aggregates a period's tallies and subsidy records. Every area, course and scalar is known
     /// (0 where nothing was recorded): a period the bot covers has no unknown figure.
-    pub fn from_records(catalogue: &Catalogue, tallies: &[Tally], subsidy: &[SubsidyEvent]) -> Figures {
+    /// `subsidy` holds the subsidy records up to the period's end of every group with one in
+    /// it; those before `since` (the period's first day) only say where a group stood.
+    pub fn from_records(
+        catalogue: &Catalogue,
+        tallies: &[Tally],
+        subsidy: &[SubsidyEvent],
+        since: NaiveDate,
+    ) -> Figures {
         let mut f = Figures {
             council: Some(BTreeMap::new()),
             meetings: catalogue
@@ -201,7 +209,7 @@ impl Figures {
                 RecordType::Subsidy => {}
             }
         }
-        f.subsidy = subsidy_figures(catalogue, subsidy);
+        f.subsidy = subsidy_figures(catalogue, subsidy, since);
         f
     }
 
@@ -242,30 +250,26 @@ fn sum(figures: impl Iterator<Item = Figure>) -> Figure {
         .map_or(Figure::UNKNOWN, Figure::known)
 }
 
-/// Per course: the groups that applied, and those whose latest record in the period is a grant.
-fn subsidy_figures(catalogue: &Catalogue, events: &[SubsidyEvent]) -> BTreeMap<String, CourseFigures> {
-    let mut latest: HashMap<(&str, &str), &SubsidyEvent> = HashMap::new();
-    for e in events {
-        let slot = latest.entry((e.course.as_str(), e.group.as_str())).or_insert(e);
-        if (e.date, e.id) > (slot.date, slot.id) {
-            *slot = e;
-        }
-    }
+/// Per course, what the lifecycle counts from `since` on (`subsidy::tally`): every course of
+/// the catalogue, 0 where nothing happened.
+fn subsidy_figures(
+    catalogue: &Catalogue,
+    events: &[SubsidyEvent],
+    since: NaiveDate,
+) -> BTreeMap<String, CourseFigures> {
+    let counts = tally(&catalogue.subsidy, events, since);
     catalogue
         .subsidy
         .courses
         .iter()
         .map(|course| {
-            let standing: Vec<&SubsidyEvent> = latest
-                .iter()
-                .filter(|((c, _), _)| *c == course.name)
-                .map(|(_, e)| *e)
-                .collect();
-            let granted = standing.iter().filter(|e| e.status == catalogue.subsidy.granted);
+            let c = counts.get(&course.name).copied().unwrap_or_default();
             let figures = CourseFigures {
-                grants: Figure::known(granted.clone().count() as u64),
-                amount: Figure::known(granted.map(|e| e.amount).sum()),
-                applications: Figure::known(standing.len() as u64),
+                grants: Figure::known(c.grants),
+                amount: Figure::known(c.amount),
+                applications: Figure::known(c.applications),
+                declines: Figure::known(c.declines),
+                rejections: Figure::known(c.rejections),
             };
             (course.name.clone(), figures)
         })
@@ -296,8 +300,12 @@ mod tests {
             course: course.into(),
             group: group.into(),
             status: status.into(),
-            amount,
+            amount: (amount > 0).then_some(amount),
         }
+    }
+
+    fn april() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 4, 1).expect("valid day")
     }
 
     #[test]
@@ -315,7 +323,7 @@ mod tests {
             tally(RecordType::Publicity, "区紹介", "", 2),
             tally(RecordType::Publicity, "ぼらせんこもろ", "", 3),
         ];
-        let f = Figures::from_records(&c, &tallies, &[]);
+        let f = Figures::from_records(&c, &tallies, &[], april());
         assert_eq!(f.meetings.get("東部"), Some(&Figure::known(2)));
         assert_eq!(f.meetings.get("川辺"), Some(&Figure::known(0)));
         assert_eq!(f.meetings.len(), 10);
@@ -344,7 +352,7 @@ mod tests {
             grant(7, 12, "ステップアップ", "E", "交付決定", 90_000),
             grant(8, 20, "ステップアップ", "E", "辞退", 0),
         ];
-        let f = Figures::from_records(&c, &[], &events);
+        let f = Figures::from_records(&c, &[], &events, april());
         let challenge = &f.subsidy["チャレンジ"];
         assert_eq!(challenge.grants, Figure::known(2));
         assert_eq!(challenge.amount, Figure::known(266_000));
@@ -358,9 +366,108 @@ mod tests {
     }
 
     #[test]
+    fn the_lifecycle_counts_whatever_order_the_records_were_entered_in() {
+        let c = komoro();
+        // The case: three grants (420,000 yen), then an application entered after one
+        // group's grant. It breaks the lifecycle and counts for nothing.
+        let mut events = vec![
+            grant(1, 1, "チャレンジ", "こもろ子ども食堂", "申請", 0),
+            grant(2, 5, "チャレンジ", "こもろ子ども食堂", "交付決定", 120_000),
+            grant(3, 6, "チャレンジ", "A会", "交付決定", 150_000),
+            grant(4, 7, "チャレンジ", "B会", "交付決定", 150_000),
+            grant(5, 20, "チャレンジ", "こもろ 子ども食堂", "申請", 0),
+        ];
+        let f = Figures::from_records(&c, &[], &events, april());
+        let challenge = &f.subsidy["チャレンジ"];
+        assert_eq!(
+            (challenge.grants, challenge.amount, challenge.applications),
+            (Figure::known(3), Figure::known(420_000), Figure::known(3))
+        );
+        // The same records entered in another order (ids are the entry order): same figures.
+        events.reverse();
+        for (i, e) in events.iter_mut().enumerate() {
+            e.id = i as i64 + 1;
+        }
+        assert_eq!(Figures::from_records(&c, &[], &events, april()).subsidy, f.subsidy);
+        // A grant declined counts as a decline, not a grant; a 不採択 as a rejection; a 実績報告
+        // changes nothing.
+        let events = [
+            grant(1, 1, "ステップアップ", "D", "申請", 100_000),
+            grant(2, 2, "ステップアップ", "E", "申請", 0),
+            grant(3, 10, "ステップアップ", "D", "交付決定", 100_000),
+            grant(4, 11, "ステップアップ", "E", "不採択", 0),
+            grant(5, 20, "ステップアップ", "D", "辞退", 0),
+            grant(6, 1, "チャレンジ", "F", "交付決定", 50_000),
+            grant(7, 30, "チャレンジ", "F", "実績報告", 0),
+        ];
+        let f = Figures::from_records(&c, &[], &events, april());
+        let step = &f.subsidy["ステップアップ"];
+        assert_eq!(
+            (
+                step.applications,
+                step.grants,
+                step.amount,
+                step.declines,
+                step.rejections
+            ),
+            (
+                Figure::known(2),
+                Figure::known(0),
+                Figure::known(0),
+                Figure::known(1),
+                Figure::known(1)
+            )
+        );
+        let challenge = &f.subsidy["チャレンジ"];
+        assert_eq!(
+            (challenge.applications, challenge.grants, challenge.amount),
+            (Figure::known(1), Figure::known(1), Figure::known(50_000)),
+            "a grant with nothing before it stands for its application"
+        );
+        // Records before the period only say where a group stood: a grant of June declined in
+        // the period counts one decline and no application in it.
+        let since = NaiveDate::from_ymd_opt(2026, 6, 15).expect("valid day");
+        let f = Figures::from_records(&c, &[], &events, since);
+        let step = &f.subsidy["ステップアップ"];
+        assert_eq!(
+            (step.applications, step.grants, step.declines),
+            (Figure::known(0), Figure::known(0), Figure::known(1))
+        );
+        // Groups, each once: G applies, is not selected, applies again and is granted; H
+        // applies and withdraws twice.
+        let events = [
+            grant(1, 1, "チャレンジ", "G会", "申請", 0),
+            grant(2, 2, "チャレンジ", "G会", "不採択", 0),
+            grant(3, 3, "チャレンジ", "G会", "申請", 0),
+            grant(4, 4, "チャレンジ", "Ｇ会", "交付決定", 80_000),
+            grant(5, 1, "チャレンジ", "H会", "申請", 0),
+            grant(6, 2, "チャレンジ", "H会", "辞退", 0),
+            grant(7, 3, "チャレンジ", "H会", "申請", 0),
+            grant(8, 4, "チャレンジ", "H会", "辞退", 0),
+        ];
+        let challenge = &Figures::from_records(&c, &[], &events, april()).subsidy["チャレンジ"];
+        assert_eq!(
+            (
+                challenge.applications,
+                challenge.grants,
+                challenge.amount,
+                challenge.declines,
+                challenge.rejections
+            ),
+            (
+                Figure::known(2),
+                Figure::known(1),
+                Figure::known(80_000),
+                Figure::known(1),
+                Figure::known(1)
+            )
+        );
+    }
+
+    #[test]
     fn unknown_figures_stay_unknown_in_sums() {
         let c = komoro();
-        let mut f = Figures::from_records(&c, &[], &[]);
+        let mut f = Figures::from_records(&c, &[], &[], april());
         f.meetings.insert("東部".into(), Figure::UNKNOWN);
         assert_eq!(f.count(&c, RecordType::Meeting, 2), Figure::UNKNOWN);
         let json = serde_json::to_string(&f.meetings).expect("serialises");

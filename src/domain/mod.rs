@@ -1,5 +1,6 @@
 //! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
-//! config, the baseline, record types and aggregation into figures; `text` is the one
+//! config, the baseline, record types and aggregation into figures; `subsidy` the lifecycle of a
+//! group's subsidy records, the one rule every write keeps; `text` is the one
 //! normaliser for text from outside; `health` the facts read from a bot's heartbeat.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
@@ -15,11 +16,12 @@ pub mod health;
 pub mod number;
 pub mod record;
 pub mod record_type;
+pub mod subsidy;
 pub mod text;
 pub mod totals;
 pub mod validate;
 
-pub use calendar::{date_label, FiscalYear, FiscalYearStart, YearMonth};
+pub use calendar::{date_label, era_date_label, FiscalYear, FiscalYearStart, YearMonth};
 pub use catalogue::{Catalogue, Problem};
 pub use figures::{Figure, Figures};
 pub use record_type::RecordType;

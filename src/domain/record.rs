@@ -30,8 +30,10 @@ pub enum Facts {
     },
     Subsidy {
         course: String,
+        /// The group's name as typed (compared by `text::name_key`).
         group: String,
-        amount: u64,
+        /// Yen: required for a grant, optional for an application, none for the other states.
+        amount: Option<u64>,
         status: String,
     },
     Participation {
@@ -186,7 +188,7 @@ impl Facts {
             } => Dimensions {
                 course: Some(course),
                 group: Some(group),
-                amount: Some(amount),
+                amount,
                 status: Some(status),
                 ..d
             },
@@ -238,7 +240,7 @@ impl Facts {
             RecordType::Subsidy => Facts::Subsidy {
                 course: d.course?,
                 group: d.group?,
-                amount: d.amount?,
+                amount: d.amount,
                 status: d.status?,
             },
             RecordType::Participation => Facts::Participation {

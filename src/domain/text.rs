@@ -10,6 +10,10 @@
 //!   zero-width space removed), so that the catalogue can refuse names that differ only there;
 //!   `visible` spells such characters out in a message, `excerpt` also shortens what a refusal
 //!   quotes.
+//! - `name_key`: how a free name (a subsidy group) is compared: NFKC, spaces of every width and
+//!   format characters removed, case folded — `こもろ　子ども食堂`, `こもろ 子ども食堂` and
+//!   `こもろ子ども食堂` are one group, `ＮＰＯ法人` and `npo法人` one name. Only for comparing: the
+//!   text as typed is what is kept and shown.
 
 use super::validate::UserError;
 use unicode_general_category::{get_general_category, GeneralCategory};
@@ -119,6 +123,19 @@ pub fn lookalike_key(name: &str) -> String {
     name.nfkc()
         .filter(|c| get_general_category(*c) != GeneralCategory::Format)
         .collect()
+}
+
+/// The key two free names are compared by: NFKC (full-width `ＮＰＯ` is `NPO`, half-width `ｺﾓﾛ`
+/// is `コモロ`, the ideographic space a space), then every white space and format character
+/// (zero-width space, joiners, the byte order mark) removed and letters lower-cased, NFKC again
+/// after lower-casing. Two names with the same key are the same name to a reader.
+pub fn name_key(name: &str) -> String {
+    let folded: String = name
+        .nfkc()
+        .filter(|c| !c.is_whitespace() && get_general_category(*c) != GeneralCategory::Format)
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.nfkc().collect()
 }
 
 /// `name` with its invisible characters (format and control characters) spelled out as
@@ -260,6 +277,28 @@ mod tests {
         assert_ne!(lookalike_key("東部"), lookalike_key("東南部"));
         assert_eq!(visible("荒\u{200B}町"), "荒<U+200B>町");
         assert_eq!(visible("荒町"), "荒町");
+    }
+
+    #[test]
+    fn names_compare_without_width_spaces_or_case() {
+        let key = name_key("こもろ子ども食堂");
+        assert_eq!(key, "こもろ子ども食堂");
+        for same in [
+            "こもろ 子ども食堂",
+            "こもろ　子ども食堂",
+            " こもろ\u{3000}子ども 食堂 ",
+            "こもろ\u{200B}子ども食堂",
+            "こもろ\u{00A0}子ども食堂",
+        ] {
+            assert_eq!(name_key(same), key, "{same:?}");
+        }
+        assert_eq!(name_key("ＮＰＯ法人こもろ"), name_key("NPO法人こもろ"));
+        assert_eq!(name_key("npo法人こもろ"), name_key("ＮＰＯ法人 こもろ"));
+        assert_eq!(name_key("ｺﾓﾛ会"), name_key("コモロ会"));
+        assert_eq!(name_key("か\u{3099}くしゅう会"), name_key("がくしゅう会"));
+        // Different names stay different.
+        assert_ne!(name_key("こもろ子ども食堂"), name_key("こもろ子供食堂"));
+        assert_ne!(name_key("A会"), name_key("B会"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Checking a record against the catalogue before it is stored: the area exists and the
 //! district belongs to it, kinds and statuses are the configured ones, counts are positive,
-//! a grant is within its course's cap. Each refusal names the field and the rule in Japanese.
+//! a grant has an amount above 0 and within its course's cap, an application at most the cap,
+//! the other subsidy states none. Each refusal names the field and the rule in Japanese.
 //!
-//! Rules that need the database (one grant per group and course) live with the `/report` handler.
+//! Rules that need the group's other records (the subsidy lifecycle, `subsidy.rs`) are checked
+//! by the store inside the write's transaction.
 
 use super::catalogue::Catalogue;
 use super::record::Facts;
+use super::subsidy::Stage;
 use std::fmt;
 
 /// A refusal to show the user: the field it is about and what is wrong, in Japanese.
@@ -95,23 +98,9 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
             one_of(course, &names, "コース（course）", "補助金のコース")?;
             not_blank(group, "団体（group）")?;
             let s = &catalogue.subsidy;
-            one_of(
-                status,
-                &[s.applied.clone(), s.granted.clone(), s.declined.clone()],
-                "状態（status）",
-                "補助金の状態",
-            )?;
-            match catalogue.course(course) {
-                Some(c) if *amount > c.cap => Err(UserError::field(
-                    "金額（amount）",
-                    format!(
-                        "{}コースの上限は{}円です",
-                        c.name,
-                        super::number::group_thousands(c.cap)
-                    ),
-                )),
-                _ => Ok(()),
-            }
+            let statuses: Vec<String> = s.statuses().into_iter().cloned().collect();
+            one_of(status, &statuses, "状態（status）", "補助金の状態")?;
+            subsidy_amount(catalogue, course, status, *amount)
         }
         Facts::Participation { method, project, .. } => {
             one_of(
@@ -131,6 +120,47 @@ pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
                 None => Ok(()),
             }
         }
+    }
+}
+
+/// The amount a subsidy record in `status` may carry: a grant's is required, above 0 and within
+/// the course's cap; an application's optional and within the cap; the other states take none.
+fn subsidy_amount(catalogue: &Catalogue, course: &str, status: &str, amount: Option<u64>) -> Result<(), UserError> {
+    let field = "金額（amount）";
+    let s = &catalogue.subsidy;
+    let over_cap = |amount: u64| {
+        catalogue.course(course).filter(|c| amount > c.cap).map(|c| {
+            UserError::field(
+                field,
+                format!(
+                    "{}コースの上限は{}円です",
+                    c.name,
+                    super::number::group_thousands(c.cap)
+                ),
+            )
+        })
+    };
+    match (super::subsidy::stage(s, status), amount) {
+        (Some(Stage::Granted), None) => Err(UserError::field(
+            field,
+            format!(
+                "{}には交付額が必要です。amount に円で入力してください（例: amount:150000）",
+                s.granted
+            ),
+        )),
+        (Some(Stage::Granted), Some(0)) => Err(UserError::field(
+            field,
+            format!("{}の交付額は1円以上です。交付額を円で入力してください", s.granted),
+        )),
+        (Some(Stage::Granted | Stage::Applied), Some(amount)) => over_cap(amount).map_or(Ok(()), Err),
+        (_, Some(amount)) if amount > 0 => Err(UserError::field(
+            field,
+            format!(
+                "{status}には金額を記録しません。amount を外してください（金額を記録するのは{}と{}です）",
+                s.applied, s.granted
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -187,7 +217,7 @@ mod tests {
         }
     }
 
-    fn subsidy(course: &str, amount: u64, status: &str) -> Facts {
+    fn subsidy(course: &str, amount: Option<u64>, status: &str) -> Facts {
         Facts::Subsidy {
             course: course.into(),
             group: "こもろ子ども食堂".into(),
@@ -215,16 +245,40 @@ mod tests {
 
     #[test]
     fn grants_are_within_their_caps() {
-        check(subsidy("ステップアップ", 150_000, "交付決定"), Ok(()));
-        check(subsidy("チャレンジ", 200_000, "申請"), Ok(()));
+        check(subsidy("ステップアップ", Some(150_000), "交付決定"), Ok(()));
+        check(subsidy("チャレンジ", Some(200_000), "申請"), Ok(()));
         check(
-            subsidy("ステップアップ", 150_001, "交付決定"),
+            subsidy("ステップアップ", Some(150_001), "交付決定"),
             Err("金額（amount）: ステップアップコースの上限は150,000円です"),
         );
         check(
-            subsidy("チャレンジ", 1, "保留"),
-            Err("状態（status）: 補助金の状態「保留」はありません。選べるもの: 申請、交付決定、辞退"),
+            subsidy("チャレンジ", Some(200_001), "申請"),
+            Err("金額（amount）: チャレンジコースの上限は200,000円です"),
         );
+        check(
+            subsidy("チャレンジ", Some(1), "保留"),
+            Err("状態（status）: 補助金の状態「保留」はありません。選べるもの: 申請、交付決定、不採択、辞退、実績報告"),
+        );
+    }
+
+    #[test]
+    fn a_grant_needs_an_amount_and_only_an_application_may_have_one_besides() {
+        check(
+            subsidy("チャレンジ", None, "交付決定"),
+            Err("金額（amount）: 交付決定には交付額が必要です。amount に円で入力してください（例: amount:150000）"),
+        );
+        check(
+            subsidy("チャレンジ", Some(0), "交付決定"),
+            Err("金額（amount）: 交付決定の交付額は1円以上です。交付額を円で入力してください"),
+        );
+        check(subsidy("チャレンジ", None, "申請"), Ok(()));
+        for status in ["辞退", "不採択", "実績報告"] {
+            check(subsidy("チャレンジ", None, status), Ok(()));
+            check(
+                subsidy("チャレンジ", Some(50_000), status),
+                Err(format!("金額（amount）: {status}には金額を記録しません。amount を外してください（金額を記録するのは申請と交付決定です）").as_str()),
+            );
+        }
     }
 
     #[test]

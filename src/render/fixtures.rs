@@ -55,7 +55,7 @@ pub(crate) fn sample_records() -> Vec<Record> {
             Facts::Subsidy {
                 course: "チャレンジ".into(),
                 group: "こもろ子ども食堂".into(),
-                amount: 200_000,
+                amount: Some(200_000),
                 status: "交付決定".into(),
             },
         ),

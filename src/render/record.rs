@@ -41,7 +41,10 @@ pub fn describe(facts: &Facts) -> String {
             group,
             amount,
             status,
-        } => format!("{course}コース「{group}」{}円 {status}", group_thousands(*amount)),
+        } => match amount {
+            Some(amount) => format!("{course}コース「{group}」{}円 {status}", group_thousands(*amount)),
+            None => format!("{course}コース「{group}」{status}"),
+        },
         Facts::Participation {
             method,
             project,

@@ -1,25 +1,23 @@
 //! A batch of new records and edits of stored ones in one write transaction (`kyodo import`):
 //! all of it or none of it.
 //!
-//! The edits are applied first, then the new records (each once per source, as `insert`), then
-//! every grant the batch wrote is checked against the live records, so that the outcome does
-//! not depend on the order of the rows: a file may turn one grant into a withdrawal and grant
-//! the same group again. An edit whose record was deleted, or changed by another writer since
-//! the caller read it, is refused rather than overwriting that change. Any refusal, or
-//! `Commit::No` (a dry run), rolls the whole transaction back.
+//! Inside the transaction, before anything is written, every edit's record is read again (one
+//! deleted, or changed by another writer since the caller read it, is refused rather than
+//! overwriting that change) and the subsidy lifecycle is checked with the new records and the
+//! edits together, each group's records in date order (`lifecycle.rs`), so that the outcome does
+//! not depend on the order of the rows: a file may correct a grant entered by mistake into its
+//! application and add the grant. Then the edits are applied and the new records stored (each
+//! once per source, as `insert`). Any refusal, or `Commit::No` (a dry run), rolls the whole
+//! transaction back.
 
-use super::records::{check_one_grant, get_in, insert_in, update_in};
-use super::{write, Error, Result, Store, Stored};
-use crate::domain::record::{Actor, Facts, NewRecord, Record};
-use chrono::{DateTime, NaiveDate, Utc};
+pub use super::lifecycle::{Edit, Item};
 
-/// A stored record to change: the record as the caller read it, and its new date and facts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub before: Record,
-    pub date: NaiveDate,
-    pub facts: Facts,
-}
+use super::lifecycle;
+use super::records::{get_in, insert_in, update_in};
+use super::{write, Result, Store, Stored};
+use crate::domain::record::{Actor, NewRecord};
+use crate::domain::subsidy;
+use chrono::{DateTime, Utc};
 
 /// Whether a batch that passes its checks is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,18 +27,11 @@ pub enum Commit {
     No,
 }
 
-/// Which item of the batch a refusal is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item {
-    New(usize),
-    Edit(usize),
-}
-
 /// Why an item of a batch was refused; nothing of the batch was kept.
 #[derive(Debug)]
 pub enum Reason {
-    /// A second live grant to a group in a course (`Error::GrantTaken`).
-    Grant(Error),
+    /// It breaks its group's subsidy lifecycle (`domain::subsidy::check`), in Japanese.
+    Subsidy(subsidy::Refusal),
     /// The record to edit is deleted (or gone).
     Gone,
     /// The record to edit was changed by another writer after the caller read it.
@@ -66,67 +57,64 @@ pub struct Written {
 
 impl Store {
     /// Applies `edits` (audited as edits by `actor`) and stores `new` (each once per source,
-    /// audited as created by its reporter) in one `BEGIN IMMEDIATE` transaction, refusing a
-    /// second live grant to a group in a course as `insert` and `edit` do. `Ok(Err(..))` lists
-    /// every refused item; then, and with `Commit::No`, nothing is kept.
+    /// audited as created by its reporter) in one `BEGIN IMMEDIATE` transaction, keeping the
+    /// subsidy lifecycle as `insert` and `edit` do, with all of them together; `labels[i]` names
+    /// new record `i` in a refusal (`このファイルの3行目`). `Ok(Err(..))` lists every refused
+    /// item, in the items' order; then, and with `Commit::No`, nothing is kept.
     pub fn write_batch(
         &mut self,
         new: &[NewRecord],
+        labels: &[String],
         edits: &[Edit],
         actor: &Actor,
         now: DateTime<Utc>,
         commit: Commit,
     ) -> Result<std::result::Result<Written, Vec<Refusal>>> {
-        let granted = self.granted.clone();
         let tx = write(&mut self.conn)?;
         let mut refusals = Vec::new();
-        let mut written = Written::default();
-        // What the batch wrote, to check the grants once everything is in place.
-        let mut touched: Vec<(Item, Record)> = Vec::new();
+        // The edits whose record is as the caller read it, with their index in `edits`.
+        let mut current = Vec::new();
+        let mut index = Vec::new();
         for (i, edit) in edits.iter().enumerate() {
-            let item = Item::Edit(i);
-            let live = match get_in(&tx, edit.before.id)? {
-                Some(live) if live.deleted_at.is_none() => live,
-                _ => {
-                    refusals.push(Refusal {
-                        item,
-                        reason: Reason::Gone,
-                    });
+            let reason = match get_in(&tx, edit.before.id)? {
+                Some(live) if live.deleted_at.is_some() => Reason::Gone,
+                None => Reason::Gone,
+                Some(live) if live.date != edit.before.date || live.facts != edit.before.facts => Reason::Changed,
+                Some(_) => {
+                    current.push(edit.clone());
+                    index.push(i);
                     continue;
                 }
             };
-            if live.date != edit.before.date || live.facts != edit.before.facts {
-                refusals.push(Refusal {
-                    item,
-                    reason: Reason::Changed,
-                });
-                continue;
-            }
-            let after = update_in(&tx, &live, edit.date, &edit.facts, actor, now)?;
-            written.edited += 1;
-            touched.push((item, after));
+            refusals.push(Refusal {
+                item: Item::Edit(i),
+                reason,
+            });
         }
-        for (i, record) in new.iter().enumerate() {
-            match insert_in(&tx, None, record, now)? {
-                Stored::New(stored) => {
-                    written.new += 1;
-                    touched.push((Item::New(i), stored));
-                }
-                Stored::Existing(_) => written.existing += 1,
-            }
-        }
-        for (item, record) in &touched {
-            match check_one_grant(&tx, granted.as_deref(), &record.facts, Some(record.id)) {
-                Ok(()) => {}
-                Err(e @ Error::GrantTaken { .. }) => refusals.push(Refusal {
-                    item: *item,
-                    reason: Reason::Grant(e),
-                }),
-                Err(e) => return Err(e),
-            }
+        for (item, refusal) in lifecycle::refusals(&tx, self.subsidy.as_ref(), new, labels, &current)? {
+            let item = match item {
+                Item::Edit(j) => index.get(j).map_or(item, |i| Item::Edit(*i)),
+                new => new,
+            };
+            refusals.push(Refusal {
+                item,
+                reason: Reason::Subsidy(refusal),
+            });
         }
         if !refusals.is_empty() {
+            refusals.sort_by_key(|r| r.item);
             return Ok(Err(refusals));
+        }
+        let mut written = Written::default();
+        for edit in edits {
+            update_in(&tx, &edit.before, edit.date, &edit.facts, actor, now)?;
+            written.edited += 1;
+        }
+        for record in new {
+            match insert_in(&tx, record, now)? {
+                Stored::New(_) => written.new += 1,
+                Stored::Existing(_) => written.existing += 1,
+            }
         }
         match commit {
             Commit::Yes => tx.commit()?,
@@ -138,154 +126,160 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    //! Batches on a real SQLite file: the lifecycle checked with the new records and the edits
+    //! together (in any order), every refused item listed, the group keys written, edits of
+    //! records changed or deleted meanwhile refused, a dry run rolled back.
+
     use super::*;
-    use crate::domain::record::{Source, SourceKind};
-    use chrono::TimeZone;
+    use crate::domain::record::{Facts, Record};
+    use crate::domain::subsidy::Rule;
+    use crate::store::subsidy_tests::{d, facts, group_keys, now, sato as actor, store, subsidy as entry};
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3).single().expect("time")
-    }
-
-    fn actor() -> Actor {
-        Actor {
-            id: "import:佐藤".into(),
-            name: "佐藤".into(),
-        }
-    }
-
-    fn subsidy(source: &str, status: &str) -> NewRecord {
-        NewRecord {
-            date: NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"),
-            facts: Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: 100_000,
-                status: status.into(),
-            },
-            reporter: actor(),
-            source: Source {
-                kind: SourceKind::Import,
-                id: source.into(),
-            },
-        }
+    /// A subsidy record of A会 in `status` (a grant with its amount), on the 1st of `month`.
+    fn subsidy(source: &str, month: u32, status: &str) -> NewRecord {
+        let amount = (status == "交付決定").then_some(100_000);
+        entry(source, d(month, 1), "A会", status, amount)
     }
 
     fn counts(store: &Store) -> (i64, i64, i64) {
         store.counts().expect("counts")
     }
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open");
-        store.keep_one_grant("交付決定");
-        (dir, store)
+    fn stored(store: &mut Store, record: &NewRecord) -> Record {
+        match store.insert(record, now()).expect("insert") {
+            Stored::New(record) => record,
+            Stored::Existing(_) => panic!("stored before"),
+        }
+    }
+
+    fn labels(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("このファイルの{}行目", i + 2)).collect()
     }
 
     #[test]
-    fn a_grant_withdrawn_and_granted_again_in_one_batch_is_kept_whatever_the_order() {
+    fn a_grant_corrected_into_its_application_and_the_grant_added_are_kept_together() {
         let (_dir, mut store) = store();
-        let Stored::New(grant) = store.insert(&subsidy("g", "交付決定"), now()).expect("grant") else {
-            panic!("new");
+        // The application of June entered as a grant by mistake.
+        let mistake = stored(&mut store, &subsidy("g", 6, "交付決定"));
+        let corrected = Edit {
+            before: mistake.clone(),
+            date: mistake.date,
+            facts: facts("A会", "申請", Some(120_000)),
         };
-        let withdraw = Edit {
-            before: grant.clone(),
-            date: grant.date,
-            facts: Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: 0,
-                status: "辞退".into(),
-            },
-        };
-        let again = subsidy("again", "交付決定");
-        // Checked and rolled back: nothing written.
+        let grant = subsidy("grant", 7, "交付決定");
+        // Alone, the new grant is a second one.
+        let alone = store
+            .write_batch(
+                std::slice::from_ref(&grant),
+                &labels(1),
+                &[],
+                &actor(),
+                now(),
+                Commit::Yes,
+            )
+            .expect("batch")
+            .expect_err("a second grant");
+        assert!(matches!(&alone[0].reason, Reason::Subsidy(r) if r.rule == Rule::OneGrant));
+        // Together: checked and rolled back, then kept.
         let dry = store
             .write_batch(
-                std::slice::from_ref(&again),
-                std::slice::from_ref(&withdraw),
+                std::slice::from_ref(&grant),
+                &labels(1),
+                std::slice::from_ref(&corrected),
                 &actor(),
                 now(),
                 Commit::No,
             )
             .expect("batch")
             .expect("not refused");
-        assert_eq!(
-            dry,
-            Written {
-                new: 1,
-                existing: 0,
-                edited: 1
-            }
-        );
+        let expected = Written {
+            new: 1,
+            existing: 0,
+            edited: 1,
+        };
+        assert_eq!(dry, expected);
         assert_eq!(counts(&store), (1, 0, 1), "a dry run writes nothing");
         let done = store
-            .write_batch(&[again], &[withdraw], &actor(), now(), Commit::Yes)
+            .write_batch(&[grant], &labels(1), &[corrected], &actor(), now(), Commit::Yes)
             .expect("batch")
             .expect("not refused");
-        assert_eq!(
-            done,
-            Written {
-                new: 1,
-                existing: 0,
-                edited: 1
-            }
-        );
+        assert_eq!(done, expected);
         assert_eq!(
             counts(&store),
             (2, 0, 3),
             "one create, one edit, one create in the audit"
         );
-        let history = store.audit_trail(grant.id).expect("history");
+        let history = store.audit_trail(mistake.id).expect("history");
         assert_eq!(history.len(), 2);
-        assert_eq!(history[1].before.as_ref().map(|r| &r.facts), Some(&grant.facts));
+        assert_eq!(history[1].before.as_ref().map(|r| &r.facts), Some(&mistake.facts));
+        let events = store.subsidy_history("A会", None).expect("history");
+        let statuses: Vec<&str> = events.iter().map(|e| e.status.as_str()).collect();
+        assert_eq!(statuses, ["申請", "交付決定"]);
     }
 
     #[test]
-    fn a_second_grant_an_edit_of_a_changed_record_and_of_a_deleted_one_are_refused_and_nothing_is_kept() {
+    fn every_item_that_breaks_the_lifecycle_is_refused_with_its_edits_changed_or_deleted_meanwhile() {
         let (_dir, mut store) = store();
-        let Stored::New(grant) = store.insert(&subsidy("g", "交付決定"), now()).expect("grant") else {
-            panic!("new");
-        };
-        let Stored::New(applied) = store.insert(&subsidy("a", "申請"), now()).expect("applied") else {
-            panic!("new");
-        };
+        let grant = stored(&mut store, &subsidy("g", 6, "交付決定"));
+        let applied = stored(&mut store, &subsidy("a", 5, "申請"));
         let to_grant = Edit {
             before: applied.clone(),
             date: applied.date,
             facts: grant.facts.clone(),
         };
+        // A second grant and an application after the grant, and the application edited into a
+        // grant: three items, each refused naming the grant there.
         let refused = store
-            .write_batch(&[subsidy("n", "交付決定")], &[to_grant], &actor(), now(), Commit::Yes)
+            .write_batch(
+                &[subsidy("n", 8, "交付決定"), subsidy("m", 9, "申請")],
+                &labels(2),
+                &[to_grant],
+                &actor(),
+                now(),
+                Commit::Yes,
+            )
             .expect("batch")
-            .expect_err("two more grants");
+            .expect_err("against the lifecycle");
         let items: Vec<Item> = refused.iter().map(|r| r.item).collect();
-        assert_eq!(items, [Item::Edit(0), Item::New(0)]);
-        assert!(refused.iter().all(|r| matches!(
-            &r.reason,
-            Reason::Grant(Error::GrantTaken { id, .. }) if *id == grant.id
-        )));
+        assert_eq!(items, [Item::New(0), Item::New(1), Item::Edit(0)]);
+        let rules: Vec<(Rule, Option<i64>)> = refused
+            .iter()
+            .map(|r| match &r.reason {
+                Reason::Subsidy(s) => (s.rule, s.existing),
+                other => panic!("not the lifecycle: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (Rule::OneGrant, Some(grant.id)),
+                (Rule::AfterGrant, Some(grant.id)),
+                (Rule::OneGrant, Some(grant.id)),
+            ]
+        );
+        let Reason::Subsidy(edit) = &refused[2].reason else {
+            panic!("the edit");
+        };
+        assert!(edit.message.contains(&format!("#{}", grant.id)), "{edit}");
         assert_eq!(counts(&store), (2, 0, 2), "nothing of the refused batch was kept");
 
         // Another writer changes the record after it was read; then deletes it.
         let stale = Edit {
             before: applied.clone(),
             date: applied.date,
-            facts: Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: 5,
-                status: "申請".into(),
-            },
+            facts: facts("A会", "申請", Some(5)),
         };
-        let mut changed = applied.facts.clone();
-        if let Facts::Subsidy { amount, .. } = &mut changed {
-            *amount = 7;
-        }
         store
-            .edit(applied.id, applied.date, &changed, &actor(), now())
+            .edit(
+                applied.id,
+                applied.date,
+                &facts("A会", "申請", Some(7)),
+                &actor(),
+                now(),
+            )
             .expect("edit");
         let refused = store
-            .write_batch(&[], std::slice::from_ref(&stale), &actor(), now(), Commit::Yes)
+            .write_batch(&[], &[], std::slice::from_ref(&stale), &actor(), now(), Commit::Yes)
             .expect("batch")
             .expect_err("changed since read");
         assert!(matches!(refused[0].reason, Reason::Changed));
@@ -293,10 +287,41 @@ mod tests {
             .delete(applied.id, crate::store::AuditAction::Delete, &actor(), now())
             .expect("delete");
         let refused = store
-            .write_batch(&[], &[stale], &actor(), now(), Commit::Yes)
+            .write_batch(&[], &[], &[stale], &actor(), now(), Commit::Yes)
             .expect("batch")
             .expect_err("deleted");
         assert!(matches!(refused[0].reason, Reason::Gone));
         assert_eq!(counts(&store), (1, 1, 4));
+    }
+
+    #[test]
+    fn new_records_take_the_known_spelling_and_edits_keep_theirs_each_with_its_group_key() {
+        let (_dir, mut store) = store();
+        let grant = stored(&mut store, &subsidy("g", 6, "交付決定"));
+        let mut report = subsidy("r", 9, "実績報告");
+        report.facts = facts("Ａ会 ", "実績報告", None);
+        let renamed = Edit {
+            before: grant.clone(),
+            date: grant.date,
+            facts: facts("Ａ 会", "交付決定", Some(100_000)),
+        };
+        store
+            .write_batch(&[report], &labels(1), &[renamed], &actor(), now(), Commit::Yes)
+            .expect("batch")
+            .expect("one group: the grant, then its report");
+        // The edit is stored as typed; the new record under the spelling known when it was
+        // stored (the edit's, applied first); both under the one key.
+        let names: Vec<String> = store
+            .records_between(d(4, 1), d(3, 31))
+            .expect("records")
+            .into_iter()
+            .map(|r| match r.facts {
+                Facts::Subsidy { group, .. } => group,
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(names, ["Ａ 会", "Ａ 会"]);
+        let key = Some("a会".to_string());
+        assert_eq!(group_keys(&store), [(grant.id, key.clone()), (grant.id + 1, key)]);
     }
 }

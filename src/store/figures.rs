@@ -21,7 +21,7 @@ impl Store {
     pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;
         let subsidy = self.subsidy_events(from, to)?;
-        Ok(Figures::from_records(catalogue, &tallies, &subsidy))
+        Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
     }
 
     /// Like `figures_between`, with only the figures of `record_type` filled in (the others 0).
@@ -37,7 +37,7 @@ impl Store {
             RecordType::Subsidy => self.subsidy_events(from, to)?,
             _ => Vec::new(),
         };
-        Ok(Figures::from_records(catalogue, &tallies, &subsidy))
+        Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
     }
 
     /// A whole fiscal year: the baseline's figures where the baseline has the year, the records'

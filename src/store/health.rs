@@ -49,7 +49,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| unreadable(e.to_string()))?;
         let store = Store {
             conn,
-            granted: None,
+            subsidy: None,
             upgraded: None,
         };
         // A file that is not SQLite fails on its first read.

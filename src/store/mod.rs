@@ -7,7 +7,8 @@
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
 //! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
 //! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
-//! `batch.rs` writes an import's new records and edits in one transaction.
+//! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
+//! checks every write of a subsidy record against its group's records, in the write's transaction.
 //! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
@@ -16,6 +17,7 @@ mod baseline;
 pub mod batch;
 mod figures;
 mod health;
+mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
 pub mod upgrade;
@@ -28,6 +30,7 @@ pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
 pub use upgrade::{UpgradeError, Upgraded};
 
+use crate::domain::catalogue::Subsidy;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
@@ -36,15 +39,29 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 4] = [
+const MIGRATION_SQL: [&str; 5] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
     include_str!("../../migrations/0004_backups.sql"),
+    include_str!("../../migrations/0005_group_keys.sql"),
 ];
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+/// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
+const GROUP_KEYS: usize = 4;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(
+        MIGRATION_SQL
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i {
+                GROUP_KEYS => M::up_with_hook(sql, records::backfill_group_keys),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
+});
 
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -67,14 +84,10 @@ pub enum Error {
     /// SQLITE_FULL: the disk (or the file system's quota) is full; nothing was written.
     #[error("ディスクがいっぱいのため、データベースに書き込めませんでした。ディスクの空きを作ってからもう一度試してください（記録は変更されていません）")]
     DiskFull,
-    /// A second live grant to the same group in the same course (one per group and course, ever).
-    #[error("「{group}」は{course}コースの交付をすでに受けています（#{id}、{}）。補助金は1団体各コース1回までです", crate::domain::date_label(*.date))]
-    GrantTaken {
-        id: i64,
-        date: chrono::NaiveDate,
-        course: String,
-        group: String,
-    },
+    /// A subsidy record that does not fit its group's lifecycle in the course (a second grant,
+    /// an application after the grant …: `domain::subsidy::check`); nothing was written.
+    #[error("{}", .0.message)]
+    Subsidy(crate::domain::subsidy::Refusal),
     /// Any other SQLite failure; its English text is logged, not shown.
     #[error("データベースの読み書きに失敗しました。何も変更していません。続くときは管理者に連絡してください（詳しくはログにあります）")]
     Sqlite(rusqlite::Error),
@@ -122,9 +135,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// so two writers take turns instead of one failing at once.
 pub struct Store {
     conn: Connection,
-    /// The subsidy status that is a grant, once `keep_one_grant` is set: a second live grant to
-    /// a group in a course is refused inside the write's transaction.
-    granted: Option<String>,
+    /// The catalogue's subsidy states, once `keep_subsidy_lifecycle` is set: every write of a
+    /// subsidy record keeps the lifecycle (`domain::subsidy::check`) inside its transaction.
+    subsidy: Option<Subsidy>,
     upgraded: Option<Upgraded>,
 }
 
@@ -161,7 +174,7 @@ impl Store {
         let upgraded = snapshot.map(|s| s.upgraded(path, found));
         Ok(Store {
             conn,
-            granted: None,
+            subsidy: None,
             upgraded,
         })
     }
@@ -171,11 +184,12 @@ impl Store {
         self.upgraded.as_ref()
     }
 
-    /// From now on, refuses to store a subsidy record with status `granted` while the same group
-    /// has a live one in the same course (one grant per group and course, ever), checked in the
-    /// insert's or edit's own transaction, so that two writers cannot both grant.
-    pub fn keep_one_grant(&mut self, granted: &str) {
-        self.granted = Some(granted.to_string());
+    /// From now on, every insert, edit and delete of a subsidy record keeps the lifecycle of
+    /// `subsidy`'s states (one grant per group and course ever, no application after the grant
+    /// …), checked in the write's own transaction against the group's records (by name key),
+    /// so that two writers cannot both grant; a refusal is `Error::Subsidy`.
+    pub fn keep_subsidy_lifecycle(&mut self, subsidy: &Subsidy) {
+        self.subsidy = Some(subsidy.clone());
     }
 
     /// The schema version (`user_version`) of the open database.
@@ -226,8 +240,19 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Transactions opened by libraries (rusqlite_migration) take the write lock first too.
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
-    // Reading a file that is not SQLite fails here, before anything is written.
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    // Reading a file that is not SQLite fails here, before anything is written. Switching a
+    // new file to WAL needs it to itself for a moment, and SQLite answers BUSY at once, without
+    // the busy handler, while another process that opens it at the same time reads it: try
+    // again until the busy timeout.
+    let started = std::time::Instant::now();
+    let mode: String = loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) && started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => break result?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "SQLite could not switch to WAL; continuing in this journal mode");
     }
@@ -297,6 +322,17 @@ pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Whether a record from `source` is stored (deleted or not): inserting it again writes nothing.
+fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND source_id = ?2)",
+        rusqlite::params![source.kind.key(), source.id],
+        |row| row.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod subsidy_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -1,14 +1,20 @@
 //! The `records` table: idempotent insert keyed by the source, edits and soft deletes that
 //! write the audit trail in the same transaction, and the per-period tallies summaries read.
+//! A subsidy record's `group_key` (`text::name_key` of its group) is written with it; every
+//! write of a subsidy record keeps the group's lifecycle (`lifecycle.rs`) inside its
+//! transaction, and an entry under a spelling of a known group is stored under the known one.
 
 use super::audit::{write_audit, AuditAction};
-use super::{timestamp, write, Error, Result, Store};
-use crate::domain::figures::{SubsidyEvent, Tally};
+use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
+use super::{source_stored, timestamp, write, Error, Result, Store};
+use crate::domain::figures::Tally;
 use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
+use crate::domain::subsidy::{Refusal, SubsidyEvent};
+use crate::domain::text::name_key;
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,27 +133,47 @@ pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record
 
 impl Store {
     /// Stores a record once per source: a second insert with the same source stores nothing
-    /// and returns the record stored the first time.
-    /// A second live grant is refused (`Error::GrantTaken`) once `keep_one_grant` is set.
+    /// and returns the record stored the first time. A subsidy record whose group's name key is
+    /// a known group's is stored under that group's spelling (its first live record's); once
+    /// `keep_subsidy_lifecycle` is set, one that breaks the group's lifecycle is refused
+    /// (`Error::Subsidy`).
     pub fn insert(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
         let tx = write(&mut self.conn)?;
-        let stored = insert_in(&tx, self.granted.as_deref(), new, now)?;
+        lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
+        let stored = insert_in(&tx, new, now)?;
         tx.commit()?;
         Ok(stored)
     }
 
     /// Stores many records in one transaction (all or none), each once per source; returns how
-    /// many were new. For imports and backfills.
+    /// many were new. For backfills and seeds. The lifecycle is checked with every record in,
+    /// each group's records in date order, so the order of the batch does not matter.
     pub fn insert_batch(&mut self, records: &[NewRecord], now: DateTime<Utc>) -> Result<usize> {
         let tx = write(&mut self.conn)?;
+        lifecycle::keep(&tx, self.subsidy.as_ref(), records, &[])?;
         let mut new = 0;
         for record in records {
-            if matches!(insert_in(&tx, self.granted.as_deref(), record, now)?, Stored::New(_)) {
+            if matches!(insert_in(&tx, record, now)?, Stored::New(_)) {
                 new += 1;
             }
         }
         tx.commit()?;
         Ok(new)
+    }
+
+    /// The refusals the lifecycle would give an import's new rows `new` and edits `edits` (not
+    /// written yet; new rows stored before are left out) if they were written together: per
+    /// group, the rows in date order with the group's stored records, each refusal with the
+    /// item it is about. `labels[i]` names new row `i` in a message (`このファイルの3行目`).
+    /// Empty unless `keep_subsidy_lifecycle` is set. `write_batch` checks again in its
+    /// transaction.
+    pub fn check_subsidies(
+        &self,
+        new: &[NewRecord],
+        labels: &[String],
+        edits: &[Edit],
+    ) -> Result<Vec<(Item, Refusal)>> {
+        lifecycle::refusals(&self.conn, self.subsidy.as_ref(), new, labels, edits)
     }
 
     /// How many records are live, how many deleted, and how many audit lines there are.
@@ -162,11 +188,7 @@ impl Store {
 
     /// Whether a record from this source is stored (deleted or not).
     pub fn has_source(&self, source: &Source) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND source_id = ?2)",
-            params![source.kind.key(), source.id],
-            |row| row.get(0),
-        )?)
+        source_stored(&self.conn, source)
     }
 
     /// A record by id, deleted or not.
@@ -193,7 +215,8 @@ impl Store {
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.
-    /// Refuses to make it a second live grant, like `insert`.
+    /// A subsidy record keeps its group's lifecycle, like `insert` (in both groups or courses
+    /// when the edit moves it); its group is stored as typed, so an edit can correct a spelling.
     pub fn edit(
         &mut self,
         id: i64,
@@ -204,16 +227,25 @@ impl Store {
     ) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
-        check_one_grant(&tx, self.granted.as_deref(), facts, Some(id))?;
-        let after = update_in(&tx, &before, date, facts, actor, now)?;
+        let edit = Edit {
+            before,
+            date,
+            facts: facts.clone(),
+        };
+        lifecycle::keep(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
+        let after = update_in(&tx, &edit.before, date, facts, actor, now)?;
         tx.commit()?;
         Ok(after)
     }
 
-    /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report).
+    /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report). A
+    /// subsidy record whose going would leave its group's other records out of order is refused
+    /// (`Error::Subsidy`: a 交付決定 under its 実績報告, say); an application under a grant may
+    /// go, the grant then standing for it.
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
         let tx = write(&mut self.conn)?;
         let before = live_record(&tx, id)?;
+        lifecycle::keep_on_delete(&tx, self.subsidy.as_ref(), &before)?;
         tx.execute(
             "UPDATE records SET deleted_at = ?2 WHERE id = ?1",
             params![id, timestamp(now)],
@@ -307,93 +339,72 @@ impl Store {
         rows.map(|row| tally(row?)).collect()
     }
 
-    /// Live subsidy records within `[from, to]`.
+    /// The live subsidy records that the figures of `[from, to]` read: those of every group
+    /// (name key) and course with one dated in the period, from the group's first up to `to`
+    /// (the earlier ones say where the group stood when the period began).
     pub fn subsidy_events(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
+        // The period's groups first (CROSS JOIN keeps that order), then each group's records
+        // through `records_subsidy_by_group`: the cost follows the period, not the history.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, occurred_on, course, group_name, status, amount FROM records \
-             WHERE record_type = 'subsidy' AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
+            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
+                 SELECT DISTINCT group_key, course FROM records \
+                 WHERE record_type = 'subsidy' AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
+             CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
+             WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
+             ORDER BY r.occurred_on, r.id",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, i64>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, date, course, group, status, amount) = row?;
-            Ok(SubsidyEvent {
-                id,
-                date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                    .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
-                course,
-                group,
-                status,
-                amount: u64::try_from(amount).unwrap_or(0),
-            })
-        })
-        .collect()
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], event_row)?;
+        rows.map(|row| event(row?)).collect()
     }
 
-    /// Subsidy groups already recorded whose name contains `typed`, most recent first.
+    /// A group's live subsidy records (by its name's key; in one course or all), oldest first.
+    pub fn subsidy_history(&self, group: &str, course: Option<&str>) -> Result<Vec<SubsidyEvent>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM records \
+             WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 \
+             AND (?2 IS NULL OR course = ?2) ORDER BY occurred_on, id"
+        ))?;
+        let rows = stmt.query_map(params![name_key(group), course], event_row)?;
+        rows.map(|row| event(row?)).collect()
+    }
+
+    /// Subsidy groups already recorded whose name key contains the key of `typed`, most recent
+    /// first, each once, in its first live record's spelling.
     pub fn subsidy_groups(&self, typed: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
-             AND instr(group_name, ?1) > 0 GROUP BY group_name ORDER BY MAX(id) DESC LIMIT ?2",
+            "SELECT (SELECT k.group_name FROM records k WHERE k.record_type = 'subsidy' \
+                         AND k.deleted_at IS NULL AND k.group_key = r.group_key ORDER BY k.id LIMIT 1) \
+             FROM records r WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL \
+             AND instr(r.group_key, ?1) > 0 GROUP BY r.group_key ORDER BY MAX(r.id) DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![typed, limit as i64], |row| row.get(0))?;
+        let rows = stmt.query_map(params![name_key(typed), limit as i64], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Refuses `facts` (`Error::GrantTaken`) if they are a grant and the group has a live one
-    /// in that course already; for checking a whole file before it is imported. The insert
-    /// checks again in its transaction.
-    pub fn check_grant(&self, facts: &Facts) -> Result<()> {
-        check_one_grant(&self.conn, self.granted.as_deref(), facts, None)
     }
 }
 
-/// One live grant per group and course: refuses `facts` if they are a subsidy with status
-/// `granted` and another live record (not `except`) is the same group's grant in that course.
-pub(super) fn check_one_grant(
-    conn: &Connection,
-    granted: Option<&str>,
-    facts: &Facts,
-    except: Option<i64>,
-) -> Result<()> {
-    let (
-        Some(granted),
-        Facts::Subsidy {
-            course, group, status, ..
-        },
-    ) = (granted, facts)
-    else {
-        return Ok(());
+/// The `group_key` column of a record of `facts`: the group's name key, NULL for other types.
+fn group_key_of(facts: &Facts) -> Value {
+    match facts {
+        Facts::Subsidy { group, .. } => Value::Text(name_key(group)),
+        _ => Value::Null,
+    }
+}
+
+/// Migration 0005's hook, in its transaction: the `group_key` of every subsidy record stored
+/// before, which SQL cannot compute (NFKC).
+pub(super) fn backfill_group_keys(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    let rows: Vec<(i64, String)> = {
+        let mut stmt =
+            tx.prepare("SELECT id, group_name FROM records WHERE record_type = 'subsidy' AND group_name IS NOT NULL")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
     };
-    if status != granted {
-        return Ok(());
+    let mut update = tx.prepare("UPDATE records SET group_key = ?2 WHERE id = ?1")?;
+    for (id, name) in &rows {
+        update.execute(params![id, name_key(name)])?;
     }
-    let existing: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, occurred_on FROM records WHERE record_type = 'subsidy' AND course = ?1 AND group_name = ?2 \
-             AND status = ?3 AND deleted_at IS NULL AND id IS NOT ?4 ORDER BY id LIMIT 1",
-            params![course, group, granted, except],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    match existing {
-        None => Ok(()),
-        Some((id, date)) => Err(Error::GrantTaken {
-            id,
-            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                .map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))?,
-            course: course.clone(),
-            group: group.clone(),
-        }),
-    }
+    tracing::info!(records = rows.len(), "subsidy group keys written");
+    Ok(())
 }
 
 type TallyRow = (String, String, String, i64);
@@ -462,7 +473,8 @@ impl MonthSplit {
     }
 }
 
-/// Replaces `before`'s date and facts with its audit line (the before and after); in `tx`.
+/// Replaces `before`'s date and facts (and its `group_key`) with its audit line (the before and
+/// after); in `tx`. The group is stored as typed, so an edit can correct a spelling.
 pub(super) fn update_in(
     tx: &Transaction<'_>,
     before: &Record,
@@ -474,17 +486,18 @@ pub(super) fn update_in(
     let id = before.id;
     let set: Vec<String> = dimension_columns()
         .enumerate()
-        .map(|(i, column)| format!("{column} = ?{}", i + 4))
+        .map(|(i, column)| format!("{column} = ?{}", i + 5))
         .collect();
     let mut values = vec![
         Value::Integer(id),
         Value::Text(facts.record_type().key().to_string()),
         Value::Text(date_key(date)),
+        group_key_of(facts),
     ];
     values.extend(dimension_values(facts));
     tx.execute(
         &format!(
-            "UPDATE records SET record_type = ?2, occurred_on = ?3, {} WHERE id = ?1",
+            "UPDATE records SET record_type = ?2, occurred_on = ?3, group_key = ?4, {} WHERE id = ?1",
             set.join(", ")
         ),
         params_from_iter(values),
@@ -501,14 +514,9 @@ pub(super) fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
     }
 }
 
-/// Inserts a record unless one with the same source exists, with its audit line; in `tx`.
-/// Refuses a second live grant if `granted` is the status of a grant.
-pub(super) fn insert_in(
-    tx: &Transaction<'_>,
-    granted: Option<&str>,
-    new: &NewRecord,
-    now: DateTime<Utc>,
-) -> Result<Stored> {
+/// Inserts a record unless one with the same source exists, with its audit line; in `tx`. A
+/// subsidy record with its `group_key`, under the known spelling of its group if there is one.
+pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
@@ -520,12 +528,18 @@ pub(super) fn insert_in(
         let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         return Ok(Stored::Existing(record));
     }
-    check_one_grant(tx, granted, &new.facts, None)?;
+    let mut facts = new.facts.clone();
+    if let Facts::Subsidy { group, .. } = &mut facts {
+        if let Some(known) = known_group(tx, &name_key(group))? {
+            *group = known;
+        }
+    }
     let mut values = vec![
-        Value::Text(new.facts.record_type().key().to_string()),
+        Value::Text(facts.record_type().key().to_string()),
         Value::Text(date_key(new.date)),
+        group_key_of(&facts),
     ];
-    values.extend(dimension_values(&new.facts));
+    values.extend(dimension_values(&facts));
     values.extend([
         Value::Text(new.reporter.id.clone()),
         Value::Text(new.reporter.name.clone()),
@@ -536,7 +550,7 @@ pub(super) fn insert_in(
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
     tx.execute(
         &format!(
-            "INSERT INTO records (record_type, occurred_on, {}, reporter_id, reporter_name, source, source_id, created_at) \
+            "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, created_at) \
              VALUES ({})",
             dimension_columns().collect::<Vec<_>>().join(", "),
             placeholders.join(", ")

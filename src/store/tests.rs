@@ -238,7 +238,7 @@ fn every_record_type_round_trips() {
         Facts::Subsidy {
             course: "チャレンジ".into(),
             group: "こもろ子ども食堂".into(),
-            amount: 200_000,
+            amount: Some(200_000),
             status: "交付決定".into(),
         },
         Facts::Participation {

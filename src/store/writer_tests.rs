@@ -55,7 +55,7 @@ fn subsidy(source_id: &str, group: &str, status: &str) -> NewRecord {
         Facts::Subsidy {
             course: "チャレンジ".into(),
             group: group.into(),
-            amount: 100_000,
+            amount: Some(100_000),
             status: status.into(),
         },
     )
@@ -218,8 +218,9 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
     let path = dir.path().join("kyodo.sqlite3");
     let mut first = Store::open(&path).expect("open store");
     let mut second = Store::open(&path).expect("open a second store");
+    let komoro = crate::domain::Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config");
     for store in [&mut first, &mut second] {
-        store.keep_one_grant("交付決定");
+        store.keep_subsidy_lifecycle(&komoro.subsidy);
     }
     let granted = first
         .insert(&subsidy("1", "こもろ子ども食堂", "交付決定"), now())
@@ -231,7 +232,7 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
         panic!("a second grant was stored")
     };
     assert!(
-        matches!(error, Error::GrantTaken { id, .. } if id == granted.id),
+        matches!(&error, Error::Subsidy(refusal) if refusal.existing == Some(granted.id)),
         "{error:?}"
     );
     assert_eq!(
@@ -241,9 +242,14 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
             granted.id
         )
     );
-    // An application is not a grant; a retried insert returns the grant itself.
+    // After the grant the group cannot apply again; another group's application is not a
+    // grant; a retried insert returns the grant itself.
+    assert!(matches!(
+        second.insert(&subsidy("3", "こもろ子ども食堂", "申請"), now()),
+        Err(Error::Subsidy(refusal)) if refusal.existing == Some(granted.id)
+    ));
     let applied = second
-        .insert(&subsidy("3", "こもろ子ども食堂", "申請"), now())
+        .insert(&subsidy("3", "東小学校PTA", "申請"), now())
         .expect("an application")
         .record()
         .clone();
@@ -259,21 +265,18 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
         status: "交付決定".into(),
     };
     assert!(matches!(
-        second.edit(applied.id, day(), &grant(50_000), &sato(), now()),
-        Err(Error::GrantTaken { .. })
+        second.edit(applied.id, day(), &grant(Some(50_000)), &sato(), now()),
+        Err(Error::Subsidy(_))
     ));
     second
-        .edit(granted.id, day(), &grant(120_000), &sato(), now())
+        .edit(granted.id, day(), &grant(Some(120_000)), &sato(), now())
         .expect("the grant's own amount is corrected");
     // A batch with a second grant stores nothing; a grant in another course or group is fine.
     let batch = [
         subsidy("4", "東小学校PTA", "交付決定"),
         subsidy("5", "こもろ子ども食堂", "交付決定"),
     ];
-    assert!(matches!(
-        second.insert_batch(&batch, now()),
-        Err(Error::GrantTaken { .. })
-    ));
+    assert!(matches!(second.insert_batch(&batch, now()), Err(Error::Subsidy(_))));
     assert_eq!(counts(&second), (2, 0, 3), "nothing of the batch was kept");
     assert_eq!(second.insert_batch(&batch[..1], now()).expect("batch"), 1);
     // Once the grant is deleted, the group may be granted again.

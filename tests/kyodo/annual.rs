@@ -58,7 +58,7 @@ fn seed(workspace: &Workspace) {
         Facts::Subsidy {
             course: "チャレンジ".into(),
             group: "A会".into(),
-            amount: 180_000,
+            amount: Some(180_000),
             status: "交付決定".into(),
         },
     ));

@@ -184,19 +184,19 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
             Facts::Subsidy {
                 course: "チャレンジ".into(),
                 group: "A会".into(),
-                amount: 0,
+                amount: None,
                 status: "申請".into(),
             },
             Facts::Subsidy {
                 course: "チャレンジ".into(),
                 group: "B会".into(),
-                amount: 0,
+                amount: None,
                 status: "申請".into(),
             },
             Facts::Subsidy {
                 course: "チャレンジ".into(),
                 group: "A会".into(),
-                amount: 180_000,
+                amount: Some(180_000),
                 status: "交付決定".into(),
             },
             Facts::Participation {

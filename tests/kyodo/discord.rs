@@ -702,6 +702,23 @@ async fn autocomplete_and_the_undo_button() {
         discord.next_callback(&sent, WAIT).await.data["choices"],
         json!([{ "name": "こもろ子ども食堂", "value": "こもろ子ども食堂" }])
     );
+    // Groups match by name key: a space of either width, as in /records history.
+    for (command, sub, typed) in [
+        ("report", "subsidy", "こもろ 子ども"),
+        ("records", "history", "こもろ　子ども"),
+    ] {
+        let spec = InteractionSpec::autocomplete(
+            command,
+            report(sub, vec![option::focused("group", 3, typed)]),
+            staff(&discord, 7001, "佐藤"),
+        );
+        let sent = discord.inject_interaction(&spec).await;
+        assert_eq!(
+            discord.next_callback(&sent, WAIT).await.data["choices"],
+            json!([{ "name": "こもろ子ども食堂", "value": "こもろ子ども食堂" }]),
+            "/{command} {sub} {typed}"
+        );
+    }
 
     // The undo button under a report: someone else is told politely; the reporter undoes it.
     let spec = InteractionSpec::command(

@@ -20,5 +20,6 @@ mod roundtrip;
 mod scheduler;
 mod standin;
 mod stopping;
+mod subsidy;
 mod totals;
 mod writers;

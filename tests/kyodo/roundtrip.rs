@@ -3,13 +3,16 @@
 //! changes nothing; edited cells become audited edits of their records, matched by 番号; a 番号
 //! that is unknown, deleted or of another type is refused with its row; a row without 番号 is a
 //! new record; a staff user cannot edit someone else's record; `--dry-run` lists the changes
-//! and writes nothing; a file that cannot be read is said in Japanese.
+//! and writes nothing; a file that cannot be read is said in Japanese. The subsidy rows of a file,
+//! new and edited, are checked together with the stored records in date order, each refusal
+//! naming its row; a new row under a look-alike spelling is stored under the known one.
 
 use crate::support::Workspace;
 use calamine::{Data, Reader, Xlsx};
 use std::path::{Path, PathBuf};
 
-/// Every record type and the subsidy states 申請, 交付決定 and 辞退, reported by 佐藤; a
+/// Every record type and every subsidy state (申請, 交付決定, 辞退, 不採択, 実績報告; amounts
+/// typed as 0 for an application and a 辞退, as staff did, and left out), reported by 佐藤; a
 /// formula-like note and a title that starts with an apostrophe (the CSV's guard taken off, an
 /// XLSX text taken as it is), a record of the previous fiscal year.
 const FIXTURE: &str = r#"/report meeting area:東部 district:荒町 date:2026-06-15 topic:"防災訓練の打合せ"
@@ -22,6 +25,9 @@ const FIXTURE: &str = r#"/report meeting area:東部 district:荒町 date:2026-0
 /report subsidy course:チャレンジ group:"こもろ子ども食堂" amount:200000 status:交付決定 date:2026-06-01
 /report subsidy course:ステップアップ group:"A会" amount:0 status:申請 date:2026-05-02
 /report subsidy course:ステップアップ group:"A会" amount:0 status:辞退 date:2026-07-02
+/report subsidy course:チャレンジ group:"こもろ子ども食堂" status:実績報告 date:2026-11-20
+/report subsidy course:ステップアップ group:"B会" amount:90000 status:申請 date:2026-05-03
+/report subsidy course:ステップアップ group:"B会" status:不採択 date:2026-06-20
 /report participation method:パブリックコメント project:"第6次基本構想" department:企画課 date:2026-07-15
 /report collab title:"ボランティア交流集会" date:2026-08-01
 /report info title:"補助金説明会" date:2026-04-20
@@ -31,7 +37,7 @@ const FIXTURE: &str = r#"/report meeting area:東部 district:荒町 date:2026-0
 "#;
 
 /// How many records `FIXTURE` stores.
-const FIXTURE_RECORDS: usize = 16;
+const FIXTURE_RECORDS: usize = 19;
 
 /// A workspace holding `FIXTURE`, reported by 佐藤 through the console, and one record of 鈴木's.
 fn fixture() -> Workspace {
@@ -153,6 +159,20 @@ fn an_unchanged_export_of_every_record_type_grants_included_imports_as_csv_and_x
         .filter(|r| r.contains(&"交付決定".to_string()))
         .count();
     assert_eq!(granted, 1, "the export holds the grant");
+    let rows = read_csv(&csv);
+    let (kind, status) = (at(&rows, "種類"), at(&rows, "状態"));
+    let mut states: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[kind] == "補助金")
+        .map(|r| r[status].as_str())
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(
+        states,
+        ["不採択", "交付決定", "実績報告", "申請", "辞退"],
+        "every subsidy state"
+    );
 
     for (file, what) in [(&csv, "csv"), (&xlsx, "xlsx")] {
         let run = import(&workspace, file, &["--dry-run"]).ok();
@@ -217,6 +237,151 @@ fn the_export_with_its_grants_removed_imports_as_no_change_instead_of_doubling_t
         "the row left out deleted nothing, the others added nothing"
     );
     assert_eq!(figures(&workspace), figures_before);
+}
+
+/// The row (index) of the subsidy record of `group` in `status`.
+fn subsidy_row(rows: &[Vec<String>], group: &str, status: &str) -> usize {
+    let (g, s) = (at(rows, "団体"), at(rows, "状態"));
+    rows.iter()
+        .position(|r| r[g] == group && r[s] == status)
+        .expect("subsidy row")
+}
+
+#[test]
+fn subsidy_rows_new_and_edited_are_checked_together_with_the_stored_records_each_refusal_naming_its_row() {
+    let workspace = fixture();
+    let csv = export(&workspace, "csv", "all.csv");
+    let rows = read_csv(&csv);
+    let (number, date, status, amount, group) = (
+        at(&rows, "番号"),
+        at(&rows, "日付"),
+        at(&rows, "状態"),
+        at(&rows, "金額"),
+        at(&rows, "団体"),
+    );
+    let id = |group: &str, state: &str| rows[subsidy_row(&rows, group, state)][number].clone();
+    let (applied, granted, reported) = (
+        id("こもろ子ども食堂", "申請"),
+        id("こもろ子ども食堂", "交付決定"),
+        id("こもろ子ども食堂", "実績報告"),
+    );
+    let declined = id("A会", "辞退");
+    // A new row: A会's 実績報告, typed in full width.
+    let new_report = |rows: &[Vec<String>]| {
+        let mut row = rows[subsidy_row(rows, "A会", "辞退")].clone();
+        row[number] = String::new();
+        row[status] = "実績報告".into();
+        row[group] = "Ａ会".into();
+        row[date] = "2026-11-01".into();
+        row
+    };
+    let file = workspace.path("subsidy.csv");
+    let before = everything(&workspace);
+
+    // 1. The report edited to before its grant, and a second grant added: both rows named, in
+    //    line order, with the stored records they conflict with.
+    let mut bad = rows.clone();
+    let report_row = subsidy_row(&bad, "こもろ子ども食堂", "実績報告");
+    bad[report_row][date] = "2026-05-15".into();
+    let mut second_grant = bad[subsidy_row(&bad, "こもろ子ども食堂", "交付決定")].clone();
+    second_grant[number] = String::new();
+    second_grant[date] = "2026-09-01".into();
+    bad.push(second_grant);
+    write_csv(&file, &bad);
+    let run = import(&workspace, &file, &["--dry-run"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stdout());
+    let stderr = run.stderr();
+    let problems = [
+        format!(
+            "{}行目（#{reported}）: 状態（status）: 『こもろ子ども食堂』はチャレンジコースの申請（#{applied}、令和8年5月1日）の後なので、実績報告には直せません。実績報告は交付決定の後に登録してください",
+            report_row + 1
+        ),
+        format!(
+            "{}行目: 団体（group）: 「こもろ子ども食堂」はチャレンジコースの交付をすでに受けています（#{granted}、",
+            bad.len()
+        ),
+        "問題が2件あるため、何も取り込んでいません".to_string(),
+    ];
+    let mut from = 0;
+    for problem in &problems {
+        let at = stderr[from..].find(problem.as_str());
+        assert!(at.is_some(), "{problem}\n{stderr}");
+        from += at.unwrap_or(0);
+    }
+    assert_eq!(everything(&workspace), before, "a refused file changes nothing");
+
+    // 2. The new report alone: A会 declined its application, so there is no grant to report.
+    let mut alone = rows.clone();
+    alone.push(new_report(&rows));
+    write_csv(&file, &alone);
+    let run = import(&workspace, &file, &[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stdout());
+    assert!(
+        run.stderr().contains(&format!(
+            "{}行目: 状態（status）: 『A会』はステップアップコースの辞退（#{declined}、令和8年7月2日）の後なので、実績報告は登録できません",
+            alone.len()
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(everything(&workspace), before);
+
+    // 3. With the 辞退 corrected to the grant it was, in the same file: both kept, whichever
+    //    row comes first.
+    let mut fixed = rows.clone();
+    fixed.insert(1, new_report(&rows));
+    let grant_row = subsidy_row(&fixed, "A会", "辞退");
+    fixed[grant_row][status] = "交付決定".into();
+    fixed[grant_row][amount] = "100000".into();
+    write_csv(&file, &fixed);
+    let run = import(&workspace, &file, &[]).ok();
+    assert!(
+        first_line(&run).contains("新しい記録 1件、更新 1件"),
+        "{}",
+        run.stdout()
+    );
+    // The edit and the new row in the one group: the new row under the known spelling, both
+    // with the group's key.
+    assert_eq!(
+        workspace.rows(
+            "SELECT id, group_name, group_key, status, amount FROM records \
+             WHERE course = 'ステップアップ' AND group_key = 'a会' ORDER BY occurred_on"
+        ),
+        vec![
+            vec![
+                id("A会", "申請"),
+                "A会".into(),
+                "a会".into(),
+                "申請".into(),
+                "NULL".into()
+            ],
+            vec![
+                declined.clone(),
+                "A会".into(),
+                "a会".into(),
+                "交付決定".into(),
+                "100000".into()
+            ],
+            vec![
+                workspace.rows("SELECT MAX(id) FROM records")[0][0].clone(),
+                "A会".into(),
+                "a会".into(),
+                "実績報告".into(),
+                "NULL".into()
+            ],
+        ]
+    );
+    // Exported again and imported unchanged: nothing more.
+    let again = export(&workspace, "csv", "again.csv");
+    let run = import(&workspace, &again, &[]).ok();
+    assert!(
+        first_line(&run).contains("新しい記録 0件、更新 0件"),
+        "{}",
+        run.stdout()
+    );
+    println!(
+        "subsidy rows: 2 refused in one file (an edit and a new row), 1 refused alone, an edit and a new row kept together"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //!
 //! A row with a 番号 is that stored record: unchanged (every cell the import reads equals the
 //! record) it changes nothing; edited, it becomes an audited edit of the record, checked as
-//! `/records edit` checks one (cells, names and caps, dates, baseline years, one grant per group
-//! and course, and the user's right to edit it: their own, or anyone's for an admin). A 番号
+//! `/records edit` checks one (cells, names and caps, dates, baseline years, the subsidy
+//! lifecycle, and the user's right to edit it: their own, or anyone's for an admin). A 番号
 //! that is not a live record of the row's type is refused. A column the file lacks keeps the
 //! record's value; an empty cell clears an optional field. 年度, 指標, 登録元 and 登録日時 are
 //! read over, and so is 報告者 on a row with a 番号 (who reported a record is not edited; a
@@ -13,18 +13,24 @@
 //!
 //! A row without 番号 is a new record, checked as `/report` checks it, reported by its 報告者
 //! (or the importing user); its source id is its content, so a file imported twice stores it
-//! once. Every cell goes through the normaliser with the command spec's limits; a header given
-//! twice is refused. The apostrophe a CSV export writes before a formula-like text
-//! (`render::csv::guard`) is taken off; an XLSX text cell holds the text itself, and a date or
-//! number cell Excel typed reads back as that date or whole number.
+//! once; a subsidy row for a known group under another spelling (`こもろ 子ども食堂`) is stored
+//! under the known one, as `/report` stores it. Every cell goes through the normaliser with the
+//! command spec's limits; a header given twice is refused. The apostrophe a CSV export writes
+//! before a formula-like text (`render::csv::guard`) is taken off; an XLSX text cell holds the
+//! text itself, and a date or number cell Excel typed reads back as that date or whole number.
+//!
+//! The subsidy lifecycle is checked for the new and the edited subsidy rows together, with the
+//! group's stored records and the file's other rows, in date order (`Store::check_subsidies`),
+//! so the order of the rows does not matter; each refusal names its row, and a row it names is
+//! `このファイルの3行目` or a stored record's number.
 //!
 //! All or nothing: one bad row and nothing is written, every problem listed with its row; the
 //! new records and the edits go in one `BEGIN IMMEDIATE` transaction (`Store::write_batch`),
-//! which keeps the grant rule and refuses an edit of a record changed meanwhile. A dry run
-//! does the same and rolls back, so it says exactly what the import would do.
+//! which checks the lifecycle again and refuses an edit of a record changed meanwhile. A dry
+//! run does the same and rolls back, so it says exactly what the import would do.
 //!
-//! `file.rs` reads the file into a table of text cells, `rows.rs` reads each row, `summary.rs`
-//! says what the import did.
+//! `file.rs` reads the file into a table of text cells, `rows.rs` reads each row, this module
+//! checks the rows' subsidy lifecycle and writes the batch, `summary.rs` says what the import did.
 
 mod file;
 mod rows;
@@ -36,10 +42,10 @@ pub use summary::{Change, Imported, Update};
 use super::spec::command_set;
 use super::Roles;
 use crate::app::App;
-use crate::domain::record::{Actor, Dimensions, Facts};
+use crate::domain::record::{Actor, Dimensions};
 use crate::domain::text::{display_name, excerpt};
 use crate::render::record_table::HEADERS;
-use crate::store::batch::{Commit, Item, Reason};
+use crate::store::batch::{Commit, Edit, Item, Reason};
 use chrono::{DateTime, Utc};
 use rows::{Reading, Row};
 use std::collections::{HashMap, HashSet};
@@ -111,47 +117,25 @@ fn header_problems(table: &file::Table) -> Vec<String> {
     problems
 }
 
-/// A grant as `(course, group)`.
-type Grant<'a> = (&'a str, &'a str);
-
-/// The grant a row's facts make, if they are one.
-fn grant_of<'a>(facts: &'a Facts, granted: &str) -> Option<Grant<'a>> {
-    match facts {
-        Facts::Subsidy {
-            course, group, status, ..
-        } if status == granted => Some((course.as_str(), group.as_str())),
-        _ => None,
+/// Where a problem with batch item `item` is: its row's line, and the row as a problem names
+/// it (an edited record with its number).
+fn place_of(item: Item, new_lines: &[usize], updates: &[Update]) -> (usize, String) {
+    match item {
+        Item::New(i) => {
+            let line = new_lines.get(i).copied().unwrap_or(0);
+            (line, format!("{line}行目"))
+        }
+        Item::Edit(i) => updates
+            .get(i)
+            .map_or((0, String::new()), |u| (u.line, format!("{}行目（#{}）", u.line, u.id))),
     }
 }
 
-/// One grant per group and course within the file as it will be: a new or edited grant beside
-/// another row granting the same is refused (rows that stay as they are never clash).
-fn grants_in_file(read: &[(usize, Row)], granted: &str) -> Vec<String> {
-    // (row, the grant the row makes, whether the row writes).
-    let grants: Vec<(usize, Option<Grant<'_>>, bool)> = read
-        .iter()
-        .map(|(line, row)| match row {
-            Row::New(new) => (*line, grant_of(&new.facts, granted), true),
-            Row::Edited(edit, _) => (*line, grant_of(&edit.facts, granted), true),
-            Row::Unchanged(record) => (*line, grant_of(&record.facts, granted), false),
-            Row::Imported => (*line, None, false),
-        })
-        .collect();
-    let mut problems = Vec::new();
-    for (line, grant, writes) in &grants {
-        let (Some((course, group)), true) = (grant, writes) else {
-            continue;
-        };
-        if let Some((other, ..)) = grants
-            .iter()
-            .find(|(other, g, _)| other != line && g.as_ref() == Some(&(*course, *group)))
-        {
-            problems.push(format!(
-                "{line}行目: 団体（group）: 「{group}」の{course}コースの交付決定がこのファイルに2回あります（{other}行目にも）。補助金は1団体各コース1回までです"
-            ));
-        }
-    }
-    problems
+/// Problems with their rows' lines, in line order.
+fn by_line(problems: impl Iterator<Item = (usize, String)>) -> Vec<String> {
+    let mut problems: Vec<(usize, String)> = problems.collect();
+    problems.sort_by_key(|(line, _)| *line);
+    problems.into_iter().map(|(_, problem)| problem).collect()
 }
 
 fn import_table(
@@ -201,14 +185,10 @@ fn import_table(
         }
     }
     let reporters_kept = reading.reporters_kept;
-    problems.extend(grants_in_file(&read, &app.settings.catalogue.subsidy.granted));
-    if !problems.is_empty() {
-        return Err(ImportError::Rows(problems));
-    }
     let rows = read.len();
     let mut new = Vec::new();
     let mut new_lines = Vec::new();
-    let mut edits = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
     let mut updates = Vec::new();
     let mut unchanged = 0;
     for (line, row) in read {
@@ -225,40 +205,45 @@ fn import_table(
                 });
                 edits.push(edit);
             }
-            Row::Unchanged(_) => unchanged += 1,
+            Row::Unchanged => unchanged += 1,
             Row::Imported => {}
         }
     }
+    // The subsidy lifecycle of the new and the edited rows, with the groups' stored records and
+    // the file's other rows, listed with the rows' other problems.
+    let labels: Vec<String> = new_lines.iter().map(|l| format!("このファイルの{l}行目")).collect();
+    let refused = app.store.check_subsidies(&new, &labels, &edits)?;
+    problems.extend(by_line(refused.into_iter().map(|(item, refusal)| {
+        let (line, at) = place_of(item, &new_lines, &updates);
+        (line, format!("{at}: {refusal}"))
+    })));
+    if !problems.is_empty() {
+        return Err(ImportError::Rows(problems));
+    }
     let commit = if dry_run { Commit::No } else { Commit::Yes };
-    let written = match app.store.write_batch(&new, &edits, &who.actor, now, commit)? {
+    let written = match app.store.write_batch(&new, &labels, &edits, &who.actor, now, commit)? {
         Ok(written) => written,
-        // The store's rules, checked in the write's transaction: nothing was written.
+        // The store's rules, checked again in the write's transaction (another writer may have
+        // changed a record or a group since the check above): nothing was written.
         Err(refusals) => {
-            let problems = refusals
-                .into_iter()
-                .map(|refusal| {
-                    let at = match refusal.item {
-                        Item::New(i) => format!("{}行目", new_lines.get(i).copied().unwrap_or(0)),
-                        Item::Edit(i) => updates
-                            .get(i)
-                            .map_or_else(String::new, |u| format!("{}行目（#{}）", u.line, u.id)),
-                    };
-                    let id = match refusal.item {
-                        Item::Edit(i) => updates.get(i).map_or(0, |u| u.id),
-                        Item::New(_) => 0,
-                    };
-                    match refusal.reason {
-                        Reason::Grant(e) => format!("{at}: 団体（group）: {e}"),
-                        Reason::Gone => format!(
-                            "{at}: 記録 #{id} は取り込みの間に削除されました。もう一度書き出してから直してください"
-                        ),
-                        Reason::Changed => format!(
-                            "{at}: 記録 #{id} は確かめた後にほかの操作で直されました。その変更を上書きしないよう取り込みをやめました。もう一度試してください"
-                        ),
-                    }
-                })
-                .collect();
-            return Err(ImportError::Rows(problems));
+            let problems = refusals.into_iter().map(|refusal| {
+                let (line, at) = place_of(refusal.item, &new_lines, &updates);
+                let id = match refusal.item {
+                    Item::Edit(i) => updates.get(i).map_or(0, |u| u.id),
+                    Item::New(_) => 0,
+                };
+                let problem = match refusal.reason {
+                    Reason::Subsidy(refusal) => format!("{at}: {refusal}"),
+                    Reason::Gone => format!(
+                        "{at}: 記録 #{id} は取り込みの間に削除されました。もう一度書き出してから直してください"
+                    ),
+                    Reason::Changed => format!(
+                        "{at}: 記録 #{id} は確かめた後にほかの操作で直されました。その変更を上書きしないよう取り込みをやめました。もう一度試してください"
+                    ),
+                };
+                (line, problem)
+            });
+            return Err(ImportError::Rows(by_line(problems)));
         }
     };
     Ok(Imported {

@@ -24,7 +24,8 @@ pub(super) enum Row {
     New(NewRecord),
     /// A row without 番号 whose content an earlier import stored.
     Imported,
-    Unchanged(Record),
+    /// A row with a 番号 whose values equal the record's.
+    Unchanged,
     Edited(Edit, Vec<Change>),
 }
 
@@ -247,7 +248,7 @@ impl Reading<'_> {
             return Ok(Err(problems));
         }
         if !differs {
-            return Ok(Ok(Row::Unchanged(record)));
+            return Ok(Ok(Row::Unchanged));
         }
         let mut inv = Invocation::new("report", Some(record_type.key()));
         inv.options = given;
@@ -258,7 +259,7 @@ impl Reading<'_> {
         };
         if date == record.date && facts == record.facts {
             // Written differently (`2026/6/15`, `１２`), the same values.
-            return Ok(Ok(Row::Unchanged(record)));
+            return Ok(Ok(Row::Unchanged));
         }
         if !may_edit(self.who, &record) {
             let name = &record.reporter.name;

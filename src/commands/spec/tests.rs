@@ -222,7 +222,14 @@ fn every_report_kind_is_a_subcommand_with_japanese_names() {
         "10 areas as choices"
     );
     assert_eq!(meeting[1]["autocomplete"], true, "districts autocomplete");
-    assert_eq!(report["options"][4]["options"][3]["choices"][1]["value"], "交付決定");
+    // The subsidy's status before its amount, which is optional (required for a grant only).
+    let subsidy = &report["options"][4]["options"];
+    assert_eq!(subsidy[2]["choices"][1]["value"], "交付決定");
+    assert_eq!(subsidy[2]["choices"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        (&subsidy[3]["name"], &subsidy[3]["required"]),
+        (&json!("amount"), &json!(false))
+    );
 }
 
 #[test]

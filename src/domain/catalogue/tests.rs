@@ -32,6 +32,18 @@ fn problems(text: &str) -> Vec<String> {
 }
 
 #[test]
+fn typed_districts_find_the_catalogues_spelling() {
+    let c = komoro();
+    assert_eq!(c.district_spelled("東部", "荒　町"), Some("荒町"));
+    assert_eq!(c.district_spelled("東部", " 荒町 "), Some("荒町"));
+    assert_eq!(c.district_spelled("北大井", "ひばりヶ 丘"), Some("ひばりヶ丘"));
+    assert_eq!(c.district_spelled("北大井", "四ツ谷"), Some("四ツ谷"));
+    // Another area's district keeps its spelling, for the refusal that says where it is.
+    assert_eq!(c.district_spelled("東部", "小 原"), Some("小原"));
+    assert_eq!(c.district_spelled("東部", "北町"), None);
+}
+
+#[test]
 fn komoro_has_ten_areas_and_sixty_eight_districts() {
     let c = komoro();
     assert_eq!(c.city, "小諸市");
@@ -104,6 +116,29 @@ fn a_cap_that_is_not_a_positive_integer_is_reported() {
             "{bad}: {found:?}"
         );
     }
+}
+
+#[test]
+fn the_subsidy_lifecycle_has_five_distinct_states() {
+    let c = komoro();
+    assert_eq!(
+        c.subsidy.statuses().map(String::as_str),
+        ["申請", "交付決定", "不採択", "辞退", "実績報告"]
+    );
+    // A config from before 不採択 and 実績報告 were states names what is missing.
+    let text = edited("rejected = \"不採択\"\n", "");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("必要な項目「rejected」がありません"), "{found:?}");
+    // Two states with one name (even a look-alike) cannot be told apart.
+    let text = edited("reported = \"実績報告\"", "reported = \"交付決定\"");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .ends_with("補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください"),
+        "{found:?}"
+    );
 }
 
 #[test]
