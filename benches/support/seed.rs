@@ -2,8 +2,8 @@
 //! records each, spread over every record type, area and kind of the Komoro catalogue.
 
 use chrono::{Duration, NaiveDate, Utc};
-use kyodo::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
-use kyodo::domain::{Catalogue, FiscalYear};
+use kyodo::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use kyodo::domain::{Catalogue, FiscalYear, RecordType};
 use kyodo::store::Store;
 use std::path::Path;
 
@@ -34,53 +34,44 @@ pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today
             .map(|i| {
                 let date = first + Duration::days(rng.next(days) as i64);
                 let area = &catalogue.areas[rng.next(catalogue.areas.len())];
+                let t = Facts::new;
+                let choices = |record_type: RecordType, column: Column| -> Vec<String> {
+                    catalogue
+                        .record_type(record_type)
+                        .and_then(|spec| spec.field(column))
+                        .map(|f| f.choice_names())
+                        .unwrap_or_default()
+                };
                 let facts = match rng.next(20) {
-                    0..=5 => Facts::Meeting {
-                        area: area.name.clone(),
-                        district: area.districts[rng.next(area.districts.len())].clone(),
-                        topic: Some("定例の打合せ".into()),
-                    },
-                    6..=9 => Facts::Consultation {
-                        count: 1 + rng.next(9) as u32,
-                        side: None,
-                        note: None,
-                    },
-                    10..=11 => Facts::Match {
-                        count: 1 + rng.next(3) as u32,
-                        note: None,
-                    },
-                    12 => Facts::Council {
-                        kind: catalogue.council.kinds[rng.next(catalogue.council.kinds.len())].clone(),
-                        status: catalogue.council.statuses[rng.next(catalogue.council.statuses.len())]
-                            .name
-                            .clone(),
-                        note: None,
-                    },
-                    13 => Facts::Subsidy {
-                        course: catalogue.subsidy.courses[rng.next(2)].name.clone(),
-                        group: format!("団体{}-{i}", year.start_year()),
-                        amount: None,
-                        status: catalogue.subsidy.applied.clone(),
-                    },
-                    14..=15 => Facts::Participation {
-                        method: catalogue.participation_methods[rng.next(catalogue.participation_methods.len())]
-                            .clone(),
-                        project: "総合計画".into(),
-                        department: None,
-                    },
-                    16 => Facts::Collab {
-                        title: "交流集会".into(),
-                    },
-                    17 => Facts::Info {
-                        title: "学習会".into()
-                    },
-                    _ => Facts::Publicity {
-                        kind: catalogue.publicity.kinds[rng.next(catalogue.publicity.kinds.len())]
-                            .name
-                            .clone(),
-                        medium: None,
-                        title: None,
-                    },
+                    0..=5 => t(RecordType::Meeting)
+                        .text_of(Column::Area, &area.name)
+                        .text_of(Column::District, &area.districts[rng.next(area.districts.len())])
+                        .text_of(Column::Topic, "定例の打合せ"),
+                    6..=9 => t(RecordType::Consultation).number_of(Column::Count, 1 + rng.next(9) as u64),
+                    10..=11 => t(RecordType::Match).number_of(Column::Count, 1 + rng.next(3) as u64),
+                    12 => {
+                        let kinds = choices(RecordType::Council, Column::Kind);
+                        let statuses = choices(RecordType::Council, Column::Status);
+                        t(RecordType::Council)
+                            .text_of(Column::Kind, &kinds[rng.next(kinds.len())])
+                            .text_of(Column::Status, &statuses[rng.next(statuses.len())])
+                    }
+                    13 => t(RecordType::Subsidy)
+                        .text_of(Column::Course, &catalogue.subsidy.courses[rng.next(2)].name)
+                        .text_of(Column::Group, &format!("団体{}-{i}", year.start_year()))
+                        .text_of(Column::Status, &catalogue.subsidy.applied),
+                    14..=15 => {
+                        let methods = choices(RecordType::Participation, Column::Method);
+                        t(RecordType::Participation)
+                            .text_of(Column::Method, &methods[rng.next(methods.len())])
+                            .text_of(Column::Project, "総合計画")
+                    }
+                    16 => t(RecordType::Collab).text_of(Column::Title, "交流集会"),
+                    17 => t(RecordType::Info).text_of(Column::Title, "学習会"),
+                    _ => {
+                        let kinds = choices(RecordType::Publicity, Column::Kind);
+                        t(RecordType::Publicity).text_of(Column::Kind, &kinds[rng.next(kinds.len())])
+                    }
                 };
                 NewRecord {
                     date,

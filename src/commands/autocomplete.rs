@@ -5,6 +5,8 @@
 
 use super::invocation::Invocation;
 use crate::app::App;
+use crate::domain::record::Column;
+use crate::domain::record_type::FieldKind;
 use crate::domain::text::name_key;
 
 /// Discord shows at most this many suggestions.
@@ -17,14 +19,25 @@ pub struct Suggestion {
     pub value: String,
 }
 
-/// Suggestions for the option `focused` while `typed` is in it.
+/// Suggestions for the option `focused` while `typed` is in it: by the kind of the record
+/// field it is (a district, a name), or `/records history`'s group.
 pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
     let typed = typed.trim();
     let typed_key = name_key(typed);
     let catalogue = &app.settings.catalogue;
-    match (invocation.command.as_str(), invocation.subcommand.as_deref(), focused) {
-        ("report", Some("meeting"), "district") => {
-            let chosen = invocation.text("area");
+    let report_type = match (invocation.command.as_str(), invocation.subcommand.as_deref()) {
+        ("report", Some(sub)) => sub.parse().ok().and_then(|t| catalogue.record_type(t)),
+        _ => None,
+    };
+    let field = report_type.and_then(|t| t.field_called(focused).map(|f| (t, f)));
+    let history_group = invocation.command == "records"
+        && invocation.subcommand.as_deref() == Some("history")
+        && focused == Column::Group.key();
+    match field.map(|(t, f)| (t, f.kind)) {
+        Some((spec, FieldKind::District)) => {
+            let chosen = spec
+                .field_of_kind(FieldKind::Area)
+                .and_then(|f| invocation.text(f.slot.key()));
             catalogue
                 .areas
                 .iter()
@@ -42,21 +55,25 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
                 })
                 .collect()
         }
-        ("report", Some("subsidy"), "group") | ("records", Some("history"), "group") => {
-            match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
-                Ok(groups) => groups
-                    .into_iter()
-                    .map(|g| Suggestion {
-                        name: g.chars().take(100).collect(),
-                        value: g,
-                    })
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "subsidy group suggestions failed");
-                    Vec::new()
-                }
-            }
-        }
+        Some((_, FieldKind::Name)) => known_names(app, typed),
+        _ if history_group => known_names(app, typed),
         _ => Vec::new(),
+    }
+}
+
+/// The names already recorded whose key contains `typed`'s, in their known spelling.
+fn known_names(app: &App, typed: &str) -> Vec<Suggestion> {
+    match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
+        Ok(groups) => groups
+            .into_iter()
+            .map(|g| Suggestion {
+                name: g.chars().take(100).collect(),
+                value: g,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "subsidy group suggestions failed");
+            Vec::new()
+        }
     }
 }

@@ -1,33 +1,44 @@
-//! `/help`: every command in Japanese, with an example.
+//! `/help`: every command in Japanese, with an example; each record type's example from its
+//! description, every name in the others from the catalogue.
 
 use super::spec::{CLEAR_VALUES, PLACE};
 use super::{Reply, Section, Visibility};
 use crate::app::App;
+use crate::domain::record::Column;
+use crate::domain::record_type::{FieldKind, Rule};
 
 pub(super) fn handle(app: &App) -> Reply {
     let c = &app.settings.catalogue;
     let area = c.areas.first();
-    let area_name = area.map_or("東部", |a| a.name.as_str());
-    let district = area.and_then(|a| a.districts.first()).map_or("荒町", String::as_str);
+    let area_name = area.map_or("", |a| a.name.as_str());
+    let district = area.and_then(|a| a.districts.first()).map_or("", String::as_str);
     let (place, [clear, dash, _]) = (PLACE.0, CLEAR_VALUES);
-    let report = vec![
-        format!("/report meeting area:{area_name} district:{district} date:今日 topic:\"防災訓練の打合せ\" — ② 地区担当職員と区の連携"),
-        "/report council kind:役員会 status:実施 date:R8.6.1 — ① 区長会の活動（状態を省くと実施）".to_string(),
-        "/report consultation count:12 side:したい側 — ③ ぼらせんこもろの相談（件数）".to_string(),
-        "/report match count:3 — ③ マッチング（件数）".to_string(),
-        format!(
-            "/report subsidy course:チャレンジ group:\"こもろ子ども食堂\" status:{granted} amount:200000 — ④ 補助金（{applied} → {granted}・{rejected}・{declined}、{granted} → {declined}・{reported}。{granted}は1団体各コース1回まで、金額は{granted}に必須）",
-            applied = c.subsidy.applied,
-            granted = c.subsidy.granted,
-            rejected = c.subsidy.rejected,
-            declined = c.subsidy.declined,
-            reported = c.subsidy.reported,
-        ),
-        "/report participation method:パブリックコメント project:\"第6次基本構想\" department:企画課 — ⑤ 市民参加手続き".to_string(),
-        "/report collab title:\"ボランティア交流集会\" — ⑥ 区長会と市民活動の連携".to_string(),
-        "/report info title:\"補助金説明会\" — ⑦ 情報共有の機会".to_string(),
-        "/report publicity kind:区紹介 medium:広報こもろ — ⑧⑨ 広報".to_string(),
-    ];
+    // Each record type's example, its place filled with the catalogue's first area and district.
+    let example = |help: &str| help.replace("{area}", area_name).replace("{district}", district);
+    let report: Vec<String> = c
+        .record_types
+        .iter()
+        .map(|t| format!("/report {} {}", t.key(), example(&t.help)))
+        .collect();
+    let another_district = area.and_then(|a| a.districts.get(1)).map_or(district, String::as_str);
+    let note = c
+        .record_types
+        .iter()
+        .find_map(|t| t.field(Column::Note))
+        .map_or("", |f| f.name.as_str());
+    // The type that keeps the subsidy lifecycle: its group's example and first course.
+    let subsidy = c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy));
+    let group = subsidy.and_then(|t| t.field(Column::Group));
+    let course = subsidy.and_then(|t| t.field(Column::Course));
+    // The first type with a place: how its options read in Japanese.
+    let placed = c.record_types.iter().find_map(|t| {
+        let area_field = t.field_of_kind(FieldKind::Area)?;
+        let district_field = t.field_of_kind(FieldKind::District)?;
+        Some(format!(
+            "/報告 {} {}:{area_name} {}:{district}",
+            t.name, area_field.name, district_field.name
+        ))
+    });
     let read = vec![
         "/totals — 今年度の累計（前年同期・目標と比較）。/totals fiscal_year:R7 initiative:1 のように年度や取り組みで絞れます".to_string(),
         "/summary month month:2026-10 — 月次まとめ（その月・年度累計・前年同期・目標、連携がまだない地区と区、グラフ）".to_string(),
@@ -35,20 +46,31 @@ pub(super) fn handle(app: &App) -> Reply {
     ];
     let records = vec![
         "/records mine — 自分の最近の記録と番号".to_string(),
-        "/records edit id:12 field:district value:三和 — 記録の項目を1つ直す（他の人の記録は管理者だけ）".to_string(),
+        format!("/records edit id:12 field:district value:{another_district} — 記録の項目を1つ直す（他の人の記録は管理者だけ）"),
         format!("/records edit id:12 field:{place} value:{area_name}/{district} — 地区連携の地区と区を一緒に直す（/ ／ ・ 空白のどれで区切っても同じ。区だけ直すと、地区もその区の地区に移ります）"),
-        format!("/records edit id:12 field:note value:{clear} — 必須でない項目（メモ・内容など）を空にする（value:{dash} でも同じ）"),
-        "/記録 修正 番号:12 項目:メモ 値:\"電話で受付\" — 項目名は日本語でも使えます（項目:メモ は field:note と同じ）".to_string(),
+        format!("/records edit id:12 field:note value:{clear} — 必須でない項目（{note}など）を空にする（value:{dash} でも同じ）"),
+        format!("/記録 修正 番号:12 項目:{note} 値:\"電話で受付\" — 項目名は日本語でも使えます（項目:{note} は field:note と同じ）"),
         "/records delete id:12 — 記録を削除（履歴は残ります）".to_string(),
         "/records undo id:12 — 自分の報告を取り消す（15分以内。報告の下のボタンと同じ）".to_string(),
         "/records export from:R8.4.1 to:今日 format:xlsx — 期間のすべての記録を Excel（または CSV）で".to_string(),
-        "/records history group:\"こもろ子ども食堂\" — 団体の補助金の経過（古い順。course:チャレンジ でコースを絞れます）".to_string(),
     ];
+    let mut records = records;
+    if let (Some(subsidy), Some(group), Some(course)) = (subsidy, group, course) {
+        records.push(format!(
+            "/records history group:\"{}\" — {}の{}の経過（古い順。course:{} で{}を絞れます）",
+            group.example.as_deref().unwrap_or(&group.name),
+            group.name,
+            subsidy.label,
+            course.choices.first().map_or("", |c| c.name.as_str()),
+            course.name
+        ));
+    }
     let admin = vec!["/admin status — データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）".to_string()];
-    let notes = vec![
-        "日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です".to_string(),
-        "オプション名は日本語でも使えます（例: /報告 地区連携 地区:東部 区:荒町）".to_string(),
-    ];
+    let notes: Vec<String> =
+        vec!["日付は 2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日 のどれでも。省くと今日です".to_string()]
+            .into_iter()
+            .chain(placed.map(|p| format!("オプション名は日本語でも使えます（例: {p}）")))
+            .collect();
     Reply::done(
         Visibility::Ephemeral,
         "kyodo（協働）の使い方",

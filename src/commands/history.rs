@@ -11,7 +11,7 @@ use super::{Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::era_date_label;
 use crate::domain::number::group_thousands;
-use crate::domain::record::{Facts, Record};
+use crate::domain::record::{Column, Record};
 use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
 
@@ -100,25 +100,21 @@ fn left_out(s: &crate::domain::catalogue::Subsidy, conflict: &Conflict<'_>) -> S
 /// the same, and a mistaken application must stay removable); the line says how to put the
 /// application back if the delete was the mistake.
 pub(super) fn removal_note(app: &App, record: &Record, done: &str) -> Result<Option<String>, Failure> {
-    let Facts::Subsidy {
-        course,
-        group,
-        amount,
-        status,
-    } = &record.facts
-    else {
+    let s = &app.settings.catalogue.subsidy;
+    if record.facts.record_type != s.record_type {
         return Ok(None);
-    };
+    }
+    let text = |column| record.facts.text(column).unwrap_or_default().to_string();
+    let (course, group, status) = (text(Column::Course), text(Column::Group), text(Column::Status));
     let removed = SubsidyEvent {
         id: record.id,
         date: record.date,
         course: course.clone(),
         group: group.clone(),
         status: status.clone(),
-        amount: *amount,
+        amount: record.facts.number(Column::Amount),
     };
-    let remaining = app.store.subsidy_history(group, Some(course))?;
-    let s = &app.settings.catalogue.subsidy;
+    let remaining = app.store.subsidy_history(&group, Some(&course))?;
     Ok(subsidy::left_without_application(s, &remaining, &removed).map(|decision| {
         format!(
             "#{id} の{status}を{done}ので、『{group}』の{course}コースの{decided}（#{did}、{when}）は{status}の記録がないまま残ります（集計ではこの{decided}が{status}も兼ねるので、{status}の数は変わりません）。誤りだったときは、{status}をもう一度報告してください（日付は{when}より前）",

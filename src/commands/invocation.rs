@@ -74,6 +74,17 @@ impl Invocation {
         }
     }
 
+    /// A whole-number option named `label` in a refusal; a text value is read as `integer` reads it.
+    pub fn integer_of(&self, name: &str, label: &str) -> Result<Option<i64>, UserError> {
+        match self.value(name) {
+            None => Ok(None),
+            Some(OptionValue::Integer(n)) => Ok(Some(*n)),
+            Some(OptionValue::String(s)) => parse_integer(s)
+                .map(Some)
+                .ok_or_else(|| UserError::field(label, format!("「{s}」は整数ではありません（例: 12）"))),
+        }
+    }
+
     pub fn required_integer(&self, name: &str) -> Result<i64, UserError> {
         self.integer(name)?
             .ok_or_else(|| UserError::field(label(name), "入力してください（必須）"))
@@ -140,12 +151,10 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
                 option_names(options)
             )));
         };
-        if checked.options.iter().any(|(n, _)| n == option.name) {
+        if checked.options.iter().any(|(n, _)| *n == option.name) {
             return Err(UserError::field(option.label(), "2回指定されています"));
         }
-        checked
-            .options
-            .push((option.name.to_string(), check_value(option, value)?));
+        checked.options.push((option.name.clone(), check_value(option, value)?));
     }
     check_required(options, &checked.options)?;
     Ok(checked)
@@ -155,7 +164,7 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
 pub fn check_required(options: &[OptionSpec], given: &[(String, OptionValue)]) -> Result<(), UserError> {
     match options
         .iter()
-        .find(|o| o.required && !given.iter().any(|(n, _)| n == o.name))
+        .find(|o| o.required && !given.iter().any(|(n, _)| *n == o.name))
     {
         Some(missing) => Err(UserError::field(missing.label(), "入力してください（必須）")),
         None => Ok(()),
@@ -264,15 +273,20 @@ mod tests {
 
     #[test]
     fn missing_and_blank_options_name_the_field() {
-        let inv = Invocation::new("report", Some("meeting")).with("topic", OptionValue::String("  ".into()));
-        assert_eq!(inv.text("topic"), None);
+        let inv = Invocation::new("records", Some("export")).with("from", OptionValue::String("  ".into()));
+        assert_eq!(inv.text("from"), None);
         assert_eq!(
-            inv.required_text("district").map_err(|e| e.to_string()),
-            Err("区（district）: 入力してください（必須）".into())
+            inv.required_text("to").map_err(|e| e.to_string()),
+            Err("終了日（to）: 入力してください（必須）".into())
         );
-        let inv = inv.with("count", OptionValue::String("たくさん".into()));
+        let inv = inv.with("id", OptionValue::String("たくさん".into()));
         assert_eq!(
-            inv.integer("count").map_err(|e| e.to_string()),
+            inv.integer("id").map_err(|e| e.to_string()),
+            Err("番号（id）: 「たくさん」は整数ではありません（例: 12）".into())
+        );
+        // A record field is named by its description's label.
+        assert_eq!(
+            inv.integer_of("id", "件数（count）").map_err(|e| e.to_string()),
             Err("件数（count）: 「たくさん」は整数ではありません（例: 12）".into())
         );
     }

@@ -11,7 +11,7 @@
 
 use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
-use super::spec::{command_set, label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
+use super::spec::{command_set, label, option_label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
 use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_date;
@@ -126,12 +126,17 @@ impl Field<'_> {
 /// What an edit does: the options it sets (`None` clears one), and what it changed beyond the
 /// field the user named.
 struct Change {
-    set: Vec<(&'static str, Option<OptionValue>)>,
+    set: Vec<(String, Option<OptionValue>)>,
     also: Option<String>,
 }
 
 /// The field `name` (canonical: the spec has read `field:メモ` as `note`) of `record`.
-fn field_of<'a>(record: &Record, fields: &'a [OptionSpec], name: &str) -> Result<Field<'a>, UserError> {
+fn field_of<'a>(
+    catalogue: &Catalogue,
+    record: &Record,
+    fields: &'a [OptionSpec],
+    name: &str,
+) -> Result<Field<'a>, UserError> {
     let find = |n: &str| fields.iter().find(|f| f.name == n);
     let place = match (find(PLACE_PARTS[0]), find(PLACE_PARTS[1])) {
         (Some(area), Some(district)) => Some(Field::Place { area, district }),
@@ -152,7 +157,7 @@ fn field_of<'a>(record: &Record, fields: &'a [OptionSpec], name: &str) -> Result
             format!(
                 "#{} の記録に「{}」はありません。直せる項目: {}",
                 record.id,
-                label(name),
+                option_label(catalogue, name),
                 names.join("、")
             ),
         )
@@ -160,8 +165,8 @@ fn field_of<'a>(record: &Record, fields: &'a [OptionSpec], name: &str) -> Result
 }
 
 /// The record's current value of the option `name`, as text.
-fn current(record: &Record, name: &str) -> Option<String> {
-    options_of(&record.facts)
+fn current(catalogue: &Catalogue, record: &Record, name: &str) -> Option<String> {
+    options_of(catalogue, &record.facts)
         .into_iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| match v {
@@ -183,13 +188,13 @@ fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str)
     };
     let checked = check_value(spec, &OptionValue::String(value.to_string()))?;
     let mut change = Change {
-        set: vec![(spec.name, Some(checked.clone()))],
+        set: vec![(spec.name.clone(), Some(checked.clone()))],
         also: None,
     };
     let (OptionValue::String(new), Some(area_now), Some(district_now)) = (
         &checked,
-        current(record, PLACE_PARTS[0]),
-        current(record, PLACE_PARTS[1]),
+        current(catalogue, record, PLACE_PARTS[0]),
+        current(catalogue, record, PLACE_PARTS[1]),
     ) else {
         return Ok(change);
     };
@@ -205,7 +210,7 @@ fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str)
         if let Some(area) = area_of(new).filter(|a| a.name != area_now) {
             change
                 .set
-                .push((PLACE_PARTS[0], Some(OptionValue::String(area.name.clone()))));
+                .push((PLACE_PARTS[0].to_string(), Some(OptionValue::String(area.name.clone()))));
             change.also = Some(moved(new, &area_now, &area.name));
         }
     } else if spec.name == PLACE_PARTS[0] && *new != area_now {
@@ -326,15 +331,15 @@ fn place(
     Ok(Change {
         set: vec![
             (
-                area.name,
+                area.name.clone(),
                 Some(check_value(area, &OptionValue::String(area_name.clone()))?),
             ),
             (
-                district.name,
+                district.name.clone(),
                 Some(check_value(district, &OptionValue::String(district_name.clone()))?),
             ),
         ],
-        also: match current(record, PLACE_PARTS[0]) {
+        also: match current(catalogue, record, PLACE_PARTS[0]) {
             Some(now) if alone && now != area_name => Some(moved(&district_name, &now, &area_name)),
             _ => None,
         },
@@ -345,15 +350,15 @@ fn place(
 fn clear(catalogue: &Catalogue, record: &Record, field: &Field) -> Result<Change, UserError> {
     let fields = fields_of(catalogue, record);
     if let Field::One(spec) = field {
-        if clearable(catalogue, record, spec.name) {
+        if clearable(catalogue, record, &spec.name) {
             return Ok(Change {
-                set: vec![(spec.name, None)],
+                set: vec![(spec.name.clone(), None)],
                 also: None,
             });
         }
     }
     let (can, cannot): (Vec<&OptionSpec>, Vec<&OptionSpec>) =
-        fields.iter().partition(|f| clearable(catalogue, record, f.name));
+        fields.iter().partition(|f| clearable(catalogue, record, &f.name));
     let names = |specs: &[&OptionSpec]| specs.iter().map(|f| f.label()).collect::<Vec<_>>().join("、");
     let clearable_ones = if can.is_empty() {
         "この記録に空にできる項目はありません".to_string()
@@ -378,9 +383,10 @@ fn clearable(catalogue: &Catalogue, record: &Record, name: &str) -> bool {
     }
     let record_type = record.facts.record_type();
     let mut without = Invocation::new("report", Some(record_type.key()));
-    without.options = options_of(&record.facts);
+    without.options = options_of(catalogue, &record.facts);
     without.options.retain(|(n, _)| n != name);
-    facts_from(catalogue, record_type, &without).is_ok_and(|facts| !options_of(&facts).iter().any(|(n, _)| n == name))
+    facts_from(catalogue, record_type, &without)
+        .is_ok_and(|facts| !options_of(catalogue, &facts).iter().any(|(n, _)| n == name))
 }
 
 fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
@@ -399,11 +405,11 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     };
     let catalogue = &app.settings.catalogue;
     let fields = fields_of(catalogue, &record);
-    let field = field_of(&record, &fields, &name)?;
+    let field = field_of(catalogue, &record, &fields, &name)?;
     let change = change_of(catalogue, &record, &field, &value)?;
     let cleared = change.set.iter().all(|(_, v)| v.is_none());
     let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
-    changed.options = options_of(&record.facts);
+    changed.options = options_of(catalogue, &record.facts);
     changed
         .options
         .retain(|(n, _)| !change.set.iter().any(|(set, _)| set == n));

@@ -16,7 +16,8 @@ use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
-use crate::domain::record::{Facts, NewRecord, Record};
+use crate::domain::record::{Column, Facts, NewRecord, Record, Value};
+use crate::domain::record_type::{FieldKind, Rule};
 use crate::domain::totals::{measures, Measure};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
@@ -47,14 +48,20 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     };
     let stored = app.store.insert(&new, request.now)?;
     let mut reply = reply(app, &stored, today(app, request))?;
-    if let (Facts::Subsidy { group: typed, .. }, Facts::Subsidy { group: known, .. }) =
-        (&new.facts, &stored.record().facts)
-    {
-        if typed != known {
-            if let Some(section) = reply.sections.first_mut() {
-                section.lines.push(format!(
-                    "団体（group）: 「{typed}」は登録済みの団体「{known}」と同じ名前（空白・全角半角・大文字小文字の違いだけ）なので、「{known}」として記録しました。別の団体なら名前を変えて報告し直してください"
-                ));
+    // A name typed differently from a known one with the same name key is stored under the
+    // known spelling: said, so that another group is reported under a name of its own.
+    let name = catalogue
+        .record_type(record_type)
+        .and_then(|t| t.field_of_kind(FieldKind::Name))
+        .and_then(|f| Some((f.label(), f.column()?)));
+    if let Some((label, column)) = name {
+        if let (Some(typed), Some(known)) = (new.facts.text(column), stored.record().facts.text(column)) {
+            if typed != known {
+                if let Some(section) = reply.sections.first_mut() {
+                    section.lines.push(format!(
+                        "{label}: 「{typed}」は登録済みの団体「{known}」と同じ名前（空白・全角半角・大文字小文字の違いだけ）なので、「{known}」として記録しました。別の団体なら名前を変えて報告し直してください"
+                    ));
+                }
             }
         }
     }
@@ -82,130 +89,79 @@ pub(super) fn record_date(app: &App, inv: &Invocation, today: NaiveDate) -> Resu
     Ok(date)
 }
 
-/// The facts of a record of `record_type` from the options (names and numbers unchecked).
+/// The facts of a record of `record_type` from the options, field by field as its description
+/// says (names and numbers checked by `validate`): a default where an option is left out, a
+/// district in the catalogue's spelling, and for the subsidy rule 0 yen as no amount.
 pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &Invocation) -> Result<Facts, UserError> {
-    let count = |inv: &Invocation| -> Result<u32, UserError> {
-        let n = inv.required_integer("count")?;
-        u32::try_from(n).map_err(|_| UserError::field("件数（count）", "1以上の数を入力してください"))
+    let Some(spec) = catalogue.record_type(record_type) else {
+        return Err(UserError::new(format!(
+            "記録の種類「{record_type}」は設定（config/kyodo.toml の [[record_types]]）にありません"
+        )));
     };
-    Ok(match record_type {
-        RecordType::Council => Facts::Council {
-            kind: inv.required_text("kind")?,
-            status: match inv.text("status") {
-                Some(status) => status,
-                None => catalogue
-                    .council
-                    .statuses
-                    .first()
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
+    let mut facts = Facts::new(record_type);
+    for (column, field) in spec.columns() {
+        let label = field.label();
+        let value = match field.kind {
+            FieldKind::Count | FieldKind::Amount => match inv.integer_of(column.key(), &label)? {
+                Some(n) => Some(Value::Number(u64::try_from(n).map_err(|_| {
+                    let rule = if field.kind == FieldKind::Count {
+                        "1以上の数を入力してください"
+                    } else {
+                        "0円以上で入力してください"
+                    };
+                    UserError::field(&label, rule)
+                })?)),
+                None => None,
             },
-            note: inv.text("note"),
-        },
-        RecordType::Meeting => {
-            // A district typed with a space, in full width …: the catalogue's spelling
-            // (`validate` then checks it belongs to the area).
-            let area = inv.required_text("area")?;
-            let district = inv.required_text("district")?;
-            let district = catalogue
-                .district_spelled(&area, &district)
-                .map_or(district, str::to_string);
-            Facts::Meeting {
-                area,
-                district,
-                topic: inv.text("topic"),
+            _ => inv.text(column.key()).map(Value::Text),
+        };
+        let value = value.or_else(|| field.default.clone().map(Value::Text));
+        if value.is_none() && field.required {
+            return Err(UserError::field(label, "入力してください（必須）"));
+        }
+        if value.is_some() || column != Column::Count {
+            facts.values.set(column, value);
+        }
+    }
+    // A district typed with a space, in full width …: the catalogue's spelling (`validate` then
+    // checks it belongs to the area).
+    let place = (
+        spec.field_of_kind(FieldKind::Area),
+        spec.field_of_kind(FieldKind::District),
+    );
+    if let (Some(area), Some(district)) = (place.0.and_then(|f| f.column()), place.1.and_then(|f| f.column())) {
+        if let (Some(a), Some(d)) = (facts.text(area), facts.text(district)) {
+            if let Some(spelled) = catalogue.district_spelled(a, d) {
+                let spelled = spelled.to_string();
+                facts.values.set(district, Some(Value::Text(spelled)));
             }
         }
-        RecordType::Consultation => Facts::Consultation {
-            count: count(inv)?,
-            side: inv.text("side"),
-            note: inv.text("note"),
-        },
-        RecordType::Match => Facts::Match {
-            count: count(inv)?,
-            note: inv.text("note"),
-        },
-        RecordType::Subsidy => {
-            let status = inv.required_text("status")?;
-            let amount = inv
-                .integer("amount")?
-                .map(|a| u64::try_from(a).map_err(|_| UserError::field("金額（amount）", "0円以上で入力してください")))
-                .transpose()?;
-            // 0 yen is no amount, except for a grant, which must have one (`validate`): staff
-            // typed `amount:0` for an application or a 辞退 while the option was required.
-            let amount = amount.filter(|a| *a > 0 || status == catalogue.subsidy.granted);
-            Facts::Subsidy {
-                course: inv.required_text("course")?,
-                group: inv.required_text("group")?,
-                amount,
-                status,
-            }
+    }
+    if spec.rule == Some(Rule::Subsidy) {
+        // 0 yen is no amount, except for a grant, which must have one (`validate`): staff
+        // typed `amount:0` for an application or a 辞退 while the option was required.
+        let granted = facts.text(Column::Status) == Some(catalogue.subsidy.granted.as_str());
+        if facts.number(Column::Amount) == Some(0) && !granted {
+            facts.values.set(Column::Amount, None);
         }
-        RecordType::Participation => Facts::Participation {
-            method: inv.required_text("method")?,
-            project: inv.required_text("project")?,
-            department: inv.text("department"),
-        },
-        RecordType::Collab => Facts::Collab {
-            title: inv.required_text("title")?,
-        },
-        RecordType::Info => Facts::Info {
-            title: inv.required_text("title")?,
-        },
-        RecordType::Publicity => Facts::Publicity {
-            kind: inv.required_text("kind")?,
-            medium: inv.text("medium"),
-            title: inv.text("title"),
-        },
-    })
+    }
+    Ok(facts)
 }
 
 /// The options that would report `facts` again: the inverse of `facts_from`.
-pub(crate) fn options_of(facts: &Facts) -> Vec<(String, OptionValue)> {
-    let text = |name: &str, value: &str| Some((name.to_string(), OptionValue::String(value.to_string())));
-    let maybe = |name: &str, value: &Option<String>| value.as_ref().and_then(|v| text(name, v));
-    let number = |name: &str, value: i64| Some((name.to_string(), OptionValue::Integer(value)));
-    let options = match facts {
-        Facts::Council { kind, status, note } => vec![text("kind", kind), text("status", status), maybe("note", note)],
-        Facts::Meeting { area, district, topic } => {
-            vec![text("area", area), text("district", district), maybe("topic", topic)]
-        }
-        Facts::Consultation { count, side, note } => {
-            vec![
-                number("count", i64::from(*count)),
-                maybe("side", side),
-                maybe("note", note),
-            ]
-        }
-        Facts::Match { count, note } => {
-            vec![number("count", i64::from(*count)), maybe("note", note)]
-        }
-        Facts::Subsidy {
-            course,
-            group,
-            amount,
-            status,
-        } => vec![
-            text("course", course),
-            text("group", group),
-            amount.and_then(|a| number("amount", i64::try_from(a).unwrap_or(i64::MAX))),
-            text("status", status),
-        ],
-        Facts::Participation {
-            method,
-            project,
-            department,
-        } => vec![
-            text("method", method),
-            text("project", project),
-            maybe("department", department),
-        ],
-        Facts::Collab { title } | Facts::Info { title } => vec![text("title", title)],
-        Facts::Publicity { kind, medium, title } => {
-            vec![text("kind", kind), maybe("medium", medium), maybe("title", title)]
-        }
+pub(crate) fn options_of(catalogue: &Catalogue, facts: &Facts) -> Vec<(String, OptionValue)> {
+    let Some(spec) = catalogue.record_type(facts.record_type()) else {
+        return Vec::new();
     };
-    options.into_iter().flatten().collect()
+    spec.columns()
+        .filter_map(|(column, _)| {
+            let value = match facts.values.get(column)? {
+                Value::Text(t) => OptionValue::String(t.clone()),
+                Value::Number(n) => OptionValue::Integer(i64::try_from(*n).unwrap_or(i64::MAX)),
+            };
+            Some((column.key().to_string(), value))
+        })
+        .collect()
 }
 
 /// The measure a record counts toward.
@@ -266,16 +222,17 @@ pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, F
     };
     let total = measure.value(catalogue, &figures).value().unwrap_or(0);
     let mut line = format!("{}の合計（{}）: {}{}", year.label(), measure.label, total, measure.unit);
-    match &record.facts {
-        Facts::Meeting { area, .. } => {
-            let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
-            line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
-        }
-        Facts::Subsidy { .. } => {
-            let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
-            line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
-        }
-        _ => {}
+    let spec = catalogue.record_type(record.facts.record_type());
+    let area = spec
+        .and_then(|t| t.field_of_kind(FieldKind::Area))
+        .and_then(|f| f.column())
+        .and_then(|c| record.facts.text(c));
+    if let Some(area) = area {
+        let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
+        line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
+    } else if spec.is_some_and(|t| t.rule == Some(Rule::Subsidy)) {
+        let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
+        line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
     }
     if let Some(target) = measure.target {
         line.push_str(&format!("／目標 {target}{}", measure.unit));

@@ -6,8 +6,9 @@
 //! the same field from Discord, the console and `kyodo import` (`OptionSpec::text_rules`).
 
 use crate::domain::catalogue::Catalogue;
+use crate::domain::record::Column;
+use crate::domain::record_type::{FieldKind, FieldSpec, Rule};
 use crate::domain::text::Rules;
-use crate::domain::validate::MAX_COUNT;
 use serde_json::{json, Map, Value};
 
 /// The one locale we localise into.
@@ -50,8 +51,8 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionSpec {
     pub kind: OptionKind,
-    pub name: &'static str,
-    pub name_ja: &'static str,
+    pub name: String,
+    pub name_ja: String,
     pub description: String,
     pub description_ja: String,
     pub required: bool,
@@ -76,17 +77,11 @@ pub struct CommandSpec {
 }
 
 impl OptionSpec {
-    fn new(
-        kind: OptionKind,
-        name: &'static str,
-        name_ja: &'static str,
-        description: &str,
-        description_ja: &str,
-    ) -> Self {
+    fn new(kind: OptionKind, name: &str, name_ja: &str, description: &str, description_ja: &str) -> Self {
         OptionSpec {
             kind,
-            name,
-            name_ja,
+            name: name.to_string(),
+            name_ja: name_ja.to_string(),
             description: description.to_string(),
             description_ja: description_ja.to_string(),
             required: false,
@@ -100,34 +95,21 @@ impl OptionSpec {
         }
     }
 
-    fn sub(
-        name: &'static str,
-        name_ja: &'static str,
-        description: &str,
-        description_ja: &str,
-        options: Vec<OptionSpec>,
-    ) -> Self {
+    fn sub(name: &str, name_ja: &str, description: &str, description_ja: &str, options: Vec<OptionSpec>) -> Self {
         OptionSpec {
             options,
             ..OptionSpec::new(OptionKind::SubCommand, name, name_ja, description, description_ja)
         }
     }
 
-    fn text(name: &'static str, name_ja: &'static str, description: &str, description_ja: &str) -> Self {
+    fn text(name: &str, name_ja: &str, description: &str, description_ja: &str) -> Self {
         OptionSpec {
             max_length: Some(200),
             ..OptionSpec::new(OptionKind::String, name, name_ja, description, description_ja)
         }
     }
 
-    fn integer(
-        name: &'static str,
-        name_ja: &'static str,
-        description: &str,
-        description_ja: &str,
-        min: i64,
-        max: i64,
-    ) -> Self {
+    fn integer(name: &str, name_ja: &str, description: &str, description_ja: &str, min: i64, max: i64) -> Self {
         OptionSpec {
             min: Some(min),
             max: Some(max),
@@ -150,13 +132,6 @@ impl OptionSpec {
                 })
                 .collect(),
             max_length: None,
-            ..self
-        }
-    }
-
-    fn autocomplete(self) -> Self {
-        OptionSpec {
-            autocomplete: true,
             ..self
         }
     }
@@ -195,16 +170,6 @@ impl CommandSpec {
     }
 }
 
-fn date() -> OptionSpec {
-    OptionSpec::text(
-        "date",
-        "日付",
-        "When (2026-06-15, 6/15, R8.6.15, 令和8年6月15日, 今日, 昨日); default today",
-        "いつ（2026-06-15、6/15、R8.6.15、令和8年6月15日、今日、昨日）。省略すると今日",
-    )
-    .with_max_length(40)
-}
-
 impl OptionSpec {
     fn with_max_length(self, max: u16) -> Self {
         OptionSpec {
@@ -213,40 +178,6 @@ impl OptionSpec {
         }
     }
 }
-
-/// A subsidy group, suggested from the groups already recorded.
-fn group() -> OptionSpec {
-    OptionSpec::text("group", "団体", "Group", "団体")
-        .with_max_length(100)
-        .autocomplete()
-        .required()
-}
-
-fn note() -> OptionSpec {
-    OptionSpec::text("note", "メモ", "A note", "メモ").free_text()
-}
-
-/// Every record field, canonical name and Japanese name, for `label`. (`/records edit`'s
-/// choices come from `/report`'s options themselves: `field_choices`.)
-pub const EDITABLE_FIELDS: [(&str, &str); 17] = [
-    ("date", "日付"),
-    ("area", "地区"),
-    ("district", "区"),
-    ("topic", "内容"),
-    ("kind", "種類"),
-    ("status", "状態"),
-    ("count", "件数"),
-    ("side", "相談者"),
-    ("note", "メモ"),
-    ("course", "コース"),
-    ("group", "団体"),
-    ("amount", "金額"),
-    ("method", "方法"),
-    ("project", "事業"),
-    ("department", "担当課"),
-    ("title", "名称"),
-    ("medium", "媒体"),
-];
 
 /// `/records edit`'s field that changes a meeting's area and district together
 /// (`field:place value:中部/本町`): canonical and Japanese name.
@@ -260,7 +191,9 @@ pub const PLACE_PARTS: [&str; 2] = ["area", "district"];
 pub const CLEAR_VALUES: [&str; 3] = ["なし", "-", "－"];
 
 /// Options that are not record fields, with their Japanese names.
-const OTHER_OPTIONS: [(&str, &str); 9] = [
+const OTHER_OPTIONS: [(&str, &str); 11] = [
+    ("date", "日付"),
+    ("place", "場所"),
     ("month", "月"),
     ("from", "開始日"),
     ("to", "終了日"),
@@ -272,29 +205,39 @@ const OTHER_OPTIONS: [(&str, &str); 9] = [
     ("initiative", "取り組み"),
 ];
 
-/// `区（district）`: how replies name an option, from its canonical name.
+/// `番号（id）`: how replies name an option that is not a record field (a record field is
+/// named by its description: `FieldSpec::label`), from its canonical name.
 pub fn label(name: &str) -> String {
-    EDITABLE_FIELDS
+    OTHER_OPTIONS
         .iter()
-        .chain(std::iter::once(&PLACE))
-        .chain(OTHER_OPTIONS.iter())
         .find(|(n, _)| *n == name)
         .map_or_else(|| name.to_string(), |(n, ja)| format!("{ja}（{n}）"))
+}
+
+/// `メモ（note）`: how replies name an option by its canonical name — a record field by the
+/// first record type's name for it, any other option as `label` does.
+pub fn option_label(catalogue: &Catalogue, name: &str) -> String {
+    catalogue
+        .record_types
+        .iter()
+        .flat_map(|t| &t.fields)
+        .find(|f| f.slot.key() == name)
+        .map_or_else(|| label(name), FieldSpec::label)
 }
 
 /// `/records edit`'s field choices: every `/report` field once, named by its Japanese names
 /// (`名称・題名（title）` where record types differ), with `PLACE` just before its area; each
 /// Japanese name alone is accepted too (`field:メモ`).
 fn field_choices(report: &CommandSpec) -> Vec<Choice> {
-    let mut fields: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
     for option in report.options.iter().flat_map(|sub| &sub.options) {
         if option.name == PLACE_PARTS[0] && !fields.iter().any(|(n, _)| *n == PLACE.0) {
             fields.push((PLACE.0, vec![PLACE.1]));
         }
         match fields.iter_mut().find(|(n, _)| *n == option.name) {
-            Some((_, names)) if !names.contains(&option.name_ja) => names.push(option.name_ja),
+            Some((_, names)) if !names.contains(&option.name_ja.as_str()) => names.push(&option.name_ja),
             Some(_) => {}
-            None => fields.push((option.name, vec![option.name_ja])),
+            None => fields.push((&option.name, vec![&option.name_ja])),
         }
     }
     fields
@@ -343,142 +286,48 @@ fn names<'a>(items: impl Iterator<Item = &'a String>) -> Vec<String> {
     items.cloned().collect()
 }
 
+/// `/report`: one subcommand per record type, its options from the type's fields.
 fn report(c: &Catalogue) -> CommandSpec {
-    let areas = names(c.areas.iter().map(|a| &a.name));
-    let largest_cap = c.subsidy.courses.iter().map(|k| k.cap).max().unwrap_or(0);
-    let subsidy_statuses: Vec<String> = c.subsidy.statuses().into_iter().cloned().collect();
-    let title = |d: &str, ja: &str| OptionSpec::text("title", "名称", d, ja).required();
     CommandSpec {
         name: "report",
         name_ja: "報告",
         description: "Record something that happened",
         description_ja: "実績を記録する",
-        options: vec![
-            OptionSpec::sub(
-                "meeting",
-                "地区連携",
-                "② A liaison officer's meeting with a district",
-                "② 地区担当職員と区の連携（打合せ・懇談会）",
-                vec![
-                    OptionSpec::text("area", "地区", "Area", "地区")
-                        .choices(&areas)
-                        .required(),
-                    OptionSpec::text("district", "区", "District (in the area)", "区（地区の中の区）")
-                        .with_max_length(40)
-                        .autocomplete()
-                        .required(),
-                    date(),
-                    OptionSpec::text("topic", "内容", "What it was about", "内容").free_text(),
-                ],
-            ),
-            OptionSpec::sub(
-                "council",
-                "区長会",
-                "① A district council (区長会) activity",
-                "① 区長会の活動",
-                vec![
-                    OptionSpec::text("kind", "種類", "Kind", "種類")
-                        .choices(&c.council.kinds)
-                        .required(),
-                    OptionSpec::text("status", "状態", "Status (default: held)", "状態（省略すると実施）")
-                        .choices(&names(c.council.statuses.iter().map(|s| &s.name))),
-                    date(),
-                    note(),
-                ],
-            ),
-            OptionSpec::sub(
-                "consultation",
-                "相談",
-                "③ Consultations at the volunteer centre",
-                "③ ぼらせんこもろの相談",
-                vec![
-                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
-                    OptionSpec::text("side", "相談者", "Who asked", "相談者").choices(&c.consultation_sides),
-                    date(),
-                    note(),
-                ],
-            ),
-            OptionSpec::sub(
-                "match",
-                "マッチング",
-                "③ Matchings at the volunteer centre",
-                "③ ぼらせんこもろのマッチング",
-                vec![
-                    OptionSpec::integer("count", "件数", "How many", "件数", 1, i64::from(MAX_COUNT)).required(),
-                    date(),
-                    note(),
-                ],
-            ),
-            OptionSpec::sub(
-                "subsidy",
-                "補助金",
-                "④ A civic activity subsidy: application, grant, not selected, withdrawal, report",
-                &format!("④ 市民活動促進事業補助金の{}", subsidy_statuses.join("・")),
-                vec![
-                    OptionSpec::text("course", "コース", "Course", "コース")
-                        .choices(&names(c.subsidy.courses.iter().map(|k| &k.name)))
-                        .required(),
-                    group(),
-                    OptionSpec::text("status", "状態", "Status", "状態")
-                        .choices(&subsidy_statuses)
-                        .required(),
-                    OptionSpec::integer(
-                        "amount",
-                        "金額",
-                        "Amount in yen: required for a grant, optional for an application",
-                        &format!(
-                            "金額（円）。{}には必須、{}は任意、ほかの状態には不要",
-                            c.subsidy.granted, c.subsidy.applied
-                        ),
-                        0,
-                        i64::try_from(largest_cap).unwrap_or(i64::MAX),
-                    ),
-                    date(),
-                ],
-            ),
-            OptionSpec::sub(
-                "participation",
-                "市民参加",
-                "⑤ An occasion where citizens' opinions were asked",
-                "⑤ 市民参加手続き（意見を聞いた機会）",
-                vec![
-                    OptionSpec::text("method", "方法", "Method", "方法")
-                        .choices(&c.participation_methods)
-                        .required(),
-                    OptionSpec::text("project", "事業", "Project", "事業").required(),
-                    OptionSpec::text("department", "担当課", "Department", "担当課").with_max_length(60),
-                    date(),
-                ],
-            ),
-            OptionSpec::sub(
-                "collab",
-                "連携機会",
-                "⑥ A joint occasion of the council and civic groups",
-                "⑥ 区長会と市民活動の連携の機会",
-                vec![title("Title", "名称"), date()],
-            ),
-            OptionSpec::sub(
-                "info",
-                "情報共有",
-                "⑦ An information-sharing occasion",
-                "⑦ 各主体の情報共有の機会",
-                vec![title("Title", "名称"), date()],
-            ),
-            OptionSpec::sub(
-                "publicity",
-                "広報",
-                "⑧⑨ A publicity item or article",
-                "⑧⑨ 条例の普及・実践の見える化の広報",
-                vec![
-                    OptionSpec::text("kind", "種類", "Kind", "種類")
-                        .choices(&names(c.publicity.kinds.iter().map(|k| &k.name)))
-                        .required(),
-                    OptionSpec::text("medium", "媒体", "Medium", "媒体").choices(&c.publicity.media),
-                    OptionSpec::text("title", "題名", "Title", "題名"),
-                    date(),
-                ],
-            ),
-        ],
+        options: c
+            .record_types
+            .iter()
+            .map(|t| {
+                OptionSpec::sub(
+                    t.key(),
+                    &t.name,
+                    &t.description_en,
+                    &t.description,
+                    t.fields.iter().map(|f| field_option(c, f)).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The option of one record field, as its description says.
+pub fn field_option(c: &Catalogue, f: &FieldSpec) -> OptionSpec {
+    let kind = match f.kind {
+        FieldKind::Count | FieldKind::Amount => OptionKind::Integer,
+        _ => OptionKind::String,
+    };
+    let option = OptionSpec {
+        required: f.required,
+        min: f.min,
+        max: f.max,
+        max_length: f.max_length,
+        free_text: f.multiline,
+        autocomplete: matches!(f.kind, FieldKind::District | FieldKind::Name),
+        ..OptionSpec::new(kind, f.slot.key(), &f.name, &f.description_en, &f.description)
+    };
+    match f.kind {
+        FieldKind::Choice => option.choices(&f.choice_names()),
+        FieldKind::Area => option.choices(&names(c.areas.iter().map(|a| &a.name))),
+        _ => option,
     }
 }
 
@@ -547,6 +396,29 @@ fn summary() -> CommandSpec {
             ),
         ],
     }
+}
+
+/// `/records history`'s options: the group and (optional) course of the record type that keeps
+/// the subsidy lifecycle; `None` without such a type.
+fn history(c: &Catalogue) -> Option<OptionSpec> {
+    let subsidy = c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy))?;
+    let group = field_option(c, subsidy.field(Column::Group)?);
+    let course = OptionSpec {
+        required: false,
+        ..field_option(c, subsidy.field(Column::Course)?)
+    };
+    let course = OptionSpec {
+        description: "Only this course".into(),
+        description_ja: format!("この{}だけ", course.name_ja),
+        ..course
+    };
+    Some(OptionSpec::sub(
+        "history",
+        &format!("{}の経過", subsidy.label),
+        &format!("A group's {} records, oldest first", subsidy.key()),
+        &format!("{}の{}の記録（古い順）", group.name_ja, subsidy.label),
+        vec![group, course],
+    ))
 }
 
 fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
@@ -620,25 +492,17 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                     .choices(&["xlsx".to_string(), "csv".to_string()]),
                 ],
             ),
-            OptionSpec::sub(
-                "history",
-                "補助金の経過",
-                "A group's subsidy records, oldest first",
-                "団体の補助金の記録（古い順）",
-                vec![
-                    group(),
-                    OptionSpec::text("course", "コース", "Only this course", "このコースだけ")
-                        .choices(&names(c.subsidy.courses.iter().map(|k| &k.name))),
-                ],
-            ),
-            OptionSpec::sub(
-                "undo",
-                "取り消し",
-                "Undo your report (within 15 minutes)",
-                "自分の報告を取り消す（15分以内）",
-                vec![id()],
-            ),
-        ],
+        ]
+        .into_iter()
+        .chain(history(c))
+        .chain([OptionSpec::sub(
+            "undo",
+            "取り消し",
+            "Undo your report (within 15 minutes)",
+            "自分の報告を取り消す（15分以内）",
+            vec![id()],
+        )])
+        .collect(),
     }
 }
 
@@ -652,7 +516,7 @@ fn option_json(o: &OptionSpec) -> Value {
     let mut m = Map::new();
     m.insert("type".into(), json!(o.kind.discord_type()));
     m.insert("name".into(), json!(o.name));
-    m.insert("name_localizations".into(), localized(o.name_ja));
+    m.insert("name_localizations".into(), localized(&o.name_ja));
     m.insert("description".into(), json!(o.description));
     m.insert("description_localizations".into(), localized(&o.description_ja));
     if o.kind == OptionKind::SubCommand {

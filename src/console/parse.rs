@@ -123,7 +123,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
                 option_names(options)
             )));
         };
-        if invocation.options.iter().any(|(n, _)| n == option.name) {
+        if invocation.options.iter().any(|(n, _)| *n == option.name) {
             return Err(UserError::field(option.label(), "2回指定されています"));
         }
         let value = check_value(option, &OptionValue::String(value.to_string()))?;

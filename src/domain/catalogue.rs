@@ -7,8 +7,12 @@
 //! checks it, returning every problem with its line. Komoro's values are the shipped default;
 //! another city runs kyodo with its own file.
 
+mod record_types;
+
 use super::calendar::FiscalYearStart;
-use super::record_type::RecordType;
+use super::record::Column;
+use super::record_type::{FieldSpec, RecordType, RecordTypeSpec, Rule};
+use super::subsidy::Stage;
 use super::text::{self, Rules};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -159,6 +163,8 @@ pub struct Course {
 /// 申請 → 交付決定 / 不採択 / 辞退; 交付決定 → 辞退 or 実績報告.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subsidy {
+    /// The record type that keeps the lifecycle (`Rule::Subsidy`).
+    pub record_type: RecordType,
     pub courses: Vec<Course>,
     /// An application (申請).
     pub applied: String,
@@ -289,10 +295,12 @@ pub struct Catalogue {
     pub initiatives: Vec<Initiative>,
     pub indicators: Vec<Indicator>,
     pub areas: Vec<Area>,
+    /// Every record type, described once, in the order of `/report`'s subcommands.
+    pub record_types: Vec<RecordTypeSpec>,
+    /// Views of the record types the figures and the annual report are laid out by, derived
+    /// from their descriptions.
     pub council: Council,
-    pub consultation_sides: Vec<String>,
     pub subsidy: Subsidy,
-    pub participation_methods: Vec<String>,
     pub publicity: Publicity,
     pub discord: DiscordIds,
     pub schedule: Schedule,
@@ -307,6 +315,11 @@ impl Catalogue {
 
     pub fn indicator(&self, number: u8) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.number == number)
+    }
+
+    /// The description of `record_type`.
+    pub fn record_type(&self, record_type: RecordType) -> Option<&RecordTypeSpec> {
+        self.record_types.iter().find(|t| t.record_type == record_type)
     }
 
     pub fn area(&self, name: &str) -> Option<&Area> {
@@ -366,11 +379,7 @@ struct RawCatalogue {
     initiatives: Vec<RawInitiative>,
     indicators: Vec<RawIndicator>,
     areas: Vec<RawArea>,
-    council: RawCouncil,
-    consultation: RawConsultation,
-    subsidy: RawSubsidy,
-    participation: RawParticipation,
-    publicity: RawPublicity,
+    record_types: Vec<record_types::RawRecordType>,
     #[serde(default)]
     discord: Option<RawDiscord>,
     #[serde(default)]
@@ -451,66 +460,6 @@ struct RawIndicator {
 struct RawArea {
     name: Spanned<String>,
     districts: Spanned<Vec<Spanned<String>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCouncil {
-    kinds: Spanned<Vec<Spanned<String>>>,
-    statuses: Spanned<Vec<RawCouncilStatus>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCouncilStatus {
-    name: Spanned<String>,
-    held: bool,
-    report: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConsultation {
-    sides: Spanned<Vec<Spanned<String>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSubsidy {
-    applied: Spanned<String>,
-    granted: Spanned<String>,
-    rejected: Spanned<String>,
-    declined: Spanned<String>,
-    reported: Spanned<String>,
-    courses: Spanned<Vec<RawCourse>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCourse {
-    name: Spanned<String>,
-    cap: Spanned<toml::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawParticipation {
-    methods: Spanned<Vec<Spanned<String>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPublicity {
-    media: Spanned<Vec<Spanned<String>>>,
-    kinds: Spanned<Vec<RawPublicityKind>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPublicityKind {
-    name: Spanned<String>,
-    indicator: Spanned<i64>,
-    report: Option<String>,
 }
 
 // ---- checking -----------------------------------------------------------------------------
@@ -621,9 +570,8 @@ impl Checker<'_> {
         };
         let fiscal_year_start = self.fiscal_year_start(&raw.city.fiscal_year_start);
         let initiatives = self.initiatives(&raw.initiatives);
-        let council = self.council(&raw.council);
-        let publicity = self.publicity(&raw.publicity);
-        let indicators = self.indicators(&raw.indicators, &initiatives, &publicity);
+        let record_types = self.record_types(&raw.record_types);
+        let indicators = self.indicators(&raw.indicators, &initiatives, &record_types);
         let report_tables = self.tables(&raw.report.tables, &indicators);
         Catalogue {
             city,
@@ -635,11 +583,10 @@ impl Checker<'_> {
             initiatives,
             indicators,
             areas: self.areas(&raw.areas),
-            council,
-            consultation_sides: self.names(&raw.consultation.sides, "相談の区分"),
-            subsidy: self.subsidy(&raw.subsidy),
-            participation_methods: self.names(&raw.participation.methods, "市民参加の方法"),
-            publicity,
+            council: council_of(&record_types),
+            subsidy: subsidy_of(&record_types),
+            publicity: publicity_of(&record_types),
+            record_types,
             discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
             schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
             backup: raw.backup.map(|r| self.backup(&r)),
@@ -809,7 +756,7 @@ impl Checker<'_> {
         &mut self,
         raw: &[RawIndicator],
         initiatives: &[Initiative],
-        publicity: &Publicity,
+        types: &[RecordTypeSpec],
     ) -> Vec<Indicator> {
         let mut seen = HashSet::new();
         let mut fed = HashMap::new();
@@ -831,7 +778,8 @@ impl Checker<'_> {
                 for key in r.records.get_ref() {
                     match key.get_ref().parse::<RecordType>() {
                         Ok(t) => {
-                            if t != RecordType::Publicity && fed.insert(t, number).is_some() {
+                            // A type whose choices say which indicator they feed may feed several.
+                            if !routed(types, t) && fed.insert(t, number).is_some() {
                                 self.fail(key, format!("「{t}」の記録は1つの指標にしか入れられません"));
                             }
                             records.push(t);
@@ -872,19 +820,26 @@ impl Checker<'_> {
                 }
             })
             .collect();
-        for kind in &publicity.kinds {
-            let feeds = indicators
-                .iter()
-                .any(|i| i.number == kind.indicator && i.records.contains(&RecordType::Publicity));
-            if !feeds {
-                self.problems.push(Problem {
-                    line: None,
-                    message: format!(
-                        "広報の種類「{}」の指標{}に records = [\"publicity\"] の指標がありません",
-                        kind.name,
-                        circled(kind.indicator)
-                    ),
-                });
+        for spec in types {
+            for field in &spec.fields {
+                for choice in &field.choices {
+                    let Some(number) = choice.indicator else { continue };
+                    let feeds = indicators
+                        .iter()
+                        .any(|i| i.number == number && i.records.contains(&spec.record_type));
+                    if !feeds {
+                        self.problems.push(Problem {
+                            line: None,
+                            message: format!(
+                                "{}「{}」の指標{}に records = [\"{}\"] の指標がありません",
+                                field.called,
+                                choice.name,
+                                circled(number),
+                                spec.key()
+                            ),
+                        });
+                    }
+                }
             }
         }
         indicators
@@ -1003,109 +958,91 @@ impl Checker<'_> {
         }
         areas
     }
+}
 
-    fn council(&mut self, raw: &RawCouncil) -> Council {
-        let kinds = self.names(&raw.kinds, "区長会活動の種類");
-        if raw.statuses.get_ref().is_empty() {
-            self.fail(&raw.statuses, "区長会活動の状態（statuses）が1つもありません");
-        }
-        let mut seen = Seen::new();
-        let statuses = raw
-            .statuses
-            .get_ref()
-            .iter()
-            .map(|s| {
-                let name = self.name(&s.name, "区長会活動の状態");
-                self.distinct(&mut seen, &s.name, &name, "区長会活動の状態");
-                CouncilStatus {
-                    report: s
-                        .report
-                        .as_ref()
-                        .map(|r| self.text(r.trim(), &s.name, "区長会活動の状態の report"))
-                        .filter(|r| !r.is_empty()),
-                    name,
-                    held: s.held,
-                }
+/// The 区長会 activity's kinds and statuses: the `kind` and `status` choices of its type.
+fn council_of(types: &[RecordTypeSpec]) -> Council {
+    let spec = types.iter().find(|t| t.record_type == RecordType::Council);
+    let choices = |column: Column| {
+        spec.and_then(|t| t.field(column))
+            .map(|f| f.choices.clone())
+            .unwrap_or_default()
+    };
+    Council {
+        kinds: choices(Column::Kind).into_iter().map(|c| c.name).collect(),
+        statuses: choices(Column::Status)
+            .into_iter()
+            .map(|c| CouncilStatus {
+                held: c.counts,
+                name: c.name,
+                report: c.report,
             })
-            .collect();
-        Council { kinds, statuses }
+            .collect(),
     }
+}
 
-    fn subsidy(&mut self, raw: &RawSubsidy) -> Subsidy {
-        if raw.courses.get_ref().is_empty() {
-            self.fail(&raw.courses, "補助金のコースが1つもありません");
-        }
-        let mut seen = Seen::new();
-        let courses = raw
-            .courses
-            .get_ref()
-            .iter()
-            .map(|c| {
-                let name = self.name(&c.name, "補助金のコース");
-                self.distinct(&mut seen, &c.name, &name, "補助金のコース");
-                let cap = match c.cap.get_ref().as_integer().map(u64::try_from) {
-                    Some(Ok(cap)) if cap > 0 => cap,
-                    _ => {
-                        self.fail(
-                            &c.cap,
-                            format!("{name}コースの上限（cap）は正の整数（円）で書いてください（例: 200000）"),
-                        );
-                        0
-                    }
-                };
-                Course { name, cap }
-            })
-            .collect();
-        let statuses = [&raw.applied, &raw.granted, &raw.rejected, &raw.declined, &raw.reported];
-        let names: Vec<String> = statuses.iter().map(|s| self.name(s, "補助金の状態")).collect();
-        if names
-            .iter()
-            .map(|n| text::lookalike_key(n))
-            .collect::<HashSet<_>>()
-            .len()
-            != names.len()
-        {
-            self.fail(
-                &raw.granted,
-                "補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください",
-            );
-        }
-        let [applied, granted, rejected, declined, reported]: [String; 5] = names.try_into().unwrap_or_default();
-        Subsidy {
-            courses,
-            applied,
-            granted,
-            rejected,
-            declined,
-            reported,
-        }
+/// The subsidy's courses and states: the `course` and `status` choices of the type that keeps
+/// `Rule::Subsidy`.
+fn subsidy_of(types: &[RecordTypeSpec]) -> Subsidy {
+    let spec = types.iter().find(|t| t.rule == Some(Rule::Subsidy));
+    let courses = spec
+        .and_then(|t| t.field(Column::Course))
+        .map(|f| {
+            f.choices
+                .iter()
+                .map(|c| Course {
+                    name: c.name.clone(),
+                    cap: c.cap.unwrap_or(0),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let state = |stage: Stage| {
+        spec.and_then(|t| t.field(Column::Status))
+            .and_then(|f| f.choices.iter().find(|c| c.stage == Some(stage)))
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    Subsidy {
+        record_type: spec.map_or(RecordType::Subsidy, |t| t.record_type),
+        courses,
+        applied: state(Stage::Applied),
+        granted: state(Stage::Granted),
+        rejected: state(Stage::Rejected),
+        declined: state(Stage::Declined),
+        reported: state(Stage::Reported),
     }
+}
 
-    fn publicity(&mut self, raw: &RawPublicity) -> Publicity {
-        let media = self.names(&raw.media, "広報の媒体");
-        if raw.kinds.get_ref().is_empty() {
-            self.fail(&raw.kinds, "広報の種類が1つもありません");
-        }
-        let mut seen = Seen::new();
-        let kinds = raw
-            .kinds
-            .get_ref()
-            .iter()
-            .map(|k| {
-                let name = self.name(&k.name, "広報の種類");
-                self.distinct(&mut seen, &k.name, &name, "広報の種類");
-                PublicityKind {
-                    indicator: self.small_number(&k.indicator, "広報の種類の指標番号"),
-                    report: match &k.report {
-                        Some(report) => self.text(report, &k.name, "広報の種類の report"),
-                        None => name.clone(),
-                    },
-                    name,
-                }
+/// The publicity kinds (each with the indicator it feeds) and media.
+fn publicity_of(types: &[RecordTypeSpec]) -> Publicity {
+    let spec = types.iter().find(|t| t.record_type == RecordType::Publicity);
+    let field = |column: Column| spec.and_then(|t| t.field(column));
+    Publicity {
+        kinds: field(Column::Kind)
+            .map(|f| {
+                f.choices
+                    .iter()
+                    .map(|c| PublicityKind {
+                        name: c.name.clone(),
+                        indicator: c.indicator.unwrap_or(0),
+                        report: c.report_name().to_string(),
+                    })
+                    .collect()
             })
-            .collect();
-        Publicity { kinds, media }
+            .unwrap_or_default(),
+        media: field(Column::Medium).map(FieldSpec::choice_names).unwrap_or_default(),
     }
+}
+
+/// Whether `record_type`'s choices say which indicator each record feeds (publicity's kinds).
+fn routed(types: &[RecordTypeSpec], record_type: RecordType) -> bool {
+    types
+        .iter()
+        .filter(|t| t.record_type == record_type)
+        .flat_map(|t| &t.fields)
+        .flat_map(|f| &f.choices)
+        .any(|c| c.indicator.is_some())
 }
 
 /// How many cells the record types of these indicators fill in one row of a report table.

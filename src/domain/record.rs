@@ -1,261 +1,294 @@
 //! A record: one thing that happened (a meeting, a number of consultations, a grant …), who
-//! reported it and from where. `Facts` holds what differs per record type.
+//! reported it and from where. `Facts` holds what differs per record type: its values, each in
+//! one of the store's columns (`Column`), as the type's description (`record_type.rs`) lays
+//! them out.
 
 use super::record_type::RecordType;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
 
-/// What happened, per record type. Names (kinds, areas, courses …) are the catalogue's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Facts {
-    Council {
-        kind: String,
-        status: String,
-        note: Option<String>,
-    },
-    Meeting {
-        area: String,
-        district: String,
-        topic: Option<String>,
-    },
-    Consultation {
-        count: u32,
-        side: Option<String>,
-        note: Option<String>,
-    },
-    Match {
-        count: u32,
-        note: Option<String>,
-    },
-    Subsidy {
-        course: String,
-        /// The group's name as typed (compared by `text::name_key`).
-        group: String,
-        /// Yen: required for a grant, optional for an application, none for the other states.
-        amount: Option<u64>,
-        status: String,
-    },
-    Participation {
-        method: String,
-        project: String,
-        department: Option<String>,
-    },
-    Collab {
-        title: String,
-    },
-    Info {
-        title: String,
-    },
-    Publicity {
-        kind: String,
-        medium: Option<String>,
-        title: Option<String>,
-    },
+/// The store's columns for a record's facts: a fixed set of generic slots that every record
+/// type's fields are laid into (a meeting's area in `Area`, a new type's medium in `Medium`).
+/// Fixed, so that a record type added in the catalogue needs no migration; the export's columns
+/// are these, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    Kind,
+    Status,
+    Area,
+    District,
+    Side,
+    Course,
+    Group,
+    Amount,
+    Count,
+    Method,
+    Project,
+    Department,
+    Medium,
+    Title,
+    Topic,
+    Note,
 }
 
-impl Facts {
-    pub fn record_type(&self) -> RecordType {
-        match self {
-            Facts::Council { .. } => RecordType::Council,
-            Facts::Meeting { .. } => RecordType::Meeting,
-            Facts::Consultation { .. } => RecordType::Consultation,
-            Facts::Match { .. } => RecordType::Match,
-            Facts::Subsidy { .. } => RecordType::Subsidy,
-            Facts::Participation { .. } => RecordType::Participation,
-            Facts::Collab { .. } => RecordType::Collab,
-            Facts::Info { .. } => RecordType::Info,
-            Facts::Publicity { .. } => RecordType::Publicity,
-        }
-    }
-
-    /// How much the record adds to its indicator: its count for consultations and matchings, 1 otherwise.
-    pub fn count(&self) -> u32 {
-        match self {
-            Facts::Consultation { count, .. } | Facts::Match { count, .. } => *count,
-            _ => 1,
-        }
-    }
-}
-
-/// The facts of any record type as one flat set of optional fields: how the store's columns
-/// and the export's columns see a record. `None` where the type has no such field.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Dimensions {
-    pub kind: Option<String>,
-    pub status: Option<String>,
-    pub area: Option<String>,
-    pub district: Option<String>,
-    pub side: Option<String>,
-    pub course: Option<String>,
-    pub group: Option<String>,
-    pub amount: Option<u64>,
-    /// For consultations and matchings only.
-    pub count: Option<u32>,
-    pub method: Option<String>,
-    pub project: Option<String>,
-    pub department: Option<String>,
-    pub medium: Option<String>,
-    pub title: Option<String>,
-    pub topic: Option<String>,
-    pub note: Option<String>,
-}
-
-/// One of a record's flat fields, as text or as a number; `None` where the type has none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field {
-    Text(Option<String>),
-    Number(Option<u64>),
-}
-
-impl Dimensions {
-    /// The names of the fields, in the order of `into_fields`.
-    pub const NAMES: [&'static str; 16] = [
-        "kind",
-        "status",
-        "area",
-        "district",
-        "side",
-        "course",
-        "group",
-        "amount",
-        "count",
-        "method",
-        "project",
-        "department",
-        "medium",
-        "title",
-        "topic",
-        "note",
+impl Column {
+    pub const ALL: [Column; 16] = [
+        Column::Kind,
+        Column::Status,
+        Column::Area,
+        Column::District,
+        Column::Side,
+        Column::Course,
+        Column::Group,
+        Column::Amount,
+        Column::Count,
+        Column::Method,
+        Column::Project,
+        Column::Department,
+        Column::Medium,
+        Column::Title,
+        Column::Topic,
+        Column::Note,
     ];
 
-    /// The fields in the order of `NAMES`: how the store and the exports lay a record out.
-    pub fn into_fields(self) -> [Field; 16] {
-        [
-            Field::Text(self.kind),
-            Field::Text(self.status),
-            Field::Text(self.area),
-            Field::Text(self.district),
-            Field::Text(self.side),
-            Field::Text(self.course),
-            Field::Text(self.group),
-            Field::Number(self.amount),
-            Field::Number(self.count.map(u64::from)),
-            Field::Text(self.method),
-            Field::Text(self.project),
-            Field::Text(self.department),
-            Field::Text(self.medium),
-            Field::Text(self.title),
-            Field::Text(self.topic),
-            Field::Text(self.note),
-        ]
-    }
-}
-
-impl Facts {
-    /// The facts as flat fields.
-    pub fn dimensions(&self) -> Dimensions {
-        let d = Dimensions::default();
-        match self.clone() {
-            Facts::Council { kind, status, note } => Dimensions {
-                kind: Some(kind),
-                status: Some(status),
-                note,
-                ..d
-            },
-            Facts::Meeting { area, district, topic } => Dimensions {
-                area: Some(area),
-                district: Some(district),
-                topic,
-                ..d
-            },
-            Facts::Consultation { count, side, note } => Dimensions {
-                count: Some(count),
-                side,
-                note,
-                ..d
-            },
-            Facts::Match { count, note } => Dimensions {
-                count: Some(count),
-                note,
-                ..d
-            },
-            Facts::Subsidy {
-                course,
-                group,
-                amount,
-                status,
-            } => Dimensions {
-                course: Some(course),
-                group: Some(group),
-                amount,
-                status: Some(status),
-                ..d
-            },
-            Facts::Participation {
-                method,
-                project,
-                department,
-            } => Dimensions {
-                method: Some(method),
-                project: Some(project),
-                department,
-                ..d
-            },
-            Facts::Collab { title } | Facts::Info { title } => Dimensions {
-                title: Some(title),
-                ..d
-            },
-            Facts::Publicity { kind, medium, title } => Dimensions {
-                kind: Some(kind),
-                medium,
-                title,
-                ..d
-            },
+    /// The column's name: the option's canonical name and the catalogue's `column = "…"`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Kind => "kind",
+            Column::Status => "status",
+            Column::Area => "area",
+            Column::District => "district",
+            Column::Side => "side",
+            Column::Course => "course",
+            Column::Group => "group",
+            Column::Amount => "amount",
+            Column::Count => "count",
+            Column::Method => "method",
+            Column::Project => "project",
+            Column::Department => "department",
+            Column::Medium => "medium",
+            Column::Title => "title",
+            Column::Topic => "topic",
+            Column::Note => "note",
         }
     }
 
-    /// The facts of a record of `record_type` from flat fields; `None` if one it needs is missing.
-    pub fn from_dimensions(record_type: RecordType, d: Dimensions) -> Option<Facts> {
-        Some(match record_type {
-            RecordType::Council => Facts::Council {
-                kind: d.kind?,
-                status: d.status?,
-                note: d.note,
-            },
-            RecordType::Meeting => Facts::Meeting {
-                area: d.area?,
-                district: d.district?,
-                topic: d.topic,
-            },
-            RecordType::Consultation => Facts::Consultation {
-                count: d.count?,
-                side: d.side,
-                note: d.note,
-            },
-            RecordType::Match => Facts::Match {
-                count: d.count?,
-                note: d.note,
-            },
-            RecordType::Subsidy => Facts::Subsidy {
-                course: d.course?,
-                group: d.group?,
-                amount: d.amount,
-                status: d.status?,
-            },
-            RecordType::Participation => Facts::Participation {
-                method: d.method?,
-                project: d.project?,
-                department: d.department,
-            },
-            RecordType::Collab => Facts::Collab { title: d.title? },
-            RecordType::Info => Facts::Info { title: d.title? },
-            RecordType::Publicity => Facts::Publicity {
-                kind: d.kind?,
-                medium: d.medium,
-                title: d.title,
-            },
-        })
+    pub fn parse(key: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// Whether the column holds a whole number (an amount, a count) rather than text.
+    pub fn is_number(self) -> bool {
+        matches!(self, Column::Amount | Column::Count)
+    }
+}
+
+/// One value of a record's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Number(u64),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            Value::Number(_) => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Value::Text(text.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Self {
+        Value::Number(n)
+    }
+}
+
+/// A record's values by column; none where it has none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Values(BTreeMap<Column, Value>);
+
+impl Values {
+    pub fn get(&self, column: Column) -> Option<&Value> {
+        self.0.get(&column)
+    }
+
+    pub fn text(&self, column: Column) -> Option<&str> {
+        self.get(column).and_then(Value::as_text)
+    }
+
+    pub fn number(&self, column: Column) -> Option<u64> {
+        self.get(column).and_then(Value::as_number)
+    }
+
+    pub fn set(&mut self, column: Column, value: Option<Value>) {
+        match value {
+            Some(value) => self.0.insert(column, value),
+            None => self.0.remove(&column),
+        };
+    }
+
+    /// With `column` set to `value` (for building facts in code and tests).
+    pub fn with(mut self, column: Column, value: Value) -> Self {
+        self.set(column, Some(value));
+        self
+    }
+
+    /// Every column with its value, in the order of `Column::ALL`.
+    pub fn all(&self) -> impl Iterator<Item = (Column, Option<&Value>)> {
+        Column::ALL.into_iter().map(|c| (c, self.get(c)))
+    }
+
+    /// The columns that have a value, in the order of `Column::ALL`.
+    pub fn present(&self) -> impl Iterator<Item = (Column, &Value)> {
+        self.0.iter().map(|(c, v)| (*c, v))
+    }
+}
+
+/// What happened: the record type and its values. Names (kinds, areas, courses …) are the
+/// catalogue's. Every record has a count, as the store's `count` column does: its `count`
+/// field's value, or 1 for a type that counts one by one (which the type's description leaves
+/// out of every form, export and reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub record_type: RecordType,
+    pub values: Values,
+}
+
+impl Facts {
+    /// No values yet, the count 1.
+    pub fn new(record_type: RecordType) -> Self {
+        Facts {
+            record_type,
+            values: Values::default().with(Column::Count, Value::Number(1)),
+        }
+    }
+
+    /// With a text value (for building facts in code and tests).
+    pub fn text_of(mut self, column: Column, text: &str) -> Self {
+        self.values.set(column, Some(Value::Text(text.to_string())));
+        self
+    }
+
+    /// With `value` in `column`, or none there.
+    pub fn maybe<V: Into<Value>>(mut self, column: Column, value: Option<V>) -> Self {
+        self.values.set(column, value.map(Into::into));
+        self
+    }
+
+    /// With a number value (for building facts in code and tests).
+    pub fn number_of(mut self, column: Column, n: u64) -> Self {
+        self.values.set(column, Some(Value::Number(n)));
+        self
+    }
+
+    pub fn record_type(&self) -> RecordType {
+        self.record_type
+    }
+
+    pub fn text(&self, column: Column) -> Option<&str> {
+        self.values.text(column)
+    }
+
+    pub fn number(&self, column: Column) -> Option<u64> {
+        self.values.number(column)
+    }
+
+    /// How much the record adds to its indicator: its count where it has one, 1 otherwise.
+    pub fn count(&self) -> u32 {
+        self.number(Column::Count)
+            .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+/// `{"type": "meeting", "area": "東部", …}`: the audit trail's JSON, the columns that have a
+/// value — the count only where it is not 1, the count of every record that has none of its own.
+impl Serialize for Facts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let present: Vec<(Column, &Value)> = self
+            .values
+            .present()
+            .filter(|(column, value)| !(*column == Column::Count && **value == Value::Number(1)))
+            .collect();
+        let mut map = s.serialize_map(Some(present.len() + 1))?;
+        map.serialize_entry("type", &self.record_type)?;
+        for (column, value) in present {
+            match value {
+                Value::Text(t) => map.serialize_entry(column.key(), t)?,
+                Value::Number(n) => map.serialize_entry(column.key(), n)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// Reads what `Serialize` writes, and the audit JSON of earlier versions (`null` for a missing
+/// value); keys that are not columns are skipped.
+impl<'de> Deserialize<'de> for Facts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FactsVisitor;
+
+        impl<'de> Visitor<'de> for FactsVisitor {
+            type Value = Facts;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a record's facts")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Facts, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(untagged)]
+                enum Raw {
+                    Number(u64),
+                    Text(String),
+                    Other(serde::de::IgnoredAny),
+                }
+                let mut record_type = None;
+                let mut values = Values::default().with(Column::Count, Value::Number(1));
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "type" {
+                        record_type = Some(map.next_value::<RecordType>()?);
+                        continue;
+                    }
+                    let raw = map.next_value::<Raw>()?;
+                    if let Some(column) = Column::parse(&key) {
+                        match raw {
+                            Raw::Number(n) => values.set(column, Some(Value::Number(n))),
+                            Raw::Text(t) => values.set(column, Some(Value::Text(t))),
+                            Raw::Other(_) => {}
+                        }
+                    }
+                }
+                let record_type = record_type.ok_or_else(|| de::Error::missing_field("type"))?;
+                Ok(Facts { record_type, values })
+            }
+        }
+
+        d.deserialize_map(FactsVisitor)
     }
 }
 

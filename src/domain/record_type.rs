@@ -1,9 +1,19 @@
-//! The kinds of record staff can report: one per `/report` subcommand.
+//! The kinds of record staff can report — one per `/report` subcommand — and the one
+//! description of each, read from the catalogue's `[[record_types]]` (`catalogue.rs`).
 //!
-//! The code knows the *shape* of each kind (a meeting has an area and a district, a subsidy a
-//! course and an amount); the names of indicators, areas, districts and kinds come from the
-//! catalogue (`catalogue.rs`). The key is the canonical subcommand name and the database value.
+//! A `RecordTypeSpec` says everything the rest of kyodo needs about a record type: its command
+//! name and Japanese names, its fields (label, kind, limits, required or not, choices with what
+//! each choice means to the figures), the template of its one-line rendering, its `/help` example
+//! and the rule of its own it needs, if any (`Rule`). The command spec, parsing, validation,
+//! `/records edit`, exports and imports, help, autocomplete, the store's mapping and the test
+//! fixtures are derived from it.
+//!
+//! The key is the canonical subcommand name and the database value. The code still knows the
+//! *shapes* the figures and the annual report are laid out by (`RecordType`'s variants); the
+//! names of everything — types, fields, kinds, areas — come from the catalogue.
 
+use super::record::Column;
+use super::subsidy::Stage;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -70,5 +80,230 @@ impl FromStr for RecordType {
 
     fn from_str(s: &str) -> Result<Self, ()> {
         RecordType::ALL.into_iter().find(|t| t.key() == s).ok_or(())
+    }
+}
+
+/// A rule of a record type's own, beyond what its fields' kinds check: one Rust function each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The subsidy lifecycle (`domain::subsidy`): the states of the `status` choice in their
+    /// stages, the amount each state takes and the caps of the `course` choice, one grant per
+    /// group (`group`) and course, ever.
+    Subsidy,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 1] = [Rule::Subsidy];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Rule::Subsidy => "subsidy",
+        }
+    }
+}
+
+/// What a field holds, and so how it is asked, checked and suggested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Words: one line, or several where the field is `multiline`.
+    Text,
+    /// How many (1 to `validate::MAX_COUNT`): what the record adds to its indicator.
+    Count,
+    /// Yen, 0 or more; at most the largest `cap` of the type's choices.
+    Amount,
+    /// One of the field's `choices`.
+    Choice,
+    /// One of the catalogue's areas.
+    Area,
+    /// One of the districts of the area chosen in the type's `Area` field; typed districts are
+    /// compared by name key and suggested from the area's districts.
+    District,
+    /// A free name (a group): suggested from the names already recorded, compared by name key
+    /// (`text::name_key`), stored in the known spelling.
+    Name,
+    /// The record's date, in every form staff type.
+    Date,
+}
+
+impl FieldKind {
+    pub const ALL: [FieldKind; 8] = [
+        FieldKind::Text,
+        FieldKind::Count,
+        FieldKind::Amount,
+        FieldKind::Choice,
+        FieldKind::Area,
+        FieldKind::District,
+        FieldKind::Name,
+        FieldKind::Date,
+    ];
+
+    /// The word the catalogue writes (`type = "choice"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Count => "count",
+            FieldKind::Amount => "amount",
+            FieldKind::Choice => "choice",
+            FieldKind::Area => "area",
+            FieldKind::District => "district",
+            FieldKind::Name => "name",
+            FieldKind::Date => "date",
+        }
+    }
+}
+
+/// Where a field's value lives: the record's date, or one of the store's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Date,
+    Column(Column),
+}
+
+impl Slot {
+    /// The option's canonical name (`date`, `district`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Slot::Date => "date",
+            Slot::Column(column) => column.key(),
+        }
+    }
+
+    pub fn column(self) -> Option<Column> {
+        match self {
+            Slot::Date => None,
+            Slot::Column(column) => Some(column),
+        }
+    }
+}
+
+/// One thing a choice field offers, with what it means to the figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceItem {
+    pub name: String,
+    /// Whether a record with this choice counts toward its indicator (a 区長会 activity that was
+    /// cancelled, 中止, does not).
+    pub counts: bool,
+    /// How the annual report writes it (`中止`, `書面議決`, `4コマによる普及`), if not as its name.
+    pub report: Option<String>,
+    /// The indicator a record with this choice counts toward, where the type feeds several.
+    pub indicator: Option<u8>,
+    /// The largest amount a record with this choice may carry, in yen (a subsidy course's cap).
+    pub cap: Option<u64>,
+    /// Where this choice sits in the subsidy lifecycle (`Rule::Subsidy`).
+    pub stage: Option<Stage>,
+}
+
+impl ChoiceItem {
+    /// A plain choice: counted, reported as named.
+    pub fn plain(name: impl Into<String>) -> Self {
+        ChoiceItem {
+            name: name.into(),
+            counts: true,
+            report: None,
+            indicator: None,
+            cap: None,
+            stage: None,
+        }
+    }
+
+    /// How the annual report writes it.
+    pub fn report_name(&self) -> &str {
+        self.report.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// One field of a record type: one `/report` option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub slot: Slot,
+    /// `区`: the option's Japanese name.
+    pub name: String,
+    /// The option's description in Japanese and in English (Discord's default locale).
+    pub description: String,
+    pub description_en: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// The most characters a text may have; `None` for choices and numbers.
+    pub max_length: Option<u16>,
+    /// Line breaks allowed (a note, a topic).
+    pub multiline: bool,
+    /// The smallest and largest number (counts and amounts).
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// What a choice field offers, in order.
+    pub choices: Vec<ChoiceItem>,
+    /// The value when the option is left out (a 区長会 activity's status: 実施).
+    pub default: Option<String>,
+    /// How a refusal names the field's values (`区長会活動の種類「懇親会」はありません`).
+    pub called: String,
+    /// A value `/help` shows (`こもろ子ども食堂`).
+    pub example: Option<String>,
+}
+
+impl FieldSpec {
+    /// `区（district）`: how replies name the field.
+    pub fn label(&self) -> String {
+        format!("{}（{}）", self.name, self.slot.key())
+    }
+
+    pub fn column(&self) -> Option<Column> {
+        self.slot.column()
+    }
+
+    pub fn choice(&self, name: &str) -> Option<&ChoiceItem> {
+        self.choices.iter().find(|c| c.name == name)
+    }
+
+    pub fn choice_names(&self) -> Vec<String> {
+        self.choices.iter().map(|c| c.name.clone()).collect()
+    }
+}
+
+/// The one description of a record type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordTypeSpec {
+    pub record_type: RecordType,
+    /// `地区連携`: the subcommand's Japanese name.
+    pub name: String,
+    /// `区長会活動`: how exports and refusals name the type (its `name` unless given).
+    pub label: String,
+    /// The subcommand's description in Japanese and in English.
+    pub description: String,
+    pub description_en: String,
+    /// `/help`'s example: the options after `/report <key>`, then ` — ` and what it is for;
+    /// `{area}` and `{district}` stand for the catalogue's first area and its first district.
+    pub help: String,
+    /// The one-line rendering: `{column}` is the field's value; `[…]` is left out when a value
+    /// in it is missing (`{area}地区 {district}区[「{topic}」]`).
+    pub line: String,
+    /// The rule of its own the type keeps, if any.
+    pub rule: Option<Rule>,
+    /// The fields, in the order of the command's options (required ones first).
+    pub fields: Vec<FieldSpec>,
+}
+
+impl RecordTypeSpec {
+    pub fn key(&self) -> &'static str {
+        self.record_type.key()
+    }
+
+    /// The field in `column`, if the type has one.
+    pub fn field(&self, column: Column) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.slot == Slot::Column(column))
+    }
+
+    /// The field named `name` (canonical or Japanese), date included.
+    pub fn field_called(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.slot.key() == name || f.name == name)
+    }
+
+    /// The fields that hold a column (every field but the date).
+    pub fn columns(&self) -> impl Iterator<Item = (Column, &FieldSpec)> {
+        self.fields.iter().filter_map(|f| f.column().map(|c| (c, f)))
+    }
+
+    /// The field of `kind`, the first if several.
+    pub fn field_of_kind(&self, kind: FieldKind) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.kind == kind)
     }
 }

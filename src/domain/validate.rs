@@ -7,7 +7,8 @@
 //! by the store inside the write's transaction.
 
 use super::catalogue::Catalogue;
-use super::record::Facts;
+use super::record::{Column, Facts};
+use super::record_type::{FieldKind, Rule};
 use super::subsidy::Stage;
 use std::fmt;
 
@@ -49,78 +50,76 @@ impl std::error::Error for UserError {}
 /// The largest count one consultation or matching record may carry: a guard against typos.
 pub const MAX_COUNT: u32 = 10_000;
 
-/// Checks every name and number of `facts` against the catalogue.
+/// Checks every name and number of `facts` against the catalogue, field by field as the
+/// record type's description says, then the type's own rule.
 pub fn validate(catalogue: &Catalogue, facts: &Facts) -> Result<(), UserError> {
-    match facts {
-        Facts::Council { kind, status, .. } => {
-            one_of(kind, &catalogue.council.kinds, "種類（kind）", "区長会活動の種類")?;
-            let statuses: Vec<String> = catalogue.council.statuses.iter().map(|s| s.name.clone()).collect();
-            one_of(status, &statuses, "状態（status）", "区長会活動の状態")
-        }
-        Facts::Meeting { area, district, .. } => {
-            let names: Vec<String> = catalogue.areas.iter().map(|a| a.name.clone()).collect();
-            one_of(area, &names, "地区（area）", "地区")?;
-            let Some(found) = catalogue.area(area) else {
-                return Ok(());
-            };
-            if found.districts.contains(district) {
-                return Ok(());
+    let Some(spec) = catalogue.record_type(facts.record_type) else {
+        return Err(UserError::new(format!(
+            "記録の種類「{}」は設定（config/kyodo.toml の [[record_types]]）にありません",
+            facts.record_type
+        )));
+    };
+    for field in &spec.fields {
+        let Some(column) = field.column() else { continue };
+        let label = field.label();
+        let Some(value) = facts.values.get(column) else {
+            if field.required {
+                return Err(UserError::field(label, "入力してください（必須）"));
             }
-            let elsewhere = catalogue
-                .areas
-                .iter()
-                .find(|a| a.districts.contains(district))
-                .map(|a| format!("「{district}」は{}地区の区です。", a.name))
-                .unwrap_or_default();
-            Err(UserError::field(
-                "区（district）",
-                format!(
-                    "{area}地区に「{district}」区はありません。{elsewhere}{area}地区の区: {}",
-                    found.districts.join("、")
-                ),
-            ))
-        }
-        Facts::Consultation { count, side, .. } => {
-            positive_count(*count)?;
-            match side {
-                Some(side) => one_of(side, &catalogue.consultation_sides, "相談者（side）", "相談の区分"),
-                None => Ok(()),
+            continue;
+        };
+        let text = value.as_text();
+        match (field.kind, text) {
+            (FieldKind::Choice, Some(text)) => one_of(text, &field.choice_names(), &label, &field.called)?,
+            (FieldKind::Area, Some(text)) => {
+                let names: Vec<String> = catalogue.areas.iter().map(|a| a.name.clone()).collect();
+                one_of(text, &names, &label, &field.called)?;
             }
-        }
-        Facts::Match { count, .. } => positive_count(*count),
-        Facts::Subsidy {
-            course,
-            group,
-            amount,
-            status,
-        } => {
-            let names: Vec<String> = catalogue.subsidy.courses.iter().map(|c| c.name.clone()).collect();
-            one_of(course, &names, "コース（course）", "補助金のコース")?;
-            not_blank(group, "団体（group）")?;
-            let s = &catalogue.subsidy;
-            let statuses: Vec<String> = s.statuses().into_iter().cloned().collect();
-            one_of(status, &statuses, "状態（status）", "補助金の状態")?;
-            subsidy_amount(catalogue, course, status, *amount)
-        }
-        Facts::Participation { method, project, .. } => {
-            one_of(
-                method,
-                &catalogue.participation_methods,
-                "方法（method）",
-                "市民参加の方法",
-            )?;
-            not_blank(project, "事業（project）")
-        }
-        Facts::Collab { title } | Facts::Info { title } => not_blank(title, "名称（title）"),
-        Facts::Publicity { kind, medium, .. } => {
-            let kinds: Vec<String> = catalogue.publicity.kinds.iter().map(|k| k.name.clone()).collect();
-            one_of(kind, &kinds, "種類（kind）", "広報の種類")?;
-            match medium {
-                Some(m) => one_of(m, &catalogue.publicity.media, "媒体（medium）", "広報の媒体"),
-                None => Ok(()),
+            (FieldKind::District, Some(district)) => {
+                let area = spec
+                    .field_of_kind(FieldKind::Area)
+                    .and_then(|a| a.column())
+                    .and_then(|c| facts.text(c));
+                if let Some(area) = area {
+                    district_in_area(catalogue, area, district, &label)?;
+                }
             }
+            (FieldKind::Text | FieldKind::Name, Some(text)) if field.required => not_blank(text, &label)?,
+            (FieldKind::Count, _) => positive_count(value.as_number().unwrap_or(0), &label)?,
+            _ => {}
         }
     }
+    match spec.rule {
+        Some(Rule::Subsidy) => {
+            let course = facts.text(Column::Course).unwrap_or_default();
+            let status = facts.text(Column::Status).unwrap_or_default();
+            subsidy_amount(catalogue, course, status, facts.number(Column::Amount))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Refuses a district that is not one of `area`'s, saying where it is if it is another's.
+fn district_in_area(catalogue: &Catalogue, area: &str, district: &str, label: &str) -> Result<(), UserError> {
+    let Some(found) = catalogue.area(area) else {
+        return Ok(());
+    };
+    if found.districts.iter().any(|d| d == district) {
+        return Ok(());
+    }
+    let elsewhere = catalogue
+        .areas
+        .iter()
+        .find(|a| a.districts.iter().any(|d| d == district))
+        .map(|a| format!("「{district}」は{}地区の区です。", a.name))
+        .unwrap_or_default();
+    Err(UserError::field(
+        label,
+        format!(
+            "{area}地区に「{district}」区はありません。{elsewhere}{area}地区の区: {}",
+            found.districts.join("、")
+        ),
+    ))
 }
 
 /// The amount a subsidy record in `status` may carry: a grant's is required, above 0 and within
@@ -175,12 +174,12 @@ fn one_of(value: &str, allowed: &[String], field: &str, what: &str) -> Result<()
     }
 }
 
-fn positive_count(count: u32) -> Result<(), UserError> {
+fn positive_count(count: u64, label: &str) -> Result<(), UserError> {
     if count == 0 {
-        Err(UserError::field("件数（count）", "1以上の数を入力してください"))
-    } else if count > MAX_COUNT {
+        Err(UserError::field(label, "1以上の数を入力してください"))
+    } else if count > u64::from(MAX_COUNT) {
         Err(UserError::field(
-            "件数（count）",
+            label,
             format!("1回の報告は{MAX_COUNT}件までです。分けて報告してください"),
         ))
     } else {
@@ -199,6 +198,7 @@ fn not_blank(value: &str, field: &str) -> Result<(), UserError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RecordType;
 
     fn komoro() -> Catalogue {
         Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
@@ -210,20 +210,17 @@ mod tests {
     }
 
     fn meeting(area: &str, district: &str) -> Facts {
-        Facts::Meeting {
-            area: area.into(),
-            district: district.into(),
-            topic: None,
-        }
+        Facts::new(RecordType::Meeting)
+            .text_of(Column::Area, area)
+            .text_of(Column::District, district)
     }
 
     fn subsidy(course: &str, amount: Option<u64>, status: &str) -> Facts {
-        Facts::Subsidy {
-            course: course.into(),
-            group: "こもろ子ども食堂".into(),
-            amount,
-            status: status.into(),
-        }
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, course)
+            .text_of(Column::Group, "こもろ子ども食堂")
+            .maybe(Column::Amount, amount)
+            .text_of(Column::Status, status)
     }
 
     #[test]
@@ -283,18 +280,11 @@ mod tests {
 
     #[test]
     fn counts_are_positive_and_sane() {
-        let consultation = |count| Facts::Consultation {
-            count,
-            side: None,
-            note: None,
-        };
+        let consultation = |count| Facts::new(RecordType::Consultation).number_of(Column::Count, count);
         check(consultation(1), Ok(()));
         check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
         check(
-            Facts::Match {
-                count: 10_001,
-                note: None,
-            },
+            Facts::new(RecordType::Match).number_of(Column::Count, 10_001),
             Err("件数（count）: 1回の報告は10000件までです。分けて報告してください"),
         );
     }
@@ -302,23 +292,17 @@ mod tests {
     #[test]
     fn kinds_and_titles_are_checked() {
         check(
-            Facts::Council {
-                kind: "懇親会".into(),
-                status: "実施".into(),
-                note: None,
-            },
+            Facts::new(RecordType::Council).text_of(Column::Kind, "懇親会").text_of(Column::Status, "実施"),
             Err("種類（kind）: 区長会活動の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
         );
         check(
-            Facts::Collab { title: "  ".into() },
+            Facts::new(RecordType::Collab).text_of(Column::Title, "  "),
             Err("名称（title）: 空にはできません"),
         );
         check(
-            Facts::Publicity {
-                kind: "4コマ".into(),
-                medium: Some("ラジオ".into()),
-                title: None,
-            },
+            Facts::new(RecordType::Publicity)
+                .text_of(Column::Kind, "4コマ")
+                .text_of(Column::Medium, "ラジオ"),
             Err("媒体（medium）: 広報の媒体「ラジオ」はありません。選べるもの: 広報こもろ、ホームページ、SNS"),
         );
     }

@@ -12,7 +12,7 @@
 //! kyodo writes itself stay as they are. `kyodo import` takes the apostrophe off again
 //! (`unguard`), so an export imported back gives the original text exactly.
 
-use super::record_table::{self, Cell, HEADERS};
+use super::record_table::{self, Cell};
 use super::report::AnnualReport;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
@@ -103,11 +103,11 @@ pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
 }
 
 /// The records, one row each in the order given, under the Japanese headers of
-/// `record_table::HEADERS`. Dates are written `2026-06-15`, amounts and counts as plain digits;
+/// `record_table::headers`. Dates are written `2026-06-15`, amounts and counts as plain digits;
 /// text cells are guarded against formulas.
 pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
     let mut sheet = Sheet::new();
-    sheet.row(HEADERS);
+    sheet.row(record_table::headers(catalogue));
     for record in records {
         let cells: Vec<String> = record_table::row(catalogue, record)
             .iter()
@@ -264,7 +264,7 @@ mod tests {
         let bytes = records_csv(&catalogue, &records);
         assert!(bytes.starts_with(BOM));
         let rows = parse(&bytes);
-        assert_eq!(rows[0], HEADERS.map(String::from).to_vec());
+        assert_eq!(rows[0], record_table::headers(&catalogue));
         assert_eq!(rows.len(), 1 + records.len());
         for (row, record) in rows[1..].iter().zip(&records) {
             let expected: Vec<String> = record_table::row(&catalogue, record).iter().map(Cell::text).collect();
@@ -319,10 +319,11 @@ mod tests {
         let catalogue = komoro();
         let records = formula_records();
         let rows = parse(&records_csv(&catalogue, &records));
-        let column = |name: &str| HEADERS.iter().position(|h| *h == name).expect("header");
+        let headers = record_table::headers(&catalogue);
+        let column = |name: &str| headers.iter().position(|h| *h == name).expect("header");
         let starts_formula = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
         for row in &rows[1..] {
-            for (cell, header) in row.iter().zip(HEADERS) {
+            for (cell, header) in row.iter().zip(&headers) {
                 assert!(!starts_formula(cell), "{header}: {cell:?} would run as a formula");
             }
         }

@@ -3,8 +3,8 @@
 
 use crate::domain::baseline::parse_baseline;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Actor, Facts, Record, Source, SourceKind};
-use crate::domain::FiscalYear;
+use crate::domain::record::{Actor, Column, Facts, Record, Source, SourceKind};
+use crate::domain::{FiscalYear, RecordType};
 use crate::render::report::{AnnualReport, ReportYear};
 use chrono::NaiveDate;
 
@@ -18,82 +18,69 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// One record of every type, in FY2025 and FY2026 (令和7年度, 令和8年度).
 pub(crate) fn sample_records() -> Vec<Record> {
+    let t = |record_type| Facts::new(record_type);
     let facts = [
         (
             date(2026, 3, 31),
-            Facts::Council {
-                kind: "役員会".into(),
-                status: "実施".into(),
-                note: Some("年度末の役員会".into()),
-            },
+            t(RecordType::Council)
+                .text_of(Column::Kind, "役員会")
+                .text_of(Column::Status, "実施")
+                .text_of(Column::Note, "年度末の役員会"),
         ),
         (
             date(2026, 4, 1),
-            Facts::Meeting {
-                area: "東部".into(),
-                district: "荒町".into(),
-                topic: Some("防災訓練の打合せ, \"夜間\"".into()),
-            },
+            t(RecordType::Meeting)
+                .text_of(Column::Area, "東部")
+                .text_of(Column::District, "荒町")
+                .text_of(Column::Topic, "防災訓練の打合せ, \"夜間\""),
         ),
         (
             date(2026, 4, 2),
-            Facts::Consultation {
-                count: 3,
-                side: Some("したい側".into()),
-                note: None,
-            },
+            t(RecordType::Consultation)
+                .number_of(Column::Count, 3)
+                .text_of(Column::Side, "したい側"),
         ),
         (
             date(2026, 4, 3),
-            Facts::Match {
-                count: 2,
-                note: Some("複数行の\nメモ".into()),
-            },
+            t(RecordType::Match)
+                .number_of(Column::Count, 2)
+                .text_of(Column::Note, "複数行の\nメモ"),
         ),
         (
             date(2026, 5, 10),
-            Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "こもろ子ども食堂".into(),
-                amount: Some(200_000),
-                status: "交付決定".into(),
-            },
+            t(RecordType::Subsidy)
+                .text_of(Column::Course, "チャレンジ")
+                .text_of(Column::Group, "こもろ子ども食堂")
+                .number_of(Column::Amount, 200_000)
+                .text_of(Column::Status, "交付決定"),
         ),
         (
             date(2026, 6, 15),
-            Facts::Participation {
-                method: "パブリックコメント".into(),
-                project: "第6次基本計画".into(),
-                department: Some("企画課".into()),
-            },
+            t(RecordType::Participation)
+                .text_of(Column::Method, "パブリックコメント")
+                .text_of(Column::Project, "第6次基本計画")
+                .text_of(Column::Department, "企画課"),
         ),
         (
             date(2026, 7, 1),
-            Facts::Collab {
-                title: "区長会と市民活動団体の交流会".into(),
-            },
+            t(RecordType::Collab).text_of(Column::Title, "区長会と市民活動団体の交流会"),
         ),
         (
             date(2026, 8, 1),
-            Facts::Info {
-                title: "協働のまちづくり講座".into(),
-            },
+            t(RecordType::Info).text_of(Column::Title, "協働のまちづくり講座"),
         ),
         (
             date(2026, 9, 1),
-            Facts::Publicity {
-                kind: "4コマ".into(),
-                medium: Some("広報こもろ".into()),
-                title: None,
-            },
+            t(RecordType::Publicity)
+                .text_of(Column::Kind, "4コマ")
+                .text_of(Column::Medium, "広報こもろ"),
         ),
         (
             date(2026, 10, 1),
-            Facts::Publicity {
-                kind: "区紹介".into(),
-                medium: Some("ホームページ".into()),
-                title: Some("荒町区の紹介".into()),
-            },
+            t(RecordType::Publicity)
+                .text_of(Column::Kind, "区紹介")
+                .text_of(Column::Medium, "ホームページ")
+                .text_of(Column::Title, "荒町区の紹介"),
         ),
     ];
     facts
@@ -161,17 +148,15 @@ pub(crate) fn formula_records() -> Vec<Record> {
     let mut out = Vec::new();
     for (i, formula) in FORMULAS.iter().enumerate() {
         let mut meeting = records[1].clone();
-        meeting.facts = Facts::Meeting {
-            area: "東部".into(),
-            district: "荒町".into(),
-            topic: Some((*formula).into()),
-        };
+        meeting.facts = Facts::new(RecordType::Meeting)
+            .text_of(Column::Area, "東部")
+            .text_of(Column::District, "荒町")
+            .text_of(Column::Topic, formula);
         meeting.reporter.name = (*formula).into();
         let mut note = records[3].clone();
-        note.facts = Facts::Match {
-            count: 2,
-            note: Some((*formula).into()),
-        };
+        note.facts = Facts::new(RecordType::Match)
+            .number_of(Column::Count, 2)
+            .text_of(Column::Note, formula);
         meeting.id = i64::try_from(2 * i).expect("small") + 1;
         note.id = meeting.id + 1;
         out.push(meeting);

@@ -4,45 +4,61 @@
 
 use super::record::indicator_of;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Dimensions, Field, Record, SourceKind};
+use crate::domain::record::{Column, Record, SourceKind, Value};
 use crate::domain::{FiscalYear, RecordType};
 use chrono::{DateTime, NaiveDate};
 
-/// The columns: the record, one column per dimension a record type may have, who and where from.
-pub const HEADERS: [&str; 24] = [
-    "番号",
-    "日付",
-    "年度",
-    "指標",
-    "種類",
-    "区分/種類",
-    "状態",
-    "地区",
-    "区",
-    "相談者",
-    "コース",
-    "団体",
-    "金額",
-    "件数",
-    "方法",
-    "事業",
-    "担当課",
-    "媒体",
-    "名称・題名",
-    "内容",
-    "メモ",
-    "報告者",
-    "登録元",
-    "登録日時",
-];
+/// The columns before a record's values: its number, date, fiscal year, indicator and type.
+pub const LEADING: [&str; 5] = ["番号", "日付", "年度", "指標", "種類"];
+
+/// The columns after them: who reported it, where from, when it was stored.
+pub const TRAILING: [&str; 3] = ["報告者", "登録元", "登録日時"];
+
+/// What a value column is called when its name is one of the fixed columns' (`種類`).
+const CLASH_PREFIX: &str = "区分/";
+
+/// The value columns: every store column some record type has a field in, in the store's order,
+/// named by its fields' Japanese names (`名称・題名` where types name it differently).
+pub fn value_columns(catalogue: &Catalogue) -> Vec<(Column, String)> {
+    Column::ALL
+        .into_iter()
+        .filter_map(|column| {
+            let mut names: Vec<&str> = Vec::new();
+            for field in catalogue.record_types.iter().filter_map(|t| t.field(column)) {
+                if !names.contains(&field.name.as_str()) {
+                    names.push(&field.name);
+                }
+            }
+            let name = names.join("・");
+            let name = if LEADING.contains(&name.as_str()) || TRAILING.contains(&name.as_str()) {
+                format!("{CLASH_PREFIX}{name}")
+            } else {
+                name
+            };
+            (!names.is_empty()).then_some((column, name))
+        })
+        .collect()
+}
+
+/// Every column's header, in order.
+pub fn headers(catalogue: &Catalogue) -> Vec<String> {
+    LEADING
+        .iter()
+        .map(|h| h.to_string())
+        .chain(value_columns(catalogue).into_iter().map(|(_, name)| name))
+        .chain(TRAILING.iter().map(|h| h.to_string()))
+        .collect()
+}
 
 /// One cell, typed so that a spreadsheet can compute with dates and numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
     Text(String),
     Date(NaiveDate),
-    /// A count, an amount in yen or a record's number.
+    /// A count or a record's number.
     Integer(u64),
+    /// An amount in yen.
+    Yen(u64),
     Empty,
 }
 
@@ -53,25 +69,17 @@ impl Cell {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
-            Cell::Integer(n) => n.to_string(),
+            Cell::Integer(n) | Cell::Yen(n) => n.to_string(),
             Cell::Empty => String::new(),
         }
     }
 }
 
-/// The record type as the export names it.
-pub fn record_type_label(record_type: RecordType) -> &'static str {
-    match record_type {
-        RecordType::Council => "区長会活動",
-        RecordType::Meeting => "地区連携",
-        RecordType::Consultation => "相談",
-        RecordType::Match => "マッチング",
-        RecordType::Subsidy => "補助金",
-        RecordType::Participation => "市民参加",
-        RecordType::Collab => "連携機会",
-        RecordType::Info => "情報共有",
-        RecordType::Publicity => "広報",
-    }
+/// The record type as the export names it: its description's label.
+pub fn record_type_label(catalogue: &Catalogue, record_type: RecordType) -> String {
+    catalogue
+        .record_type(record_type)
+        .map_or_else(|| record_type.to_string(), |t| t.label.clone())
 }
 
 fn source_label(kind: SourceKind) -> &'static str {
@@ -82,13 +90,22 @@ fn source_label(kind: SourceKind) -> &'static str {
     }
 }
 
-/// The dimension columns (`区分/種類` … `メモ`), in the order of `HEADERS`.
-fn dimension_cells(d: Dimensions) -> impl Iterator<Item = Cell> {
-    d.into_fields().into_iter().map(|field| match field {
-        Field::Text(t) => t.map_or(Cell::Empty, Cell::Text),
-        Field::Number(n) => n.map_or(Cell::Empty, Cell::Integer),
+/// The value columns of a record: its type's fields' values, empty where its type has no field.
+fn value_cells<'a>(catalogue: &'a Catalogue, record: &'a Record) -> impl Iterator<Item = Cell> + 'a {
+    let spec = catalogue.record_type(record.facts.record_type());
+    value_columns(catalogue).into_iter().map(move |(column, _)| {
+        let value = spec
+            .and_then(|t| t.field(column))
+            .and_then(|_| record.facts.values.get(column));
+        match value {
+            Some(Value::Text(t)) => Cell::Text(t.clone()),
+            Some(Value::Number(n)) if column == Column::Amount => Cell::Yen(*n),
+            Some(Value::Number(n)) => Cell::Integer(*n),
+            None => Cell::Empty,
+        }
     })
 }
+
 /// When the record was stored, in the city's time zone: `2026-06-15 09:30:00`; the stored text
 /// as it is if it is not RFC 3339.
 fn stored_at(catalogue: &Catalogue, created_at: &str) -> String {
@@ -101,7 +118,7 @@ fn stored_at(catalogue: &Catalogue, created_at: &str) -> String {
     }
 }
 
-/// One record's row, in the order of `HEADERS`.
+/// One record's row, in the order of `headers`.
 pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
     let number = u64::try_from(record.id).map_or_else(|_| Cell::Text(record.id.to_string()), Cell::Integer);
     let fiscal_year = FiscalYear::containing(record.date, catalogue.fiscal_year_start);
@@ -111,9 +128,9 @@ pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
         Cell::Date(record.date),
         Cell::Text(fiscal_year.label()),
         indicator,
-        Cell::Text(record_type_label(record.facts.record_type()).to_string()),
+        Cell::Text(record_type_label(catalogue, record.facts.record_type())),
     ];
-    cells.extend(dimension_cells(record.facts.dimensions()));
+    cells.extend(value_cells(catalogue, record));
     cells.push(Cell::Text(record.reporter.name.clone()));
     cells.push(Cell::Text(format!(
         "{}（{}）",
@@ -133,7 +150,7 @@ mod tests {
     fn every_row_has_every_column() {
         let catalogue = komoro();
         for record in sample_records() {
-            assert_eq!(row(&catalogue, &record).len(), HEADERS.len());
+            assert_eq!(row(&catalogue, &record).len(), headers(&catalogue).len());
         }
     }
 
@@ -142,8 +159,9 @@ mod tests {
         let catalogue = komoro();
         let records = sample_records();
         let cells: Vec<String> = row(&catalogue, &records[1]).iter().map(Cell::text).collect();
+        let headers = headers(&catalogue);
         let by_header = |h: &str| {
-            let at = HEADERS.iter().position(|x| *x == h).expect("header");
+            let at = headers.iter().position(|x| *x == h).expect("header");
             cells[at].clone()
         };
         assert_eq!(by_header("番号"), "2");

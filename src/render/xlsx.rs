@@ -13,7 +13,7 @@
 //! never a formula. A text longer than Excel allows in a cell is cut (`cell_text`) rather than
 //! failing the whole file. The CSV counterpart is `csv.rs`.
 
-use super::record_table::{self, Cell, HEADERS};
+use super::record_table::{self, Cell};
 use super::report::{AnnualReport, FigureTable, Section, Table, Value};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
@@ -81,14 +81,15 @@ pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
 }
 
 /// The records on one worksheet, one row each in the order given, under the headers of
-/// `record_table::HEADERS`; a filter on the header row, which stays in view when scrolling.
+/// `record_table::headers`; a filter on the header row, which stays in view when scrolling.
 pub fn records_xlsx(catalogue: &Catalogue, records: &[Record]) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let mut workbook = new_workbook(RECORDS_SHEET)?;
     let sheet = workbook.add_worksheet();
     sheet.set_name(RECORDS_SHEET)?;
     let mut widths = Widths::default();
-    for (col, header) in (0u16..).zip(HEADERS) {
+    let headers = record_table::headers(catalogue);
+    for (col, header) in (0u16..).zip(&headers) {
         sheet.write_string_with_format(0, col, header, &formats.header)?;
         widths.fit(col, header);
     }
@@ -100,7 +101,7 @@ pub fn records_xlsx(catalogue: &Catalogue, records: &[Record]) -> Result<Vec<u8>
     }
     widths.apply(sheet)?;
     let last_row = u32::try_from(records.len()).unwrap_or(u32::MAX);
-    let last_col = u16::try_from(HEADERS.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(u16::MAX);
     sheet.autofilter(0, 0, last_row, last_col)?;
     sheet.set_freeze_panes(1, 0)?;
     Ok(workbook.save_to_buffer()?)
@@ -337,8 +338,8 @@ fn write_record_cell(
                 sheet.write_string_with_format(row, col, cell.text(), &formats.cell)?;
             }
         },
-        Cell::Integer(n) => {
-            let format = if HEADERS.get(usize::from(col)) == Some(&"金額") {
+        Cell::Integer(n) | Cell::Yen(n) => {
+            let format = if matches!(cell, Cell::Yen(_)) {
                 &formats.amount
             } else {
                 &formats.count
@@ -435,7 +436,8 @@ fn shortened(base: &str, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::record::Facts;
+    use crate::domain::record::{Column, Facts};
+    use crate::domain::RecordType;
     use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
     use calamine::{Data, DataType, Reader, Xlsx};
     use std::io::Cursor;
@@ -705,16 +707,17 @@ mod tests {
         let mut book = open(records_xlsx(&catalogue, &records).expect("xlsx"));
         assert_eq!(book.sheet_names(), [RECORDS_SHEET]);
         let g = grid(&mut book, RECORDS_SHEET);
-        assert_eq!(row_text(&g[0]), HEADERS);
+        let headers = record_table::headers(&catalogue);
+        assert_eq!(row_text(&g[0]), headers);
         assert_eq!(g.len(), 1 + records.len());
         for (cells, record) in g[1..].iter().zip(&records) {
             let expected = record_table::row(&catalogue, record);
             assert_eq!(cells.len(), expected.len());
-            for ((got, want), header) in cells.iter().zip(&expected).zip(HEADERS) {
+            for ((got, want), header) in cells.iter().zip(&expected).zip(&headers) {
                 match (got, want) {
                     (Data::String(s), Cell::Text(t)) => assert_eq!(s, t, "{header}"),
                     (Data::Empty, Cell::Empty) => {}
-                    (Data::Float(f), Cell::Integer(n)) => assert_eq!(*f, *n as f64, "{header}"),
+                    (Data::Float(f), Cell::Integer(n) | Cell::Yen(n)) => assert_eq!(*f, *n as f64, "{header}"),
                     (Data::DateTime(d), Cell::Date(date)) => {
                         let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("date");
                         let serial = (*date - epoch).num_days() as f64;
@@ -735,7 +738,7 @@ mod tests {
         let mut book = open(records_xlsx(&komoro(), &[]).expect("xlsx"));
         let g = grid(&mut book, RECORDS_SHEET);
         assert_eq!(g.len(), 1);
-        assert_eq!(row_text(&g[0]), HEADERS);
+        assert_eq!(row_text(&g[0]), record_table::headers(&komoro()));
     }
 
     #[test]
@@ -782,7 +785,8 @@ mod tests {
             "no cell holds a formula"
         );
         let g = grid(&mut book, RECORDS_SHEET);
-        let column = |name: &str| HEADERS.iter().position(|h| *h == name).expect("header");
+        let headers = record_table::headers(&komoro());
+        let column = |name: &str| headers.iter().position(|h| *h == name).expect("header");
         for (i, formula) in FORMULAS.iter().enumerate() {
             let (meeting, note) = (&g[1 + 2 * i], &g[2 + 2 * i]);
             // A string cell holds the text itself: no apostrophe is needed or added.
@@ -797,13 +801,13 @@ mod tests {
     fn a_text_longer_than_a_cell_holds_is_cut_not_a_failure() {
         let catalogue = komoro();
         let mut records = sample_records();
-        records[3].facts = Facts::Match {
-            count: 2,
-            note: Some("長".repeat(40_000)),
-        };
+        records[3].facts = Facts::new(RecordType::Match)
+            .number_of(Column::Count, 2)
+            .text_of(Column::Note, &"長".repeat(40_000));
         let mut book = open(records_xlsx(&catalogue, &records).expect("the file is made"));
         let g = grid(&mut book, RECORDS_SHEET);
-        let note = text(&g[4][HEADERS.iter().position(|h| *h == "メモ").expect("header")]);
+        let headers = record_table::headers(&catalogue);
+        let note = text(&g[4][headers.iter().position(|h| *h == "メモ").expect("header")]);
         assert_eq!(note.chars().count(), CELL_MAX);
         assert!(note.starts_with("長長長"));
         assert!(note.ends_with(CUT_NOTE), "says it was cut");

@@ -131,7 +131,7 @@ mod tests {
     //! records changed or deleted meanwhile refused, a dry run rolled back.
 
     use super::*;
-    use crate::domain::record::{Facts, Record};
+    use crate::domain::record::{Column, Record};
     use crate::domain::subsidy::Rule;
     use crate::store::subsidy_tests::{d, facts, group_keys, now, sato as actor, store, subsidy as entry};
 
@@ -315,10 +315,7 @@ mod tests {
             .records_between(d(4, 1), d(3, 31))
             .expect("records")
             .into_iter()
-            .map(|r| match r.facts {
-                Facts::Subsidy { group, .. } => group,
-                _ => String::new(),
-            })
+            .map(|r| r.facts.text(Column::Group).unwrap_or_default().to_string())
             .collect();
         assert_eq!(names, ["Ａ 会", "Ａ 会"]);
         let key = Some("a会".to_string());

@@ -11,7 +11,7 @@
 
 use super::{source_stored, Error, Result};
 use crate::domain::catalogue::Subsidy;
-use crate::domain::record::{Facts, NewRecord, Record};
+use crate::domain::record::{Column, Facts, NewRecord, Record};
 use crate::domain::subsidy::{self, Change, Check, Refusal, SubsidyEvent};
 use crate::domain::text::name_key;
 use chrono::NaiveDate;
@@ -60,24 +60,21 @@ pub(super) fn event((id, date, course, group, status, amount): EventRow) -> Resu
     })
 }
 
-/// The subsidy event a record of `facts` on `date` would be, if it is a subsidy record.
-fn event_of(id: i64, date: NaiveDate, facts: &Facts) -> Option<SubsidyEvent> {
-    match facts {
-        Facts::Subsidy {
-            course,
-            group,
-            amount,
-            status,
-        } => Some(SubsidyEvent {
-            id,
-            date,
-            course: course.clone(),
-            group: group.clone(),
-            status: status.clone(),
-            amount: *amount,
-        }),
-        _ => None,
+/// The subsidy event a record of `facts` on `date` would be, if it is of the type that keeps
+/// the lifecycle of `rules`.
+fn event_of(rules: &Subsidy, id: i64, date: NaiveDate, facts: &Facts) -> Option<SubsidyEvent> {
+    if facts.record_type != rules.record_type {
+        return None;
     }
+    let text = |column| facts.text(column).unwrap_or_default().to_string();
+    Some(SubsidyEvent {
+        id,
+        date,
+        course: text(Column::Course),
+        group: text(Column::Group),
+        status: text(Column::Status),
+        amount: facts.number(Column::Amount),
+    })
 }
 
 /// A group in a course: the course and the group's name key.
@@ -143,7 +140,7 @@ pub(super) fn refusals(
     let mut sources = HashSet::new();
     for (i, record) in new.iter().enumerate() {
         let id = UNSTORED + i as i64;
-        let Some(mut event) = event_of(id, record.date, &record.facts) else {
+        let Some(mut event) = event_of(rules, id, record.date, &record.facts) else {
             continue;
         };
         if !sources.insert((record.source.kind.key(), record.source.id.as_str()))
@@ -168,8 +165,8 @@ pub(super) fn refusals(
     }
     for (i, edit) in edits.iter().enumerate() {
         let id = edit.before.id;
-        let old = event_of(id, edit.before.date, &edit.before.facts);
-        let new = event_of(id, edit.date, &edit.facts);
+        let old = event_of(rules, id, edit.before.date, &edit.before.facts);
+        let new = event_of(rules, id, edit.date, &edit.facts);
         // Where it lands, with its new facts; where it leaves (if elsewhere), without it.
         if let Some(new) = &new {
             places.entry(place(new)).or_default().push(Pending {
@@ -246,7 +243,10 @@ pub(super) fn keep(conn: &Connection, rules: Option<&Subsidy>, new: &[NewRecord]
 /// Refuses deleting `record` (`Error::Subsidy`) if its going leaves its group's other records
 /// out of order (a 交付決定 under its 実績報告, say); an application under a grant may go.
 pub(super) fn keep_on_delete(conn: &Connection, rules: Option<&Subsidy>, record: &Record) -> Result<()> {
-    let (Some(rules), Some(gone)) = (rules, event_of(record.id, record.date, &record.facts)) else {
+    let (Some(rules), Some(gone)) = (
+        rules,
+        rules.and_then(|r| event_of(r, record.id, record.date, &record.facts)),
+    ) else {
         return Ok(());
     };
     let (course, key) = place(&gone);

@@ -8,7 +8,7 @@ use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
 use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::figures::Tally;
-use crate::domain::record::{Actor, Dimensions, Facts, Field, NewRecord, Record, Source, SourceKind};
+use crate::domain::record::{self, Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Values};
 use crate::domain::subsidy::{Refusal, SubsidyEvent};
 use crate::domain::text::name_key;
 use crate::domain::RecordType;
@@ -33,27 +33,25 @@ impl Stored {
     }
 }
 
-/// The column that holds each of a record's facts, in the order of `Dimensions::NAMES`: the
-/// field's own name, but `group`, a keyword in SQL, is `group_name`.
+/// The SQL column of each of a record's columns, in the order of `Column::ALL`: the column's
+/// own name, but `group`, a keyword in SQL, is `group_name`.
 fn dimension_columns() -> impl Iterator<Item = &'static str> {
-    Dimensions::NAMES
+    Column::ALL
         .into_iter()
-        .map(|name| if name == "group" { "group_name" } else { name })
+        .map(|c| if c == Column::Group { "group_name" } else { c.key() })
 }
 
-/// The values of `dimension_columns()` for `facts`: NULL where the type has no such field, a
-/// count of 1 for the types that count one by one.
+/// The values of `dimension_columns()` for `facts`: NULL where the record has none (the count
+/// is never missing: 1 where the type counts one by one).
 fn dimension_values(facts: &Facts) -> Vec<Value> {
-    let fields = facts.dimensions().into_fields();
-    let count = Dimensions::NAMES.iter().position(|n| *n == "count");
-    fields
-        .into_iter()
-        .enumerate()
-        .map(|(i, field)| match field {
-            Field::Text(t) => t.map_or(Value::Null, Value::Text),
-            Field::Number(Some(n)) => Value::Integer(i64::try_from(n).unwrap_or(i64::MAX)),
-            Field::Number(None) if Some(i) == count => Value::Integer(i64::from(facts.count())),
-            Field::Number(None) => Value::Null,
+    facts
+        .values
+        .all()
+        .map(|(column, value)| match value {
+            Some(record::Value::Text(t)) => Value::Text(t.clone()),
+            Some(record::Value::Number(n)) => Value::Integer(i64::try_from(*n).unwrap_or(i64::MAX)),
+            None if column == Column::Count => Value::Integer(i64::from(facts.count())),
+            None => Value::Null,
         })
         .collect()
 }
@@ -67,31 +65,22 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let record_type: String = row.get("record_type")?;
     let occurred_on: String = row.get("occurred_on")?;
     let source: String = row.get("source")?;
-    let count: u32 = row.get("count")?;
-    let amount: Option<i64> = row.get("amount")?;
-    let dimensions = Dimensions {
-        kind: row.get("kind")?,
-        status: row.get("status")?,
-        area: row.get("area")?,
-        district: row.get("district")?,
-        side: row.get("side")?,
-        course: row.get("course")?,
-        group: row.get("group_name")?,
-        amount: amount.and_then(|a| u64::try_from(a).ok()),
-        count: Some(count),
-        method: row.get("method")?,
-        project: row.get("project")?,
-        department: row.get("department")?,
-        medium: row.get("medium")?,
-        title: row.get("title")?,
-        topic: row.get("topic")?,
-        note: row.get("note")?,
-    };
+    let mut values = Values::default();
+    for (column, sql) in Column::ALL.into_iter().zip(dimension_columns()) {
+        let value = if column.is_number() {
+            let n: Option<i64> = row.get(sql)?;
+            n.and_then(|n| u64::try_from(n).ok()).map(record::Value::Number)
+        } else {
+            let t: Option<String> = row.get(sql)?;
+            t.map(record::Value::Text)
+        };
+        values.set(column, value);
+    }
     let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
     let record = (|| {
         let record_type: RecordType = record_type.parse().map_err(|()| corrupt("種類"))?;
         let date = NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
-        let facts = Facts::from_dimensions(record_type, dimensions).ok_or_else(|| corrupt("項目"))?;
+        let facts = Facts { record_type, values };
         let kind = match source.as_str() {
             "discord" => SourceKind::Discord,
             "console" => SourceKind::Console,
@@ -384,9 +373,9 @@ impl Store {
 
 /// The `group_key` column of a record of `facts`: the group's name key, NULL for other types.
 fn group_key_of(facts: &Facts) -> Value {
-    match facts {
-        Facts::Subsidy { group, .. } => Value::Text(name_key(group)),
-        _ => Value::Null,
+    match facts.text(Column::Group) {
+        Some(group) => Value::Text(name_key(group)),
+        None => Value::Null,
     }
 }
 
@@ -529,9 +518,9 @@ pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc
         return Ok(Stored::Existing(record));
     }
     let mut facts = new.facts.clone();
-    if let Facts::Subsidy { group, .. } = &mut facts {
+    if let Some(group) = facts.text(Column::Group) {
         if let Some(known) = known_group(tx, &name_key(group))? {
-            *group = known;
+            facts.values.set(Column::Group, Some(record::Value::Text(known)));
         }
     }
     let mut values = vec![

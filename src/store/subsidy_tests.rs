@@ -5,9 +5,10 @@
 
 use super::batch::Item;
 use super::*;
-use crate::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
 use crate::domain::subsidy::Rule;
 use crate::domain::Catalogue;
+use crate::domain::RecordType;
 use chrono::{NaiveDate, TimeZone, Utc};
 use tempfile::TempDir;
 
@@ -41,12 +42,11 @@ pub(super) fn sato() -> Actor {
 }
 
 pub(super) fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {
-    Facts::Subsidy {
-        course: "チャレンジ".into(),
-        group: group.into(),
-        amount,
-        status: status.into(),
-    }
+    Facts::new(RecordType::Subsidy)
+        .text_of(Column::Course, "チャレンジ")
+        .text_of(Column::Group, group)
+        .maybe(Column::Amount, amount)
+        .text_of(Column::Status, status)
 }
 
 pub(super) fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Option<u64>) -> NewRecord {

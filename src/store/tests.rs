@@ -4,7 +4,8 @@
 use super::*;
 use crate::domain::baseline::Baseline;
 use crate::domain::figures::Figure;
-use crate::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::RecordType;
 use crate::domain::{Catalogue, FiscalYear};
 use chrono::{NaiveDate, TimeZone, Utc};
 use tempfile::TempDir;
@@ -35,11 +36,10 @@ fn alice() -> Actor {
 fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewRecord {
     NewRecord {
         date,
-        facts: Facts::Meeting {
-            area: area.into(),
-            district: district.into(),
-            topic: Some("防災訓練の打合せ".into()),
-        },
+        facts: Facts::new(RecordType::Meeting)
+            .text_of(Column::Area, area)
+            .text_of(Column::District, district)
+            .text_of(Column::Topic, "防災訓練の打合せ"),
         reporter: alice(),
         source: Source {
             kind: SourceKind::Discord,
@@ -219,44 +219,31 @@ fn the_same_source_is_stored_once() {
 fn every_record_type_round_trips() {
     let (_dir, mut store) = temp_store();
     let all = [
-        Facts::Council {
-            kind: "総会".into(),
-            status: "書面開催".into(),
-            note: None,
-        },
-        Facts::Meeting {
-            area: "川辺".into(),
-            district: "氷".into(),
-            topic: None,
-        },
-        Facts::Consultation {
-            count: 12,
-            side: Some("したい側".into()),
-            note: Some("電話".into()),
-        },
-        Facts::Match { count: 3, note: None },
-        Facts::Subsidy {
-            course: "チャレンジ".into(),
-            group: "こもろ子ども食堂".into(),
-            amount: Some(200_000),
-            status: "交付決定".into(),
-        },
-        Facts::Participation {
-            method: "パブリックコメント".into(),
-            project: "第6次基本構想".into(),
-            department: Some("企画課".into()),
-        },
-        Facts::Collab {
-            title: "ボランティア交流集会".into(),
-        },
-        Facts::Info {
-            title: "補助金説明会".into(),
-        },
-        Facts::Publicity {
-            kind: "区紹介".into(),
-            medium: Some("広報こもろ".into()),
-            title: None,
-        },
+        Facts::new(RecordType::Council)
+            .text_of(Column::Kind, "総会")
+            .text_of(Column::Status, "書面開催"),
+        Facts::new(RecordType::Meeting)
+            .text_of(Column::Area, "川辺")
+            .text_of(Column::District, "氷"),
+        Facts::new(RecordType::Consultation)
+            .number_of(Column::Count, 12)
+            .text_of(Column::Side, "したい側")
+            .text_of(Column::Note, "電話"),
+        Facts::new(RecordType::Match).number_of(Column::Count, 3),
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, "チャレンジ")
+            .text_of(Column::Group, "こもろ子ども食堂")
+            .number_of(Column::Amount, 200_000)
+            .text_of(Column::Status, "交付決定"),
+        Facts::new(RecordType::Participation)
+            .text_of(Column::Method, "パブリックコメント")
+            .text_of(Column::Project, "第6次基本構想")
+            .text_of(Column::Department, "企画課"),
+        Facts::new(RecordType::Collab).text_of(Column::Title, "ボランティア交流集会"),
+        Facts::new(RecordType::Info).text_of(Column::Title, "補助金説明会"),
+        Facts::new(RecordType::Publicity)
+            .text_of(Column::Kind, "区紹介")
+            .text_of(Column::Medium, "広報こもろ"),
     ];
     for (i, facts) in all.iter().enumerate() {
         let mut new = meeting(&format!("rt-{i}"), d(2026, 7, 1), "", "");
@@ -282,11 +269,9 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
         id: "999".into(),
         name: "管理者".into(),
     };
-    let facts = Facts::Meeting {
-        area: "東部".into(),
-        district: "三和".into(),
-        topic: None,
-    };
+    let facts = Facts::new(RecordType::Meeting)
+        .text_of(Column::Area, "東部")
+        .text_of(Column::District, "三和");
     let edited = store.edit(id, d(2026, 6, 14), &facts, &admin, now()).expect("edit");
     assert_eq!(edited.facts, facts);
     assert_eq!(edited.date, d(2026, 6, 14));
@@ -300,7 +285,7 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
     );
     assert_eq!(trail[1].actor, admin);
     let before = trail[1].before.as_ref().expect("before");
-    assert!(matches!(&before.facts, Facts::Meeting { district, .. } if district == "荒町"));
+    assert_eq!(before.facts.text(Column::District), Some("荒町"));
     assert_eq!(trail[1].after.as_ref().map(|r| r.facts.clone()), Some(facts));
     assert!(trail[2].after.as_ref().is_some_and(|r| r.deleted_at.is_some()));
 
@@ -396,11 +381,7 @@ fn a_batch_is_stored_whole_or_not_at_all() {
         "the repeated source is stored once"
     );
     let mut bad = meeting("b3", d(2026, 6, 4), "東部", "荒町");
-    bad.facts = Facts::Consultation {
-        count: 0,
-        side: None,
-        note: None,
-    };
+    bad.facts = Facts::new(RecordType::Consultation).number_of(Column::Count, 0);
     let batch = [meeting("b4", d(2026, 6, 5), "東部", "荒町"), bad];
     assert!(
         store.insert_batch(&batch, now()).is_err(),
@@ -471,26 +452,14 @@ fn running_tallies_always_equal_the_records() {
     for i in 0..400 {
         let area = &catalogue.areas[next(10) as usize];
         let facts = match next(4) {
-            0 => Facts::Meeting {
-                area: area.name.clone(),
-                district: area.districts[0].clone(),
-                topic: None,
-            },
-            1 => Facts::Consultation {
-                count: 1 + next(5) as u32,
-                side: None,
-                note: None,
-            },
-            2 => Facts::Council {
-                kind: "役員会".into(),
-                status: ["実施", "中止"][next(2) as usize].into(),
-                note: None,
-            },
-            _ => Facts::Publicity {
-                kind: "区紹介".into(),
-                medium: None,
-                title: None,
-            },
+            0 => Facts::new(RecordType::Meeting)
+                .text_of(Column::Area, &area.name)
+                .text_of(Column::District, &area.districts[0]),
+            1 => Facts::new(RecordType::Consultation).number_of(Column::Count, 1 + next(5)),
+            2 => Facts::new(RecordType::Council)
+                .text_of(Column::Kind, "役員会")
+                .text_of(Column::Status, ["実施", "中止"][next(2) as usize]),
+            _ => Facts::new(RecordType::Publicity).text_of(Column::Kind, "区紹介"),
         };
         let mut new = meeting(&format!("r{i}"), day(next(500)), "", "");
         new.facts = facts;
@@ -500,11 +469,7 @@ fn running_tallies_always_equal_the_records() {
                 store.delete(id, AuditAction::Delete, &admin, now()).expect("delete");
             }
             1 => {
-                let facts = Facts::Consultation {
-                    count: 1 + next(9) as u32,
-                    side: None,
-                    note: None,
-                };
+                let facts = Facts::new(RecordType::Consultation).number_of(Column::Count, 1 + next(9));
                 store.edit(id, day(next(500)), &facts, &admin, now()).expect("edit");
             }
             _ => {}

@@ -5,7 +5,8 @@
 
 use super::*;
 use crate::domain::baseline::Baseline;
-use crate::domain::record::{Actor, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::RecordType;
 use chrono::{NaiveDate, TimeZone, Utc};
 use std::sync::{Arc, Barrier};
 
@@ -41,23 +42,20 @@ fn record(source_id: &str, facts: Facts) -> NewRecord {
 fn meeting(source_id: &str) -> NewRecord {
     record(
         source_id,
-        Facts::Meeting {
-            area: "東部".into(),
-            district: "荒町".into(),
-            topic: None,
-        },
+        Facts::new(RecordType::Meeting)
+            .text_of(Column::Area, "東部")
+            .text_of(Column::District, "荒町"),
     )
 }
 
 fn subsidy(source_id: &str, group: &str, status: &str) -> NewRecord {
     record(
         source_id,
-        Facts::Subsidy {
-            course: "チャレンジ".into(),
-            group: group.into(),
-            amount: Some(100_000),
-            status: status.into(),
-        },
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, "チャレンジ")
+            .text_of(Column::Group, group)
+            .number_of(Column::Amount, 100_000)
+            .text_of(Column::Status, status),
     )
 }
 
@@ -108,11 +106,9 @@ fn a_writer_that_waits_too_long_is_told_busy_in_japanese_and_writes_nothing() {
         .busy_timeout(Duration::from_millis(100))
         .expect("a short busy timeout");
 
-    let facts = Facts::Meeting {
-        area: "東部".into(),
-        district: "三和".into(),
-        topic: None,
-    };
+    let facts = Facts::new(RecordType::Meeting)
+        .text_of(Column::Area, "東部")
+        .text_of(Column::District, "三和");
     let baseline = Baseline::new();
     let attempts: Vec<(&str, Result<()>)> = vec![
         ("insert", store.insert(&meeting("2"), now()).map(drop)),
@@ -258,11 +254,12 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
         Ok(Stored::Existing(_))
     ));
     // Editing the application into a second grant is refused; editing the grant itself is not.
-    let grant = |amount| Facts::Subsidy {
-        course: "チャレンジ".into(),
-        group: "こもろ子ども食堂".into(),
-        amount,
-        status: "交付決定".into(),
+    let grant = |amount| {
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, "チャレンジ")
+            .text_of(Column::Group, "こもろ子ども食堂")
+            .maybe(Column::Amount, amount)
+            .text_of(Column::Status, "交付決定")
     };
     assert!(matches!(
         second.edit(applied.id, day(), &grant(Some(50_000)), &sato(), now()),

@@ -9,7 +9,8 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
 use kyodo::commands::{self, Invocation, OptionValue, Outcome, Request, Roles};
-use kyodo::domain::record::{Actor, Facts, Source, SourceKind};
+use kyodo::domain::record::{Actor, Column, Facts, Source, SourceKind};
+use kyodo::domain::RecordType;
 use kyodo::domain::{FiscalYear, FiscalYearStart};
 use kyodo::render::csv::annual_csv;
 use kyodo::render::discord::messages;
@@ -31,11 +32,9 @@ fn jst(y: i32, m: u32, day: u32) -> DateTime<Utc> {
 }
 
 fn publicity(kind: &str) -> Facts {
-    Facts::Publicity {
-        kind: kind.into(),
-        medium: Some("広報こもろ".into()),
-        title: None,
-    }
+    Facts::new(RecordType::Publicity)
+        .text_of(Column::Kind, kind)
+        .text_of(Column::Medium, "広報こもろ")
 }
 
 /// 令和6年度 (FY2024, over whatever the clock says): publicity of three kinds, ぼらせんこもろ
@@ -47,20 +46,15 @@ fn seed(workspace: &Workspace) {
     facts.extend((0..3).map(|i| (d(2025, 1, 10 + i), publicity("区紹介"))));
     facts.push((
         d(2024, 7, 1),
-        Facts::Consultation {
-            count: 1720,
-            side: None,
-            note: None,
-        },
+        Facts::new(RecordType::Consultation).number_of(Column::Count, 1720),
     ));
     facts.push((
         d(2024, 8, 1),
-        Facts::Subsidy {
-            course: "チャレンジ".into(),
-            group: "A会".into(),
-            amount: Some(180_000),
-            status: "交付決定".into(),
-        },
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, "チャレンジ")
+            .text_of(Column::Group, "A会")
+            .number_of(Column::Amount, 180_000)
+            .text_of(Column::Status, "交付決定"),
     ));
     facts.push((d(2026, 12, 1), publicity("区紹介")));
     crate::support::seed(&workspace.db(), facts);

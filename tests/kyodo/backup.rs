@@ -8,7 +8,8 @@ use crate::support::{repo, Run, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::backups::daily::Due;
 use kyodo::backups::Daily;
-use kyodo::domain::record::Facts;
+use kyodo::domain::record::{Column, Facts};
+use kyodo::domain::RecordType;
 use kyodo::store::Store;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -32,11 +33,7 @@ fn seed(db: &Path, n: u32) {
     let facts = (0..n).map(|i| {
         (
             day(2026, 6, 1),
-            Facts::Consultation {
-                count: i + 1,
-                side: None,
-                note: None,
-            },
+            Facts::new(RecordType::Consultation).number_of(Column::Count, u64::from(i + 1)),
         )
     });
     crate::support::seed(db, facts);

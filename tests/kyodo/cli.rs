@@ -3,7 +3,8 @@
 
 use crate::support::{repo, Workspace};
 use chrono::Utc;
-use kyodo::domain::record::Facts;
+use kyodo::domain::record::{Column, Facts};
+use kyodo::domain::RecordType;
 use kyodo::domain::{FiscalYear, FiscalYearStart};
 use kyodo::store::Store;
 
@@ -69,7 +70,7 @@ fn a_broken_config_is_reported_with_file_line_and_reason() {
 fn an_unknown_key_and_a_bad_baseline_figure_are_reported() {
     let workspace = Workspace::new();
     let path = broken_config(&workspace, |text| {
-        text.replacen("[council]\n", "[council]\ncolor = 1\n", 1)
+        text.replacen("[schedule]\n", "[schedule]\ncolor = 1\n", 1)
     });
     let run = workspace.kyodo(&["check-config", &path]);
     assert_eq!(run.code(), Some(1));
@@ -150,65 +151,38 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
     let fy = current.start_year().to_string();
     {
         let facts = [
-            Facts::Council {
-                kind: "役員会".into(),
-                status: "実施".into(),
-                note: None,
-            },
-            Facts::Council {
-                kind: "役員会".into(),
-                status: "実施".into(),
-                note: None,
-            },
-            Facts::Council {
-                kind: "総会".into(),
-                status: "中止".into(),
-                note: None,
-            },
-            Facts::Meeting {
-                area: "東部".into(),
-                district: "荒町".into(),
-                topic: None,
-            },
-            Facts::Consultation {
-                count: 12,
-                side: None,
-                note: None,
-            },
-            Facts::Consultation {
-                count: 30,
-                side: None,
-                note: None,
-            },
-            Facts::Match { count: 4, note: None },
-            Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: None,
-                status: "申請".into(),
-            },
-            Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "B会".into(),
-                amount: None,
-                status: "申請".into(),
-            },
-            Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: Some(180_000),
-                status: "交付決定".into(),
-            },
-            Facts::Participation {
-                method: "アンケート".into(),
-                project: "公共交通".into(),
-                department: None,
-            },
-            Facts::Publicity {
-                kind: "区紹介".into(),
-                medium: None,
-                title: None,
-            },
+            Facts::new(RecordType::Council)
+                .text_of(Column::Kind, "役員会")
+                .text_of(Column::Status, "実施"),
+            Facts::new(RecordType::Council)
+                .text_of(Column::Kind, "役員会")
+                .text_of(Column::Status, "実施"),
+            Facts::new(RecordType::Council)
+                .text_of(Column::Kind, "総会")
+                .text_of(Column::Status, "中止"),
+            Facts::new(RecordType::Meeting)
+                .text_of(Column::Area, "東部")
+                .text_of(Column::District, "荒町"),
+            Facts::new(RecordType::Consultation).number_of(Column::Count, 12),
+            Facts::new(RecordType::Consultation).number_of(Column::Count, 30),
+            Facts::new(RecordType::Match).number_of(Column::Count, 4),
+            Facts::new(RecordType::Subsidy)
+                .text_of(Column::Course, "チャレンジ")
+                .text_of(Column::Group, "A会")
+                .text_of(Column::Status, "申請"),
+            Facts::new(RecordType::Subsidy)
+                .text_of(Column::Course, "チャレンジ")
+                .text_of(Column::Group, "B会")
+                .text_of(Column::Status, "申請"),
+            Facts::new(RecordType::Subsidy)
+                .text_of(Column::Course, "チャレンジ")
+                .text_of(Column::Group, "A会")
+                .number_of(Column::Amount, 180_000)
+                .text_of(Column::Status, "交付決定"),
+            Facts::new(RecordType::Participation)
+                .text_of(Column::Method, "アンケート")
+                .text_of(Column::Project, "公共交通"),
+            Facts::new(RecordType::Publicity).text_of(Column::Kind, "区紹介"),
         ];
         crate::support::seed(&workspace.db(), facts.into_iter().map(|facts| (fy_start, facts)));
     }

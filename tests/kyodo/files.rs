@@ -5,7 +5,8 @@
 //! Also: config files that are not regular files, or too large, are refused at once.
 
 use crate::support::{repo, Run, Workspace};
-use kyodo::domain::record::Facts;
+use kyodo::domain::record::{Column, Facts};
+use kyodo::domain::RecordType;
 use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -26,11 +27,7 @@ fn seeded() -> Workspace {
         (1..=RECORDS).map(|count| {
             (
                 date,
-                Facts::Consultation {
-                    count,
-                    side: None,
-                    note: None,
-                },
+                Facts::new(RecordType::Consultation).number_of(Column::Count, u64::from(count)),
             )
         }),
     );

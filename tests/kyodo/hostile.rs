@@ -369,10 +369,9 @@ fn a_text_stored_before_the_limits_does_not_make_an_export_fail() {
         &workspace.db(),
         [(
             date,
-            kyodo::domain::record::Facts::Match {
-                count: 2,
-                note: Some(note.clone()),
-            },
+            kyodo::domain::record::Facts::new(kyodo::domain::RecordType::Match)
+                .number_of(kyodo::domain::record::Column::Count, 2)
+                .text_of(kyodo::domain::record::Column::Note, &note),
         )],
     );
     let xlsx = workspace.path("old.xlsx");

@@ -8,7 +8,8 @@ use crate::support::{repo, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
 use kyodo::discord::rest::{Proxy, Rest};
-use kyodo::domain::record::Facts;
+use kyodo::domain::record::{Column, Facts};
+use kyodo::domain::RecordType;
 use kyodo::domain::YearMonth;
 use kyodo::scheduler::post::{post_job, retry_failed, run_due, Posted, Retry};
 use kyodo::scheduler::Job;
@@ -37,36 +38,27 @@ fn seed(db: &Path) {
     let facts = [
         (
             date(6, 15),
-            Facts::Meeting {
-                area: "東部".into(),
-                district: "荒町".into(),
-                topic: None,
-            },
+            Facts::new(RecordType::Meeting)
+                .text_of(Column::Area, "東部")
+                .text_of(Column::District, "荒町"),
         ),
         (
             date(10, 2),
-            Facts::Meeting {
-                area: "川辺".into(),
-                district: "氷".into(),
-                topic: None,
-            },
+            Facts::new(RecordType::Meeting)
+                .text_of(Column::Area, "川辺")
+                .text_of(Column::District, "氷"),
         ),
         (
             date(10, 9),
-            Facts::Consultation {
-                count: 12,
-                side: None,
-                note: None,
-            },
+            Facts::new(RecordType::Consultation).number_of(Column::Count, 12),
         ),
         (
             date(7, 1),
-            Facts::Subsidy {
-                course: "チャレンジ".into(),
-                group: "A会".into(),
-                amount: Some(180_000),
-                status: "交付決定".into(),
-            },
+            Facts::new(RecordType::Subsidy)
+                .text_of(Column::Course, "チャレンジ")
+                .text_of(Column::Group, "A会")
+                .number_of(Column::Amount, 180_000)
+                .text_of(Column::Status, "交付決定"),
         ),
     ];
     crate::support::seed(db, facts);

@@ -6,7 +6,8 @@
 
 use crate::support::{repo, seed, Workspace};
 use chrono::NaiveDate;
-use kyodo::domain::record::Facts;
+use kyodo::domain::record::{Column, Facts};
+use kyodo::domain::RecordType;
 
 /// Fails with the first differing line, so that a changed reply is easy to read.
 fn assert_same_lines(actual: &str, expected: &str) {
@@ -479,11 +480,12 @@ fn records_stored_before_the_rule_are_read_by_the_lifecycle_and_shown() {
     // group's grant, which cancelled it (2件, 300,000円) before the lifecycle.
     let workspace = Workspace::new();
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("day");
-    let subsidy = |group: &str, status: &str, amount: Option<u64>| Facts::Subsidy {
-        course: "チャレンジ".into(),
-        group: group.into(),
-        amount,
-        status: status.into(),
+    let subsidy = |group: &str, status: &str, amount: Option<u64>| {
+        Facts::new(RecordType::Subsidy)
+            .text_of(Column::Course, "チャレンジ")
+            .text_of(Column::Group, group)
+            .maybe(Column::Amount, amount)
+            .text_of(Column::Status, status)
     };
     seed(
         &workspace.db(),

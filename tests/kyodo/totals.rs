@@ -6,7 +6,8 @@ use crate::support::{repo, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
 use kyodo::commands::{self, Invocation, OptionValue, Outcome, Request, Roles};
-use kyodo::domain::record::{Actor, Facts, Source, SourceKind};
+use kyodo::domain::record::{Actor, Column, Facts, Source, SourceKind};
+use kyodo::domain::RecordType;
 use kyodo::render::reply::text;
 use std::path::Path;
 
@@ -46,21 +47,15 @@ fn seed(db: &Path) {
         .map(|(date, count)| {
             (
                 *date,
-                Facts::Consultation {
-                    count: *count,
-                    side: None,
-                    note: None,
-                },
+                Facts::new(RecordType::Consultation).number_of(Column::Count, *count),
             )
         })
         .chain(meetings.iter().map(|(date, area, district)| {
             (
                 *date,
-                Facts::Meeting {
-                    area: area.to_string(),
-                    district: district.to_string(),
-                    topic: None,
-                },
+                Facts::new(RecordType::Meeting)
+                    .text_of(Column::Area, area)
+                    .text_of(Column::District, district),
             )
         }));
     crate::support::seed(db, facts);
@@ -266,11 +261,7 @@ fn seed_partial_periods(db: &Path) {
         consultations.iter().map(|(date, count)| {
             (
                 *date,
-                Facts::Consultation {
-                    count: *count,
-                    side: None,
-                    note: None,
-                },
+                Facts::new(RecordType::Consultation).number_of(Column::Count, *count),
             )
         }),
     );

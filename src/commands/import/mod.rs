@@ -42,9 +42,10 @@ pub use summary::{Change, Imported, Update};
 use super::spec::command_set;
 use super::Roles;
 use crate::app::App;
-use crate::domain::record::{Actor, Dimensions};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::record::Actor;
 use crate::domain::text::{display_name, excerpt};
-use crate::render::record_table::HEADERS;
+use crate::render::record_table::{headers, value_columns};
 use crate::store::batch::{Commit, Edit, Item, Reason};
 use chrono::{DateTime, Utc};
 use rows::{Reading, Row};
@@ -91,17 +92,18 @@ pub fn import_file(
 }
 
 /// The header row's problems: unknown and repeated columns, 日付 or 種類 missing.
-fn header_problems(table: &file::Table) -> Vec<String> {
+fn header_problems(catalogue: &Catalogue, table: &file::Table) -> Vec<String> {
     let line = table.header_line;
+    let known = headers(catalogue);
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     // A workbook's used range may hold columns without a header, which hold nothing to read.
     for header in table.headers.iter().filter(|h| table.guarded || !h.is_empty()) {
-        if !HEADERS.contains(&header.as_str()) {
+        if !known.contains(header) {
             problems.push(format!(
                 "{line}行目: 知らない列「{}」があります。使える列: {}",
                 excerpt(header, QUOTED),
-                HEADERS.join("、")
+                known.join("、")
             ));
         } else if !seen.insert(header.as_str()) {
             problems.push(format!(
@@ -146,17 +148,21 @@ fn import_table(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<Imported, ImportError> {
-    let header_problems = header_problems(table);
+    let header_problems = header_problems(&app.settings.catalogue, table);
     if !header_problems.is_empty() {
         return Err(ImportError::Rows(header_problems));
     }
     let column = |name: &str| table.headers.iter().position(|h| h == name);
     // The columns the import reads, by the option names `/report` takes: the date, then the
     // dimension columns of the export.
-    let columns = [("日付", "date")]
+    let columns = [("日付".to_string(), "date")]
         .into_iter()
-        .chain(HEADERS[5..21].iter().copied().zip(Dimensions::NAMES))
-        .filter_map(|(header, name)| column(header).map(|i| (i, header, name)))
+        .chain(
+            value_columns(&app.settings.catalogue)
+                .into_iter()
+                .map(|(c, header)| (header, c.key())),
+        )
+        .filter_map(|(header, name)| column(&header).map(|i| (i, header, name.to_string())))
         .collect();
     let mut reading = Reading {
         app,

@@ -9,7 +9,8 @@ use crate::commands::invocation::{Invocation, OptionValue};
 use crate::commands::report::{facts_from, options_of, record_date};
 use crate::commands::spec::{CommandSpec, OptionKind, OptionSpec};
 use crate::commands::Failure;
-use crate::domain::record::{Actor, Facts, Field, NewRecord, Record, Source, SourceKind};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Value};
 use crate::domain::text::{self, display_name, excerpt, Rules};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::RecordType;
@@ -37,7 +38,7 @@ pub(super) struct Reading<'a> {
     /// CSV: text cells may carry the export's formula guard.
     pub guarded: bool,
     /// The columns the import reads: (index in the row, header, the option `/report` names it).
-    pub columns: Vec<(usize, &'static str, &'static str)>,
+    pub columns: Vec<(usize, String, String)>,
     pub commands: Vec<CommandSpec>,
     pub today: NaiveDate,
     /// The reporter of new rows without a 報告者.
@@ -75,10 +76,12 @@ fn clean_cell(option: &OptionSpec, header: &str, text: &str) -> Result<String, U
     text::clean(&format!("列「{header}」"), text, rules)
 }
 
-fn record_type_of(label: &str) -> Option<RecordType> {
-    RecordType::ALL
-        .into_iter()
-        .find(|t| record_type_label(*t) == label || t.key() == label)
+fn record_type_of(catalogue: &Catalogue, label: &str) -> Option<RecordType> {
+    catalogue
+        .record_types
+        .iter()
+        .find(|t| t.label == label || t.key() == label)
+        .map(|t| t.record_type)
 }
 
 /// The name a local reporter id carries: the console's `console:佐藤` and the import's
@@ -138,8 +141,9 @@ impl Reading<'_> {
             return Ok(None);
         }
         let cell = |name: &str| self.column(name).and_then(|i| cells.get(i)).map_or("", |c| c.trim());
-        let Some(record_type) = record_type_of(&self.text(cell("種類"))) else {
-            let labels: Vec<&str> = RecordType::ALL.into_iter().map(record_type_label).collect();
+        let catalogue = &self.app.settings.catalogue;
+        let Some(record_type) = record_type_of(catalogue, &self.text(cell("種類"))) else {
+            let labels: Vec<&str> = catalogue.record_types.iter().map(|t| t.label.as_str()).collect();
             return Ok(Some(Err(vec![format!(
                 "{line}行目: 種類「{}」はありません。使えるもの: {}",
                 excerpt(cell("種類"), QUOTED),
@@ -195,9 +199,9 @@ impl Reading<'_> {
         if stored_type != record_type {
             return refused(format!(
                 "{line}行目: 記録 #{id} は{}の記録です（この行の種類は{}）。種類は変えられません。種類を{}に戻すか、番号を空にして新しい記録にしてください",
-                record_type_label(stored_type),
-                record_type_label(record_type),
-                record_type_label(stored_type)
+                record_type_label(&self.app.settings.catalogue, stored_type),
+                record_type_label(&self.app.settings.catalogue, record_type),
+                record_type_label(&self.app.settings.catalogue, stored_type)
             ));
         }
         if !reporter.is_empty() && reporter != display_name(&record.reporter.name) {
@@ -205,7 +209,7 @@ impl Reading<'_> {
         }
         // The record's own values, then each cell that differs from them; a column the file
         // lacks keeps the record's value.
-        let mut stored = options_of(&record.facts);
+        let mut stored = options_of(&self.app.settings.catalogue, &record.facts);
         stored.push(("date".into(), OptionValue::String(record.date.to_string())));
         let stored_text = |name: &str| {
             stored
@@ -226,7 +230,7 @@ impl Reading<'_> {
                 continue;
             };
             let text = cell_text(option, cells.get(*i).map_or("", String::as_str), self.guarded);
-            if text == stored_text(name) {
+            if text == stored_text(name.as_str()) {
                 continue;
             }
             differs = true;
@@ -240,7 +244,7 @@ impl Reading<'_> {
                 continue;
             }
             match clean_cell(option, header, text) {
-                Ok(value) => given.push((name.to_string(), OptionValue::String(value))),
+                Ok(value) => given.push((name.clone(), OptionValue::String(value))),
                 Err(e) => problems.push(format!("{line}行目（#{id}）: {e}")),
             }
         }
@@ -267,7 +271,7 @@ impl Reading<'_> {
                 "{line}行目（#{id}）: 記録 #{id} は{name}さんの記録です。他の人の記録を直せるのは管理者だけです。{name}さんか管理者に頼むか、管理者なら --role admin で取り込んでください"
             ));
         }
-        let changed = changes(&record, date, &facts);
+        let changed = changes(&self.app.settings.catalogue, &record, date, &facts);
         let edit = Edit {
             before: record,
             date,
@@ -309,15 +313,18 @@ impl Reading<'_> {
             Err(Failure::User(e)) => return Ok(Err(vec![format!("{line}行目: {e}")])),
             Err(Failure::Internal(e)) => return Err(e),
         };
-        // The source id is the row's content; identical rows are told apart by their order.
-        let fields: Vec<String> = facts
-            .dimensions()
-            .into_fields()
+        // The source id is the row's content — the type's own values in the store's column order,
+        // empty for the columns it has no field in — identical rows told apart by their order.
+        let spec = self.app.settings.catalogue.record_type(record_type);
+        let fields: Vec<String> = Column::ALL
             .into_iter()
-            .map(|field| match field {
-                Field::Text(t) => t.unwrap_or_default(),
-                Field::Number(n) => n.map(|n| n.to_string()).unwrap_or_default(),
-            })
+            .map(
+                |column| match spec.and_then(|t| t.field(column)).and(facts.values.get(column)) {
+                    Some(Value::Text(t)) => t.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    None => String::new(),
+                },
+            )
             .collect();
         let content = format!("{date}|{}|{}", record_type.key(), fields.join("|"));
         let occurrence = self.seen.entry(content.clone()).or_insert(0);

@@ -3,16 +3,17 @@
 //! left out of the file delete nothing.
 
 use super::QUOTED;
-use crate::domain::record::{Facts, Field, Record};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::record::{Facts, Record, Value};
 use crate::domain::text::excerpt;
-use crate::render::record_table::HEADERS;
+use crate::render::record_table::value_columns;
 use chrono::NaiveDate;
 
 /// One field an import changes in a record, as the file shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The column: `件数`, `日付` …
-    pub field: &'static str,
+    pub field: String,
     pub before: String,
     pub after: String,
 }
@@ -93,33 +94,32 @@ impl Imported {
     }
 }
 
-/// A record's field as the summary shows it.
-fn shown(field: &Field) -> String {
-    match field {
-        Field::Text(Some(t)) => excerpt(t, QUOTED),
-        Field::Number(Some(n)) => n.to_string(),
-        Field::Text(None) | Field::Number(None) => "（空）".to_string(),
+/// A record's value as the summary shows it.
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::Text(t)) => excerpt(t, QUOTED),
+        Some(Value::Number(n)) => n.to_string(),
+        None => "（空）".to_string(),
     }
 }
 
 /// The fields that differ between `before` and the new date and facts, by column.
-pub(super) fn changes(before: &Record, date: NaiveDate, facts: &Facts) -> Vec<Change> {
+pub(super) fn changes(catalogue: &Catalogue, before: &Record, date: NaiveDate, facts: &Facts) -> Vec<Change> {
     let mut changes = Vec::new();
     if before.date != date {
         changes.push(Change {
-            field: "日付",
+            field: "日付".to_string(),
             before: before.date.to_string(),
             after: date.to_string(),
         });
     }
-    let old = before.facts.dimensions().into_fields();
-    let new = facts.dimensions().into_fields();
-    for ((header, old), new) in HEADERS[5..21].iter().zip(old).zip(new) {
+    for (column, header) in value_columns(catalogue) {
+        let (old, new) = (before.facts.values.get(column), facts.values.get(column));
         if old != new {
             changes.push(Change {
                 field: header,
-                before: shown(&old),
-                after: shown(&new),
+                before: shown(old),
+                after: shown(new),
             });
         }
     }

@@ -281,13 +281,13 @@ fn the_edit_fields_come_from_reports_options_with_their_japanese_names() {
             .find(|c| c.value == ChoiceValue::String(option.name.to_string()))
             .unwrap_or_else(|| panic!("{} is not a field to edit", option.name));
         assert!(
-            choice.also.iter().any(|n| n == option.name_ja),
+            choice.also.contains(&option.name_ja),
             "{}: {:?}",
             option.name,
             choice.also
         );
         assert!(
-            label(option.name).ends_with(&format!("（{}）", option.name)),
+            option_label(&catalogue, &option.name).ends_with(&format!("（{}）", option.name)),
             "{}",
             option.name
         );

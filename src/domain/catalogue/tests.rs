@@ -125,15 +125,21 @@ fn the_subsidy_lifecycle_has_five_distinct_states() {
         c.subsidy.statuses().map(String::as_str),
         ["申請", "交付決定", "不採択", "辞退", "実績報告"]
     );
-    // A config from before 不採択 and 実績報告 were states names what is missing.
-    let text = edited("rejected = \"不採択\"\n", "");
+    // A config without one of the states names what is missing.
+    let text = edited("      { name = \"不採択\", stage = \"rejected\" },\n", "");
     let found = problems(&text);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("必要な項目「rejected」がありません"), "{found:?}");
-    // Two states with one name (even a look-alike) cannot be told apart.
-    let text = edited("reported = \"実績報告\"", "reported = \"交付決定\"");
+    assert!(
+        found[0].contains("補助金の状態には stage = \"rejected\" の状態がちょうど1つ要ります（0つあります）"),
+        "{found:?}"
+    );
+    // Two states in one stage cannot be told apart.
+    let text = edited(
+        "{ name = \"実績報告\", stage = \"reported\" }",
+        "{ name = \"実績報告\", stage = \"granted\" }",
+    );
     let found = problems(&text);
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert!(
         found[0]
             .ends_with("補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください"),
