@@ -8,7 +8,6 @@
 //! up to today and is compared with the same days of the year before, and says so.
 
 use super::totals::{compared, figure, figures_of, yen, PeriodFigures};
-use super::{Reply, Section, Visibility};
 use crate::app::App;
 use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::totals::{
@@ -16,6 +15,7 @@ use crate::domain::totals::{
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::{self, Store};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;

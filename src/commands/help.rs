@@ -1,8 +1,8 @@
 //! `/help`: every command in Japanese, with an example.
 
 use super::spec::{CLEAR_VALUES, PLACE};
-use super::{Reply, Section, Visibility};
 use crate::app::App;
+use crate::render::reply::{Reply, Section, Visibility};
 
 pub(super) fn handle(app: &App) -> Reply {
     let c = &app.settings.catalogue;

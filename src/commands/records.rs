@@ -12,7 +12,7 @@
 use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
 use super::spec::{command_set, label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
-use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
+use super::{require_staff, today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::record::Record;
@@ -22,6 +22,7 @@ use crate::domain::FiscalYear;
 use crate::domain::{date_label, Catalogue};
 use crate::render::csv::records_csv;
 use crate::render::record::{describe_with_indicator, list_line};
+use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::xlsx::records_xlsx;
 use crate::store::AuditAction;
 use chrono::NaiveDate;

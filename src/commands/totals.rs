@@ -3,7 +3,7 @@
 //! Per indicator: the fiscal year to date, the same period of the previous fiscal year, the
 //! change, and progress to the target; then the areas with no liaison meeting yet.
 
-use super::{today, Failure, Reply, Request, Section, Visibility};
+use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
 use crate::domain::number::group_thousands;
@@ -12,6 +12,7 @@ use crate::domain::totals::{
 };
 use crate::domain::validate::UserError;
 use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType};
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::DASH;
 use crate::store::Store;
 
