@@ -4,10 +4,10 @@
 
 use super::{require_admin, Failure, Request};
 use crate::app::App;
+use crate::domain::schedule::next_due;
 use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::render::reply::{Reply, Section, Visibility};
-use crate::scheduler::next_due;
 use crate::store::backup::BackupStatus;
 use crate::store::{PostKind, PostStatus, Store};
 

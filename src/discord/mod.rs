@@ -22,6 +22,7 @@ pub use rest::Rest;
 
 use crate::app::App;
 use crate::commands::spec::{command_set, payload};
+use crate::domain::schedule::next_due;
 use crate::scheduler::{self, post::Retry};
 use handler::{Bot, Unreadable};
 use heartbeat::Liveness;
@@ -211,7 +212,7 @@ async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<
         let next = {
             let app = app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let c = &app.settings.catalogue;
-            scheduler::next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
+            next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
         };
         liveness.scheduler_pass(clock());
         let wait = scheduler::sleep_before_next_pass(next, clock());
