@@ -254,7 +254,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Run => {
             let settings = config::load(&cli.config)?;
-            let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
+            let discord =
+                kyodo::discord::DiscordSettings::read(&settings.catalogue.discord, |name| std::env::var(name).ok())?;
             // Held until the bot ends: `kyodo restore` refuses while it is.
             let _lock = match RunLock::acquire(&cli.db) {
                 Ok(lock) => Some(lock),
@@ -554,7 +555,8 @@ fn digest(
     let today = app.today(now);
     if retry || post {
         let settings = config::load(config_path)?;
-        let discord = config::discord_settings(&settings, |name| std::env::var(name).ok())?;
+        let discord =
+            kyodo::discord::DiscordSettings::read(&settings.catalogue.discord, |name| std::env::var(name).ok())?;
         let rest = kyodo::discord::rest_for(&discord);
         let clock = chrono::Utc::now;
         let app = std::sync::Mutex::new(app);
