@@ -14,7 +14,7 @@ use crate::domain::validate::UserError;
 use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::DASH;
-use crate::store::Store;
+use crate::store::{FiguresSource, Store};
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let inv = &request.invocation;
@@ -57,8 +57,9 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     ))
 }
 
-/// Figures of a period and how to name it: the baseline's whole-year figures for a baseline
-/// year, unknown for a year with neither baseline nor records, the records' otherwise.
+/// Figures of a period (`Store::period_figures`: the baseline's whole-year figures for a
+/// baseline year, unknown for a year with neither baseline nor records, the records' otherwise)
+/// and how to name them.
 pub(crate) struct PeriodFigures {
     pub figures: Figures,
     pub note: String,
@@ -71,24 +72,14 @@ pub(crate) fn figures_of(
 ) -> Result<PeriodFigures, crate::store::Error> {
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(period.from, start);
-    if let Some(figures) = store.baseline_year(year)? {
-        let note = if period.is_whole_year(start) {
-            format!("{}（基準データ）", year.label())
-        } else {
-            format!("{}通年（基準データには月ごとの値がありません）", year.label())
-        };
-        return Ok(PeriodFigures { figures, note });
-    }
-    if !store.any_record_between(year.first_day(start), year.last_day(start))? {
-        return Ok(PeriodFigures {
-            figures: Figures::unknown(catalogue),
-            note: format!("{}（記録なし）", year.label()),
-        });
-    }
-    Ok(PeriodFigures {
-        figures: store.figures_between(catalogue, period.from, period.to)?,
-        note: format!("{}（{}）", year.label(), span(period)),
-    })
+    let (figures, source) = store.period_figures(catalogue, period)?;
+    let note = match source {
+        FiguresSource::Baseline if period.is_whole_year(start) => format!("{}（基準データ）", year.label()),
+        FiguresSource::Baseline => format!("{}通年（基準データには月ごとの値がありません）", year.label()),
+        FiguresSource::Missing => format!("{}（記録なし）", year.label()),
+        FiguresSource::Records => format!("{}（{}）", year.label(), span(period)),
+    };
+    Ok(PeriodFigures { figures, note })
 }
 
 /// `2026年4月1日〜2026年11月28日`.
