@@ -17,7 +17,7 @@ mod help;
 mod history;
 pub mod import;
 pub mod invocation;
-mod records;
+pub mod records;
 mod report;
 pub mod spec;
 pub mod summary;
@@ -85,17 +85,9 @@ impl From<crate::store::Error> for Failure {
 /// Runs one request. Its invocation is checked against the command spec first, whichever
 /// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
-    let commands = spec::command_set(&app.settings.catalogue);
-    let request = &match invocation::check(&commands, &request.invocation) {
-        Ok(invocation) => Request {
-            invocation,
-            ..request.clone()
-        },
-        Err(e) => {
-            let command = text::excerpt(&request.invocation.command, 40);
-            tracing::info!(%command, refusal = %e, "request refused by the command spec");
-            return Reply::refused(&e);
-        }
+    let request = &match checked(app, request) {
+        Ok(request) => request,
+        Err(e) => return Reply::refused(&e),
     };
     let result = match request.invocation.command.as_str() {
         "report" => report::handle(app, request),
@@ -118,6 +110,38 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %e, command = %request.invocation.command, "command failed");
             Reply::internal_error()
+        }
+    }
+}
+
+/// `/records export` for `kyodo export`, which writes the file itself: the same request, held
+/// to the command spec and the user's roles as `handle` holds it, and the same file the command
+/// attaches — returned with its period and count instead of a reply.
+pub fn export(app: &App, request: &Request) -> Result<records::Export, Failure> {
+    let request = checked(app, request)?;
+    require_staff(&request)?;
+    match (
+        request.invocation.command.as_str(),
+        request.invocation.subcommand.as_deref(),
+    ) {
+        ("records", Some("export")) => records::export_file(app, &request),
+        _ => Err(UserError::new("書き出せるのは /records export だけです").into()),
+    }
+}
+
+/// The request with its invocation checked against the command spec (texts normalised), or
+/// the refusal Discord's client would have given.
+fn checked(app: &App, request: &Request) -> Result<Request, UserError> {
+    let commands = spec::command_set(&app.settings.catalogue);
+    match invocation::check(&commands, &request.invocation) {
+        Ok(invocation) => Ok(Request {
+            invocation,
+            ..request.clone()
+        }),
+        Err(e) => {
+            let command = text::excerpt(&request.invocation.command, 40);
+            tracing::info!(%command, refusal = %e, "request refused by the command spec");
+            Err(e)
         }
     }
 }
