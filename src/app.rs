@@ -25,10 +25,15 @@ pub struct App {
 }
 
 impl App {
-    /// Checks the configuration, opens and migrates the database (a snapshot before an upgrade
-    /// goes to the backup folder), and loads the baseline.
+    /// Reads and checks the configuration, then `open`s the database with it.
     pub fn start(config_path: &Path, db_path: &Path, now: DateTime<Utc>) -> Result<App, StartError> {
         let settings = config::load(config_path)?;
+        Ok(App::open(settings, db_path, now)?)
+    }
+
+    /// Opens and migrates the database (a snapshot before an upgrade goes to the backup folder)
+    /// and loads the baseline of `settings`, read once by the caller.
+    pub fn open(settings: Settings, db_path: &Path, now: DateTime<Utc>) -> Result<App, store::Error> {
         let backups = crate::domain::catalogue::backup_folder(settings.catalogue.backup.as_ref(), db_path);
         let mut store = Store::open_with(db_path, &backups)?;
         store.keep_subsidy_lifecycle(&settings.catalogue.subsidy);
