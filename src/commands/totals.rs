@@ -47,9 +47,9 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         )
         .into());
     };
-    let this = figures_of(&app.store, catalogue, period)?;
+    let this = noted_figures(&app.store, catalogue, period)?;
     let previous_period = same_period_last_year(period);
-    let last = figures_of(&app.store, catalogue, previous_period)?;
+    let last = noted_figures(&app.store, catalogue, previous_period)?;
     Ok(Reply::done(
         Visibility::Public,
         format!("{}の累計（{}）", year.label(), span(period)),
@@ -65,7 +65,8 @@ pub(crate) struct PeriodFigures {
     pub note: String,
 }
 
-pub(crate) fn figures_of(
+/// `Store::period_figures` with the note the replies print after it (「令和7年度（基準データ）」).
+pub(crate) fn noted_figures(
     store: &Store,
     catalogue: &Catalogue,
     period: Period,
