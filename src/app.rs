@@ -2,6 +2,7 @@
 //! the baseline loaded, and the annual report built from them.
 
 use crate::config::{self, ConfigError, Settings};
+use crate::domain::totals::{year_to_date, Period};
 use crate::domain::FiscalYear;
 use crate::render::report::{AnnualReport, ReportYear};
 use crate::store::{self, FiguresSource, Store};
@@ -24,10 +25,15 @@ pub struct App {
 }
 
 impl App {
-    /// Checks the configuration, opens and migrates the database (a snapshot before an upgrade
-    /// goes to the backup folder), and loads the baseline.
+    /// Reads and checks the configuration, then `open`s the database with it.
     pub fn start(config_path: &Path, db_path: &Path, now: DateTime<Utc>) -> Result<App, StartError> {
         let settings = config::load(config_path)?;
+        Ok(App::open(settings, db_path, now)?)
+    }
+
+    /// Opens and migrates the database (a snapshot before an upgrade goes to the backup folder)
+    /// and loads the baseline of `settings`, read once by the caller.
+    pub fn open(settings: Settings, db_path: &Path, now: DateTime<Utc>) -> Result<App, store::Error> {
         let backups = crate::domain::catalogue::backup_folder(settings.catalogue.backup.as_ref(), db_path);
         let mut store = Store::open_with(db_path, &backups)?;
         store.keep_subsidy_lifecycle(&settings.catalogue.subsidy);
@@ -47,20 +53,18 @@ impl App {
     /// still running is counted up to `today` and labelled 「年度途中（〜12月2日）」.
     pub fn annual_report(&self, year: FiscalYear, today: NaiveDate) -> Result<AnnualReport, store::Error> {
         let catalogue = &self.settings.catalogue;
+        let start = catalogue.fiscal_year_start;
         let mut years: Vec<ReportYear> = Vec::new();
         for y in [year.previous().previous(), year.previous(), year] {
-            let (figures, source) = self.store.year_figures(catalogue, y)?;
+            // A year in progress counts up to today, as its label says.
+            let counted = year_to_date(y, start, today).unwrap_or(Period::whole_year(y, start));
+            let (figures, source) = self.store.period_figures(catalogue, counted)?;
             let note = match source {
                 FiguresSource::Baseline => "基準データ（市の報告書の数値）",
                 FiguresSource::Records => "kyodo の記録から集計",
                 FiguresSource::Missing => "記録も基準データもありません（— は不明）",
             };
-            let mut row = ReportYear::new(catalogue, y, figures, note, today);
-            if row.in_progress && matches!(source, FiguresSource::Records) {
-                // A year in progress counts up to today, as its label says.
-                row.figures = self.store.figures_between(catalogue, row.from, row.to)?;
-            }
-            years.push(row);
+            years.push(ReportYear::new(catalogue, y, figures, note, today));
         }
         Ok(AnnualReport::build(catalogue, &years))
     }

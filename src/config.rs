@@ -1,9 +1,9 @@
-//! Reading the configuration: the catalogue file (`config/kyodo.toml`), the baseline file it
-//! names, and (later) the deployment's ids and secrets from the environment.
+//! Reading the configuration: the catalogue file (`config/kyodo.toml`) and the baseline file it
+//! names. The Discord token and ids (environment, or the catalogue's `[discord]` table) are read
+//! by the Discord adapter (`discord/settings.rs`).
 //!
 //! Every problem is reported with the file, the line and what is wrong; nothing is half-loaded.
 
-use crate::discord::{DiscordSettings, Token};
 use crate::domain::baseline::{parse_baseline, Baseline};
 use crate::domain::{Catalogue, Problem};
 use std::fmt;
@@ -24,10 +24,6 @@ pub struct Settings {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("{0}")]
-    Missing(String),
-    #[error("環境変数 {name}「{value}」は Discord の ID（数字）ではありません")]
-    BadId { name: String, value: String },
     #[error("設定ファイル {} を読めません（{reason}）", path.display())]
     Read { path: PathBuf, reason: String },
     #[error("設定ファイル {} はふつうのファイルではありません（フォルダや /dev/zero のような装置は読みません）。TOML の設定ファイルを指定してください", path.display())]
@@ -129,48 +125,5 @@ pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         catalogue,
         baseline,
         baseline_path,
-    })
-}
-
-/// The Discord settings of `kyodo run`: the token from `DISCORD_TOKEN`, ids from the
-/// environment or else the config's `[discord]` table, proxy mode from `KYODO_DISCORD_API`.
-/// `env` reads one variable (the process environment, or a map in tests).
-pub fn discord_settings(
-    settings: &Settings,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<DiscordSettings, ConfigError> {
-    let var = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let id = |name: &str, configured: Option<u64>| -> Result<Option<u64>, ConfigError> {
-        match var(name) {
-            Some(value) => match value.parse::<u64>() {
-                Ok(id) if id > 0 => Ok(Some(id)),
-                _ => Err(ConfigError::BadId {
-                    name: name.to_string(),
-                    value,
-                }),
-            },
-            None => Ok(configured),
-        }
-    };
-    let Some(token) = var("DISCORD_TOKEN") else {
-        return Err(ConfigError::Missing(
-            "環境変数 DISCORD_TOKEN にボットのトークンを設定してください（Discord Developer Portal の Bot → Token）"
-                .into(),
-        ));
-    };
-    let ids = &settings.catalogue.discord;
-    let Some(guild_id) = id("KYODO_GUILD_ID", ids.guild_id)? else {
-        return Err(ConfigError::Missing(
-            "サーバーの ID を環境変数 KYODO_GUILD_ID か config の [discord] guild_id に設定してください".into(),
-        ));
-    };
-    Ok(DiscordSettings {
-        token: Token::new(token),
-        api_base: var("KYODO_DISCORD_API"),
-        guild_id,
-        report_channel_id: id("KYODO_REPORT_CHANNEL_ID", ids.report_channel_id)?,
-        staff_role_id: id("KYODO_STAFF_ROLE_ID", ids.staff_role_id)?,
-        admin_role_id: id("KYODO_ADMIN_ROLE_ID", ids.admin_role_id)?,
-        global_commands: ids.global_commands,
     })
 }

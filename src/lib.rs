@@ -5,15 +5,20 @@
 //!
 //! - `domain` — fiscal years, eras, dates, the catalogue, figures; pure, no I/O.
 //! - `files` — every file kyodo writes, all or nothing (temporary name, fsync, rename).
-//! - `config` — reads the catalogue and baseline files and the environment.
+//! - `config` — reads the catalogue and baseline files (Discord's settings: `discord::settings`).
 //! - `store` — SQLite: records, audit trail, baseline; migrations in `migrations/`.
 //! - `health` — `kyodo health`: the database read-only, the bot's heartbeat.
 //! - `backups` — the day's backups, checked and rotated; the bot's lock; `kyodo restore`.
-//! - `render` — figures to Markdown and plain text (the annual report's tables).
-//! - `commands`, `console`, `discord`, `scheduler` — the slash commands and their adapters
-//!   (seams for now; see ARCHITECTURE.md).
+//! - `render` — what people read: the `Reply` every command answers with, the annual report's
+//!   tables, Discord messages, CSV, XLSX and the chart; imports `domain` only.
+//! - `app` — start-up: the settings and the migrated database; the annual report.
+//! - `commands` — the slash commands, transport-free: `Request` in, `Reply` out.
+//! - `console`, `discord` — the adapters that build requests and render replies.
+//! - `scheduler` — the digests and annual summaries posted when due, exactly once.
 //!
-//! The binary (`src/main.rs`) parses the command line and calls into these.
+//! The parts import one way (ARCHITECTURE.md lists the arrows; `tests/kyodo/layers.rs` checks
+//! there is no circle). The binary (`src/main.rs`) parses the command line and calls one
+//! function per subcommand in `src/cli/`, which calls into these.
 
 pub mod app;
 pub mod backups;

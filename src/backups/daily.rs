@@ -10,7 +10,7 @@
 use super::{take_day, Error, Taken};
 use crate::config::Settings;
 use crate::domain::catalogue::{backup_folder, BackupPlan};
-use crate::scheduler::at;
+use crate::domain::schedule::at;
 use crate::store::backup::BackupStatus;
 use crate::store::{self, Store};
 use chrono::{DateTime, Days, NaiveDate, Utc};

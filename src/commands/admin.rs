@@ -2,11 +2,12 @@
 //! the facts `kyodo health` checks), the baseline, the schedule of the automatic posts, the
 //! latest posts and what failed (and how to post it again), the last good backup.
 
-use super::{require_admin, Failure, Reply, Request, Section, Visibility};
+use super::{require_admin, Failure, Request};
 use crate::app::App;
+use crate::domain::schedule::next_due;
 use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
-use crate::scheduler::next_due;
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::backup::BackupStatus;
 use crate::store::{PostKind, PostStatus, Store};
 

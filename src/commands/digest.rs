@@ -7,8 +7,7 @@
 //! 1st, shown by `/summary month`, printed by `kyodo digest`. A month still in progress counts
 //! up to today and is compared with the same days of the year before, and says so.
 
-use super::totals::{compared, figure, figures_of, yen, PeriodFigures};
-use super::{Reply, Section, Visibility};
+use super::totals::{compared, figure, noted_figures, yen, PeriodFigures};
 use crate::app::App;
 use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::totals::{
@@ -16,7 +15,8 @@ use crate::domain::totals::{
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
-use crate::store::{self, Store};
+use crate::render::reply::{Reply, Section, Visibility};
+use crate::store::{self, FiguresSource, Store};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 
@@ -50,7 +50,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     let this_period = month_to_date(month, today).unwrap_or(whole_month);
     let running = this_period != whole_month;
     // Unknown, like the year, where the year has no record at all.
-    let this_month = figures_of(&app.store, catalogue, this_period)?.figures;
+    let this_month = noted_figures(&app.store, catalogue, this_period)?.figures;
     let to_date = Period {
         from: year.first_day(start),
         to: this_period.to,
@@ -60,8 +60,8 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     } else {
         same_period_to_month_end_last_year(to_date.from, month)
     };
-    let ytd = figures_of(&app.store, catalogue, to_date)?;
-    let last = figures_of(&app.store, catalogue, before)?;
+    let ytd = noted_figures(&app.store, catalogue, to_date)?;
+    let last = noted_figures(&app.store, catalogue, before)?;
     let met = app.store.districts_met(to_date.from, to_date.to)?;
 
     let (month_label, month_before) = if running {
@@ -114,11 +114,10 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
 /// whole (the baseline) or has no record at all.
 fn month_figures_of(app: &App, period: Period) -> Result<Figures, store::Error> {
     let catalogue = &app.settings.catalogue;
-    let year = FiscalYear::containing(period.from, catalogue.fiscal_year_start);
-    if app.store.baseline_year(year)?.is_some() {
-        return Ok(Figures::unknown(catalogue));
-    }
-    Ok(figures_of(&app.store, catalogue, period)?.figures)
+    Ok(match app.store.period_figures(catalogue, period)? {
+        (_, FiguresSource::Baseline) => Figures::unknown(catalogue),
+        (figures, _) => figures,
+    })
 }
 
 /// The month's part of an indicator's line: its label (`10月`, `12月1日〜2日`), its figures,

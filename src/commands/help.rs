@@ -2,10 +2,10 @@
 //! description, every name in the others from the catalogue.
 
 use super::spec::{CLEAR_VALUES, PLACE};
-use super::{Reply, Section, Visibility};
 use crate::app::App;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, Rule};
+use crate::render::reply::{Reply, Section, Visibility};
 
 pub(super) fn handle(app: &App) -> Reply {
     let c = &app.settings.catalogue;

@@ -7,13 +7,14 @@
 //! without one.
 
 use super::spec::label;
-use super::{Failure, Reply, Request, Section, Visibility};
+use super::{Failure, Request};
 use crate::app::App;
 use crate::domain::era_date_label;
 use crate::domain::number::group_thousands;
 use crate::domain::record::{Column, Record};
 use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
+use crate::render::reply::{Reply, Section, Visibility};
 
 pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
     let inv = &request.invocation;

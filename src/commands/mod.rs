@@ -1,5 +1,6 @@
 //! The slash commands, transport-free: a `Request` (who, where, which command with which
-//! options) comes in, a `Reply` goes out. The same code serves the console and Discord.
+//! options) comes in, a `Reply` (`render::reply`, the type below the commands that the
+//! adapters render) goes out. The same code serves the console and Discord.
 //!
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
 //! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
@@ -16,7 +17,7 @@ mod help;
 mod history;
 pub mod import;
 pub mod invocation;
-mod records;
+pub mod records;
 mod report;
 pub mod spec;
 pub mod summary;
@@ -28,6 +29,7 @@ use crate::app::App;
 use crate::domain::record::{Actor, Source};
 use crate::domain::text;
 use crate::domain::validate::UserError;
+use crate::render::reply::Reply;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// What the user may do, as the adapter found it (Discord roles, or the console's `--role`).
@@ -51,115 +53,6 @@ pub struct Request {
     /// When the request arrived.
     pub now: DateTime<Utc>,
     pub invocation: Invocation,
-}
-
-/// Who sees a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Everyone in the channel: reports and totals.
-    Public,
-    /// Only the user: refusals and personal lists.
-    Ephemeral,
-}
-
-/// How the request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Done,
-    /// Refused: bad input or no permission. Nothing was changed.
-    Refused,
-    /// Something went wrong inside; logged, nothing was changed.
-    Failed,
-}
-
-/// A block of a reply: an optional heading and its lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    pub heading: Option<String>,
-    pub lines: Vec<String>,
-}
-
-impl Section {
-    pub fn new(heading: impl Into<String>, lines: Vec<String>) -> Self {
-        Section {
-            heading: Some(heading.into()),
-            lines,
-        }
-    }
-
-    pub fn lines(lines: Vec<String>) -> Self {
-        Section { heading: None, lines }
-    }
-}
-
-/// A file that goes with a reply: a chart, a CSV or XLSX export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-/// What the user reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub visibility: Visibility,
-    pub outcome: Outcome,
-    pub title: String,
-    pub sections: Vec<Section>,
-    /// The record a report created, for the undo button (Discord) or the undo line (console).
-    pub undo: Option<i64>,
-    /// Files sent with the reply (Discord) or saved beside it (console).
-    pub files: Vec<Attachment>,
-}
-
-impl Reply {
-    pub fn done(visibility: Visibility, title: impl Into<String>, sections: Vec<Section>) -> Self {
-        Reply {
-            visibility,
-            outcome: Outcome::Done,
-            title: title.into(),
-            sections,
-            undo: None,
-            files: Vec::new(),
-        }
-    }
-
-    pub fn refused(error: &UserError) -> Self {
-        Reply {
-            visibility: Visibility::Ephemeral,
-            outcome: Outcome::Refused,
-            title: error.to_string(),
-            sections: Vec::new(),
-            undo: None,
-            files: Vec::new(),
-        }
-    }
-
-    /// The database could not be written for now (another writer kept it locked, or the disk
-    /// is full): the store's message, which says what to do; nothing was changed.
-    pub fn not_written(error: &crate::store::Error) -> Self {
-        Reply {
-            visibility: Visibility::Ephemeral,
-            outcome: Outcome::Failed,
-            title: error.to_string(),
-            sections: Vec::new(),
-            undo: None,
-            files: Vec::new(),
-        }
-    }
-
-    pub fn internal_error() -> Self {
-        Reply {
-            visibility: Visibility::Ephemeral,
-            outcome: Outcome::Failed,
-            title:
-                "内部エラーが発生しました。記録は変更されていません。もう一度試し、続くときは管理者に連絡してください"
-                    .into(),
-            sections: Vec::new(),
-            undo: None,
-            files: Vec::new(),
-        }
-    }
 }
 
 /// Why a handler did not succeed.
@@ -192,17 +85,9 @@ impl From<crate::store::Error> for Failure {
 /// Runs one request. Its invocation is checked against the command spec first, whichever
 /// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
-    let commands = spec::command_set(&app.settings.catalogue);
-    let request = &match invocation::check(&commands, &request.invocation) {
-        Ok(invocation) => Request {
-            invocation,
-            ..request.clone()
-        },
-        Err(e) => {
-            let command = text::excerpt(&request.invocation.command, 40);
-            tracing::info!(%command, refusal = %e, "request refused by the command spec");
-            return Reply::refused(&e);
-        }
+    let request = &match checked(app, request) {
+        Ok(request) => request,
+        Err(e) => return Reply::refused(&e),
     };
     let result = match request.invocation.command.as_str() {
         "report" => report::handle(app, request),
@@ -220,11 +105,43 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
         Err(Failure::User(e)) => Reply::refused(&e),
         Err(Failure::Internal(e @ (crate::store::Error::Busy | crate::store::Error::DiskFull))) => {
             tracing::warn!(error = %e, command = %request.invocation.command, "command not done: the database could not be written");
-            Reply::not_written(&e)
+            Reply::not_written(e.to_string())
         }
         Err(Failure::Internal(e)) => {
             tracing::error!(error = %e, command = %request.invocation.command, "command failed");
             Reply::internal_error()
+        }
+    }
+}
+
+/// `/records export` for `kyodo export`, which writes the file itself: the same request, held
+/// to the command spec and the user's roles as `handle` holds it, and the same file the command
+/// attaches — returned with its period and count instead of a reply.
+pub fn export(app: &App, request: &Request) -> Result<records::Export, Failure> {
+    let request = checked(app, request)?;
+    require_staff(&request)?;
+    match (
+        request.invocation.command.as_str(),
+        request.invocation.subcommand.as_deref(),
+    ) {
+        ("records", Some("export")) => records::export_file(app, &request),
+        _ => Err(UserError::new("書き出せるのは /records export だけです").into()),
+    }
+}
+
+/// The request with its invocation checked against the command spec (texts normalised), or
+/// the refusal Discord's client would have given.
+fn checked(app: &App, request: &Request) -> Result<Request, UserError> {
+    let commands = spec::command_set(&app.settings.catalogue);
+    match invocation::check(&commands, &request.invocation) {
+        Ok(invocation) => Ok(Request {
+            invocation,
+            ..request.clone()
+        }),
+        Err(e) => {
+            let command = text::excerpt(&request.invocation.command, 40);
+            tracing::info!(%command, refusal = %e, "request refused by the command spec");
+            Err(e)
         }
     }
 }

@@ -8,11 +8,14 @@
 //! district alone moves the meeting to that district's area, and says so. `value:なし` (or
 //! `-`) clears an optional field. The edited record is checked as `/report` checks one, and the
 //! reply shows it before and after, with the new fiscal-year total.
+//!
+//! `export` builds its file in `export_file`, which `kyodo export` uses too (through
+//! `commands::export`): one export, whichever way it is asked for.
 
 use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
 use super::spec::{command_set, label, option_label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
-use super::{require_staff, today, Attachment, Failure, Reply, Request, Section, Visibility};
+use super::{require_staff, today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::record::Record;
@@ -22,6 +25,7 @@ use crate::domain::FiscalYear;
 use crate::domain::{date_label, Catalogue};
 use crate::render::csv::records_csv;
 use crate::render::record::{describe_with_indicator, list_line};
+use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::xlsx::records_xlsx;
 use crate::store::AuditAction;
 use chrono::NaiveDate;
@@ -521,8 +525,40 @@ fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     ))
 }
 
+/// A period's live records as a file: what `/records export` attaches and `kyodo export` writes.
+#[derive(Debug)]
+pub struct Export {
+    /// The first and last day of the period.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// How many records the file holds.
+    pub count: usize,
+    pub file: Attachment,
+}
+
 /// `/records export [from] [to] [format]`: every live record of a period as CSV or XLSX.
 fn export(app: &App, request: &Request) -> Result<Reply, Failure> {
+    let export = export_file(app, request)?;
+    let mut reply = Reply::done(
+        Visibility::Ephemeral,
+        format!(
+            "記録の書き出し（{}〜{}、{}件）",
+            date_label(export.from),
+            date_label(export.to),
+            export.count
+        ),
+        vec![Section::lines(vec![format!(
+            "ファイル: {}（削除した記録は含みません）",
+            export.file.name
+        )])],
+    );
+    reply.files.push(export.file);
+    Ok(reply)
+}
+
+/// The file of `/records export` (the options read and checked, the records read), shared by
+/// the command and `kyodo export` (`commands::export`).
+pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failure> {
     let inv = &request.invocation;
     let today = today(app, request);
     let catalogue = &app.settings.catalogue;
@@ -559,18 +595,10 @@ fn export(app: &App, request: &Request) -> Result<Reply, Failure> {
             .into());
         }
     };
-    let mut reply = Reply::done(
-        Visibility::Ephemeral,
-        format!(
-            "記録の書き出し（{}〜{}、{}件）",
-            date_label(from),
-            date_label(to),
-            records.len()
-        ),
-        vec![Section::lines(vec![format!(
-            "ファイル: {name}（削除した記録は含みません）"
-        )])],
-    );
-    reply.files.push(Attachment { name, bytes });
-    Ok(reply)
+    Ok(Export {
+        from,
+        to,
+        count: records.len(),
+        file: Attachment { name, bytes },
+    })
 }

@@ -12,7 +12,7 @@
 //! the reply says so.
 
 use super::invocation::{Invocation, OptionValue};
-use super::{require_staff, today, Failure, Reply, Request, Section, Visibility};
+use super::{require_staff, today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
@@ -22,6 +22,7 @@ use crate::domain::totals::{measures, Measure};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
 use crate::render::record::{describe_with_indicator, indicator_of};
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::Stored;
 use chrono::NaiveDate;
 

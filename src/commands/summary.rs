@@ -2,7 +2,7 @@
 //! `/summary year [fiscal_year]`: the annual summary — the official report's tables for a
 //! fiscal year and the two before it — rendered for chat. Defaults to the last year that ended.
 
-use super::{digest, today, Attachment, Failure, Reply, Request, Section, Visibility};
+use super::{digest, today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
 use crate::domain::dates::parse_month;
@@ -10,6 +10,7 @@ use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::domain::YearMonth;
 use crate::render::chart::render_png;
+use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::report::AnnualReport;
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {

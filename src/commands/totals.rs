@@ -3,7 +3,7 @@
 //! Per indicator: the fiscal year to date, the same period of the previous fiscal year, the
 //! change, and progress to the target; then the areas with no liaison meeting yet.
 
-use super::{today, Failure, Reply, Request, Section, Visibility};
+use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
 use crate::domain::number::group_thousands;
@@ -12,8 +12,9 @@ use crate::domain::totals::{
 };
 use crate::domain::validate::UserError;
 use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType};
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::DASH;
-use crate::store::Store;
+use crate::store::{FiguresSource, Store};
 
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let inv = &request.invocation;
@@ -46,9 +47,9 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         )
         .into());
     };
-    let this = figures_of(&app.store, catalogue, period)?;
+    let this = noted_figures(&app.store, catalogue, period)?;
     let previous_period = same_period_last_year(period);
-    let last = figures_of(&app.store, catalogue, previous_period)?;
+    let last = noted_figures(&app.store, catalogue, previous_period)?;
     Ok(Reply::done(
         Visibility::Public,
         format!("{}の累計（{}）", year.label(), span(period)),
@@ -56,38 +57,30 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     ))
 }
 
-/// Figures of a period and how to name it: the baseline's whole-year figures for a baseline
-/// year, unknown for a year with neither baseline nor records, the records' otherwise.
+/// Figures of a period (`Store::period_figures`: the baseline's whole-year figures for a
+/// baseline year, unknown for a year with neither baseline nor records, the records' otherwise)
+/// and how to name them.
 pub(crate) struct PeriodFigures {
     pub figures: Figures,
     pub note: String,
 }
 
-pub(crate) fn figures_of(
+/// `Store::period_figures` with the note the replies print after it (「令和7年度（基準データ）」).
+pub(crate) fn noted_figures(
     store: &Store,
     catalogue: &Catalogue,
     period: Period,
 ) -> Result<PeriodFigures, crate::store::Error> {
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(period.from, start);
-    if let Some(figures) = store.baseline_year(year)? {
-        let note = if period.is_whole_year(start) {
-            format!("{}（基準データ）", year.label())
-        } else {
-            format!("{}通年（基準データには月ごとの値がありません）", year.label())
-        };
-        return Ok(PeriodFigures { figures, note });
-    }
-    if !store.any_record_between(year.first_day(start), year.last_day(start))? {
-        return Ok(PeriodFigures {
-            figures: Figures::unknown(catalogue),
-            note: format!("{}（記録なし）", year.label()),
-        });
-    }
-    Ok(PeriodFigures {
-        figures: store.figures_between(catalogue, period.from, period.to)?,
-        note: format!("{}（{}）", year.label(), span(period)),
-    })
+    let (figures, source) = store.period_figures(catalogue, period)?;
+    let note = match source {
+        FiguresSource::Baseline if period.is_whole_year(start) => format!("{}（基準データ）", year.label()),
+        FiguresSource::Baseline => format!("{}通年（基準データには月ごとの値がありません）", year.label()),
+        FiguresSource::Missing => format!("{}（記録なし）", year.label()),
+        FiguresSource::Records => format!("{}（{}）", year.label(), span(period)),
+    };
+    Ok(PeriodFigures { figures, note })
 }
 
 /// `2026年4月1日〜2026年11月28日`.

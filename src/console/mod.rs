@@ -9,11 +9,11 @@ pub mod parse;
 
 use crate::app::App;
 use crate::commands::spec::{command_set, CommandSpec};
-use crate::commands::{self, Outcome, Reply, Request, Roles};
+use crate::commands::{self, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
 use crate::domain::text::display_name;
 use crate::files::{self, FileError, Overwrite};
-use crate::render::reply::text;
+use crate::render::reply::{text, Outcome, Reply};
 use chrono::{DateTime, Utc};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

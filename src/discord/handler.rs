@@ -18,8 +18,9 @@ use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
-use crate::commands::{self, Invocation, OptionValue, Outcome, Reply, Request, Visibility};
+use crate::commands::{self, Invocation, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
+use crate::render::reply::{Outcome, Reply, Visibility};
 use serde_json::{json, Value};
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, Event, EventHandler, Interaction, RawEventHandler, Ready,

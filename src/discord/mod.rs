@@ -10,25 +10,29 @@
 //! waited for up to `DRAIN_LIMIT`, then the gateway is closed and the heartbeat marked stopped.
 //!
 //! While it runs, the bot keeps a heartbeat in the database (`heartbeat.rs`) for `kyodo health`.
+//!
+//! Its settings — the token, the server, channel and role ids — are read in `settings.rs`.
 
 mod answer;
 mod handler;
 mod heartbeat;
 pub mod interaction;
 pub mod rest;
+pub mod settings;
 mod stopping;
 
 pub use rest::Rest;
+pub use settings::{DiscordSettings, SettingsError};
 
 use crate::app::App;
 use crate::commands::spec::{command_set, payload};
+use crate::domain::schedule::next_due;
 use crate::scheduler::{self, post::Retry};
 use handler::{Bot, Unreadable};
 use heartbeat::Liveness;
 use rest::Proxy;
 use serenity::all::ClientBuilder;
 use serenity::all::{GatewayIntents, HttpBuilder};
-use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -40,45 +44,6 @@ use thiserror::Error;
 const DRAIN_LIMIT: Duration = Duration::from_secs(8);
 /// How long closing the gateway may take after the drain.
 const CLOSE_LIMIT: Duration = Duration::from_secs(1);
-
-/// The bot token: printed and logged as `[secret]`, never as itself.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Self {
-        Token(token.into())
-    }
-
-    /// The token itself, for the one place that sends it to Discord.
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[secret]")
-    }
-}
-
-/// Where and as whom the bot runs.
-#[derive(Debug, Clone)]
-pub struct DiscordSettings {
-    pub token: Token,
-    /// `KYODO_DISCORD_API`: REST and gateway discovery at this base (proxy mode).
-    pub api_base: Option<String>,
-    /// The one server whose interactions are served.
-    pub guild_id: u64,
-    /// Where digests and summaries are posted.
-    pub report_channel_id: Option<u64>,
-    /// Members with this role may report; without it, every member may.
-    pub staff_role_id: Option<u64>,
-    /// Members with this role may change anyone's records; without it, the server's administrators.
-    pub admin_role_id: Option<u64>,
-    /// Register the commands globally instead of in the guild.
-    pub global_commands: bool,
-}
 
 #[derive(Debug, Error)]
 pub enum DiscordError {
@@ -211,7 +176,7 @@ async fn schedule(app: Arc<Mutex<App>>, rest: Rest, channel: u64, stopping: Arc<
         let next = {
             let app = app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let c = &app.settings.catalogue;
-            scheduler::next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
+            next_due(&c.schedule, c.time_zone, c.fiscal_year_start, clock())
         };
         liveness.scheduler_pass(clock());
         let wait = scheduler::sleep_before_next_pass(next, clock());

@@ -9,7 +9,7 @@
 //!   the `retry_after` Discord sends and tries again, a bounded number of times, and reports
 //!   the failure when the tries run out (never silently).
 
-use crate::commands::Attachment;
+use crate::render::reply::Attachment;
 use crate::scheduler::post::Poster;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;

@@ -208,7 +208,7 @@ pub struct Publicity {
 }
 
 /// Per-deployment Discord ids from the optional `[discord]` table; the environment overrides
-/// them (`KYODO_GUILD_ID` …, see `config.rs`).
+/// them (`KYODO_GUILD_ID` …, see `discord/settings.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiscordIds {
     pub guild_id: Option<u64>,

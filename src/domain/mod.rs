@@ -1,7 +1,8 @@
 //! The domain: pure types and rules — fiscal years and eras, date input, the catalogue from
 //! config, the baseline, record types and aggregation into figures; `subsidy` the lifecycle of a
 //! group's subsidy records, the one rule every write keeps; `text` is the one
-//! normaliser for text from outside; `health` the facts read from a bot's heartbeat.
+//! normaliser for text from outside; `health` the facts read from a bot's heartbeat;
+//! `schedule` when the scheduled posts fall due.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
 //! the adapters call in, never the other way round.
@@ -16,6 +17,7 @@ pub mod health;
 pub mod number;
 pub mod record;
 pub mod record_type;
+pub mod schedule;
 pub mod subsidy;
 pub mod text;
 pub mod totals;

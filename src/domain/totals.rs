@@ -21,6 +21,14 @@ pub struct Period {
 }
 
 impl Period {
+    /// The whole of fiscal year `year`.
+    pub fn whole_year(year: FiscalYear, start: FiscalYearStart) -> Period {
+        Period {
+            from: year.first_day(start),
+            to: year.last_day(start),
+        }
+    }
+
     /// Whether the period is a whole fiscal year.
     pub fn is_whole_year(self, start: FiscalYearStart) -> bool {
         let year = FiscalYear::containing(self.from, start);

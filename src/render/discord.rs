@@ -6,7 +6,7 @@
 //! 256 and value ≤ 1,024, ≤ 5 action rows. A reply too long for one message is split, in order,
 //! over several (the first is the interaction response, the rest follow-ups): never cut.
 
-use crate::commands::{Outcome, Reply, Visibility};
+use super::reply::{Outcome, Reply, Visibility};
 use serde_json::{json, Value};
 
 pub const CONTENT_MAX: usize = 2000;
@@ -238,7 +238,7 @@ pub fn notice(text: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::Section;
+    use crate::render::reply::Section;
 
     fn chars(v: &Value, key: &str) -> usize {
         v[key].as_str().map_or(0, |s| s.chars().count())

@@ -2,6 +2,9 @@
 //! messages and embeds (`discord.rs`), CSV and XLSX files (`csv.rs`, `xlsx.rs`, the records'
 //! columns in `record_table.rs`) and the PNG chart (`chart.rs`). Japanese labels live here, not
 //! in `domain`. The renderers return text or bytes; they open no file and read no clock.
+//!
+//! `reply.rs` holds the `Reply` every command answers with, so that render imports `domain`
+//! only: the commands, the adapters and the scheduler import it from here.
 
 pub mod chart;
 pub mod csv;

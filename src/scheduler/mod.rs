@@ -2,16 +2,18 @@
 //! and the annual summary in April (for the fiscal year that ended), each exactly once per
 //! period and channel.
 //!
-//! `due_between` and `next_due` are pure functions of the schedule and two instants (the clock
-//! is passed in). `post.rs` builds and sends a post and records it in the store before and
-//! after; `run_due` posts, oldest first, what fell due since the scheduler first ran.
+//! When each post falls due is `domain::schedule` (pure, in Asia/Tokyo); `due_between` turns
+//! it into the `Job`s due between two instants (the clock is passed in). `post.rs` builds and
+//! sends a post and records it in the store before and after; `run_due` posts, oldest first,
+//! what fell due since the scheduler first ran.
 
 pub mod post;
 
 use crate::domain::catalogue::Schedule;
+use crate::domain::schedule::{annual_due, digest_due};
 use crate::domain::{FiscalYear, FiscalYearStart, YearMonth};
 use crate::store::PostKind;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 /// One scheduled post.
@@ -57,38 +59,6 @@ impl Job {
     }
 }
 
-/// A local date and time in `tz` as an instant (the earlier one if the time occurs twice,
-/// the next valid one if it is skipped).
-pub(crate) fn at(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let local = date.and_time(time);
-    match tz.from_local_datetime(&local) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        chrono::LocalResult::None => tz
-            .from_local_datetime(&(local + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc)),
-    }
-}
-
-/// When the digest of `month` is due.
-pub fn digest_due(schedule: &Schedule, tz: Tz, month: YearMonth) -> DateTime<Utc> {
-    let next = month.next();
-    let date = NaiveDate::from_ymd_opt(next.year(), next.month(), schedule.digest_day).unwrap_or(next.first_day());
-    at(tz, date, schedule.digest_time)
-}
-
-/// When the annual summary of `year` is due: in the calendar year its fiscal year ends.
-pub fn annual_due(schedule: &Schedule, tz: Tz, year: FiscalYear, start: FiscalYearStart) -> DateTime<Utc> {
-    let end = year.last_day(start);
-    let mut due_year = end.year();
-    let mut date = NaiveDate::from_ymd_opt(due_year, schedule.annual_month, schedule.annual_day).unwrap_or(end);
-    if date <= end {
-        due_year += 1;
-        date = NaiveDate::from_ymd_opt(due_year, schedule.annual_month, schedule.annual_day).unwrap_or(end);
-    }
-    at(tz, date, schedule.annual_time)
-}
-
 /// Every post due in `(after, until]`, oldest first.
 pub fn due_between(
     schedule: &Schedule,
@@ -124,26 +94,6 @@ pub fn due_between(
     jobs
 }
 
-/// The first post due after `now`.
-pub fn next_due(schedule: &Schedule, tz: Tz, start: FiscalYearStart, now: DateTime<Utc>) -> DateTime<Utc> {
-    let local = now.with_timezone(&tz).date_naive();
-    let mut candidates = Vec::new();
-    let mut month = YearMonth::of(local).previous();
-    for _ in 0..3 {
-        candidates.push(digest_due(schedule, tz, month));
-        month = month.next();
-    }
-    let year = FiscalYear::containing(local, start);
-    for y in [year.previous(), year, year.next()] {
-        candidates.push(annual_due(schedule, tz, y, start));
-    }
-    candidates
-        .into_iter()
-        .filter(|due| *due > now)
-        .min()
-        .unwrap_or(now + chrono::Duration::hours(1))
-}
-
 /// The scheduler's loop passes at least this often, so that its liveness shows in the
 /// heartbeat; a pass posts only what is due and not yet posted, so passing more often posts
 /// nothing more.
@@ -159,6 +109,7 @@ pub fn sleep_before_next_pass(next: DateTime<Utc>, now: DateTime<Utc>) -> std::t
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn the_scheduler_passes_at_least_every_minute_and_just_after_a_post_falls_due() {
@@ -195,27 +146,6 @@ mod tests {
     const APRIL: FiscalYearStart = FiscalYearStart::APRIL_FIRST;
 
     #[test]
-    fn the_digest_is_due_on_the_first_at_nine_in_komoro() {
-        let s = Schedule::default();
-        assert_eq!(digest_due(&s, TZ, month(2026, 10)), jst(2026, 11, 1, 9, 0, 0));
-        assert_eq!(digest_due(&s, TZ, month(2026, 12)), jst(2027, 1, 1, 9, 0, 0));
-        // 09:00 JST is 00:00 UTC: the host's zone does not matter.
-        assert_eq!(
-            digest_due(&s, TZ, month(2026, 10)).to_rfc3339(),
-            "2026-11-01T00:00:00+00:00"
-        );
-    }
-
-    #[test]
-    fn the_annual_summary_is_due_in_april_after_the_year() {
-        let s = Schedule::default();
-        assert_eq!(
-            annual_due(&s, TZ, FiscalYear::new(2025), APRIL),
-            jst(2026, 4, 10, 9, 0, 0)
-        );
-    }
-
-    #[test]
     fn due_posts_between_two_instants_oldest_first() {
         let s = Schedule::default();
         // Not yet at 08:59:59, due at 09:00:00, not again at 09:00:30.
@@ -238,23 +168,6 @@ mod tests {
                 Job::Annual(FiscalYear::new(2026)),
                 Job::Digest(month(2027, 4)),
             ]
-        );
-    }
-
-    #[test]
-    fn the_next_post() {
-        let s = Schedule::default();
-        assert_eq!(
-            next_due(&s, TZ, APRIL, jst(2026, 11, 28, 12, 0, 0)),
-            jst(2026, 12, 1, 9, 0, 0)
-        );
-        assert_eq!(
-            next_due(&s, TZ, APRIL, jst(2027, 4, 2, 12, 0, 0)),
-            jst(2027, 4, 10, 9, 0, 0)
-        );
-        assert_eq!(
-            next_due(&s, TZ, APRIL, jst(2026, 12, 1, 9, 0, 0)),
-            jst(2027, 1, 1, 9, 0, 0)
         );
     }
 }

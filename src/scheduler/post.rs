@@ -9,10 +9,11 @@
 
 use super::{due_between, Job};
 use crate::app::App;
-use crate::commands::{digest, summary, Attachment, Reply};
+use crate::commands::{digest, summary};
 use crate::render::chart::render_png;
 use crate::render::csv::annual_csv;
 use crate::render::discord::messages;
+use crate::render::reply::{Attachment, Reply};
 use crate::render::xlsx::annual_xlsx;
 use crate::store::{self, PostStatus};
 use chrono::{DateTime, NaiveDate, Utc};

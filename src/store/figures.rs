@@ -1,18 +1,20 @@
-//! Figures of a period, as the summaries need them: a baseline year from the baseline table,
-//! any other period aggregated from live records.
+//! Figures of a period, as the summaries need them (`period_figures`): a baseline year from the
+//! baseline table, a year without records unknown, any other period aggregated from live records.
 
 use super::{Result, Store};
+use crate::domain::totals::Period;
 use crate::domain::{Catalogue, Figures, FiscalYear, RecordType};
 use chrono::NaiveDate;
 
-/// Where a year's figures came from.
+/// Where a period's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FiguresSource {
     /// The baseline file: the city's report before the bot.
     Baseline,
     /// Records stored by the bot.
     Records,
-    /// Neither: the year is before the bot and not in the baseline, so every figure is unknown.
+    /// Neither: the period's year is before the bot and not in the baseline, so every figure is
+    /// unknown.
     Missing,
 }
 
@@ -40,18 +42,22 @@ impl Store {
         Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
     }
 
-    /// A whole fiscal year: the baseline's figures where the baseline has the year, the records'
-    /// where any live record is dated in it, unknown otherwise — never an invented 0.
-    pub fn year_figures(&self, catalogue: &Catalogue, year: FiscalYear) -> Result<(Figures, FiguresSource)> {
+    /// The figures of `period` (days of one fiscal year) and where they came from: the
+    /// baseline's whole-year figures where the baseline has the period's fiscal year (it has no
+    /// figures per month), unknown where that year has no live record at all — never an invented
+    /// 0 — and the records dated within the period otherwise.
+    ///
+    /// The one way a period's figures are read: `/totals`, the digest and the annual report.
+    pub fn period_figures(&self, catalogue: &Catalogue, period: Period) -> Result<(Figures, FiguresSource)> {
+        let start = catalogue.fiscal_year_start;
+        let year = FiscalYear::containing(period.from, start);
         if let Some(figures) = self.baseline_year(year)? {
             return Ok((figures, FiguresSource::Baseline));
         }
-        let start = catalogue.fiscal_year_start;
-        let (from, to) = (year.first_day(start), year.last_day(start));
-        if !self.any_record_between(from, to)? {
+        if !self.any_record_between(year.first_day(start), year.last_day(start))? {
             return Ok((Figures::unknown(catalogue), FiguresSource::Missing));
         }
-        let figures = self.figures_between(catalogue, from, to)?;
+        let figures = self.figures_between(catalogue, period.from, period.to)?;
         Ok((figures, FiguresSource::Records))
     }
 }

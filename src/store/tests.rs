@@ -48,6 +48,11 @@ fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewR
     }
 }
 
+/// The whole of `year`, for `Store::period_figures`.
+fn whole_year(catalogue: &Catalogue, year: FiscalYear) -> crate::domain::totals::Period {
+    crate::domain::totals::Period::whole_year(year, catalogue.fiscal_year_start)
+}
+
 fn count_rows(store: &Store, table: &str) -> i64 {
     store
         .conn
@@ -326,12 +331,16 @@ fn tallies_cover_exactly_the_period() {
     store
         .insert(&meeting("d", d(2027, 4, 1), "川辺", "氷"), now())
         .expect("insert");
-    let (fy2026, source) = store.year_figures(&catalogue, FiscalYear::new(2026)).expect("figures");
+    let (fy2026, source) = store
+        .period_figures(&catalogue, whole_year(&catalogue, FiscalYear::new(2026)))
+        .expect("figures");
     assert_eq!(source, FiguresSource::Records);
     assert_eq!(fy2026.meetings["東部"], Figure::known(1));
     assert_eq!(fy2026.meetings["川辺"], Figure::known(1));
     assert_eq!(fy2026.meetings["中部"], Figure::known(0));
-    let (fy2023, source) = store.year_figures(&catalogue, FiscalYear::new(2023)).expect("figures");
+    let (fy2023, source) = store
+        .period_figures(&catalogue, whole_year(&catalogue, FiscalYear::new(2023)))
+        .expect("figures");
     assert_eq!(source, FiguresSource::Missing, "no record, no baseline: unknown, not 0");
     assert_eq!(fy2023.meetings["東部"], Figure::UNKNOWN);
 }
@@ -361,7 +370,9 @@ fn loading_the_baseline_is_idempotent_and_follows_the_file() {
             removed: 1
         }
     );
-    let (figures, source) = store.year_figures(&catalogue, fy2020).expect("figures");
+    let (figures, source) = store
+        .period_figures(&catalogue, whole_year(&catalogue, fy2020))
+        .expect("figures");
     assert_eq!(source, FiguresSource::Baseline);
     assert_eq!(figures.consultations, Figure::known(1098));
     assert_eq!(figures.info, Figure::UNKNOWN);

@@ -13,6 +13,7 @@ mod dockerfile;
 mod files;
 mod health;
 mod hostile;
+mod layers;
 mod logs;
 mod reference;
 mod replication;

@@ -5,10 +5,10 @@
 use crate::support::{repo, Workspace};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kyodo::app::App;
-use kyodo::commands::{self, Invocation, OptionValue, Outcome, Request, Roles};
+use kyodo::commands::{self, Invocation, OptionValue, Request, Roles};
 use kyodo::domain::record::{Actor, Column, Facts, Source, SourceKind};
 use kyodo::domain::RecordType;
-use kyodo::render::reply::text;
+use kyodo::render::reply::{text, Outcome};
 use std::path::Path;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -349,7 +349,7 @@ fn february_is_compared_whole_with_a_leap_february_and_day_by_day_while_it_runs(
     assert_eq!(line(&reply, "③相談数"), "③相談数: 4件（前年同期 5件、−1件）");
 }
 
-fn report(app: &mut App, now: DateTime<Utc>, date: &str, id: &str) -> kyodo::commands::Reply {
+fn report(app: &mut App, now: DateTime<Utc>, date: &str, id: &str) -> kyodo::render::reply::Reply {
     let invocation = Invocation::new("report", Some("match"))
         .with("count", OptionValue::Integer(1))
         .with("date", OptionValue::String(date.into()));

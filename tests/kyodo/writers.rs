@@ -401,8 +401,9 @@ const BUSY: &str = "ほかの操作がデータベースに書き込んでいる
 
 #[test]
 fn a_writer_kept_waiting_past_the_timeout_is_told_so_in_japanese_and_nothing_changes() {
-    use kyodo::commands::{self, Invocation, OptionValue, Outcome, Request, Roles};
+    use kyodo::commands::{self, Invocation, OptionValue, Request, Roles};
     use kyodo::domain::record::{Actor, Source, SourceKind};
+    use kyodo::render::reply::Outcome;
     let workspace = prepared();
     let file = csv(&workspace, "rows.csv", 10);
     let mut app = kyodo::app::App::start(

@@ -1,0 +1,77 @@
+//! `kyodo export`: `/records export` run from the command line — the same request through the
+//! same command core (`kyodo::commands::export`), its file written to `--output` as a new file,
+//! all or nothing (`kyodo::files`).
+
+use super::{failure, start, write_new};
+use chrono::{DateTime, Utc};
+use clap::ValueEnum;
+use kyodo::commands::{self, Invocation, OptionValue, Request, Roles};
+use kyodo::domain::record::{Actor, Source, SourceKind};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `--format`: the choices of `/records export`'s `format`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The choice as `/records export` names it.
+    fn choice(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+pub fn run(
+    config: &Path,
+    db: &Path,
+    from: Option<String>,
+    to: Option<String>,
+    format: ExportFormat,
+    output: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
+    let app = start(config, db, now)?;
+    let mut invocation = Invocation::new("records", Some("export"));
+    for (name, value) in [("from", from), ("to", to)] {
+        if let Some(value) = value {
+            invocation = invocation.with(name, OptionValue::String(value));
+        }
+    }
+    let invocation = invocation.with("format", OptionValue::String(format.choice().to_string()));
+    // Whoever runs kyodo on the server can open the database itself: an admin, as the
+    // console's default. An export writes no record, so its source names only the command.
+    let request = Request {
+        user: Actor {
+            id: "cli:export".to_string(),
+            name: "kyodo export".to_string(),
+        },
+        roles: Roles {
+            staff: true,
+            admin: true,
+        },
+        guild_id: None,
+        channel_id: None,
+        source: Source {
+            kind: SourceKind::Console,
+            id: "kyodo-export".to_string(),
+        },
+        now,
+        invocation,
+    };
+    let export = commands::export(&app, &request).map_err(|e| failure(e, "export"))?;
+    write_new(output, &export.file.bytes)?;
+    println!(
+        "{} 件の記録を {} に書き出しました（{}〜{}）",
+        export.count,
+        output.display(),
+        export.from,
+        export.to
+    );
+    Ok(ExitCode::SUCCESS)
+}

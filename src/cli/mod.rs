@@ -1,0 +1,121 @@
+//! The subcommands of the `kyodo` command line, one file each, named after it (`kyodo report`
+//! → `report.rs`, `kyodo check-config` → `check_config.rs`); each has one `run` that
+//! `src/main.rs` calls with the parsed arguments. Here: what they share — the process set-up
+//! (logging, SIGXFSZ), the database opened for a command run by hand, files written new, the
+//! user's name, and a command's failure turned into the error printed.
+//!
+//! With `main.rs`, the only user of `anyhow`: every error's whole chain is printed once, in
+//! Japanese, by `main`.
+
+pub mod backup;
+pub mod check_config;
+pub mod commands;
+pub mod console;
+pub mod digest;
+pub mod export;
+pub mod health;
+pub mod import;
+pub mod report;
+pub mod restore;
+pub mod run;
+
+use clap::ValueEnum;
+use kyodo::app::{App, StartError};
+use kyodo::commands::{Failure, Roles};
+use kyodo::config::Settings;
+use kyodo::files::{self, Overwrite};
+use std::path::Path;
+
+/// `--role` of `kyodo console` and `kyodo import`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ConsoleRole {
+    Staff,
+    Admin,
+}
+
+impl ConsoleRole {
+    /// Staff always; admin as asked.
+    fn roles(self) -> Roles {
+        Roles {
+            staff: true,
+            admin: matches!(self, ConsoleRole::Admin),
+        }
+    }
+}
+
+/// Logging on stderr: `RUST_LOG` sets the level (default `warn`), `KYODO_LOG_FORMAT=json` writes
+/// one JSON object per line for a log shipper (default `text`).
+pub fn init_logging() -> Result<(), String> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    // serenity logs an event it cannot read in full at debug level, interaction token included
+    // (src/client/dispatch.rs, `Event::Unknown`); the bot logs those itself, without the token.
+    if let Ok(quiet) = "serenity::client::dispatch=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match std::env::var("KYODO_LOG_FORMAT").ok().as_deref().map(str::trim) {
+        None | Some("" | "text") => builder.init(),
+        Some("json") => builder.json().flatten_event(true).with_current_span(false).init(),
+        Some(other) => {
+            builder.init();
+            return Err(format!(
+                "環境変数 KYODO_LOG_FORMAT「{other}」は使えません。text（既定）か json を指定してください"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file-size limit (`ulimit -f`) would kill kyodo with SIGXFSZ in the middle of a file;
+/// ignored, the write fails with EFBIG instead, which is reported and cleaned up.
+pub fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal to SIG_IGN before any thread is started; no
+    // handler code runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// `App::start` for a command run by hand: an upgrade of the database, and the snapshot that
+/// undoes it, are said on stderr (the log has them too).
+fn start(config_path: &Path, db: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<App, StartError> {
+    let settings = kyodo::config::load(config_path)?;
+    open(settings, db, now)
+}
+
+/// `start` with settings already loaded (each process reads the config once).
+fn open(settings: Settings, db: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<App, StartError> {
+    let app = App::open(settings, db, now)?;
+    if let Some(upgraded) = app.store.upgraded() {
+        eprintln!("{upgraded}");
+    }
+    Ok(app)
+}
+
+/// Writes a new file all or nothing; refuses to overwrite one.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), files::FileError> {
+    files::write_atomic(path, bytes, Overwrite::No)
+}
+
+/// `--user`, else `$USER`, else `default`: the name a console or an import records.
+fn user_name(given: Option<String>, default: &str) -> String {
+    given
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// A command that did not succeed, as the error `main` prints: a refusal as it is; an internal
+/// error logged, then its message (the store's, in Japanese), never dropped.
+fn failure(failure: Failure, command: &str) -> anyhow::Error {
+    match failure {
+        Failure::User(e) => anyhow::anyhow!("{e}"),
+        Failure::Internal(e) => {
+            tracing::error!(error = %e, command, "command failed");
+            e.into()
+        }
+    }
+}
