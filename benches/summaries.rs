@@ -89,7 +89,7 @@ fn main() {
                 .map(|back| {
                     let y = FiscalYear::new(current.previous().start_year() - back);
                     app.store
-                        .tallies_from_records(y.first_day(start), y.last_day(start))
+                        .tallies_from_records(&app.settings.catalogue, y.first_day(start), y.last_day(start))
                         .expect("raw")
                 })
                 .collect::<Vec<_>>()

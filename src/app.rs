@@ -36,7 +36,7 @@ impl App {
     pub fn open(settings: Settings, db_path: &Path, now: DateTime<Utc>) -> Result<App, store::Error> {
         let backups = crate::domain::catalogue::backup_folder(settings.catalogue.backup.as_ref(), db_path);
         let mut store = Store::open_with(db_path, &backups)?;
-        store.keep_subsidy_lifecycle(&settings.catalogue.subsidy);
+        store.describe(&settings.catalogue)?;
         let load = store.load_baseline(&settings.baseline, now)?;
         if load != Default::default() {
             tracing::info!(?load, "baseline loaded into the database");

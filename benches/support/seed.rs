@@ -43,34 +43,34 @@ pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today
                         .unwrap_or_default()
                 };
                 let facts = match rng.next(20) {
-                    0..=5 => t(RecordType::Meeting)
+                    0..=5 => t(RecordType::of("meeting"))
                         .text_of(Column::Area, &area.name)
                         .text_of(Column::District, &area.districts[rng.next(area.districts.len())])
                         .text_of(Column::Topic, "定例の打合せ"),
-                    6..=9 => t(RecordType::Consultation).number_of(Column::Count, 1 + rng.next(9) as u64),
-                    10..=11 => t(RecordType::Match).number_of(Column::Count, 1 + rng.next(3) as u64),
+                    6..=9 => t(RecordType::of("consultation")).number_of(Column::Count, 1 + rng.next(9) as u64),
+                    10..=11 => t(RecordType::of("match")).number_of(Column::Count, 1 + rng.next(3) as u64),
                     12 => {
-                        let kinds = choices(RecordType::Council, Column::Kind);
-                        let statuses = choices(RecordType::Council, Column::Status);
-                        t(RecordType::Council)
+                        let kinds = choices(RecordType::of("council"), Column::Kind);
+                        let statuses = choices(RecordType::of("council"), Column::Status);
+                        t(RecordType::of("council"))
                             .text_of(Column::Kind, &kinds[rng.next(kinds.len())])
                             .text_of(Column::Status, &statuses[rng.next(statuses.len())])
                     }
-                    13 => t(RecordType::Subsidy)
+                    13 => t(RecordType::of("subsidy"))
                         .text_of(Column::Course, &catalogue.subsidy.courses[rng.next(2)].name)
                         .text_of(Column::Group, &format!("団体{}-{i}", year.start_year()))
                         .text_of(Column::Status, &catalogue.subsidy.applied),
                     14..=15 => {
-                        let methods = choices(RecordType::Participation, Column::Method);
-                        t(RecordType::Participation)
+                        let methods = choices(RecordType::of("participation"), Column::Method);
+                        t(RecordType::of("participation"))
                             .text_of(Column::Method, &methods[rng.next(methods.len())])
                             .text_of(Column::Project, "総合計画")
                     }
-                    16 => t(RecordType::Collab).text_of(Column::Title, "交流集会"),
-                    17 => t(RecordType::Info).text_of(Column::Title, "学習会"),
+                    16 => t(RecordType::of("collab")).text_of(Column::Title, "交流集会"),
+                    17 => t(RecordType::of("info")).text_of(Column::Title, "学習会"),
                     _ => {
-                        let kinds = choices(RecordType::Publicity, Column::Kind);
-                        t(RecordType::Publicity).text_of(Column::Kind, &kinds[rng.next(kinds.len())])
+                        let kinds = choices(RecordType::of("publicity"), Column::Kind);
+                        t(RecordType::of("publicity")).text_of(Column::Kind, &kinds[rng.next(kinds.len())])
                     }
                 };
                 NewRecord {

@@ -26,7 +26,7 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
     let typed_key = name_key(typed);
     let catalogue = &app.settings.catalogue;
     let report_type = match (invocation.command.as_str(), invocation.subcommand.as_deref()) {
-        ("report", Some(sub)) => sub.parse().ok().and_then(|t| catalogue.record_type(t)),
+        ("report", Some(sub)) => catalogue.record_type_keyed(sub),
         _ => None,
     };
     let field = report_type.and_then(|t| t.field_called(focused).map(|f| (t, f)));
@@ -63,7 +63,8 @@ pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -
 
 /// The names already recorded whose key contains `typed`'s, in their known spelling.
 fn known_names(app: &App, typed: &str) -> Vec<Suggestion> {
-    match app.store.subsidy_groups(typed, MAX_SUGGESTIONS) {
+    let record_type = app.settings.catalogue.subsidy.record_type;
+    match app.store.subsidy_groups(record_type, typed, MAX_SUGGESTIONS) {
         Ok(groups) => groups
             .into_iter()
             .map(|g| Suggestion {

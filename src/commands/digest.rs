@@ -13,7 +13,7 @@ use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::totals::{
     granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
 };
-use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
+use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::{self, FiguresSource, Store};
@@ -62,7 +62,10 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     };
     let ytd = noted_figures(&app.store, catalogue, to_date)?;
     let last = noted_figures(&app.store, catalogue, before)?;
-    let met = app.store.districts_met(to_date.from, to_date.to)?;
+    let met = match catalogue.area_type() {
+        Some(t) => app.store.districts_met(t.record_type, to_date.from, to_date.to)?,
+        None => HashSet::new(),
+    };
 
     let (month_label, month_before) = if running {
         let label = format!(
@@ -82,7 +85,9 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         before: month_before.as_ref().map(|(_, f)| f),
     };
     let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last);
-    sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
+    if catalogue.area_type().is_some() {
+        sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
+    }
     let mut footer = vec![format!("年度累計: {} ／ 前年同期: {}", ytd.note, last.note)];
     if let Some((period, _)) = &month_before {
         footer.push(format!(
@@ -176,7 +181,7 @@ fn indicator_sections(
             month_figure,
             compared(now, before, measure.target, unit)
         );
-        if measure.record_type == RecordType::Subsidy {
+        if measure.record_type == catalogue.subsidy.record_type {
             let month_yen = match month.before {
                 Some(last_month) => format!(
                     "{}（前年同期 {}）",
@@ -208,7 +213,7 @@ fn meeting_sections(
     met: &HashSet<(String, String)>,
     year: FiscalYear,
 ) -> Vec<Section> {
-    if ytd.meetings.values().any(|f| f.value().is_none()) {
+    if catalogue.area_type().is_none_or(|t| ytd.has_unknown(t.record_type)) {
         return vec![Section::new(
             format!("地区担当職員との連携がまだない地区（{}）", year.label()),
             vec!["記録がないため分かりません".to_string()],
@@ -274,7 +279,7 @@ fn year_series(
     }
     let first = YearMonth::of(from);
     let by_month = store.tallies_by_month(&first.key(), &YearMonth::of(to).key())?;
-    let events = store.subsidy_events(from, to)?;
+    let events = store.subsidy_events(catalogue.subsidy.record_type, from, to)?;
     let mut series = unknown();
     let mut month = first;
     let mut tallies: Vec<Tally> = Vec::new();

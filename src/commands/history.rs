@@ -21,7 +21,9 @@ pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
     let group = inv.required_text("group")?;
     let course = inv.text("course");
     let catalogue = &app.settings.catalogue;
-    let events = app.store.subsidy_history(&group, course.as_deref())?;
+    let events = app
+        .store
+        .subsidy_history(catalogue.subsidy.record_type, &group, course.as_deref())?;
     // The group's spelling: its first record's (the one later entries are stored under).
     let Some(shown) = events.iter().min_by_key(|e| e.id).map(|e| e.group.clone()) else {
         let scope = course.map(|c| format!("{c}コースの")).unwrap_or_default();
@@ -115,7 +117,7 @@ pub(super) fn removal_note(app: &App, record: &Record, done: &str) -> Result<Opt
         status: status.clone(),
         amount: record.facts.number(Column::Amount),
     };
-    let remaining = app.store.subsidy_history(&group, Some(&course))?;
+    let remaining = app.store.subsidy_history(s.record_type, &group, Some(&course))?;
     Ok(subsidy::left_without_application(s, &remaining, &removed).map(|decision| {
         format!(
             "#{id} の{status}を{done}ので、『{group}』の{course}コースの{decided}（#{did}、{when}）は{status}の記録がないまま残ります（集計ではこの{decided}が{status}も兼ねるので、{status}の数は変わりません）。誤りだったときは、{status}をもう一度報告してください（日付は{when}より前）",

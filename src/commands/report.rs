@@ -32,7 +32,11 @@ pub const UNDO_MINUTES: i64 = 15;
 pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     require_staff(request)?;
     let inv = &request.invocation;
-    let Some(record_type) = inv.subcommand.as_deref().and_then(|s| s.parse::<RecordType>().ok()) else {
+    let found = inv
+        .subcommand
+        .as_deref()
+        .and_then(|s| app.settings.catalogue.record_type_keyed(s));
+    let Some(record_type) = found.map(|t| t.record_type) else {
         return Err(
             UserError::new("報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます").into(),
         );
@@ -229,7 +233,10 @@ pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, F
         .and_then(|f| f.column())
         .and_then(|c| record.facts.text(c));
     if let Some(area) = area {
-        let n = figures.meetings.get(area).and_then(|f| f.value()).unwrap_or(0);
+        let n = figures
+            .of(catalogue, record.facts.record_type(), area)
+            .value()
+            .unwrap_or(0);
         line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
     } else if spec.is_some_and(|t| t.rule == Some(Rule::Subsidy)) {
         let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();

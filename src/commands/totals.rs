@@ -11,7 +11,7 @@ use crate::domain::totals::{
     areas_without_meetings, granted_amount, measures, same_period_last_year, year_to_date, Period,
 };
 use crate::domain::validate::UserError;
-use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType};
+use crate::domain::{Catalogue, Figure, Figures, FiscalYear};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::DASH;
 use crate::store::{FiguresSource, Store};
@@ -150,7 +150,7 @@ pub(crate) fn sections(
             measure.label,
             compared(now, before, measure.target, &measure.unit)
         );
-        if measure.record_type == RecordType::Subsidy {
+        if measure.record_type == catalogue.subsidy.record_type {
             line.push_str(&format!(
                 " 交付額 {}（前年同期 {}）",
                 yen(granted_amount(&this.figures)),
@@ -162,14 +162,18 @@ pub(crate) fn sections(
             _ => sections.push(Section::new(heading, vec![line])),
         }
     }
-    if initiative.is_none_or(|n| {
-        catalogue
-            .indicators
-            .iter()
-            .any(|i| i.initiative == n && i.records.contains(&RecordType::Meeting))
-    }) {
+    let area_type = catalogue.area_type().map(|t| t.record_type);
+    let shown = area_type.filter(|t| {
+        initiative.is_none_or(|n| {
+            catalogue
+                .indicators
+                .iter()
+                .any(|i| i.initiative == n && i.records.contains(t))
+        })
+    });
+    if let Some(area_type) = shown {
         let missing = areas_without_meetings(catalogue, &this.figures);
-        let unknown = this.figures.meetings.values().any(|f| f.value().is_none());
+        let unknown = this.figures.has_unknown(area_type);
         let line = if unknown {
             "記録がないため分かりません".to_string()
         } else if missing.is_empty() {

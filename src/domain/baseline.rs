@@ -8,7 +8,9 @@
 
 use super::calendar::FiscalYear;
 use super::catalogue::{Catalogue, Lines, Problem};
-use super::figures::{CourseFigures, Figure, Figures};
+use super::figures::{Counts, CourseFigures, Figure, Figures, UNKNOWN};
+use super::record::Column;
+use super::record_type::{Layout, RecordTypeSpec, Rule};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -22,29 +24,9 @@ struct RawBaseline {
     years: BTreeMap<String, RawYear>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawYear {
-    council: BTreeMap<String, Spanned<RawCouncil>>,
-    meetings: BTreeMap<String, Spanned<Figure>>,
-    consultations: Figure,
-    matches: Figure,
-    subsidy: BTreeMap<String, Spanned<RawCourse>>,
-    participation: Figure,
-    collab: Figure,
-    info: Figure,
-    publicity: BTreeMap<String, Spanned<Figure>>,
-}
-
-/// `役員会 = 8` (held 8 times), `総会 = "書面開催"` (once, with that status), or
-/// `役員会 = { 実施 = 4, 中止 = 1 }`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawCouncil {
-    Held(u64),
-    Status(String),
-    ByStatus(BTreeMap<String, u64>),
-}
+/// A year: per record type key, its figure (a type without `by`), its figures per value (of its
+/// `by` field), or the subsidy rule's per course.
+type RawYear = BTreeMap<String, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,104 +84,186 @@ impl YearChecker<'_> {
 
     fn year(&mut self, raw: RawYear) -> Figures {
         let catalogue = self.catalogue;
-        let mut council: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        for (kind, entry) in &raw.council {
-            if !catalogue.council.kinds.contains(kind) {
-                self.fail(entry, format!("区長会活動の種類「{kind}」は設定にありません"));
+        let mut figures = Figures {
+            counts: BTreeMap::new(),
+            subsidy: BTreeMap::new(),
+        };
+        for (key, value) in &raw {
+            let Some(spec) = catalogue.record_types.iter().find(|t| t.key() == key) else {
+                let known: Vec<&str> = catalogue.record_types.iter().map(|t| t.key()).collect();
+                self.fail(
+                    value,
+                    format!(
+                        "記録の種類「{key}」は設定にありません（使えるもの: {}）",
+                        known.join(", ")
+                    ),
+                );
+                continue;
+            };
+            if spec.rule == Some(Rule::Subsidy) {
+                figures.subsidy = self.subsidy(spec, value);
+            } else if let Some(counts) = self.counts(spec, value) {
+                figures.counts.insert(spec.record_type, counts);
+            }
+        }
+        if let Some(spec) = catalogue.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy)) {
+            if !raw.contains_key(spec.key()) {
+                figures.subsidy = Figures::unknown(catalogue).subsidy;
+            }
+        }
+        figures
+    }
+
+    /// A figure of the file: a number of 0 or more, or `"不明"`.
+    fn figure(&mut self, value: &Spanned<toml::Value>) -> Option<Figure> {
+        match Figure::deserialize(value.get_ref().clone()) {
+            Ok(figure) => Some(figure),
+            Err(e) => {
+                // The figure's own words, as a TOML reader would give them, at its line.
+                self.problems.push(self.lines.problem(value, e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// One record type's counts: a number (a type without `by`), or a table of its `by` values,
+    /// each a number, `"不明"`, a status (once, with that status) or a table of statuses.
+    fn counts(&mut self, spec: &RecordTypeSpec, value: &Spanned<toml::Value>) -> Option<Counts> {
+        let catalogue = self.catalogue;
+        let status_field = spec.status.and_then(|c| spec.field(c));
+        let default_status = status_field
+            .and_then(|f| f.default.clone().or_else(|| f.choices.first().map(|c| c.name.clone())))
+            .unwrap_or_default();
+        let Some(by) = spec.by.and_then(|c| spec.field(c)) else {
+            let figure = self.figure(value)?;
+            return Some(BTreeMap::from([(
+                String::new(),
+                figure.value().map(|n| BTreeMap::from([(default_status, n)])),
+            )]));
+        };
+        let Some(table) = value.get_ref().as_table() else {
+            self.fail(
+                value,
+                format!(
+                    "{}は {{ \"{}\" = 回数, … }} のように{}ごとに書いてください",
+                    spec.key(),
+                    by.name,
+                    by.name
+                ),
+            );
+            return None;
+        };
+        let known = catalogue.by_values(spec);
+        let mut counts = Counts::new();
+        for (name, entry) in table {
+            if !known.contains(name) {
+                self.fail(value, format!("{}「{name}」は設定にありません", by.called));
                 continue;
             }
-            let by_status = match entry.get_ref() {
-                RawCouncil::Held(n) => {
-                    let default = catalogue
-                        .council
-                        .statuses
-                        .first()
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default();
-                    BTreeMap::from([(default, *n)])
+            let by_status = match entry {
+                toml::Value::String(s) if s.trim() == UNKNOWN => None,
+                toml::Value::String(status) if status_field.is_some() => Some(BTreeMap::from([(status.clone(), 1)])),
+                toml::Value::Table(t) if status_field.is_some() => {
+                    let mut by_status = BTreeMap::new();
+                    for (status, n) in t {
+                        match n.as_integer().and_then(|n| u64::try_from(n).ok()) {
+                            Some(n) => {
+                                by_status.insert(status.clone(), n);
+                            }
+                            None => self.fail(value, format!("{name}の{status}の回数は0以上の整数で書いてください")),
+                        }
+                    }
+                    Some(by_status)
                 }
-                RawCouncil::Status(status) => BTreeMap::from([(status.clone(), 1)]),
-                RawCouncil::ByStatus(map) => map.clone(),
+                other => match Figure::deserialize(other.clone()) {
+                    Ok(figure) => figure.value().map(|n| BTreeMap::from([(default_status.clone(), n)])),
+                    Err(e) => {
+                        self.fail(value, format!("{name}: {e}"));
+                        continue;
+                    }
+                },
             };
-            for status in by_status.keys() {
-                if catalogue.council_status(status).is_none() {
-                    self.fail(entry, format!("{kind}の状態「{status}」は設定にありません"));
+            if let (Some(field), Some(by_status)) = (status_field, &by_status) {
+                for status in by_status.keys() {
+                    if field.choice(status).is_none() {
+                        self.fail(value, format!("{name}の{}「{status}」は設定にありません", field.name));
+                    }
                 }
             }
-            council.insert(kind.clone(), by_status);
+            counts.insert(name.clone(), by_status);
         }
-
-        let mut meetings = BTreeMap::new();
-        for (area, figure) in &raw.meetings {
-            if catalogue.area(area).is_none() {
-                self.fail(figure, format!("地区「{area}」は設定にありません"));
-            }
-            meetings.insert(area.clone(), *figure.get_ref());
-        }
-        for area in &catalogue.areas {
-            if !meetings.contains_key(&area.name) {
+        // A value laid out in columns of its own (an area) must be given, if only as 不明.
+        if spec.layout == Layout::Values {
+            for name in known.iter().filter(|n| !counts.contains_key(*n)) {
                 self.problems.push(Problem {
-                    line: None,
+                    line: Some(self.lines.of(value.span().start)),
                     message: format!(
-                        "{}: {}地区の連携回数がありません（わからない場合は \"不明\" と書いてください）",
-                        self.label, area.name
+                        "{}: {}の{}「{name}」の回数がありません（わからない場合は \"{UNKNOWN}\" と書いてください）",
+                        self.label, spec.label, by.name
                     ),
                 });
             }
         }
+        Some(counts)
+    }
 
+    /// The subsidy rule's figures per course.
+    fn subsidy(&mut self, spec: &RecordTypeSpec, value: &Spanned<toml::Value>) -> BTreeMap<String, CourseFigures> {
+        let catalogue = self.catalogue;
+        let course_field = spec.field(Column::Course);
+        let course_word = course_field.map_or("", |f| f.name.as_str());
         let mut subsidy = BTreeMap::new();
-        for (name, course) in &raw.subsidy {
+        let Some(table) = value.get_ref().as_table() else {
+            self.fail(
+                value,
+                format!("{}は{}ごとの表で書いてください", spec.key(), course_word),
+            );
+            return subsidy;
+        };
+        for (name, course) in table {
             let Some(cap) = catalogue.course(name).map(|c| c.cap) else {
-                self.fail(course, format!("補助金のコース「{name}」は設定にありません"));
+                let called = course_field.map_or("", |f| f.called.as_str());
+                self.fail(value, format!("{called}「{name}」は設定にありません"));
                 continue;
             };
-            let c = course.get_ref();
+            let c: RawCourse = match course.clone().try_into() {
+                Ok(c) => c,
+                Err(e) => {
+                    self.fail(value, format!("{name}: {}", super::catalogue::translate(&e)));
+                    continue;
+                }
+            };
             if let (Some(grants), Some(amount)) = (c.grants.value(), c.amount.value()) {
                 if amount > cap.saturating_mul(grants) {
                     self.fail(
-                        course,
-                        format!("{name}コースの補助金額{amount}円が、上限{cap}円×{grants}件を超えています"),
+                        value,
+                        format!("{name}{course_word}の補助金額{amount}円が、上限{cap}円×{grants}件を超えています"),
                     );
                 }
             }
-            let figures = CourseFigures {
-                grants: c.grants,
-                amount: c.amount,
-                applications: c.applications,
-                declines: Figure::UNKNOWN,
-                rejections: Figure::UNKNOWN,
-            };
-            subsidy.insert(name.clone(), figures);
+            subsidy.insert(
+                name.clone(),
+                CourseFigures {
+                    grants: c.grants,
+                    amount: c.amount,
+                    applications: c.applications,
+                    declines: Figure::UNKNOWN,
+                    rejections: Figure::UNKNOWN,
+                },
+            );
         }
         for course in &catalogue.subsidy.courses {
             if !subsidy.contains_key(&course.name) {
                 self.problems.push(Problem {
-                    line: None,
-                    message: format!("{}: 補助金の{}コースがありません", self.label, course.name),
+                    line: Some(self.lines.of(value.span().start)),
+                    message: format!(
+                        "{}: {}の{}{course_word}がありません",
+                        self.label, spec.label, course.name
+                    ),
                 });
             }
         }
-
-        let mut publicity = BTreeMap::new();
-        for (kind, figure) in &raw.publicity {
-            if catalogue.publicity_kind(kind).is_none() {
-                self.fail(figure, format!("広報の種類「{kind}」は設定にありません"));
-            }
-            publicity.insert(kind.clone(), *figure.get_ref());
-        }
-
-        Figures {
-            council: Some(council),
-            meetings,
-            consultations: raw.consultations,
-            matches: raw.matches,
-            subsidy,
-            participation: raw.participation,
-            collab: raw.collab,
-            info: raw.info,
-            publicity,
-        }
+        subsidy
     }
 }
 
@@ -229,28 +293,30 @@ mod tests {
             vec![2018, 2019, 2020]
         );
         let fy2020 = &b[&FiscalYear::new(2020)];
-        assert_eq!(fy2020.consultations, Figure::known(1097));
-        assert_eq!(fy2020.info, Figure::UNKNOWN);
+        let c = komoro();
+        let of = |key: &str, value: &str| fy2020.of(&c, crate::domain::RecordType::of(key), value);
+        assert_eq!(of("consultation", ""), Figure::known(1097));
+        assert_eq!(of("info", ""), Figure::UNKNOWN);
         assert_eq!(fy2020.subsidy["チャレンジ"].applications, Figure::known(3));
         assert_eq!(
             b[&FiscalYear::new(2018)].subsidy["チャレンジ"].applications,
             Figure::UNKNOWN
         );
         assert_eq!(
-            fy2020.council.as_ref().expect("known")["総会"],
-            BTreeMap::from([("書面開催".to_string(), 1)])
+            fy2020.statuses(crate::domain::RecordType::of("council"), "総会"),
+            Some(BTreeMap::from([("書面開催".to_string(), 1)]))
         );
     }
 
     #[test]
     fn a_figure_of_the_wrong_type_names_its_line() {
-        let text = BASELINE.replacen("consultations = 1720", "consultations = \"多い\"", 1);
+        let text = BASELINE.replacen("consultation = 1720", "consultation = \"多い\"", 1);
         let line = text[..text.find("\"多い\"").expect("edited")].matches('\n').count() + 1;
         let found = problems(&text);
         assert_eq!(found.len(), 1);
         assert!(found[0].starts_with(&format!("{line}行目: ")), "{found:?}");
         assert!(found[0].contains("「多い」は数値ではありません"), "{found:?}");
-        let found = problems(&BASELINE.replacen("consultations = 1720", "consultations = -3", 1));
+        let found = problems(&BASELINE.replacen("consultation = 1720", "consultation = -3", 1));
         assert!(found[0].contains("0以上"), "{found:?}");
     }
 
@@ -263,7 +329,7 @@ mod tests {
             .any(|p| p.contains("平成30年度: 地区「河辺」は設定にありません")));
         assert!(found
             .iter()
-            .any(|p| p.contains("平成30年度: 川辺地区の連携回数がありません")));
+            .any(|p| p.contains("平成30年度: 地区連携の地区「川辺」の回数がありません")));
         let found = problems(&BASELINE.replacen("\"総会\" = \"書面開催\"", "\"総会\" = \"延期\"", 1));
         assert!(
             found[0].contains("令和2年度: 総会の状態「延期」は設定にありません"),

@@ -11,7 +11,7 @@ mod record_types;
 
 use super::calendar::FiscalYearStart;
 use super::record::Column;
-use super::record_type::{FieldSpec, RecordType, RecordTypeSpec, Rule};
+use super::record_type::{FieldKind, Layout, RecordType, RecordTypeSpec, Rule};
 use super::subsidy::Stage;
 use super::text::{self, Rules};
 use chrono_tz::Tz;
@@ -60,6 +60,11 @@ impl Lines<'_> {
             message: translate_toml_message(error.message()),
         }
     }
+}
+
+/// A TOML error's message in Japanese, where the wording is known.
+pub(crate) fn translate(error: &toml::de::Error) -> String {
+    translate_toml_message(error.message())
 }
 
 fn translate_toml_message(message: &str) -> String {
@@ -135,23 +140,6 @@ pub struct Area {
     pub districts: Vec<String>,
 }
 
-/// A status of a 区長会 activity (実施, 中止, 書面開催).
-#[derive(Debug, Clone)]
-pub struct CouncilStatus {
-    pub name: String,
-    /// Whether an activity with this status took place and counts toward the indicator.
-    pub held: bool,
-    /// What the report writes in parentheses after the kind (`中止`, `書面議決`); none for 実施.
-    pub report: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Council {
-    pub kinds: Vec<String>,
-    /// The first status is the default.
-    pub statuses: Vec<CouncilStatus>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Course {
     pub name: String,
@@ -190,21 +178,6 @@ impl Subsidy {
             &self.reported,
         ]
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct PublicityKind {
-    pub name: String,
-    /// The indicator (⑧ or ⑨) that an item of this kind counts toward.
-    pub indicator: u8,
-    /// How the report lists the kind (`4コマによる普及`).
-    pub report: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Publicity {
-    pub kinds: Vec<PublicityKind>,
-    pub media: Vec<String>,
 }
 
 /// Per-deployment Discord ids from the optional `[discord]` table; the environment overrides
@@ -297,11 +270,9 @@ pub struct Catalogue {
     pub areas: Vec<Area>,
     /// Every record type, described once, in the order of `/report`'s subcommands.
     pub record_types: Vec<RecordTypeSpec>,
-    /// Views of the record types the figures and the annual report are laid out by, derived
-    /// from their descriptions.
-    pub council: Council,
+    /// The parameters of the subsidy rule (`Rule::Subsidy`), from the description of the type
+    /// that keeps it.
     pub subsidy: Subsidy,
-    pub publicity: Publicity,
     pub discord: DiscordIds,
     pub schedule: Schedule,
     /// The daily backup; `None` without a `[backup]` table (no scheduled backups).
@@ -320,6 +291,19 @@ impl Catalogue {
     /// The description of `record_type`.
     pub fn record_type(&self, record_type: RecordType) -> Option<&RecordTypeSpec> {
         self.record_types.iter().find(|t| t.record_type == record_type)
+    }
+
+    /// The description of the record type whose key (subcommand) is `key`.
+    pub fn record_type_keyed(&self, key: &str) -> Option<&RecordTypeSpec> {
+        self.record_types.iter().find(|t| t.key() == key)
+    }
+
+    /// The record type whose figures break down by area (the liaison meetings), if any: the
+    /// one the summaries ask "which areas have none yet?" of.
+    pub fn area_type(&self) -> Option<&RecordTypeSpec> {
+        self.record_types
+            .iter()
+            .find(|t| t.by.and_then(|c| t.field(c)).is_some_and(|f| f.kind == FieldKind::Area))
     }
 
     pub fn area(&self, name: &str) -> Option<&Area> {
@@ -344,12 +328,34 @@ impl Catalogue {
             .map(String::as_str)
     }
 
-    pub fn council_status(&self, name: &str) -> Option<&CouncilStatus> {
-        self.council.statuses.iter().find(|s| s.name == name)
+    /// The values `spec`'s figures break down by, in order: the areas, or its `by` field's
+    /// choices; one empty value for a type without `by`.
+    pub fn by_values(&self, spec: &RecordTypeSpec) -> Vec<String> {
+        let Some(field) = spec.by.and_then(|c| spec.field(c)) else {
+            return vec![String::new()];
+        };
+        match field.kind {
+            FieldKind::Area => self.areas.iter().map(|a| a.name.clone()).collect(),
+            _ => field.choice_names(),
+        }
     }
 
-    pub fn publicity_kind(&self, name: &str) -> Option<&PublicityKind> {
-        self.publicity.kinds.iter().find(|k| k.name == name)
+    /// Whether a record of `spec` with `status` counts toward its indicator (a cancelled
+    /// activity does not); every record counts where the type has no `status`.
+    pub fn counts(&self, spec: &RecordTypeSpec, status: &str) -> bool {
+        match spec.status.and_then(|c| spec.field(c)) {
+            Some(field) => field.choice(status).is_some_and(|c| c.counts),
+            None => true,
+        }
+    }
+
+    /// The indicator a record of `spec` whose `by` value is `value` feeds, where the type's
+    /// choices say (a publicity kind's); `None` where they do not.
+    pub fn routed(&self, spec: &RecordTypeSpec, value: &str) -> Option<u8> {
+        spec.by
+            .and_then(|c| spec.field(c))
+            .and_then(|f| f.choice(value))
+            .and_then(|c| c.indicator)
     }
 
     /// Reads and checks the TOML text of a catalogue.
@@ -572,7 +578,7 @@ impl Checker<'_> {
         let initiatives = self.initiatives(&raw.initiatives);
         let record_types = self.record_types(&raw.record_types);
         let indicators = self.indicators(&raw.indicators, &initiatives, &record_types);
-        let report_tables = self.tables(&raw.report.tables, &indicators);
+        let report_tables = self.tables(&raw.report.tables, &indicators, &record_types);
         Catalogue {
             city,
             time_zone,
@@ -583,9 +589,7 @@ impl Checker<'_> {
             initiatives,
             indicators,
             areas: self.areas(&raw.areas),
-            council: council_of(&record_types),
             subsidy: subsidy_of(&record_types),
-            publicity: publicity_of(&record_types),
             record_types,
             discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
             schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
@@ -776,20 +780,21 @@ impl Checker<'_> {
                 }
                 let mut records = Vec::new();
                 for key in r.records.get_ref() {
-                    match key.get_ref().parse::<RecordType>() {
-                        Ok(t) => {
+                    match types.iter().find(|t| t.key() == key.get_ref().trim()) {
+                        Some(spec) => {
+                            let t = spec.record_type;
                             // A type whose choices say which indicator they feed may feed several.
                             if !routed(types, t) && fed.insert(t, number).is_some() {
                                 self.fail(key, format!("「{t}」の記録は1つの指標にしか入れられません"));
                             }
                             records.push(t);
                         }
-                        Err(()) => self.fail(
+                        None => self.fail(
                             key,
                             format!(
                                 "記録の種類「{}」はありません（使えるもの: {}）",
                                 key.get_ref(),
-                                RecordType::ALL.map(RecordType::key).join(", ")
+                                types.iter().map(|t| t.key()).collect::<Vec<_>>().join(", ")
                             ),
                         ),
                     }
@@ -853,7 +858,7 @@ impl Checker<'_> {
     ) -> BTreeMap<RecordType, u64> {
         let mut targets = BTreeMap::new();
         for (key, value) in raw.map(Spanned::get_ref).into_iter().flatten() {
-            let Some(t) = key.parse::<RecordType>().ok().filter(|t| records.contains(t)) else {
+            let Some(t) = records.iter().copied().find(|t| t.key() == key) else {
                 self.fail(
                     value,
                     format!(
@@ -876,7 +881,12 @@ impl Checker<'_> {
         targets
     }
 
-    fn tables(&mut self, raw: &Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>, indicators: &[Indicator]) -> Vec<Vec<u8>> {
+    fn tables(
+        &mut self,
+        raw: &Spanned<Vec<Spanned<Vec<Spanned<i64>>>>>,
+        indicators: &[Indicator],
+        types: &[RecordTypeSpec],
+    ) -> Vec<Vec<u8>> {
         let mut placed = HashSet::new();
         let mut tables = Vec::new();
         for table in raw.get_ref() {
@@ -897,7 +907,7 @@ impl Checker<'_> {
                 .filter_map(|n| indicators.iter().find(|i| i.number == *n))
                 .collect();
             let headers: usize = members.iter().map(|i| i.columns.len()).sum();
-            let cells = table_cells(&members);
+            let cells = table_cells(types, &members);
             if headers != cells {
                 self.fail(
                     table,
@@ -960,27 +970,6 @@ impl Checker<'_> {
     }
 }
 
-/// The 区長会 activity's kinds and statuses: the `kind` and `status` choices of its type.
-fn council_of(types: &[RecordTypeSpec]) -> Council {
-    let spec = types.iter().find(|t| t.record_type == RecordType::Council);
-    let choices = |column: Column| {
-        spec.and_then(|t| t.field(column))
-            .map(|f| f.choices.clone())
-            .unwrap_or_default()
-    };
-    Council {
-        kinds: choices(Column::Kind).into_iter().map(|c| c.name).collect(),
-        statuses: choices(Column::Status)
-            .into_iter()
-            .map(|c| CouncilStatus {
-                held: c.counts,
-                name: c.name,
-                report: c.report,
-            })
-            .collect(),
-    }
-}
-
 /// The subsidy's courses and states: the `course` and `status` choices of the type that keeps
 /// `Rule::Subsidy`.
 fn subsidy_of(types: &[RecordTypeSpec]) -> Subsidy {
@@ -1004,34 +993,13 @@ fn subsidy_of(types: &[RecordTypeSpec]) -> Subsidy {
             .unwrap_or_default()
     };
     Subsidy {
-        record_type: spec.map_or(RecordType::Subsidy, |t| t.record_type),
+        record_type: spec.map_or(RecordType::of(""), |t| t.record_type),
         courses,
         applied: state(Stage::Applied),
         granted: state(Stage::Granted),
         rejected: state(Stage::Rejected),
         declined: state(Stage::Declined),
         reported: state(Stage::Reported),
-    }
-}
-
-/// The publicity kinds (each with the indicator it feeds) and media.
-fn publicity_of(types: &[RecordTypeSpec]) -> Publicity {
-    let spec = types.iter().find(|t| t.record_type == RecordType::Publicity);
-    let field = |column: Column| spec.and_then(|t| t.field(column));
-    Publicity {
-        kinds: field(Column::Kind)
-            .map(|f| {
-                f.choices
-                    .iter()
-                    .map(|c| PublicityKind {
-                        name: c.name.clone(),
-                        indicator: c.indicator.unwrap_or(0),
-                        report: c.report_name().to_string(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        media: field(Column::Medium).map(FieldSpec::choice_names).unwrap_or_default(),
     }
 }
 
@@ -1045,10 +1013,11 @@ fn routed(types: &[RecordTypeSpec], record_type: RecordType) -> bool {
         .any(|c| c.indicator.is_some())
 }
 
-/// How many cells the record types of these indicators fill in one row of a report table.
-/// A meeting indicator spreads its areas over as many cells as it has columns; publicity items
-/// fill two cells (the list of kinds and their counts) however many indicators they feed.
-pub fn table_cells(members: &[&Indicator]) -> usize {
+/// How many cells the record types of these indicators fill in one row of a report table, by
+/// their layout: a `values` type spreads its values over as many cells as its indicator has
+/// columns; a `list` (its values and their counts, however many indicators they feed) and the
+/// subsidy's (amounts, counts) fill two; every other one.
+pub fn table_cells(types: &[RecordTypeSpec], members: &[&Indicator]) -> usize {
     let mut seen = HashSet::new();
     members
         .iter()
@@ -1057,9 +1026,9 @@ pub fn table_cells(members: &[&Indicator]) -> usize {
                 .records
                 .iter()
                 .filter(|t| seen.insert(**t))
-                .map(|t| match t {
-                    RecordType::Meeting => indicator.columns.len(),
-                    RecordType::Subsidy | RecordType::Publicity => 2,
+                .map(|t| match types.iter().find(|s| s.record_type == *t).map(|s| s.layout) {
+                    Some(Layout::Values) => indicator.columns.len(),
+                    Some(Layout::Subsidy | Layout::List) => 2,
                     _ => 1,
                 })
                 .sum::<usize>()

@@ -6,7 +6,7 @@
 //! prints there (`—`), never an invented 0.
 
 use super::catalogue::Catalogue;
-use super::record_type::RecordType;
+use super::record_type::{RecordType, Rule};
 use super::subsidy::tally;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -81,39 +81,30 @@ pub struct CourseFigures {
     pub rejections: Figure,
 }
 
-/// The figures of every indicator over one period (a fiscal year, or part of one).
-/// Maps are keyed by the catalogue's names; a name missing from a map counts 0.
+/// One record type's counts over a period: per value of its `by` field (`""` for a type
+/// without one), per value of its `status` field (`""` likewise); `None` for a value whose
+/// count is unknown (a baseline year that did not say).
+pub type Counts = BTreeMap<String, Option<BTreeMap<String, u64>>>;
+
+/// The figures of every indicator over one period (a fiscal year, or part of one): each record
+/// type's counts, and the subsidy rule's per course. A record type missing from `counts` is
+/// unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Figures {
-    /// ① activities per kind and status; `None` when unknown.
-    pub council: Option<BTreeMap<String, BTreeMap<String, u64>>>,
-    /// ② meetings per area.
-    pub meetings: BTreeMap<String, Figure>,
-    /// ③ consultations.
-    pub consultations: Figure,
-    /// ③ matchings.
-    pub matches: Figure,
-    /// ④ per course.
+    pub counts: BTreeMap<RecordType, Counts>,
+    /// Per course of the subsidy rule (`domain::subsidy::tally`).
     pub subsidy: BTreeMap<String, CourseFigures>,
-    /// ⑤ occasions.
-    pub participation: Figure,
-    /// ⑥ occasions.
-    pub collab: Figure,
-    /// ⑦ occasions.
-    pub info: Figure,
-    /// ⑧/⑨ items per publicity kind.
-    pub publicity: BTreeMap<String, Figure>,
 }
 
-/// Records of one type with the same kind (or area) and status, counted by the store.
+/// Records of one type with the same `by` and `status` values, counted by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     pub record_type: RecordType,
-    /// The council kind, the area of a meeting or the publicity kind; empty for other types.
+    /// The value of the type's `by` field; empty for a type without one.
     pub dimension: String,
-    /// The council status; empty for other types.
+    /// The value of the type's `status` field; empty for a type without one.
     pub status: String,
-    /// The sum of the records' counts (1 for every type but consultations and matchings).
+    /// The sum of the records' counts (1 for each record of a type without a count).
     pub count: u64,
 }
 
@@ -122,44 +113,26 @@ pub use super::subsidy::SubsidyEvent;
 impl Figures {
     /// Every figure unknown: a year that neither the baseline nor the records cover.
     pub fn unknown(catalogue: &Catalogue) -> Figures {
+        let unknown = CourseFigures {
+            grants: Figure::UNKNOWN,
+            amount: Figure::UNKNOWN,
+            applications: Figure::UNKNOWN,
+            declines: Figure::UNKNOWN,
+            rejections: Figure::UNKNOWN,
+        };
         Figures {
-            council: None,
-            meetings: catalogue
-                .areas
-                .iter()
-                .map(|a| (a.name.clone(), Figure::UNKNOWN))
-                .collect(),
-            consultations: Figure::UNKNOWN,
-            matches: Figure::UNKNOWN,
+            counts: BTreeMap::new(),
             subsidy: catalogue
                 .subsidy
                 .courses
                 .iter()
-                .map(|c| {
-                    let unknown = CourseFigures {
-                        grants: Figure::UNKNOWN,
-                        amount: Figure::UNKNOWN,
-                        applications: Figure::UNKNOWN,
-                        declines: Figure::UNKNOWN,
-                        rejections: Figure::UNKNOWN,
-                    };
-                    (c.name.clone(), unknown)
-                })
-                .collect(),
-            participation: Figure::UNKNOWN,
-            collab: Figure::UNKNOWN,
-            info: Figure::UNKNOWN,
-            publicity: catalogue
-                .publicity
-                .kinds
-                .iter()
-                .map(|k| (k.name.clone(), Figure::UNKNOWN))
+                .map(|c| (c.name.clone(), unknown.clone()))
                 .collect(),
         }
     }
 
-    /// Aggregates a period's tallies and subsidy records. Every area, course and scalar is known
-    /// (0 where nothing was recorded): a period the bot covers has no unknown figure.
+    /// Aggregates a period's tallies and subsidy records. Every record type's every value is
+    /// known (0 where nothing was recorded): a period the bot covers has no unknown figure.
     /// `subsidy` holds the subsidy records up to the period's end of every group with one in
     /// it; those before `since` (the period's first day) only say where a group stood.
     pub fn from_records(
@@ -168,77 +141,96 @@ impl Figures {
         subsidy: &[SubsidyEvent],
         since: NaiveDate,
     ) -> Figures {
-        let mut f = Figures {
-            council: Some(BTreeMap::new()),
-            meetings: catalogue
-                .areas
-                .iter()
-                .map(|a| (a.name.clone(), Figure::known(0)))
-                .collect(),
-            consultations: Figure::known(0),
-            matches: Figure::known(0),
-            participation: Figure::known(0),
-            collab: Figure::known(0),
-            info: Figure::known(0),
-            publicity: catalogue
-                .publicity
-                .kinds
-                .iter()
-                .map(|k| (k.name.clone(), Figure::known(0)))
-                .collect(),
-            ..Figures::default()
-        };
+        let mut counts: BTreeMap<RecordType, Counts> = catalogue
+            .record_types
+            .iter()
+            .filter(|t| t.rule != Some(Rule::Subsidy))
+            .map(|t| {
+                let values = catalogue.by_values(t).into_iter().map(|v| (v, Some(BTreeMap::new())));
+                (t.record_type, values.collect())
+            })
+            .collect();
         for t in tallies {
-            let add = |figure: &mut Figure| *figure = Figure::known(figure.value().unwrap_or(0) + t.count);
-            match t.record_type {
-                RecordType::Council => {
-                    *f.council
-                        .get_or_insert_default()
-                        .entry(t.dimension.clone())
-                        .or_default()
-                        .entry(t.status.clone())
-                        .or_default() += t.count;
-                }
-                RecordType::Meeting => add(f.meetings.entry(t.dimension.clone()).or_default()),
-                RecordType::Consultation => add(&mut f.consultations),
-                RecordType::Match => add(&mut f.matches),
-                RecordType::Participation => add(&mut f.participation),
-                RecordType::Collab => add(&mut f.collab),
-                RecordType::Info => add(&mut f.info),
-                RecordType::Publicity => add(f.publicity.entry(t.dimension.clone()).or_default()),
-                RecordType::Subsidy => {}
+            let by_status = counts
+                .entry(t.record_type)
+                .or_default()
+                .entry(t.dimension.clone())
+                .or_insert_with(|| Some(BTreeMap::new()));
+            if let Some(by_status) = by_status {
+                *by_status.entry(t.status.clone()).or_default() += t.count;
             }
         }
-        f.subsidy = subsidy_figures(catalogue, subsidy, since);
-        f
+        Figures {
+            counts,
+            subsidy: subsidy_figures(catalogue, subsidy, since),
+        }
     }
 
-    /// The sum of the counts of one record type (for publicity, of the kinds feeding `indicator`).
-    pub fn count(&self, catalogue: &Catalogue, record_type: RecordType, indicator: u8) -> Figure {
-        match record_type {
-            RecordType::Council => self.council.as_ref().map_or(Figure::UNKNOWN, |council| {
-                Figure::known(
-                    council
-                        .values()
-                        .flat_map(|statuses| statuses.iter())
-                        .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
+    /// What `record_type`'s records with `by` value `value` add up to, the statuses that do not
+    /// count left out; unknown where the type or the value is.
+    pub fn of(&self, catalogue: &Catalogue, record_type: RecordType, value: &str) -> Figure {
+        let Some(spec) = catalogue.record_type(record_type) else {
+            return Figure::UNKNOWN;
+        };
+        match self.counts.get(&record_type) {
+            None => Figure::UNKNOWN,
+            Some(counts) => match counts.get(value) {
+                Some(None) => Figure::UNKNOWN,
+                Some(Some(by_status)) => Figure::known(
+                    by_status
+                        .iter()
+                        .filter(|(status, _)| catalogue.counts(spec, status))
                         .map(|(_, n)| n)
                         .sum(),
-                )
-            }),
-            RecordType::Meeting => sum(self.meetings.values().copied()),
-            RecordType::Consultation => self.consultations,
-            RecordType::Match => self.matches,
-            RecordType::Subsidy => sum(self.subsidy.values().map(|c| c.grants)),
-            RecordType::Participation => self.participation,
-            RecordType::Collab => self.collab,
-            RecordType::Info => self.info,
-            RecordType::Publicity => sum(self
-                .publicity
-                .iter()
-                .filter(|(kind, _)| catalogue.publicity_kind(kind).is_some_and(|k| k.indicator == indicator))
-                .map(|(_, f)| *f)),
+                ),
+                None => Figure::known(0),
+            },
         }
+    }
+
+    /// The counts by status of `record_type`'s records with `by` value `value`; `None` where
+    /// unknown.
+    pub fn statuses(&self, record_type: RecordType, value: &str) -> Option<BTreeMap<String, u64>> {
+        match self.counts.get(&record_type)?.get(value) {
+            Some(by_status) => by_status.clone(),
+            None => Some(BTreeMap::new()),
+        }
+    }
+
+    /// Whether any figure of `record_type` is unknown.
+    pub fn has_unknown(&self, record_type: RecordType) -> bool {
+        self.counts
+            .get(&record_type)
+            .is_none_or(|counts| counts.values().any(Option::is_none))
+    }
+
+    /// What `record_type` adds to `indicator`: the subsidy rule's grants, or the sum of the
+    /// type's values that feed the indicator (all of them unless its choices say otherwise).
+    pub fn count(&self, catalogue: &Catalogue, record_type: RecordType, indicator: u8) -> Figure {
+        let Some(spec) = catalogue.record_type(record_type) else {
+            return Figure::UNKNOWN;
+        };
+        if spec.rule == Some(Rule::Subsidy) {
+            return sum(self.subsidy.values().map(|c| c.grants));
+        }
+        if !self.counts.contains_key(&record_type) {
+            return Figure::UNKNOWN;
+        }
+        let mut values = catalogue.by_values(spec);
+        // A value no longer in the catalogue still counts, after the others.
+        if let Some(counts) = self.counts.get(&record_type) {
+            values.extend(
+                counts
+                    .keys()
+                    .filter(|k| !values.contains(k))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        sum(values
+            .iter()
+            .filter(|v| catalogue.routed(spec, v).is_none_or(|n| n == indicator))
+            .map(|v| self.of(catalogue, record_type, v)))
     }
 }
 
@@ -312,31 +304,32 @@ mod tests {
     fn tallies_add_up_per_indicator() {
         let c = komoro();
         let tallies = [
-            tally(RecordType::Council, "役員会", "実施", 3),
-            tally(RecordType::Council, "総会", "書面開催", 1),
-            tally(RecordType::Council, "視察研修", "中止", 1),
-            tally(RecordType::Meeting, "東部", "", 2),
-            tally(RecordType::Consultation, "", "", 40),
-            tally(RecordType::Consultation, "", "", 2),
-            tally(RecordType::Match, "", "", 7),
-            tally(RecordType::Publicity, "4コマ", "", 1),
-            tally(RecordType::Publicity, "区紹介", "", 2),
-            tally(RecordType::Publicity, "ぼらせんこもろ", "", 3),
+            tally(RecordType::of("council"), "役員会", "実施", 3),
+            tally(RecordType::of("council"), "総会", "書面開催", 1),
+            tally(RecordType::of("council"), "視察研修", "中止", 1),
+            tally(RecordType::of("meeting"), "東部", "", 2),
+            tally(RecordType::of("consultation"), "", "", 40),
+            tally(RecordType::of("consultation"), "", "", 2),
+            tally(RecordType::of("match"), "", "", 7),
+            tally(RecordType::of("publicity"), "4コマ", "", 1),
+            tally(RecordType::of("publicity"), "区紹介", "", 2),
+            tally(RecordType::of("publicity"), "ぼらせんこもろ", "", 3),
         ];
         let f = Figures::from_records(&c, &tallies, &[], april());
-        assert_eq!(f.meetings.get("東部"), Some(&Figure::known(2)));
-        assert_eq!(f.meetings.get("川辺"), Some(&Figure::known(0)));
-        assert_eq!(f.meetings.len(), 10);
-        assert_eq!(f.consultations, Figure::known(42));
+        let meeting = RecordType::of("meeting");
+        assert_eq!(f.of(&c, meeting, "東部"), Figure::known(2));
+        assert_eq!(f.of(&c, meeting, "川辺"), Figure::known(0));
+        assert_eq!(f.counts[&meeting].len(), 10);
+        assert_eq!(f.of(&c, RecordType::of("consultation"), ""), Figure::known(42));
         assert_eq!(
-            f.count(&c, RecordType::Council, 1),
+            f.count(&c, RecordType::of("council"), 1),
             Figure::known(4),
             "中止 is not held"
         );
-        assert_eq!(f.count(&c, RecordType::Meeting, 2), Figure::known(2));
-        assert_eq!(f.count(&c, RecordType::Publicity, 8), Figure::known(1));
-        assert_eq!(f.count(&c, RecordType::Publicity, 9), Figure::known(5));
-        assert_eq!(f.count(&c, RecordType::Info, 7), Figure::known(0));
+        assert_eq!(f.count(&c, RecordType::of("meeting"), 2), Figure::known(2));
+        assert_eq!(f.count(&c, RecordType::of("publicity"), 8), Figure::known(1));
+        assert_eq!(f.count(&c, RecordType::of("publicity"), 9), Figure::known(5));
+        assert_eq!(f.count(&c, RecordType::of("info"), 7), Figure::known(0));
     }
 
     #[test]
@@ -362,7 +355,7 @@ mod tests {
             (step.grants, step.amount, step.applications),
             (Figure::known(1), Figure::known(102_000), Figure::known(2))
         );
-        assert_eq!(f.count(&c, RecordType::Subsidy, 4), Figure::known(3));
+        assert_eq!(f.count(&c, RecordType::of("subsidy"), 4), Figure::known(3));
     }
 
     #[test]
@@ -468,11 +461,13 @@ mod tests {
     fn unknown_figures_stay_unknown_in_sums() {
         let c = komoro();
         let mut f = Figures::from_records(&c, &[], &[], april());
-        f.meetings.insert("東部".into(), Figure::UNKNOWN);
-        assert_eq!(f.count(&c, RecordType::Meeting, 2), Figure::UNKNOWN);
-        let json = serde_json::to_string(&f.meetings).expect("serialises");
-        assert!(json.contains("\"東部\":\"不明\""), "{json}");
-        let back: BTreeMap<String, Figure> = serde_json::from_str(&json).expect("round trip");
-        assert_eq!(back, f.meetings);
+        let meeting = RecordType::of("meeting");
+        f.counts.entry(meeting).or_default().insert("東部".into(), None);
+        assert_eq!(f.count(&c, meeting, 2), Figure::UNKNOWN);
+        assert_eq!(f.of(&c, meeting, "東部"), Figure::UNKNOWN);
+        let json = serde_json::to_string(&f).expect("serialises");
+        assert!(json.contains("\"東部\":null"), "{json}");
+        let back: Figures = serde_json::from_str(&json).expect("round trip");
+        assert_eq!(back, f);
     }
 }

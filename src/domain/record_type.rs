@@ -8,78 +8,119 @@
 //! `/records edit`, exports and imports, help, autocomplete, the store's mapping and the test
 //! fixtures are derived from it.
 //!
-//! The key is the canonical subcommand name and the database value. The code still knows the
-//! *shapes* the figures and the annual report are laid out by (`RecordType`'s variants); the
-//! names of everything — types, fields, kinds, areas — come from the catalogue.
+//! The key is the canonical subcommand name and the database value. The code knows no record
+//! type: how the figures break down (`by`, `status`) and how the report lays them out
+//! (`Layout`) are part of the description, and the names of everything — types, fields,
+//! kinds, areas — come from the catalogue.
 
 use super::record::Column;
 use super::subsidy::Stage;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fmt;
-use std::str::FromStr;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordType {
-    /// ① one 区長会 activity.
-    Council,
-    /// ② one meeting of a liaison officer with a district.
-    Meeting,
-    /// ③ a number of consultations at ぼらせんこもろ.
-    Consultation,
-    /// ③ a number of matchings at ぼらせんこもろ.
-    Match,
-    /// ④ one subsidy application, grant or withdrawal.
-    Subsidy,
-    /// ⑤ one occasion where citizens' opinions were asked.
-    Participation,
-    /// ⑥ one joint occasion of the district council and civic groups.
-    Collab,
-    /// ⑦ one information-sharing occasion.
-    Info,
-    /// ⑧/⑨ one publicity item; its kind decides the indicator.
-    Publicity,
-}
+/// A record type: its key, the catalogue's `key` and the database's value (`meeting`). Any key
+/// the catalogue describes; `Catalogue::record_type` gives its description. Keys are interned,
+/// so that a record type is `Copy` and compares as cheaply as a number.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordType(&'static str);
+
+/// Every key met so far, each stored once for the life of the process (a catalogue has a few).
+static KEYS: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
 impl RecordType {
-    pub const ALL: [RecordType; 9] = [
-        RecordType::Council,
-        RecordType::Meeting,
-        RecordType::Consultation,
-        RecordType::Match,
-        RecordType::Subsidy,
-        RecordType::Participation,
-        RecordType::Collab,
-        RecordType::Info,
-        RecordType::Publicity,
-    ];
+    /// The record type with this key.
+    pub fn of(key: &str) -> RecordType {
+        let mut keys = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = keys.get(key) {
+            return RecordType(known);
+        }
+        let key: &'static str = Box::leak(key.to_string().into_boxed_str());
+        keys.insert(key);
+        RecordType(key)
+    }
 
     pub fn key(self) -> &'static str {
-        match self {
-            RecordType::Council => "council",
-            RecordType::Meeting => "meeting",
-            RecordType::Consultation => "consultation",
-            RecordType::Match => "match",
-            RecordType::Subsidy => "subsidy",
-            RecordType::Participation => "participation",
-            RecordType::Collab => "collab",
-            RecordType::Info => "info",
-            RecordType::Publicity => "publicity",
-        }
+        self.0
+    }
+
+    /// Whether `key` can be a record type's key: lowercase ASCII letters, digits and `_`,
+    /// starting with a letter (it is a subcommand's name and a value in SQL).
+    pub fn is_key(key: &str) -> bool {
+        key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key.len() <= 32
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     }
 }
 
 impl fmt::Display for RecordType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
+        f.write_str(self.0)
     }
 }
 
-impl FromStr for RecordType {
-    type Err = ();
+impl fmt::Debug for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
 
-    fn from_str(s: &str) -> Result<Self, ()> {
-        RecordType::ALL.into_iter().find(|t| t.key() == s).ok_or(())
+impl Serialize for RecordType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(d)?;
+        Ok(RecordType::of(&key))
+    }
+}
+
+/// How a record type's figures are laid out in the annual report's table: one Rust function
+/// each (`render/report.rs`), named by the description's `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One number with its unit: ⑤ `106件`.
+    Count,
+    /// One bare number, its unit in a note under the table: ③ `1720`.
+    Number,
+    /// A number per value of the `by` field, over the indicator's columns: ② `東南部5回 東部2回 …`.
+    Values,
+    /// Each value of the `by` field held, with the words of its `status` where it has them:
+    /// ① `役員会 年8回 新任区長研修会（中止） 総会（書面議決）`.
+    Kinds,
+    /// The values of the `by` field as a list beside their counts, each indicator its own
+    /// values (the choices' `indicator`), and a table with each value beside its count: ⑧⑨.
+    List,
+    /// The subsidy rule's amounts per course, with grants and applications: ④.
+    Subsidy,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 6] = [
+        Layout::Count,
+        Layout::Number,
+        Layout::Values,
+        Layout::Kinds,
+        Layout::List,
+        Layout::Subsidy,
+    ];
+
+    /// The word the catalogue writes (`report = "values"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Layout::Count => "count",
+            Layout::Number => "number",
+            Layout::Values => "values",
+            Layout::Kinds => "kinds",
+            Layout::List => "list",
+            Layout::Subsidy => "subsidy",
+        }
     }
 }
 
@@ -278,6 +319,13 @@ pub struct RecordTypeSpec {
     pub line: String,
     /// The rule of its own the type keeps, if any.
     pub rule: Option<Rule>,
+    /// The field whose values break the figures down (a meeting's area, an activity's kind).
+    pub by: Option<Column>,
+    /// The choice field whose choices say whether a record counts and how the report writes it
+    /// (a 区長会 activity's status).
+    pub status: Option<Column>,
+    /// How the annual report lays its figures out.
+    pub layout: Layout,
     /// The fields, in the order of the command's options (required ones first).
     pub fields: Vec<FieldSpec>,
 }

@@ -142,12 +142,16 @@ pub fn granted_amount(figures: &Figures) -> Figure {
         .map_or(Figure::UNKNOWN, Figure::known)
 }
 
-/// The areas with no meeting in `figures`, in the catalogue's order.
+/// The areas with no record of the catalogue's area type (the liaison meetings) in `figures`,
+/// in the catalogue's order.
 pub fn areas_without_meetings<'a>(catalogue: &'a Catalogue, figures: &Figures) -> Vec<&'a str> {
+    let Some(spec) = catalogue.area_type() else {
+        return Vec::new();
+    };
     catalogue
         .areas
         .iter()
-        .filter(|a| figures.meetings.get(&a.name).and_then(|f| f.value()) == Some(0))
+        .filter(|a| figures.of(catalogue, spec.record_type, &a.name).value() == Some(0))
         .map(|a| a.name.as_str())
         .collect()
 }

@@ -210,13 +210,13 @@ mod tests {
     }
 
     fn meeting(area: &str, district: &str) -> Facts {
-        Facts::new(RecordType::Meeting)
+        Facts::new(RecordType::of("meeting"))
             .text_of(Column::Area, area)
             .text_of(Column::District, district)
     }
 
     fn subsidy(course: &str, amount: Option<u64>, status: &str) -> Facts {
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, course)
             .text_of(Column::Group, "こもろ子ども食堂")
             .maybe(Column::Amount, amount)
@@ -280,11 +280,11 @@ mod tests {
 
     #[test]
     fn counts_are_positive_and_sane() {
-        let consultation = |count| Facts::new(RecordType::Consultation).number_of(Column::Count, count);
+        let consultation = |count| Facts::new(RecordType::of("consultation")).number_of(Column::Count, count);
         check(consultation(1), Ok(()));
         check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
         check(
-            Facts::new(RecordType::Match).number_of(Column::Count, 10_001),
+            Facts::new(RecordType::of("match")).number_of(Column::Count, 10_001),
             Err("件数（count）: 1回の報告は10000件までです。分けて報告してください"),
         );
     }
@@ -292,15 +292,15 @@ mod tests {
     #[test]
     fn kinds_and_titles_are_checked() {
         check(
-            Facts::new(RecordType::Council).text_of(Column::Kind, "懇親会").text_of(Column::Status, "実施"),
+            Facts::new(RecordType::of("council")).text_of(Column::Kind, "懇親会").text_of(Column::Status, "実施"),
             Err("種類（kind）: 区長会活動の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
         );
         check(
-            Facts::new(RecordType::Collab).text_of(Column::Title, "  "),
+            Facts::new(RecordType::of("collab")).text_of(Column::Title, "  "),
             Err("名称（title）: 空にはできません"),
         );
         check(
-            Facts::new(RecordType::Publicity)
+            Facts::new(RecordType::of("publicity"))
                 .text_of(Column::Kind, "4コマ")
                 .text_of(Column::Medium, "ラジオ"),
             Err("媒体（medium）: 広報の媒体「ラジオ」はありません。選べるもの: 広報こもろ、ホームページ、SNS"),

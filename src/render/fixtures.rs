@@ -22,33 +22,33 @@ pub(crate) fn sample_records() -> Vec<Record> {
     let facts = [
         (
             date(2026, 3, 31),
-            t(RecordType::Council)
+            t(RecordType::of("council"))
                 .text_of(Column::Kind, "役員会")
                 .text_of(Column::Status, "実施")
                 .text_of(Column::Note, "年度末の役員会"),
         ),
         (
             date(2026, 4, 1),
-            t(RecordType::Meeting)
+            t(RecordType::of("meeting"))
                 .text_of(Column::Area, "東部")
                 .text_of(Column::District, "荒町")
                 .text_of(Column::Topic, "防災訓練の打合せ, \"夜間\""),
         ),
         (
             date(2026, 4, 2),
-            t(RecordType::Consultation)
+            t(RecordType::of("consultation"))
                 .number_of(Column::Count, 3)
                 .text_of(Column::Side, "したい側"),
         ),
         (
             date(2026, 4, 3),
-            t(RecordType::Match)
+            t(RecordType::of("match"))
                 .number_of(Column::Count, 2)
                 .text_of(Column::Note, "複数行の\nメモ"),
         ),
         (
             date(2026, 5, 10),
-            t(RecordType::Subsidy)
+            t(RecordType::of("subsidy"))
                 .text_of(Column::Course, "チャレンジ")
                 .text_of(Column::Group, "こもろ子ども食堂")
                 .number_of(Column::Amount, 200_000)
@@ -56,28 +56,28 @@ pub(crate) fn sample_records() -> Vec<Record> {
         ),
         (
             date(2026, 6, 15),
-            t(RecordType::Participation)
+            t(RecordType::of("participation"))
                 .text_of(Column::Method, "パブリックコメント")
                 .text_of(Column::Project, "第6次基本計画")
                 .text_of(Column::Department, "企画課"),
         ),
         (
             date(2026, 7, 1),
-            t(RecordType::Collab).text_of(Column::Title, "区長会と市民活動団体の交流会"),
+            t(RecordType::of("collab")).text_of(Column::Title, "区長会と市民活動団体の交流会"),
         ),
         (
             date(2026, 8, 1),
-            t(RecordType::Info).text_of(Column::Title, "協働のまちづくり講座"),
+            t(RecordType::of("info")).text_of(Column::Title, "協働のまちづくり講座"),
         ),
         (
             date(2026, 9, 1),
-            t(RecordType::Publicity)
+            t(RecordType::of("publicity"))
                 .text_of(Column::Kind, "4コマ")
                 .text_of(Column::Medium, "広報こもろ"),
         ),
         (
             date(2026, 10, 1),
-            t(RecordType::Publicity)
+            t(RecordType::of("publicity"))
                 .text_of(Column::Kind, "区紹介")
                 .text_of(Column::Medium, "ホームページ")
                 .text_of(Column::Title, "荒町区の紹介"),
@@ -148,13 +148,13 @@ pub(crate) fn formula_records() -> Vec<Record> {
     let mut out = Vec::new();
     for (i, formula) in FORMULAS.iter().enumerate() {
         let mut meeting = records[1].clone();
-        meeting.facts = Facts::new(RecordType::Meeting)
+        meeting.facts = Facts::new(RecordType::of("meeting"))
             .text_of(Column::Area, "東部")
             .text_of(Column::District, "荒町")
             .text_of(Column::Topic, formula);
         meeting.reporter.name = (*formula).into();
         let mut note = records[3].clone();
-        note.facts = Facts::new(RecordType::Match)
+        note.facts = Facts::new(RecordType::of("match"))
             .number_of(Column::Count, 2)
             .text_of(Column::Note, formula);
         meeting.id = i64::try_from(2 * i).expect("small") + 1;

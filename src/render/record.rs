@@ -114,7 +114,7 @@ mod tests {
             .map(|r| describe(&catalogue, &r.facts))
             .collect();
         assert!(lines.iter().all(|l| !l.contains(['{', '}', '[', ']'])), "{lines:?}");
-        let subsidy = Facts::new(crate::domain::RecordType::Subsidy)
+        let subsidy = Facts::new(crate::domain::RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, "こもろ子ども食堂")
             .text_of(Column::Status, "申請");

@@ -23,6 +23,7 @@
 use super::DASH;
 use crate::domain::catalogue::{table_cells, Catalogue, Indicator};
 use crate::domain::number::group_thousands;
+use crate::domain::record_type::{Layout, RecordTypeSpec};
 use crate::domain::{Figure, Figures, FiscalYear, RecordType};
 use chrono::{Datelike, NaiveDate};
 
@@ -310,13 +311,16 @@ fn markdown_row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-/// The record types of a table's indicators, each once, with the indicator that first has it.
-fn record_types<'a>(members: &[&'a Indicator]) -> Vec<(&'a Indicator, RecordType)> {
-    let mut done: Vec<(&Indicator, RecordType)> = Vec::new();
+/// The record types of a table's indicators, each once, with the indicator that first has it
+/// and its description.
+fn record_types<'a>(catalogue: &'a Catalogue, members: &[&'a Indicator]) -> Vec<(&'a Indicator, &'a RecordTypeSpec)> {
+    let mut done: Vec<(&Indicator, &RecordTypeSpec)> = Vec::new();
     for indicator in members {
         for record_type in &indicator.records {
-            if !done.iter().any(|(_, t)| t == record_type) {
-                done.push((*indicator, *record_type));
+            if let Some(spec) = catalogue.record_type(*record_type) {
+                if !done.iter().any(|(_, t)| t.record_type == *record_type) {
+                    done.push((*indicator, spec));
+                }
             }
         }
     }
@@ -326,33 +330,33 @@ fn record_types<'a>(members: &[&'a Indicator]) -> Vec<(&'a Indicator, RecordType
 fn build_table(catalogue: &Catalogue, members: &[&Indicator], years: &[ReportYear]) -> Table {
     let mut headers = vec![YEAR_HEADER.to_string()];
     headers.extend(members.iter().flat_map(|i| i.columns.iter().cloned()));
-    let types = record_types(members);
+    let types = record_types(catalogue, members);
     let (rows, values): (Vec<Vec<String>>, Vec<Vec<Value>>) = years
         .iter()
         .map(|y| {
             let label = y.year.label();
             let mut row = vec![(label.clone(), Value::Text(label))];
-            for (indicator, record_type) in &types {
-                row.extend(cells(catalogue, indicator, *record_type, &y.figures));
+            for (indicator, spec) in &types {
+                row.extend(cells(catalogue, indicator, spec, &y.figures));
             }
             row.into_iter().unzip()
         })
         .unzip();
     let mut notes = unit_notes(catalogue, &types);
-    if types.iter().any(|(_, t)| *t == RecordType::Subsidy)
+    if types.iter().any(|(_, t)| t.layout == Layout::Subsidy)
         && years
             .iter()
             .any(|y| y.figures.subsidy.values().any(|c| c.applications.value().is_some()))
     {
-        notes.push("* ( ) 内は申請数".to_string());
+        notes.push(format!("* ( ) 内は{}数", catalogue.subsidy.applied));
     }
-    debug_assert_eq!(headers.len(), 1 + table_cells(members));
+    debug_assert_eq!(headers.len(), 1 + table_cells(&catalogue.record_types, members));
     let caption = members.iter().map(|i| i.title()).collect::<Vec<_>>().join(" ／ ");
     let figures = figure_table(catalogue, members, &types, years);
     let detail = types
         .iter()
-        .any(|(_, t)| *t == RecordType::Publicity)
-        .then(|| Box::new(publicity_detail(catalogue, members, &caption, years)));
+        .find(|(_, t)| t.layout == Layout::List)
+        .map(|(_, spec)| Box::new(list_detail(catalogue, members, spec, &caption, years)));
     Table {
         caption,
         headers,
@@ -365,17 +369,14 @@ fn build_table(catalogue: &Catalogue, members: &[&Indicator], years: &[ReportYea
 }
 
 /// The units of the cells that the report prints as bare numbers: ③'s counts, ④'s yen.
-fn unit_notes(catalogue: &Catalogue, types: &[(&Indicator, RecordType)]) -> Vec<String> {
+fn unit_notes(catalogue: &Catalogue, types: &[(&Indicator, &RecordTypeSpec)]) -> Vec<String> {
     let mut notes = Vec::new();
-    let bare: Vec<&(&Indicator, RecordType)> = types
-        .iter()
-        .filter(|(_, t)| matches!(t, RecordType::Consultation | RecordType::Match))
-        .collect();
+    let bare: Vec<&(&Indicator, &RecordTypeSpec)> = types.iter().filter(|(_, t)| t.layout == Layout::Number).collect();
     if let Some((indicator, _)) = bare.first() {
-        let columns: Vec<String> = bare.iter().map(|(i, t)| column_of(i, *t)).collect();
+        let columns: Vec<String> = bare.iter().map(|(i, t)| column_of(i, t.record_type)).collect();
         notes.push(format!("* {}の単位は{}", columns.join("・"), indicator.unit));
     }
-    if let Some((indicator, _)) = types.iter().find(|(_, t)| *t == RecordType::Subsidy) {
+    if let Some((indicator, _)) = types.iter().find(|(_, t)| t.layout == Layout::Subsidy) {
         let amount = indicator.columns.first().cloned().unwrap_or_default();
         let courses: Vec<&str> = catalogue.subsidy.courses.iter().map(|c| c.name.as_str()).collect();
         if courses.len() > 1 {
@@ -406,13 +407,13 @@ fn with_unit(header: &str, unit: &str) -> String {
 fn figure_table(
     catalogue: &Catalogue,
     members: &[&Indicator],
-    types: &[(&Indicator, RecordType)],
+    types: &[(&Indicator, &RecordTypeSpec)],
     years: &[ReportYear],
 ) -> FigureTable {
     let columns = |figures: &Figures| -> Vec<(String, Value)> {
         types
             .iter()
-            .flat_map(|(indicator, record_type)| figure_cells(catalogue, members, indicator, *record_type, figures))
+            .flat_map(|(indicator, spec)| figure_cells(catalogue, members, indicator, spec, figures))
             .collect()
     };
     let mut headers = vec![YEAR_HEADER.to_string(), FROM_HEADER.to_string(), TO_HEADER.to_string()];
@@ -428,15 +429,24 @@ fn figure_table(
     FigureTable { headers, rows }
 }
 
+/// How the report names a `by` value of `spec`: its choice's `report` words, or itself.
+fn shown_value<'a>(spec: &'a RecordTypeSpec, value: &'a str) -> &'a str {
+    spec.by
+        .and_then(|c| spec.field(c))
+        .and_then(|f| f.choice(value))
+        .map_or(value, |c| c.report_name())
+}
+
 /// One record type's figures in a year, each with its header.
 fn figure_cells(
     catalogue: &Catalogue,
     members: &[&Indicator],
     indicator: &Indicator,
-    record_type: RecordType,
+    spec: &RecordTypeSpec,
     f: &Figures,
 ) -> Vec<(String, Value)> {
     let unit = indicator.unit.as_str();
+    let record_type = spec.record_type;
     let total = |n: Figure| {
         (
             with_unit(&format!("{} 計", indicator.title()), unit),
@@ -449,42 +459,21 @@ fn figure_cells(
             Value::number(n.value(), unit),
         )]
     };
-    match record_type {
-        RecordType::Council => {
-            let mut cells = Vec::new();
-            for kind in &catalogue.council.kinds {
-                let held = f.council.as_ref().map(|council| {
-                    council.get(kind).map_or(0, |by_status| {
-                        by_status
-                            .iter()
-                            .filter(|(status, _)| catalogue.council_status(status).is_some_and(|s| s.held))
-                            .map(|(_, n)| n)
-                            .sum()
-                    })
-                });
-                cells.push((with_unit(kind, unit), Value::number(held, unit)));
-            }
-            cells.push(total(f.count(catalogue, record_type, indicator.number)));
-            cells
-        }
-        RecordType::Meeting => {
+    match spec.layout {
+        Layout::Kinds | Layout::Values => {
             let mut cells: Vec<(String, Value)> = catalogue
-                .areas
+                .by_values(spec)
                 .iter()
-                .map(|area| {
-                    let figure = f.meetings.get(&area.name).copied().unwrap_or(Figure::known(0));
-                    (with_unit(&area.name, unit), Value::number(figure.value(), unit))
+                .map(|v| {
+                    let figure = f.of(catalogue, record_type, v);
+                    (with_unit(v, unit), Value::number(figure.value(), unit))
                 })
                 .collect();
             cells.push(total(f.count(catalogue, record_type, indicator.number)));
             cells
         }
-        RecordType::Consultation => single(f.consultations),
-        RecordType::Match => single(f.matches),
-        RecordType::Participation => single(f.participation),
-        RecordType::Collab => single(f.collab),
-        RecordType::Info => single(f.info),
-        RecordType::Subsidy => {
+        Layout::Count | Layout::Number => single(f.count(catalogue, record_type, indicator.number)),
+        Layout::Subsidy => {
             let amount = indicator.columns.first().cloned().unwrap_or_default();
             let course = |name: &str| f.subsidy.get(name);
             let amounts: Vec<Option<u64>> = catalogue
@@ -516,22 +505,20 @@ fn figure_cells(
             }
             cells
         }
-        RecordType::Publicity => {
+        Layout::List => {
             let mut cells = Vec::new();
-            for member in publicity_members(members) {
+            for member in list_members(members, record_type) {
                 let unit = member.unit.as_str();
                 cells.push((
                     with_unit(&format!("{} 計", member.title()), unit),
-                    Value::number(f.count(catalogue, RecordType::Publicity, member.number).value(), unit),
+                    Value::number(f.count(catalogue, record_type, member.number).value(), unit),
                 ));
-                for kind in catalogue
-                    .publicity
-                    .kinds
-                    .iter()
-                    .filter(|k| k.indicator == member.number)
-                {
-                    let figure = f.publicity.get(&kind.name).copied().unwrap_or(Figure::known(0));
-                    cells.push((with_unit(&kind.report, unit), Value::number(figure.value(), unit)));
+                for value in listed(catalogue, spec, member) {
+                    let figure = f.of(catalogue, record_type, &value);
+                    cells.push((
+                        with_unit(shown_value(spec, &value), unit),
+                        Value::number(figure.value(), unit),
+                    ));
                 }
             }
             cells
@@ -539,22 +526,38 @@ fn figure_cells(
     }
 }
 
-/// The indicators of a table that count publicity items (⑧, ⑨).
-fn publicity_members<'a>(members: &[&'a Indicator]) -> Vec<&'a Indicator> {
+/// The indicators of a table that `record_type` feeds (⑧, ⑨).
+fn list_members<'a>(members: &[&'a Indicator], record_type: RecordType) -> Vec<&'a Indicator> {
     members
         .iter()
-        .filter(|i| i.records.contains(&RecordType::Publicity))
+        .filter(|i| i.records.contains(&record_type))
         .copied()
         .collect()
 }
 
+/// The `by` values of `spec` that feed `indicator`, in order.
+fn listed(catalogue: &Catalogue, spec: &RecordTypeSpec, indicator: &Indicator) -> Vec<String> {
+    catalogue
+        .by_values(spec)
+        .into_iter()
+        .filter(|v| catalogue.routed(spec, v).is_none_or(|n| n == indicator.number))
+        .collect()
+}
+
 /// ⑧⑨ item by item: per indicator, `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`.
-fn publicity_detail(catalogue: &Catalogue, members: &[&Indicator], caption: &str, years: &[ReportYear]) -> Table {
-    let members = publicity_members(members);
+fn list_detail(
+    catalogue: &Catalogue,
+    members: &[&Indicator],
+    spec: &RecordTypeSpec,
+    caption: &str,
+    years: &[ReportYear],
+) -> Table {
+    let members = list_members(members, spec.record_type);
+    let by = spec.by.and_then(|c| spec.field(c)).map_or("", |f| f.name.as_str());
     let mut headers = vec![YEAR_HEADER.to_string()];
     headers.extend(members.iter().map(|i| {
         format!(
-            "{}（種類ごと）",
+            "{}（{by}ごと）",
             i.columns.first().cloned().unwrap_or_else(|| i.title())
         )
     }));
@@ -563,7 +566,7 @@ fn publicity_detail(catalogue: &Catalogue, members: &[&Indicator], caption: &str
         .map(|y| {
             let mut row = vec![y.year.label()];
             for member in &members {
-                row.push(publicity_pairs(catalogue, member, &y.figures));
+                row.push(list_pairs(catalogue, spec, member, &y.figures));
             }
             row
         })
@@ -573,7 +576,7 @@ fn publicity_detail(catalogue: &Catalogue, members: &[&Indicator], caption: &str
         .map(|row| row.iter().map(|cell| Value::Text(cell.clone())).collect())
         .collect();
     Table {
-        caption: format!("{caption}（種類ごとの回数）"),
+        caption: format!("{caption}（{by}ごとの回数）"),
         headers,
         rows,
         values,
@@ -584,96 +587,96 @@ fn publicity_detail(catalogue: &Catalogue, members: &[&Indicator], caption: &str
 }
 
 /// `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`; `—` when nothing is known.
-fn publicity_pairs(catalogue: &Catalogue, indicator: &Indicator, f: &Figures) -> String {
+fn list_pairs(catalogue: &Catalogue, spec: &RecordTypeSpec, indicator: &Indicator, f: &Figures) -> String {
     let unit = indicator.unit.as_str();
     let counted = |figure: Figure| {
         figure
             .value()
             .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
     };
-    let kinds: Vec<(&str, Figure)> = catalogue
-        .publicity
-        .kinds
-        .iter()
-        .filter(|k| k.indicator == indicator.number)
-        .map(|k| {
-            (
-                k.report.as_str(),
-                f.publicity.get(&k.name).copied().unwrap_or(Figure::known(0)),
-            )
+    let values: Vec<(String, Figure)> = listed(catalogue, spec, indicator)
+        .into_iter()
+        .map(|v| {
+            let figure = f.of(catalogue, spec.record_type, &v);
+            (shown_value(spec, &v).to_string(), figure)
         })
         .collect();
-    if kinds.iter().all(|(_, figure)| figure.value().is_none()) {
+    if values.iter().all(|(_, figure)| figure.value().is_none()) {
         return DASH.to_string();
     }
-    let items: Vec<String> = kinds
+    let items: Vec<String> = values
         .iter()
         .map(|(name, figure)| format!("{name} {}", counted(*figure)))
         .collect();
-    let total = counted(f.count(catalogue, RecordType::Publicity, indicator.number));
+    let total = counted(f.count(catalogue, spec.record_type, indicator.number));
     format!("計{total}（{}）", items.join("、"))
 }
 
-/// The cells one record type fills in a year's row: the report's wording, and the cell typed
-/// (a number where the cell is one figure).
-fn cells(catalogue: &Catalogue, indicator: &Indicator, record_type: RecordType, f: &Figures) -> Vec<(String, Value)> {
+/// The cells one record type fills in a year's row, by its layout: the report's wording, and
+/// the cell typed (a number where the cell is one figure).
+fn cells(catalogue: &Catalogue, indicator: &Indicator, spec: &RecordTypeSpec, f: &Figures) -> Vec<(String, Value)> {
     let unit = indicator.unit.as_str();
-    // `106件`, `2回`, `—`.
-    let counted = |figure: Figure| {
-        let text = figure
-            .value()
-            .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"));
-        vec![(text, Value::number(figure.value(), unit))]
-    };
-    // `1720`: the report prints ③ without its unit, which a note under the table gives.
-    let plain = |figure: Figure| {
-        let text = figure.value().map_or_else(|| DASH.to_string(), |n| n.to_string());
-        vec![(text, Value::number(figure.value(), unit))]
-    };
+    let figure = f.count(catalogue, spec.record_type, indicator.number);
     let texts = |cells: Vec<String>| -> Vec<(String, Value)> {
         cells
             .into_iter()
             .map(|text| (text.clone(), Value::Text(text)))
             .collect()
     };
-    match record_type {
-        RecordType::Council => texts(vec![council_cell(catalogue, f)]),
-        RecordType::Meeting => texts(meeting_cells(catalogue, f, unit, indicator.columns.len())),
-        RecordType::Consultation => plain(f.consultations),
-        RecordType::Match => plain(f.matches),
-        RecordType::Subsidy => texts(subsidy_cells(catalogue, f, unit)),
-        RecordType::Participation => counted(f.participation),
-        RecordType::Collab => counted(f.collab),
-        RecordType::Info => counted(f.info),
-        RecordType::Publicity => texts(publicity_cells(catalogue, f)),
+    match spec.layout {
+        // `106件`, `2回`, `—`.
+        Layout::Count => {
+            let text = figure
+                .value()
+                .map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"));
+            vec![(text, Value::number(figure.value(), unit))]
+        }
+        // `1720`: the report prints ③ without its unit, which a note under the table gives.
+        Layout::Number => {
+            let text = figure.value().map_or_else(|| DASH.to_string(), |n| n.to_string());
+            vec![(text, Value::number(figure.value(), unit))]
+        }
+        Layout::Kinds => texts(vec![kinds_cell(catalogue, spec, f)]),
+        Layout::Values => texts(values_cells(catalogue, spec, f, unit, indicator.columns.len())),
+        Layout::Subsidy => texts(subsidy_cells(catalogue, f, unit)),
+        Layout::List => texts(list_cells(catalogue, spec, f)),
     }
 }
 
-/// `役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会`.
-fn council_cell(catalogue: &Catalogue, f: &Figures) -> String {
-    let Some(council) = &f.council else {
+/// `役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会`: each value
+/// with records, the times it was held plain, the statuses with `report` words in parentheses.
+fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> String {
+    if !f.counts.contains_key(&spec.record_type) {
         return DASH.to_string();
-    };
+    }
+    let statuses = spec
+        .status
+        .and_then(|c| spec.field(c))
+        .map(|f| f.choices.clone())
+        .unwrap_or_default();
     let mut parts = Vec::new();
-    for kind in &catalogue.council.kinds {
-        let Some(by_status) = council.get(kind).filter(|m| m.values().any(|n| *n > 0)) else {
+    for value in catalogue.by_values(spec) {
+        let Some(by_status) = f
+            .statuses(spec.record_type, &value)
+            .filter(|m| m.values().any(|n| *n > 0))
+        else {
             continue;
         };
-        let plain: u64 = catalogue
-            .council
-            .statuses
-            .iter()
-            .filter(|s| s.report.is_none())
-            .filter_map(|s| by_status.get(&s.name))
-            .sum();
-        let marked: Vec<(&str, u64)> = catalogue
-            .council
-            .statuses
+        let plain: u64 = if statuses.is_empty() {
+            by_status.values().sum()
+        } else {
+            statuses
+                .iter()
+                .filter(|s| s.report.is_none())
+                .filter_map(|s| by_status.get(&s.name))
+                .sum()
+        };
+        let marked: Vec<(&str, u64)> = statuses
             .iter()
             .filter_map(|s| Some((s.report.as_deref()?, *by_status.get(&s.name)?)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        let mut part = kind.clone();
+        let mut part = shown_value(spec, &value).to_string();
         if plain >= 2 {
             part.push_str(&format!(" 年{plain}回"));
         }
@@ -693,16 +696,16 @@ fn council_cell(catalogue: &Catalogue, f: &Figures) -> String {
     }
 }
 
-/// `東南部5回 東部2回 …`, the areas spread in order over `columns` cells.
-fn meeting_cells(catalogue: &Catalogue, f: &Figures, unit: &str, columns: usize) -> Vec<String> {
+/// `東南部5回 東部2回 …`, the values spread in order over `columns` cells.
+fn values_cells(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures, unit: &str, columns: usize) -> Vec<String> {
     let items: Vec<String> = catalogue
-        .areas
+        .by_values(spec)
         .iter()
-        .map(|area| {
-            let figure = f.meetings.get(&area.name).copied().unwrap_or(Figure::known(0));
-            match figure.value() {
-                Some(n) => format!("{}{n}{unit}", area.name),
-                None => format!("{}{DASH}", area.name),
+        .map(|value| {
+            let name = shown_value(spec, value);
+            match f.of(catalogue, spec.record_type, value).value() {
+                Some(n) => format!("{name}{n}{unit}"),
+                None => format!("{name}{DASH}"),
             }
         })
         .collect();
@@ -751,37 +754,40 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
     vec![amount, breakdown.join(" ")]
 }
 
-/// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the kinds that had items, and how many,
-/// as the report lists them (every kind with its count, 0 included, is in the table's detail);
-/// `なし` and `0回` for a year known to have had none.
-fn publicity_cells(catalogue: &Catalogue, f: &Figures) -> Vec<String> {
-    let known = catalogue
-        .publicity
-        .kinds
+/// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the values that had records, and how
+/// many, as the report lists them (every value with its count, 0 included, is in the table's
+/// detail); `なし` and `0回` for a year known to have had none.
+fn list_cells(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Vec<String> {
+    let values = catalogue.by_values(spec);
+    let known = values
         .iter()
-        .any(|k| f.publicity.get(&k.name).is_none_or(|figure| figure.value().is_some()));
+        .any(|v| f.of(catalogue, spec.record_type, v).value().is_some());
     if !known {
         return vec![DASH.to_string(), DASH.to_string()];
     }
+    let unit_of = |value: &str| {
+        let indicator = match catalogue.routed(spec, value) {
+            Some(n) => catalogue.indicator(n),
+            None => catalogue
+                .indicators
+                .iter()
+                .find(|i| i.records.contains(&spec.record_type)),
+        };
+        indicator.map_or("回", |i| i.unit.as_str())
+    };
     let mut items = Vec::new();
     let mut counts = Vec::new();
-    for kind in &catalogue.publicity.kinds {
-        let figure = f.publicity.get(&kind.name).copied().unwrap_or(Figure::known(0));
-        let unit = catalogue.indicator(kind.indicator).map_or("回", |i| i.unit.as_str());
+    for value in &values {
+        let figure = f.of(catalogue, spec.record_type, value);
         match figure.value() {
             Some(0) => continue,
-            Some(n) => counts.push(format!("{n}{unit}")),
+            Some(n) => counts.push(format!("{n}{}", unit_of(value))),
             None => counts.push(DASH.to_string()),
         }
-        items.push(format!("・ {}", kind.report));
+        items.push(format!("・ {}", shown_value(spec, value)));
     }
     if items.is_empty() {
-        let unit = catalogue
-            .publicity
-            .kinds
-            .first()
-            .and_then(|k| catalogue.indicator(k.indicator))
-            .map_or("回", |i| i.unit.as_str());
+        let unit = values.first().map_or("回", |v| unit_of(v));
         return vec![NONE.to_string(), format!("0{unit}")];
     }
     vec![items.join(" "), counts.join(" ")]

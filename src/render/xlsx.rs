@@ -801,7 +801,7 @@ mod tests {
     fn a_text_longer_than_a_cell_holds_is_cut_not_a_failure() {
         let catalogue = komoro();
         let mut records = sample_records();
-        records[3].facts = Facts::new(RecordType::Match)
+        records[3].facts = Facts::new(RecordType::of("match"))
             .number_of(Column::Count, 2)
             .text_of(Column::Note, &"長".repeat(40_000));
         let mut book = open(records_xlsx(&catalogue, &records).expect("the file is made"));

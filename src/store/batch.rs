@@ -133,6 +133,7 @@ mod tests {
     use super::*;
     use crate::domain::record::{Column, Record};
     use crate::domain::subsidy::Rule;
+    use crate::domain::RecordType;
     use crate::store::subsidy_tests::{d, facts, group_keys, now, sato as actor, store, subsidy as entry};
 
     /// A subsidy record of A会 in `status` (a grant with its amount), on the 1st of `month`.
@@ -212,7 +213,9 @@ mod tests {
         let history = store.audit_trail(mistake.id).expect("history");
         assert_eq!(history.len(), 2);
         assert_eq!(history[1].before.as_ref().map(|r| &r.facts), Some(&mistake.facts));
-        let events = store.subsidy_history("A会", None).expect("history");
+        let events = store
+            .subsidy_history(RecordType::of("subsidy"), "A会", None)
+            .expect("history");
         let statuses: Vec<&str> = events.iter().map(|e| e.status.as_str()).collect();
         assert_eq!(statuses, ["申請", "交付決定"]);
     }

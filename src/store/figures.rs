@@ -22,7 +22,7 @@ impl Store {
     /// The figures of records dated within `[from, to]`.
     pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;
-        let subsidy = self.subsidy_events(from, to)?;
+        let subsidy = self.subsidy_events(catalogue.subsidy.record_type, from, to)?;
         Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
     }
 
@@ -35,9 +35,10 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Figures> {
         let tallies = self.tallies(from, to, Some(record_type))?;
-        let subsidy = match record_type {
-            RecordType::Subsidy => self.subsidy_events(from, to)?,
-            _ => Vec::new(),
+        let subsidy = if record_type == catalogue.subsidy.record_type {
+            self.subsidy_events(catalogue.subsidy.record_type, from, to)?
+        } else {
+            Vec::new()
         };
         Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
     }

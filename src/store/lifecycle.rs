@@ -14,6 +14,7 @@ use crate::domain::catalogue::Subsidy;
 use crate::domain::record::{Column, Facts, NewRecord, Record};
 use crate::domain::subsidy::{self, Change, Check, Refusal, SubsidyEvent};
 use crate::domain::text::name_key;
+use crate::domain::RecordType;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use std::collections::{BTreeMap, HashSet};
@@ -85,23 +86,24 @@ fn place(e: &SubsidyEvent) -> Place {
 }
 
 /// The live records of the group with name key `key` in `course`.
-fn timeline(conn: &Connection, course: &str, key: &str) -> Result<Vec<SubsidyEvent>> {
+fn timeline(conn: &Connection, rules: &Subsidy, course: &str, key: &str) -> Result<Vec<SubsidyEvent>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM records \
-         WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 AND course = ?2 \
+         WHERE group_key = ?1 AND course = ?2 AND record_type = ?3 AND deleted_at IS NULL \
          ORDER BY occurred_on, id"
     ))?;
-    let rows = stmt.query_map(rusqlite::params![key, course], event_row)?;
+    let rows = stmt.query_map(rusqlite::params![key, course, rules.record_type.key()], event_row)?;
     rows.map(|row| event(row?)).collect()
 }
 
-/// The spelling of the known group with name key `key`: its first live record's, if any.
-pub(super) fn known_group(conn: &Connection, key: &str) -> Result<Option<String>> {
+/// The spelling of the known group of `record_type` with name key `key`: its first live
+/// record's, if any.
+pub(super) fn known_group(conn: &Connection, record_type: RecordType, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
-            "SELECT group_name FROM records WHERE record_type = 'subsidy' AND deleted_at IS NULL \
-             AND group_key = ?1 ORDER BY id LIMIT 1",
-            [key],
+            "SELECT group_name FROM records WHERE group_key = ?1 AND record_type = ?2 \
+             AND deleted_at IS NULL ORDER BY id LIMIT 1",
+            rusqlite::params![key, record_type.key()],
             |row| row.get(0),
         )
         .optional()?)
@@ -149,7 +151,7 @@ pub(super) fn refusals(
             continue;
         }
         let at = place(&event);
-        if let Some(known) = known_group(conn, &at.1)? {
+        if let Some(known) = known_group(conn, rules.record_type, &at.1)? {
             event.group = known;
         }
         let label = labels
@@ -185,7 +187,7 @@ pub(super) fn refusals(
     }
     let mut refused: Vec<(Item, Refusal)> = Vec::new();
     for ((course, key), mut pending) in places {
-        let before = timeline(conn, &course, &key)?;
+        let before = timeline(conn, rules, &course, &key)?;
         while !pending.is_empty() {
             let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
             let mut after: Vec<SubsidyEvent> = before.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
@@ -250,7 +252,7 @@ pub(super) fn keep_on_delete(conn: &Connection, rules: Option<&Subsidy>, record:
         return Ok(());
     };
     let (course, key) = place(&gone);
-    let before = timeline(conn, &course, &key)?;
+    let before = timeline(conn, rules, &course, &key)?;
     let after: Vec<SubsidyEvent> = before.iter().filter(|e| e.id != record.id).cloned().collect();
     subsidy::check(&Check {
         subsidy: rules,

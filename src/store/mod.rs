@@ -20,6 +20,7 @@ mod health;
 mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
+pub mod tallies;
 pub mod upgrade;
 
 pub use audit::{AuditAction, AuditEntry};
@@ -30,25 +31,29 @@ pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
 pub use upgrade::{UpgradeError, Upgraded};
 
-use crate::domain::catalogue::Subsidy;
+use crate::domain::catalogue::{Catalogue, Subsidy};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
+use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 5] = [
+const MIGRATION_SQL: [&str; 6] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
     include_str!("../../migrations/0004_backups.sql"),
     include_str!("../../migrations/0005_group_keys.sql"),
+    include_str!("../../migrations/0006_record_types.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
 const GROUP_KEYS: usize = 4;
+/// The migration that rebuilds `records` (0006): run with foreign keys off, checked after.
+const RECORDS_REBUILT: usize = 5;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(
@@ -57,6 +62,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             .enumerate()
             .map(|(i, sql)| match i {
                 GROUP_KEYS => M::up_with_hook(sql, records::backfill_group_keys),
+                RECORDS_REBUILT => M::up(sql).foreign_key_check(),
                 _ => M::up(sql),
             })
             .collect(),
@@ -192,6 +198,22 @@ impl Store {
         self.subsidy = Some(subsidy.clone());
     }
 
+    /// Describes the catalogue's record types to the store: every write keeps the subsidy
+    /// lifecycle of the type with that rule (`keep_subsidy_lifecycle`), and the running tallies
+    /// count each type by its `by` and `status` fields (`keep_tallies`, which counts them again
+    /// if the catalogue changed how).
+    pub fn describe(&mut self, catalogue: &Catalogue) -> Result<()> {
+        if catalogue
+            .record_types
+            .iter()
+            .any(|t| t.record_type == catalogue.subsidy.record_type)
+        {
+            self.keep_subsidy_lifecycle(&catalogue.subsidy);
+        }
+        self.keep_tallies(&TallyLayout::of(catalogue))?;
+        Ok(())
+    }
+
     /// The schema version (`user_version`) of the open database.
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
@@ -284,7 +306,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         if found == latest {
             return Ok(());
         }
-        let error = match MIGRATIONS.to_latest(conn) {
+        // Foreign keys off while migrating, as SQLite says for rebuilding a table others point
+        // at (0006); the migrations that need it check them before they commit. The pragma
+        // does nothing inside a transaction, so it is set around them.
+        conn.pragma_update(None, "foreign_keys", false)
+            .map_err(|e| sqlite_open_error(path, e))?;
+        let migrated = MIGRATIONS.to_latest(conn);
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|e| sqlite_open_error(path, e))?;
+        let error = match migrated {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };

@@ -7,6 +7,7 @@
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
 use super::{source_stored, timestamp, write, Error, Result, Store};
+use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
 use crate::domain::record::{self, Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Values};
 use crate::domain::subsidy::{Refusal, SubsidyEvent};
@@ -78,7 +79,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     }
     let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
     let record = (|| {
-        let record_type: RecordType = record_type.parse().map_err(|()| corrupt("種類"))?;
+        let record_type = RecordType::of(&record_type);
         let date = NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
         let facts = Facts { record_type, values };
         let kind = match source.as_str() {
@@ -302,13 +303,19 @@ impl Store {
         .collect()
     }
 
-    /// The districts (as `(area, district)`) with a live meeting within `[from, to]`.
-    pub fn districts_met(&self, from: NaiveDate, to: NaiveDate) -> Result<std::collections::HashSet<(String, String)>> {
+    /// The districts (as `(area, district)`) with a live record of `record_type` (the meetings)
+    /// within `[from, to]`.
+    pub fn districts_met(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<std::collections::HashSet<(String, String)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT area, district FROM records \
-             WHERE record_type = 'meeting' AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
+             WHERE record_type = ?3 AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -316,14 +323,9 @@ impl Store {
 
     /// The same tallies straight from `records`, without the running tallies: the reference
     /// that tests and benchmarks compare `tallies` with.
-    pub fn tallies_from_records(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Tally>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT record_type, COALESCE(kind, area, ''), \
-                    CASE record_type WHEN 'council' THEN status ELSE '' END, SUM(count) \
-             FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL \
-                    AND record_type <> 'subsidy' \
-             GROUP BY 1, 2, 3",
-        )?;
+    pub fn tallies_from_records(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Vec<Tally>> {
+        let sql = super::tallies::TallyLayout::of(catalogue).direct_sql();
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![date_key(from), date_key(to)], tally_row)?;
         rows.map(|row| tally(row?)).collect()
     }
@@ -331,42 +333,49 @@ impl Store {
     /// The live subsidy records that the figures of `[from, to]` read: those of every group
     /// (name key) and course with one dated in the period, from the group's first up to `to`
     /// (the earlier ones say where the group stood when the period began).
-    pub fn subsidy_events(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
+    pub fn subsidy_events(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
         // The period's groups first (CROSS JOIN keeps that order), then each group's records
         // through `records_subsidy_by_group`: the cost follows the period, not the history.
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
                  SELECT DISTINCT group_key, course FROM records \
-                 WHERE record_type = 'subsidy' AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
+                 WHERE record_type = ?3 AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
              CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
-             WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
+             WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
              ORDER BY r.occurred_on, r.id",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], event_row)?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], event_row)?;
         rows.map(|row| event(row?)).collect()
     }
 
     /// A group's live subsidy records (by its name's key; in one course or all), oldest first.
-    pub fn subsidy_history(&self, group: &str, course: Option<&str>) -> Result<Vec<SubsidyEvent>> {
+    pub fn subsidy_history(
+        &self,
+        record_type: RecordType,
+        group: &str,
+        course: Option<&str>,
+    ) -> Result<Vec<SubsidyEvent>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM records \
-             WHERE record_type = 'subsidy' AND deleted_at IS NULL AND group_key = ?1 \
+             WHERE group_key = ?1 AND record_type = ?3 AND deleted_at IS NULL \
              AND (?2 IS NULL OR course = ?2) ORDER BY occurred_on, id"
         ))?;
-        let rows = stmt.query_map(params![name_key(group), course], event_row)?;
+        let rows = stmt.query_map(params![name_key(group), course, record_type.key()], event_row)?;
         rows.map(|row| event(row?)).collect()
     }
 
     /// Subsidy groups already recorded whose name key contains the key of `typed`, most recent
     /// first, each once, in its first live record's spelling.
-    pub fn subsidy_groups(&self, typed: &str, limit: usize) -> Result<Vec<String>> {
+    pub fn subsidy_groups(&self, record_type: RecordType, typed: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT (SELECT k.group_name FROM records k WHERE k.record_type = 'subsidy' \
-                         AND k.deleted_at IS NULL AND k.group_key = r.group_key ORDER BY k.id LIMIT 1) \
-             FROM records r WHERE r.record_type = 'subsidy' AND r.deleted_at IS NULL \
+            "SELECT (SELECT k.group_name FROM records k WHERE k.group_key = r.group_key \
+                         AND k.record_type = ?3 AND k.deleted_at IS NULL ORDER BY k.id LIMIT 1) \
+             FROM records r WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL \
              AND instr(r.group_key, ?1) > 0 GROUP BY r.group_key ORDER BY MAX(r.id) DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![name_key(typed), limit as i64], |row| row.get(0))?;
+        let rows = stmt.query_map(params![name_key(typed), limit as i64, record_type.key()], |row| {
+            row.get(0)
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
@@ -383,8 +392,7 @@ fn group_key_of(facts: &Facts) -> Value {
 /// before, which SQL cannot compute (NFKC).
 pub(super) fn backfill_group_keys(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
     let rows: Vec<(i64, String)> = {
-        let mut stmt =
-            tx.prepare("SELECT id, group_name FROM records WHERE record_type = 'subsidy' AND group_name IS NOT NULL")?;
+        let mut stmt = tx.prepare("SELECT id, group_name FROM records WHERE group_name IS NOT NULL")?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -404,9 +412,7 @@ fn tally_row(row: &Row<'_>) -> rusqlite::Result<TallyRow> {
 
 fn tally((record_type, dimension, status, count): TallyRow) -> Result<Tally> {
     Ok(Tally {
-        record_type: record_type
-            .parse()
-            .map_err(|()| Error::Corrupt(format!("記録の種類「{record_type}」")))?,
+        record_type: RecordType::of(&record_type),
         dimension,
         status,
         count: u64::try_from(count).unwrap_or(0),
@@ -519,7 +525,7 @@ pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc
     }
     let mut facts = new.facts.clone();
     if let Some(group) = facts.text(Column::Group) {
-        if let Some(known) = known_group(tx, &name_key(group))? {
+        if let Some(known) = known_group(tx, facts.record_type, &name_key(group))? {
             facts.values.set(Column::Group, Some(record::Value::Text(known)));
         }
     }

@@ -8,7 +8,12 @@ use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind}
 use crate::domain::RecordType;
 use crate::domain::{Catalogue, FiscalYear};
 use chrono::{NaiveDate, TimeZone, Utc};
+use std::collections::BTreeMap;
 use tempfile::TempDir;
+
+fn komoro_catalogue() -> Catalogue {
+    Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config")
+}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3)
@@ -36,7 +41,7 @@ fn alice() -> Actor {
 fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewRecord {
     NewRecord {
         date,
-        facts: Facts::new(RecordType::Meeting)
+        facts: Facts::new(RecordType::of("meeting"))
             .text_of(Column::Area, area)
             .text_of(Column::District, district)
             .text_of(Column::Topic, "防災訓練の打合せ"),
@@ -126,7 +131,9 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
     let (from, to) = (d(2025, 4, 1), d(2026, 3, 31));
     assert_eq!(
         store.tallies(from, to, None).expect("tallies"),
-        store.tallies_from_records(from, to).expect("direct")
+        store
+            .tallies_from_records(&komoro_catalogue(), from, to)
+            .expect("direct")
     );
     assert_eq!(
         store
@@ -224,29 +231,29 @@ fn the_same_source_is_stored_once() {
 fn every_record_type_round_trips() {
     let (_dir, mut store) = temp_store();
     let all = [
-        Facts::new(RecordType::Council)
+        Facts::new(RecordType::of("council"))
             .text_of(Column::Kind, "総会")
             .text_of(Column::Status, "書面開催"),
-        Facts::new(RecordType::Meeting)
+        Facts::new(RecordType::of("meeting"))
             .text_of(Column::Area, "川辺")
             .text_of(Column::District, "氷"),
-        Facts::new(RecordType::Consultation)
+        Facts::new(RecordType::of("consultation"))
             .number_of(Column::Count, 12)
             .text_of(Column::Side, "したい側")
             .text_of(Column::Note, "電話"),
-        Facts::new(RecordType::Match).number_of(Column::Count, 3),
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("match")).number_of(Column::Count, 3),
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, "こもろ子ども食堂")
             .number_of(Column::Amount, 200_000)
             .text_of(Column::Status, "交付決定"),
-        Facts::new(RecordType::Participation)
+        Facts::new(RecordType::of("participation"))
             .text_of(Column::Method, "パブリックコメント")
             .text_of(Column::Project, "第6次基本構想")
             .text_of(Column::Department, "企画課"),
-        Facts::new(RecordType::Collab).text_of(Column::Title, "ボランティア交流集会"),
-        Facts::new(RecordType::Info).text_of(Column::Title, "補助金説明会"),
-        Facts::new(RecordType::Publicity)
+        Facts::new(RecordType::of("collab")).text_of(Column::Title, "ボランティア交流集会"),
+        Facts::new(RecordType::of("info")).text_of(Column::Title, "補助金説明会"),
+        Facts::new(RecordType::of("publicity"))
             .text_of(Column::Kind, "区紹介")
             .text_of(Column::Medium, "広報こもろ"),
     ];
@@ -274,7 +281,7 @@ fn edits_and_deletes_are_audited_and_deletes_are_soft() {
         id: "999".into(),
         name: "管理者".into(),
     };
-    let facts = Facts::new(RecordType::Meeting)
+    let facts = Facts::new(RecordType::of("meeting"))
         .text_of(Column::Area, "東部")
         .text_of(Column::District, "三和");
     let edited = store.edit(id, d(2026, 6, 14), &facts, &admin, now()).expect("edit");
@@ -335,14 +342,18 @@ fn tallies_cover_exactly_the_period() {
         .period_figures(&catalogue, whole_year(&catalogue, FiscalYear::new(2026)))
         .expect("figures");
     assert_eq!(source, FiguresSource::Records);
-    assert_eq!(fy2026.meetings["東部"], Figure::known(1));
-    assert_eq!(fy2026.meetings["川辺"], Figure::known(1));
-    assert_eq!(fy2026.meetings["中部"], Figure::known(0));
+    let meeting = RecordType::of("meeting");
+    assert_eq!(fy2026.of(&catalogue, meeting, "東部"), Figure::known(1));
+    assert_eq!(fy2026.of(&catalogue, meeting, "川辺"), Figure::known(1));
+    assert_eq!(fy2026.of(&catalogue, meeting, "中部"), Figure::known(0));
     let (fy2023, source) = store
         .period_figures(&catalogue, whole_year(&catalogue, FiscalYear::new(2023)))
         .expect("figures");
     assert_eq!(source, FiguresSource::Missing, "no record, no baseline: unknown, not 0");
-    assert_eq!(fy2023.meetings["東部"], Figure::UNKNOWN);
+    assert_eq!(
+        fy2023.of(&catalogue, RecordType::of("meeting"), "東部"),
+        Figure::UNKNOWN
+    );
 }
 
 #[test]
@@ -359,7 +370,11 @@ fn loading_the_baseline_is_idempotent_and_follows_the_file() {
     );
     assert_eq!(count_rows(&store, "baseline"), 3);
     let fy2020 = FiscalYear::new(2020);
-    baseline.get_mut(&fy2020).expect("2020").consultations = Figure::known(1098);
+    let consultation = RecordType::of("consultation");
+    baseline.get_mut(&fy2020).expect("2020").counts.insert(
+        consultation,
+        BTreeMap::from([(String::new(), Some(BTreeMap::from([(String::new(), 1098)])))]),
+    );
     baseline.remove(&FiscalYear::new(2018));
     let load = store.load_baseline(&baseline, now()).expect("load");
     assert_eq!(
@@ -374,8 +389,8 @@ fn loading_the_baseline_is_idempotent_and_follows_the_file() {
         .period_figures(&catalogue, whole_year(&catalogue, fy2020))
         .expect("figures");
     assert_eq!(source, FiguresSource::Baseline);
-    assert_eq!(figures.consultations, Figure::known(1098));
-    assert_eq!(figures.info, Figure::UNKNOWN);
+    assert_eq!(figures.of(&catalogue, consultation, ""), Figure::known(1098));
+    assert_eq!(figures.of(&catalogue, RecordType::of("info"), ""), Figure::UNKNOWN);
 }
 
 #[test]
@@ -392,7 +407,7 @@ fn a_batch_is_stored_whole_or_not_at_all() {
         "the repeated source is stored once"
     );
     let mut bad = meeting("b3", d(2026, 6, 4), "東部", "荒町");
-    bad.facts = Facts::new(RecordType::Consultation).number_of(Column::Count, 0);
+    bad.facts = Facts::new(RecordType::of("consultation")).number_of(Column::Count, 0);
     let batch = [meeting("b4", d(2026, 6, 5), "東部", "荒町"), bad];
     assert!(
         store.insert_batch(&batch, now()).is_err(),
@@ -463,14 +478,14 @@ fn running_tallies_always_equal_the_records() {
     for i in 0..400 {
         let area = &catalogue.areas[next(10) as usize];
         let facts = match next(4) {
-            0 => Facts::new(RecordType::Meeting)
+            0 => Facts::new(RecordType::of("meeting"))
                 .text_of(Column::Area, &area.name)
                 .text_of(Column::District, &area.districts[0]),
-            1 => Facts::new(RecordType::Consultation).number_of(Column::Count, 1 + next(5)),
-            2 => Facts::new(RecordType::Council)
+            1 => Facts::new(RecordType::of("consultation")).number_of(Column::Count, 1 + next(5)),
+            2 => Facts::new(RecordType::of("council"))
                 .text_of(Column::Kind, "役員会")
                 .text_of(Column::Status, ["実施", "中止"][next(2) as usize]),
-            _ => Facts::new(RecordType::Publicity).text_of(Column::Kind, "区紹介"),
+            _ => Facts::new(RecordType::of("publicity")).text_of(Column::Kind, "区紹介"),
         };
         let mut new = meeting(&format!("r{i}"), day(next(500)), "", "");
         new.facts = facts;
@@ -480,7 +495,7 @@ fn running_tallies_always_equal_the_records() {
                 store.delete(id, AuditAction::Delete, &admin, now()).expect("delete");
             }
             1 => {
-                let facts = Facts::new(RecordType::Consultation).number_of(Column::Count, 1 + next(9));
+                let facts = Facts::new(RecordType::of("consultation")).number_of(Column::Count, 1 + next(9));
                 store.edit(id, day(next(500)), &facts, &admin, now()).expect("edit");
             }
             _ => {}
@@ -499,7 +514,11 @@ fn running_tallies_always_equal_the_records() {
         (d(2026, 2, 1), d(2026, 2, 28)),
     ] {
         let running = sorted(store.tallies(from, to, None).expect("tallies"));
-        let direct = sorted(store.tallies_from_records(from, to).expect("direct"));
+        let direct = sorted(
+            store
+                .tallies_from_records(&komoro_catalogue(), from, to)
+                .expect("direct"),
+        );
         assert_eq!(running, direct, "{from}..{to}");
     }
     assert!(

@@ -42,7 +42,7 @@ fn record(source_id: &str, facts: Facts) -> NewRecord {
 fn meeting(source_id: &str) -> NewRecord {
     record(
         source_id,
-        Facts::new(RecordType::Meeting)
+        Facts::new(RecordType::of("meeting"))
             .text_of(Column::Area, "東部")
             .text_of(Column::District, "荒町"),
     )
@@ -51,7 +51,7 @@ fn meeting(source_id: &str) -> NewRecord {
 fn subsidy(source_id: &str, group: &str, status: &str) -> NewRecord {
     record(
         source_id,
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, group)
             .number_of(Column::Amount, 100_000)
@@ -106,7 +106,7 @@ fn a_writer_that_waits_too_long_is_told_busy_in_japanese_and_writes_nothing() {
         .busy_timeout(Duration::from_millis(100))
         .expect("a short busy timeout");
 
-    let facts = Facts::new(RecordType::Meeting)
+    let facts = Facts::new(RecordType::of("meeting"))
         .text_of(Column::Area, "東部")
         .text_of(Column::District, "三和");
     let baseline = Baseline::new();
@@ -255,7 +255,7 @@ fn a_second_live_grant_is_refused_in_the_writes_own_transaction() {
     ));
     // Editing the application into a second grant is refused; editing the grant itself is not.
     let grant = |amount| {
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, "こもろ子ども食堂")
             .maybe(Column::Amount, amount)

@@ -33,7 +33,7 @@ fn jst(y: i32, m: u32, day: u32) -> DateTime<Utc> {
 }
 
 fn publicity(kind: &str) -> Facts {
-    Facts::new(RecordType::Publicity)
+    Facts::new(RecordType::of("publicity"))
         .text_of(Column::Kind, kind)
         .text_of(Column::Medium, "広報こもろ")
 }
@@ -47,11 +47,11 @@ fn seed(workspace: &Workspace) {
     facts.extend((0..3).map(|i| (d(2025, 1, 10 + i), publicity("区紹介"))));
     facts.push((
         d(2024, 7, 1),
-        Facts::new(RecordType::Consultation).number_of(Column::Count, 1720),
+        Facts::new(RecordType::of("consultation")).number_of(Column::Count, 1720),
     ));
     facts.push((
         d(2024, 8, 1),
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, "A会")
             .number_of(Column::Amount, 180_000)

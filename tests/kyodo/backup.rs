@@ -33,7 +33,7 @@ fn seed(db: &Path, n: u32) {
     let facts = (0..n).map(|i| {
         (
             day(2026, 6, 1),
-            Facts::new(RecordType::Consultation).number_of(Column::Count, u64::from(i + 1)),
+            Facts::new(RecordType::of("consultation")).number_of(Column::Count, u64::from(i + 1)),
         )
     });
     crate::support::seed(db, facts);

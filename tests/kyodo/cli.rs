@@ -81,7 +81,7 @@ fn an_unknown_key_and_a_bad_baseline_figure_are_reported() {
     );
 
     let path = broken_config(&workspace, |text| text);
-    let baseline = shipped("baseline.toml").replacen("matches = 558", "matches = \"558件\"", 1);
+    let baseline = shipped("baseline.toml").replacen("match = 558", "match = \"558件\"", 1);
     std::fs::write(workspace.path("baseline.toml"), baseline).expect("write baseline");
     let run = workspace.kyodo(&["check-config", &path]);
     assert_eq!(run.code(), Some(1));
@@ -151,38 +151,38 @@ fn a_year_with_records_is_computed_and_years_without_are_unknown() {
     let fy = current.start_year().to_string();
     {
         let facts = [
-            Facts::new(RecordType::Council)
+            Facts::new(RecordType::of("council"))
                 .text_of(Column::Kind, "役員会")
                 .text_of(Column::Status, "実施"),
-            Facts::new(RecordType::Council)
+            Facts::new(RecordType::of("council"))
                 .text_of(Column::Kind, "役員会")
                 .text_of(Column::Status, "実施"),
-            Facts::new(RecordType::Council)
+            Facts::new(RecordType::of("council"))
                 .text_of(Column::Kind, "総会")
                 .text_of(Column::Status, "中止"),
-            Facts::new(RecordType::Meeting)
+            Facts::new(RecordType::of("meeting"))
                 .text_of(Column::Area, "東部")
                 .text_of(Column::District, "荒町"),
-            Facts::new(RecordType::Consultation).number_of(Column::Count, 12),
-            Facts::new(RecordType::Consultation).number_of(Column::Count, 30),
-            Facts::new(RecordType::Match).number_of(Column::Count, 4),
-            Facts::new(RecordType::Subsidy)
+            Facts::new(RecordType::of("consultation")).number_of(Column::Count, 12),
+            Facts::new(RecordType::of("consultation")).number_of(Column::Count, 30),
+            Facts::new(RecordType::of("match")).number_of(Column::Count, 4),
+            Facts::new(RecordType::of("subsidy"))
                 .text_of(Column::Course, "チャレンジ")
                 .text_of(Column::Group, "A会")
                 .text_of(Column::Status, "申請"),
-            Facts::new(RecordType::Subsidy)
+            Facts::new(RecordType::of("subsidy"))
                 .text_of(Column::Course, "チャレンジ")
                 .text_of(Column::Group, "B会")
                 .text_of(Column::Status, "申請"),
-            Facts::new(RecordType::Subsidy)
+            Facts::new(RecordType::of("subsidy"))
                 .text_of(Column::Course, "チャレンジ")
                 .text_of(Column::Group, "A会")
                 .number_of(Column::Amount, 180_000)
                 .text_of(Column::Status, "交付決定"),
-            Facts::new(RecordType::Participation)
+            Facts::new(RecordType::of("participation"))
                 .text_of(Column::Method, "アンケート")
                 .text_of(Column::Project, "公共交通"),
-            Facts::new(RecordType::Publicity).text_of(Column::Kind, "区紹介"),
+            Facts::new(RecordType::of("publicity")).text_of(Column::Kind, "区紹介"),
         ];
         crate::support::seed(&workspace.db(), facts.into_iter().map(|facts| (fy_start, facts)));
     }

@@ -187,7 +187,11 @@ fn admin_status_is_for_admins_only() {
         )
         .ok();
     let out = run.stdout();
-    assert!(out.contains("スキーマ 5（この kyodo は 5 まで）"), "{out}");
+    let latest = kyodo::store::Store::latest_schema_version();
+    assert!(
+        out.contains(&format!("スキーマ {latest}（この kyodo は {latest} まで）")),
+        "{out}"
+    );
     assert!(out.contains("確かめたバックアップはまだありません"), "{out}");
     assert!(
         out.contains("毎日 03:00 にフォルダ backup へ（14回分を残します）"),

@@ -27,7 +27,7 @@ fn seeded() -> Workspace {
         (1..=RECORDS).map(|count| {
             (
                 date,
-                Facts::new(RecordType::Consultation).number_of(Column::Count, u64::from(count)),
+                Facts::new(RecordType::of("consultation")).number_of(Column::Count, u64::from(count)),
             )
         }),
     );

@@ -369,7 +369,7 @@ fn a_text_stored_before_the_limits_does_not_make_an_export_fail() {
         &workspace.db(),
         [(
             date,
-            kyodo::domain::record::Facts::new(kyodo::domain::RecordType::Match)
+            kyodo::domain::record::Facts::new(kyodo::domain::RecordType::of("match"))
                 .number_of(kyodo::domain::record::Column::Count, 2)
                 .text_of(kyodo::domain::record::Column::Note, &note),
         )],

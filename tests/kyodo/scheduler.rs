@@ -38,23 +38,23 @@ fn seed(db: &Path) {
     let facts = [
         (
             date(6, 15),
-            Facts::new(RecordType::Meeting)
+            Facts::new(RecordType::of("meeting"))
                 .text_of(Column::Area, "東部")
                 .text_of(Column::District, "荒町"),
         ),
         (
             date(10, 2),
-            Facts::new(RecordType::Meeting)
+            Facts::new(RecordType::of("meeting"))
                 .text_of(Column::Area, "川辺")
                 .text_of(Column::District, "氷"),
         ),
         (
             date(10, 9),
-            Facts::new(RecordType::Consultation).number_of(Column::Count, 12),
+            Facts::new(RecordType::of("consultation")).number_of(Column::Count, 12),
         ),
         (
             date(7, 1),
-            Facts::new(RecordType::Subsidy)
+            Facts::new(RecordType::of("subsidy"))
                 .text_of(Column::Course, "チャレンジ")
                 .text_of(Column::Group, "A会")
                 .number_of(Column::Amount, 180_000)

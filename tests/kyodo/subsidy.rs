@@ -481,7 +481,7 @@ fn records_stored_before_the_rule_are_read_by_the_lifecycle_and_shown() {
     let workspace = Workspace::new();
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("day");
     let subsidy = |group: &str, status: &str, amount: Option<u64>| {
-        Facts::new(RecordType::Subsidy)
+        Facts::new(RecordType::of("subsidy"))
             .text_of(Column::Course, "チャレンジ")
             .text_of(Column::Group, group)
             .maybe(Column::Amount, amount)

@@ -47,13 +47,13 @@ fn seed(db: &Path) {
         .map(|(date, count)| {
             (
                 *date,
-                Facts::new(RecordType::Consultation).number_of(Column::Count, *count),
+                Facts::new(RecordType::of("consultation")).number_of(Column::Count, *count),
             )
         })
         .chain(meetings.iter().map(|(date, area, district)| {
             (
                 *date,
-                Facts::new(RecordType::Meeting)
+                Facts::new(RecordType::of("meeting"))
                     .text_of(Column::Area, area)
                     .text_of(Column::District, district),
             )
@@ -261,7 +261,7 @@ fn seed_partial_periods(db: &Path) {
         consultations.iter().map(|(date, count)| {
             (
                 *date,
-                Facts::new(RecordType::Consultation).number_of(Column::Count, *count),
+                Facts::new(RecordType::of("consultation")).number_of(Column::Count, *count),
             )
         }),
     );

@@ -4,7 +4,7 @@
 
 use super::{Checker, Seen};
 use crate::domain::record::Column;
-use crate::domain::record_type::{ChoiceItem, FieldKind, FieldSpec, RecordType, RecordTypeSpec, Rule, Slot};
+use crate::domain::record_type::{ChoiceItem, FieldKind, FieldSpec, Layout, RecordType, RecordTypeSpec, Rule, Slot};
 use crate::domain::subsidy::Stage;
 use crate::domain::validate::MAX_COUNT;
 use serde::Deserialize;
@@ -41,6 +41,9 @@ pub(super) struct RawRecordType {
     help: Spanned<String>,
     line: Spanned<String>,
     rule: Option<Spanned<String>>,
+    by: Option<Spanned<String>>,
+    status: Option<Spanned<String>>,
+    report: Option<Spanned<String>>,
     fields: Spanned<Vec<Spanned<RawField>>>,
 }
 
@@ -77,17 +80,17 @@ impl Checker<'_> {
         let mut names = Seen::new();
         let mut specs = Vec::new();
         for r in raw {
-            let Ok(record_type) = r.key.get_ref().trim().parse::<RecordType>() else {
+            let key = r.key.get_ref().trim();
+            if !RecordType::is_key(key) {
                 self.fail(
                     &r.key,
                     format!(
-                        "記録の種類の key「{}」は使えません（使えるもの: {}）",
-                        r.key.get_ref(),
-                        RecordType::ALL.map(RecordType::key).join(", ")
+                        "記録の種類の key「{key}」は英小文字・数字・_ で、英小文字から始めてください（例: meeting）"
                     ),
                 );
                 continue;
-            };
+            }
+            let record_type = RecordType::of(key);
             if !keys.insert(record_type) {
                 self.fail(&r.key, format!("記録の種類「{record_type}」が2回書かれています"));
                 continue;
@@ -113,8 +116,29 @@ impl Checker<'_> {
                 }
                 found
             });
+            let by = self.own_column(
+                r.by.as_ref(),
+                &fields,
+                &label,
+                "by",
+                &[FieldKind::Choice, FieldKind::Area],
+            );
+            let status = self.own_column(r.status.as_ref(), &fields, &label, "status", &[FieldKind::Choice]);
+            let layout = self.layout(r, rule, by, &label);
+            if fields
+                .iter()
+                .any(|f| f.column() != by && f.choices.iter().any(|c| c.indicator.is_some()))
+            {
+                self.fail(
+                    &r.fields,
+                    format!("{label}: choices の indicator（数える指標）は by の項目の choices にだけ書けます"),
+                );
+            }
             let spec = RecordTypeSpec {
                 record_type,
+                by,
+                status,
+                layout,
                 label,
                 description: self.name(&r.description, "記録の種類の description"),
                 description_en: self.name(&r.description_en, "記録の種類の description_en"),
@@ -129,15 +153,79 @@ impl Checker<'_> {
             }
             specs.push(spec);
         }
-        for record_type in RecordType::ALL {
-            if !keys.contains(&record_type) {
-                self.problems.push(crate::domain::catalogue::Problem {
-                    line: None,
-                    message: format!("記録の種類「{record_type}」（[[record_types]] の key）が書かれていません"),
-                });
-            }
+        if specs.is_empty() && self.problems.is_empty() {
+            self.problems.push(crate::domain::catalogue::Problem {
+                line: None,
+                message: "記録の種類（[[record_types]]）が1つもありません".into(),
+            });
         }
         specs
+    }
+
+    /// The column `by = "…"` or `status = "…"` names: one of the type's own fields, of a kind in `kinds`.
+    fn own_column(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+        fields: &[FieldSpec],
+        label: &str,
+        key: &str,
+        kinds: &[FieldKind],
+    ) -> Option<Column> {
+        let raw = raw?;
+        let name = raw.get_ref().trim();
+        let field = Column::parse(name).and_then(|c| fields.iter().find(|f| f.column() == Some(c)));
+        match field {
+            Some(f) if kinds.contains(&f.kind) => f.column(),
+            _ => {
+                let kinds: Vec<&str> = kinds.iter().map(|k| k.key()).collect();
+                self.fail(
+                    raw,
+                    format!(
+                        "{label}の {key}「{name}」は、この種類の {} の項目の列にしてください",
+                        kinds.join("・")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The report's layout, `report = "…"` (a count unless said), with what it needs.
+    fn layout(&mut self, r: &RawRecordType, rule: Option<Rule>, by: Option<Column>, label: &str) -> Layout {
+        let Some(raw) = &r.report else {
+            return if rule == Some(Rule::Subsidy) {
+                Layout::Subsidy
+            } else {
+                Layout::Count
+            };
+        };
+        let Some(layout) = Layout::ALL.into_iter().find(|l| l.key() == raw.get_ref().trim()) else {
+            self.fail(
+                raw,
+                format!(
+                    "report「{}」はありません（使えるもの: {}）",
+                    raw.get_ref(),
+                    Layout::ALL.map(Layout::key).join(", ")
+                ),
+            );
+            return Layout::Count;
+        };
+        match layout {
+            Layout::Values | Layout::Kinds | Layout::List if by.is_none() => {
+                self.fail(
+                    raw,
+                    format!("{label}の report = \"{}\" には by（内訳の列）が要ります", layout.key()),
+                );
+            }
+            Layout::Subsidy if rule != Some(Rule::Subsidy) => {
+                self.fail(
+                    raw,
+                    format!("{label}の report = \"subsidy\" は rule = \"subsidy\" の種類だけです"),
+                );
+            }
+            _ => {}
+        }
+        layout
     }
 
     fn fields(&mut self, r: &RawRecordType, label: &str) -> Vec<FieldSpec> {

@@ -62,9 +62,16 @@ fn komoro_has_ten_areas_and_sixty_eight_districts() {
     assert_eq!(titles[8], "⑨各主体の実践の見える化");
     assert_eq!(c.course("チャレンジ").map(|c| c.cap), Some(200_000));
     assert_eq!(c.course("ステップアップ").map(|c| c.cap), Some(150_000));
-    assert_eq!(c.council.statuses[0].name, "実施");
-    assert_eq!(c.publicity_kind("4コマ").map(|k| k.indicator), Some(8));
-    assert_eq!(c.publicity_kind("区紹介").map(|k| k.indicator), Some(9));
+    let council = c.record_type_keyed("council").expect("council");
+    assert_eq!(
+        council
+            .field(crate::domain::record::Column::Status)
+            .map(|f| f.choices[0].name.as_str()),
+        Some("実施")
+    );
+    let publicity = c.record_type_keyed("publicity").expect("publicity");
+    assert_eq!(c.routed(publicity, "4コマ"), Some(8));
+    assert_eq!(c.routed(publicity, "区紹介"), Some(9));
     assert_eq!(
         c.report_tables,
         vec![vec![1, 2], vec![3], vec![4], vec![5], vec![6, 7], vec![8, 9]]
@@ -208,7 +215,7 @@ fn unknown_record_types_and_targets_are_reported() {
     ))
     .expect("a valid target");
     assert_eq!(
-        c.indicator(7).map(|i| i.targets.get(&RecordType::Info).copied()),
+        c.indicator(7).map(|i| i.targets.get(&RecordType::of("info")).copied()),
         Some(Some(3))
     );
 }

@@ -1,0 +1,188 @@
+//! The running tallies (`tally_day`, `tally_month`, migration 0002) read from the catalogue's
+//! record types: each type's records are counted by the value of its `by` field and of its
+//! `status` field (`RecordTypeSpec::by`, `::status`), and the subsidy rule's type is left out
+//! (its figures depend on each group's records, read from `records`).
+//!
+//! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
+//! when it is described (`Store::describe`): the triggers are dropped and made again and the
+//! tallies counted again from the records, in one transaction, whenever the layout differs from
+//! the one the database was last counted with (kept in `meta`). A new record type, or a type
+//! counted by another field, so needs no migration.
+
+use super::{write, Result, Store};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::record::Column;
+use crate::domain::record_type::Rule;
+use rusqlite::{params, OptionalExtension};
+
+/// The `meta` key of the layout the tallies were last counted with.
+const META_KEY: &str = "tally_layout";
+
+/// The SQL column of a record column.
+fn sql_column(column: Column) -> &'static str {
+    if column == Column::Group {
+        "group_name"
+    } else {
+        column.key()
+    }
+}
+
+/// A tallied record type: its key and the SQL columns of its `by` and `status` values.
+type Counted = (&'static str, Option<&'static str>, Option<&'static str>);
+
+/// How the tallies count each record type: its key, the SQL columns of its `by` and `status`
+/// values; and the types not tallied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyLayout {
+    counted: Vec<Counted>,
+    skipped: Vec<&'static str>,
+}
+
+impl TallyLayout {
+    pub fn of(catalogue: &Catalogue) -> TallyLayout {
+        let mut layout = TallyLayout {
+            counted: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for spec in &catalogue.record_types {
+            if spec.rule == Some(Rule::Subsidy) {
+                layout.skipped.push(spec.key());
+            } else {
+                layout
+                    .counted
+                    .push((spec.key(), spec.by.map(sql_column), spec.status.map(sql_column)));
+            }
+        }
+        layout
+    }
+
+    /// A `CASE` giving, for a row called `row`, the column that `pick` chooses per type, or ''.
+    /// Keys are `RecordType::is_key` words and columns the store's own: nothing to escape.
+    fn case(&self, row: &str, pick: impl Fn(&Counted) -> Option<&'static str>) -> String {
+        let arms: Vec<String> = self
+            .counted
+            .iter()
+            .filter_map(|t| pick(t).map(|column| format!("WHEN '{}' THEN COALESCE({row}.{column}, '')", t.0)))
+            .collect();
+        if arms.is_empty() {
+            "''".to_string()
+        } else {
+            format!("CASE {row}.record_type {} ELSE '' END", arms.join(" "))
+        }
+    }
+
+    fn dimension(&self, row: &str) -> String {
+        self.case(row, |t| t.1)
+    }
+
+    fn status(&self, row: &str) -> String {
+        self.case(row, |t| t.2)
+    }
+
+    /// The condition under which a row is tallied: live, and not of a type left out.
+    fn tallied(&self, row: &str) -> String {
+        let mut condition = format!("{row}.deleted_at IS NULL");
+        if !self.skipped.is_empty() {
+            let keys: Vec<String> = self.skipped.iter().map(|k| format!("'{k}'")).collect();
+            condition.push_str(&format!(" AND {row}.record_type NOT IN ({})", keys.join(", ")));
+        }
+        condition
+    }
+
+    /// The four triggers that keep the tallies in the transaction of every insert, edit and
+    /// (soft) delete.
+    fn triggers(&self) -> String {
+        let put_in = |row: &str| {
+            let (dimension, status) = (self.dimension(row), self.status(row));
+            format!(
+                "INSERT INTO tally_day VALUES ({row}.occurred_on, {row}.record_type, {dimension}, {status}, {row}.count) \
+                     ON CONFLICT DO UPDATE SET count = count + excluded.count; \
+                 INSERT INTO tally_month VALUES (substr({row}.occurred_on, 1, 7), {row}.record_type, {dimension}, {status}, {row}.count) \
+                     ON CONFLICT DO UPDATE SET count = count + excluded.count;"
+            )
+        };
+        let take_out = |row: &str| {
+            let (dimension, status) = (self.dimension(row), self.status(row));
+            format!(
+                "UPDATE tally_day SET count = count - {row}.count WHERE day = {row}.occurred_on \
+                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
+                 UPDATE tally_month SET count = count - {row}.count WHERE month = substr({row}.occurred_on, 1, 7) \
+                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
+                 DELETE FROM tally_day WHERE day = {row}.occurred_on AND count = 0; \
+                 DELETE FROM tally_month WHERE month = substr({row}.occurred_on, 1, 7) AND count = 0;"
+            )
+        };
+        format!(
+            "CREATE TRIGGER tally_insert AFTER INSERT ON records WHEN {new} BEGIN {insert} END; \
+             CREATE TRIGGER tally_update_out AFTER UPDATE ON records WHEN {old} BEGIN {out} END; \
+             CREATE TRIGGER tally_update_in AFTER UPDATE ON records WHEN {new} BEGIN {insert} END; \
+             CREATE TRIGGER tally_delete AFTER DELETE ON records WHEN {old} BEGIN {out} END;",
+            new = self.tallied("NEW"),
+            old = self.tallied("OLD"),
+            insert = put_in("NEW"),
+            out = take_out("OLD"),
+        )
+    }
+
+    /// `SELECT record_type, dimension, status, SUM(count)` over the live records of
+    /// `[?1, ?2]`: the tallies straight from `records`.
+    pub(super) fn direct_sql(&self) -> String {
+        format!(
+            "SELECT record_type, {}, {}, SUM(count) FROM records r \
+             WHERE occurred_on BETWEEN ?1 AND ?2 AND {} GROUP BY 1, 2, 3",
+            self.dimension("r"),
+            self.status("r"),
+            self.tallied("r")
+        )
+    }
+}
+
+impl Store {
+    /// Keeps the running tallies by `layout`: when the database was counted with another
+    /// layout (or by migration 0002's triggers), the triggers are made again from it and the
+    /// tallies counted again from the records, in one transaction. Returns whether it did.
+    pub fn keep_tallies(&mut self, layout: &TallyLayout) -> Result<bool> {
+        let wanted = layout.triggers();
+        let current = |conn: &rusqlite::Connection| -> Result<Option<String>> {
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [META_KEY], |row| row.get(0))
+                .optional()?)
+        };
+        if current(&self.conn)?.as_deref() == Some(wanted.as_str()) {
+            return Ok(false);
+        }
+        let tx = write(&mut self.conn)?;
+        // Another process may have done it while this one waited for the lock.
+        if current(&tx)?.as_deref() == Some(wanted.as_str()) {
+            return Ok(false);
+        }
+        tx.execute_batch(
+            "DROP TRIGGER IF EXISTS tally_insert; DROP TRIGGER IF EXISTS tally_update_out; \
+             DROP TRIGGER IF EXISTS tally_update_in; DROP TRIGGER IF EXISTS tally_delete; \
+             DELETE FROM tally_day; DELETE FROM tally_month;",
+        )?;
+        tx.execute_batch(&wanted)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO tally_day (day, record_type, dimension, status, count) \
+                 SELECT occurred_on, record_type, {}, {}, SUM(count) FROM records r WHERE {} GROUP BY 1, 2, 3, 4",
+                layout.dimension("r"),
+                layout.status("r"),
+                layout.tallied("r")
+            ),
+            [],
+        )?;
+        tx.execute(
+            "INSERT INTO tally_month (month, record_type, dimension, status, count) \
+             SELECT substr(day, 1, 7), record_type, dimension, status, SUM(count) FROM tally_day GROUP BY 1, 2, 3, 4",
+            [],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![META_KEY, wanted],
+        )?;
+        tx.commit()?;
+        tracing::info!("running tallies counted again for the catalogue's record types");
+        Ok(true)
+    }
+}
