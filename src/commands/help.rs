@@ -13,12 +13,10 @@ pub(super) fn handle(app: &App) -> Reply {
     let area_name = area.map_or("", |a| a.name.as_str());
     let district = area.and_then(|a| a.districts.first()).map_or("", String::as_str);
     let (place, [clear, dash, _]) = (PLACE.0, CLEAR_VALUES);
-    // Each record type's example, its place filled with the catalogue's first area and district.
-    let example = |help: &str| help.replace("{area}", area_name).replace("{district}", district);
     let report: Vec<String> = c
         .record_types
         .iter()
-        .map(|t| format!("/report {} {}", t.key(), example(&t.help)))
+        .map(|t| format!("/report {} {}", t.key(), c.example(t)))
         .collect();
     let another_district = area.and_then(|a| a.districts.get(1)).map_or(district, String::as_str);
     let note = c

@@ -298,6 +298,23 @@ impl Catalogue {
         self.record_types.iter().find(|t| t.key() == key)
     }
 
+    /// `spec`'s `/help` example, its place written with the first area and its first district:
+    /// the options after `/report <key>`, then ` — ` and what it is for.
+    pub fn example(&self, spec: &RecordTypeSpec) -> String {
+        let area = self.areas.first();
+        let district = area.and_then(|a| a.districts.first());
+        spec.help
+            .replace("{area}", area.map_or("", |a| a.name.as_str()))
+            .replace("{district}", district.map_or("", String::as_str))
+    }
+
+    /// `spec`'s sample: the `/report` line of its example, which every test of the type can use.
+    pub fn sample_line(&self, spec: &RecordTypeSpec) -> String {
+        let example = self.example(spec);
+        let options = example.split(" — ").next().unwrap_or_default().trim().to_string();
+        format!("/report {} {options}", spec.key())
+    }
+
     /// The record type whose figures break down by area (the liaison meetings), if any: the
     /// one the summaries ask "which areas have none yet?" of.
     pub fn area_type(&self) -> Option<&RecordTypeSpec> {

@@ -183,3 +183,46 @@ fn an_eleventh_record_type_and_a_tenth_indicator_work_from_the_config_alone() {
     let totals = workspace.console(&["--config", &config], "/totals initiative:5\n");
     assert!(totals.stdout().contains("  ⑩出前講座: 4回"), "{}", totals.stdout());
 }
+
+#[test]
+fn every_record_types_example_is_a_report_that_is_stored_as_its_description_says() {
+    let text = std::fs::read_to_string(repo().join("config/kyodo.toml")).expect("shipped config");
+    let catalogue = kyodo::domain::Catalogue::parse(&text).expect("shipped config parses");
+    let script: String = catalogue
+        .record_types
+        .iter()
+        .map(|t| format!("{}\n", catalogue.sample_line(t)))
+        .collect();
+    let workspace = Workspace::new();
+    let run = workspace.console(&[], &script);
+    assert_eq!(run.code(), Some(0), "every example is accepted: {}", run.stdout());
+    let stored = workspace.rows("SELECT record_type FROM records ORDER BY id");
+    let keys: Vec<Vec<String>> = catalogue
+        .record_types
+        .iter()
+        .map(|t| vec![t.key().to_string()])
+        .collect();
+    assert_eq!(stored, keys, "one record of every type, in the catalogue's order");
+    // Each reply shows the record in its type's own line, under an indicator the type feeds.
+    for t in &catalogue.record_types {
+        let circled: Vec<char> = catalogue
+            .indicators
+            .iter()
+            .filter(|i| i.records.contains(&t.record_type))
+            .filter_map(|i| i.title().chars().next())
+            .collect();
+        assert!(!circled.is_empty(), "{} feeds an indicator", t.key());
+        let replies = format!("\n{}", run.stdout());
+        let reply = replies
+            .split("\n> ")
+            .find(|block| block.starts_with(&format!("/report {} ", t.key())))
+            .unwrap_or_else(|| panic!("{}: {replies}", t.key()));
+        assert!(
+            reply
+                .lines()
+                .any(|l| l.starts_with(circled.as_slice()) && l.contains(": ")),
+            "{}: {reply}",
+            t.key()
+        );
+    }
+}
