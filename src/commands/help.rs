@@ -7,7 +7,8 @@ use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, Rule};
 use crate::render::reply::{Reply, Section, Visibility};
 
-pub(super) fn handle(app: &App) -> Reply {
+/// The help, seen as `shown`.
+pub(super) fn handle(app: &App, shown: Visibility) -> Reply {
     let c = &app.settings.catalogue;
     let area = c.areas.first();
     let area_name = area.map_or("", |a| a.name.as_str());
@@ -72,7 +73,7 @@ pub(super) fn handle(app: &App) -> Reply {
             .chain(placed.map(|p| format!("オプション名は日本語でも使えます（例: {p}）")))
             .collect();
     Reply::done(
-        Visibility::Ephemeral,
+        shown,
         "kyodo（協働）の使い方",
         vec![
             Section::new("報告する", report),

@@ -16,14 +16,15 @@ use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
 use crate::render::reply::{Reply, Section, Visibility};
 
-pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
+/// `/records history`, seen as `shown`.
+pub(super) fn handle(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let inv = &request.invocation;
     let group = inv.required_text("group")?;
     let course = inv.text("course");
     let catalogue = &app.settings.catalogue;
     let events = app.store.subsidy_history(&group, course.as_deref())?;
     // The group's spelling: its first record's (the one later entries are stored under).
-    let Some(shown) = events.iter().min_by_key(|e| e.id).map(|e| e.group.clone()) else {
+    let Some(spelled) = events.iter().min_by_key(|e| e.id).map(|e| e.group.clone()) else {
         let scope = course.map(|c| format!("{c}コースの")).unwrap_or_default();
         return Err(UserError::field(
             label("group"),
@@ -57,7 +58,7 @@ pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
                         line.push_str(&format!("　{}円", group_thousands(amount)));
                     }
                     line.push_str(&format!("　#{}", e.id));
-                    if e.group != shown {
+                    if e.group != spelled {
                         line.push_str(&format!("（表記「{}」）", e.group));
                     }
                     match step.outcome {
@@ -79,8 +80,8 @@ pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
         })
         .collect();
     Ok(Reply::done(
-        Visibility::Ephemeral,
-        format!("「{shown}」の補助金の経過（古い順）"),
+        shown,
+        format!("「{spelled}」の補助金の経過（古い順）"),
         sections,
     ))
 }

@@ -12,7 +12,7 @@
 //! the reply says so.
 
 use super::invocation::{Invocation, OptionValue};
-use super::{require_staff, today, Failure, Request};
+use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
@@ -29,14 +29,14 @@ use chrono::NaiveDate;
 /// How long the reporter may undo a report with the button.
 pub const UNDO_MINUTES: i64 = 15;
 
-pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    require_staff(request)?;
+/// Stores a record of `record_type` (the spec's, from the subcommand), replying as `shown`.
+pub(super) fn handle(
+    app: &mut App,
+    request: &Request,
+    record_type: RecordType,
+    shown: Visibility,
+) -> Result<Reply, Failure> {
     let inv = &request.invocation;
-    let Some(record_type) = inv.subcommand.as_deref().and_then(|s| s.parse::<RecordType>().ok()) else {
-        return Err(
-            UserError::new("報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます").into(),
-        );
-    };
     let catalogue = &app.settings.catalogue;
     let date = record_date(app, inv, today(app, request))?;
     let facts = facts_from(catalogue, record_type, inv)?;
@@ -48,7 +48,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    let mut reply = reply(app, &stored, today(app, request))?;
+    let mut reply = reply(app, &stored, today(app, request), shown)?;
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.
     let name = catalogue
@@ -176,7 +176,7 @@ pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure
 /// What was stored and the fiscal year's new total; a record dated in another fiscal year than
 /// `today`'s (`date:12/3` typed on 2 December is last year's 3 December) says which year it
 /// counts in.
-fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure> {
+fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility) -> Result<Reply, Failure> {
     let catalogue = &app.settings.catalogue;
     let record = stored.record();
     let start = catalogue.fiscal_year_start;
@@ -201,7 +201,7 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure>
     }
     lines.push(describe_with_indicator(catalogue, &record.facts));
     lines.extend(total_line(app, record)?);
-    let mut reply = Reply::done(Visibility::Public, title, vec![Section::lines(lines)]);
+    let mut reply = Reply::done(shown, title, vec![Section::lines(lines)]);
     if matches!(stored, Stored::New(_)) {
         reply.undo = Some(record.id);
     }

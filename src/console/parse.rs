@@ -6,7 +6,7 @@
 //! requests too, so both refuse the same values with the same words.
 
 use crate::commands::invocation::{check_required, check_value, option_names, Invocation, OptionValue};
-use crate::commands::spec::{CommandSpec, OptionKind, OptionSpec};
+use crate::commands::spec::{command_called, CommandSpec, OptionSpec};
 use crate::domain::text::excerpt;
 use crate::domain::validate::UserError;
 
@@ -65,7 +65,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
         return Err(UserError::new("コマンドを入力してください（例: /help）"));
     };
     let name = first.trim_start_matches(['/', '／']);
-    let Some(command) = commands.iter().find(|c| c.is_called(name)) else {
+    let Some(command) = command_called(commands, name) else {
         let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
         return Err(UserError::new(format!(
             "「{}」というコマンドはありません。使えるもの: {}",
@@ -77,7 +77,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
     let mut options: &[OptionSpec] = &command.options;
     let mut path = format!("/{}", command.name);
     let mut rest: Vec<&String> = words.collect();
-    if options.iter().any(|o| o.kind == OptionKind::SubCommand) {
+    if command.subcommands().next().is_some() {
         let subs = options;
         let Some(word) = rest.first().filter(|w| !w.contains([':', '：'])) else {
             return Err(UserError::new(format!(
@@ -85,7 +85,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
                 option_names(subs)
             )));
         };
-        let Some(sub) = subs.iter().find(|s| s.is_called(word)) else {
+        let Some(sub) = command.subcommand(word) else {
             return Err(UserError::new(format!(
                 "{path} に「{}」はありません。使えるもの: {}",
                 excerpt(word, QUOTED),

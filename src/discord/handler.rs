@@ -18,7 +18,8 @@ use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
-use crate::commands::{self, Invocation, OptionValue, Request};
+use crate::commands::spec::{action_of, invocation as invocation_of, payload, CommandSpec};
+use crate::commands::{self, Command, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
 use serde_json::{json, Value};
@@ -57,8 +58,10 @@ pub struct Bot {
     rest: Arc<OnceLock<Rest>>,
     /// From READY; needed for command registration and webhook routes.
     application_id: AtomicU64,
-    /// The registration payload.
-    commands: Value,
+    /// The command set: what an interaction runs, whether it is deferred and whom it shows.
+    commands: Vec<CommandSpec>,
+    /// The registration payload, from `commands`.
+    payload: Value,
     /// Recently seen interaction ids, oldest first.
     seen: Mutex<(HashSet<u64>, VecDeque<u64>)>,
     /// Shared with `run` and the scheduler: the work in flight, and whether the bot is stopping.
@@ -89,7 +92,7 @@ impl Bot {
         app: Arc<Mutex<App>>,
         settings: Arc<DiscordSettings>,
         rest: Arc<OnceLock<Rest>>,
-        commands: Value,
+        commands: Vec<CommandSpec>,
         stopping: Arc<Stopping>,
         liveness: Arc<Liveness>,
     ) -> Self {
@@ -98,6 +101,7 @@ impl Bot {
             settings,
             rest,
             application_id: AtomicU64::new(0),
+            payload: payload(&commands),
             commands,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
@@ -155,9 +159,9 @@ impl Bot {
         let empty = json!([]);
         // The scope not in use is emptied, so switching leaves no stale commands behind.
         let (global, in_guild) = if self.settings.global_commands {
-            (&self.commands, &empty)
+            (&self.payload, &empty)
         } else {
-            (&empty, &self.commands)
+            (&empty, &self.payload)
         };
         match rest.overwrite_guild_commands(app, guild, in_guild).await {
             Ok(()) => tracing::info!(
@@ -193,10 +197,12 @@ impl Bot {
             invocation(&c),
         );
         let name = request.invocation.command.clone();
-        // Summaries read years of figures and draw a chart, exports write files: may be slow,
-        // so they are deferred at once.
-        let defer_at_once = name == "summary" || request.invocation.subcommand.as_deref() == Some("export");
-        let personal = matches!(name.as_str(), "records" | "help");
+        // The spec says which commands are slow (deferred at once, not after `DEFER_AFTER`) and
+        // whose replies are private (so is the deferral). An invocation the spec does not know
+        // is neither; the core refuses it.
+        let action = action_of(&self.commands, &request.invocation);
+        let defer_at_once = action.is_some_and(|a| a.defers);
+        let private = action.is_some_and(|a| a.private);
         let mut work = self.spawn_core(request);
         let finished = if defer_at_once {
             None
@@ -231,13 +237,13 @@ impl Bot {
                 reply.outcome
             }
             None => {
-                let flags = if personal { EPHEMERAL } else { 0 };
+                let flags = if private { EPHEMERAL } else { 0 };
                 let deferred = answer
                     .respond(DEFERRED_CHANNEL_MESSAGE, json!({ "flags": flags }))
                     .await;
                 let reply = work.await.unwrap_or_else(|e| internal(&e));
                 if deferred {
-                    finish_deferred(&answer, &reply, personal).await;
+                    finish_deferred(&answer, &reply, private).await;
                 } else {
                     unanswered(id, &reply);
                 }
@@ -259,15 +265,21 @@ impl Bot {
             Vec::new()
         } else {
             let inv = invocation(&c);
+            let command = action_of(&self.commands, &inv).map(|a| a.command);
             let (focused, typed) = c
                 .data
                 .autocomplete()
                 .map(|o| (o.name.to_string(), o.value.to_string()))
                 .unwrap_or_default();
             let app = self.app.clone();
-            let suggestions = tokio::task::spawn_blocking(move || suggest(&lock(&app), &inv, &focused, &typed))
-                .await
-                .unwrap_or_default();
+            let suggestions = match command {
+                Some(command) => {
+                    tokio::task::spawn_blocking(move || suggest(&lock(&app), command, &inv, &focused, &typed))
+                        .await
+                        .unwrap_or_default()
+                }
+                None => Vec::new(),
+            };
             suggestions
                 .into_iter()
                 .take(MAX_SUGGESTIONS)
@@ -286,13 +298,14 @@ impl Bot {
             answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
             return;
         }
-        let Some(record) = parse_undo_custom_id(&c.data.custom_id) else {
+        let undo = invocation_of(&self.commands, Command::RecordsUndo);
+        let (Some(record), Some(undo)) = (parse_undo_custom_id(&c.data.custom_id), undo) else {
             answer
                 .respond(CHANNEL_MESSAGE, notice("このボタンは使えなくなりました"))
                 .await;
             return;
         };
-        let undo = Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record));
+        let undo = undo.with("id", OptionValue::Integer(record));
         let request = request(
             &self.settings,
             c.id,
