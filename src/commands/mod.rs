@@ -14,7 +14,7 @@
 mod admin;
 pub mod autocomplete;
 pub mod digest;
-mod help;
+pub mod help;
 mod history;
 pub mod import;
 pub mod invocation;

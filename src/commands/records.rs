@@ -4,7 +4,7 @@
 //! soft and every change goes to the audit trail.
 //!
 //! An edit names one field (`field:note` or `field:メモ`: the spec's choices) of the record's
-//! `/report` options, or `place`, a meeting's area and district at once (`中部/本町`); a
+//! `/report` options, or `place`, a meeting's area and district at once (`{area}/{district}`); a
 //! district alone moves the meeting to that district's area, and says so. `value:なし` (or
 //! `-`) clears an optional field. The edited record is checked as `/report` checks one, and the
 //! reply shows it before and after, with the new fiscal-year total.
@@ -38,11 +38,12 @@ const MINE_LIMIT: usize = 10;
 /// How many characters of a refused value a refusal quotes.
 const QUOTED: usize = 40;
 
-/// What may stand between area and district in `field:place value:中部/本町`; white space too.
+/// What may stand between area and district in `field:place value:{area}/{district}`; white
+/// space too.
 const PLACE_SEPARATORS: [char; 3] = ['/', '／', '・'];
 
-/// The words replies put after an area and a district (`中部地区 本町区`), allowed after them
-/// in a place as typed.
+/// The words replies put after an area and a district (`{area}地区 {district}区`), allowed
+/// after them in a place as typed.
 const AREA_SUFFIX: &str = "地区";
 const DISTRICT_SUFFIX: char = '区';
 
@@ -237,14 +238,14 @@ fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str)
     Ok(change)
 }
 
-/// `「本町」は中部地区の区なので、地区も東部地区から中部地区に移しました`: what an edit naming a
-/// district alone says besides.
+/// `「{district}」は{to}地区の区なので、地区も{from}地区から{to}地区に移しました`: what an edit
+/// naming a district alone says besides.
 fn moved(district: &str, from: &str, to: &str) -> String {
     format!("「{district}」は{to}地区の区なので、地区も{from}地区から{to}地区に移しました")
 }
 
-/// `中部/本町` (or `／`, `・`, a space between; `中部地区/本町区`), or a district alone: the
-/// meeting's new area and district.
+/// `{area}/{district}` (or `／`, `・`, a space between; `{area}地区/{district}区`), or a
+/// district alone: the meeting's new area and district.
 fn place(
     catalogue: &Catalogue,
     record: &Record,
@@ -266,7 +267,8 @@ fn place(
         };
         Some((a.name.clone(), named.to_string())).filter(|(_, d)| !d.is_empty())
     });
-    // A district alone (`本町`, `本町区`): its area, district names being unique across areas.
+    // A district alone (`{district}`, `{district}区`): its area, district names being unique
+    // across areas.
     let lone = || {
         [Some(value), value.strip_suffix(DISTRICT_SUFFIX)]
             .into_iter()
@@ -294,7 +296,7 @@ fn place(
             None => {
                 let areas: Vec<&str> = catalogue.areas.iter().map(|a| a.name.as_str()).collect();
                 match value.split_once(separator) {
-                    // `北部/本町`: an area that is not one, and where the district is, if it is one.
+                    // `X/{district}`: an area that is not one, and where the district is, if it is one.
                     Some((named, rest)) if !named.is_empty() => {
                         let named = named.strip_suffix(AREA_SUFFIX).unwrap_or(named);
                         let district = rest.trim_matches(separator);
@@ -416,7 +418,8 @@ pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Resul
             .iter()
             .filter_map(|(n, v)| v.clone().map(|v| (n.to_string(), v))),
     );
-    // A subsidy state that takes no amount (辞退 …) leaves the amount behind; the reply shows it.
+    // A subsidy state that takes no amount (a withdrawal …) leaves the amount behind; the reply
+    // shows it.
     let amountless = change.set.iter().any(|(n, v)| {
         *n == "status"
             && matches!(v, Some(OptionValue::String(status))

@@ -1,6 +1,7 @@
 //! `/report <kind> …`: store one record, right after it happened.
 //!
-//! `/report meeting area:東部 district:荒町 date:R8.6.15 topic:"防災訓練の打合せ"`
+//! `/report <type> <field>:<value> … date:R8.6.15`, each type's fields as the catalogue
+//! describes them (`/report meeting area:{area} district:{district} topic:"…"`).
 //!
 //! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
 //! database (dates, the baseline years), store them once per source — the store keeps the
@@ -140,7 +141,7 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
     }
     if spec.rule == Some(Rule::Subsidy) {
         // 0 yen is no amount, except for a grant, which must have one (`validate`): staff
-        // typed `amount:0` for an application or a 辞退 while the option was required.
+        // typed `amount:0` for an application or a withdrawal while the option was required.
         let granted = facts.text(Column::Status) == Some(catalogue.subsidy.granted.as_str());
         if facts.number(Column::Amount) == Some(0) && !granted {
             facts.values.set(Column::Amount, None);
@@ -208,7 +209,7 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility) -> Res
     Ok(reply)
 }
 
-/// `令和8年度の合計（②…）: 2回（東部地区 1回）`: the fiscal-year total of the measure `record`
+/// `令和8年度の合計（②…）: 2回（{area}地区 1回）`: the fiscal-year total of the measure `record`
 /// counts toward, as it is now; `None` if it counts toward none.
 pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, Failure> {
     let catalogue = &app.settings.catalogue;

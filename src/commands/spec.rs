@@ -317,7 +317,7 @@ impl OptionSpec {
 }
 
 /// `/records edit`'s field that changes a meeting's area and district together
-/// (`field:place value:中部/本町`): canonical and Japanese name.
+/// (`field:place value:{area}/{district}`): canonical and Japanese name.
 pub const PLACE: (&str, &str) = ("place", "場所");
 
 /// The fields `PLACE` stands for, area first.
@@ -548,7 +548,7 @@ fn summary() -> CommandSpec {
 }
 
 /// The record type that keeps the subsidy lifecycle, if the catalogue has one.
-fn subsidy_type(c: &Catalogue) -> Option<&RecordTypeSpec> {
+pub(crate) fn subsidy_type(c: &Catalogue) -> Option<&RecordTypeSpec> {
     c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy))
 }
 
@@ -595,7 +595,7 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
     let history = history(c);
     let mut description = "Your records: list, fix, delete, undo, export".to_string();
     let mut description_ja = "記録の一覧・修正・削除・取り消し・書き出し".to_string();
-    // `、団体の補助金の経過`: the history by its group's and type's names, where there is one.
+    // `、{group}の{label}の経過`: the history by its group's and type's names, where there is one.
     if let (Some(history), Some(subsidy)) = (&history, subsidy_type(c)) {
         let group = history.options.first().map_or("", |g| g.name_ja.as_str());
         description.push_str(&format!("; a group's {} history", subsidy.key()));

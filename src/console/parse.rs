@@ -1,6 +1,6 @@
-//! A typed line as Discord would take it: `/report meeting area:東部 district:荒町
-//! date:R8.6.15 topic:"防災訓練の打合せ"`. Names may be canonical or Japanese (`/報告 地区連携
-//! 地区:東部`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
+//! A typed line as Discord would take it: `/report meeting area:{area} district:{district}
+//! date:R8.6.15 topic:"…"`. Names may be canonical or Japanese (`/報告 <type's name>
+//! <field's name>:<value>`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
 //! spec exactly as Discord checks a slash command: known options, types, choices, limits, required
 //! — each value by `commands::invocation::check_value`, the check the core runs on Discord's
 //! requests too, so both refuse the same values with the same words.

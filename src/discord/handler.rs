@@ -18,7 +18,7 @@ use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
-use crate::commands::spec::{action_of, invocation as invocation_of, payload, CommandSpec};
+use crate::commands::spec::{action_of, command_set, invocation as invocation_of, payload, CommandSpec};
 use crate::commands::{self, Command, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
@@ -60,6 +60,8 @@ pub struct Bot {
     application_id: AtomicU64,
     /// The command set: what an interaction runs, whether it is deferred and whom it shows.
     commands: Vec<CommandSpec>,
+    /// The catalogue's city, named when a DM is refused.
+    city: String,
     /// The registration payload, from `commands`.
     payload: Value,
     /// Recently seen interaction ids, oldest first.
@@ -92,10 +94,15 @@ impl Bot {
         app: Arc<Mutex<App>>,
         settings: Arc<DiscordSettings>,
         rest: Arc<OnceLock<Rest>>,
-        commands: Vec<CommandSpec>,
         stopping: Arc<Stopping>,
         liveness: Arc<Liveness>,
     ) -> Self {
+        // Read once: the catalogue does not change while the bot runs.
+        let (commands, city) = {
+            let app = lock(&app);
+            let catalogue = &app.settings.catalogue;
+            (command_set(catalogue), catalogue.city.clone())
+        };
         Bot {
             app,
             settings,
@@ -103,6 +110,7 @@ impl Bot {
             application_id: AtomicU64::new(0),
             payload: payload(&commands),
             commands,
+            city,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
             liveness,
@@ -183,8 +191,8 @@ impl Bot {
     async fn command(&self, rest: &Rest, c: CommandInteraction, started: Instant) {
         let id = c.id.get();
         let answer = self.answer(rest, id, &c.token, started);
-        if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
+        if let Some(refusal) = place_refusal(c.guild_id, &self.settings, &self.city) {
+            answer.respond(CHANNEL_MESSAGE, notice(&refusal)).await;
             return;
         }
         let request = request(
@@ -261,7 +269,7 @@ impl Bot {
     }
 
     async fn autocomplete(&self, rest: &Rest, c: CommandInteraction, received: Instant) {
-        let choices: Vec<Value> = if place_refusal(c.guild_id, &self.settings).is_some() {
+        let choices: Vec<Value> = if place_refusal(c.guild_id, &self.settings, &self.city).is_some() {
             Vec::new()
         } else {
             let inv = invocation(&c);
@@ -294,8 +302,8 @@ impl Bot {
     async fn component(&self, rest: &Rest, c: ComponentInteraction, received: Instant) {
         let id = c.id.get();
         let answer = self.answer(rest, id, &c.token, received);
-        if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
+        if let Some(refusal) = place_refusal(c.guild_id, &self.settings, &self.city) {
+            answer.respond(CHANNEL_MESSAGE, notice(&refusal)).await;
             return;
         }
         let undo = invocation_of(&self.commands, Command::RecordsUndo);
