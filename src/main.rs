@@ -20,7 +20,7 @@ use std::process::ExitCode;
 #[command(
     name = "kyodo",
     version,
-    about = "協働 — 小諸市 自治基本条例の実績を記録・集計する Discord ボット"
+    about = "協働 — 自治基本条例の実績を記録・集計する Discord ボット"
 )]
 struct Cli {
     /// 設定ファイル（取り組み・指標・地区と区など）

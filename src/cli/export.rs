@@ -5,7 +5,8 @@
 use super::{failure, start, write_new};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
-use kyodo::commands::{self, Invocation, OptionValue, Request, Roles};
+use kyodo::commands::spec::{command_set, invocation};
+use kyodo::commands::{self, Command, OptionValue, Request, Roles};
 use kyodo::domain::record::{Actor, Source, SourceKind};
 use std::path::Path;
 use std::process::ExitCode;
@@ -37,7 +38,8 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
     let app = start(config, db, now)?;
-    let mut invocation = Invocation::new("records", Some("export"));
+    let commands = command_set(&app.settings.catalogue);
+    let mut invocation = invocation(&commands, Command::RecordsExport).unwrap_or_default();
     for (name, value) in [("from", from), ("to", to)] {
         if let Some(value) = value {
             invocation = invocation.with(name, OptionValue::String(value));

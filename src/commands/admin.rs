@@ -2,10 +2,9 @@
 //! the facts `kyodo health` checks), the baseline, the schedule of the automatic posts, the
 //! latest posts and what failed (and how to post it again), the last good backup.
 
-use super::{require_admin, Failure, Request};
+use super::{Failure, Request};
 use crate::app::App;
 use crate::domain::schedule::next_due;
-use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::backup::BackupStatus;
@@ -14,15 +13,8 @@ use crate::store::{PostKind, PostStatus, Store};
 /// How many recent posts `/admin status` lists.
 const RECENT: usize = 6;
 
-pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    require_admin(request)?;
-    match request.invocation.subcommand.as_deref() {
-        Some("status") => status(app, request),
-        _ => Err(UserError::new("status を選んでください（例: /admin status）").into()),
-    }
-}
-
-fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
+/// `/admin status` (admins only: `commands::handle` has checked), seen as `shown`.
+pub(super) fn status(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let c = &app.settings.catalogue;
     let (live, deleted, audit) = app.store.counts()?;
     let database = vec![
@@ -78,7 +70,7 @@ fn status(app: &App, request: &Request) -> Result<Reply, Failure> {
         ));
     }
     Ok(Reply::done(
-        Visibility::Ephemeral,
+        shown,
         "kyodo の状態",
         vec![
             Section::new("データベース", database),

@@ -4,6 +4,7 @@
 //! once, in its known spelling, whichever spelling the user types.
 
 use super::invocation::Invocation;
+use super::spec::Command;
 use crate::app::App;
 use crate::domain::record::Column;
 use crate::domain::record_type::FieldKind;
@@ -19,20 +20,19 @@ pub struct Suggestion {
     pub value: String,
 }
 
-/// Suggestions for the option `focused` while `typed` is in it: by the kind of the record
-/// field it is (a district, a name), or `/records history`'s group.
-pub fn suggest(app: &App, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
+/// Suggestions for the option `focused` of `command` while `typed` is in it: by the kind of
+/// the record field it is (a district, a name), or `/records history`'s group. `invocation`
+/// holds what the user has chosen so far (the area, for districts).
+pub fn suggest(app: &App, command: Command, invocation: &Invocation, focused: &str, typed: &str) -> Vec<Suggestion> {
     let typed = typed.trim();
     let typed_key = name_key(typed);
     let catalogue = &app.settings.catalogue;
-    let report_type = match (invocation.command.as_str(), invocation.subcommand.as_deref()) {
-        ("report", Some(sub)) => catalogue.record_type_keyed(sub),
+    let report_type = match command {
+        Command::Report { record_type } => catalogue.record_type(record_type),
         _ => None,
     };
     let field = report_type.and_then(|t| t.field_called(focused).map(|f| (t, f)));
-    let history_group = invocation.command == "records"
-        && invocation.subcommand.as_deref() == Some("history")
-        && focused == Column::Group.key();
+    let history_group = command == Command::RecordsHistory && focused == Column::Group.key();
     match field.map(|(t, f)| (t, f.kind)) {
         Some((spec, FieldKind::District)) => {
             let chosen = spec

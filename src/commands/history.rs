@@ -6,7 +6,7 @@
 //! `removal_note`: after a delete or undo of an application, the decision that now stands
 //! without one.
 
-use super::spec::label;
+use super::spec::{label, subsidy_type};
 use super::{Failure, Request};
 use crate::app::App;
 use crate::domain::era_date_label;
@@ -16,21 +16,24 @@ use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
 use crate::render::reply::{Reply, Section, Visibility};
 
-pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
+/// `/records history`, seen as `shown`.
+pub(super) fn handle(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let inv = &request.invocation;
     let group = inv.required_text("group")?;
     let course = inv.text("course");
     let catalogue = &app.settings.catalogue;
+    // The type that keeps the lifecycle, by its label.
+    let what = subsidy_type(catalogue).map_or("", |t| t.label.as_str());
     let events = app
         .store
         .subsidy_history(catalogue.subsidy.record_type, &group, course.as_deref())?;
     // The group's spelling: its first record's (the one later entries are stored under).
-    let Some(shown) = events.iter().min_by_key(|e| e.id).map(|e| e.group.clone()) else {
+    let Some(spelled) = events.iter().min_by_key(|e| e.id).map(|e| e.group.clone()) else {
         let scope = course.map(|c| format!("{c}コースの")).unwrap_or_default();
         return Err(UserError::field(
             label("group"),
             format!(
-                "「{group}」の{scope}補助金の記録はありません。団体名を確かめてください（入力中に登録済みの団体が候補に出ます）"
+                "「{group}」の{scope}{what}の記録はありません。団体名を確かめてください（入力中に登録済みの団体が候補に出ます）"
             ),
         )
         .into());
@@ -59,7 +62,7 @@ pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
                         line.push_str(&format!("　{}円", group_thousands(amount)));
                     }
                     line.push_str(&format!("　#{}", e.id));
-                    if e.group != shown {
+                    if e.group != spelled {
                         line.push_str(&format!("（表記「{}」）", e.group));
                     }
                     match step.outcome {
@@ -81,13 +84,14 @@ pub(super) fn handle(app: &App, request: &Request) -> Result<Reply, Failure> {
         })
         .collect();
     Ok(Reply::done(
-        Visibility::Ephemeral,
-        format!("「{shown}」の補助金の経過（古い順）"),
+        shown,
+        format!("「{spelled}」の{what}の経過（古い順）"),
         sections,
     ))
 }
 
-/// Why a record is left out of the figures: `　※集計に入りません（交付決定 #12 の後の申請）`.
+/// Why a record is left out of the figures, in the catalogue's names of the states:
+/// `　※集計に入りません（{granted} #12 の後の{applied}）`.
 fn left_out(s: &crate::domain::catalogue::Subsidy, conflict: &Conflict<'_>) -> String {
     let status = &conflict.record.status;
     let why = match conflict.because {
@@ -98,7 +102,8 @@ fn left_out(s: &crate::domain::catalogue::Subsidy, conflict: &Conflict<'_>) -> S
 }
 
 /// After `record` was deleted (`done`: 「削除した」) or undone: when it was an application and
-/// the 交付決定, 不採択 or 辞退 after it now stands with no application, a line saying so.
+/// the decision after it (granted, rejected or declined) now stands with no application, a
+/// line saying so.
 /// The store allows that delete (the decision counts for its application, so the figures stay
 /// the same, and a mistaken application must stay removable); the line says how to put the
 /// application back if the delete was the mistake.

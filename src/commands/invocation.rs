@@ -5,9 +5,10 @@
 //! known command, subcommand and options, each given once, choices, integer ranges, lengths,
 //! required options — with every text through the normaliser (`domain::text`). The console's
 //! parser checks each value with `check_value`; the core checks every request with `check`
-//! again, so a crafted Discord request is refused like a mistyped console line.
+//! again, so a crafted Discord request is refused like a mistyped console line. What the
+//! checked invocation runs comes with it, from the spec (`Checked::action`).
 
-use super::spec::{label, ChoiceValue, CommandSpec, OptionKind, OptionSpec};
+use super::spec::{command_called, label, Action, ChoiceValue, CommandSpec, OptionKind, OptionSpec};
 use crate::domain::text::{self, excerpt, Rules};
 use crate::domain::validate::UserError;
 
@@ -100,10 +101,19 @@ pub(crate) fn option_names(options: &[OptionSpec]) -> String {
         .join("、")
 }
 
+/// An invocation held to the command spec, and what it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// By canonical names, its texts normalised, its choices and integers canonical.
+    pub invocation: Invocation,
+    /// The spec's action of its command or subcommand.
+    pub action: Action,
+}
+
 /// `invocation` checked against `commands` as Discord checks a slash command, with its texts
-/// normalised and its choices and integers in their canonical form.
-pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invocation, UserError> {
-    let Some(command) = commands.iter().find(|c| c.is_called(&invocation.command)) else {
+/// normalised and its choices and integers in their canonical form; with what it runs.
+pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Checked, UserError> {
+    let Some(command) = command_called(commands, &invocation.command) else {
         return Err(UserError::new(format!(
             "「/{}」というコマンドはありません。/help で使えるコマンドを確かめてください",
             excerpt(&invocation.command, QUOTED)
@@ -112,8 +122,9 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
     let mut checked = Invocation::new(command.name, None);
     let mut options: &[OptionSpec] = &command.options;
     let mut path = format!("/{}", command.name);
-    let subs: Vec<&OptionSpec> = options.iter().filter(|o| o.kind == OptionKind::SubCommand).collect();
-    match (&invocation.subcommand, subs.is_empty()) {
+    let mut action = command.action;
+    let subs = command.subcommands().count();
+    match (&invocation.subcommand, subs == 0) {
         (None, true) => {}
         (Some(given), true) => {
             return Err(UserError::new(format!(
@@ -128,7 +139,7 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
             )));
         }
         (Some(given), false) => {
-            let Some(sub) = subs.iter().find(|s| s.is_called(given)) else {
+            let Some(sub) = command.subcommand(given) else {
                 return Err(UserError::new(format!(
                     "{path} に「{}」はありません。使えるもの: {}",
                     excerpt(given, QUOTED),
@@ -138,8 +149,15 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
             checked.subcommand = Some(sub.name.to_string());
             path = format!("{path} {}", sub.name);
             options = &sub.options;
+            action = sub.action;
         }
     }
+    let Some(action) = action else {
+        // A spec without an action here is the spec's mistake, not the user's.
+        return Err(UserError::new(format!(
+            "{path} はまだ使えません。/help で使えるコマンドを確かめてください"
+        )));
+    };
     for (name, value) in &invocation.options {
         let Some(option) = options
             .iter()
@@ -157,7 +175,10 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Invoca
         checked.options.push((option.name.clone(), check_value(option, value)?));
     }
     check_required(options, &checked.options)?;
-    Ok(checked)
+    Ok(Checked {
+        invocation: checked,
+        action,
+    })
 }
 
 /// Refuses unless every required option of `options` is among `given`.
@@ -253,6 +274,7 @@ pub fn parse_integer(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::spec::Command;
 
     #[test]
     fn integers_in_the_forms_staff_type() {
@@ -293,7 +315,9 @@ mod tests {
 
     fn checked(invocation: &Invocation) -> Result<Invocation, String> {
         let catalogue = crate::domain::Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
-        check(&super::super::spec::command_set(&catalogue), invocation).map_err(|e| e.to_string())
+        check(&super::super::spec::command_set(&catalogue), invocation)
+            .map(|checked| checked.invocation)
+            .map_err(|e| e.to_string())
     }
 
     fn s(v: &str) -> OptionValue {
@@ -318,6 +342,40 @@ mod tests {
                 .with("value", s("x"))
         };
         assert_eq!(checked(&edit("メモ")), Ok(edit("note")));
+    }
+
+    #[test]
+    fn a_checked_invocation_says_what_it_runs_by_the_spec() {
+        let catalogue = crate::domain::Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+        let commands = super::super::spec::command_set(&catalogue);
+        let action = |inv: Invocation| check(&commands, &inv).map(|c| (c.action.command, c.action.private));
+        // A report's type is the catalogue's description with the subcommand's key.
+        for t in &catalogue.record_types {
+            let record_type = t.record_type;
+            let options = super::super::spec::options(&commands, Command::Report { record_type });
+            // Each required option with its first choice, its least number, or a word.
+            let inv = options
+                .iter()
+                .filter(|o| o.required)
+                .fold(Invocation::new("報告", Some(&t.name)), |inv, o| {
+                    let value = match (o.choices.first(), o.min) {
+                        (Some(c), _) => s(&c.name),
+                        (None, Some(min)) => OptionValue::Integer(min),
+                        (None, None) => s("x"),
+                    };
+                    inv.with(&o.name, value)
+                });
+            assert_eq!(action(inv), Ok((Command::Report { record_type }, false)), "{}", t.key());
+        }
+        assert_eq!(action(Invocation::new("help", None)), Ok((Command::Help, true)));
+        assert_eq!(
+            action(Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(3))),
+            Ok((Command::RecordsUndo, true))
+        );
+        assert_eq!(
+            action(Invocation::new("まとめ", Some("年次"))),
+            Ok((Command::SummaryYear, false))
+        );
     }
 
     #[test]

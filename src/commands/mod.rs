@@ -3,17 +3,18 @@
 //! adapters render) goes out. The same code serves the console and Discord.
 //!
 //! `spec.rs` is the command set as data; `invocation.rs` the options as typed; one file per
-//! command holds its handler (`report.rs` ↔ `/report`); `handle` dispatches with one `match`.
-//! Every request's invocation is checked against the spec (`invocation::check`) before it is
-//! dispatched. Refusals are `UserError`s shown as they are (with the store's subsidy lifecycle
-//! refusals); a database that stayed locked by
-//! another writer or a full disk is said so (the store's message: try again, nothing changed);
-//! anything else is logged and the user reads only 「内部エラーが発生しました」.
+//! command holds its handler (`report.rs` ↔ `/report`). Every request's invocation is checked
+//! against the spec (`invocation::check`), which gives what it runs — a typed `spec::Command`
+//! with whether its reply is private — and `handle` dispatches with one `match` on that
+//! command, never on a name. Refusals are `UserError`s shown as they are (with the store's
+//! subsidy lifecycle refusals); a database that stayed locked by another writer or a full disk
+//! is said so (the store's message: try again, nothing changed); anything else is logged and
+//! the user reads only 「内部エラーが発生しました」.
 
 mod admin;
 pub mod autocomplete;
 pub mod digest;
-mod help;
+pub mod help;
 mod history;
 pub mod import;
 pub mod invocation;
@@ -24,6 +25,7 @@ pub mod summary;
 mod totals;
 
 pub use invocation::{Invocation, OptionValue};
+pub use spec::Command;
 
 use crate::app::App;
 use crate::domain::record::{Actor, Source};
@@ -31,6 +33,7 @@ use crate::domain::text;
 use crate::domain::validate::UserError;
 use crate::render::reply::Reply;
 use chrono::{DateTime, NaiveDate, Utc};
+use spec::Action;
 
 /// What the user may do, as the adapter found it (Discord roles, or the console's `--role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,21 +88,14 @@ impl From<crate::store::Error> for Failure {
 /// Runs one request. Its invocation is checked against the command spec first, whichever
 /// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
-    let request = &match checked(app, request) {
-        Ok(request) => request,
+    let (request, action) = match checked(app, request) {
+        Ok(checked) => checked,
         Err(e) => return Reply::refused(&e),
     };
-    let result = match request.invocation.command.as_str() {
-        "report" => report::handle(app, request),
-        "totals" => totals::handle(app, request),
-        "summary" => summary::handle(app, request),
-        "records" => records::handle(app, request),
-        "help" => Ok(help::handle(app)),
-        "admin" => admin::handle(app, request),
-        other => Err(Failure::User(UserError::new(format!(
-            "「/{other}」というコマンドはありません。/help で使えるコマンドを確かめてください"
-        )))),
-    };
+    let request = &request;
+    let result = permitted(action.command, request)
+        .map_err(Failure::from)
+        .and_then(|()| run(app, request, action));
     match result {
         Ok(reply) => reply,
         Err(Failure::User(e)) => Reply::refused(&e),
@@ -114,30 +110,70 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
     }
 }
 
+/// Runs a checked request's command; a done reply is seen as the spec says (`Action::private`).
+fn run(app: &mut App, request: &Request, action: Action) -> Result<Reply, Failure> {
+    let shown = action.visibility();
+    match action.command {
+        Command::Report { record_type } => report::handle(app, request, record_type, shown),
+        // `totals.rs` builds its reply for the channel; who sees it is the spec's.
+        Command::Totals => totals::handle(app, request).map(|reply| Reply {
+            visibility: shown,
+            ..reply
+        }),
+        Command::SummaryMonth => summary::month(app, request, shown),
+        Command::SummaryYear => summary::year(app, request, shown),
+        Command::RecordsMine => records::mine(app, request, shown),
+        Command::RecordsEdit => records::edit(app, request, shown),
+        Command::RecordsDelete => records::delete(app, request, shown),
+        Command::RecordsUndo => records::undo(app, request, shown),
+        Command::RecordsExport => records::export(app, request, shown),
+        Command::RecordsHistory => history::handle(app, request, shown),
+        Command::Help => Ok(help::handle(app, shown)),
+        Command::AdminStatus => admin::status(app, request, shown),
+    }
+}
+
+/// Who may run `command`: reporting and records (one's own; anyone's for an admin, which each
+/// handler decides) need the staff role, `/admin` the admin role; figures and help are for
+/// everyone in the server.
+fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
+    match command {
+        Command::Report { .. }
+        | Command::RecordsMine
+        | Command::RecordsEdit
+        | Command::RecordsDelete
+        | Command::RecordsUndo
+        | Command::RecordsExport
+        | Command::RecordsHistory => require_staff(request),
+        Command::AdminStatus => require_admin(request),
+        Command::Totals | Command::SummaryMonth | Command::SummaryYear | Command::Help => Ok(()),
+    }
+}
+
 /// `/records export` for `kyodo export`, which writes the file itself: the same request, held
 /// to the command spec and the user's roles as `handle` holds it, and the same file the command
 /// attaches — returned with its period and count instead of a reply.
 pub fn export(app: &App, request: &Request) -> Result<records::Export, Failure> {
-    let request = checked(app, request)?;
-    require_staff(&request)?;
-    match (
-        request.invocation.command.as_str(),
-        request.invocation.subcommand.as_deref(),
-    ) {
-        ("records", Some("export")) => records::export_file(app, &request),
+    let (request, action) = checked(app, request)?;
+    permitted(action.command, &request)?;
+    match action.command {
+        Command::RecordsExport => records::export_file(app, &request),
         _ => Err(UserError::new("書き出せるのは /records export だけです").into()),
     }
 }
 
-/// The request with its invocation checked against the command spec (texts normalised), or
-/// the refusal Discord's client would have given.
-fn checked(app: &App, request: &Request) -> Result<Request, UserError> {
+/// The request with its invocation checked against the command spec (texts normalised) and
+/// what it runs, or the refusal Discord's client would have given.
+fn checked(app: &App, request: &Request) -> Result<(Request, Action), UserError> {
     let commands = spec::command_set(&app.settings.catalogue);
     match invocation::check(&commands, &request.invocation) {
-        Ok(invocation) => Ok(Request {
-            invocation,
-            ..request.clone()
-        }),
+        Ok(checked) => Ok((
+            Request {
+                invocation: checked.invocation,
+                ..request.clone()
+            },
+            checked.action,
+        )),
         Err(e) => {
             let command = text::excerpt(&request.invocation.command, 40);
             tracing::info!(%command, refusal = %e, "request refused by the command spec");

@@ -4,7 +4,7 @@
 //! soft and every change goes to the audit trail.
 //!
 //! An edit names one field (`field:note` or `field:メモ`: the spec's choices) of the record's
-//! `/report` options, or `place`, a meeting's area and district at once (`中部/本町`); a
+//! `/report` options, or `place`, a meeting's area and district at once (`{area}/{district}`); a
 //! district alone moves the meeting to that district's area, and says so. `value:なし` (or
 //! `-`) clears an optional field. The edited record is checked as `/report` checks one, and the
 //! reply shows it before and after, with the new fiscal-year total.
@@ -14,14 +14,15 @@
 
 use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
-use super::spec::{command_set, label, option_label, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
-use super::{require_staff, today, Failure, Request};
+use super::spec::{self, command_set, label, option_label, Command, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
+use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
-use crate::domain::record::Record;
+use crate::domain::record::{Facts, Record};
 use crate::domain::text::excerpt;
 use crate::domain::validate::{validate, UserError};
 use crate::domain::FiscalYear;
+use crate::domain::RecordType;
 use crate::domain::{date_label, Catalogue};
 use crate::render::csv::records_csv;
 use crate::render::record::{describe_with_indicator, list_line};
@@ -37,28 +38,17 @@ const MINE_LIMIT: usize = 10;
 /// How many characters of a refused value a refusal quotes.
 const QUOTED: usize = 40;
 
-/// What may stand between area and district in `field:place value:中部/本町`; white space too.
+/// What may stand between area and district in `field:place value:{area}/{district}`; white
+/// space too.
 const PLACE_SEPARATORS: [char; 3] = ['/', '／', '・'];
 
-/// The words replies put after an area and a district (`中部地区 本町区`), allowed after them
-/// in a place as typed.
+/// The words replies put after an area and a district (`{area}地区 {district}区`), allowed
+/// after them in a place as typed.
 const AREA_SUFFIX: &str = "地区";
 const DISTRICT_SUFFIX: char = '区';
 
-pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    require_staff(request)?;
-    match request.invocation.subcommand.as_deref() {
-        Some("mine") => mine(app, request),
-        Some("edit") => edit(app, request),
-        Some("delete") => delete(app, request),
-        Some("undo") => undo(app, request),
-        Some("export") => export(app, request),
-        Some("history") => super::history::handle(app, request),
-        _ => Err(UserError::new("mine・edit・delete・undo のどれかを選んでください（例: /records mine）").into()),
-    }
-}
-
-fn mine(app: &App, request: &Request) -> Result<Reply, Failure> {
+/// `/records mine`, seen as `shown` (every handler here: staff only, `commands::handle` has checked).
+pub(super) fn mine(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let records = app.store.records_of(&request.user.id, MINE_LIMIT)?;
     let catalogue = &app.settings.catalogue;
     let lines = if records.is_empty() {
@@ -67,7 +57,7 @@ fn mine(app: &App, request: &Request) -> Result<Reply, Failure> {
         records.iter().map(|r| list_line(catalogue, r)).collect()
     };
     Ok(Reply::done(
-        Visibility::Ephemeral,
+        shown,
         format!("{}さんの最近の記録（新しい順、最大{MINE_LIMIT}件）", request.user.name),
         vec![Section::lines(lines)],
     ))
@@ -95,16 +85,23 @@ fn changeable(app: &App, request: &Request) -> Result<Record, Failure> {
     Ok(record)
 }
 
+/// The `/report` of a record's type: what reports it again, with its options as the spec has them.
+fn report_of(record_type: RecordType) -> Command {
+    Command::Report { record_type }
+}
+
 /// The fields a record of this type has: `/report`'s options, with their limits.
 fn fields_of(catalogue: &Catalogue, record: &Record) -> Vec<OptionSpec> {
-    let key = record.facts.record_type().key();
-    command_set(catalogue)
-        .into_iter()
-        .filter(|c| c.name == "report")
-        .flat_map(|c| c.options)
-        .filter(|sub| sub.name == key)
-        .flat_map(|sub| sub.options)
-        .collect()
+    spec::options(&command_set(catalogue), report_of(record.facts.record_type())).to_vec()
+}
+
+/// The `/report` invocation that would report `facts` again: `facts_from` reads it back.
+fn report_again(catalogue: &Catalogue, facts: &Facts) -> Invocation {
+    let report = spec::invocation(&command_set(catalogue), report_of(facts.record_type()));
+    Invocation {
+        options: options_of(catalogue, facts),
+        ..report.unwrap_or_default()
+    }
 }
 
 /// The field an edit names: one of the record's `/report` options, or `place` (a meeting's
@@ -241,14 +238,14 @@ fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str)
     Ok(change)
 }
 
-/// `「本町」は中部地区の区なので、地区も東部地区から中部地区に移しました`: what an edit naming a
-/// district alone says besides.
+/// `「{district}」は{to}地区の区なので、地区も{from}地区から{to}地区に移しました`: what an edit
+/// naming a district alone says besides.
 fn moved(district: &str, from: &str, to: &str) -> String {
     format!("「{district}」は{to}地区の区なので、地区も{from}地区から{to}地区に移しました")
 }
 
-/// `中部/本町` (or `／`, `・`, a space between; `中部地区/本町区`), or a district alone: the
-/// meeting's new area and district.
+/// `{area}/{district}` (or `／`, `・`, a space between; `{area}地区/{district}区`), or a
+/// district alone: the meeting's new area and district.
 fn place(
     catalogue: &Catalogue,
     record: &Record,
@@ -270,7 +267,8 @@ fn place(
         };
         Some((a.name.clone(), named.to_string())).filter(|(_, d)| !d.is_empty())
     });
-    // A district alone (`本町`, `本町区`): its area, district names being unique across areas.
+    // A district alone (`{district}`, `{district}区`): its area, district names being unique
+    // across areas.
     let lone = || {
         [Some(value), value.strip_suffix(DISTRICT_SUFFIX)]
             .into_iter()
@@ -298,7 +296,7 @@ fn place(
             None => {
                 let areas: Vec<&str> = catalogue.areas.iter().map(|a| a.name.as_str()).collect();
                 match value.split_once(separator) {
-                    // `北部/本町`: an area that is not one, and where the district is, if it is one.
+                    // `X/{district}`: an area that is not one, and where the district is, if it is one.
                     Some((named, rest)) if !named.is_empty() => {
                         let named = named.strip_suffix(AREA_SUFFIX).unwrap_or(named);
                         let district = rest.trim_matches(separator);
@@ -385,15 +383,13 @@ fn clearable(catalogue: &Catalogue, record: &Record, name: &str) -> bool {
     if name == "date" {
         return false;
     }
-    let record_type = record.facts.record_type();
-    let mut without = Invocation::new("report", Some(record_type.key()));
-    without.options = options_of(catalogue, &record.facts);
+    let mut without = report_again(catalogue, &record.facts);
     without.options.retain(|(n, _)| n != name);
-    facts_from(catalogue, record_type, &without)
+    facts_from(catalogue, record.facts.record_type(), &without)
         .is_ok_and(|facts| !options_of(catalogue, &facts).iter().any(|(n, _)| n == name))
 }
 
-fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let record = changeable(app, request)?;
     let inv = &request.invocation;
     let name = inv.required_text("field")?;
@@ -412,8 +408,7 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let field = field_of(catalogue, &record, &fields, &name)?;
     let change = change_of(catalogue, &record, &field, &value)?;
     let cleared = change.set.iter().all(|(_, v)| v.is_none());
-    let mut changed = Invocation::new("report", Some(record.facts.record_type().key()));
-    changed.options = options_of(catalogue, &record.facts);
+    let mut changed = report_again(catalogue, &record.facts);
     changed
         .options
         .retain(|(n, _)| !change.set.iter().any(|(set, _)| set == n));
@@ -423,7 +418,8 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
             .iter()
             .filter_map(|(n, v)| v.clone().map(|v| (n.to_string(), v))),
     );
-    // A subsidy state that takes no amount (辞退 …) leaves the amount behind; the reply shows it.
+    // A subsidy state that takes no amount (a withdrawal …) leaves the amount behind; the reply
+    // shows it.
     let amountless = change.set.iter().any(|(n, v)| {
         *n == "status"
             && matches!(v, Some(OptionValue::String(status))
@@ -469,13 +465,13 @@ fn edit(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         "直しました"
     };
     Ok(Reply::done(
-        Visibility::Ephemeral,
+        shown,
         format!("記録 #{} の{what}を{done}", record.id),
         vec![Section::lines(lines)],
     ))
 }
 
-fn delete(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+pub(super) fn delete(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let record = changeable(app, request)?;
     app.store
         .delete(record.id, AuditAction::Delete, &request.user, request.now)?;
@@ -485,13 +481,13 @@ fn delete(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     ];
     lines.extend(super::history::removal_note(app, &record, "削除した")?);
     Ok(Reply::done(
-        Visibility::Ephemeral,
+        shown,
         format!("記録 #{} を削除しました", record.id),
         vec![Section::lines(lines)],
     ))
 }
 
-fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+pub(super) fn undo(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let id = request.invocation.required_integer("id")?;
     let Some(record) = app.store.record(id)? else {
         return Err(UserError::field(label("id"), format!("記録 #{id} はありません")).into());
@@ -519,7 +515,7 @@ fn undo(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     let mut lines = vec![list_line(&app.settings.catalogue, &record)];
     lines.extend(super::history::removal_note(app, &record, "取り消した")?);
     Ok(Reply::done(
-        Visibility::Ephemeral,
+        shown,
         format!("報告 #{id} を取り消しました"),
         vec![Section::lines(lines)],
     ))
@@ -537,10 +533,10 @@ pub struct Export {
 }
 
 /// `/records export [from] [to] [format]`: every live record of a period as CSV or XLSX.
-fn export(app: &App, request: &Request) -> Result<Reply, Failure> {
+pub(super) fn export(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let export = export_file(app, request)?;
     let mut reply = Reply::done(
-        Visibility::Ephemeral,
+        shown,
         format!(
             "記録の書き出し（{}〜{}、{}件）",
             date_label(export.from),

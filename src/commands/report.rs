@@ -1,6 +1,7 @@
 //! `/report <kind> …`: store one record, right after it happened.
 //!
-//! `/report meeting area:東部 district:荒町 date:R8.6.15 topic:"防災訓練の打合せ"`
+//! `/report <type> <field>:<value> … date:R8.6.15`, each type's fields as the catalogue
+//! describes them (`/report meeting area:{area} district:{district} topic:"…"`).
 //!
 //! Parse the options into `Facts` (`facts_from`), check them against the catalogue and the
 //! database (dates, the baseline years), store them once per source — the store keeps the
@@ -12,7 +13,7 @@
 //! the reply says so.
 
 use super::invocation::{Invocation, OptionValue};
-use super::{require_staff, today, Failure, Request};
+use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
@@ -29,18 +30,14 @@ use chrono::NaiveDate;
 /// How long the reporter may undo a report with the button.
 pub const UNDO_MINUTES: i64 = 15;
 
-pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    require_staff(request)?;
+/// Stores a record of `record_type` (the spec's, from the subcommand), replying as `shown`.
+pub(super) fn handle(
+    app: &mut App,
+    request: &Request,
+    record_type: RecordType,
+    shown: Visibility,
+) -> Result<Reply, Failure> {
     let inv = &request.invocation;
-    let found = inv
-        .subcommand
-        .as_deref()
-        .and_then(|s| app.settings.catalogue.record_type_keyed(s));
-    let Some(record_type) = found.map(|t| t.record_type) else {
-        return Err(
-            UserError::new("報告の種類を選んでください（例: /report meeting）。/help で一覧を確かめられます").into(),
-        );
-    };
     let catalogue = &app.settings.catalogue;
     let date = record_date(app, inv, today(app, request))?;
     let facts = facts_from(catalogue, record_type, inv)?;
@@ -52,7 +49,7 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    let mut reply = reply(app, &stored, today(app, request))?;
+    let mut reply = reply(app, &stored, today(app, request), shown)?;
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.
     let name = catalogue
@@ -144,7 +141,7 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
     }
     if spec.rule == Some(Rule::Subsidy) {
         // 0 yen is no amount, except for a grant, which must have one (`validate`): staff
-        // typed `amount:0` for an application or a 辞退 while the option was required.
+        // typed `amount:0` for an application or a withdrawal while the option was required.
         let granted = facts.text(Column::Status) == Some(catalogue.subsidy.granted.as_str());
         if facts.number(Column::Amount) == Some(0) && !granted {
             facts.values.set(Column::Amount, None);
@@ -180,7 +177,7 @@ pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure
 /// What was stored and the fiscal year's new total; a record dated in another fiscal year than
 /// `today`'s (`date:12/3` typed on 2 December is last year's 3 December) says which year it
 /// counts in.
-fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure> {
+fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility) -> Result<Reply, Failure> {
     let catalogue = &app.settings.catalogue;
     let record = stored.record();
     let start = catalogue.fiscal_year_start;
@@ -205,14 +202,14 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate) -> Result<Reply, Failure>
     }
     lines.push(describe_with_indicator(catalogue, &record.facts));
     lines.extend(total_line(app, record)?);
-    let mut reply = Reply::done(Visibility::Public, title, vec![Section::lines(lines)]);
+    let mut reply = Reply::done(shown, title, vec![Section::lines(lines)]);
     if matches!(stored, Stored::New(_)) {
         reply.undo = Some(record.id);
     }
     Ok(reply)
 }
 
-/// `令和8年度の合計（②…）: 2回（東部地区 1回）`: the fiscal-year total of the measure `record`
+/// `令和8年度の合計（②…）: 2回（{area}地区 1回）`: the fiscal-year total of the measure `record`
 /// counts toward, as it is now; `None` if it counts toward none.
 pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, Failure> {
     let catalogue = &app.settings.catalogue;

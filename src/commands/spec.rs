@@ -4,15 +4,86 @@
 //! the console's parser (`console/parse.rs`) are both derived from it, and it is the one source
 //! of every text limit: `max_length` (and `free_text`, whether line breaks are allowed) bound
 //! the same field from Discord, the console and `kyodo import` (`OptionSpec::text_rules`).
+//!
+//! It is also the one place where names meet what they run: each command without subcommands,
+//! and each subcommand, carries its `Action` — the typed `Command` the core dispatches on,
+//! whether it is slow (`defers`: Discord's answer is deferred at once) and whether its reply is
+//! the user's alone (`private`). `/report`'s subcommands get their record type from the
+//! catalogue's descriptions. After the spec has read a name (`invocation::check` for the core,
+//! `action_of` for an adapter before that), nothing compares a command's name again.
 
+use super::invocation::Invocation;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Column;
-use crate::domain::record_type::{FieldKind, FieldSpec, Rule};
+use crate::domain::record_type::{FieldKind, FieldSpec, RecordTypeSpec, Rule};
 use crate::domain::text::Rules;
+use crate::domain::RecordType;
+use crate::render::reply::Visibility;
 use serde_json::{json, Map, Value};
 
 /// The one locale we localise into.
 pub const LOCALE: &str = "ja";
+
+/// What a checked invocation runs: one variant per handler, each made by the spec from the
+/// command or subcommand that names it (never from a name afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// `/report <type>`: the subcommand of the catalogue's description of `record_type`.
+    Report {
+        record_type: RecordType,
+    },
+    Totals,
+    SummaryMonth,
+    SummaryYear,
+    RecordsMine,
+    RecordsEdit,
+    RecordsDelete,
+    RecordsUndo,
+    RecordsExport,
+    RecordsHistory,
+    Help,
+    AdminStatus,
+}
+
+/// What a command without subcommands, or a subcommand, runs, and how it is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action {
+    pub command: Command,
+    /// Its work may pass Discord's 3-second deadline (years of figures and a chart, a file):
+    /// the Discord adapter defers the answer at once instead of waiting for it.
+    pub defers: bool,
+    /// Its reply is seen by the user alone (ephemeral): personal lists, record changes, help,
+    /// the bot's state. A refusal is always private, whatever the command.
+    pub private: bool,
+}
+
+impl Action {
+    /// Runs `command`, answered in the channel without deferring.
+    fn new(command: Command) -> Self {
+        Action {
+            command,
+            defers: false,
+            private: false,
+        }
+    }
+
+    fn private(self) -> Self {
+        Action { private: true, ..self }
+    }
+
+    fn defers(self) -> Self {
+        Action { defers: true, ..self }
+    }
+
+    /// Who sees the reply when the command is done.
+    pub fn visibility(self) -> Visibility {
+        if self.private {
+            Visibility::Ephemeral
+        } else {
+            Visibility::Public
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionKind {
@@ -65,15 +136,19 @@ pub struct OptionSpec {
     pub autocomplete: bool,
     /// The options of a subcommand.
     pub options: Vec<OptionSpec>,
+    /// What a subcommand runs; `None` for every other option.
+    pub action: Option<Action>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandSpec {
     pub name: &'static str,
     pub name_ja: &'static str,
-    pub description: &'static str,
-    pub description_ja: &'static str,
+    pub description: String,
+    pub description_ja: String,
     pub options: Vec<OptionSpec>,
+    /// What the command runs when it has no subcommands; `None` when each subcommand runs its own.
+    pub action: Option<Action>,
 }
 
 impl OptionSpec {
@@ -92,12 +167,22 @@ impl OptionSpec {
             free_text: false,
             autocomplete: false,
             options: Vec::new(),
+            action: None,
         }
     }
 
-    fn sub(name: &str, name_ja: &str, description: &str, description_ja: &str, options: Vec<OptionSpec>) -> Self {
+    /// A subcommand that runs `action`.
+    fn sub(
+        action: Action,
+        name: &str,
+        name_ja: &str,
+        description: &str,
+        description_ja: &str,
+        options: Vec<OptionSpec>,
+    ) -> Self {
         OptionSpec {
             options,
+            action: Some(action),
             ..OptionSpec::new(OptionKind::SubCommand, name, name_ja, description, description_ja)
         }
     }
@@ -168,6 +253,58 @@ impl CommandSpec {
     pub fn is_called(&self, name: &str) -> bool {
         self.name == name || self.name_ja == name
     }
+
+    /// Its subcommands; none for a command that runs by itself.
+    pub fn subcommands(&self) -> impl Iterator<Item = &OptionSpec> {
+        self.options.iter().filter(|o| o.kind == OptionKind::SubCommand)
+    }
+
+    /// The subcommand called `name` (canonical or Japanese).
+    pub fn subcommand(&self, name: &str) -> Option<&OptionSpec> {
+        self.subcommands().find(|s| s.is_called(name))
+    }
+}
+
+/// The command called `name` (canonical or Japanese).
+pub fn command_called<'a>(commands: &'a [CommandSpec], name: &str) -> Option<&'a CommandSpec> {
+    commands.iter().find(|c| c.is_called(name))
+}
+
+/// What `invocation` would run, by its command's and subcommand's names alone (its options
+/// unchecked): for an adapter that must know before the core has checked it (whether to defer,
+/// whom the deferral shows), and for autocomplete, whose invocations are unfinished.
+pub fn action_of(commands: &[CommandSpec], invocation: &Invocation) -> Option<Action> {
+    let command = command_called(commands, &invocation.command)?;
+    match &invocation.subcommand {
+        Some(name) => command.subcommand(name)?.action,
+        None => command.action,
+    }
+}
+
+/// The command and subcommand (if any) that run `command`.
+fn running(commands: &[CommandSpec], command: Command) -> Option<(&CommandSpec, Option<&OptionSpec>)> {
+    commands.iter().find_map(|c| match c.action {
+        Some(a) if a.command == command => Some((c, None)),
+        _ => c
+            .subcommands()
+            .find(|s| s.action.is_some_and(|a| a.command == command))
+            .map(|s| (c, Some(s))),
+    })
+}
+
+/// The invocation that runs `command`, without options yet (the undo button's `/records undo`,
+/// `kyodo export`'s `/records export`, the `/report` a record's facts would be reported with).
+pub fn invocation(commands: &[CommandSpec], command: Command) -> Option<Invocation> {
+    running(commands, command).map(|(c, sub)| Invocation::new(c.name, sub.map(|s| s.name.as_str())))
+}
+
+/// The options of `command`: a record type's fields as `/report` asks them, with their limits.
+pub fn options(commands: &[CommandSpec], command: Command) -> &[OptionSpec] {
+    match running(commands, command) {
+        Some((_, Some(sub))) => &sub.options,
+        Some((c, None)) => &c.options,
+        None => &[],
+    }
 }
 
 impl OptionSpec {
@@ -180,7 +317,7 @@ impl OptionSpec {
 }
 
 /// `/records edit`'s field that changes a meeting's area and district together
-/// (`field:place value:中部/本町`): canonical and Japanese name.
+/// (`field:place value:{area}/{district}`): canonical and Japanese name.
 pub const PLACE: (&str, &str) = ("place", "場所");
 
 /// The fields `PLACE` stands for, area first.
@@ -262,9 +399,11 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
         CommandSpec {
             name: "admin",
             name_ja: "管理",
-            description: "For administrators: the bot's state",
-            description_ja: "管理者用: ボットの状態",
+            description: "For administrators: the bot's state".into(),
+            description_ja: "管理者用: ボットの状態".into(),
+            action: None,
             options: vec![OptionSpec::sub(
+                Action::new(Command::AdminStatus).private(),
                 "status",
                 "状態",
                 "Database, bot (gateway, scheduler), baseline, scheduled posts and failures",
@@ -275,9 +414,10 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
         CommandSpec {
             name: "help",
             name_ja: "ヘルプ",
-            description: "What each command does, with examples",
-            description_ja: "コマンドの使い方と例",
+            description: "What each command does, with examples".into(),
+            description_ja: "コマンドの使い方と例".into(),
             options: Vec::new(),
+            action: Some(Action::new(Command::Help).private()),
         },
     ]
 }
@@ -291,13 +431,17 @@ fn report(c: &Catalogue) -> CommandSpec {
     CommandSpec {
         name: "report",
         name_ja: "報告",
-        description: "Record something that happened",
-        description_ja: "実績を記録する",
+        description: "Record something that happened".into(),
+        description_ja: "実績を記録する".into(),
+        action: None,
         options: c
             .record_types
             .iter()
             .map(|t| {
                 OptionSpec::sub(
+                    Action::new(Command::Report {
+                        record_type: t.record_type,
+                    }),
                     t.key(),
                     &t.name,
                     &t.description_en,
@@ -361,9 +505,10 @@ fn totals(c: &Catalogue) -> CommandSpec {
     CommandSpec {
         name: "totals",
         name_ja: "集計",
-        description: "This fiscal year so far, against last year and the targets",
-        description_ja: "今年度の累計（前年同期・目標と比べて）",
+        description: "This fiscal year so far, against last year and the targets".into(),
+        description_ja: "今年度の累計（前年同期・目標と比べて）".into(),
         options: vec![fiscal_year(), initiative],
+        action: Some(Action::new(Command::Totals)),
     }
 }
 
@@ -371,10 +516,13 @@ fn summary() -> CommandSpec {
     CommandSpec {
         name: "summary",
         name_ja: "まとめ",
-        description: "Summaries in the layout of the official report",
-        description_ja: "報告書の形のまとめ",
+        description: "Summaries in the layout of the official report".into(),
+        description_ja: "報告書の形のまとめ".into(),
+        action: None,
+        // Both read years of figures; the month draws a chart.
         options: vec![
             OptionSpec::sub(
+                Action::new(Command::SummaryMonth).defers(),
                 "month",
                 "月次",
                 "The monthly digest with its chart (default: last month)",
@@ -388,6 +536,7 @@ fn summary() -> CommandSpec {
                 .with_max_length(20)],
             ),
             OptionSpec::sub(
+                Action::new(Command::SummaryYear).defers(),
                 "year",
                 "年次",
                 "The annual summary (default: the last fiscal year that ended)",
@@ -398,10 +547,15 @@ fn summary() -> CommandSpec {
     }
 }
 
+/// The record type that keeps the subsidy lifecycle, if the catalogue has one.
+pub(crate) fn subsidy_type(c: &Catalogue) -> Option<&RecordTypeSpec> {
+    c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy))
+}
+
 /// `/records history`'s options: the group and (optional) course of the record type that keeps
 /// the subsidy lifecycle; `None` without such a type.
 fn history(c: &Catalogue) -> Option<OptionSpec> {
-    let subsidy = c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy))?;
+    let subsidy = subsidy_type(c)?;
     let group = field_option(c, subsidy.field(Column::Group)?);
     let course = OptionSpec {
         required: false,
@@ -413,6 +567,7 @@ fn history(c: &Catalogue) -> Option<OptionSpec> {
         ..course
     };
     Some(OptionSpec::sub(
+        Action::new(Command::RecordsHistory).private(),
         "history",
         &format!("{}の経過", subsidy.label),
         &format!("A group's {} records, oldest first", subsidy.key()),
@@ -437,13 +592,24 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
         &format!("New value; {clear} or {dash} clears an optional field; place: {place}"),
         &format!("新しい値（{clear} か {dash} で空に。場所は {place} のように地区/区）"),
     );
+    let history = history(c);
+    let mut description = "Your records: list, fix, delete, undo, export".to_string();
+    let mut description_ja = "記録の一覧・修正・削除・取り消し・書き出し".to_string();
+    // `、{group}の{label}の経過`: the history by its group's and type's names, where there is one.
+    if let (Some(history), Some(subsidy)) = (&history, subsidy_type(c)) {
+        let group = history.options.first().map_or("", |g| g.name_ja.as_str());
+        description.push_str(&format!("; a group's {} history", subsidy.key()));
+        description_ja.push_str(&format!("、{group}の{}", history.name_ja));
+    }
     CommandSpec {
         name: "records",
         name_ja: "記録",
-        description: "Your records: list, fix, delete, undo, export; a group's subsidy history",
-        description_ja: "記録の一覧・修正・削除・取り消し・書き出し、団体の補助金の経過",
+        description,
+        description_ja,
+        action: None,
         options: vec![
             OptionSpec::sub(
+                Action::new(Command::RecordsMine).private(),
                 "mine",
                 "自分の記録",
                 "My latest records",
@@ -451,6 +617,7 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                 Vec::new(),
             ),
             OptionSpec::sub(
+                Action::new(Command::RecordsEdit).private(),
                 "edit",
                 "修正",
                 "Change one field of a record",
@@ -462,8 +629,17 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                     value.free_text().required(),
                 ],
             ),
-            OptionSpec::sub("delete", "削除", "Delete a record", "記録を削除する", vec![id()]),
             OptionSpec::sub(
+                Action::new(Command::RecordsDelete).private(),
+                "delete",
+                "削除",
+                "Delete a record",
+                "記録を削除する",
+                vec![id()],
+            ),
+            // Reads a period's records and writes a file.
+            OptionSpec::sub(
+                Action::new(Command::RecordsExport).private().defers(),
                 "export",
                 "書き出し",
                 "All records of a period as a CSV or Excel file",
@@ -494,8 +670,9 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
             ),
         ]
         .into_iter()
-        .chain(history(c))
+        .chain(history)
         .chain([OptionSpec::sub(
+            Action::new(Command::RecordsUndo).private(),
             "undo",
             "取り消し",
             "Undo your report (within 15 minutes)",
@@ -565,7 +742,7 @@ pub fn payload(commands: &[CommandSpec]) -> Value {
                     "name": c.name,
                     "name_localizations": localized(c.name_ja),
                     "description": c.description,
-                    "description_localizations": localized(c.description_ja),
+                    "description_localizations": localized(&c.description_ja),
                     "contexts": [0],
                     "options": c.options.iter().map(option_json).collect::<Vec<_>>(),
                 })

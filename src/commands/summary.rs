@@ -13,16 +13,8 @@ use crate::render::chart::render_png;
 use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::report::AnnualReport;
 
-pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure> {
-    match request.invocation.subcommand.as_deref() {
-        Some("year") => year(app, request),
-        Some("month") => month(app, request),
-        _ => Err(UserError::new("まとめの種類を選んでください（例: /summary month、/summary year）").into()),
-    }
-}
-
-/// `/summary month [month]`: the monthly digest, with its chart attached.
-fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+/// `/summary month [month]`: the monthly digest, with its chart attached, seen as `shown`.
+pub(super) fn month(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let today = today(app, request);
     let month = match request.invocation.text("month") {
         Some(text) => parse_month(&text, today).map_err(|e| UserError::field("月（month）", e.to_string()))?,
@@ -30,7 +22,10 @@ fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     };
     digest::check_month(app, month)?;
     let built = digest::build(app, month, today)?;
-    let mut reply = built.reply;
+    let mut reply = Reply {
+        visibility: shown,
+        ..built.reply
+    };
     match render_png(&built.chart) {
         Ok(png) => reply.files.push(Attachment {
             name: digest::chart_name(month),
@@ -41,8 +36,9 @@ fn month(app: &mut App, request: &Request) -> Result<Reply, Failure> {
     Ok(reply)
 }
 
-/// `/summary year [fiscal_year]`: the annual summary in the official report's layout.
-fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
+/// `/summary year [fiscal_year]`: the annual summary in the official report's layout, seen as
+/// `shown`.
+pub(super) fn year(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
     let inv = &request.invocation;
     let today = today(app, request);
     let current = FiscalYear::containing(today, app.settings.catalogue.fiscal_year_start);
@@ -58,7 +54,10 @@ fn year(app: &mut App, request: &Request) -> Result<Reply, Failure> {
         .into());
     }
     let report = app.annual_report(year, today)?;
-    Ok(annual_reply(&report))
+    Ok(Reply {
+        visibility: shown,
+        ..annual_reply(&report)
+    })
 }
 
 /// The annual summary as a reply: the report's tables, one section per table, one line per

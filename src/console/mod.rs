@@ -8,6 +8,7 @@
 pub mod parse;
 
 use crate::app::App;
+use crate::commands::help::report_example;
 use crate::commands::spec::{command_set, CommandSpec};
 use crate::commands::{self, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
@@ -123,11 +124,20 @@ impl<'a> Session<'a> {
     /// Reads lines at a terminal with line editing and history until `exit` or Ctrl-D.
     pub fn run_interactive(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         let mut editor = rustyline::DefaultEditor::new().map_err(std::io::Error::other)?;
-        writeln!(
+        write!(
             out,
-            "kyodo コンソール（{}さん）。/help で使い方、exit で終了。例:\n  /report meeting area:東部 district:荒町 date:今日 topic:\"防災訓練の打合せ\"",
+            "kyodo コンソール（{}さん）。/help で使い方、exit で終了。",
             self.user.name
         )?;
+        // The first record type's `/help` example, without what it is for.
+        let catalogue = &self.app.settings.catalogue;
+        match catalogue.record_types.first().map(|t| report_example(catalogue, t)) {
+            Some(example) => {
+                let example = example.split_once(" — ").map_or(example.as_str(), |(line, _)| line);
+                writeln!(out, "例:\n  {example}")?
+            }
+            None => writeln!(out)?,
+        }
         loop {
             match editor.readline("kyodo> ") {
                 Ok(line) => {

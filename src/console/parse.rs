@@ -1,12 +1,12 @@
-//! A typed line as Discord would take it: `/report meeting area:東部 district:荒町
-//! date:R8.6.15 topic:"防災訓練の打合せ"`. Names may be canonical or Japanese (`/報告 地区連携
-//! 地区:東部`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
+//! A typed line as Discord would take it: `/report meeting area:{area} district:{district}
+//! date:R8.6.15 topic:"…"`. Names may be canonical or Japanese (`/報告 <type's name>
+//! <field's name>:<value>`); values with spaces go in quotes ("…", “…” or 「…」). Checked against the command
 //! spec exactly as Discord checks a slash command: known options, types, choices, limits, required
 //! — each value by `commands::invocation::check_value`, the check the core runs on Discord's
 //! requests too, so both refuse the same values with the same words.
 
 use crate::commands::invocation::{check_required, check_value, option_names, Invocation, OptionValue};
-use crate::commands::spec::{CommandSpec, OptionKind, OptionSpec};
+use crate::commands::spec::{command_called, CommandSpec, OptionSpec};
 use crate::domain::text::excerpt;
 use crate::domain::validate::UserError;
 
@@ -65,7 +65,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
         return Err(UserError::new("コマンドを入力してください（例: /help）"));
     };
     let name = first.trim_start_matches(['/', '／']);
-    let Some(command) = commands.iter().find(|c| c.is_called(name)) else {
+    let Some(command) = command_called(commands, name) else {
         let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
         return Err(UserError::new(format!(
             "「{}」というコマンドはありません。使えるもの: {}",
@@ -77,7 +77,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
     let mut options: &[OptionSpec] = &command.options;
     let mut path = format!("/{}", command.name);
     let mut rest: Vec<&String> = words.collect();
-    if options.iter().any(|o| o.kind == OptionKind::SubCommand) {
+    if command.subcommands().next().is_some() {
         let subs = options;
         let Some(word) = rest.first().filter(|w| !w.contains([':', '：'])) else {
             return Err(UserError::new(format!(
@@ -85,7 +85,7 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
                 option_names(subs)
             )));
         };
-        let Some(sub) = subs.iter().find(|s| s.is_called(word)) else {
+        let Some(sub) = command.subcommand(word) else {
             return Err(UserError::new(format!(
                 "{path} に「{}」はありません。使えるもの: {}",
                 excerpt(word, QUOTED),

@@ -18,7 +18,8 @@ use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
-use crate::commands::{self, Invocation, OptionValue, Request};
+use crate::commands::spec::{action_of, command_set, invocation as invocation_of, payload, CommandSpec};
+use crate::commands::{self, Command, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
 use serde_json::{json, Value};
@@ -57,8 +58,12 @@ pub struct Bot {
     rest: Arc<OnceLock<Rest>>,
     /// From READY; needed for command registration and webhook routes.
     application_id: AtomicU64,
-    /// The registration payload.
-    commands: Value,
+    /// The command set: what an interaction runs, whether it is deferred and whom it shows.
+    commands: Vec<CommandSpec>,
+    /// The catalogue's city, named when a DM is refused.
+    city: String,
+    /// The registration payload, from `commands`.
+    payload: Value,
     /// Recently seen interaction ids, oldest first.
     seen: Mutex<(HashSet<u64>, VecDeque<u64>)>,
     /// Shared with `run` and the scheduler: the work in flight, and whether the bot is stopping.
@@ -89,16 +94,23 @@ impl Bot {
         app: Arc<Mutex<App>>,
         settings: Arc<DiscordSettings>,
         rest: Arc<OnceLock<Rest>>,
-        commands: Value,
         stopping: Arc<Stopping>,
         liveness: Arc<Liveness>,
     ) -> Self {
+        // Read once: the catalogue does not change while the bot runs.
+        let (commands, city) = {
+            let app = lock(&app);
+            let catalogue = &app.settings.catalogue;
+            (command_set(catalogue), catalogue.city.clone())
+        };
         Bot {
             app,
             settings,
             rest,
             application_id: AtomicU64::new(0),
+            payload: payload(&commands),
             commands,
+            city,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
             liveness,
@@ -155,9 +167,9 @@ impl Bot {
         let empty = json!([]);
         // The scope not in use is emptied, so switching leaves no stale commands behind.
         let (global, in_guild) = if self.settings.global_commands {
-            (&self.commands, &empty)
+            (&self.payload, &empty)
         } else {
-            (&empty, &self.commands)
+            (&empty, &self.payload)
         };
         match rest.overwrite_guild_commands(app, guild, in_guild).await {
             Ok(()) => tracing::info!(
@@ -179,8 +191,8 @@ impl Bot {
     async fn command(&self, rest: &Rest, c: CommandInteraction, started: Instant) {
         let id = c.id.get();
         let answer = self.answer(rest, id, &c.token, started);
-        if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
+        if let Some(refusal) = place_refusal(c.guild_id, &self.settings, &self.city) {
+            answer.respond(CHANNEL_MESSAGE, notice(&refusal)).await;
             return;
         }
         let request = request(
@@ -193,10 +205,12 @@ impl Bot {
             invocation(&c),
         );
         let name = request.invocation.command.clone();
-        // Summaries read years of figures and draw a chart, exports write files: may be slow,
-        // so they are deferred at once.
-        let defer_at_once = name == "summary" || request.invocation.subcommand.as_deref() == Some("export");
-        let personal = matches!(name.as_str(), "records" | "help");
+        // The spec says which commands are slow (deferred at once, not after `DEFER_AFTER`) and
+        // whose replies are private (so is the deferral). An invocation the spec does not know
+        // is neither; the core refuses it.
+        let action = action_of(&self.commands, &request.invocation);
+        let defer_at_once = action.is_some_and(|a| a.defers);
+        let private = action.is_some_and(|a| a.private);
         let mut work = self.spawn_core(request);
         let finished = if defer_at_once {
             None
@@ -231,13 +245,13 @@ impl Bot {
                 reply.outcome
             }
             None => {
-                let flags = if personal { EPHEMERAL } else { 0 };
+                let flags = if private { EPHEMERAL } else { 0 };
                 let deferred = answer
                     .respond(DEFERRED_CHANNEL_MESSAGE, json!({ "flags": flags }))
                     .await;
                 let reply = work.await.unwrap_or_else(|e| internal(&e));
                 if deferred {
-                    finish_deferred(&answer, &reply, personal).await;
+                    finish_deferred(&answer, &reply, private).await;
                 } else {
                     unanswered(id, &reply);
                 }
@@ -255,19 +269,25 @@ impl Bot {
     }
 
     async fn autocomplete(&self, rest: &Rest, c: CommandInteraction, received: Instant) {
-        let choices: Vec<Value> = if place_refusal(c.guild_id, &self.settings).is_some() {
+        let choices: Vec<Value> = if place_refusal(c.guild_id, &self.settings, &self.city).is_some() {
             Vec::new()
         } else {
             let inv = invocation(&c);
+            let command = action_of(&self.commands, &inv).map(|a| a.command);
             let (focused, typed) = c
                 .data
                 .autocomplete()
                 .map(|o| (o.name.to_string(), o.value.to_string()))
                 .unwrap_or_default();
             let app = self.app.clone();
-            let suggestions = tokio::task::spawn_blocking(move || suggest(&lock(&app), &inv, &focused, &typed))
-                .await
-                .unwrap_or_default();
+            let suggestions = match command {
+                Some(command) => {
+                    tokio::task::spawn_blocking(move || suggest(&lock(&app), command, &inv, &focused, &typed))
+                        .await
+                        .unwrap_or_default()
+                }
+                None => Vec::new(),
+            };
             suggestions
                 .into_iter()
                 .take(MAX_SUGGESTIONS)
@@ -282,17 +302,18 @@ impl Bot {
     async fn component(&self, rest: &Rest, c: ComponentInteraction, received: Instant) {
         let id = c.id.get();
         let answer = self.answer(rest, id, &c.token, received);
-        if let Some(refusal) = place_refusal(c.guild_id, &self.settings) {
-            answer.respond(CHANNEL_MESSAGE, notice(refusal)).await;
+        if let Some(refusal) = place_refusal(c.guild_id, &self.settings, &self.city) {
+            answer.respond(CHANNEL_MESSAGE, notice(&refusal)).await;
             return;
         }
-        let Some(record) = parse_undo_custom_id(&c.data.custom_id) else {
+        let undo = invocation_of(&self.commands, Command::RecordsUndo);
+        let (Some(record), Some(undo)) = (parse_undo_custom_id(&c.data.custom_id), undo) else {
             answer
                 .respond(CHANNEL_MESSAGE, notice("このボタンは使えなくなりました"))
                 .await;
             return;
         };
-        let undo = Invocation::new("records", Some("undo")).with("id", OptionValue::Integer(record));
+        let undo = undo.with("id", OptionValue::Integer(record));
         let request = request(
             &self.settings,
             c.id,

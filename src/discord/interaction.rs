@@ -38,11 +38,14 @@ pub fn invocation(command: &CommandInteraction) -> Invocation {
     invocation
 }
 
-/// Why an interaction is refused before it reaches the command core.
-pub fn place_refusal(guild_id: Option<GuildId>, settings: &DiscordSettings) -> Option<&'static str> {
+/// Why an interaction is refused before it reaches the command core; `city` is the
+/// catalogue's, whose staff the server is for.
+pub fn place_refusal(guild_id: Option<GuildId>, settings: &DiscordSettings, city: &str) -> Option<String> {
     match guild_id {
-        None => Some("このボットは小諸市の職員用サーバーの中でだけ使えます（DM では使えません）"),
-        Some(g) if g.get() != settings.guild_id => Some("このボットは設定されたサーバーの中でだけ使えます"),
+        None => Some(format!(
+            "このボットは{city}の職員用サーバーの中でだけ使えます（DM では使えません）"
+        )),
+        Some(g) if g.get() != settings.guild_id => Some("このボットは設定されたサーバーの中でだけ使えます".into()),
         Some(_) => None,
     }
 }

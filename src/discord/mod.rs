@@ -25,7 +25,6 @@ pub use rest::Rest;
 pub use settings::{DiscordSettings, SettingsError};
 
 use crate::app::App;
-use crate::commands::spec::{command_set, payload};
 use crate::domain::schedule::next_due;
 use crate::scheduler::{self, post::Retry};
 use handler::{Bot, Unreadable};
@@ -75,7 +74,6 @@ pub fn rest_for(settings: &DiscordSettings) -> Rest {
 /// Runs the bot until `shutdown` completes or the connection fails for good; then stops as the
 /// module documentation says.
 pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Output = ()>) -> Result<(), DiscordError> {
-    let commands = payload(&command_set(&app.settings.catalogue));
     let rest = Arc::new(OnceLock::new());
     let app = Arc::new(Mutex::new(app));
     let stopping = Arc::new(Stopping::new());
@@ -84,7 +82,6 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         app.clone(),
         Arc::new(settings.clone()),
         rest.clone(),
-        commands,
         stopping.clone(),
         liveness.clone(),
     ));

@@ -1,8 +1,8 @@
-//! The subsidy lifecycle, per group and course: 申請 → 交付決定 / 不採択 / 辞退; 交付決定 →
-//! 辞退 or 実績報告 (the year-end 活動発表会, optional); no 申請 after a 交付決定, and one
-//! 交付決定 per group and course, ever. The names of the states are the catalogue's
-//! (`[subsidy]`); a group is its name's key (`text::name_key`), so look-alike spellings are one
-//! group.
+//! The subsidy lifecycle, per group and course, by the stages of its states (`Stage`): applied →
+//! granted / rejected / declined; granted → declined or reported (the year-end report of the
+//! activity, optional); no application after a grant, and one grant per group and course, ever.
+//! The names of the states are the catalogue's (the `stage` of each choice of the type's
+//! status); a group is its name's key (`text::name_key`), so look-alike spellings are one group.
 //!
 //! A group's records in a course are read in date order (then id: the order they were entered on
 //! one day), whatever order they were entered in: `read` says what each record did, or the
@@ -12,9 +12,9 @@
 //! record it conflicts with.
 //! `tally` counts a period from the same reading, so the totals do not depend on entry order.
 //!
-//! A 交付決定, 不採択 or 辞退 with nothing before it stands for its application too (an entry
-//! out of order, or a backfill of grants alone); after a 不採択 or a 辞退 the group applies
-//! again before anything else.
+//! A grant, rejection or withdrawal with nothing before it stands for its application too (an
+//! entry out of order, or a backfill of grants alone); after a rejection or a withdrawal the
+//! group applies again before anything else.
 
 use super::calendar::{date_label, era_date_label};
 use super::catalogue::Subsidy;
@@ -99,7 +99,7 @@ pub struct Conflict<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome<'a> {
     /// It counts: its stage, whether it stands for an application not recorded (a decision with
-    /// nothing before it), and for a 辞退 after a grant, that grant.
+    /// nothing before it), and for a withdrawal after a grant, that grant.
     Counted {
         stage: Stage,
         implied_application: bool,
@@ -120,13 +120,13 @@ pub struct Step<'a> {
 
 #[derive(Debug, Clone, Copy)]
 enum Standing<'a> {
-    /// Nothing waits for a decision; the last decision (a 不採択 or 辞退), if any.
+    /// Nothing waits for a decision; the last decision (a rejection or withdrawal), if any.
     Open(Option<&'a SubsidyEvent>),
     Applied(&'a SubsidyEvent),
     Granted(&'a SubsidyEvent),
     /// Granted, then reported (the report).
     Reported(&'a SubsidyEvent),
-    /// Granted, then declined (the 辞退).
+    /// Granted, then declined (the withdrawal).
     Withdrawn(&'a SubsidyEvent),
 }
 
@@ -213,7 +213,7 @@ pub fn standing<'a>(steps: &[Step<'a>]) -> Option<&'a SubsidyEvent> {
         .map(|s| s.event)
 }
 
-/// The decision (交付決定, 不採択 or 辞退) that `removed`, an application now deleted, was the
+/// The decision (grant, rejection or withdrawal) that `removed`, an application now deleted, was the
 /// application of, and that now stands with no application before it: `remaining` are the
 /// group's live records in the course after the delete. `None` when `removed` was no
 /// application or the next record has an application of its own.
@@ -351,7 +351,7 @@ impl Check<'_> {
         }
     }
 
-    /// `申請（#12、令和8年6月1日）`.
+    /// `<state>（#12、令和8年6月1日）`.
     fn named(&self, e: &SubsidyEvent) -> String {
         format!("{}（{}）", e.status, self.reference(e))
     }
@@ -506,15 +506,15 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
     /// Groups that applied in the period (a decision with nothing before it stands for the
-    /// application); a group that applied again after a 不採択 or 辞退 counts once.
+    /// application); a group that applied again after a rejection or withdrawal counts once.
     pub applications: u64,
     /// Groups granted in the period and not declined since.
     pub grants: u64,
     /// Yen of those grants.
     pub amount: u64,
-    /// Groups with a 辞退 in the period (of an application or of a grant).
+    /// Groups with a withdrawal in the period (of an application or of a grant).
     pub declines: u64,
-    /// Groups with a 不採択 in the period.
+    /// Groups that were not selected (rejected) in the period.
     pub rejections: u64,
 }
 

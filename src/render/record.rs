@@ -1,6 +1,6 @@
 //! A record in one line of Japanese, as replies and lists show it:
-//! `②区と地区担当職員との連携: 東部地区 荒町区「防災訓練の打合せ」`, from the `line` template of
-//! the record type's description.
+//! `<indicator>: <the line>` — the line from the `line` template of the record type's
+//! description (`{area}地区 {district}区[「{topic}」]` gives `…地区 …区「…」`).
 
 use crate::domain::catalogue::{Catalogue, Indicator};
 use crate::domain::date_label;
@@ -75,7 +75,7 @@ fn fill(template: &str, facts: &Facts) -> String {
     out
 }
 
-/// What happened, without the indicator: `東部地区 荒町区「防災訓練の打合せ」`.
+/// What happened, without the indicator: the type's `line` template filled with the facts.
 pub fn describe(catalogue: &Catalogue, facts: &Facts) -> String {
     match catalogue.record_type(facts.record_type()) {
         Some(spec) => fill(&spec.line, facts),
@@ -83,7 +83,7 @@ pub fn describe(catalogue: &Catalogue, facts: &Facts) -> String {
     }
 }
 
-/// `②区と地区担当職員との連携: 東部地区 荒町区「防災訓練の打合せ」`.
+/// `<indicator's title>: <what happened>` (`describe`).
 pub fn describe_with_indicator(catalogue: &Catalogue, facts: &Facts) -> String {
     match indicator_of(catalogue, facts) {
         Some(indicator) => format!("{}: {}", indicator.title(), describe(catalogue, facts)),
@@ -91,7 +91,7 @@ pub fn describe_with_indicator(catalogue: &Catalogue, facts: &Facts) -> String {
     }
 }
 
-/// `#12 2026年6月15日（令和8年6月15日） ②区と…: 東部地区 荒町区`, with the reporter when asked.
+/// `#12 2026年6月15日（令和8年6月15日） <indicator>: <what happened>`.
 pub fn list_line(catalogue: &Catalogue, record: &Record) -> String {
     format!(
         "#{} {} {}",

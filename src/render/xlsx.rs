@@ -3,7 +3,7 @@
 //!
 //! A worksheet of the report holds the report's table, in its layout: a cell that is one figure
 //! (③ `1720`, ⑤ `106件`, ⑥ `2回`) is a number whose format shows its unit (`#,##0"件"`), every
-//! other cell (`368,000 (266,000・102,000)`, `東南部0回 東部0回 …`, `—`) the report's text.
+//! other cell (`368,000 (266,000・102,000)`, `<area>0回 <area>0回 …`, `—`) the report's text.
 //! Under it, the table's figures one per cell (`FigureTable`): numbers with their unit in the
 //! header and in the format, the first and last day counted as Excel dates — what staff add up.
 //! The records' dates are Excel dates and their amounts and counts numbers, so staff can sort,
@@ -393,8 +393,8 @@ fn display_width(text: &str) -> usize {
 }
 
 /// A worksheet name for each caption: Excel allows at most 31 characters, none of `[]:*?/\`, no
-/// apostrophe at either end, and no two names alike (ignoring case). `①区長会活動 ／ ②区と…`
-/// becomes `①区長会活動・②区と…`; a caption with nothing usable left becomes `表1`, `表2` ….
+/// apostrophe at either end, and no two names alike (ignoring case). `①<indicator> ／ ②<indicator>…`
+/// becomes `①<indicator>・②<indicator>…`; a caption with nothing usable left becomes `表1`, `表2` ….
 fn sheet_names<'a>(captions: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut taken: HashSet<String> = HashSet::new();
     let mut names = Vec::new();

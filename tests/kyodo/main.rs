@@ -15,6 +15,7 @@ mod health;
 mod hostile;
 mod layers;
 mod logs;
+mod names;
 mod new_type;
 mod reference;
 mod replication;

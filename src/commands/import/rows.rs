@@ -7,7 +7,7 @@ use super::{Importer, QUOTED};
 use crate::app::App;
 use crate::commands::invocation::{Invocation, OptionValue};
 use crate::commands::report::{facts_from, options_of, record_date};
-use crate::commands::spec::{CommandSpec, OptionKind, OptionSpec};
+use crate::commands::spec::{self, Command, CommandSpec, OptionKind, OptionSpec};
 use crate::commands::Failure;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::{Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Value};
@@ -118,12 +118,12 @@ impl Reading<'_> {
 
     /// The options of a record type, with the limits a cell is held to: the command spec's.
     fn options(&self, record_type: RecordType) -> Vec<OptionSpec> {
-        self.commands
-            .iter()
-            .filter(|c| c.name == "report")
-            .flat_map(|c| c.options.iter())
-            .find(|sub| sub.name == record_type.key())
-            .map_or_else(Vec::new, |sub| sub.options.clone())
+        spec::options(&self.commands, Command::Report { record_type }).to_vec()
+    }
+
+    /// The `/report` of a record type, without options yet.
+    fn report(&self, record_type: RecordType) -> Invocation {
+        spec::invocation(&self.commands, Command::Report { record_type }).unwrap_or_default()
     }
 
     /// A text cell as written, the CSV's formula guard taken off.
@@ -254,7 +254,7 @@ impl Reading<'_> {
         if !differs {
             return Ok(Ok(Row::Unchanged));
         }
-        let mut inv = Invocation::new("report", Some(record_type.key()));
+        let mut inv = self.report(record_type);
         inv.options = given;
         let (date, facts) = match checked(self.app, record_type, &inv, self.today) {
             Ok(checked) => checked,
@@ -289,7 +289,7 @@ impl Reading<'_> {
         reporter: String,
     ) -> Result<Read, crate::store::Error> {
         let options = self.options(record_type);
-        let mut inv = Invocation::new("report", Some(record_type.key()));
+        let mut inv = self.report(record_type);
         let mut problems = Vec::new();
         for (i, header, name) in &self.columns {
             // A column this record type does not have is not stored.

@@ -1,6 +1,7 @@
 //! Discord's documented limits on application commands, checked on the payload that
 //! `kyodo commands --json` prints (the same one registered on READY).
 
+use super::invocation as spec_invocation;
 use super::*;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -299,4 +300,94 @@ fn the_edit_fields_come_from_reports_options_with_their_japanese_names() {
         value.description_ja,
         "新しい値（なし か - で空に。場所は 東南部/小原 のように地区/区）"
     );
+}
+
+#[test]
+fn every_command_that_runs_has_one_action_and_says_how_it_is_answered() {
+    let catalogue = Catalogue::parse(include_str!("../../../config/kyodo.toml")).expect("config");
+    let commands = command_set(&catalogue);
+    // (command, subcommand) → (defers, private), by canonical names.
+    let mut answered = Vec::new();
+    let mut runs = Vec::new();
+    for c in &commands {
+        let subs: Vec<&OptionSpec> = c.subcommands().collect();
+        assert_eq!(
+            c.action.is_some(),
+            subs.is_empty(),
+            "/{}: an action or subcommands",
+            c.name
+        );
+        if let Some(a) = c.action {
+            answered.push((c.name.to_string(), a.defers, a.private));
+            runs.push((a.command, Invocation::new(c.name, None)));
+        }
+        for sub in subs {
+            let a = sub
+                .action
+                .unwrap_or_else(|| panic!("/{} {} runs nothing", c.name, sub.name));
+            answered.push((format!("{} {}", c.name, sub.name), a.defers, a.private));
+            runs.push((a.command, Invocation::new(c.name, Some(&sub.name))));
+        }
+        for o in c.options.iter().chain(c.subcommands().flat_map(|s| &s.options)) {
+            assert!(o.kind == OptionKind::SubCommand || o.action.is_none(), "{}", o.name);
+        }
+    }
+    let answered: Vec<(&str, bool, bool)> = answered.iter().map(|(n, d, p)| (n.as_str(), *d, *p)).collect();
+    let reports = answered.iter().filter(|(n, ..)| n.starts_with("report ")).count();
+    assert_eq!(reports, catalogue.record_types.len());
+    assert!(
+        answered
+            .iter()
+            .all(|&(n, d, p)| !n.starts_with("report ") || (!d && !p)),
+        "reports are public, not deferred"
+    );
+    assert_eq!(
+        answered[reports..],
+        [
+            ("totals", false, false),
+            ("summary month", true, false),
+            ("summary year", true, false),
+            ("records mine", false, true),
+            ("records edit", false, true),
+            ("records delete", false, true),
+            ("records export", true, true),
+            ("records history", false, true),
+            ("records undo", false, true),
+            ("admin status", false, true),
+            ("help", false, true),
+        ]
+    );
+    // Each command is run by one name, and the names find it again.
+    for (i, (command, invocation)) in runs.iter().enumerate() {
+        assert!(runs[..i].iter().all(|(c, _)| c != command), "{command:?} twice");
+        assert_eq!(action_of(&commands, invocation).map(|a| a.command), Some(*command));
+        assert_eq!(spec_invocation(&commands, *command).as_ref(), Some(invocation));
+    }
+    // A report's record type is its description's, found by the subcommand's key.
+    for t in &catalogue.record_types {
+        let report = Command::Report {
+            record_type: t.record_type,
+        };
+        assert_eq!(
+            spec_invocation(&commands, report),
+            Some(Invocation::new("report", Some(t.key())))
+        );
+        let names: Vec<&str> = options(&commands, report).iter().map(|o| o.name.as_str()).collect();
+        let fields: Vec<&str> = t.fields.iter().map(|f| f.slot.key()).collect();
+        assert_eq!(names, fields, "{}", t.key());
+    }
+    // Japanese names find the same; names the spec does not have find nothing.
+    let by_japanese = Invocation::new("記録", Some("書き出し"));
+    assert_eq!(
+        action_of(&commands, &by_japanese).map(|a| (a.command, a.defers, a.private)),
+        Some((Command::RecordsExport, true, true))
+    );
+    for unknown in [
+        Invocation::new("report", None),
+        Invocation::new("report", Some("party")),
+        Invocation::new("help", Some("meeting")),
+        Invocation::new("drop", None),
+    ] {
+        assert_eq!(action_of(&commands, &unknown), None, "{unknown:?}");
+    }
 }
