@@ -237,7 +237,10 @@ impl YearChecker<'_> {
                 if amount > cap.saturating_mul(grants) {
                     self.fail(
                         value,
-                        format!("{name}{course_word}の補助金額{amount}円が、上限{cap}円×{grants}件を超えています"),
+                        format!(
+                            "{name}{course_word}の{}額{amount}円が、上限{cap}円×{grants}件を超えています",
+                            spec.label
+                        ),
                     );
                 }
             }

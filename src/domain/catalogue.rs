@@ -90,7 +90,7 @@ fn translate_toml_message(message: &str) -> String {
         return format!("項目「{field}」が2回書かれています");
     }
     if message.starts_with("invalid unquoted key") {
-        return "項目名に使えない文字があります。日本語の名前は \"役員会\" のように \" \" で囲んでください".into();
+        return "項目名に使えない文字があります。日本語の名前は \"名前\" のように \" \" で囲んでください".into();
     }
     format!("書き方が正しくありません（{message}）")
 }
@@ -120,7 +120,7 @@ pub struct Indicator {
 }
 
 impl Indicator {
-    /// `①区長会活動`.
+    /// `①` and the indicator's name.
     pub fn title(&self) -> String {
         format!("{}{}", circled(self.number), self.name)
     }
@@ -148,21 +148,24 @@ pub struct Course {
 }
 
 /// The subsidy's courses and the names of the states of its lifecycle (`domain::subsidy`):
-/// 申請 → 交付決定 / 不採択 / 辞退; 交付決定 → 辞退 or 実績報告.
+/// applied → granted / rejected / declined; granted → declined or reported (the `stage`s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subsidy {
-    /// The record type that keeps the lifecycle (`Rule::Subsidy`).
+    /// The record type that keeps the lifecycle (`Rule::Subsidy`), its label and the name of
+    /// its course field (how refusals name them).
     pub record_type: RecordType,
+    pub label: String,
+    pub course_name: String,
     pub courses: Vec<Course>,
-    /// An application (申請).
+    /// An application (`stage = "applied"`).
     pub applied: String,
-    /// A grant (交付決定): one per group and course, ever.
+    /// A grant (`granted`): one per group and course, ever.
     pub granted: String,
-    /// Not selected (不採択).
+    /// Not selected (`rejected`).
     pub rejected: String,
-    /// Withdrawn, before or after the grant (辞退).
+    /// Withdrawn, before or after the grant (`declined`).
     pub declined: String,
-    /// The activity reported, at the year-end 活動発表会 (実績報告).
+    /// The activity reported, at the year-end presentation (`reported`).
     pub reported: String,
 }
 
@@ -332,7 +335,7 @@ impl Catalogue {
     }
 
     /// The catalogue's spelling of the district typed as `typed`, compared by `text::name_key`
-    /// (`荒 町`, `荒　町` are 荒町; areas are choices, held to the spec as typed): one of `area`'s if it has one, else the first of another area's (so that the refusal can
+    /// (a name typed with a space of either width is the catalogue's; areas are choices, held to the spec as typed): one of `area`'s if it has one, else the first of another area's (so that the refusal can
     /// say where it is).
     pub fn district_spelled(&self, area: &str, typed: &str) -> Option<&str> {
         let key = text::name_key(typed);
@@ -1011,6 +1014,10 @@ fn subsidy_of(types: &[RecordTypeSpec]) -> Subsidy {
     };
     Subsidy {
         record_type: spec.map_or(RecordType::of(""), |t| t.record_type),
+        label: spec.map_or_else(String::new, |t| t.label.clone()),
+        course_name: spec
+            .and_then(|t| t.field(Column::Course))
+            .map_or_else(String::new, |f| f.name.clone()),
         courses,
         applied: state(Stage::Applied),
         granted: state(Stage::Granted),

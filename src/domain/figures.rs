@@ -67,16 +67,16 @@ impl<'de> Deserialize<'de> for Figure {
 /// (`domain::subsidy::tally`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseFigures {
-    /// Groups granted (交付決定) and not withdrawn (辞退) since.
+    /// Groups granted (`granted`) and not withdrawn (`declined`) since.
     pub grants: Figure,
     /// Yen granted.
     pub amount: Figure,
-    /// Groups that applied (申請; a decision with no application recorded stands for one).
+    /// Groups that applied (`applied`; a decision with no application recorded stands for one).
     pub applications: Figure,
-    /// Groups that withdrew (辞退); unknown in the baseline years, which did not count them.
+    /// Groups that withdrew (`declined`); unknown in the baseline years, which did not count them.
     #[serde(default)]
     pub declines: Figure,
-    /// Groups not selected (不採択); unknown in the baseline years.
+    /// Groups not selected (`rejected`); unknown in the baseline years.
     #[serde(default)]
     pub rejections: Figure,
 }

@@ -225,7 +225,7 @@ impl Facts {
     }
 }
 
-/// `{"type": "meeting", "area": "東部", …}`: the audit trail's JSON, the columns that have a
+/// `{"type": "<key>", "area": "<area>", …}`: the audit trail's JSON, the columns that have a
 /// value — the count only where it is not 1, the count of every record that has none of its own.
 impl Serialize for Facts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -89,10 +89,10 @@ pub enum Layout {
     Count,
     /// One bare number, its unit in a note under the table: ③ `1720`.
     Number,
-    /// A number per value of the `by` field, over the indicator's columns: ② `東南部5回 東部2回 …`.
+    /// A number per value of the `by` field, over the indicator's columns: `<area>5回 <area>2回 …`.
     Values,
     /// Each value of the `by` field held, with the words of its `status` where it has them:
-    /// ① `役員会 年8回 新任区長研修会（中止） 総会（書面議決）`.
+    /// `<kind> 年8回 <kind>（<status report>） <kind>`.
     Kinds,
     /// The values of the `by` field as a list beside their counts, each indicator its own
     /// values (the choices' `indicator`), and a table with each value beside its count: ⑧⑨.
@@ -221,10 +221,10 @@ impl Slot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChoiceItem {
     pub name: String,
-    /// Whether a record with this choice counts toward its indicator (a 区長会 activity that was
-    /// cancelled, 中止, does not).
+    /// Whether a record with this choice counts toward its indicator (an activity that was
+    /// cancelled does not).
     pub counts: bool,
-    /// How the annual report writes it (`中止`, `書面議決`, `4コマによる普及`), if not as its name.
+    /// How the annual report writes it, if not as its name.
     pub report: Option<String>,
     /// The indicator a record with this choice counts toward, where the type feeds several.
     pub indicator: Option<u8>,
@@ -273,9 +273,9 @@ pub struct FieldSpec {
     pub max: Option<i64>,
     /// What a choice field offers, in order.
     pub choices: Vec<ChoiceItem>,
-    /// The value when the option is left out (a 区長会 activity's status: 実施).
+    /// The value when the option is left out (an activity's status: held).
     pub default: Option<String>,
-    /// How a refusal names the field's values (`区長会活動の種類「懇親会」はありません`).
+    /// How a refusal names the field's values (`<label>の<name>「…」はありません`).
     pub called: String,
     /// A value `/help` shows (`こもろ子ども食堂`).
     pub example: Option<String>,
@@ -304,9 +304,9 @@ impl FieldSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordTypeSpec {
     pub record_type: RecordType,
-    /// `地区連携`: the subcommand's Japanese name.
+    /// The subcommand's Japanese name.
     pub name: String,
-    /// `区長会活動`: how exports and refusals name the type (its `name` unless given).
+    /// How exports and refusals name the type (its `name` unless given).
     pub label: String,
     /// The subcommand's description in Japanese and in English.
     pub description: String,
@@ -322,7 +322,7 @@ pub struct RecordTypeSpec {
     /// The field whose values break the figures down (a meeting's area, an activity's kind).
     pub by: Option<Column>,
     /// The choice field whose choices say whether a record counts and how the report writes it
-    /// (a 区長会 activity's status).
+    /// (an activity's status).
     pub status: Option<Column>,
     /// How the annual report lays its figures out.
     pub layout: Layout,

@@ -377,7 +377,7 @@ fn hint(s: &Subsidy, conflict: &Conflict<'_>) -> String {
             applied = s.applied
         ),
         Rule::AfterGrant => format!("{}の後に登録できるのは{}か{}だけです", s.granted, s.declined, s.reported),
-        Rule::OneGrant => "補助金は1団体各コース1回までです".to_string(),
+        Rule::OneGrant => format!("{}は1団体各{}1回までです", s.label, s.course_name),
         Rule::Closed => format!(
             "もう一度{applied}したときは、先にその{applied}を登録してください",
             applied = s.applied

@@ -91,7 +91,7 @@ pub fn month_to_date(month: YearMonth, today: NaiveDate) -> Option<Period> {
 pub struct Measure {
     pub indicator: u8,
     pub record_type: RecordType,
-    /// `②区と地区担当職員との連携`, `③相談数`.
+    /// The indicator's title, or its column for a type of an indicator fed by several.
     pub label: String,
     pub unit: String,
     pub target: Option<u64>,

@@ -1,6 +1,6 @@
 //! The annual report: the official report's tables, one row per fiscal year (実施年度) for a
 //! year and the two before it, each cell in the report's own wording
-//! (`役員会 年5回 新任区長研修会（中止）…`, `東南部0回`, `368,000 (266,000・102,000)`, `—`).
+//! (`<kind> 年5回 <kind>（<status>）…`, `<area>0回`, `368,000 (266,000・102,000)`, `—`).
 //!
 //! `AnnualReport::build` lays the figures out as tables; `markdown` and `text` print them, and
 //! every other format (CSV, XLSX, the embeds of `/summary year`) reads the same tables. Beside
@@ -8,13 +8,13 @@
 //! carries:
 //! - `values`: the same cells typed, a cell that is one figure (`1720`, `106件`, `2回`) as its
 //!   number and unit, so that a spreadsheet holds a number and not a text;
-//! - `figures`: every figure in a cell of its own, its unit in the column header (`相談数（件）`,
-//!   `補助金額 計（円）`), with the first and last day each year counts (the XLSX file);
-//! - `detail`, where the report lists items in one column and their counts in the next (⑧⑨:
-//!   `・ 4コマによる普及 ・ ぼらせんこもろ` / `6回 7回`, which only line up on paper): the same
+//! - `figures`: every figure in a cell of its own, its unit in the column header (`<column>（件）`,
+//!   `<amount column> 計（円）`), with the first and last day each year counts (the XLSX file);
+//! - `detail`, where the report lists items in one column and their counts in the next (a
+//!   `list` layout: `・ <value> ・ <value>` / `6回 7回`, which only line up on paper): the same
 //!   counts with each item beside its own and each indicator's total
-//!   (`計6回（4コマによる普及 6回）`), every kind of the catalogue included — `0回` in a year
-//!   that has figures, `—` where unknown.
+//!   (`計6回（<value> 6回）`), every value of the catalogue included — `0回` in a year that has
+//!   figures, `—` where unknown.
 //!
 //! A cell without a unit in the report's wording (③ `1720`, ④ `368,000`) gets it from a note
 //! under the table. A fiscal year still in progress is counted up to today and labelled
@@ -87,7 +87,7 @@ pub fn in_progress_label(to: NaiveDate) -> String {
 /// One table of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
-    /// The indicators side by side in this table, e.g. `③ぼらせん相談・マッチング`.
+    /// The indicators side by side in this table, by their titles.
     pub caption: String,
     /// `実施年度` and the indicators' column headers; an empty header continues the one before.
     pub headers: Vec<String>,
@@ -106,7 +106,7 @@ pub struct Table {
 }
 
 /// A table's figures one per cell, for a spreadsheet: `実施年度`, the first and last day
-/// counted, and one header per figure (with its unit: `相談数（件）`), one row per fiscal year.
+/// counted, and one header per figure (with its unit: `<column>（件）`), one row per fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FigureTable {
     pub headers: Vec<String>,
@@ -144,7 +144,7 @@ pub struct Section {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnnualReport {
-    /// `小諸市自治基本条例 実績（平成30年度から令和2年度）`, followed by
+    /// The report's title with its years (`…（平成30年度から令和2年度）`), followed by
     /// ` 令和8年度は年度途中（〜12月2日）` while the last year runs.
     pub title: String,
     /// Where each year's figures came from.
@@ -388,7 +388,7 @@ fn unit_notes(catalogue: &Catalogue, types: &[(&Indicator, &RecordTypeSpec)]) ->
     notes
 }
 
-/// The report's column header of `record_type` within `indicator` (③: `相談数`, `マッチング数`),
+/// The report's column header of `record_type` within `indicator` (one per type where it has several),
 /// or the indicator's title.
 fn column_of(indicator: &Indicator, record_type: RecordType) -> String {
     let k = indicator.records.iter().position(|t| *t == record_type);
@@ -398,7 +398,7 @@ fn column_of(indicator: &Indicator, record_type: RecordType) -> String {
     }
 }
 
-/// `相談数（件）`.
+/// `<header>（<unit>）`.
 fn with_unit(header: &str, unit: &str) -> String {
     format!("{header}（{unit}）")
 }
@@ -544,7 +544,7 @@ fn listed(catalogue: &Catalogue, spec: &RecordTypeSpec, indicator: &Indicator) -
         .collect()
 }
 
-/// ⑧⑨ item by item: per indicator, `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`.
+/// A `list` type value by value: per indicator, `計9回（<value> 7回、<value> 2回、<value> 0回）`.
 fn list_detail(
     catalogue: &Catalogue,
     members: &[&Indicator],
@@ -586,7 +586,7 @@ fn list_detail(
     }
 }
 
-/// `計9回（ぼらせんこもろ 7回、市民活動紹介 2回、区紹介 0回）`; `—` when nothing is known.
+/// `計9回（<value> 7回、<value> 2回、<value> 0回）`; `—` when nothing is known.
 fn list_pairs(catalogue: &Catalogue, spec: &RecordTypeSpec, indicator: &Indicator, f: &Figures) -> String {
     let unit = indicator.unit.as_str();
     let counted = |figure: Figure| {
@@ -643,7 +643,7 @@ fn cells(catalogue: &Catalogue, indicator: &Indicator, spec: &RecordTypeSpec, f:
     }
 }
 
-/// `役員会 年5回 新任区長研修会（中止） 総会（書面議決） 視察研修（中止） 全体研修会`: each value
+/// `<kind> 年5回 <kind>（<status>） <kind>`: each value
 /// with records, the times it was held plain, the statuses with `report` words in parentheses.
 fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> String {
     if !f.counts.contains_key(&spec.record_type) {
@@ -696,7 +696,7 @@ fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Stri
     }
 }
 
-/// `東南部5回 東部2回 …`, the values spread in order over `columns` cells.
+/// `<value>5回 <value>2回 …`, the values spread in order over `columns` cells.
 fn values_cells(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures, unit: &str, columns: usize) -> Vec<String> {
     let items: Vec<String> = catalogue
         .by_values(spec)
@@ -715,7 +715,7 @@ fn values_cells(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures, unit:
     cells
 }
 
-/// `368,000 (266,000・102,000)` and `チャレンジ 2件(3) ステップアップ 1件(2)`.
+/// `368,000 (266,000・102,000)` and `<course> 2件(3) <course> 1件(2)`.
 fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> {
     let courses: Vec<(&str, Option<&crate::domain::figures::CourseFigures>)> = catalogue
         .subsidy
@@ -754,7 +754,7 @@ fn subsidy_cells(catalogue: &Catalogue, f: &Figures, unit: &str) -> Vec<String> 
     vec![amount, breakdown.join(" ")]
 }
 
-/// `・ 4コマによる普及 ・ ぼらせんこもろ` and `6回 7回`: the values that had records, and how
+/// `・ <value> ・ <value>` and `6回 7回`: the values that had records, and how
 /// many, as the report lists them (every value with its count, 0 included, is in the table's
 /// detail); `なし` and `0回` for a year known to have had none.
 fn list_cells(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Vec<String> {

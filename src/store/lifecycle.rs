@@ -243,7 +243,7 @@ pub(super) fn keep(conn: &Connection, rules: Option<&Subsidy>, new: &[NewRecord]
 }
 
 /// Refuses deleting `record` (`Error::Subsidy`) if its going leaves its group's other records
-/// out of order (a 交付決定 under its 実績報告, say); an application under a grant may go.
+/// out of order (a grant under its report, say); an application under a grant may go.
 pub(super) fn keep_on_delete(conn: &Connection, rules: Option<&Subsidy>, record: &Record) -> Result<()> {
     let (Some(rules), Some(gone)) = (
         rules,

@@ -230,7 +230,7 @@ impl Store {
 
     /// Soft-deletes a live record (`Delete`, or `Undo` from the button under a report). A
     /// subsidy record whose going would leave its group's other records out of order is refused
-    /// (`Error::Subsidy`: a 交付決定 under its 実績報告, say); an application under a grant may
+    /// (`Error::Subsidy`: a grant under its report, say); an application under a grant may
     /// go, the grant then standing for it.
     pub fn delete(&mut self, id: i64, action: AuditAction, actor: &Actor, now: DateTime<Utc>) -> Result<Record> {
         let tx = write(&mut self.conn)?;

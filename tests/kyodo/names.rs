@@ -12,10 +12,6 @@
 //! one-character name (the districts 東, 市, 諸, 氷) is an ordinary character of Japanese text
 //! (東南部, 小諸市, 市民) and would be found everywhere. A name inside one of the `ORDINARY`
 //! words is that word, not the name (実施, a council status, in 実施年度, the report's header).
-//!
-//! `PENDING` lists what the other half of issue 12 (the record types' keys defined by the
-//! config) is rewriting: each entry is a known debt, and the test fails once an entry finds
-//! nothing, so that the list only shrinks.
 
 use kyodo::domain::Catalogue;
 use std::collections::BTreeSet;
@@ -28,24 +24,6 @@ const SHORTEST: usize = 2;
 const ORDINARY: [&str; 1] = [
     // The annual report's header of its year column (the year the figures were carried out in).
     "実施年度",
-];
-
-/// Names still in code, being rewritten by the record-type half of issue 12: a file, and the
-/// one name it may still hold (`None`: any). Each is to go when that work lands.
-const PENDING: [(&str, Option<&str>); 11] = [
-    ("src/domain/baseline.rs", None),
-    ("src/domain/catalogue.rs", None),
-    ("src/domain/catalogue/record_types.rs", None),
-    ("src/domain/figures.rs", None),
-    ("src/domain/record.rs", None),
-    ("src/domain/record_type.rs", None),
-    ("src/domain/totals.rs", None),
-    ("src/render/report.rs", None),
-    ("src/store/lifecycle.rs", None),
-    ("src/store/records.rs", None),
-    // The one-grant refusal names the subsidy type (「補助金は1団体各コース1回までです」): its
-    // label would reach `subsidy::check` through `Check`, which `store/lifecycle.rs` builds.
-    ("src/domain/subsidy.rs", Some("補助金")),
 ];
 
 /// Every name the config gives, of `SHORTEST` characters or more.
@@ -299,12 +277,6 @@ fn listed<'a>(found: impl IntoIterator<Item = &'a Found>) -> String {
         .join("\n")
 }
 
-/// Whether `found` is the debt `entry` of `PENDING`.
-fn pending(found: &Found, entry: &(&str, Option<&str>)) -> bool {
-    let (file, name) = entry;
-    found.file == *file && name.is_none_or(|n| n == found.name)
-}
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -316,28 +288,9 @@ fn the_code_names_nothing_of_the_catalogue() {
     let names = names(&catalogue);
     assert!(names.len() > 100, "the names were read: {names:?}");
     let found = names_in_code(&root().join("src"), &names);
-    let new: Vec<&Found> = found
-        .iter()
-        .filter(|f| !PENDING.iter().any(|p| pending(f, p)))
-        .collect();
     assert!(
-        new.is_empty(),
+        found.is_empty(),
         "names from config/kyodo.toml in src/ (take them from the catalogue; keep examples neutral):\n{}",
-        listed(new)
-    );
-    let paid: Vec<String> = PENDING
-        .iter()
-        .filter(|p| !found.iter().any(|f| pending(f, p)))
-        .map(|(file, name)| format!("{file} {}", name.unwrap_or_default()))
-        .collect();
-    assert!(
-        paid.is_empty(),
-        "these PENDING entries find no name any more; take them off the list:\n{}",
-        paid.join("\n")
-    );
-    println!(
-        "names: {} names of the config looked for; still pending:\n{}",
-        names.len(),
         listed(&found)
     );
 }

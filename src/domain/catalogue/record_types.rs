@@ -430,7 +430,7 @@ impl Checker<'_> {
         items
     }
 
-    /// `"役員会"` or `{ name = "中止", counts = false, report = "中止" }`, a choice of the field
+    /// `"<name>"` or `{ name = "<name>", counts = false, report = "<word>" }`, a choice of the field
     /// named `field` whose choices are `called` so.
     fn choice(&mut self, value: &Spanned<toml::Value>, called: &str, field: &str) -> Option<ChoiceItem> {
         let table = match value.get_ref() {
@@ -596,8 +596,8 @@ impl Checker<'_> {
                     self.fail(
                         &r.fields,
                         format!(
-                            "{}には stage = \"{key}\" の状態がちょうど1つ要ります（{n}つあります）。補助金の状態 applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください",
-                            status.called
+                            "{}には stage = \"{key}\" の状態がちょうど1つ要ります（{n}つあります）。{} applied・granted・rejected・declined・reported はそれぞれ別の名前にしてください",
+                            status.called, status.called
                         ),
                     );
                 }
