@@ -9,6 +9,7 @@ mod backup;
 mod cli;
 mod console;
 mod discord;
+mod docs;
 mod dockerfile;
 mod files;
 mod health;
