@@ -222,7 +222,7 @@ fn draw(chart: &Chart, font: &FontRef<'static>, pixels: &mut [u8]) -> Result<Vec
         TEXT,
     )];
     let legend = legend_labels(chart);
-    draw_legend(&root, font, &legend, &mut labels)?;
+    draw_legend(&root, font, chart, &legend, &mut labels)?;
     let (_, body) = root.split_vertically(TITLE_HEIGHT + LEGEND_HEIGHT);
     let columns = if chart.panels.len() <= 1 { 1 } else { 2 };
     let rows = chart.panels.len().div_ceil(columns).max(1);
@@ -260,10 +260,27 @@ fn line_style(label: &str, legend: &[&str]) -> ShapeStyle {
     }
 }
 
+/// A series' label as the legend writes it: `令和6年度（記録なし）` for a year no panel has a
+/// figure of, so that a line missing from every panel is not looked for.
+fn legend_text(chart: &Chart, label: &str) -> String {
+    let any = chart
+        .panels
+        .iter()
+        .flat_map(|p| &p.series)
+        .filter(|s| s.label == label)
+        .any(|s| s.values.iter().any(Option::is_some));
+    if any {
+        label.to_string()
+    } else {
+        format!("{label}（記録なし）")
+    }
+}
+
 /// The legend, centred under the title: a short line in each series' style and its label.
 fn draw_legend(
     root: &Area,
     font: &FontRef<'static>,
+    chart: &Chart,
     legend: &[&str],
     labels: &mut Vec<Label>,
 ) -> Result<(), ChartError> {
@@ -271,17 +288,18 @@ fn draw_legend(
     const GAP: i32 = 10;
     const SPACING: i32 = 36;
     const SIZE: f32 = 22.0;
-    let widths: Vec<i32> = legend.iter().map(|l| text_width(font, SIZE, l).ceil() as i32).collect();
+    let texts: Vec<String> = legend.iter().map(|l| legend_text(chart, l)).collect();
+    let widths: Vec<i32> = texts.iter().map(|t| text_width(font, SIZE, t).ceil() as i32).collect();
     let total: i32 = widths.iter().map(|w| SAMPLE + GAP + w + SPACING).sum::<i32>() - SPACING;
     let y = px(TITLE_HEIGHT + LEGEND_HEIGHT / 2);
     let mut x = (px(WIDTH) - total) / 2;
-    for (label, width) in legend.iter().zip(widths) {
+    for ((label, text), width) in legend.iter().zip(texts).zip(widths) {
         root.draw(&PathElement::new(
             vec![(x, y), (x + SAMPLE, y)],
             line_style(label, legend),
         ))
         .map_err(draw_error)?;
-        labels.push(Label::new(*label, (x + SAMPLE + GAP, y), Anchor::Left, SIZE, TEXT));
+        labels.push(Label::new(text, (x + SAMPLE + GAP, y), Anchor::Left, SIZE, TEXT));
         x += SAMPLE + GAP + width + SPACING;
     }
     Ok(())

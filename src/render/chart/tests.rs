@@ -312,3 +312,37 @@ fn render_time_of_a_digest_chart_and_the_same_bytes_every_time() {
         println!("sample chart written to {}", path.to_string_lossy());
     }
 }
+
+#[test]
+fn the_legend_says_which_years_have_no_record() {
+    let series = |label: &str, values: Vec<Option<u64>>| Series {
+        label: label.to_string(),
+        values,
+    };
+    let chart = Chart {
+        title: String::new(),
+        panels: vec![
+            Panel {
+                title: "a".into(),
+                unit: "回".into(),
+                series: vec![
+                    series("令和6年度", vec![None; MONTHS]),
+                    series("令和7年度", vec![Some(1)]),
+                ],
+            },
+            Panel {
+                title: "b".into(),
+                unit: "回".into(),
+                series: vec![series("令和6年度", vec![None; MONTHS]), series("令和7年度", vec![None])],
+            },
+        ],
+    };
+    assert_eq!(legend_text(&chart, "令和6年度"), "令和6年度（記録なし）");
+    assert_eq!(
+        legend_text(&chart, "令和7年度"),
+        "令和7年度",
+        "a figure in one panel is enough"
+    );
+    let (width, height, _) = decode(&render_png(&chart).expect("renders"));
+    assert_eq!((width, height), (WIDTH, HEIGHT));
+}
