@@ -32,6 +32,8 @@ pub enum ConfigError {
     TooLarge { path: PathBuf },
     #[error("{}", ProblemList(path, problems))]
     Invalid { path: PathBuf, problems: Vec<Problem> },
+    #[error("{} は基準データのファイルです。設定ファイル（config/kyodo.toml など）を指定してください。基準データは設定ファイルの [city] baseline に書いた名前で読み、設定と一緒に確かめます（kyodo check-config config/kyodo.toml）", path.display())]
+    BaselineGiven { path: PathBuf },
 }
 
 /// Problems one per line, each prefixed with the file.
@@ -47,6 +49,13 @@ impl fmt::Display for ProblemList<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `text` is a baseline file (its `[years.…]` tables, no `[city]`), given where the
+/// catalogue was expected.
+fn is_baseline(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .is_ok_and(|table| table.contains_key("years") && !table.contains_key("city"))
 }
 
 /// The largest config or baseline file read (Komoro's whole catalogue is a few KiB).
@@ -103,9 +112,17 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 /// Reads and checks the catalogue at `path` and the baseline it names.
 pub fn load(path: &Path) -> Result<Settings, ConfigError> {
     let text = read(path)?;
-    let catalogue = Catalogue::parse(&text).map_err(|problems| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        problems,
+    let catalogue = Catalogue::parse(&text).map_err(|problems| {
+        if is_baseline(&text) {
+            ConfigError::BaselineGiven {
+                path: path.to_path_buf(),
+            }
+        } else {
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            }
+        }
     })?;
     let baseline_path = catalogue
         .baseline

@@ -17,9 +17,9 @@ pub fn run(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
+    let (name, _) = user_name(user, "import")?;
     let bytes = read_file(file)?;
     let mut app = start(config, db, now)?;
-    let name = user_name(user, "取り込み");
     // Default admin, as the console: whoever runs kyodo on the server can open the
     // database itself; --role staff holds an import to a staff member's rights.
     let who = Importer {

@@ -14,6 +14,7 @@ pub mod console;
 pub mod digest;
 pub mod export;
 pub mod health;
+pub mod help;
 pub mod import;
 pub mod report;
 pub mod restore;
@@ -79,6 +80,19 @@ pub fn ignore_file_size_signal() {
     }
 }
 
+/// A closed pipe (`kyodo report | head`) ends kyodo quietly, as it ends other command-line
+/// tools, instead of an English 「Broken pipe」 error: the default action of SIGPIPE is put
+/// back (Rust ignores it). Not for `kyodo run`, whose output is the log; a socket's writes
+/// never raise it (the standard library sends with `MSG_NOSIGNAL`).
+pub fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: sets the disposition of one signal to its default before any thread is started;
+    // no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// `App::start` for a command run by hand: an upgrade of the database, and the snapshot that
 /// undoes it, are said on stderr (the log has them too).
 fn start(config_path: &Path, db: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<App, StartError> {
@@ -100,12 +114,59 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), files::FileError> {
     files::write_atomic(path, bytes, Overwrite::No)
 }
 
-/// `--user`, else `$USER`, else `default`: the name a console or an import records.
-fn user_name(given: Option<String>, default: &str) -> String {
-    given
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| default.to_string())
+/// Where the name a console or an import records came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameFrom {
+    /// `--user`.
+    Given,
+    /// The operating system's user (`$USER`, `$LOGNAME`, or the account of the process).
+    System,
+}
+
+/// The name a console or an import records: `--user`, else the operating system's user name;
+/// refused, saying how to give one, when there is neither (a container without a named user).
+fn user_name(given: Option<String>, command: &str) -> anyhow::Result<(String, NameFrom)> {
+    let usable = |name: String| Some(name).filter(|n| !kyodo::domain::text::display_name(n).is_empty());
+    if let Some(name) = given {
+        return usable(name).map(|n| (n, NameFrom::Given)).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--user の名前が空です。記録の報告者になる名前を書いてください（例: kyodo {command} --user 佐藤）"
+            )
+        });
+    }
+    ["USER", "LOGNAME"]
+        .into_iter()
+        .find_map(|var| std::env::var(var).ok().and_then(usable))
+        .or_else(|| account_name().and_then(usable))
+        .map(|n| (n, NameFrom::System))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "報告者の名前が分かりません（OS のユーザー名がありません）。--user で名前を指定してください（例: kyodo {command} --user 佐藤）"
+            )
+        })
+}
+
+/// The name of the account the process runs as, from the system's user database.
+fn account_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getpwuid returns null or a pointer to a static record that stays valid until
+        // the next call; it is read at once, on the main thread, before any other is started.
+        unsafe {
+            let entry = libc::getpwuid(libc::getuid());
+            if entry.is_null() || (*entry).pw_name.is_null() {
+                return None;
+            }
+            std::ffi::CStr::from_ptr((*entry).pw_name)
+                .to_str()
+                .ok()
+                .map(str::to_string)
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// A command that did not succeed, as the error `main` prints: a refusal as it is; an internal

@@ -77,9 +77,21 @@ fn translate_toml_message(message: &str) -> String {
         let field = rest.split('`').next().unwrap_or(rest);
         let expected = rest
             .split_once("expected ")
-            .map(|(_, e)| format!("（使える項目: {}）", e.replace('`', "")))
+            .map(|(_, e)| format!("（使える項目: {}）", listed(e)))
             .unwrap_or_default();
         return format!("知らない項目「{field}」があります{expected}");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let value = rest.split('`').next().unwrap_or(rest);
+        let expected = rest
+            .split_once("expected ")
+            .map(|(_, e)| format!("（使えるもの: {}）", listed(e)))
+            .unwrap_or_default();
+        return format!("「{value}」は使えません{expected}");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let expected = rest.split_once(", expected ").map_or("", |(_, e)| e);
+        return format!("値の種類が違います。{}を書いてください", expected_kind(expected));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
@@ -92,7 +104,35 @@ fn translate_toml_message(message: &str) -> String {
     if message.starts_with("invalid unquoted key") {
         return "項目名に使えない文字があります。日本語の名前は \"名前\" のように \" \" で囲んでください".into();
     }
-    format!("書き方が正しくありません（{message}）")
+    // TOML's own grammar: its English wording is not shown; the line is.
+    "TOML の書き方が正しくありません。この行の = 、引用符 \" \"、括弧 [ ] の閉じ忘れを確かめてください".to_string()
+}
+
+/// `one of `city`, `report``, `` `a` or `b` ``: the names serde lists, as Japanese lists them.
+fn listed(expected: &str) -> String {
+    let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+    expected
+        .split([',', ' '])
+        .map(|w| w.trim_matches('`'))
+        .filter(|w| !w.is_empty() && *w != "or")
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// What serde expected, in Japanese: a number, text, true or false, a list, a table.
+fn expected_kind(expected: &str) -> &'static str {
+    let has = |word: &str| expected.contains(word);
+    if has("integer") || has("u8") || has("u16") || has("u32") || has("u64") || has("i64") || has("number") {
+        "数（整数）"
+    } else if has("bool") {
+        "true か false"
+    } else if has("sequence") || has("array") {
+        "一覧（[ ] で囲み、コンマで区切る）"
+    } else if has("map") || has("struct") || has("table") {
+        "表（[名前] か { }）"
+    } else {
+        "文字（\" \" で囲む）"
+    }
 }
 
 /// One of the five initiatives (取り組み).
