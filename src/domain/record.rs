@@ -336,6 +336,22 @@ pub struct NewRecord {
     pub source: Source,
 }
 
+/// Which live records a list shows (`/records mine`, `/records list`): every condition given
+/// holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    /// Reported by this user.
+    pub reporter_id: Option<String>,
+    /// Reported by someone whose name has this in it.
+    pub reporter_name: Option<String>,
+    /// Dated on or after, on or before.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub record_type: Option<RecordType>,
+    /// This value in these columns (an area, a district).
+    pub values: Vec<(Column, String)>,
+}
+
 /// A stored record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {

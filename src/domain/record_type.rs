@@ -150,7 +150,8 @@ pub enum FieldKind {
     Text,
     /// How many (1 to `validate::MAX_COUNT`): what the record adds to its indicator.
     Count,
-    /// Yen, 0 or more; at most the largest `cap` of the type's choices.
+    /// Yen, 0 or more; at most the `cap` of the choice beside it (a subsidy course's), which
+    /// the type's rule checks.
     Amount,
     /// One of the field's `choices`.
     Choice,
@@ -279,6 +280,9 @@ pub struct FieldSpec {
     pub called: String,
     /// A value `/help` shows (`こもろ子ども食堂`).
     pub example: Option<String>,
+    /// The names it had before (`formerly` in the catalogue), newest first: an export written
+    /// then named its column so, and `kyodo import` still reads that header.
+    pub formerly: Vec<String>,
 }
 
 impl FieldSpec {
@@ -308,6 +312,9 @@ pub struct RecordTypeSpec {
     pub name: String,
     /// How exports and refusals name the type (its `name` unless given).
     pub label: String,
+    /// The labels it had before (`formerly` in the catalogue): `kyodo import` still reads a
+    /// 記録の種類 written so by an older export.
+    pub formerly: Vec<String>,
     /// The subcommand's description in Japanese and in English.
     pub description: String,
     pub description_en: String,

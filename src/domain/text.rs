@@ -164,9 +164,72 @@ pub fn excerpt(text: &str, max: usize) -> String {
     cut
 }
 
+/// The name in `names` that `typed` most likely misspells (「もしかして」): the nearest by
+/// edit distance — letters added, left out, changed or swapped, case and width aside — within
+/// a third of its length (one edit at least); `None` when none is that near, or `typed` is one
+/// of them as it is.
+pub fn likeliest<'a>(typed: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let key = |s: &str| -> Vec<char> { s.nfkc().flat_map(char::to_lowercase).collect() };
+    let typed_key = key(typed);
+    if typed_key.is_empty() {
+        return None;
+    }
+    let names: Vec<&'a str> = names.into_iter().collect();
+    if names.contains(&typed) {
+        return None;
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let distance = edit_distance(&typed_key, &key(name));
+            let allowed = (typed_key.len().max(1) / 3).max(1);
+            (distance <= allowed).then_some((distance, name))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// neighbours each cost one.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_name_finds_the_likeliest() {
+        let names = ["report", "records", "restore", "export", "totals", "報告", "記録"];
+        assert_eq!(likeliest("reprot", names), Some("report"));
+        assert_eq!(likeliest("REPORT", names), Some("report"), "in another case");
+        assert_eq!(likeliest("report", names), None, "the same name is no misspelling");
+        assert_eq!(likeliest("recrods", names), Some("records"));
+        assert_eq!(likeliest("報國", names), Some("報告"));
+        assert_eq!(likeliest("ｔｏｔａｌ", names), Some("totals"));
+        assert_eq!(likeliest("xyz", names), None);
+        assert_eq!(likeliest("", names), None);
+    }
 
     fn note() -> Rules {
         Rules {

@@ -9,7 +9,7 @@ use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_CO
 use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
-use crate::domain::record::{self, Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Values};
+use crate::domain::record::{self, Actor, Column, Facts, NewRecord, Record, RecordFilter, Source, SourceKind, Values};
 use crate::domain::subsidy::{Refusal, SubsidyEvent};
 use crate::domain::text::name_key;
 use crate::domain::RecordType;
@@ -193,6 +193,54 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![reporter_id, limit as i64], read_record)?;
         rows.map(|r| r?).collect()
+    }
+
+    /// A page of the live records `filter` selects — `limit` of them after the first
+    /// `offset`, the latest date first (the latest entry first within a day) — and how many
+    /// it selects in all.
+    pub fn records_page(&self, filter: &RecordFilter, offset: usize, limit: usize) -> Result<(Vec<Record>, usize)> {
+        let mut conditions = vec!["deleted_at IS NULL".to_string()];
+        let mut values: Vec<Value> = Vec::new();
+        let mut condition = |sql: &str, value: Value| {
+            values.push(value);
+            conditions.push(sql.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(id) = &filter.reporter_id {
+            condition("reporter_id = ?", Value::Text(id.clone()));
+        }
+        if let Some(name) = &filter.reporter_name {
+            condition("instr(reporter_name, ?) > 0", Value::Text(name.clone()));
+        }
+        if let Some(from) = filter.from {
+            condition("occurred_on >= ?", Value::Text(date_key(from)));
+        }
+        if let Some(to) = filter.to {
+            condition("occurred_on <= ?", Value::Text(date_key(to)));
+        }
+        if let Some(record_type) = filter.record_type {
+            condition("record_type = ?", Value::Text(record_type.key().to_string()));
+        }
+        for (column, value) in &filter.values {
+            let sql = Column::ALL
+                .into_iter()
+                .zip(dimension_columns())
+                .find_map(|(c, sql)| (c == *column).then_some(sql))
+                .unwrap_or("NULL");
+            condition(&format!("{sql} = ?"), Value::Text(value.clone()));
+        }
+        let sql_where = conditions.join(" AND ");
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM records WHERE {sql_where}"),
+            params_from_iter(values.iter()),
+            |row| row.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM records WHERE {sql_where} ORDER BY occurred_on DESC, id DESC LIMIT {} OFFSET {}",
+            limit, offset
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values.iter()), read_record)?;
+        let records = rows.map(|r| r?).collect::<Result<Vec<_>>>()?;
+        Ok((records, usize::try_from(total).unwrap_or(0)))
     }
 
     /// Live records dated within `[from, to]`, oldest first.

@@ -36,6 +36,8 @@ pub(super) struct RawRecordType {
     key: Spanned<String>,
     name: Spanned<String>,
     label: Option<Spanned<String>>,
+    #[serde(default)]
+    formerly: Vec<Spanned<String>>,
     description: Spanned<String>,
     description_en: Spanned<String>,
     help: Spanned<String>,
@@ -64,6 +66,8 @@ struct RawField {
     default: Option<Spanned<String>>,
     called: Option<String>,
     example: Option<String>,
+    #[serde(default)]
+    formerly: Vec<Spanned<String>>,
     choices: Option<Spanned<Vec<Spanned<toml::Value>>>>,
 }
 
@@ -134,8 +138,14 @@ impl Checker<'_> {
                     format!("{label}: choices の indicator（数える指標）は by の項目の choices にだけ書けます"),
                 );
             }
+            let formerly = r
+                .formerly
+                .iter()
+                .map(|old| self.name(old, "記録の種類の formerly"))
+                .collect();
             let spec = RecordTypeSpec {
                 record_type,
+                formerly,
                 by,
                 status,
                 layout,
@@ -368,6 +378,7 @@ impl Checker<'_> {
                 default,
                 called,
                 example: f.example.as_ref().map(|e| self.text(e.trim(), raw, "項目の example")),
+                formerly: f.formerly.iter().map(|old| self.name(old, "項目の formerly")).collect(),
             });
         }
         if !fields.iter().any(|f| f.slot == Slot::Date) {
@@ -382,11 +393,9 @@ impl Checker<'_> {
                 format!("{label}の district の項目には、同じ種類に area の項目が要ります"),
             );
         }
-        // An amount is at most the largest cap of the type's choices (a subsidy course's).
-        let largest_cap = fields.iter().flat_map(|f| &f.choices).filter_map(|c| c.cap).max();
-        for field in fields.iter_mut().filter(|f| f.kind == FieldKind::Amount) {
-            field.max = largest_cap.map(|cap| i64::try_from(cap).unwrap_or(i64::MAX));
-        }
+        // An amount has no bound of its own: its bound is the cap of the course chosen beside
+        // it, which `validate` says by name (「<course>コースの上限は…円です」), so that every
+        // path — Discord's client, the console, an edit, an import — gives that one message.
         fields
     }
 
