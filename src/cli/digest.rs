@@ -9,7 +9,7 @@ use kyodo::app::App;
 use kyodo::commands::digest;
 use kyodo::discord::DiscordSettings;
 use kyodo::domain::dates::parse_month;
-use kyodo::domain::YearMonth;
+use kyodo::domain::{FiscalYear, YearMonth};
 use kyodo::render::chart::render_png;
 use kyodo::render::reply::text as reply_text;
 use kyodo::scheduler::post::{self, Retry};
@@ -54,7 +54,8 @@ fn month_of(text: Option<&str>, today: NaiveDate) -> anyhow::Result<YearMonth> {
 fn show(app: &App, month: Option<&str>, chart: Option<PathBuf>, now: DateTime<Utc>) -> anyhow::Result<ExitCode> {
     let today = app.today(now);
     let month = month_of(month, today)?;
-    digest::check_month(app, month).map_err(|e| failure(e, "digest"))?;
+    let annual = |year: FiscalYear| format!("kyodo report --fiscal-year {}", year.start_year());
+    digest::check_month(app, month, annual).map_err(|e| failure(e, "digest"))?;
     let built = digest::build(app, month, today)?;
     print!("{}", reply_text(&built.reply));
     if let Some(path) = chart {

@@ -6,7 +6,7 @@ use super::{failure, start, write_new};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use kyodo::commands::spec::{command_set, invocation};
-use kyodo::commands::{self, Command, OptionValue, Request, Roles};
+use kyodo::commands::{self, Command, OptionValue, Request, Roles, Wording};
 use kyodo::domain::record::{Actor, Source, SourceKind};
 use std::path::Path;
 use std::process::ExitCode;
@@ -45,7 +45,10 @@ pub fn run(
             invocation = invocation.with(name, OptionValue::String(value));
         }
     }
-    let invocation = invocation.with("format", OptionValue::String(format.choice().to_string()));
+    // Its refusals name the command line's options (`開始日（--from）`).
+    let invocation = invocation
+        .with("format", OptionValue::String(format.choice().to_string()))
+        .worded(Wording::CommandLine);
     // Whoever runs kyodo on the server can open the database itself: an admin, as the
     // console's default. An export writes no record, so its source names only the command.
     let request = Request {
@@ -69,8 +72,8 @@ pub fn run(
     let export = commands::export(&app, &request).map_err(|e| failure(e, "export"))?;
     write_new(output, &export.file.bytes)?;
     println!(
-        "{} 件の記録を {} に書き出しました（{}〜{}）",
-        export.count,
+        "{}件の記録を {} に書き出しました（{}〜{}）",
+        kyodo::domain::number::group_thousands(export.count as u64),
         output.display(),
         export.from,
         export.to

@@ -4,11 +4,18 @@
 
 use super::{Failure, Request};
 use crate::app::App;
+use crate::domain::health::HEARTBEAT_LIMIT;
+use crate::domain::number::group_thousands;
 use crate::domain::schedule::next_due;
 use crate::domain::FiscalYear;
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::backup::BackupStatus;
 use crate::store::{PostKind, PostStatus, Store};
+
+/// A count with thousands separators.
+fn count(n: i64) -> String {
+    u64::try_from(n).map_or_else(|_| n.to_string(), group_thousands)
+}
 
 /// How many recent posts `/admin status` lists.
 const RECENT: usize = 6;
@@ -23,7 +30,12 @@ pub(super) fn status(app: &App, request: &Request, shown: Visibility) -> Result<
             app.store.schema_version()?,
             Store::latest_schema_version()
         ),
-        format!("記録 {live}件（削除済み {deleted}件は集計に入りません）、変更履歴 {audit}件"),
+        format!(
+            "記録 {}件（削除済み {}件は集計に入りません）、変更履歴 {}件",
+            count(live),
+            count(deleted),
+            count(audit)
+        ),
     ];
     let bot: Vec<String> = crate::health::bot_facts(&app.store, request.now, false)
         .iter()
@@ -48,7 +60,7 @@ pub(super) fn status(app: &App, request: &Request, shown: Visibility) -> Result<
             s.annual_day,
             s.annual_time.format("%H:%M")
         ),
-        format!("次の投稿: {}", next.format("%Y年%-m月%-d日 %H:%M")),
+        next_post(app, request, &next.format("%Y年%-m月%-d日 %H:%M").to_string()),
     ];
     for run in app.store.recent_runs(RECENT)? {
         let what = match run.kind {
@@ -82,6 +94,35 @@ pub(super) fn status(app: &App, request: &Request, shown: Visibility) -> Result<
     ))
 }
 
+/// Where the bot's report channel is given, which the automatic posts need.
+const SET_CHANNEL: &str =
+    "チャンネルの ID を環境変数 KYODO_REPORT_CHANNEL_ID か config の [discord] report_channel_id に書いて";
+
+/// When the next automatic post goes out — if one will: the running bot posts only with a
+/// report channel (its heartbeat says whether its scheduler runs), and a bot that is not
+/// running posts nothing until it starts.
+fn next_post(app: &App, request: &Request, next: &str) -> String {
+    let beat = match app.store.heartbeat() {
+        Ok(beat) => beat,
+        Err(e) => {
+            tracing::warn!(error = %e, "the heartbeat could not be read");
+            None
+        }
+    };
+    let running = beat
+        .as_ref()
+        .filter(|b| b.stopped.is_none() && request.now - b.updated_at <= HEARTBEAT_LIMIT);
+    match running {
+        Some(beat) if beat.scheduler.enabled => format!("次の投稿: {next}"),
+        Some(_) => format!(
+            "報告チャンネルが設定されていないため、自動投稿はしていません。投稿するには、{SET_CHANNEL}、ボット（kyodo run）を起動し直してください"
+        ),
+        None => format!(
+            "ボット（kyodo run）が動いていないため、自動投稿はしていません。起動すると、報告チャンネルが設定されていれば次は {next} に投稿します（止まっていた間の分は起動したときに）。報告チャンネルがまだなら、{SET_CHANNEL}から起動してください"
+        ),
+    }
+}
+
 /// The last good backup (when, file, records), the daily plan, and a failure since.
 fn backup_lines(app: &App) -> Result<Vec<String>, Failure> {
     let c = &app.settings.catalogue;
@@ -96,8 +137,8 @@ fn backup_lines(app: &App) -> Result<Vec<String>, Failure> {
             "最後のバックアップ: {} {}（記録 {}件、変更履歴 {}件、確認済み）",
             when(run.finished_at),
             run.file,
-            run.records.unwrap_or_default(),
-            run.audit.unwrap_or_default()
+            count(run.records.unwrap_or_default()),
+            count(run.audit.unwrap_or_default())
         )),
         None => lines
             .push("確かめたバックアップはまだありません（サーバーで kyodo backup を実行すると取れます）".to_string()),

@@ -4,7 +4,7 @@
 //! once, in its known spelling, whichever spelling the user types.
 
 use super::invocation::Invocation;
-use super::spec::Command;
+use super::spec::{command_set, Command};
 use crate::app::App;
 use crate::domain::record::Column;
 use crate::domain::record_type::FieldKind;
@@ -33,6 +33,9 @@ pub fn suggest(app: &App, command: Command, invocation: &Invocation, focused: &s
     };
     let field = report_type.and_then(|t| t.field_called(focused).map(|f| (t, f)));
     let history_group = command == Command::RecordsHistory && focused == Column::Group.key();
+    if command == Command::Help {
+        return commands_called(app, typed);
+    }
     match field.map(|(t, f)| (t, f.kind)) {
         Some((spec, FieldKind::District)) => {
             let chosen = spec
@@ -59,6 +62,30 @@ pub fn suggest(app: &App, command: Command, invocation: &Invocation, focused: &s
         _ if history_group => known_names(app, typed),
         _ => Vec::new(),
     }
+}
+
+/// `/help`'s commands and subcommands whose names (either) contain `typed`: `report <type>`
+/// shown as `report <type>（報告 <type's name>）`.
+fn commands_called(app: &App, typed: &str) -> Vec<Suggestion> {
+    let typed = name_key(typed);
+    let mut found = Vec::new();
+    for c in command_set(&app.settings.catalogue) {
+        let subs: Vec<(String, String)> = c
+            .subcommands()
+            .map(|s| (format!("{} {}", c.name, s.name), format!("{} {}", c.name_ja, s.name_ja)))
+            .collect();
+        let paths = std::iter::once((c.name.to_string(), c.name_ja.to_string())).chain(subs);
+        for (path, path_ja) in paths {
+            if name_key(&path).contains(&typed) || name_key(&path_ja).contains(&typed) {
+                found.push(Suggestion {
+                    name: format!("{path}（{path_ja}）"),
+                    value: path,
+                });
+            }
+        }
+    }
+    found.truncate(MAX_SUGGESTIONS);
+    found
 }
 
 /// The names already recorded whose key contains `typed`'s, in their known spelling.

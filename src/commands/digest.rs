@@ -339,15 +339,17 @@ fn chart(
     })
 }
 
-/// Refuses a month whose fiscal year is known only as totals (the baseline).
-pub fn check_month(app: &App, month: YearMonth) -> Result<(), super::Failure> {
+/// Refuses a month whose fiscal year is known only as totals (the baseline), naming what to use
+/// instead as `annual` writes it for that year (`/summary year …`, `kyodo report …`).
+pub fn check_month(app: &App, month: YearMonth, annual: impl Fn(FiscalYear) -> String) -> Result<(), super::Failure> {
     let year = FiscalYear::containing(month.first_day(), app.settings.catalogue.fiscal_year_start);
     if app.store.baseline_year(year)?.is_some() {
         return Err(crate::domain::validate::UserError::field(
             "月（month）",
             format!(
-                "{}は年度の合計（基準データ）しかないため、月次まとめは作れません。/summary year を使ってください",
-                year.label()
+                "{}は年度の合計（基準データ）しかないため、月次まとめは作れません。{} を使ってください",
+                year.label(),
+                annual(year)
             ),
         )
         .into());

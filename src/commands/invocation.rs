@@ -10,7 +10,7 @@
 
 use super::spec::{command_called, label, Action, ChoiceValue, CommandSpec, OptionKind, OptionSpec};
 use crate::domain::text::{self, excerpt, Rules};
-use crate::domain::validate::UserError;
+use crate::domain::validate::{out_of_range, UserError};
 
 /// How many characters of a refused value a refusal quotes.
 const QUOTED: usize = 40;
@@ -29,6 +29,21 @@ pub struct Invocation {
     pub subcommand: Option<String>,
     /// Options by canonical name, in the order given.
     pub options: Vec<(String, OptionValue)>,
+    /// How the user writes commands: a reply's hints are written the same way.
+    pub wording: Wording,
+}
+
+/// How the user writes commands, so that the commands a reply suggests are written as they
+/// would type them (`spec::written`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wording {
+    /// `/records edit id:12 field:date`.
+    #[default]
+    Slash,
+    /// `/記録 修正 番号:12 項目:日付`: typed with the Japanese names, or a Discord client in Japanese.
+    Japanese,
+    /// `kyodo export --format csv`: the command line (`kyodo export`).
+    CommandLine,
 }
 
 impl Invocation {
@@ -37,7 +52,13 @@ impl Invocation {
             command: command.to_string(),
             subcommand: subcommand.map(str::to_string),
             options: Vec::new(),
+            wording: Wording::Slash,
         }
+    }
+
+    /// The same invocation, its hints written as `wording` says.
+    pub fn worded(self, wording: Wording) -> Self {
+        Invocation { wording, ..self }
     }
 
     /// Adds an option (for building invocations in code and tests).
@@ -71,7 +92,7 @@ impl Invocation {
             Some(OptionValue::Integer(n)) => Ok(Some(*n)),
             Some(OptionValue::String(s)) => parse_integer(s)
                 .map(Some)
-                .ok_or_else(|| UserError::field(label(name), format!("「{s}」は整数ではありません（例: 12）"))),
+                .ok_or_else(|| UserError::field(label(name), not_an_integer(s, None))),
         }
     }
 
@@ -82,7 +103,7 @@ impl Invocation {
             Some(OptionValue::Integer(n)) => Ok(Some(*n)),
             Some(OptionValue::String(s)) => parse_integer(s)
                 .map(Some)
-                .ok_or_else(|| UserError::field(label, format!("「{s}」は整数ではありません（例: 12）"))),
+                .ok_or_else(|| UserError::field(label, not_an_integer(s, None))),
         }
     }
 
@@ -90,6 +111,21 @@ impl Invocation {
         self.integer(name)?
             .ok_or_else(|| UserError::field(label(name), "入力してください（必須）"))
     }
+}
+
+/// `もしかして /report？ `: the likeliest of `names` that `typed` misspells, as a refusal
+/// suggests it (`shown` writes it: `/report`, `meeting`), or nothing.
+pub(crate) fn maybe<'a>(
+    typed: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    shown: impl Fn(&str) -> String,
+) -> String {
+    text::likeliest(typed, names).map_or_else(String::new, |name| format!("もしかして {}？ ", shown(name)))
+}
+
+/// The canonical and Japanese names of options (or subcommands), for `maybe`.
+pub(crate) fn names_of(options: &[OptionSpec]) -> impl Iterator<Item = &str> {
+    options.iter().flat_map(|o| [o.name.as_str(), o.name_ja.as_str()])
 }
 
 /// `area（地区）、district（区）`: the names a refusal offers.
@@ -114,12 +150,9 @@ pub struct Checked {
 /// normalised and its choices and integers in their canonical form; with what it runs.
 pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Checked, UserError> {
     let Some(command) = command_called(commands, &invocation.command) else {
-        return Err(UserError::new(format!(
-            "「/{}」というコマンドはありません。/help で使えるコマンドを確かめてください",
-            excerpt(&invocation.command, QUOTED)
-        )));
+        return Err(unknown_command(commands, &invocation.command));
     };
-    let mut checked = Invocation::new(command.name, None);
+    let mut checked = Invocation::new(command.name, None).worded(invocation.wording);
     let mut options: &[OptionSpec] = &command.options;
     let mut path = format!("/{}", command.name);
     let mut action = command.action;
@@ -128,23 +161,19 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Checke
         (None, true) => {}
         (Some(given), true) => {
             return Err(UserError::new(format!(
-                "{path} に種類「{}」はありません。{path} だけで使ってください",
+                "{path} の後に「{}」は続けられません。{path} だけで使ってください",
                 excerpt(given, QUOTED)
             )));
         }
         (None, false) => {
             return Err(UserError::new(format!(
-                "{path} の後に種類を書いてください: {}",
+                "{path} の後に、次のどれかを続けて書いてください: {}",
                 option_names(options)
             )));
         }
         (Some(given), false) => {
             let Some(sub) = command.subcommand(given) else {
-                return Err(UserError::new(format!(
-                    "{path} に「{}」はありません。使えるもの: {}",
-                    excerpt(given, QUOTED),
-                    option_names(options)
-                )));
+                return Err(unknown_subcommand(&path, given, options));
             };
             checked.subcommand = Some(sub.name.to_string());
             path = format!("{path} {}", sub.name);
@@ -163,11 +192,7 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Checke
             .iter()
             .find(|o| o.kind != OptionKind::SubCommand && o.is_called(name))
         else {
-            return Err(UserError::new(format!(
-                "{path} に「{}」というオプションはありません。使えるもの: {}",
-                excerpt(name, QUOTED),
-                option_names(options)
-            )));
+            return Err(unknown_option(&path, name, options));
         };
         if checked.options.iter().any(|(n, _)| *n == option.name) {
             return Err(UserError::field(option.label(), "2回指定されています"));
@@ -179,6 +204,39 @@ pub fn check(commands: &[CommandSpec], invocation: &Invocation) -> Result<Checke
         invocation: checked,
         action,
     })
+}
+
+/// 「/reprot」というコマンドはありません。もしかして /report？ …: a command name not in the set.
+pub(crate) fn unknown_command(commands: &[CommandSpec], typed: &str) -> UserError {
+    let names = commands.iter().flat_map(|c| [c.name, c.name_ja]);
+    let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
+    let typed = typed.trim_start_matches(['/', '／']);
+    UserError::new(format!(
+        "「/{}」というコマンドはありません。{}使えるもの: {}（/help で使い方）",
+        excerpt(typed, QUOTED),
+        maybe(typed, names, |n| format!("/{n}")),
+        known.join("、")
+    ))
+}
+
+/// `/report に「meetng」はありません。もしかして meeting？ …`: a subcommand not of `path`'s.
+pub(crate) fn unknown_subcommand(path: &str, typed: &str, subcommands: &[OptionSpec]) -> UserError {
+    UserError::new(format!(
+        "{path} に「{}」はありません。{}使えるもの: {}",
+        excerpt(typed, QUOTED),
+        maybe(typed, names_of(subcommands), str::to_string),
+        option_names(subcommands)
+    ))
+}
+
+/// `/report meeting に「aera」というオプションはありません。もしかして area？ …`.
+pub(crate) fn unknown_option(path: &str, typed: &str, options: &[OptionSpec]) -> UserError {
+    UserError::new(format!(
+        "{path} に「{}」というオプションはありません。{}使えるもの: {}",
+        excerpt(typed, QUOTED),
+        maybe(typed, names_of(options), |n| format!("{n}:")),
+        option_names(options)
+    ))
 }
 
 /// Refuses unless every required option of `options` is among `given`.
@@ -237,21 +295,37 @@ pub fn check_value(option: &OptionSpec, value: &OptionValue) -> Result<OptionVal
         OptionKind::Integer => {
             let n = match value {
                 OptionValue::Integer(n) => *n,
-                OptionValue::String(_) => parse_integer(&text).ok_or_else(|| {
-                    UserError::field(
-                        &label,
-                        format!("「{}」は整数ではありません（例: 12）", excerpt(&text, QUOTED)),
-                    )
-                })?,
+                OptionValue::String(_) => {
+                    parse_integer(&text).ok_or_else(|| UserError::field(&label, not_an_integer(&text, option.max)))?
+                }
             };
             let (min, max) = (option.min.unwrap_or(i64::MIN), option.max.unwrap_or(i64::MAX));
             if n < min || n > max {
-                return Err(UserError::field(label, format!("{min}以上{max}以下で入力してください")));
+                return Err(UserError::field(label, out_of_range(option.min, option.max)));
             }
             Ok(OptionValue::Integer(n))
         }
         OptionKind::String => Ok(OptionValue::String(text)),
         OptionKind::SubCommand => Err(UserError::field(label, "種類の名前で、値は書けません")),
+    }
+}
+
+/// Why `text` is not a whole number: too large to be one (digits only), or not a number at
+/// all; `max` is the largest the option takes, if it has one.
+fn not_an_integer(text: &str, max: Option<i64>) -> String {
+    let shown = excerpt(text, QUOTED);
+    let digits = text
+        .trim()
+        .trim_start_matches(['-', 'ー', '－', '−'])
+        .trim_end_matches(['円', '件', '回']);
+    let all_digits = !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || matches!(c, ',' | '，'));
+    match (all_digits, max) {
+        (true, Some(max)) => format!("「{shown}」は大きすぎます。{}", out_of_range(None, Some(max))),
+        (true, None) => format!("「{shown}」は大きすぎて数として読めません。桁を確かめてください"),
+        (false, _) => format!("「{shown}」は整数ではありません（例: 12）"),
     }
 }
 
@@ -410,7 +484,7 @@ mod tests {
         );
         check(
             Invocation::new("report", Some("match")).with("count", OptionValue::Integer(10_001)),
-            "件数（count）: 1以上10000以下で入力してください",
+            "件数（count）: 1以上10,000以下で入力してください",
         );
         check(
             Invocation::new("totals", None).with("initiative", OptionValue::Integer(9)),
@@ -418,15 +492,15 @@ mod tests {
         );
         check(
             Invocation::new("report", None),
-            "/report の後に種類を書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）",
+            "/report の後に、次のどれかを続けて書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）",
         );
         check(
             Invocation::new("help", Some("meeting")),
-            "/help に種類「meeting」はありません。/help だけで使ってください",
+            "/help の後に「meeting」は続けられません。/help だけで使ってください",
         );
         check(
             Invocation::new("drop\u{0}table", None),
-            "「/drop<U+0000>table」というコマンドはありません。/help で使えるコマンドを確かめてください",
+            "「/drop<U+0000>table」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/admin、/help（/help で使い方）",
         );
     }
 }

@@ -24,7 +24,7 @@ pub mod spec;
 pub mod summary;
 mod totals;
 
-pub use invocation::{Invocation, OptionValue};
+pub use invocation::{Invocation, OptionValue, Wording};
 pub use spec::Command;
 
 use crate::app::App;
@@ -123,12 +123,13 @@ fn run(app: &mut App, request: &Request, action: Action) -> Result<Reply, Failur
         Command::SummaryMonth => summary::month(app, request, shown),
         Command::SummaryYear => summary::year(app, request, shown),
         Command::RecordsMine => records::mine(app, request, shown),
+        Command::RecordsList => records::list(app, request, shown),
         Command::RecordsEdit => records::edit(app, request, shown),
         Command::RecordsDelete => records::delete(app, request, shown),
         Command::RecordsUndo => records::undo(app, request, shown),
         Command::RecordsExport => records::export(app, request, shown),
         Command::RecordsHistory => history::handle(app, request, shown),
-        Command::Help => Ok(help::handle(app, shown)),
+        Command::Help => help::handle(app, request, shown),
         Command::AdminStatus => admin::status(app, request, shown),
     }
 }
@@ -145,7 +146,7 @@ fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
         | Command::RecordsUndo
         | Command::RecordsExport
         | Command::RecordsHistory => require_staff(request),
-        Command::AdminStatus => require_admin(request),
+        Command::AdminStatus | Command::RecordsList => require_admin(request),
         Command::Totals | Command::SummaryMonth | Command::SummaryYear | Command::Help => Ok(()),
     }
 }
@@ -192,7 +193,9 @@ pub(crate) fn require_admin(request: &Request) -> Result<(), UserError> {
     if request.roles.admin {
         Ok(())
     } else {
-        Err(UserError::new("このコマンドは管理者（管理者のロール）だけが使えます"))
+        Err(UserError::new(
+            "このコマンドを使えるのは管理者だけです（Discord では管理者のロールが、コンソールでは --role admin が要ります）",
+        ))
     }
 }
 
@@ -202,7 +205,7 @@ pub(crate) fn require_staff(request: &Request) -> Result<(), UserError> {
         Ok(())
     } else {
         Err(UserError::new(
-            "このコマンドは職員（スタッフのロール）だけが使えます。ロールが必要なときは管理者に連絡してください",
+            "このコマンドを使えるのは職員だけです（Discord では職員のロールが要ります）。ロールが必要なときは管理者に連絡してください",
         ))
     }
 }

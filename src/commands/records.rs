@@ -12,13 +12,17 @@
 //! `export` builds its file in `export_file`, which `kyodo export` uses too (through
 //! `commands::export`): one export, whichever way it is asked for.
 
-use super::invocation::{check_value, Invocation, OptionValue};
+use super::invocation::{check_value, Invocation, OptionValue, Wording};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
-use super::spec::{self, command_set, label, option_label, Command, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS};
+use super::spec::{
+    self, command_set, label, label_in, option_label, Command, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS,
+};
 use super::{today, Failure, Request};
 use crate::app::App;
-use crate::domain::dates::parse_date;
-use crate::domain::record::{Facts, Record};
+use crate::domain::dates::{parse_date, parse_fiscal_year, DateError};
+use crate::domain::number::group_thousands;
+use crate::domain::record::{Facts, Record, RecordFilter};
+use crate::domain::record_type::FieldKind;
 use crate::domain::text::excerpt;
 use crate::domain::validate::{validate, UserError};
 use crate::domain::FiscalYear;
@@ -26,14 +30,17 @@ use crate::domain::RecordType;
 use crate::domain::{date_label, Catalogue};
 use crate::render::csv::records_csv;
 use crate::render::record::{describe_with_indicator, list_line};
-use crate::render::reply::{Attachment, Reply, Section, Visibility};
+use crate::render::reply::{Attachment, Pages, Reply, Section, Visibility};
 use crate::render::xlsx::records_xlsx;
 use crate::store::AuditAction;
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
 
-/// How many records `/records mine` lists.
-const MINE_LIMIT: usize = 10;
+/// How many records a page of `/records mine` and `/records list` shows.
+const PAGE_SIZE: usize = 10;
+
+/// How a page key (`Pages::key`) separates and writes its parts: `list;area=…;type=…`.
+const KEY_SEPARATOR: char = ';';
 
 /// How many characters of a refused value a refusal quotes.
 const QUOTED: usize = 40;
@@ -47,20 +54,251 @@ const PLACE_SEPARATORS: [char; 3] = ['/', '／', '・'];
 const AREA_SUFFIX: &str = "地区";
 const DISTRICT_SUFFIX: char = '区';
 
-/// `/records mine`, seen as `shown` (every handler here: staff only, `commands::handle` has checked).
+/// `/records mine [page]`, seen as `shown` (every handler here: staff only, `commands::handle`
+/// has checked): the user's records, the latest date first, a page at a time.
 pub(super) fn mine(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
-    let records = app.store.records_of(&request.user.id, MINE_LIMIT)?;
-    let catalogue = &app.settings.catalogue;
-    let lines = if records.is_empty() {
-        vec!["まだ記録がありません。/report で報告できます".to_string()]
-    } else {
-        records.iter().map(|r| list_line(catalogue, r)).collect()
+    let filter = RecordFilter {
+        reporter_id: Some(request.user.id.clone()),
+        ..RecordFilter::default()
     };
-    Ok(Reply::done(
+    let empty = format!(
+        "まだ記録がありません。{} で報告できます",
+        hint(
+            app,
+            request,
+            Command::Report {
+                record_type: first_type(app)
+            },
+            &[]
+        )
+    );
+    let title = format!("{}さんの記録（日付の新しい順）", request.user.name);
+    paged(app, request, shown, &filter, &title, empty)
+}
+
+/// `/records list [filters] [page]` (admins: `commands::handle` has checked): everyone's
+/// records that the filters select — a fiscal year or a period, a type, an area, a district,
+/// part of a reporter's name — the latest date first, a page at a time.
+pub(super) fn list(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+    let inv = &request.invocation;
+    let catalogue = &app.settings.catalogue;
+    let today = today(app, request);
+    let mut filter = RecordFilter::default();
+    let mut said = Vec::new();
+    if let Some(text) = inv.text("fiscal_year") {
+        let year = parse_fiscal_year(&text).map_err(|e| UserError::field(label("fiscal_year"), e.to_string()))?;
+        let start = catalogue.fiscal_year_start;
+        filter.from = Some(year.first_day(start));
+        filter.to = Some(year.last_day(start));
+        said.push(year.label());
+    }
+    let day = |name: &str| -> Result<Option<NaiveDate>, UserError> {
+        inv.text(name)
+            .map(|text| period_day(&text, today, &label_in(name, inv.wording)))
+            .transpose()
+    };
+    if let Some(from) = day("from")? {
+        filter.from = Some(filter.from.map_or(from, |f| f.max(from)));
+        said.push(format!("{}から", date_label(from)));
+    }
+    if let Some(to) = day("to")? {
+        filter.to = Some(filter.to.map_or(to, |t| t.min(to)));
+        said.push(format!("{}まで", date_label(to)));
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from > to {
+            return Err(UserError::field(label("to"), "終了日は開始日より後にしてください").into());
+        }
+    }
+    if let Some(key) = inv.text("type") {
+        let spec = catalogue.record_types.iter().find(|t| t.key() == key);
+        filter.record_type = spec.map(|t| t.record_type);
+        said.push(spec.map_or(key, |t| t.name.clone()));
+    }
+    if let Some(t) = catalogue.area_type() {
+        for kind in [FieldKind::Area, FieldKind::District] {
+            let Some((column, field)) = t.field_of_kind(kind).and_then(|f| Some((f.column()?, f))) else {
+                continue;
+            };
+            if let Some(value) = inv.text(column.key()) {
+                let value = match kind {
+                    FieldKind::District => catalogue
+                        .areas
+                        .iter()
+                        .find_map(|a| catalogue.district_spelled(&a.name, &value))
+                        .map_or(value, str::to_string),
+                    _ => value,
+                };
+                said.push(format!("{}: {value}", field.name));
+                filter.values.push((column, value));
+            }
+        }
+    }
+    if let Some(name) = inv.text("reporter") {
+        said.push(format!("報告者: {name}"));
+        filter.reporter_name = Some(name);
+    }
+    let title = if said.is_empty() {
+        "記録の一覧（すべて、日付の新しい順）".to_string()
+    } else {
+        format!("記録の一覧（{}、日付の新しい順）", said.join("・"))
+    };
+    paged(
+        app,
+        request,
         shown,
-        format!("{}さんの最近の記録（新しい順、最大{MINE_LIMIT}件）", request.user.name),
-        vec![Section::lines(lines)],
-    ))
+        &filter,
+        &title,
+        "条件に合う記録はありません".to_string(),
+    )
+}
+
+/// The first record type, whose `/report` an empty list suggests.
+fn first_type(app: &App) -> RecordType {
+    app.settings
+        .catalogue
+        .record_types
+        .first()
+        .map_or_else(|| RecordType::of("report"), |t| t.record_type)
+}
+
+/// A command as the user writes commands, for a reply's hint.
+fn hint(app: &App, request: &Request, command: Command, options: &[(&str, &str)]) -> String {
+    spec::written(
+        &command_set(&app.settings.catalogue),
+        command,
+        options,
+        request.invocation.wording,
+    )
+}
+
+/// The page of the records `filter` selects that the request's `page` asks for (the first
+/// if none), one line each, titled `title` with where the page is, and how to ask for the
+/// next and the one before (`page:2`; Discord's buttons carry `Pages`).
+fn paged(
+    app: &App,
+    request: &Request,
+    shown: Visibility,
+    filter: &RecordFilter,
+    title: &str,
+    empty: String,
+) -> Result<Reply, Failure> {
+    let inv = &request.invocation;
+    let page = inv.integer("page")?.unwrap_or(1).max(1);
+    let page = usize::try_from(page).unwrap_or(usize::MAX);
+    let offset = (page - 1).saturating_mul(PAGE_SIZE);
+    let (records, total) = app.store.records_page(filter, offset, PAGE_SIZE)?;
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    if total == 0 {
+        return Ok(Reply::done(shown, title.to_string(), vec![Section::lines(vec![empty])]));
+    }
+    if page > pages {
+        return Err(UserError::field(
+            label_in("page", inv.wording),
+            format!("{page}ページ目はありません（全{total}件、{pages}ページまで）"),
+        )
+        .into());
+    }
+    let catalogue = &app.settings.catalogue;
+    let mut lines: Vec<String> = records.iter().map(|r| list_line(catalogue, r)).collect();
+    if pages > 1 {
+        let command = if inv.subcommand.as_deref() == Some("list") {
+            Command::RecordsList
+        } else {
+            Command::RecordsMine
+        };
+        let mut options: Vec<(String, String)> = inv
+            .options
+            .iter()
+            .filter(|(name, _)| name != "page")
+            .map(|(name, value)| (name.clone(), value_text(value)))
+            .collect();
+        let mut turn = Vec::new();
+        for (word, to) in [
+            ("前", page.checked_sub(1).filter(|p| *p >= 1)),
+            ("次", Some(page + 1).filter(|p| *p <= pages)),
+        ] {
+            let Some(to) = to else { continue };
+            options.push(("page".to_string(), to.to_string()));
+            let pairs: Vec<(&str, &str)> = options.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            turn.push(format!(
+                "{word}の{PAGE_SIZE}件: {}",
+                hint(app, request, command, &pairs)
+            ));
+            options.pop();
+        }
+        lines.push(format!(
+            "{page}/{pages}ページ（全{}件中 {}〜{}件目）。{}",
+            group_thousands(total as u64),
+            offset + 1,
+            offset + records.len(),
+            turn.join("　")
+        ));
+    }
+    let mut reply = Reply::done(shown, title.to_string(), vec![Section::lines(lines)]);
+    if pages > 1 {
+        reply.pages = Some(Pages {
+            page: u32::try_from(page).unwrap_or(u32::MAX),
+            pages: u32::try_from(pages).unwrap_or(u32::MAX),
+            key: page_key(inv),
+        });
+    }
+    Ok(reply)
+}
+
+fn value_text(value: &OptionValue) -> String {
+    match value {
+        OptionValue::String(s) => s.clone(),
+        OptionValue::Integer(n) => n.to_string(),
+    }
+}
+
+/// `%`, `;` and `=` written as `%25`, `%3B`, `%3D` in a page key.
+fn escape(text: &str) -> String {
+    text.replace('%', "%25").replace(';', "%3B").replace('=', "%3D")
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("%3D", "=").replace("%3B", ";").replace("%25", "%")
+}
+
+/// The key that asks for another page of the same list: the subcommand and its options but
+/// the page (`list;area=…`).
+fn page_key(inv: &Invocation) -> String {
+    let mut key = inv.subcommand.clone().unwrap_or_default();
+    for (name, value) in inv.options.iter().filter(|(name, _)| name != "page") {
+        key.push(KEY_SEPARATOR);
+        key.push_str(&format!("{}={}", escape(name), escape(&value_text(value))));
+    }
+    key
+}
+
+/// The request for page `page` of the list `key` (`Pages::key`) names, to be checked like any
+/// other; `None` if the key is not one.
+pub fn page_request(commands: &[spec::CommandSpec], key: &str, page: u32) -> Option<Invocation> {
+    let mut parts = key.split(KEY_SEPARATOR);
+    let sub = parts.next()?;
+    let command = [Command::RecordsMine, Command::RecordsList]
+        .into_iter()
+        .find(|c| spec::invocation(commands, *c).is_some_and(|inv| inv.subcommand.as_deref() == Some(sub)))?;
+    let mut inv = spec::invocation(commands, command)?;
+    for part in parts {
+        let (name, value) = part.split_once('=')?;
+        inv = inv.with(&unescape(name), OptionValue::String(unescape(value)));
+    }
+    Some(inv.with("page", OptionValue::Integer(i64::from(page))))
+}
+
+/// A day of a period to list or export, read as `/report` reads a date; a day still to come is
+/// refused as one (no record has it yet), not as a report's date.
+fn period_day(text: &str, today: NaiveDate, label: &str) -> Result<NaiveDate, UserError> {
+    parse_date(text, today).map_err(|e| match e {
+        DateError::Future { date, today } => UserError::field(
+            label,
+            format!("{date}はまだ来ていません。今日（{today}）までの日付にしてください（省くと今日まで）"),
+        ),
+        e => UserError::field(label, e.to_string()),
+    })
 }
 
 /// The live record `id`, if the user may change it (their own, or any for an admin).
@@ -69,7 +307,10 @@ fn changeable(app: &App, request: &Request) -> Result<Record, Failure> {
     let record = app.store.record(id)?.ok_or_else(|| {
         UserError::field(
             label("id"),
-            format!("記録 #{id} はありません。/records mine で番号を確かめてください"),
+            format!(
+                "記録 #{id} はありません。{} で番号を確かめてください",
+                hint(app, request, Command::RecordsMine, &[])
+            ),
         )
     })?;
     if record.deleted_at.is_some() {
@@ -179,7 +420,13 @@ fn current(catalogue: &Catalogue, record: &Record, name: &str) -> Option<String>
 /// What setting `field` of `record` to `value` changes: a clear (`value:なし`), a place, a
 /// district (moving the meeting to the district's area), an area (only with its district), or
 /// one field, each value held to its own option's limits (`value` itself allows any field's).
-fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str) -> Result<Change, UserError> {
+fn change_of(
+    catalogue: &Catalogue,
+    record: &Record,
+    field: &Field,
+    value: &str,
+    wording: Wording,
+) -> Result<Change, UserError> {
     if CLEAR_VALUES.contains(&value) {
         return clear(catalogue, record, field);
     }
@@ -223,13 +470,21 @@ fn change_of(catalogue: &Catalogue, record: &Record, field: &Field, value: &str)
             .unwrap_or_default();
         if !districts.contains(&district_now) {
             let example = districts.first().cloned().unwrap_or_default();
+            let example = spec::written(
+                &command_set(catalogue),
+                Command::RecordsEdit,
+                &[
+                    ("id", &record.id.to_string()),
+                    ("field", PLACE.0),
+                    ("value", &format!("{new}/{example}")),
+                ],
+                wording,
+            );
             return Err(UserError::field(
                 spec.label(),
                 format!(
                     "{district_now}区は{area_now}地区の区なので、地区だけを{new}地区に変えることはできません。\
-                     区も一緒に直してください（例: /records edit id:{} field:{} value:{new}/{example}）。{new}地区の区: {}",
-                    record.id,
-                    PLACE.0,
+                     区も一緒に直してください（例: {example}）。{new}地区の区: {}",
                     districts.join("、")
                 ),
             ));
@@ -394,19 +649,23 @@ pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Resul
     let inv = &request.invocation;
     let name = inv.required_text("field")?;
     let Some(value) = inv.text("value") else {
+        let id = record.id.to_string();
+        let clear = hint(
+            app,
+            request,
+            Command::RecordsEdit,
+            &[("id", &id), ("field", &name), ("value", CLEAR_VALUES[0])],
+        );
         return Err(UserError::field(
             label("value"),
-            format!(
-                "新しい値を入力してください（必須）。項目を空にするときは value:{} と書きます",
-                CLEAR_VALUES[0]
-            ),
+            format!("新しい値を入力してください（必須）。項目を空にするときは {clear} と書きます"),
         )
         .into());
     };
     let catalogue = &app.settings.catalogue;
     let fields = fields_of(catalogue, &record);
     let field = field_of(catalogue, &record, &fields, &name)?;
-    let change = change_of(catalogue, &record, &field, &value)?;
+    let change = change_of(catalogue, &record, &field, &value, inv.wording)?;
     let cleared = change.set.iter().all(|(_, v)| v.is_none());
     let mut changed = report_again(catalogue, &record.facts);
     changed
@@ -480,6 +739,7 @@ pub(super) fn delete(app: &mut App, request: &Request, shown: Visibility) -> Res
         "集計から外しました。履歴（監査記録）には残ります".to_string(),
     ];
     lines.extend(super::history::removal_note(app, &record, "削除した")?);
+    lines.extend(total_line(app, &record)?);
     Ok(Reply::done(
         shown,
         format!("記録 #{} を削除しました", record.id),
@@ -506,14 +766,16 @@ pub(super) fn undo(app: &mut App, request: &Request, shown: Visibility) -> Resul
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| crate::store::Error::Corrupt(format!("記録 {id} の登録日時")))?;
     if request.now - created > Duration::minutes(UNDO_MINUTES) {
+        let delete = hint(app, request, Command::RecordsDelete, &[("id", &id.to_string())]);
         return Err(UserError::new(format!(
-            "取り消せるのは報告から{UNDO_MINUTES}分以内です。削除するときは /records delete id:{id} を使ってください"
+            "取り消せるのは報告から{UNDO_MINUTES}分以内です。削除するときは {delete} を使ってください"
         ))
         .into());
     }
     app.store.delete(id, AuditAction::Undo, &request.user, request.now)?;
     let mut lines = vec![list_line(&app.settings.catalogue, &record)];
     lines.extend(super::history::removal_note(app, &record, "取り消した")?);
+    lines.extend(total_line(app, &record)?);
     Ok(Reply::done(
         shown,
         format!("報告 #{id} を取り消しました"),
@@ -541,7 +803,7 @@ pub(super) fn export(app: &App, request: &Request, shown: Visibility) -> Result<
             "記録の書き出し（{}〜{}、{}件）",
             date_label(export.from),
             date_label(export.to),
-            export.count
+            group_thousands(export.count as u64)
         ),
         vec![Section::lines(vec![format!(
             "ファイル: {}（削除した記録は含みません）",
@@ -560,7 +822,7 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
     let catalogue = &app.settings.catalogue;
     let date = |name: &str, default: NaiveDate| -> Result<NaiveDate, UserError> {
         match inv.text(name) {
-            Some(text) => parse_date(&text, today).map_err(|e| UserError::field(label(name), e.to_string())),
+            Some(text) => period_day(&text, today, &label_in(name, inv.wording)),
             None => Ok(default),
         }
     };
@@ -570,7 +832,7 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
     )?;
     let to = date("to", today)?;
     if from > to {
-        return Err(UserError::field(label("to"), "終了日は開始日より後にしてください").into());
+        return Err(UserError::field(label_in("to", inv.wording), "終了日は開始日より後にしてください").into());
     }
     let records = app.store.records_between(from, to)?;
     let format = inv.text("format").unwrap_or_else(|| "xlsx".to_string());
@@ -579,13 +841,19 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
         "csv" => records_csv(catalogue, &records),
         "xlsx" => records_xlsx(catalogue, &records).map_err(|e| {
             tracing::error!(error = %e, "XLSX export failed");
-            Failure::User(UserError::new(
-                "Excel ファイルを作れませんでした。format:csv を試してください",
-            ))
+            let csv = spec::written(
+                &command_set(catalogue),
+                Command::RecordsExport,
+                &[("format", "csv")],
+                inv.wording,
+            );
+            Failure::User(UserError::new(format!(
+                "Excel ファイルを作れませんでした。CSV で書き出してください（{csv}）"
+            )))
         })?,
         other => {
             return Err(UserError::field(
-                label("format"),
+                label_in("format", inv.wording),
                 format!("「{other}」は選べません。選べるもの: xlsx、csv"),
             )
             .into());
@@ -597,4 +865,33 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
         count: records.len(),
         file: Attachment { name, bytes },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_key_asks_for_the_same_list_again() {
+        let catalogue = crate::domain::Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
+        let commands = command_set(&catalogue);
+        let asked = Invocation::new("records", Some("list"))
+            .with("reporter", OptionValue::String("佐藤;a=b%".into()))
+            .with("page", OptionValue::Integer(2));
+        let key = page_key(&asked);
+        assert_eq!(key, "list;reporter=佐藤%3Ba%3Db%25");
+        let again = page_request(&commands, &key, 3).expect("a request");
+        assert_eq!(
+            again,
+            Invocation::new("records", Some("list"))
+                .with("reporter", OptionValue::String("佐藤;a=b%".into()))
+                .with("page", OptionValue::Integer(3))
+        );
+        assert_eq!(
+            page_request(&commands, "mine", 2),
+            Some(Invocation::new("records", Some("mine")).with("page", OptionValue::Integer(2)))
+        );
+        assert_eq!(page_request(&commands, "delete;id=1", 2), None, "only lists have pages");
+        assert_eq!(page_request(&commands, "list;broken", 2), None);
+    }
 }

@@ -12,7 +12,8 @@
 //! with the same name key (a space, full width, case) is stored under the known spelling, and
 //! the reply says so.
 
-use super::invocation::{Invocation, OptionValue};
+use super::invocation::{Invocation, OptionValue, Wording};
+use super::spec::{command_set, written, Command};
 use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
@@ -20,10 +21,10 @@ use crate::domain::number::group_thousands;
 use crate::domain::record::{Column, Facts, NewRecord, Record, Value};
 use crate::domain::record_type::{FieldKind, Rule};
 use crate::domain::totals::{measures, Measure};
-use crate::domain::validate::{validate, UserError};
+use crate::domain::validate::{out_of_range, validate, UserError};
 use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
 use crate::render::record::{describe_with_indicator, indicator_of};
-use crate::render::reply::{Reply, Section, Visibility};
+use crate::render::reply::{Reply, Section, Undo, Visibility};
 use crate::store::Stored;
 use chrono::NaiveDate;
 
@@ -49,7 +50,7 @@ pub(super) fn handle(
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    let mut reply = reply(app, &stored, today(app, request), shown)?;
+    let mut reply = reply(app, &stored, today(app, request), shown, inv.wording)?;
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.
     let name = catalogue
@@ -105,14 +106,11 @@ pub(crate) fn facts_from(catalogue: &Catalogue, record_type: RecordType, inv: &I
         let label = field.label();
         let value = match field.kind {
             FieldKind::Count | FieldKind::Amount => match inv.integer_of(column.key(), &label)? {
-                Some(n) => Some(Value::Number(u64::try_from(n).map_err(|_| {
-                    let rule = if field.kind == FieldKind::Count {
-                        "1以上の数を入力してください"
-                    } else {
-                        "0円以上で入力してください"
-                    };
-                    UserError::field(&label, rule)
-                })?)),
+                Some(n) => {
+                    Some(Value::Number(u64::try_from(n).map_err(|_| {
+                        UserError::field(&label, out_of_range(field.min, field.max))
+                    })?))
+                }
                 None => None,
             },
             _ => inv.text(column.key()).map(Value::Text),
@@ -177,7 +175,7 @@ pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure
 /// What was stored and the fiscal year's new total; a record dated in another fiscal year than
 /// `today`'s (`date:12/3` typed on 2 December is last year's 3 December) says which year it
 /// counts in.
-fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility) -> Result<Reply, Failure> {
+fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, wording: Wording) -> Result<Reply, Failure> {
     let catalogue = &app.settings.catalogue;
     let record = stored.record();
     let start = catalogue.fiscal_year_start;
@@ -191,22 +189,53 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility) -> Res
             year.label()
         ),
     };
+    let commands = command_set(catalogue);
+    let id = record.id.to_string();
     let mut lines = vec![format!("日付: {}", date_label(record.date))];
     if year != current {
         lines.push(format!(
-            "{}の記録として登録しました（今年度は{}です。日付が違うときは /records edit id:{} field:date で直してください）",
+            "{}の記録として登録しました（今年度は{}です。日付が違うときは {} で直してください）",
             year.label(),
             current.label(),
-            record.id
+            written(
+                &commands,
+                Command::RecordsEdit,
+                &[("id", &id), ("field", "date")],
+                wording
+            )
         ));
     }
     lines.push(describe_with_indicator(catalogue, &record.facts));
+    lines.extend(not_counted(catalogue, &record.facts));
     lines.extend(total_line(app, record)?);
     let mut reply = Reply::done(shown, title, vec![Section::lines(lines)]);
     if matches!(stored, Stored::New(_)) {
-        reply.undo = Some(record.id);
+        reply.undo = Some(Undo {
+            id: record.id,
+            command: written(&commands, Command::RecordsUndo, &[("id", &id)], wording),
+        });
     }
     Ok(reply)
+}
+
+/// `「<choice>」は記録しましたが、①…には数えません（報告書では「<report>」と書きます）`: said
+/// when a record's choice does not count toward its indicator (`counts = false`).
+pub(super) fn not_counted(catalogue: &Catalogue, facts: &Facts) -> Option<String> {
+    let spec = catalogue.record_type(facts.record_type())?;
+    let (_, field) = spec.columns().find(|(column, field)| {
+        facts
+            .text(*column)
+            .and_then(|chosen| field.choice(chosen))
+            .is_some_and(|choice| !choice.counts)
+    })?;
+    let column = field.column()?;
+    let choice = field.choice(facts.text(column)?)?;
+    let indicator = indicator_of(catalogue, facts).map_or_else(String::new, |i| i.title());
+    Some(format!(
+        "「{}」は記録しましたが、{indicator}の回数には数えません（報告書では「{}」と書きます）",
+        choice.name,
+        choice.report_name()
+    ))
 }
 
 /// `令和8年度の合計（②…）: 2回（{area}地区 1回）`: the fiscal-year total of the measure `record`
@@ -223,7 +252,13 @@ pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, F
         return Ok(None);
     };
     let total = measure.value(catalogue, &figures).value().unwrap_or(0);
-    let mut line = format!("{}の合計（{}）: {}{}", year.label(), measure.label, total, measure.unit);
+    let mut line = format!(
+        "{}の合計（{}）: {}{}",
+        year.label(),
+        measure.label,
+        group_thousands(total),
+        measure.unit
+    );
     let spec = catalogue.record_type(record.facts.record_type());
     let area = spec
         .and_then(|t| t.field_of_kind(FieldKind::Area))
@@ -234,13 +269,13 @@ pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, F
             .of(catalogue, record.facts.record_type(), area)
             .value()
             .unwrap_or(0);
-        line.push_str(&format!("（{area}地区 {n}{}）", measure.unit));
+        line.push_str(&format!("（{area}地区 {}{}）", group_thousands(n), measure.unit));
     } else if spec.is_some_and(|t| t.rule == Some(Rule::Subsidy)) {
         let amount: u64 = figures.subsidy.values().filter_map(|c| c.amount.value()).sum();
         line.push_str(&format!("（交付額 {}円）", group_thousands(amount)));
     }
     if let Some(target) = measure.target {
-        line.push_str(&format!("／目標 {target}{}", measure.unit));
+        line.push_str(&format!("／目標 {}{}", group_thousands(target), measure.unit));
     }
     Ok(Some(line))
 }

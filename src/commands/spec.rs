@@ -12,7 +12,7 @@
 //! catalogue's descriptions. After the spec has read a name (`invocation::check` for the core,
 //! `action_of` for an adapter before that), nothing compares a command's name again.
 
-use super::invocation::Invocation;
+use super::invocation::{Invocation, Wording};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, FieldSpec, RecordTypeSpec, Rule};
@@ -36,6 +36,7 @@ pub enum Command {
     SummaryMonth,
     SummaryYear,
     RecordsMine,
+    RecordsList,
     RecordsEdit,
     RecordsDelete,
     RecordsUndo,
@@ -134,6 +135,9 @@ pub struct OptionSpec {
     /// Free text (a note, a topic): line breaks allowed. Every other text is one line.
     pub free_text: bool,
     pub autocomplete: bool,
+    /// Takes the words typed after the command without a name: the console's `/help report
+    /// subsidy` is `/help command:"report subsidy"`.
+    pub rest: bool,
     /// The options of a subcommand.
     pub options: Vec<OptionSpec>,
     /// What a subcommand runs; `None` for every other option.
@@ -166,6 +170,7 @@ impl OptionSpec {
             max_length: None,
             free_text: false,
             autocomplete: false,
+            rest: false,
             options: Vec::new(),
             action: None,
         }
@@ -307,6 +312,75 @@ pub fn options(commands: &[CommandSpec], command: Command) -> &[OptionSpec] {
     }
 }
 
+/// The one command of the command line that runs a slash command's core (`kyodo export` runs
+/// `/records export`), with the words that call it.
+const COMMAND_LINE: [(Command, &str); 1] = [(Command::RecordsExport, "kyodo export")];
+
+/// A command as the user would type it next, in their wording (`Invocation::wording`):
+/// `/records edit id:12 field:date`, `/記録 修正 番号:12 項目:日付` (choices by their Japanese
+/// names), or `kyodo export --format csv` on the command line (a command the command line has
+/// not is written as a slash command).
+pub fn written(commands: &[CommandSpec], command: Command, options: &[(&str, &str)], wording: Wording) -> String {
+    let Some((c, sub)) = running(commands, command) else {
+        return String::new();
+    };
+    let specs = sub.map_or(c.options.as_slice(), |s| s.options.as_slice());
+    let spec_of = |name: &str| specs.iter().find(|o| o.name == name);
+    let line_words = COMMAND_LINE
+        .iter()
+        .find(|(run, _)| *run == command)
+        .map(|(_, words)| *words);
+    let mut words = Vec::new();
+    match (wording, line_words) {
+        (Wording::CommandLine, Some(line)) => {
+            words.push(line.to_string());
+            for (name, value) in options {
+                words.push(format!("--{} {}", name.replace('_', "-"), quoted(value)));
+            }
+            return words.join(" ");
+        }
+        (Wording::Japanese, _) => {
+            words.push(format!("/{}", c.name_ja));
+            words.extend(sub.map(|s| s.name_ja.clone()));
+            for (name, value) in options {
+                let Some(option) = spec_of(name) else {
+                    words.push(format!("{name}:{}", quoted(value)));
+                    continue;
+                };
+                let shown = option
+                    .choices
+                    .iter()
+                    .find(|choice| matches!(&choice.value, ChoiceValue::String(v) if v == value))
+                    .map_or(*value, |choice| choice.also.first().unwrap_or(&choice.name).as_str());
+                words.push(format!("{}:{}", option.name_ja, quoted(shown)));
+            }
+        }
+        _ => {
+            words.push(format!("/{}", c.name));
+            words.extend(sub.map(|s| s.name.clone()));
+            words.extend(options.iter().map(|(name, value)| format!("{name}:{}", quoted(value))));
+        }
+    }
+    words.join(" ")
+}
+
+/// A value as typed: in quotes when it has a space (`"防災 訓練"`).
+fn quoted(value: &str) -> String {
+    if value.contains(char::is_whitespace) {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
+    }
+}
+
+/// `開始日（from）` as `label` names an option, or `開始日（--from）` on the command line.
+pub fn label_in(name: &str, wording: Wording) -> String {
+    match (wording, OTHER_OPTIONS.iter().find(|(n, _)| *n == name)) {
+        (Wording::CommandLine, Some((n, ja))) => format!("{ja}（--{}）", n.replace('_', "-")),
+        _ => label(name),
+    }
+}
+
 impl OptionSpec {
     fn with_max_length(self, max: u16) -> Self {
         OptionSpec {
@@ -328,7 +402,7 @@ pub const PLACE_PARTS: [&str; 2] = ["area", "district"];
 pub const CLEAR_VALUES: [&str; 3] = ["なし", "-", "－"];
 
 /// Options that are not record fields, with their Japanese names.
-const OTHER_OPTIONS: [(&str, &str); 11] = [
+const OTHER_OPTIONS: [(&str, &str); 15] = [
     ("date", "日付"),
     ("place", "場所"),
     ("month", "月"),
@@ -340,6 +414,10 @@ const OTHER_OPTIONS: [(&str, &str); 11] = [
     ("value", "値"),
     ("fiscal_year", "年度"),
     ("initiative", "取り組み"),
+    ("command", "コマンド"),
+    ("page", "ページ"),
+    ("type", "記録の種類"),
+    ("reporter", "報告者"),
 ];
 
 /// `番号（id）`: how replies name an option that is not a record field (a record field is
@@ -363,9 +441,10 @@ pub fn option_label(catalogue: &Catalogue, name: &str) -> String {
 }
 
 /// `/records edit`'s field choices: every `/report` field once, named by its Japanese names
-/// (`名称・題名（title）` where record types differ), with `PLACE` just before its area; each
-/// Japanese name alone is accepted too (`field:メモ`).
-fn field_choices(report: &CommandSpec) -> Vec<Choice> {
+/// (`<name>・<name>（title）` where record types differ), with `PLACE` just before its area; each
+/// Japanese name alone is accepted too (`field:メモ`), and so is a name a field had before
+/// (its `formerly`).
+fn field_choices(c: &Catalogue, report: &CommandSpec) -> Vec<Choice> {
     let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
     for option in report.options.iter().flat_map(|sub| &sub.options) {
         if option.name == PLACE_PARTS[0] && !fields.iter().any(|(n, _)| *n == PLACE.0) {
@@ -379,10 +458,18 @@ fn field_choices(report: &CommandSpec) -> Vec<Choice> {
     }
     fields
         .into_iter()
-        .map(|(name, names)| Choice {
-            name: format!("{}（{name}）", names.join("・")),
-            value: ChoiceValue::String(name.to_string()),
-            also: names.into_iter().map(str::to_string).collect(),
+        .map(|(name, names)| {
+            let former = c
+                .record_types
+                .iter()
+                .flat_map(|t| &t.fields)
+                .filter(|f| f.slot.key() == name)
+                .flat_map(|f| f.formerly.iter().cloned());
+            Choice {
+                name: format!("{}（{name}）", names.join("・")),
+                value: ChoiceValue::String(name.to_string()),
+                also: names.iter().map(|n| n.to_string()).chain(former).collect(),
+            }
         })
         .collect()
 }
@@ -416,7 +503,17 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
             name_ja: "ヘルプ",
             description: "What each command does, with examples".into(),
             description_ja: "コマンドの使い方と例".into(),
-            options: Vec::new(),
+            options: vec![OptionSpec {
+                rest: true,
+                autocomplete: true,
+                ..OptionSpec::text(
+                    "command",
+                    "コマンド",
+                    "A command or subcommand: its options, an example and how it works (records edit)",
+                    "このコマンドの使い方（オプション・例・流れ）。report、records edit、記録 修正 など",
+                )
+                .with_max_length(60)
+            }],
             action: Some(Action::new(Command::Help).private()),
         },
     ]
@@ -547,6 +644,69 @@ fn summary() -> CommandSpec {
     }
 }
 
+/// `page`: which page of a list, 10 records a page.
+fn page() -> OptionSpec {
+    OptionSpec::integer(
+        "page",
+        "ページ",
+        "Page (10 records each)",
+        "ページ（10件ずつ。省略すると1）",
+        1,
+        100_000,
+    )
+}
+
+/// `/records list`'s filters: a fiscal year or a period, a record type, the area type's area
+/// and district, a reporter; then the page.
+fn list_filters(c: &Catalogue) -> Vec<OptionSpec> {
+    let mut kind = OptionSpec::new(
+        OptionKind::String,
+        "type",
+        "記録の種類",
+        "Only this record type",
+        "この種類の記録だけ",
+    );
+    kind.choices = c
+        .record_types
+        .iter()
+        .map(|t| Choice {
+            name: t.name.clone(),
+            value: ChoiceValue::String(t.key().to_string()),
+            also: std::iter::once(t.label.clone())
+                .chain(t.formerly.iter().cloned())
+                .collect(),
+        })
+        .collect();
+    let mut filters = vec![
+        fiscal_year(),
+        OptionSpec::text("from", "開始日", "From this day", "この日から").with_max_length(40),
+        OptionSpec::text("to", "終了日", "To this day", "この日まで").with_max_length(40),
+        kind,
+    ];
+    if let Some(t) = c.area_type() {
+        let place = [t.field_of_kind(FieldKind::Area), t.field_of_kind(FieldKind::District)];
+        for field in place.into_iter().flatten() {
+            filters.push(OptionSpec {
+                required: false,
+                description: format!("Only this {}", field.slot.key()),
+                description_ja: format!("この{}だけ", field.name),
+                ..field_option(c, field)
+            });
+        }
+    }
+    filters.push(
+        OptionSpec::text(
+            "reporter",
+            "報告者",
+            "Only records whose reporter's name has this",
+            "報告者の名前（一部でも）",
+        )
+        .with_max_length(64),
+    );
+    filters.push(page());
+    filters
+}
+
 /// The record type that keeps the subsidy lifecycle, if the catalogue has one.
 pub(crate) fn subsidy_type(c: &Catalogue) -> Option<&RecordTypeSpec> {
     c.record_types.iter().find(|t| t.rule == Some(Rule::Subsidy))
@@ -579,7 +739,7 @@ fn history(c: &Catalogue) -> Option<OptionSpec> {
 fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
     let id = || OptionSpec::integer("id", "番号", "Record number", "記録の番号", 1, 1_000_000_000).required();
     let mut field = OptionSpec::new(OptionKind::String, "field", "項目", "Field to change", "直す項目").required();
-    field.choices = field_choices(report);
+    field.choices = field_choices(c, report);
     let place = c
         .areas
         .first()
@@ -612,9 +772,17 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                 Action::new(Command::RecordsMine).private(),
                 "mine",
                 "自分の記録",
-                "My latest records",
-                "自分の最近の記録",
-                Vec::new(),
+                "My records, newest date first, 10 a page",
+                "自分の記録（日付の新しい順、10件ずつ）",
+                vec![page()],
+            ),
+            OptionSpec::sub(
+                Action::new(Command::RecordsList).private(),
+                "list",
+                "一覧",
+                "Everyone's records by fiscal year, dates, type, place or reporter (admins)",
+                "みんなの記録を年度・期間・種類・場所・報告者で絞って一覧（管理者用）",
+                list_filters(c),
             ),
             OptionSpec::sub(
                 Action::new(Command::RecordsEdit).private(),

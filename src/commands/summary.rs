@@ -2,6 +2,7 @@
 //! `/summary year [fiscal_year]`: the annual summary — the official report's tables for a
 //! fiscal year and the two before it — rendered for chat. Defaults to the last year that ended.
 
+use super::spec::{command_set, written, Command};
 use super::{digest, today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
@@ -20,7 +21,15 @@ pub(super) fn month(app: &mut App, request: &Request, shown: Visibility) -> Resu
         Some(text) => parse_month(&text, today).map_err(|e| UserError::field("月（month）", e.to_string()))?,
         None => YearMonth::of(today).previous(),
     };
-    digest::check_month(app, month)?;
+    let annual = |year: FiscalYear| {
+        written(
+            &command_set(&app.settings.catalogue),
+            Command::SummaryYear,
+            &[("fiscal_year", &year.start_year().to_string())],
+            request.invocation.wording,
+        )
+    };
+    digest::check_month(app, month, annual)?;
     let built = digest::build(app, month, today)?;
     let mut reply = Reply {
         visibility: shown,

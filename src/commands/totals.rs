@@ -50,10 +50,16 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
     let this = noted_figures(&app.store, catalogue, period)?;
     let previous_period = same_period_last_year(period);
     let last = noted_figures(&app.store, catalogue, previous_period)?;
+    // A year that is over is compared with the whole year before: 前年度, not 前年同期.
+    let before = if period.is_whole_year(start) {
+        "前年度"
+    } else {
+        BEFORE
+    };
     Ok(Reply::done(
         Visibility::Public,
         format!("{}の累計（{}）", year.label(), span(period)),
-        sections(catalogue, initiative, &this, &last),
+        sections(catalogue, initiative, &this, &last, before),
     ))
 }
 
@@ -95,14 +101,24 @@ pub(crate) fn yen(f: Figure) -> String {
         .map_or_else(|| DASH.to_string(), |n| format!("{}円", group_thousands(n)))
 }
 
+/// `1,720件`, or `—`.
 pub(crate) fn figure(f: Figure, unit: &str) -> String {
-    f.value().map_or_else(|| DASH.to_string(), |n| format!("{n}{unit}"))
+    f.value()
+        .map_or_else(|| DASH.to_string(), |n| format!("{}{unit}", group_thousands(n)))
 }
+
+/// What the figures before are called: the same period of the previous fiscal year.
+const BEFORE: &str = "前年同期";
 
 /// `5回（前年同期 3回、+2回） 目標 30回の16%`: a figure against the same period last year and
 /// the target.
 pub(crate) fn compared(now: Figure, before: Figure, target: Option<u64>, unit: &str) -> String {
-    let mut text = format!("{}（前年同期 {}", figure(now, unit), figure(before, unit));
+    compared_with(now, before, target, unit, BEFORE)
+}
+
+/// `compared`, the figure before called `word` (`前年度` for a whole year).
+fn compared_with(now: Figure, before: Figure, target: Option<u64>, unit: &str, word: &str) -> String {
+    let mut text = format!("{}（{word} {}", figure(now, unit), figure(before, unit));
     if let Some(change) = change(now, before, unit) {
         text.push_str(&format!("、{change}"));
     }
@@ -117,8 +133,8 @@ pub(crate) fn compared(now: Figure, before: Figure, target: Option<u64>, unit: &
 pub(crate) fn change(now: Figure, before: Figure, unit: &str) -> Option<String> {
     let (now, before) = (now.value()?, before.value()?);
     Some(match now.cmp(&before) {
-        std::cmp::Ordering::Greater => format!("+{}{unit}", now - before),
-        std::cmp::Ordering::Less => format!("−{}{unit}", before - now),
+        std::cmp::Ordering::Greater => format!("+{}{unit}", group_thousands(now - before)),
+        std::cmp::Ordering::Less => format!("−{}{unit}", group_thousands(before - now)),
         std::cmp::Ordering::Equal => "±0".to_string(),
     })
 }
@@ -126,7 +142,11 @@ pub(crate) fn change(now: Figure, before: Figure, unit: &str) -> Option<String> 
 /// `目標 30回の17%`.
 pub(crate) fn progress(now: Figure, target: Option<u64>, unit: &str) -> Option<String> {
     let (now, target) = (now.value()?, target?);
-    Some(format!("目標 {target}{unit}の{}%", now * 100 / target.max(1)))
+    Some(format!(
+        "目標 {}{unit}の{}%",
+        group_thousands(target),
+        group_thousands(now * 100 / target.max(1))
+    ))
 }
 
 pub(crate) fn sections(
@@ -134,6 +154,7 @@ pub(crate) fn sections(
     initiative: Option<u8>,
     this: &PeriodFigures,
     last: &PeriodFigures,
+    before_word: &str,
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     for measure in measures(catalogue, initiative) {
@@ -148,11 +169,11 @@ pub(crate) fn sections(
         let mut line = format!(
             "{}: {}",
             measure.label,
-            compared(now, before, measure.target, &measure.unit)
+            compared_with(now, before, measure.target, &measure.unit, before_word)
         );
         if measure.record_type == catalogue.subsidy.record_type {
             line.push_str(&format!(
-                " 交付額 {}（前年同期 {}）",
+                " 交付額 {}（{before_word} {}）",
                 yen(granted_amount(&this.figures)),
                 yen(granted_amount(&last.figures))
             ));
@@ -184,8 +205,14 @@ pub(crate) fn sections(
         sections.push(Section::new("地区担当職員との連携がまだない地区", vec![line]));
     }
     sections.push(Section::lines(vec![format!(
-        "比較: 今年度 {} ／ 前年同期 {}",
-        this.note, last.note
+        "比較: {} {} ／ {before_word} {}",
+        if before_word == BEFORE {
+            "今年度"
+        } else {
+            "この年度"
+        },
+        this.note,
+        last.note
     )]));
     sections
 }

@@ -5,7 +5,10 @@
 //! — each value by `commands::invocation::check_value`, the check the core runs on Discord's
 //! requests too, so both refuse the same values with the same words.
 
-use crate::commands::invocation::{check_required, check_value, option_names, Invocation, OptionValue};
+use crate::commands::invocation::{
+    check_required, check_value, option_names, unknown_command, unknown_option, unknown_subcommand, Invocation,
+    OptionValue, Wording,
+};
 use crate::commands::spec::{command_called, CommandSpec, OptionSpec};
 use crate::domain::text::excerpt;
 use crate::domain::validate::UserError;
@@ -57,7 +60,8 @@ fn words(line: &str) -> Result<Vec<String>, UserError> {
     Ok(words)
 }
 
-/// Parses one line into an invocation of `commands`.
+/// Parses one line into an invocation of `commands`. A command typed by its Japanese name
+/// (`/報告`) gets its hints in Japanese (`Wording::Japanese`).
 pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, UserError> {
     let words = words(line)?;
     let mut words = words.iter();
@@ -66,14 +70,14 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
     };
     let name = first.trim_start_matches(['/', '／']);
     let Some(command) = command_called(commands, name) else {
-        let known: Vec<String> = commands.iter().map(|c| format!("/{}", c.name)).collect();
-        return Err(UserError::new(format!(
-            "「{}」というコマンドはありません。使えるもの: {}",
-            excerpt(first, QUOTED),
-            known.join("、")
-        )));
+        return Err(unknown_command(commands, first));
     };
-    let mut invocation = Invocation::new(command.name, None);
+    let wording = if command.name_ja == name {
+        Wording::Japanese
+    } else {
+        Wording::Slash
+    };
+    let mut invocation = Invocation::new(command.name, None).worded(wording);
     let mut options: &[OptionSpec] = &command.options;
     let mut path = format!("/{}", command.name);
     let mut rest: Vec<&String> = words.collect();
@@ -81,24 +85,37 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
         let subs = options;
         let Some(word) = rest.first().filter(|w| !w.contains([':', '：'])) else {
             return Err(UserError::new(format!(
-                "{path} の後に種類を書いてください: {}",
+                "{path} の後に、次のどれかを続けて書いてください: {}",
                 option_names(subs)
             )));
         };
         let Some(sub) = command.subcommand(word) else {
-            return Err(UserError::new(format!(
-                "{path} に「{}」はありません。使えるもの: {}",
-                excerpt(word, QUOTED),
-                option_names(subs)
-            )));
+            return Err(unknown_subcommand(&path, word, subs));
         };
         invocation.subcommand = Some(sub.name.to_string());
         options = &sub.options;
         path = format!("{path} {}", sub.name);
         rest.remove(0);
     }
+    // Words without a name, before any option, are the value of the option that takes them
+    // (`/help report subsidy`).
+    let bare = options.iter().find(|o| o.rest);
+    let named_from = match bare {
+        Some(_) => rest.iter().position(|w| w.contains([':', '：'])).unwrap_or(rest.len()),
+        None => 0,
+    };
+    if let (Some(option), true) = (bare, named_from > 0) {
+        let value = rest[..named_from]
+            .iter()
+            .map(|w| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let value = check_value(option, &OptionValue::String(value))?;
+        invocation.options.push((option.name.to_string(), value));
+    }
     let mut previous: Option<(&str, &str)> = None;
-    for word in rest {
+    let mut words = rest[named_from..].iter().peekable();
+    while let Some(word) = words.next() {
         let Some((key, value)) = word.split_once([':', '：']) else {
             // After an option, most likely the rest of a value typed with a space in it.
             let example = match previous {
@@ -115,13 +132,16 @@ pub fn parse_line(commands: &[CommandSpec], line: &str) -> Result<Invocation, Us
                 option_names(options)
             )));
         };
+        // `area: {area}`: a space after the colon, the value in the next word.
+        let value = match words.peek() {
+            Some(next) if value.is_empty() && !next.contains([':', '：']) => {
+                words.next().map_or(value, |next| next.as_str())
+            }
+            _ => value,
+        };
         previous = Some((key, value));
         let Some(option) = options.iter().find(|o| o.is_called(key)) else {
-            return Err(UserError::new(format!(
-                "{path} に「{}」というオプションはありません。使えるもの: {}",
-                excerpt(key, QUOTED),
-                option_names(options)
-            )));
+            return Err(unknown_option(&path, key, options));
         };
         if invocation.options.iter().any(|(n, _)| *n == option.name) {
             return Err(UserError::field(option.label(), "2回指定されています"));
@@ -206,7 +226,7 @@ mod tests {
         let check = |line: &str, expected: &str| assert_eq!(parse(line), Err(expected.to_string()), "{line}");
         check(
             "/report consultation count:0",
-            "件数（count）: 1以上10000以下で入力してください",
+            "件数（count）: 1以上10,000以下で入力してください",
         );
         check(
             "/report consultation count:たくさん",
@@ -219,11 +239,11 @@ mod tests {
             "地区（area）: 2回指定されています",
         );
         check("/report meeting area:東部 district:荒町 color:red", "/report meeting に「color」というオプションはありません。使えるもの: area（地区）、district（区）、date（日付）、topic（内容）");
-        check("/report", "/report の後に種類を書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
+        check("/report", "/report の後に、次のどれかを続けて書いてください: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
         check("/report party", "/report に「party」はありません。使えるもの: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
         check(
             "/reprot",
-            "「/reprot」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/admin、/help",
+            "「/reprot」というコマンドはありません。もしかして /report？ 使えるもの: /report、/totals、/summary、/records、/admin、/help（/help で使い方）",
         );
         check(
             "/report info title:\"閉じない",

@@ -12,15 +12,16 @@
 
 use super::answer::Answer;
 use super::heartbeat::Liveness;
-use super::interaction::{actor, invocation, place_refusal, request};
+use super::interaction::{actor, invocation, place_refusal, request, wording};
 use super::rest::{File, Rest};
 use super::stopping::Stopping;
 use super::DiscordSettings;
 use crate::app::App;
 use crate::commands::autocomplete::{suggest, MAX_SUGGESTIONS};
+use crate::commands::records::page_request;
 use crate::commands::spec::{action_of, command_set, invocation as invocation_of, payload, CommandSpec};
 use crate::commands::{self, Command, OptionValue, Request};
-use crate::render::discord::{messages, notice, parse_undo_custom_id, EPHEMERAL};
+use crate::render::discord::{messages, notice, parse_page_custom_id, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
 use serde_json::{json, Value};
 use serenity::all::{
@@ -81,6 +82,7 @@ fn declined() -> Reply {
         title: DECLINED.into(),
         sections: Vec::new(),
         undo: None,
+        pages: None,
         files: Vec::new(),
     }
 }
@@ -306,6 +308,10 @@ impl Bot {
             answer.respond(CHANNEL_MESSAGE, notice(&refusal)).await;
             return;
         }
+        if let Some((page, key)) = parse_page_custom_id(&c.data.custom_id) {
+            self.page(&answer, &c, page, key).await;
+            return;
+        }
         let undo = invocation_of(&self.commands, Command::RecordsUndo);
         let (Some(record), Some(undo)) = (parse_undo_custom_id(&c.data.custom_id), undo) else {
             answer
@@ -313,7 +319,7 @@ impl Bot {
                 .await;
             return;
         };
-        let undo = undo.with("id", OptionValue::Integer(record));
+        let undo = undo.with("id", OptionValue::Integer(record)).worded(wording(&c.locale));
         let request = request(
             &self.settings,
             c.id,
@@ -348,6 +354,44 @@ impl Bot {
                 .next()
                 .unwrap_or_else(|| notice(&reply.title));
             answer.respond(CHANNEL_MESSAGE, body).await;
+        }
+    }
+
+    /// A page button under a list (`/records mine`, `/records list`): the same list's page
+    /// `page`, run as the user who pressed it and held to the spec like a typed command,
+    /// replaces the message; a refusal is said privately.
+    async fn page(&self, answer: &Answer<'_>, c: &ComponentInteraction, page: u32, key: &str) {
+        let Some(invocation) = page_request(&self.commands, key, page) else {
+            answer
+                .respond(CHANNEL_MESSAGE, notice("このボタンは使えなくなりました"))
+                .await;
+            return;
+        };
+        let invocation = invocation.worded(wording(&c.locale));
+        let request = request(
+            &self.settings,
+            c.id,
+            &c.user,
+            c.member.as_ref(),
+            c.guild_id,
+            c.channel_id,
+            invocation,
+        );
+        let reply = self.spawn_core(request).await.unwrap_or_else(|e| internal(&e));
+        let first = messages(&reply)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| notice(&reply.title));
+        if reply.outcome == Outcome::Done {
+            let mut body = first;
+            if let Some(map) = body.as_object_mut() {
+                // The message keeps who sees it; an update does not set it.
+                map.remove("flags");
+                map.entry("components").or_insert_with(|| json!([]));
+            }
+            answer.respond(UPDATE_MESSAGE, body).await;
+        } else {
+            answer.respond(CHANNEL_MESSAGE, first).await;
         }
     }
 
@@ -432,7 +476,7 @@ async fn finish_deferred(answer: &Answer<'_>, reply: &Reply, deferred_private: b
 
 /// Logs an answer that could not be sent, naming the record it was about, if any.
 fn unanswered(interaction: u64, reply: &Reply) {
-    match reply.undo {
+    match reply.undo.as_ref().map(|u| u.id) {
         Some(record) => tracing::error!(
             interaction,
             record,

@@ -5,7 +5,8 @@
 //! servers other than the configured one).
 
 use super::DiscordSettings;
-use crate::commands::{Invocation, OptionValue, Request, Roles};
+use crate::commands::spec::LOCALE;
+use crate::commands::{Invocation, OptionValue, Request, Roles, Wording};
 use crate::domain::record::{Actor, Source, SourceKind};
 use crate::domain::text::display_name;
 use serenity::all::{
@@ -13,9 +14,10 @@ use serenity::all::{
 };
 
 /// The options of a slash command (or autocomplete) as an invocation; the subcommand, if any,
-/// is the first option of type subcommand.
+/// is the first option of type subcommand. A user whose Discord is in Japanese sees the
+/// commands' Japanese names, so the replies' hints use them too.
 pub fn invocation(command: &CommandInteraction) -> Invocation {
-    let mut invocation = Invocation::new(&command.data.name, None);
+    let mut invocation = Invocation::new(&command.data.name, None).worded(wording(&command.locale));
     let mut options: &[CommandDataOption] = &command.data.options;
     if let Some(CommandDataOption {
         name,
@@ -36,6 +38,15 @@ pub fn invocation(command: &CommandInteraction) -> Invocation {
         invocation.options.push((option.name.clone(), value));
     }
     invocation
+}
+
+/// How a user whose Discord client is in `locale` reads the commands: in Japanese for `ja`.
+pub fn wording(locale: &str) -> Wording {
+    if locale.starts_with(LOCALE) {
+        Wording::Japanese
+    } else {
+        Wording::Slash
+    }
 }
 
 /// Why an interaction is refused before it reaches the command core; `city` is the

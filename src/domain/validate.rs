@@ -175,15 +175,28 @@ fn one_of(value: &str, allowed: &[String], field: &str, what: &str) -> Result<()
 }
 
 fn positive_count(count: u64, label: &str) -> Result<(), UserError> {
-    if count == 0 {
-        Err(UserError::field(label, "1以上の数を入力してください"))
-    } else if count > u64::from(MAX_COUNT) {
+    if count == 0 || count > u64::from(MAX_COUNT) {
         Err(UserError::field(
             label,
-            format!("1回の報告は{MAX_COUNT}件までです。分けて報告してください"),
+            out_of_range(Some(1), Some(i64::from(MAX_COUNT))),
         ))
     } else {
         Ok(())
+    }
+}
+
+/// The one refusal of a number outside its bounds, whichever path finds it (the command
+/// spec's check, a record's check, an import's cell): `1以上10,000以下で入力してください`.
+pub fn out_of_range(min: Option<i64>, max: Option<i64>) -> String {
+    let shown = |n: i64| match u64::try_from(n) {
+        Ok(n) => super::number::group_thousands(n),
+        Err(_) => n.to_string(),
+    };
+    match (min, max) {
+        (Some(min), Some(max)) => format!("{}以上{}以下で入力してください", shown(min), shown(max)),
+        (Some(min), None) => format!("{}以上で入力してください", shown(min)),
+        (None, Some(max)) => format!("{}以下で入力してください", shown(max)),
+        (None, None) => "数を入力してください".to_string(),
     }
 }
 
@@ -282,10 +295,10 @@ mod tests {
     fn counts_are_positive_and_sane() {
         let consultation = |count| Facts::new(RecordType::of("consultation")).number_of(Column::Count, count);
         check(consultation(1), Ok(()));
-        check(consultation(0), Err("件数（count）: 1以上の数を入力してください"));
+        check(consultation(0), Err("件数（count）: 1以上10,000以下で入力してください"));
         check(
             Facts::new(RecordType::of("match")).number_of(Column::Count, 10_001),
-            Err("件数（count）: 1回の報告は10000件までです。分けて報告してください"),
+            Err("件数（count）: 1以上10,000以下で入力してください"),
         );
     }
 
@@ -293,7 +306,7 @@ mod tests {
     fn kinds_and_titles_are_checked() {
         check(
             Facts::new(RecordType::of("council")).text_of(Column::Kind, "懇親会").text_of(Column::Status, "実施"),
-            Err("種類（kind）: 区長会活動の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
+            Err("種類（kind）: 区長会の種類「懇親会」はありません。選べるもの: 役員会、新任区長研修会、総会、視察研修、全体研修会"),
         );
         check(
             Facts::new(RecordType::of("collab")).text_of(Column::Title, "  "),

@@ -6,7 +6,7 @@
 //! 256 and value ≤ 1,024, ≤ 5 action rows. A reply too long for one message is split, in order,
 //! over several (the first is the interaction response, the rest follow-ups): never cut.
 
-use super::reply::{Outcome, Reply, Visibility};
+use super::reply::{Outcome, Pages, Reply, Visibility};
 use serde_json::{json, Value};
 
 pub const CONTENT_MAX: usize = 2000;
@@ -29,6 +29,36 @@ pub fn undo_custom_id(id: i64) -> String {
 /// The record id in an undo button's custom id.
 pub fn parse_undo_custom_id(custom_id: &str) -> Option<i64> {
     custom_id.strip_prefix("undo:")?.parse().ok()
+}
+
+/// The longest custom id Discord takes.
+pub const CUSTOM_ID_MAX: usize = 100;
+
+/// The custom id of the button that shows page `page` of the list `key` (`Pages::key`).
+pub fn page_custom_id(page: u32, key: &str) -> String {
+    format!("page:{page}:{key}")
+}
+
+/// The page and the list's key in a page button's custom id.
+pub fn parse_page_custom_id(custom_id: &str) -> Option<(u32, &str)> {
+    let (page, key) = custom_id.strip_prefix("page:")?.split_once(':')?;
+    Some((page.parse().ok()?, key))
+}
+
+/// The buttons to the page before and the page after, where there are such pages (none when
+/// the list's key does not fit in a custom id: the reply's text says how to type the page).
+fn page_buttons(pages: &Pages) -> Vec<Value> {
+    [
+        ("前の10件", pages.page.checked_sub(1).filter(|p| *p >= 1)),
+        ("次の10件", Some(pages.page + 1).filter(|p| *p <= pages.pages)),
+    ]
+    .into_iter()
+    .filter_map(|(label, page)| {
+        let custom_id = page_custom_id(page?, &pages.key);
+        (custom_id.chars().count() <= CUSTOM_ID_MAX)
+            .then(|| json!({ "type": 2, "style": 2, "label": label, "custom_id": custom_id }))
+    })
+    .collect()
 }
 
 const COLOR_DONE: u32 = 0x2E7D32;
@@ -219,11 +249,15 @@ pub fn messages(reply: &Reply) -> Vec<Value> {
             if count > 1 {
                 body["content"] = json!(format!("（{}/{}）", i + 1, count));
             }
-            if let (0, Some(id)) = (i, reply.undo) {
+            if let (0, Some(id)) = (i, reply.undo.as_ref().map(|u| u.id)) {
                 body["components"] = json!([{
                     "type": 1,
                     "components": [{ "type": 2, "style": 2, "label": "取り消す（15分以内）", "custom_id": undo_custom_id(id) }]
                 }]);
+            }
+            let buttons = reply.pages.as_ref().map(page_buttons).unwrap_or_default();
+            if i == 0 && !buttons.is_empty() {
+                body["components"] = json!([{ "type": 1, "components": buttons }]);
             }
             body
         })
@@ -287,13 +321,47 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_a_list_has_buttons_to_its_neighbours() {
+        let mut reply = Reply::done(Visibility::Ephemeral, "一覧", vec![Section::lines(vec!["#1".into()])]);
+        let buttons = |reply: &Reply| messages(reply)[0]["components"][0]["components"].clone();
+        reply.pages = Some(Pages {
+            page: 1,
+            pages: 3,
+            key: "mine".into(),
+        });
+        assert_eq!(
+            buttons(&reply),
+            json!([{ "type": 2, "style": 2, "label": "次の10件", "custom_id": "page:2:mine" }])
+        );
+        reply.pages = Some(Pages {
+            page: 2,
+            pages: 3,
+            key: "list;area=x".into(),
+        });
+        let both = buttons(&reply);
+        assert_eq!(both[0]["custom_id"], "page:1:list;area=x");
+        assert_eq!(both[1]["custom_id"], "page:3:list;area=x");
+        assert_eq!(parse_page_custom_id("page:3:list;area=x"), Some((3, "list;area=x")));
+        // A key too long for a custom id: no buttons (the text says how to type the page).
+        reply.pages = Some(Pages {
+            page: 1,
+            pages: 2,
+            key: "x".repeat(CUSTOM_ID_MAX),
+        });
+        assert!(messages(&reply)[0].get("components").is_none());
+    }
+
+    #[test]
     fn a_short_reply_is_one_embed_with_the_undo_button() {
         let mut reply = Reply::done(
             Visibility::Public,
             "記録しました（#12・令和8年度）",
             vec![Section::lines(vec!["日付: 2026年6月15日".into()])],
         );
-        reply.undo = Some(12);
+        reply.undo = Some(crate::render::reply::Undo {
+            id: 12,
+            command: "/records undo id:12".into(),
+        });
         let m = messages(&reply);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0]["flags"], 0);
@@ -329,7 +397,10 @@ mod tests {
             .collect();
         let mut reply = Reply::done(Visibility::Public, "長いまとめ", sections);
         reply.sections.insert(0, Section::lines(vec!["あ".repeat(9000)]));
-        reply.undo = Some(1);
+        reply.undo = Some(crate::render::reply::Undo {
+            id: 1,
+            command: "/records undo id:1".into(),
+        });
         let m = messages(&reply);
         assert!(m.len() > 3, "{} messages", m.len());
         for body in &m {

@@ -23,12 +23,11 @@ pub fn indicator_of<'a>(catalogue: &'a Catalogue, facts: &Facts) -> Option<&'a I
         .find(|i| i.records.contains(&record_type) && routed.is_none_or(|n| i.number == n))
 }
 
-/// A value as a line shows it: amounts with thousands separators.
-fn shown(column: Column, value: &Value) -> String {
+/// A value as a line shows it: numbers (amounts, counts) with thousands separators.
+fn shown(value: &Value) -> String {
     match value {
         Value::Text(t) => t.clone(),
-        Value::Number(n) if column == Column::Amount => group_thousands(*n),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => group_thousands(*n),
     }
 }
 
@@ -57,7 +56,7 @@ fn fill(template: &str, facts: &Facts) -> String {
             '{' => {
                 let (name, after) = rest.split_once('}').unwrap_or((rest, ""));
                 rest = after;
-                let value = Column::parse(name).and_then(|column| facts.values.get(column).map(|v| shown(column, v)));
+                let value = Column::parse(name).and_then(|column| facts.values.get(column).map(shown));
                 if value.is_none() {
                     if let Some((_, complete)) = optional.as_mut() {
                         *complete = false;

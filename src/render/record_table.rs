@@ -5,28 +5,42 @@
 use super::record::indicator_of;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::{Column, Record, SourceKind, Value};
+use crate::domain::record_type::FieldSpec;
 use crate::domain::{FiscalYear, RecordType};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+/// The column of a record's type.
+pub const TYPE_HEADER: &str = "記録の種類";
 
 /// The columns before a record's values: its number, date, fiscal year, indicator and type.
-pub const LEADING: [&str; 5] = ["番号", "日付", "年度", "指標", "種類"];
+pub const LEADING: [&str; 5] = ["番号", "日付", "年度", "指標", TYPE_HEADER];
 
-/// The columns after them: who reported it, where from, when it was stored.
-pub const TRAILING: [&str; 3] = ["報告者", "登録元", "登録日時"];
+/// The columns after them: who reported it, where from (and its id there), when it was stored.
+pub const TRAILING: [&str; 4] = ["報告者", "登録元", "登録元ID", "登録日時"];
 
-/// What a value column is called when its name is one of the fixed columns' (`種類`).
+/// What a value column is called when its name is one of the fixed columns'.
 const CLASH_PREFIX: &str = "区分/";
 
+/// What exports before `TYPE_HEADER` called the type's column; their value column of the
+/// same name was `区分/種類` (`CLASH_PREFIX`).
+const FORMER_TYPE_HEADER: &str = "種類";
+
 /// The value columns: every store column some record type has a field in, in the store's order,
-/// named by its fields' Japanese names (`名称・題名` where types name it differently).
+/// named by its fields' Japanese names (`<name>・<name>` where types name it differently).
 pub fn value_columns(catalogue: &Catalogue) -> Vec<(Column, String)> {
+    value_columns_named(catalogue, |field| &field.name)
+}
+
+/// The value columns with each field named by `name`.
+fn value_columns_named(catalogue: &Catalogue, name: impl Fn(&FieldSpec) -> &String) -> Vec<(Column, String)> {
     Column::ALL
         .into_iter()
         .filter_map(|column| {
             let mut names: Vec<&str> = Vec::new();
             for field in catalogue.record_types.iter().filter_map(|t| t.field(column)) {
-                if !names.contains(&field.name.as_str()) {
-                    names.push(&field.name);
+                let field_name = name(field).as_str();
+                if !names.contains(&field_name) {
+                    names.push(field_name);
                 }
             }
             let name = names.join("・");
@@ -36,6 +50,37 @@ pub fn value_columns(catalogue: &Catalogue) -> Vec<(Column, String)> {
                 name
             };
             (!names.is_empty()).then_some((column, name))
+        })
+        .collect()
+}
+
+/// A file's headers as this version of the export names them, so that an export written
+/// before a rename still imports: the type's column `種類` (when the file has no
+/// `TYPE_HEADER`) and its value column `区分/種類`, and each value column under the name its
+/// fields had before (their `formerly` in the catalogue: `<name>・<former name>`).
+pub fn current_headers(catalogue: &Catalogue, headers: &[String]) -> Vec<String> {
+    let older = !headers.iter().any(|h| h == TYPE_HEADER);
+    let former: Vec<(String, String)> =
+        value_columns_named(catalogue, |field| field.formerly.first().unwrap_or(&field.name))
+            .into_iter()
+            .zip(value_columns(catalogue))
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((_, old), (_, new))| (old, new))
+            .collect();
+    headers
+        .iter()
+        .map(|header| {
+            if older && header == FORMER_TYPE_HEADER {
+                return TYPE_HEADER.to_string();
+            }
+            let header = match header.strip_prefix(CLASH_PREFIX) {
+                Some(value) if older => value,
+                _ => header.as_str(),
+            };
+            former
+                .iter()
+                .find(|(old, _)| old == header)
+                .map_or_else(|| header.to_string(), |(_, new)| new.clone())
         })
         .collect()
 }
@@ -55,8 +100,12 @@ pub fn headers(catalogue: &Catalogue) -> Vec<String> {
 pub enum Cell {
     Text(String),
     Date(NaiveDate),
-    /// A count or a record's number.
+    /// A moment in the city's time zone.
+    DateTime(NaiveDateTime),
+    /// A count.
     Integer(u64),
+    /// A record's number.
+    Id(u64),
     /// An amount in yen.
     Yen(u64),
     Empty,
@@ -69,7 +118,8 @@ impl Cell {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
-            Cell::Integer(n) | Cell::Yen(n) => n.to_string(),
+            Cell::DateTime(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Cell::Integer(n) | Cell::Yen(n) | Cell::Id(n) => n.to_string(),
             Cell::Empty => String::new(),
         }
     }
@@ -82,7 +132,8 @@ pub fn record_type_label(catalogue: &Catalogue, record_type: RecordType) -> Stri
         .map_or_else(|| record_type.to_string(), |t| t.label.clone())
 }
 
-fn source_label(kind: SourceKind) -> &'static str {
+/// Where a record came from, as people call it.
+pub fn source_label(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Discord => "Discord",
         SourceKind::Console => "コンソール",
@@ -106,21 +157,18 @@ fn value_cells<'a>(catalogue: &'a Catalogue, record: &'a Record) -> impl Iterato
     })
 }
 
-/// When the record was stored, in the city's time zone: `2026-06-15 09:30:00`; the stored text
-/// as it is if it is not RFC 3339.
-fn stored_at(catalogue: &Catalogue, created_at: &str) -> String {
+/// When the record was stored, in the city's time zone (a date and time: `2026-06-15
+/// 09:30:00` as text); the stored text as it is if it is not RFC 3339.
+fn stored_at(catalogue: &Catalogue, created_at: &str) -> Cell {
     match DateTime::parse_from_rfc3339(created_at) {
-        Ok(at) => at
-            .with_timezone(&catalogue.time_zone)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
-        Err(_) => created_at.to_string(),
+        Ok(at) => Cell::DateTime(at.with_timezone(&catalogue.time_zone).naive_local()),
+        Err(_) => Cell::Text(created_at.to_string()),
     }
 }
 
 /// One record's row, in the order of `headers`.
 pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
-    let number = u64::try_from(record.id).map_or_else(|_| Cell::Text(record.id.to_string()), Cell::Integer);
+    let number = u64::try_from(record.id).map_or_else(|_| Cell::Text(record.id.to_string()), Cell::Id);
     let fiscal_year = FiscalYear::containing(record.date, catalogue.fiscal_year_start);
     let indicator = indicator_of(catalogue, &record.facts).map_or(Cell::Empty, |i| Cell::Text(i.title()));
     let mut cells = vec![
@@ -132,12 +180,9 @@ pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
     ];
     cells.extend(value_cells(catalogue, record));
     cells.push(Cell::Text(record.reporter.name.clone()));
-    cells.push(Cell::Text(format!(
-        "{}（{}）",
-        source_label(record.source.kind),
-        record.source.id
-    )));
-    cells.push(Cell::Text(stored_at(catalogue, &record.created_at)));
+    cells.push(Cell::Text(source_label(record.source.kind).to_string()));
+    cells.push(Cell::Text(record.source.id.clone()));
+    cells.push(stored_at(catalogue, &record.created_at));
     cells
 }
 
@@ -168,13 +213,14 @@ mod tests {
         assert_eq!(by_header("日付"), "2026-04-01");
         assert_eq!(by_header("年度"), "令和8年度");
         assert_eq!(by_header("指標"), "②区と地区担当職員との連携");
-        assert_eq!(by_header("種類"), "地区連携");
+        assert_eq!(by_header("記録の種類"), "地区連携");
         assert_eq!(by_header("地区"), "東部");
         assert_eq!(by_header("区"), "荒町");
         assert_eq!(by_header("内容"), "防災訓練の打合せ, \"夜間\"");
         assert_eq!(by_header("金額"), "");
         assert_eq!(by_header("報告者"), "小諸 花子");
-        assert_eq!(by_header("登録元"), "コンソール（src-1）");
+        assert_eq!(by_header("登録元"), "コンソール");
+        assert_eq!(by_header("登録元ID"), "src-1");
         // 00:30 UTC is 09:30 in Asia/Tokyo.
         assert_eq!(by_header("登録日時"), "2026-06-15 09:30:00");
     }
@@ -189,7 +235,7 @@ mod tests {
             assert_eq!(cells[3], Cell::Text(indicator.into()), "record {i}");
             assert_eq!(cells[4], Cell::Text(kind.into()), "record {i}");
         };
-        check(0, "令和7年度", "①区長会活動", "区長会活動");
+        check(0, "令和7年度", "①区長会活動", "区長会");
         check(4, "令和8年度", "④市民活動促進事業補助金", "補助金");
         check(8, "令和8年度", "⑧条例理念の普及", "広報");
         check(9, "令和8年度", "⑨各主体の実践の見える化", "広報");

@@ -54,6 +54,24 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
+/// The report a reply can undo: its record, and the command that undoes it as the user writes
+/// commands (`/records undo id:12`, `/記録 取り消し 番号:12`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo {
+    pub id: i64,
+    pub command: String,
+}
+
+/// A list shown a page at a time: which page this is, how many there are, and the key that
+/// asks for another page (`commands::records::page_request` reads it back) — Discord's buttons
+/// carry it; the text of the reply says how to type the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pages {
+    pub page: u32,
+    pub pages: u32,
+    pub key: String,
+}
+
 /// What the user reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -62,7 +80,9 @@ pub struct Reply {
     pub title: String,
     pub sections: Vec<Section>,
     /// The record a report created, for the undo button (Discord) or the undo line (console).
-    pub undo: Option<i64>,
+    pub undo: Option<Undo>,
+    /// Where the list goes on, for the page buttons (Discord); the text says how to type it.
+    pub pages: Option<Pages>,
     /// Files sent with the reply (Discord) or saved beside it (console).
     pub files: Vec<Attachment>,
 }
@@ -75,6 +95,7 @@ impl Reply {
             title: title.into(),
             sections,
             undo: None,
+            pages: None,
             files: Vec::new(),
         }
     }
@@ -105,6 +126,7 @@ impl Reply {
             title,
             sections: Vec::new(),
             undo: None,
+            pages: None,
             files: Vec::new(),
         }
     }
@@ -131,8 +153,8 @@ pub fn text(reply: &Reply) -> String {
             out.push_str(&format!("{indent}{line}\n"));
         }
     }
-    if let Some(id) = reply.undo {
-        out.push_str(&format!("取り消すとき（15分以内）: /records undo id:{id}\n"));
+    if let Some(undo) = &reply.undo {
+        out.push_str(&format!("取り消すとき（15分以内）: {}\n", undo.command));
     }
     out
 }

@@ -17,7 +17,7 @@ use super::record_table::{self, Cell};
 use super::report::{AnnualReport, FigureTable, Section, Table, Value};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Record;
-use chrono::Datelike;
+use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -126,7 +126,9 @@ struct Formats {
     header: Format,
     cell: Format,
     date: Format,
+    date_time: Format,
     count: Format,
+    id: Format,
     amount: Format,
     /// `#,##0"件"` and the like, one per unit, made when first needed.
     units: Vec<(String, Format)>,
@@ -140,7 +142,10 @@ impl Formats {
             header: boxed().set_bold().set_text_wrap().set_background_color(0xDDEBF7),
             cell: boxed().set_text_wrap(),
             date: boxed().set_num_format("yyyy-mm-dd"),
-            count: boxed().set_num_format("0"),
+            date_time: boxed().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            // Counts as amounts are shown, with thousands separators; a record's number without.
+            count: boxed().set_num_format("#,##0"),
+            id: boxed().set_num_format("0"),
             amount: boxed().set_num_format("#,##0"),
             units: Vec::new(),
         }
@@ -338,11 +343,19 @@ fn write_record_cell(
                 sheet.write_string_with_format(row, col, cell.text(), &formats.cell)?;
             }
         },
-        Cell::Integer(n) | Cell::Yen(n) => {
-            let format = if matches!(cell, Cell::Yen(_)) {
-                &formats.amount
-            } else {
-                &formats.count
+        Cell::DateTime(at) => match excel_date_time(*at) {
+            Some(excel) => {
+                sheet.write_datetime_with_format(row, col, &excel, &formats.date_time)?;
+            }
+            None => {
+                sheet.write_string_with_format(row, col, cell.text(), &formats.cell)?;
+            }
+        },
+        Cell::Integer(n) | Cell::Yen(n) | Cell::Id(n) => {
+            let format = match cell {
+                Cell::Yen(_) => &formats.amount,
+                Cell::Id(_) => &formats.id,
+                _ => &formats.count,
             };
             // Counts and yen amounts are far below 2^53, where f64 stops being exact.
             sheet.write_number_with_format(row, col, *n as f64, format)?;
@@ -352,6 +365,15 @@ fn write_record_cell(
         }
     }
     Ok(())
+}
+
+/// A moment as Excel's date and time (to the second); `None` before 1900.
+fn excel_date_time(at: chrono::NaiveDateTime) -> Option<ExcelDateTime> {
+    let date = excel_date(at.date())?;
+    let hour = u16::try_from(at.hour()).ok()?;
+    let minute = u8::try_from(at.minute()).ok()?;
+    let second = u8::try_from(at.second()).ok()?;
+    date.and_hms(hour, minute, f64::from(second)).ok()
 }
 
 fn excel_date(date: chrono::NaiveDate) -> Option<ExcelDateTime> {
@@ -717,7 +739,18 @@ mod tests {
                 match (got, want) {
                     (Data::String(s), Cell::Text(t)) => assert_eq!(s, t, "{header}"),
                     (Data::Empty, Cell::Empty) => {}
-                    (Data::Float(f), Cell::Integer(n) | Cell::Yen(n)) => assert_eq!(*f, *n as f64, "{header}"),
+                    (Data::Float(f), Cell::Integer(n) | Cell::Yen(n) | Cell::Id(n)) => {
+                        assert_eq!(*f, *n as f64, "{header}")
+                    }
+                    (Data::DateTime(d), Cell::DateTime(at)) => {
+                        assert!(d.is_datetime(), "{header}");
+                        let (y, mo, day, h, mi, s, _) = d.to_ymd_hms_milli();
+                        assert_eq!(
+                            format!("{y:04}-{mo:02}-{day:02} {h:02}:{mi:02}:{s:02}"),
+                            at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                            "{header}"
+                        );
+                    }
                     (Data::DateTime(d), Cell::Date(date)) => {
                         let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("date");
                         let serial = (*date - epoch).num_days() as f64;

@@ -538,7 +538,7 @@ fn an_upgrade_writes_a_checked_snapshot_and_restoring_it_undoes_the_upgrade() {
         &arg(&export),
     ];
     let run = kyodo(&workspace, &args).ok();
-    assert!(run.stdout().contains("2 件の記録"), "{}", run.stdout());
+    assert!(run.stdout().contains("2件の記録"), "{}", run.stdout());
     let err = run.stderr();
     assert!(
         err.contains(&format!("スキーマ v2 から v{latest} に更新しました")),

@@ -324,7 +324,7 @@ fn reports_and_exports_are_written_as_files() {
             &export.display().to_string(),
         ])
         .ok();
-    assert!(run.stdout().starts_with("1 件の記録を"), "{}", run.stdout());
+    assert!(run.stdout().starts_with("1件の記録を"), "{}", run.stdout());
     assert!(
         std::fs::read(&export).expect("xlsx").starts_with(b"PK"),
         "an XLSX (zip) file"
@@ -416,7 +416,7 @@ fn an_export_imports_into_another_database_once_and_bad_rows_change_nothing() {
         stderr.contains("5行目: 金額（amount）: ステップアップコースの上限は150,000円です"),
         "{stderr}"
     );
-    assert!(stderr.contains("6行目: 種類「見学」はありません"), "{stderr}");
+    assert!(stderr.contains("6行目: 記録の種類「見学」はありません"), "{stderr}");
     assert!(stderr.contains("問題が4件あるため、何も取り込んでいません"), "{stderr}");
     assert_eq!(
         target.rows("SELECT COUNT(*) FROM records"),

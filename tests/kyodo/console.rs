@@ -176,7 +176,7 @@ fn admin_status_is_for_admins_only() {
     assert_eq!(run.code(), Some(1));
     assert!(
         run.stdout()
-            .contains("✗ このコマンドは管理者（管理者のロール）だけが使えます"),
+            .contains("✗ このコマンドを使えるのは管理者だけです（Discord では管理者のロールが、コンソールでは --role admin が要ります）"),
         "{}",
         run.stdout()
     );

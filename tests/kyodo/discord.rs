@@ -293,7 +293,7 @@ async fn registration_reports_refusals_and_replays() {
         (
             // Discord's client keeps min_value 1; a crafted request is held to it by the bot.
             report("consultation", vec![option::integer("count", 0)]),
-            "件数（count）: 1以上10000以下で入力してください",
+            "件数（count）: 1以上10,000以下で入力してください",
         ),
         (
             report(
@@ -394,7 +394,7 @@ async fn crafted_requests_are_refused_as_the_spec_says_and_display_names_are_cle
         ),
         (
             report("consultation", vec![option::integer("count", 20_000)]),
-            "件数（count）: 1以上10000以下で入力してください",
+            "件数（count）: 1以上10,000以下で入力してください",
         ),
         (
             report("meeting", vec![s("area", "北部"), s("district", "荒町")]),
@@ -519,7 +519,7 @@ async fn places_and_roles_are_checked() {
         data["content"]
             .as_str()
             .unwrap_or_default()
-            .contains("職員（スタッフのロール）だけ"),
+            .contains("このコマンドを使えるのは職員だけです"),
         "{data}"
     );
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 0);
@@ -1073,5 +1073,54 @@ async fn an_unreadable_interaction_is_logged_and_answered() {
     eprintln!("the warning: {line}");
     assert!(!log.contains(&sent.token), "the interaction's token was logged:\n{log}");
     assert_eq!(count(&workspace, "SELECT COUNT(*) FROM records"), 0);
+    discord.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_list_turns_its_pages_with_buttons() {
+    let workspace = Workspace::new();
+    let discord = Discord::start().await;
+    let _bot = Bot::start(&workspace, &discord).await;
+    for day in 1..=12 {
+        let options = report(
+            "match",
+            vec![option::integer("count", 1), s("date", &format!("2026-05-{day:02}"))],
+        );
+        send(&discord, "report", options, staff(&discord, 7001, "佐藤")).await;
+    }
+    // Issue 15, item 13: before, ten records in entry order and no way to the rest.
+    let spec = InteractionSpec::command("records", report("mine", vec![]), staff(&discord, 7001, "佐藤"));
+    let sent = discord.inject_interaction(&spec).await;
+    let reply = discord.next_callback(&sent, WAIT).await.data;
+    let first_page = reply.to_string();
+    assert!(first_page.contains("2026年5月12日"), "newest date first: {first_page}");
+    assert!(first_page.contains("1/2ページ（全12件中 1〜10件目）"), "{first_page}");
+    let next = reply["components"][0]["components"][0].clone();
+    assert_eq!(
+        (next["label"].clone(), next["custom_id"].clone()),
+        (json!("次の10件"), json!("page:2:mine"))
+    );
+    let message = spec.reply_message(
+        discord.application_id(),
+        discord.bot_user(),
+        "",
+        reply["components"].clone(),
+    );
+    let press = InteractionSpec::button("page:2:mine", message, staff(&discord, 7001, "佐藤"));
+    let sent = discord.inject_interaction(&press).await;
+    let callback = discord.next_callback(&sent, WAIT).await;
+    assert_eq!(callback.kind, 7, "the list's message shows the next page");
+    let second_page = callback.data.to_string();
+    assert!(
+        second_page.contains("2/2ページ（全12件中 11〜12件目）"),
+        "{second_page}"
+    );
+    assert!(second_page.contains("2026年5月1日"), "{second_page}");
+    assert_eq!(
+        callback.data["components"][0]["components"][0]["custom_id"],
+        json!("page:1:mine"),
+        "and a button back"
+    );
+    discord.assert_no_violations();
     discord.shutdown().await;
 }

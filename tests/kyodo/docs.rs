@@ -48,7 +48,11 @@ fn every_document_and_path_the_documents_name_exists() {
             }
         }
     }
-    assert!(missing.is_empty(), "named but not in the repository:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "named but not in the repository:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]

@@ -248,7 +248,7 @@ fn formula_like_texts_are_text_in_every_export_and_an_export_imports_back_exactl
     assert_eq!(rows.len(), 1 + 5);
     assert_eq!(column(&rows, "内容")[0], format!("'{TOPIC}"));
     assert_eq!(column(&rows, "メモ")[1..4], NOTES.map(|n| format!("'{n}")));
-    assert_eq!(column(&rows, "名称・題名")[4], format!("'{TITLE}"));
+    assert_eq!(column(&rows, "名称")[4], format!("'{TITLE}"));
     assert_eq!(column(&rows, "報告者"), vec![format!("'{REPORTER}"); 5]);
     assert_eq!(column(&rows, "件数")[1..4], ["2", "3", "4"]);
     assert_eq!(column(&rows, "日付")[0], "2026-06-15");
@@ -283,7 +283,7 @@ fn formula_like_texts_are_text_in_every_export_and_an_export_imports_back_exactl
         assert_eq!(cell(2 + i as u32, "メモ"), Some(Data::String((*note).into())));
         assert_eq!(cell(2 + i as u32, "件数"), Some(Data::Float(2.0 + i as f64)));
     }
-    assert_eq!(cell(5, "名称・題名"), Some(Data::String(TITLE.into())));
+    assert_eq!(cell(5, "名称"), Some(Data::String(TITLE.into())));
     for row in 1..=5 {
         assert_eq!(cell(row, "報告者"), Some(Data::String(REPORTER.into())));
     }

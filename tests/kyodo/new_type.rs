@@ -146,15 +146,15 @@ fn an_eleventh_record_type_and_a_tenth_indicator_work_from_the_config_alone() {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("{name} in {header:?}"))
     };
-    assert_eq!(rows[1][column("種類")], "出前講座");
+    assert_eq!(rows[1][column("記録の種類")], "出前講座");
     assert_eq!(rows[1][column("指標")], "⑩出前講座");
     assert_eq!(rows[1][column("媒体・形式")], "対面");
-    let title = column("名称・題名・演題");
+    let title = column("名称・演題");
     rows[2][title] = "協働のまちづくり（改訂）".into();
     // And a new lecture, a row without 番号.
     let mut new = vec![String::new(); header.len()];
     new[column("日付")] = "2026-08-01".into();
-    new[column("種類")] = "出前講座".into();
+    new[column("記録の種類")] = "出前講座".into();
     new[column("媒体・形式")] = "オンライン".into();
     new[title] = "補助金のしくみ".into();
     rows.push(new);
@@ -168,7 +168,7 @@ fn an_eleventh_record_type_and_a_tenth_indicator_work_from_the_config_alone() {
     let import = kyodo(&["import", "--file", &edited_arg]).ok().stdout();
     assert!(import.contains("新しい記録 1件、更新 1件、変更なし 2件"), "{import}");
     assert!(
-        import.contains("#2 名称・題名・演題: 協働のまちづくり → 協働のまちづくり（改訂）"),
+        import.contains("#2 名称・演題: 協働のまちづくり → 協働のまちづくり（改訂）"),
         "{import}"
     );
     let again = kyodo(&["import", "--file", &edited_arg]).ok().stdout();

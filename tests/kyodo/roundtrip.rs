@@ -160,7 +160,7 @@ fn an_unchanged_export_of_every_record_type_grants_included_imports_as_csv_and_x
         .count();
     assert_eq!(granted, 1, "the export holds the grant");
     let rows = read_csv(&csv);
-    let (kind, status) = (at(&rows, "種類"), at(&rows, "状態"));
+    let (kind, status) = (at(&rows, "記録の種類"), at(&rows, "状態"));
     let mut states: Vec<&str> = rows
         .iter()
         .filter(|r| r[kind] == "補助金")
@@ -389,9 +389,9 @@ fn three_cells_edited_in_the_csv_are_three_audited_edits_and_the_dry_run_lists_t
     let workspace = fixture();
     let csv = export(&workspace, "csv", "all.csv");
     let mut rows = read_csv(&csv);
-    let consultation = row_of(&rows, "種類", "相談");
+    let consultation = row_of(&rows, "記録の種類", "相談");
     let meeting = row_of(&rows, "内容", "防災訓練の打合せ");
-    let info = row_of(&rows, "名称・題名", "補助金説明会");
+    let info = row_of(&rows, "名称", "補助金説明会");
     let (count, topic, date) = (at(&rows, "件数"), at(&rows, "内容"), at(&rows, "日付"));
     let number = at(&rows, "番号");
     let ids = [&rows[consultation][number], &rows[meeting][number], &rows[info][number]].map(|s| s.clone());
@@ -630,9 +630,9 @@ fn unknown_deleted_and_retyped_numbers_are_refused_with_their_rows_and_a_row_wit
     let csv = export(&workspace, "csv", "all.csv");
     let rows = read_csv(&csv);
     let number = at(&rows, "番号");
-    let kind = at(&rows, "種類");
+    let kind = at(&rows, "記録の種類");
     // A record deleted after the export.
-    let info = row_of(&rows, "名称・題名", "補助金説明会");
+    let info = row_of(&rows, "名称", "補助金説明会");
     let deleted = rows[info][number].clone();
     let files = workspace.path("files").display().to_string();
     workspace
@@ -645,7 +645,7 @@ fn unknown_deleted_and_retyped_numbers_are_refused_with_their_rows_and_a_row_wit
 
     let mut bad = rows.clone();
     bad[1][number] = "999".into();
-    let collab = row_of(&bad, "名称・題名", "ボランティア交流集会");
+    let collab = row_of(&bad, "名称", "ボランティア交流集会");
     let collab_id = bad[collab][number].clone();
     bad[collab][kind] = "情報共有".into();
     let file = workspace.path("bad.csv");
@@ -658,7 +658,7 @@ fn unknown_deleted_and_retyped_numbers_are_refused_with_their_rows_and_a_row_wit
             .to_string(),
         format!("{}行目: 記録 #{deleted} は削除されています。直せません", info + 1),
         format!(
-            "{}行目: 記録 #{collab_id} は連携機会の記録です（この行の種類は情報共有）。種類は変えられません",
+            "{}行目: 記録 #{collab_id} は連携機会の記録です（この行の記録の種類は情報共有）。記録の種類は変えられません",
             collab + 1
         ),
         "問題が3件あるため、何も取り込んでいません".to_string(),
@@ -674,7 +674,7 @@ fn unknown_deleted_and_retyped_numbers_are_refused_with_their_rows_and_a_row_wit
     new_row[number] = String::new();
     new_row[kind] = "マッチング".into();
     for header in [
-        "区分/種類",
+        "種類",
         "状態",
         "地区",
         "区",
@@ -686,7 +686,7 @@ fn unknown_deleted_and_retyped_numbers_are_refused_with_their_rows_and_a_row_wit
         "事業",
         "担当課",
         "媒体",
-        "名称・題名",
+        "名称",
         "内容",
         "報告者",
     ] {
@@ -736,9 +736,9 @@ fn a_staff_import_edits_its_own_records_but_not_someone_elses() {
     let workspace = fixture();
     let csv = export(&workspace, "csv", "all.csv");
     let rows = read_csv(&csv);
-    let title = at(&rows, "名称・題名");
-    let suzuki = row_of(&rows, "名称・題名", "鈴木の交流会");
-    let own = row_of(&rows, "名称・題名", "ボランティア交流集会");
+    let title = at(&rows, "名称");
+    let suzuki = row_of(&rows, "名称", "鈴木の交流会");
+    let own = row_of(&rows, "名称", "ボランティア交流集会");
     let suzuki_id = rows[suzuki][at(&rows, "番号")].clone();
     let mut edited = rows.clone();
     edited[suzuki][title] = "鈴木の交流会（改）".into();
@@ -795,7 +795,7 @@ fn a_changed_reporter_on_a_numbered_row_is_listed_and_not_taken() {
     let workspace = fixture();
     let csv = export(&workspace, "csv", "all.csv");
     let mut rows = read_csv(&csv);
-    let row = row_of(&rows, "名称・題名", "ボランティア交流集会");
+    let row = row_of(&rows, "名称", "ボランティア交流集会");
     let id = rows[row][at(&rows, "番号")].clone();
     let reporter = at(&rows, "報告者");
     rows[row][reporter] = "鈴木".into();

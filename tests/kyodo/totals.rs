@@ -122,10 +122,11 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
         reply.starts_with("令和6年度の累計（2024年4月1日〜2025年3月31日）"),
         "{reply}"
     );
-    assert_eq!(line(&reply, "③相談数"), "③相談数: 30件（前年同期 25件、+5件）");
+    // On its last day the year is whole: compared with the whole year before (前年度).
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 30件（前年度 25件、+5件）");
     assert_eq!(
         line(&reply, "②区と地区担当職員との連携:"),
-        "②区と地区担当職員との連携: 2回（前年同期 0回、+2回）"
+        "②区と地区担当職員との連携: 2回（前年度 0回、+2回）"
     );
     // First day of the next: one day each.
     let reply = totals(&mut app, jst(2025, 4, 1), None);
@@ -144,8 +145,8 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
         reply.starts_with("令和4年度の累計（2022年4月1日〜2023年3月31日）"),
         "{reply}"
     );
-    assert_eq!(line(&reply, "③相談数"), "③相談数: 3件（前年同期 —）");
-    assert!(reply.contains("前年同期 令和3年度（記録なし）"), "{reply}");
+    assert_eq!(line(&reply, "③相談数"), "③相談数: 3件（前年度 —）");
+    assert!(reply.contains("前年度 令和3年度（記録なし）"), "{reply}");
 }
 
 #[test]
@@ -179,14 +180,14 @@ fn baseline_years_compare_as_whole_years_and_targets_show_progress() {
     let reply = totals(&mut app, jst(2025, 3, 31), None);
     assert_eq!(
         line(&reply, "③相談数"),
-        "③相談数: 30件（前年同期 25件、+5件） 目標 40件の75%"
+        "③相談数: 30件（前年度 25件、+5件） 目標 40件の75%"
     );
     let reply = totals(&mut app, jst(2025, 3, 31), Some("2021"));
     assert!(reply.contains("③相談数: —"), "FY2021 has no records: {reply}");
-    assert!(reply.contains("前年同期 令和2年度（基準データ）"), "{reply}");
+    assert!(reply.contains("前年度 令和2年度（基準データ）"), "{reply}");
     assert_eq!(
         line(&reply, "③相談数"),
-        "③相談数: —（前年同期 1097件）",
+        "③相談数: —（前年度 1,097件）",
         "no progress on an unknown figure"
     );
     assert_eq!(
@@ -196,7 +197,7 @@ fn baseline_years_compare_as_whole_years_and_targets_show_progress() {
     );
     let reply = totals(&mut app, jst(2025, 3, 31), Some("2020"));
     assert!(
-        reply.contains("③相談数: 1097件（前年同期 1853件、−756件） 目標 40件の2742%"),
+        reply.contains("③相談数: 1,097件（前年度 1,853件、−756件） 目標 40件の2,742%"),
         "{reply}"
     );
 }
@@ -210,7 +211,7 @@ fn reporting_needs_the_staff_role_and_reading_does_not() {
     assert_eq!(reply.outcome, Outcome::Refused);
     assert_eq!(
         reply.title,
-        "このコマンドは職員（スタッフのロール）だけが使えます。ロールが必要なときは管理者に連絡してください"
+        "このコマンドを使えるのは職員だけです（Discord では職員のロールが要ります）。ロールが必要なときは管理者に連絡してください"
     );
     assert_eq!(
         workspace.rows("SELECT COUNT(*) FROM records WHERE record_type = 'match'"),

@@ -7,7 +7,7 @@
 //! `/records edit` checks one (cells, names and caps, dates, baseline years, the subsidy
 //! lifecycle, and the user's right to edit it: their own, or anyone's for an admin). A 番号
 //! that is not a live record of the row's type is refused. A column the file lacks keeps the
-//! record's value; an empty cell clears an optional field. 年度, 指標, 登録元 and 登録日時 are
+//! record's value; an empty cell clears an optional field. 年度, 指標, 登録元, 登録元ID and 登録日時 are
 //! read over, and so is 報告者 on a row with a 番号 (who reported a record is not edited; a
 //! changed name is listed as not taken). Rows missing from the file delete nothing.
 //!
@@ -45,7 +45,7 @@ use crate::app::App;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Actor;
 use crate::domain::text::{display_name, excerpt};
-use crate::render::record_table::{headers, value_columns};
+use crate::render::record_table::{current_headers, headers, value_columns, TYPE_HEADER};
 use crate::store::batch::{Commit, Edit, Item, Reason};
 use chrono::{DateTime, Utc};
 use rows::{Reading, Row};
@@ -87,11 +87,13 @@ pub fn import_file(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<Imported, ImportError> {
-    let (table, problems) = file::read_table(path, bytes)?;
+    let (mut table, problems) = file::read_table(path, bytes)?;
+    // An export written before a column or a type was renamed reads as one written now.
+    table.headers = current_headers(&app.settings.catalogue, &table.headers);
     import_table(app, &table, problems, who, now, dry_run)
 }
 
-/// The header row's problems: unknown and repeated columns, 日付 or 種類 missing.
+/// The header row's problems: unknown and repeated columns, 日付 or 記録の種類 missing.
 fn header_problems(catalogue: &Catalogue, table: &file::Table) -> Vec<String> {
     let line = table.header_line;
     let known = headers(catalogue);
@@ -111,7 +113,7 @@ fn header_problems(catalogue: &Catalogue, table: &file::Table) -> Vec<String> {
             ));
         }
     }
-    for required in ["日付", "種類"] {
+    for required in ["日付", TYPE_HEADER] {
         if !table.headers.iter().any(|h| h == required) {
             problems.push(format!("{line}行目: 列「{required}」がありません"));
         }

@@ -15,7 +15,7 @@ use crate::domain::text::{self, display_name, excerpt, Rules};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::RecordType;
 use crate::render::csv::unguard;
-use crate::render::record_table::record_type_label;
+use crate::render::record_table::{record_type_label, TYPE_HEADER};
 use crate::store::batch::Edit;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -76,11 +76,13 @@ fn clean_cell(option: &OptionSpec, header: &str, text: &str) -> Result<String, U
     text::clean(&format!("列「{header}」"), text, rules)
 }
 
+/// The record type a 記録の種類 cell names: by its label, its name or its key, or a label it had
+/// before (`formerly`, in an older export).
 fn record_type_of(catalogue: &Catalogue, label: &str) -> Option<RecordType> {
     catalogue
         .record_types
         .iter()
-        .find(|t| t.label == label || t.key() == label)
+        .find(|t| t.label == label || t.name == label || t.key() == label || t.formerly.iter().any(|f| f == label))
         .map(|t| t.record_type)
 }
 
@@ -142,11 +144,11 @@ impl Reading<'_> {
         }
         let cell = |name: &str| self.column(name).and_then(|i| cells.get(i)).map_or("", |c| c.trim());
         let catalogue = &self.app.settings.catalogue;
-        let Some(record_type) = record_type_of(catalogue, &self.text(cell("種類"))) else {
+        let Some(record_type) = record_type_of(catalogue, &self.text(cell(TYPE_HEADER))) else {
             let labels: Vec<&str> = catalogue.record_types.iter().map(|t| t.label.as_str()).collect();
             return Ok(Some(Err(vec![format!(
-                "{line}行目: 種類「{}」はありません。使えるもの: {}",
-                excerpt(cell("種類"), QUOTED),
+                "{line}行目: {TYPE_HEADER}「{}」はありません。使えるもの: {}",
+                excerpt(cell(TYPE_HEADER), QUOTED),
                 labels.join("、")
             )])));
         };
@@ -198,7 +200,7 @@ impl Reading<'_> {
         let stored_type = record.facts.record_type();
         if stored_type != record_type {
             return refused(format!(
-                "{line}行目: 記録 #{id} は{}の記録です（この行の種類は{}）。種類は変えられません。種類を{}に戻すか、番号を空にして新しい記録にしてください",
+                "{line}行目: 記録 #{id} は{}の記録です（この行の{TYPE_HEADER}は{}）。{TYPE_HEADER}は変えられません。{}に戻すか、番号を空にして新しい記録にしてください",
                 record_type_label(&self.app.settings.catalogue, stored_type),
                 record_type_label(&self.app.settings.catalogue, record_type),
                 record_type_label(&self.app.settings.catalogue, stored_type)

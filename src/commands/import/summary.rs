@@ -50,18 +50,18 @@ impl Imported {
     pub fn summary(&self) -> Vec<String> {
         let counts = format!(
             "新しい記録 {}件、更新 {}件、変更なし {}件、前に取り込み済み {}件",
-            self.new,
-            self.updates.len(),
-            self.unchanged,
-            self.existing
+            count(self.new),
+            count(self.updates.len()),
+            count(self.unchanged),
+            count(self.existing)
         );
         let mut lines = vec![if self.dry_run {
             format!(
                 "{} 行を確かめました。問題はありません（--dry-run のため何も書き込んでいません）。取り込むと: {counts}",
-                self.rows
+                count(self.rows)
             )
         } else {
-            format!("{} 行を取り込みました: {counts}", self.rows)
+            format!("{} 行を取り込みました: {counts}", count(self.rows))
         }];
         if !self.updates.is_empty() {
             lines.push(
@@ -92,6 +92,11 @@ impl Imported {
         );
         lines
     }
+}
+
+/// A count with thousands separators.
+fn count(n: usize) -> String {
+    crate::domain::number::group_thousands(n as u64)
 }
 
 /// A record's value as the summary shows it.

@@ -264,14 +264,14 @@ fn the_edit_fields_come_from_reports_options_with_their_japanese_names() {
         ]
     );
     assert!(choices.contains(&("メモ（note）", "note".into())), "{choices:?}");
-    // 名称 for collab and info, 題名 for publicity: both names, each accepted alone.
+    // One name for one thing: 名称 for every type's title; its former name 題名 still accepted.
     let title = field
         .choices
         .iter()
         .find(|c| c.value == ChoiceValue::String("title".into()));
     assert_eq!(
         title.map(|c| (c.name.as_str(), c.also.clone())),
-        Some(("名称・題名（title）", vec!["名称".to_string(), "題名".into()]))
+        Some(("名称（title）", vec!["名称".to_string(), "題名".into()]))
     );
     // Every option of every /report kind is a choice once, and `label` names it.
     let report = commands.iter().find(|c| c.name == "report").expect("/report");
@@ -348,6 +348,7 @@ fn every_command_that_runs_has_one_action_and_says_how_it_is_answered() {
             ("summary month", true, false),
             ("summary year", true, false),
             ("records mine", false, true),
+            ("records list", false, true),
             ("records edit", false, true),
             ("records delete", false, true),
             ("records export", true, true),
