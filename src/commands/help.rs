@@ -10,10 +10,9 @@
 use super::invocation::{unknown_command, unknown_subcommand, Wording};
 use super::report::UNDO_MINUTES;
 use super::spec::{
-    command_called, command_set, subsidy_type, written, Command, CommandSpec, OptionKind, OptionSpec, CLEAR_VALUES,
-    PLACE,
+    command_called, subsidy_type, written, Command, CommandSpec, OptionKind, OptionSpec, CLEAR_VALUES, PLACE,
 };
-use super::{Failure, Request};
+use super::{Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::number::group_thousands;
@@ -228,13 +227,11 @@ fn examples(c: &Catalogue, command: Command) -> Vec<Example> {
 }
 
 /// `/help` or `/help <command>`, seen as `shown`.
-pub(super) fn handle(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+pub(super) fn handle(app: &App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let c = &app.settings.catalogue;
-    let commands = command_set(c);
-    let wording = request.invocation.wording;
     match request.invocation.text("command") {
-        None => Ok(overview(c, &commands, wording, shown)),
-        Some(asked) => about(c, &commands, &asked, wording, shown),
+        None => Ok(overview(c, hints.commands, hints.wording, shown)),
+        Some(asked) => about(c, hints.commands, &asked, hints.wording, shown),
     }
 }
 
@@ -666,7 +663,7 @@ mod tests {
     #[test]
     fn every_command_has_an_example_and_a_line_per_option() {
         let c = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
-        let commands = command_set(&c);
+        let commands = crate::commands::spec::command_set(&c);
         for spec in &commands {
             let actions: Vec<_> = match spec.action {
                 Some(a) => vec![(a, spec.options.clone())],

@@ -88,14 +88,19 @@ impl From<crate::store::Error> for Failure {
 /// Runs one request. Its invocation is checked against the command spec first, whichever
 /// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
-    let (request, action) = match checked(app, request) {
+    let commands = spec::command_set(&app.settings.catalogue);
+    let (request, action) = match checked(&commands, request) {
         Ok(checked) => checked,
         Err(e) => return Reply::refused(&e),
     };
     let request = &request;
+    let hints = Hints {
+        commands: &commands,
+        wording: request.invocation.wording,
+    };
     let result = permitted(action.command, request)
         .map_err(Failure::from)
-        .and_then(|()| run(app, request, action));
+        .and_then(|()| run(app, request, action, &hints));
     match result {
         Ok(reply) => reply,
         Err(Failure::User(e)) => Reply::refused(&e),
@@ -111,25 +116,25 @@ pub fn handle(app: &mut App, request: &Request) -> Reply {
 }
 
 /// Runs a checked request's command; a done reply is seen as the spec says (`Action::private`).
-fn run(app: &mut App, request: &Request, action: Action) -> Result<Reply, Failure> {
+fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Result<Reply, Failure> {
     let shown = action.visibility();
     match action.command {
-        Command::Report { record_type } => report::handle(app, request, record_type, shown),
+        Command::Report { record_type } => report::handle(app, request, record_type, shown, hints),
         // `totals.rs` builds its reply for the channel; who sees it is the spec's.
         Command::Totals => totals::handle(app, request).map(|reply| Reply {
             visibility: shown,
             ..reply
         }),
-        Command::SummaryMonth => summary::month(app, request, shown),
+        Command::SummaryMonth => summary::month(app, request, shown, hints),
         Command::SummaryYear => summary::year(app, request, shown),
-        Command::RecordsMine => records::mine(app, request, shown),
-        Command::RecordsList => records::list(app, request, shown),
-        Command::RecordsEdit => records::edit(app, request, shown),
-        Command::RecordsDelete => records::delete(app, request, shown),
-        Command::RecordsUndo => records::undo(app, request, shown),
-        Command::RecordsExport => records::export(app, request, shown),
+        Command::RecordsMine => records::mine(app, request, shown, hints),
+        Command::RecordsList => records::list(app, request, shown, hints),
+        Command::RecordsEdit => records::edit(app, request, shown, hints),
+        Command::RecordsDelete => records::delete(app, request, shown, hints),
+        Command::RecordsUndo => records::undo(app, request, shown, hints),
+        Command::RecordsExport => records::export(app, request, shown, hints),
         Command::RecordsHistory => history::handle(app, request, shown),
-        Command::Help => help::handle(app, request, shown),
+        Command::Help => help::handle(app, request, shown, hints),
         Command::AdminStatus => admin::status(app, request, shown),
     }
 }
@@ -155,19 +160,23 @@ fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
 /// to the command spec and the user's roles as `handle` holds it, and the same file the command
 /// attaches — returned with its period and count instead of a reply.
 pub fn export(app: &App, request: &Request) -> Result<records::Export, Failure> {
-    let (request, action) = checked(app, request)?;
+    let commands = spec::command_set(&app.settings.catalogue);
+    let (request, action) = checked(&commands, request)?;
     permitted(action.command, &request)?;
+    let hints = Hints {
+        commands: &commands,
+        wording: request.invocation.wording,
+    };
     match action.command {
-        Command::RecordsExport => records::export_file(app, &request),
+        Command::RecordsExport => records::export_file(app, &request, &hints),
         _ => Err(UserError::new("書き出せるのは /records export だけです").into()),
     }
 }
 
 /// The request with its invocation checked against the command spec (texts normalised) and
 /// what it runs, or the refusal Discord's client would have given.
-fn checked(app: &App, request: &Request) -> Result<(Request, Action), UserError> {
-    let commands = spec::command_set(&app.settings.catalogue);
-    match invocation::check(&commands, &request.invocation) {
+fn checked(commands: &[spec::CommandSpec], request: &Request) -> Result<(Request, Action), UserError> {
+    match invocation::check(commands, &request.invocation) {
         Ok(checked) => Ok((
             Request {
                 invocation: checked.invocation,
@@ -180,6 +189,21 @@ fn checked(app: &App, request: &Request) -> Result<(Request, Action), UserError>
             tracing::info!(%command, refusal = %e, "request refused by the command spec");
             Err(e)
         }
+    }
+}
+
+/// How a handler writes the commands its reply suggests: with the command set the request was
+/// checked against, in the user's wording (`spec::written`).
+pub(crate) struct Hints<'a> {
+    pub commands: &'a [spec::CommandSpec],
+    pub wording: Wording,
+}
+
+impl Hints<'_> {
+    /// `command` with `options` as the user would type it: `/records undo id:12`,
+    /// `/記録 取り消し 番号:12`, `kyodo export --format csv`.
+    pub(crate) fn command(&self, command: Command, options: &[(&str, &str)]) -> String {
+        spec::written(self.commands, command, options, self.wording)
     }
 }
 

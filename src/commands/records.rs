@@ -12,12 +12,12 @@
 //! `export` builds its file in `export_file`, which `kyodo export` uses too (through
 //! `commands::export`): one export, whichever way it is asked for.
 
-use super::invocation::{check_value, Invocation, OptionValue, Wording};
+use super::invocation::{check_value, Invocation, OptionValue};
 use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTES};
 use super::spec::{
     self, command_set, label, label_in, option_label, Command, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS,
 };
-use super::{today, Failure, Request};
+use super::{today, Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::dates::{parse_date, parse_fiscal_year, DateError};
 use crate::domain::number::group_thousands;
@@ -56,16 +56,14 @@ const DISTRICT_SUFFIX: char = '区';
 
 /// `/records mine [page]`, seen as `shown` (every handler here: staff only, `commands::handle`
 /// has checked): the user's records, the latest date first, a page at a time.
-pub(super) fn mine(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+pub(super) fn mine(app: &App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let filter = RecordFilter {
         reporter_id: Some(request.user.id.clone()),
         ..RecordFilter::default()
     };
     let empty = format!(
         "まだ記録がありません。{} で報告できます",
-        hint(
-            app,
-            request,
+        hints.command(
             Command::Report {
                 record_type: first_type(app)
             },
@@ -73,13 +71,13 @@ pub(super) fn mine(app: &App, request: &Request, shown: Visibility) -> Result<Re
         )
     );
     let title = format!("{}さんの記録（日付の新しい順）", request.user.name);
-    paged(app, request, shown, &filter, &title, empty)
+    paged(app, request, hints, shown, &filter, &title, empty)
 }
 
 /// `/records list [filters] [page]` (admins: `commands::handle` has checked): everyone's
 /// records that the filters select — a fiscal year or a period, a type, an area, a district,
 /// part of a reporter's name — the latest date first, a page at a time.
-pub(super) fn list(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+pub(super) fn list(app: &App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let inv = &request.invocation;
     let catalogue = &app.settings.catalogue;
     let today = today(app, request);
@@ -146,6 +144,7 @@ pub(super) fn list(app: &App, request: &Request, shown: Visibility) -> Result<Re
     paged(
         app,
         request,
+        hints,
         shown,
         &filter,
         &title,
@@ -162,22 +161,13 @@ fn first_type(app: &App) -> RecordType {
         .map_or_else(|| RecordType::of("report"), |t| t.record_type)
 }
 
-/// A command as the user writes commands, for a reply's hint.
-fn hint(app: &App, request: &Request, command: Command, options: &[(&str, &str)]) -> String {
-    spec::written(
-        &command_set(&app.settings.catalogue),
-        command,
-        options,
-        request.invocation.wording,
-    )
-}
-
 /// The page of the records `filter` selects that the request's `page` asks for (the first
 /// if none), one line each, titled `title` with where the page is, and how to ask for the
 /// next and the one before (`page:2`; Discord's buttons carry `Pages`).
 fn paged(
     app: &App,
     request: &Request,
+    hints: &Hints,
     shown: Visibility,
     filter: &RecordFilter,
     title: &str,
@@ -221,10 +211,7 @@ fn paged(
             let Some(to) = to else { continue };
             options.push(("page".to_string(), to.to_string()));
             let pairs: Vec<(&str, &str)> = options.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            turn.push(format!(
-                "{word}の{PAGE_SIZE}件: {}",
-                hint(app, request, command, &pairs)
-            ));
+            turn.push(format!("{word}の{PAGE_SIZE}件: {}", hints.command(command, &pairs)));
             options.pop();
         }
         lines.push(format!(
@@ -302,14 +289,14 @@ fn period_day(text: &str, today: NaiveDate, label: &str) -> Result<NaiveDate, Us
 }
 
 /// The live record `id`, if the user may change it (their own, or any for an admin).
-fn changeable(app: &App, request: &Request) -> Result<Record, Failure> {
+fn changeable(app: &App, request: &Request, hints: &Hints) -> Result<Record, Failure> {
     let id = request.invocation.required_integer("id")?;
     let record = app.store.record(id)?.ok_or_else(|| {
         UserError::field(
             label("id"),
             format!(
                 "記録 #{id} はありません。{} で番号を確かめてください",
-                hint(app, request, Command::RecordsMine, &[])
+                hints.command(Command::RecordsMine, &[])
             ),
         )
     })?;
@@ -425,7 +412,7 @@ fn change_of(
     record: &Record,
     field: &Field,
     value: &str,
-    wording: Wording,
+    hints: &Hints,
 ) -> Result<Change, UserError> {
     if CLEAR_VALUES.contains(&value) {
         return clear(catalogue, record, field);
@@ -470,15 +457,13 @@ fn change_of(
             .unwrap_or_default();
         if !districts.contains(&district_now) {
             let example = districts.first().cloned().unwrap_or_default();
-            let example = spec::written(
-                &command_set(catalogue),
+            let example = hints.command(
                 Command::RecordsEdit,
                 &[
                     ("id", &record.id.to_string()),
                     ("field", PLACE.0),
                     ("value", &format!("{new}/{example}")),
                 ],
-                wording,
             );
             return Err(UserError::field(
                 spec.label(),
@@ -644,15 +629,13 @@ fn clearable(catalogue: &Catalogue, record: &Record, name: &str) -> bool {
         .is_ok_and(|facts| !options_of(catalogue, &facts).iter().any(|(n, _)| n == name))
 }
 
-pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
-    let record = changeable(app, request)?;
+pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
+    let record = changeable(app, request, hints)?;
     let inv = &request.invocation;
     let name = inv.required_text("field")?;
     let Some(value) = inv.text("value") else {
         let id = record.id.to_string();
-        let clear = hint(
-            app,
-            request,
+        let clear = hints.command(
             Command::RecordsEdit,
             &[("id", &id), ("field", &name), ("value", CLEAR_VALUES[0])],
         );
@@ -665,7 +648,7 @@ pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Resul
     let catalogue = &app.settings.catalogue;
     let fields = fields_of(catalogue, &record);
     let field = field_of(catalogue, &record, &fields, &name)?;
-    let change = change_of(catalogue, &record, &field, &value, inv.wording)?;
+    let change = change_of(catalogue, &record, &field, &value, hints)?;
     let cleared = change.set.iter().all(|(_, v)| v.is_none());
     let mut changed = report_again(catalogue, &record.facts);
     changed
@@ -730,8 +713,8 @@ pub(super) fn edit(app: &mut App, request: &Request, shown: Visibility) -> Resul
     ))
 }
 
-pub(super) fn delete(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
-    let record = changeable(app, request)?;
+pub(super) fn delete(app: &mut App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
+    let record = changeable(app, request, hints)?;
     app.store
         .delete(record.id, AuditAction::Delete, &request.user, request.now)?;
     let mut lines = vec![
@@ -747,7 +730,7 @@ pub(super) fn delete(app: &mut App, request: &Request, shown: Visibility) -> Res
     ))
 }
 
-pub(super) fn undo(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+pub(super) fn undo(app: &mut App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let id = request.invocation.required_integer("id")?;
     let Some(record) = app.store.record(id)? else {
         return Err(UserError::field(label("id"), format!("記録 #{id} はありません")).into());
@@ -766,7 +749,7 @@ pub(super) fn undo(app: &mut App, request: &Request, shown: Visibility) -> Resul
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| crate::store::Error::Corrupt(format!("記録 {id} の登録日時")))?;
     if request.now - created > Duration::minutes(UNDO_MINUTES) {
-        let delete = hint(app, request, Command::RecordsDelete, &[("id", &id.to_string())]);
+        let delete = hints.command(Command::RecordsDelete, &[("id", &id.to_string())]);
         return Err(UserError::new(format!(
             "取り消せるのは報告から{UNDO_MINUTES}分以内です。削除するときは {delete} を使ってください"
         ))
@@ -795,8 +778,8 @@ pub struct Export {
 }
 
 /// `/records export [from] [to] [format]`: every live record of a period as CSV or XLSX.
-pub(super) fn export(app: &App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
-    let export = export_file(app, request)?;
+pub(super) fn export(app: &App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
+    let export = export_file(app, request, hints)?;
     let mut reply = Reply::done(
         shown,
         format!(
@@ -816,7 +799,7 @@ pub(super) fn export(app: &App, request: &Request, shown: Visibility) -> Result<
 
 /// The file of `/records export` (the options read and checked, the records read), shared by
 /// the command and `kyodo export` (`commands::export`).
-pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failure> {
+pub(super) fn export_file(app: &App, request: &Request, hints: &Hints) -> Result<Export, Failure> {
     let inv = &request.invocation;
     let today = today(app, request);
     let catalogue = &app.settings.catalogue;
@@ -841,12 +824,7 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
         "csv" => records_csv(catalogue, &records),
         "xlsx" => records_xlsx(catalogue, &records).map_err(|e| {
             tracing::error!(error = %e, "XLSX export failed");
-            let csv = spec::written(
-                &command_set(catalogue),
-                Command::RecordsExport,
-                &[("format", "csv")],
-                inv.wording,
-            );
+            let csv = hints.command(Command::RecordsExport, &[("format", "csv")]);
             Failure::User(UserError::new(format!(
                 "Excel ファイルを作れませんでした。CSV で書き出してください（{csv}）"
             )))

@@ -12,9 +12,9 @@
 //! with the same name key (a space, full width, case) is stored under the known spelling, and
 //! the reply says so.
 
-use super::invocation::{Invocation, OptionValue, Wording};
-use super::spec::{command_set, written, Command};
-use super::{today, Failure, Request};
+use super::invocation::{Invocation, OptionValue};
+use super::spec::Command;
+use super::{today, Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
@@ -37,6 +37,7 @@ pub(super) fn handle(
     request: &Request,
     record_type: RecordType,
     shown: Visibility,
+    hints: &Hints,
 ) -> Result<Reply, Failure> {
     let inv = &request.invocation;
     let catalogue = &app.settings.catalogue;
@@ -50,7 +51,7 @@ pub(super) fn handle(
         source: request.source.clone(),
     };
     let stored = app.store.insert(&new, request.now)?;
-    let mut reply = reply(app, &stored, today(app, request), shown, inv.wording)?;
+    let mut reply = reply(app, &stored, today(app, request), shown, hints)?;
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.
     let name = catalogue
@@ -175,7 +176,7 @@ pub(super) fn measure_of(catalogue: &Catalogue, facts: &Facts) -> Option<Measure
 /// What was stored and the fiscal year's new total; a record dated in another fiscal year than
 /// `today`'s (`date:12/3` typed on 2 December is last year's 3 December) says which year it
 /// counts in.
-fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, wording: Wording) -> Result<Reply, Failure> {
+fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let catalogue = &app.settings.catalogue;
     let record = stored.record();
     let start = catalogue.fiscal_year_start;
@@ -189,7 +190,6 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, wordin
             year.label()
         ),
     };
-    let commands = command_set(catalogue);
     let id = record.id.to_string();
     let mut lines = vec![format!("日付: {}", date_label(record.date))];
     if year != current {
@@ -197,12 +197,7 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, wordin
             "{}の記録として登録しました（今年度は{}です。日付が違うときは {} で直してください）",
             year.label(),
             current.label(),
-            written(
-                &commands,
-                Command::RecordsEdit,
-                &[("id", &id), ("field", "date")],
-                wording
-            )
+            hints.command(Command::RecordsEdit, &[("id", &id), ("field", "date")])
         ));
     }
     lines.push(describe_with_indicator(catalogue, &record.facts));
@@ -212,7 +207,7 @@ fn reply(app: &App, stored: &Stored, today: NaiveDate, shown: Visibility, wordin
     if matches!(stored, Stored::New(_)) {
         reply.undo = Some(Undo {
             id: record.id,
-            command: written(&commands, Command::RecordsUndo, &[("id", &id)], wording),
+            command: hints.command(Command::RecordsUndo, &[("id", &id)]),
         });
     }
     Ok(reply)

@@ -2,8 +2,8 @@
 //! `/summary year [fiscal_year]`: the annual summary — the official report's tables for a
 //! fiscal year and the two before it — rendered for chat. Defaults to the last year that ended.
 
-use super::spec::{command_set, written, Command};
-use super::{digest, today, Failure, Request};
+use super::spec::Command;
+use super::{digest, today, Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
 use crate::domain::dates::parse_month;
@@ -15,20 +15,14 @@ use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::report::AnnualReport;
 
 /// `/summary month [month]`: the monthly digest, with its chart attached, seen as `shown`.
-pub(super) fn month(app: &mut App, request: &Request, shown: Visibility) -> Result<Reply, Failure> {
+pub(super) fn month(app: &mut App, request: &Request, shown: Visibility, hints: &Hints) -> Result<Reply, Failure> {
     let today = today(app, request);
     let month = match request.invocation.text("month") {
         Some(text) => parse_month(&text, today).map_err(|e| UserError::field("月（month）", e.to_string()))?,
         None => YearMonth::of(today).previous(),
     };
-    let annual = |year: FiscalYear| {
-        written(
-            &command_set(&app.settings.catalogue),
-            Command::SummaryYear,
-            &[("fiscal_year", &year.start_year().to_string())],
-            request.invocation.wording,
-        )
-    };
+    let annual =
+        |year: FiscalYear| hints.command(Command::SummaryYear, &[("fiscal_year", &year.start_year().to_string())]);
     digest::check_month(app, month, annual)?;
     let built = digest::build(app, month, today)?;
     let mut reply = Reply {
