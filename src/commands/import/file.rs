@@ -157,7 +157,7 @@ fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<(Table, Vec<String>), Import
         .cloned()
     else {
         return Err(ImportError::File(format!(
-            "{} にはシートがありません。/records export の列のシートを入れてください",
+            "{} にはシートがありません。kyodo export（/records export）と同じ列のシートを入れてください",
             path.display()
         )));
     };

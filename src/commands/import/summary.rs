@@ -87,7 +87,7 @@ impl Imported {
             ));
         }
         lines.push(
-            "ファイルにない記録は削除していません（行を消しても記録は消えません。消すときは /records delete id:番号 を使ってください）"
+            "ファイルにない記録は削除していません（行を消しても記録は消えません。消すときは kyodo console か Discord で /records delete id:番号 を使ってください）"
                 .to_string(),
         );
         lines
