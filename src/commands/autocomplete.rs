@@ -29,6 +29,8 @@ pub fn suggest(app: &App, command: Command, invocation: &Invocation, focused: &s
     let catalogue = &app.settings.catalogue;
     let report_type = match command {
         Command::Report { record_type } => catalogue.record_type(record_type),
+        // `/records list`'s area and district are the area type's fields.
+        Command::RecordsList => catalogue.area_type(),
         _ => None,
     };
     let field = report_type.and_then(|t| t.field_called(focused).map(|f| (t, f)));

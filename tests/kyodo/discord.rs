@@ -1121,6 +1121,18 @@ async fn a_long_list_turns_its_pages_with_buttons() {
         json!("page:1:mine"),
         "and a button back"
     );
+    // /records list suggests the districts of the area chosen, as /report does.
+    let sent = discord
+        .inject_interaction(&InteractionSpec::autocomplete(
+            "records",
+            report("list", vec![s("area", "三岡"), option::focused("district", 3, "")]),
+            staff(&discord, 7001, "佐藤"),
+        ))
+        .await;
+    assert_eq!(
+        discord.next_callback(&sent, WAIT).await.data["choices"],
+        json!([{ "name": "市", "value": "市" }, { "name": "耳取", "value": "耳取" }, { "name": "森山", "value": "森山" }])
+    );
     discord.assert_no_violations();
     discord.shutdown().await;
 }
