@@ -246,10 +246,15 @@ impl Store {
         Ok(after)
     }
 
-    /// Whether any live record is dated within `[from, to]`.
+    /// Whether any live record is dated within `[from, to]`: read from the running tallies and
+    /// the subsidy records' date index, whatever the size of the table.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        if !self.tallies(from, to, None)?.is_empty() {
+            return Ok(true);
+        }
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+             AND occurred_on BETWEEN ?1 AND ?2)",
             params![date_key(from), date_key(to)],
             |row| row.get(0),
         )?)
@@ -257,17 +262,18 @@ impl Store {
 
     /// Live records within `[from, to]` counted by type, dimension and status (subsidies
     /// aside: see `subsidy_events`); only those of `only` when given. Read from the running
-    /// tallies (migration 0002): whole months from `tally_month`, the days around them from
-    /// `tally_day`.
+    /// tallies (`tallies.rs`): whole months from their totals, the days around them from theirs.
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT record_type, dimension, status, SUM(count) FROM ( \
-                 SELECT record_type, dimension, status, count FROM tally_month WHERE month BETWEEN ?1 AND ?2 \
-                 UNION ALL \
-                 SELECT record_type, dimension, status, count FROM tally_day \
-                     WHERE day BETWEEN ?3 AND ?4 OR day BETWEEN ?5 AND ?6 \
-             ) WHERE ?7 IS NULL OR record_type = ?7 GROUP BY 1, 2, 3 HAVING SUM(count) > 0",
+            "SELECT record_type, dimension, status, SUM(count) FROM tallies \
+             WHERE ((day = '' AND month BETWEEN ?1 AND ?2) \
+                 OR (day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
+                     AND month || '-' || day BETWEEN ?3 AND ?4) \
+                 OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
+                     AND month || '-' || day BETWEEN ?5 AND ?6)) \
+               AND (?7 IS NULL OR record_type = ?7) \
+             GROUP BY 1, 2, 3 HAVING SUM(count) > 0",
         )?;
         let rows = stmt.query_map(
             params![
@@ -287,8 +293,8 @@ impl Store {
     /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), as `(month, tally)`.
     pub fn tallies_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, Tally)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT month, record_type, dimension, status, count FROM tally_month \
-             WHERE month BETWEEN ?1 AND ?2 AND count > 0",
+            "SELECT month, record_type, dimension, status, count FROM tallies \
+             WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0",
         )?;
         let rows = stmt.query_map(params![from, to], |row| {
             Ok((
@@ -304,21 +310,20 @@ impl Store {
     }
 
     /// The districts (as `(area, district)`) with a live record of `record_type` (the meetings)
-    /// within `[from, to]`.
+    /// within `[from, to]`: read from the running tallies, which count such a type by area and
+    /// district (`tallies.rs`).
     pub fn districts_met(
         &self,
         record_type: RecordType,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<std::collections::HashSet<(String, String)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT area, district FROM records \
-             WHERE record_type = ?3 AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
-        )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .tallies(from, to, Some(record_type))?
+            .into_iter()
+            .filter(|t| t.count > 0)
+            .map(|t| (t.dimension, t.status))
+            .collect())
     }
 
     /// The same tallies straight from `records`, without the running tallies: the reference
@@ -339,7 +344,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
                  SELECT DISTINCT group_key, course FROM records \
-                 WHERE record_type = ?3 AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
+                 WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
+                     AND record_type = ?3) g \
              CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
              WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
              ORDER BY r.occurred_on, r.id",

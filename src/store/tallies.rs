@@ -1,7 +1,8 @@
-//! The running tallies (`tally_day`, `tally_month`, migration 0002) read from the catalogue's
+//! The running tallies (`tallies`, migration 0007: per month its total and its days) read from the catalogue's
 //! record types: each type's records are counted by the value of its `by` field and of its
-//! `status` field (`RecordTypeSpec::by`, `::status`), and the subsidy rule's type is left out
-//! (its figures depend on each group's records, read from `records`).
+//! `status` field (`RecordTypeSpec::by`, `::status`) — or, for a type without a status, of its
+//! district, so that the places met are read from the tallies too — and the subsidy rule's
+//! type is left out (its figures depend on each group's records, read from `records`).
 //!
 //! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
 //! when it is described (`Store::describe`): the triggers are dropped and made again and the
@@ -12,7 +13,7 @@
 use super::{write, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Column;
-use crate::domain::record_type::Rule;
+use crate::domain::record_type::{FieldKind, Rule};
 use rusqlite::{params, OptionalExtension};
 
 /// The `meta` key of the layout the tallies were last counted with.
@@ -48,9 +49,13 @@ impl TallyLayout {
             if spec.rule == Some(Rule::Subsidy) {
                 layout.skipped.push(spec.key());
             } else {
+                // The second key: the type's status, or else its district (the places met).
+                let second = spec
+                    .status
+                    .or_else(|| spec.field_of_kind(FieldKind::District).and_then(|f| f.column()));
                 layout
                     .counted
-                    .push((spec.key(), spec.by.map(sql_column), spec.status.map(sql_column)));
+                    .push((spec.key(), spec.by.map(sql_column), second.map(sql_column)));
             }
         }
         layout
@@ -90,26 +95,29 @@ impl TallyLayout {
     }
 
     /// The four triggers that keep the tallies in the transaction of every insert, edit and
-    /// (soft) delete.
+    /// (soft) delete: each record in its month's total and its day's row, one beside the other.
     fn triggers(&self) -> String {
         let put_in = |row: &str| {
             let (dimension, status) = (self.dimension(row), self.status(row));
+            let month = format!("substr({row}.occurred_on, 1, 7)");
+            let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
-                "INSERT INTO tally_day VALUES ({row}.occurred_on, {row}.record_type, {dimension}, {status}, {row}.count) \
+                "INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, '', {row}.count) \
                      ON CONFLICT DO UPDATE SET count = count + excluded.count; \
-                 INSERT INTO tally_month VALUES (substr({row}.occurred_on, 1, 7), {row}.record_type, {dimension}, {status}, {row}.count) \
+                 INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, {day}, {row}.count) \
                      ON CONFLICT DO UPDATE SET count = count + excluded.count;"
             )
         };
         let take_out = |row: &str| {
             let (dimension, status) = (self.dimension(row), self.status(row));
+            let month = format!("substr({row}.occurred_on, 1, 7)");
+            let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
-                "UPDATE tally_day SET count = count - {row}.count WHERE day = {row}.occurred_on \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
-                 UPDATE tally_month SET count = count - {row}.count WHERE month = substr({row}.occurred_on, 1, 7) \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
-                 DELETE FROM tally_day WHERE day = {row}.occurred_on AND count = 0; \
-                 DELETE FROM tally_month WHERE month = substr({row}.occurred_on, 1, 7) AND count = 0;"
+                "UPDATE tallies SET count = count - {row}.count WHERE month = {month} \
+                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status} \
+                     AND day IN ('', {day}); \
+                 DELETE FROM tallies WHERE month = {month} AND record_type = {row}.record_type \
+                     AND dimension = {dimension} AND status = {status} AND day IN ('', {day}) AND count = 0;"
             )
         };
         format!(
@@ -159,13 +167,14 @@ impl Store {
         tx.execute_batch(
             "DROP TRIGGER IF EXISTS tally_insert; DROP TRIGGER IF EXISTS tally_update_out; \
              DROP TRIGGER IF EXISTS tally_update_in; DROP TRIGGER IF EXISTS tally_delete; \
-             DELETE FROM tally_day; DELETE FROM tally_month;",
+             DELETE FROM tallies;",
         )?;
         tx.execute_batch(&wanted)?;
         tx.execute(
             &format!(
-                "INSERT INTO tally_day (day, record_type, dimension, status, count) \
-                 SELECT occurred_on, record_type, {}, {}, SUM(count) FROM records r WHERE {} GROUP BY 1, 2, 3, 4",
+                "INSERT INTO tallies (month, record_type, dimension, status, day, count) \
+                 SELECT substr(occurred_on, 1, 7), record_type, {}, {}, substr(occurred_on, 9, 2), SUM(count) \
+                 FROM records r WHERE {} GROUP BY 1, 2, 3, 4, 5",
                 layout.dimension("r"),
                 layout.status("r"),
                 layout.tallied("r")
@@ -173,8 +182,8 @@ impl Store {
             [],
         )?;
         tx.execute(
-            "INSERT INTO tally_month (month, record_type, dimension, status, count) \
-             SELECT substr(day, 1, 7), record_type, dimension, status, SUM(count) FROM tally_day GROUP BY 1, 2, 3, 4",
+            "INSERT INTO tallies (month, record_type, dimension, status, day, count) \
+             SELECT month, record_type, dimension, status, '', SUM(count) FROM tallies GROUP BY 1, 2, 3, 4",
             [],
         )?;
         tx.execute(

@@ -25,9 +25,11 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
 }
 
+/// A store on a new file, described Komoro's catalogue (its tallies' triggers).
 fn temp_store() -> (TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open store");
+    let mut store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open store");
+    store.describe(&komoro_catalogue()).expect("describe");
     (dir, store)
 }
 
@@ -109,7 +111,7 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
             "from {version}"
         );
     }
-    // Records written at version 1 are tallied by migration 2.
+    // Records written at version 1 are tallied once the store is described the catalogue.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("v1-data.sqlite3");
     {
@@ -127,7 +129,8 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
             .expect("old insert");
         }
     }
-    let store = Store::open(&path).expect("upgrade with data");
+    let mut store = Store::open(&path).expect("upgrade with data");
+    store.describe(&komoro_catalogue()).expect("describe");
     let (from, to) = (d(2025, 4, 1), d(2026, 3, 31));
     assert_eq!(
         store.tallies(from, to, None).expect("tallies"),
