@@ -9,7 +9,7 @@
 
 use super::totals::{compared, figure, noted_figures, yen, PeriodFigures};
 use crate::app::App;
-use crate::domain::figures::{SubsidyEvent, Tally};
+use crate::domain::figures::Tally;
 use crate::domain::totals::{
     granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
 };
@@ -289,8 +289,9 @@ fn year_series(
         }
         let key = month.key();
         tallies.extend(by_month.iter().filter(|(m, _)| *m == key).map(|(_, t)| t.clone()));
-        let upto: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= month.last_day()).cloned().collect();
-        let figures = Figures::from_records(catalogue, &tallies, &upto, from);
+        // The events come in date order: those up to the month's end are a prefix.
+        let upto = events.partition_point(|e| e.date <= month.last_day());
+        let figures = Figures::from_records(catalogue, &tallies, &events[..upto], from);
         for (values, measure) in series.iter_mut().zip(measures) {
             values[i] = measure.value(catalogue, &figures).value();
         }
