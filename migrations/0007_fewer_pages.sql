@@ -4,8 +4,9 @@
 -- places met; the date and reporter indexes go (an export and `/records mine` read the table),
 -- and so does the audit trail's index (read only when a record's history is shown). A report now
 -- writes its row, its source's unique key, its audit line and the day's and month's tallies.
--- The subsidy records keep two partial indexes, written only by subsidy records: by group (now
--- covering what the lifecycle reads) and by date (the groups of a period).
+-- The subsidy records keep two partial indexes, written only by subsidy records: by group and by
+-- date (the groups of a period), each covering what its queries read (`deleted_at` included,
+-- always NULL there, so that SQLite reads no row of the table).
 -- Append-only: never edit a migration that has shipped; add 0008_….sql instead.
 
 DROP INDEX records_live_by_date;
@@ -15,9 +16,9 @@ DROP INDEX audit_by_record;
 
 DROP INDEX records_subsidy_by_group;
 CREATE INDEX records_subsidy_by_group
-    ON records (record_type, group_key, course, occurred_on, id, status, amount, group_name)
+    ON records (record_type, group_key, course, occurred_on, id, status, amount, group_name, deleted_at)
     WHERE group_key IS NOT NULL AND deleted_at IS NULL;
-CREATE INDEX records_subsidy_by_date ON records (record_type, occurred_on, group_key, course)
+CREATE INDEX records_subsidy_by_date ON records (record_type, occurred_on, group_key, course, deleted_at)
     WHERE group_key IS NOT NULL AND deleted_at IS NULL;
 
 -- One table for the running tallies, a month's total (`day` = '') beside the month's days: the

@@ -339,11 +339,13 @@ impl Store {
     /// (name key) and course with one dated in the period, from the group's first up to `to`
     /// (the earlier ones say where the group stood when the period began).
     pub fn subsidy_events(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
-        // The period's groups first (CROSS JOIN keeps that order), then each group's records
-        // through `records_subsidy_by_group`: the cost follows the period, not the history.
+        // The period's groups first, by the date index (named: SQLite, without statistics, might
+        // otherwise walk every group), then each group's records through
+        // `records_subsidy_by_group` (CROSS JOIN keeps that order); both indexes cover what is
+        // read: the cost follows the period, not the history.
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
-                 SELECT DISTINCT group_key, course FROM records \
+                 SELECT DISTINCT group_key, course FROM records INDEXED BY records_subsidy_by_date \
                  WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
                      AND record_type = ?3) g \
              CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
