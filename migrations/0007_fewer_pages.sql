@@ -1,6 +1,6 @@
 -- kyodo schema, version 7: fewer pages written per report. Every index of `records` is one more
 -- page written (and fsynced) by every report, so the summaries read the running tallies instead:
--- a meeting's district is tallied beside its area (store/tallies.rs), which replaces the index of
+-- a meeting's district is tallied within its area (store/tallies.rs), which replaces the index of
 -- places met; the date and reporter indexes go (an export and `/records mine` read the table),
 -- and so does the audit trail's index (read only when a record's history is shown). A report now
 -- writes its row, its source's unique key, its audit line and the day's and month's tallies.
@@ -35,9 +35,9 @@ CREATE TABLE tallies (
     month       TEXT    NOT NULL,  -- YYYY-MM
     record_type TEXT    NOT NULL,
     dimension   TEXT    NOT NULL,
-    status      TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,  -- within the dimension: a status, a district …; '' for none
     day         TEXT    NOT NULL,  -- '' for the month's total, else DD
     count       INTEGER NOT NULL,
-    PRIMARY KEY (month, record_type, dimension, status, day)
+    PRIMARY KEY (month, record_type, dimension, detail, day)
 ) WITHOUT ROWID;
 DELETE FROM meta WHERE key = 'tally_layout';

@@ -360,12 +360,13 @@ impl Catalogue {
         }
     }
 
-    /// Whether a record of `spec` with `status` counts toward its indicator (a cancelled
-    /// activity does not); every record counts where the type has no `status`.
-    pub fn counts(&self, spec: &RecordTypeSpec, status: &str) -> bool {
-        match spec.status.and_then(|c| spec.field(c)) {
-            Some(field) => field.choice(status).is_some_and(|c| c.counts),
-            None => true,
+    /// Whether a record of `spec` whose `detail` value is `detail` counts toward its indicator
+    /// (a cancelled activity does not): where the detail is a choice, as the choice says; a
+    /// value that is not a choice (a district, none) counts.
+    pub fn counts(&self, spec: &RecordTypeSpec, detail: &str) -> bool {
+        match spec.detail.and_then(|c| spec.field(c)) {
+            Some(field) if field.kind == FieldKind::Choice => field.choice(detail).is_none_or(|c| c.counts),
+            _ => true,
         }
     }
 

@@ -650,14 +650,14 @@ fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Stri
         return DASH.to_string();
     }
     let statuses = spec
-        .status
+        .detail
         .and_then(|c| spec.field(c))
         .map(|f| f.choices.clone())
         .unwrap_or_default();
     let mut parts = Vec::new();
     for value in catalogue.by_values(spec) {
         let Some(by_status) = f
-            .statuses(spec.record_type, &value)
+            .details(spec.record_type, &value)
             .filter(|m| m.values().any(|n| *n > 0))
         else {
             continue;

@@ -266,7 +266,7 @@ impl Store {
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT record_type, dimension, status, SUM(count) FROM tallies \
+            "SELECT record_type, dimension, detail, SUM(count) FROM tallies \
              WHERE ((day = '' AND month BETWEEN ?1 AND ?2) \
                  OR (day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
                      AND month || '-' || day BETWEEN ?3 AND ?4) \
@@ -293,7 +293,7 @@ impl Store {
     /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), as `(month, tally)`.
     pub fn tallies_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, Tally)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT month, record_type, dimension, status, count FROM tallies \
+            "SELECT month, record_type, dimension, detail, count FROM tallies \
              WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0",
         )?;
         let rows = stmt.query_map(params![from, to], |row| {
@@ -322,7 +322,7 @@ impl Store {
             .tallies(from, to, Some(record_type))?
             .into_iter()
             .filter(|t| t.count > 0)
-            .map(|t| (t.dimension, t.status))
+            .map(|t| (t.dimension, t.detail))
             .collect())
     }
 
@@ -418,11 +418,11 @@ fn tally_row(row: &Row<'_>) -> rusqlite::Result<TallyRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn tally((record_type, dimension, status, count): TallyRow) -> Result<Tally> {
+fn tally((record_type, dimension, detail, count): TallyRow) -> Result<Tally> {
     Ok(Tally {
         record_type: RecordType::of(&record_type),
         dimension,
-        status,
+        detail,
         count: u64::try_from(count).unwrap_or(0),
     })
 }

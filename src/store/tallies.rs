@@ -1,8 +1,9 @@
 //! The running tallies (`tallies`, migration 0007: per month its total and its days) read from the catalogue's
 //! record types: each type's records are counted by the value of its `by` field and of its
-//! `status` field (`RecordTypeSpec::by`, `::status`) — or, for a type without a status, of its
-//! district, so that the places met are read from the tallies too — and the subsidy rule's
-//! type is left out (its figures depend on each group's records, read from `records`).
+//! `detail` field (`RecordTypeSpec::by`, `::detail`: a council activity's kind and status, a
+//! meeting's area and district — the places met are read from the tallies too), and the
+//! subsidy rule's type is left out (its figures depend on each group's records, read from
+//! `records`).
 //!
 //! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
 //! when it is described (`Store::describe`): the triggers are dropped and made again and the
@@ -13,7 +14,7 @@
 use super::{write, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Column;
-use crate::domain::record_type::{FieldKind, Rule};
+use crate::domain::record_type::Rule;
 use rusqlite::{params, OptionalExtension};
 
 /// The `meta` key of the layout the tallies were last counted with.
@@ -28,10 +29,10 @@ fn sql_column(column: Column) -> &'static str {
     }
 }
 
-/// A tallied record type: its key and the SQL columns of its `by` and `status` values.
+/// A tallied record type: its key and the SQL columns of its `by` and `detail` values.
 type Counted = (&'static str, Option<&'static str>, Option<&'static str>);
 
-/// How the tallies count each record type: its key, the SQL columns of its `by` and `status`
+/// How the tallies count each record type: its key, the SQL columns of its `by` and `detail`
 /// values; and the types not tallied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TallyLayout {
@@ -49,13 +50,9 @@ impl TallyLayout {
             if spec.rule == Some(Rule::Subsidy) {
                 layout.skipped.push(spec.key());
             } else {
-                // The second key: the type's status, or else its district (the places met).
-                let second = spec
-                    .status
-                    .or_else(|| spec.field_of_kind(FieldKind::District).and_then(|f| f.column()));
                 layout
                     .counted
-                    .push((spec.key(), spec.by.map(sql_column), second.map(sql_column)));
+                    .push((spec.key(), spec.by.map(sql_column), spec.detail.map(sql_column)));
             }
         }
         layout
@@ -80,7 +77,7 @@ impl TallyLayout {
         self.case(row, |t| t.1)
     }
 
-    fn status(&self, row: &str) -> String {
+    fn detail(&self, row: &str) -> String {
         self.case(row, |t| t.2)
     }
 
@@ -98,7 +95,7 @@ impl TallyLayout {
     /// (soft) delete: each record in its month's total and its day's row, one beside the other.
     fn triggers(&self) -> String {
         let put_in = |row: &str| {
-            let (dimension, status) = (self.dimension(row), self.status(row));
+            let (dimension, status) = (self.dimension(row), self.detail(row));
             let month = format!("substr({row}.occurred_on, 1, 7)");
             let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
@@ -109,15 +106,15 @@ impl TallyLayout {
             )
         };
         let take_out = |row: &str| {
-            let (dimension, status) = (self.dimension(row), self.status(row));
+            let (dimension, status) = (self.dimension(row), self.detail(row));
             let month = format!("substr({row}.occurred_on, 1, 7)");
             let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
                 "UPDATE tallies SET count = count - {row}.count WHERE month = {month} \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status} \
+                     AND record_type = {row}.record_type AND dimension = {dimension} AND detail = {status} \
                      AND day IN ('', {day}); \
                  DELETE FROM tallies WHERE month = {month} AND record_type = {row}.record_type \
-                     AND dimension = {dimension} AND status = {status} AND day IN ('', {day}) AND count = 0;"
+                     AND dimension = {dimension} AND detail = {status} AND day IN ('', {day}) AND count = 0;"
             )
         };
         format!(
@@ -132,14 +129,14 @@ impl TallyLayout {
         )
     }
 
-    /// `SELECT record_type, dimension, status, SUM(count)` over the live records of
+    /// `SELECT record_type, dimension, detail, SUM(count)` over the live records of
     /// `[?1, ?2]`: the tallies straight from `records`.
     pub(super) fn direct_sql(&self) -> String {
         format!(
             "SELECT record_type, {}, {}, SUM(count) FROM records r \
              WHERE occurred_on BETWEEN ?1 AND ?2 AND {} GROUP BY 1, 2, 3",
             self.dimension("r"),
-            self.status("r"),
+            self.detail("r"),
             self.tallied("r")
         )
     }
@@ -172,18 +169,18 @@ impl Store {
         tx.execute_batch(&wanted)?;
         tx.execute(
             &format!(
-                "INSERT INTO tallies (month, record_type, dimension, status, day, count) \
+                "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
                  SELECT substr(occurred_on, 1, 7), record_type, {}, {}, substr(occurred_on, 9, 2), SUM(count) \
                  FROM records r WHERE {} GROUP BY 1, 2, 3, 4, 5",
                 layout.dimension("r"),
-                layout.status("r"),
+                layout.detail("r"),
                 layout.tallied("r")
             ),
             [],
         )?;
         tx.execute(
-            "INSERT INTO tallies (month, record_type, dimension, status, day, count) \
-             SELECT month, record_type, dimension, status, '', SUM(count) FROM tallies GROUP BY 1, 2, 3, 4",
+            "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
+             SELECT month, record_type, dimension, detail, '', SUM(count) FROM tallies GROUP BY 1, 2, 3, 4",
             [],
         )?;
         tx.execute(

@@ -539,7 +539,7 @@ fn running_tallies_always_equal_the_records() {
         .expect("batch")
         .expect("nothing refused");
     let sorted = |mut t: Vec<crate::domain::figures::Tally>| {
-        t.sort_by(|a, b| (a.record_type, &a.dimension, &a.status).cmp(&(b.record_type, &b.dimension, &b.status)));
+        t.sort_by(|a, b| (a.record_type, &a.dimension, &a.detail).cmp(&(b.record_type, &b.dimension, &b.detail)));
         t
     };
     for (from, to) in [
