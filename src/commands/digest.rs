@@ -14,6 +14,7 @@ use crate::domain::totals::{
     granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
+use crate::render::breakdown;
 use crate::render::chart::{Chart, Panel, Series, MONTHS};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::{self, FiguresSource, Store};
@@ -198,9 +199,12 @@ fn indicator_sections(
                 yen(granted_amount(&last.figures))
             ));
         }
+        // The year to date broken down as the annual report does.
+        let mut lines = vec![line];
+        lines.extend(breakdown::line(catalogue, &measure, &ytd.figures));
         match sections.last_mut() {
-            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.push(line),
-            _ => sections.push(Section::new(heading, vec![line])),
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.extend(lines),
+            _ => sections.push(Section::new(heading, lines)),
         }
     }
     sections

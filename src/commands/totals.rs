@@ -12,6 +12,7 @@ use crate::domain::totals::{
 };
 use crate::domain::validate::UserError;
 use crate::domain::{Catalogue, Figure, Figures, FiscalYear};
+use crate::render::breakdown;
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::DASH;
 use crate::store::{FiguresSource, Store};
@@ -157,9 +158,11 @@ pub(crate) fn sections(
                 yen(granted_amount(&last.figures))
             ));
         }
+        let mut lines = vec![line];
+        lines.extend(breakdown::line(catalogue, &measure, &this.figures));
         match sections.last_mut() {
-            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.push(line),
-            _ => sections.push(Section::new(heading, vec![line])),
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.extend(lines),
+            _ => sections.push(Section::new(heading, lines)),
         }
     }
     let area_type = catalogue.area_type().map(|t| t.record_type);

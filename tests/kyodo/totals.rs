@@ -135,7 +135,7 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
     );
     assert_eq!(line(&reply, "③相談数"), "③相談数: 8件（前年同期 20件、−12件）");
     assert_eq!(
-        line(&reply, "東南部"),
+        line(&reply, "東南部、"),
         "東南部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺（9地区）"
     );
     // A whole past year, against a year with no record at all: unknown, not 0.
