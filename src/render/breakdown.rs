@@ -160,3 +160,80 @@ fn subsidy(catalogue: &Catalogue, figures: &Figures) -> Option<Vec<String>> {
     }
     Some(parts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::figures::{SubsidyEvent, Tally};
+    use crate::domain::totals::measures;
+    use crate::domain::RecordType;
+    use crate::render::fixtures::komoro;
+    use chrono::NaiveDate;
+
+    fn tally(key: &str, dimension: &str, detail: &str, count: u64) -> Tally {
+        Tally {
+            record_type: RecordType::of(key),
+            dimension: dimension.into(),
+            detail: detail.into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn each_indicator_breaks_down_by_its_types_description() {
+        let c = komoro();
+        let april = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+        let tallies = [
+            tally("council", "役員会", "実施", 5),
+            tally("council", "総会", "書面開催", 1),
+            tally("council", "視察研修", "中止", 1),
+            tally("meeting", "東部", "荒町", 2),
+            tally("meeting", "東部", "三和", 1),
+            tally("consultation", "したい側", "", 10),
+            tally("consultation", "", "", 2),
+            tally("publicity", "区紹介", "広報こもろ", 2),
+            tally("publicity", "区紹介", "SNS", 1),
+        ];
+        let events = [SubsidyEvent {
+            id: 1,
+            date: april,
+            course: "チャレンジ".into(),
+            group: "A会".into(),
+            status: "交付決定".into(),
+            amount: Some(150_000),
+        }];
+        let f = Figures::from_records(&c, &tallies, &events, april);
+        let lines: Vec<(String, Option<String>)> = measures(&c, None)
+            .iter()
+            .map(|m| (m.label.clone(), line(&c, m, &f)))
+            .collect();
+        let of = |label: &str| {
+            lines
+                .iter()
+                .find(|(l, _)| l == label)
+                .and_then(|(_, line)| line.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(of("①区長会活動"), "　役員会 5回、総会（書面開催）、視察研修（中止）");
+        assert!(
+            of("②区と地区担当職員との連携").contains("、東部 3回（2/7区）、"),
+            "{lines:?}"
+        );
+        assert!(of("②区と地区担当職員との連携").starts_with("　東南部 0回（0/10区）"));
+        assert_eq!(of("③相談数"), "　したい側 10件、受けたい側 0件、相談者なし 2件");
+        assert_eq!(of("③マッチング数"), "", "a type without by has no breakdown");
+        assert!(
+            of("④市民活動促進事業補助金").starts_with(
+                "　チャレンジコース（申請 1件・交付決定 1件・辞退 0件・交付額 150,000円・上限 200,000円まで 50,000円）"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(
+            of("⑨各主体の実践の見える化"),
+            "　ぼらせんこもろ 0回、市民活動紹介 0回、区紹介 3回（広報こもろ 2回・SNS 1回）"
+        );
+        // A year known only by its totals has no breakdown.
+        let unknown = Figures::unknown(&c);
+        assert!(measures(&c, None).iter().all(|m| line(&c, m, &unknown).is_none()));
+    }
+}
