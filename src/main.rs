@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use cli::digest::DigestMode;
 use cli::export::ExportFormat;
 use cli::report::ReportFormat;
+use cli::totals::TotalsFormat;
 use cli::ConsoleRole;
 use kyodo::config::DEFAULT_CONFIG;
 use kyodo::domain::dates::parse_fiscal_year;
@@ -126,6 +127,30 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// 集計（/totals と同じ）: 年度の累計、または任意の期間を、地区・区・月・種類・報告者ごとの表でも。ファイルにも書き出せる
+    Totals {
+        /// 年度（2026、R8、令和8年度）。省略すると今年度
+        #[arg(long = "fiscal-year")]
+        fiscal_year: Option<String>,
+        /// 最初の日（from か to があれば年度の代わりにこの期間。省略すると今年度の初め）
+        #[arg(long)]
+        from: Option<String>,
+        /// 最後の日（省略すると今日）
+        #[arg(long)]
+        to: Option<String>,
+        /// この取り組みだけ（番号）
+        #[arg(long)]
+        initiative: Option<i64>,
+        /// 表の分け方: area（地区）、district（区）、month（月）、kind（種類）、reporter（報告者）
+        #[arg(long)]
+        by: Option<String>,
+        /// text（画面に表示）、markdown、csv、xlsx（--output のファイルに）
+        #[arg(long, value_enum, default_value_t = TotalsFormat::Text)]
+        format: TotalsFormat,
+        /// 書き出すファイル（--format が markdown・csv・xlsx のとき）
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// 動作の確認: データベースが開けてスキーマが最新か、動いているボットが Discord につながり自動投稿が回っているか（問題があれば終了コード1）。何も書き換えない
     Health {
         /// ボットが動いていることも求める（Docker の HEALTHCHECK 用）
@@ -198,6 +223,28 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => cli::export::run(config, db, from, to, format, &output, now),
+        Command::Totals {
+            fiscal_year,
+            from,
+            to,
+            initiative,
+            by,
+            format,
+            output,
+        } => cli::totals::run(
+            config,
+            db,
+            cli::totals::TotalsArgs {
+                fiscal_year,
+                from,
+                to,
+                initiative,
+                by,
+                format,
+                output,
+            },
+            now,
+        ),
         Command::Health { bot } => cli::health::run(db, bot, now),
         Command::CheckConfig { path } => cli::check_config::run(path.as_deref().unwrap_or(config)),
     }

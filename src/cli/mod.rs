@@ -18,6 +18,7 @@ pub mod import;
 pub mod report;
 pub mod restore;
 pub mod run;
+pub mod totals;
 
 use clap::ValueEnum;
 use kyodo::app::{App, StartError};

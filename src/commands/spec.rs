@@ -14,6 +14,7 @@
 
 use super::invocation::Invocation;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::grouping::Grouping;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, FieldSpec, RecordTypeSpec, Rule};
 use crate::domain::text::Rules;
@@ -475,6 +476,11 @@ pub fn field_option(c: &Catalogue, f: &FieldSpec) -> OptionSpec {
     }
 }
 
+/// A day, in every form staff type.
+fn date_option(name: &str, name_ja: &str, description: &str, description_ja: &str) -> OptionSpec {
+    OptionSpec::text(name, name_ja, description, description_ja).with_max_length(40)
+}
+
 fn fiscal_year() -> OptionSpec {
     OptionSpec::text(
         "fiscal_year",
@@ -502,12 +508,51 @@ fn totals(c: &Catalogue) -> CommandSpec {
             also: Vec::new(),
         })
         .collect();
+    let mut by = OptionSpec::new(
+        OptionKind::String,
+        "by",
+        "分け方",
+        "A table by area, district, month, kind or reporter (admins)",
+        "地区・区・月・種類・報告者（管理者だけ）ごとの表",
+    );
+    by.choices = Grouping::ALL
+        .into_iter()
+        .map(|g| Choice {
+            name: format!("{}ごと", g.header()),
+            value: ChoiceValue::String(g.key().to_string()),
+            also: vec![g.header().to_string()],
+        })
+        .collect();
+    let format = OptionSpec::text(
+        "format",
+        "形式",
+        "Also as a file: xlsx, csv or markdown",
+        "ファイルでも（xlsx、csv、markdown）",
+    )
+    .choices(&["xlsx".to_string(), "csv".to_string(), "markdown".to_string()]);
     CommandSpec {
         name: "totals",
         name_ja: "集計",
-        description: "This fiscal year so far, against last year and the targets".into(),
-        description_ja: "今年度の累計（前年同期・目標と比べて）".into(),
-        options: vec![fiscal_year(), initiative],
+        description: "This fiscal year so far (or any period), against last year and the targets".into(),
+        description_ja: "今年度の累計（または任意の期間。前年同期・目標と比べて）".into(),
+        options: vec![
+            fiscal_year(),
+            initiative,
+            date_option(
+                "from",
+                "開始日",
+                "First day (default: start of this fiscal year)",
+                "最初の日（省略すると今年度の初め）",
+            ),
+            date_option(
+                "to",
+                "終了日",
+                "Last day (default: today)",
+                "最後の日（省略すると今日）",
+            ),
+            by,
+            format,
+        ],
         action: Some(Action::new(Command::Totals)),
     }
 }
@@ -645,20 +690,18 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                 "All records of a period as a CSV or Excel file",
                 "期間のすべての記録を CSV か Excel のファイルで",
                 vec![
-                    OptionSpec::text(
+                    date_option(
                         "from",
                         "開始日",
                         "First day (default: start of this fiscal year)",
                         "最初の日（省略すると今年度の初め）",
-                    )
-                    .with_max_length(40),
-                    OptionSpec::text(
+                    ),
+                    date_option(
                         "to",
                         "終了日",
                         "Last day (default: today)",
                         "最後の日（省略すると今日）",
-                    )
-                    .with_max_length(40),
+                    ),
                     OptionSpec::text(
                         "format",
                         "形式",

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod dates;
 pub mod digest;
 pub mod figures;
+pub mod grouping;
 pub mod health;
 pub mod number;
 pub mod record;

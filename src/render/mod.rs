@@ -13,6 +13,7 @@ pub mod csv;
 pub mod discord;
 #[cfg(test)]
 mod fixtures;
+pub mod grouping;
 pub mod record;
 pub mod record_table;
 pub mod reply;

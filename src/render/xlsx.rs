@@ -57,6 +57,9 @@ const MAX_WIDTH: f64 = 60.0;
 /// The name of the worksheet with the records.
 const RECORDS_SHEET: &str = "記録";
 
+/// The worksheet of a grouped table.
+const GROUPED_SHEET: &str = "集計";
+
 /// The caption above a table's figures, one per cell.
 pub const FIGURES_CAPTION: &str = "数値（1セルに1つ。単位は見出しの（ ）内。集計・並べ替え用）";
 
@@ -104,6 +107,47 @@ pub fn records_xlsx(catalogue: &Catalogue, records: &[Record]) -> Result<Vec<u8>
     let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(u16::MAX);
     sheet.autofilter(0, 0, last_row, last_col)?;
     sheet.set_freeze_panes(1, 0)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// A grouped table (`/totals by:…`) on one worksheet: the title, the header row, one row per
+/// group, each figure a number cell formatted with its unit (`#,##0"回"`), an unknown one `—`, a
+/// column that does not apply to a row left blank.
+pub fn grouped_xlsx(title: &str, table: &crate::domain::grouping::Table) -> Result<Vec<u8>, XlsxError> {
+    let mut formats = Formats::new();
+    let mut workbook = new_workbook(title)?;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(GROUPED_SHEET)?;
+    let mut widths = Widths::default();
+    sheet.write_string_with_format(TITLE_ROW, 0, cell_text(title), &formats.title)?;
+    let header_row = HEADING_ROW + 1;
+    let mut headers = vec![table.rows_are.clone()];
+    headers.extend(table.columns.iter().map(|c| format!("{}（{}）", c.label, c.unit)));
+    for (col, header) in (0u16..).zip(&headers) {
+        sheet.write_string_with_format(header_row, col, cell_text(header), &formats.header)?;
+        widths.fit(col, header);
+    }
+    for (row, (label, cells)) in (header_row + 1..).zip(&table.rows) {
+        sheet.write_string_with_format(row, 0, cell_text(label), &formats.cell)?;
+        widths.fit(0, label);
+        for ((col, cell), column) in (1u16..).zip(cells).zip(&table.columns) {
+            match cell.map(|f| f.value()) {
+                Some(Some(n)) => {
+                    // Counts are far below 2^53, where f64 stops being exact.
+                    sheet.write_number_with_format(row, col, n as f64, formats.with_unit(&column.unit))?;
+                    widths.fit(col, &shown(n, &column.unit));
+                }
+                Some(None) => {
+                    sheet.write_string_with_format(row, col, super::DASH, &formats.cell)?;
+                }
+                None => {
+                    sheet.write_blank(row, col, &formats.cell)?;
+                }
+            }
+        }
+    }
+    widths.apply(sheet)?;
+    sheet.set_freeze_panes(header_row + 1, 1)?;
     Ok(workbook.save_to_buffer()?)
 }
 

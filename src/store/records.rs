@@ -356,6 +356,32 @@ impl Store {
         rows.map(|row| event(row?)).collect()
     }
 
+    /// `subsidy_events`, each with the name of whoever entered it (`/totals by:reporter`).
+    pub fn subsidy_events_by_reporter(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(String, SubsidyEvent)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount, r.reporter_name FROM ( \
+                 SELECT DISTINCT group_key, course FROM records INDEXED BY records_subsidy_by_date \
+                 WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
+                     AND record_type = ?3) g \
+             CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
+             WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
+             ORDER BY r.occurred_on, r.id",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
+            Ok((event_row(row)?, row.get::<_, String>(6)?))
+        })?;
+        rows.map(|row| {
+            let (event_row, reporter) = row?;
+            Ok((reporter, event(event_row)?))
+        })
+        .collect()
+    }
+
     /// A group's live subsidy records (by its name's key; in one course or all), oldest first.
     pub fn subsidy_history(
         &self,

@@ -13,8 +13,10 @@
 
 use super::{write, Result, Store};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::figures::Tally;
 use crate::domain::record::Column;
 use crate::domain::record_type::Rule;
+use crate::domain::RecordType;
 use rusqlite::{params, OptionalExtension};
 
 /// The `meta` key of the layout the tallies were last counted with.
@@ -143,6 +145,48 @@ impl TallyLayout {
 }
 
 impl Store {
+    /// The tallies of `[from, to]` per reporter (by name), straight from the records (a
+    /// reporter is not tallied): for `/totals by:reporter`, an admin's occasional question.
+    pub fn tallies_by_reporter(
+        &self,
+        catalogue: &Catalogue,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(String, Tally)>> {
+        let layout = TallyLayout::of(catalogue);
+        let sql = format!(
+            "SELECT reporter_name, record_type, {}, {}, SUM(count) FROM records r \
+             WHERE occurred_on BETWEEN ?1 AND ?2 AND {} GROUP BY 1, 2, 3, 4",
+            layout.dimension("r"),
+            layout.detail("r"),
+            layout.tallied("r")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let rows = stmt.query_map(params![day(from), day(to)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (reporter, record_type, dimension, detail, count) = row?;
+            Ok((
+                reporter,
+                Tally {
+                    record_type: RecordType::of(&record_type),
+                    dimension,
+                    detail,
+                    count: u64::try_from(count).unwrap_or(0),
+                },
+            ))
+        })
+        .collect()
+    }
+
     /// Keeps the running tallies by `layout`: when the database was counted with another
     /// layout (or by migration 0002's triggers), the triggers are made again from it and the
     /// tallies counted again from the records, in one transaction. Returns whether it did.
