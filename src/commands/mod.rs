@@ -18,6 +18,7 @@ pub mod help;
 mod history;
 pub mod import;
 pub mod invocation;
+mod pace;
 pub mod records;
 mod report;
 pub mod spec;

@@ -6,6 +6,7 @@
 //! period's figures as a table — one row per area, district, month, kind or (admins only)
 //! reporter (`domain::grouping`); with `format`, that table (or the totals) as a file.
 
+use super::pace::{history, no_pace, pace_line, point};
 use super::spec::label;
 use super::{require_admin, today, Failure, Request};
 use crate::app::App;
@@ -91,7 +92,17 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
                 rows_are: "期間".to_string(),
                 ..table
             };
-            let mut sections = sections(catalogue, initiative, &this, &last);
+            // A fiscal year in progress: each figure against the earlier years' profile.
+            let in_progress = !ranged && period.to == today && period.from == current.first_day(start);
+            let pace = if in_progress {
+                Some(PaceInput {
+                    history: history(&app.store, catalogue, &measures, current)?,
+                    point: point(catalogue, today),
+                })
+            } else {
+                None
+            };
+            let mut sections = sections(catalogue, initiative, &this, &last, pace.as_ref());
             if ranged {
                 // Not a fiscal year: the comparison line says the period.
                 if let Some(line) = sections.last_mut().and_then(|s| s.lines.last_mut()) {
@@ -329,14 +340,23 @@ pub(crate) fn progress(now: Figure, target: Option<u64>, unit: &str) -> Option<S
     Some(format!("目標 {target}{unit}の{}%", now * 100 / target.max(1)))
 }
 
+/// The earlier years' month-by-month figures of the measures and where today is in the year:
+/// what a pace is read from (a fiscal year in progress only).
+pub(crate) struct PaceInput {
+    pub history: Vec<Vec<Vec<Option<u64>>>>,
+    pub point: crate::domain::pace::YearPoint,
+}
+
 pub(crate) fn sections(
     catalogue: &Catalogue,
     initiative: Option<u8>,
     this: &PeriodFigures,
     last: &PeriodFigures,
+    pace: Option<&PaceInput>,
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
-    for measure in measures(catalogue, initiative) {
+    let mut without_pace = false;
+    for (index, measure) in measures(catalogue, initiative).into_iter().enumerate() {
         let Some(indicator) = catalogue.indicator(measure.indicator) else {
             continue;
         };
@@ -359,9 +379,20 @@ pub(crate) fn sections(
         }
         let mut lines = vec![line];
         lines.extend(breakdown::line(catalogue, &measure, &this.figures));
+        if let Some(p) = pace {
+            match pace_line(catalogue, index, &measure, &p.history, &this.figures, p.point) {
+                Some(line) => lines.push(line),
+                None => without_pace = true,
+            }
+        }
         match sections.last_mut() {
             Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.extend(lines),
             _ => sections.push(Section::new(heading, lines)),
+        }
+    }
+    if without_pace {
+        if let Some(section) = sections.last_mut() {
+            section.lines.push(no_pace());
         }
     }
     let area_type = catalogue.area_type().map(|t| t.record_type);

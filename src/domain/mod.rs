@@ -16,6 +16,7 @@ pub mod figures;
 pub mod grouping;
 pub mod health;
 pub mod number;
+pub mod pace;
 pub mod record;
 pub mod record_type;
 pub mod schedule;

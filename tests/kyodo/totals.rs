@@ -181,6 +181,14 @@ fn baseline_years_compare_as_whole_years_and_targets_show_progress() {
         line(&reply, "③相談数"),
         "③相談数: 30件（前年同期 25件、+5件） 目標 40件の75%"
     );
+    // The pace half way: FY2023 had 10 of its 25 by 30 September, FY2022 1 of its 3 (FY2021
+    // has no record), so 11/28 = 39% of a year; 20 now → 51 at the year's end, 127% of 40 (S);
+    // 40 × 11/28 → 16 would be on track now.
+    let reply = totals(&mut app, jst(2024, 9, 30), None);
+    assert_eq!(
+        line(&reply, "ペース: 例年この時期は年間の39%"),
+        "ペース: 例年この時期は年間の39%（過去2年度）。このままなら年度末に51件、目標40件の127%（S）。今ごろの目安は16件"
+    );
     let reply = totals(&mut app, jst(2025, 3, 31), Some("2021"));
     assert!(reply.contains("③相談数: —"), "FY2021 has no records: {reply}");
     assert!(reply.contains("前年同期 令和2年度（基準データ）"), "{reply}");
