@@ -577,7 +577,12 @@ pub(super) fn export_file(app: &App, request: &Request) -> Result<Export, Failur
     let name = format!("kyodo-records-{from}_{to}.{format}");
     let bytes = match format.as_str() {
         "csv" => records_csv(catalogue, &records),
-        "xlsx" => records_xlsx(catalogue, &records).map_err(|e| {
+        "xlsx" => records_xlsx(
+            catalogue,
+            &records,
+            app.store.contact_matrix(catalogue, from, to)?.as_ref(),
+        )
+        .map_err(|e| {
             tracing::error!(error = %e, "XLSX export failed");
             Failure::User(UserError::new(
                 "Excel ファイルを作れませんでした。format:csv を試してください",

@@ -129,7 +129,11 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
                 format!("{name}.md"),
                 crate::render::grouping::markdown(&title, &table).into_bytes(),
             ),
-            _ => match grouped_xlsx(&title, &table) {
+            _ => match grouped_xlsx(
+                &title,
+                &table,
+                app.store.contact_matrix(catalogue, period.from, period.to)?.as_ref(),
+            ) {
                 Ok(bytes) => (format!("{name}.xlsx"), bytes),
                 Err(e) => {
                     tracing::error!(error = %e, "the totals' XLSX file could not be made");

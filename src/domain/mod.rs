@@ -15,6 +15,7 @@ pub mod digest;
 pub mod figures;
 pub mod grouping;
 pub mod health;
+pub mod matrix;
 pub mod number;
 pub mod pace;
 pub mod record;

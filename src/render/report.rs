@@ -150,6 +150,9 @@ pub struct AnnualReport {
     /// Where each year's figures came from.
     pub sources: Vec<String>,
     pub sections: Vec<Section>,
+    /// The last year's contact matrix, where the years are the bot's (set by whoever reads the
+    /// store: the report's tables do not hold it).
+    pub matrix: Option<crate::domain::matrix::Matrix>,
 }
 
 /// The header of the first column.
@@ -203,6 +206,7 @@ impl AnnualReport {
             title,
             sources: years.iter().map(|y| format!("{}: {}", y.label(), y.source)).collect(),
             sections,
+            matrix: None,
         }
     }
 

@@ -562,6 +562,43 @@ fn kyodo_totals_writes_the_grouped_table_as_csv_and_xlsx() {
         .find(|r| r.first() == Some(&Data::String("2025年4月".into())))
         .expect("April");
     assert_eq!(april[consultations], Data::Float(8.0), "a number, not a text");
+    // The contact matrix of the period: a district's row, March and April, and its total.
+    let matrix = book.worksheet_range("区×月").expect("the contact matrix's sheet");
+    let rows: Vec<Vec<Data>> = matrix.rows().map(|r| r.to_vec()).collect();
+    let header = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("地区".into())))
+        .expect("header");
+    assert_eq!(
+        header[2..].to_vec(),
+        [
+            Data::String("2025年3月".into()),
+            Data::String("2025年4月".into()),
+            Data::String("計".into())
+        ]
+    );
+    let row = |district: &str| {
+        rows.iter()
+            .find(|r| r.get(1) == Some(&Data::String(district.into())))
+            .unwrap_or_else(|| panic!("{district}"))
+            .clone()
+    };
+    assert_eq!(
+        row("氷")[2..].to_vec(),
+        [Data::Float(1.0), Data::Float(0.0), Data::Float(1.0)]
+    );
+    assert_eq!(
+        row("三和")[2..].to_vec(),
+        [Data::Float(0.0), Data::Float(1.0), Data::Float(1.0)]
+    );
+    let total = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("合計".into())))
+        .expect("合計");
+    assert_eq!(
+        total[2..].to_vec(),
+        [Data::Float(1.0), Data::Float(1.0), Data::Float(2.0)]
+    );
     // A file format needs a file.
     let run = workspace.kyodo(&["totals", "--format", "csv"]);
     assert_eq!(run.code(), Some(1));
