@@ -18,7 +18,8 @@ use crate::domain::totals::{
     areas_without_meetings, granted_amount, measures, same_period_last_year, year_to_date, Measure, Period,
 };
 use crate::domain::validate::UserError;
-use crate::domain::{Catalogue, Figure, Figures, FiscalYear, YearMonth};
+use crate::domain::record_type::FieldKind;
+use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::breakdown;
 use crate::render::csv::grouped_csv;
 use crate::render::reply::{Attachment, Reply, Section, Visibility};
@@ -102,7 +103,8 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
             } else {
                 None
             };
-            let mut sections = sections(catalogue, initiative, &this, &last, pace.as_ref());
+            let latest = latest_lines(app, &measures, period)?;
+            let mut sections = sections(catalogue, initiative, &this, &last, pace.as_ref(), &latest);
             if ranged {
                 // Not a fiscal year: the comparison line says the period.
                 if let Some(line) = sections.last_mut().and_then(|s| s.lines.last_mut()) {
@@ -148,6 +150,30 @@ pub(super) fn handle(app: &mut App, request: &Request) -> Result<Reply, Failure>
         reply.files.push(Attachment { name, bytes });
     }
     Ok(reply)
+}
+
+/// How many of a type's latest records `/totals` names where the type has no breakdown.
+const LATEST: usize = 3;
+
+/// The latest records of the measures' types that have no breakdown but a name of their own (a
+/// joint occasion's title): what they were, in each type's line.
+fn latest_lines(app: &App, measures: &[Measure], period: Period) -> Result<Vec<(RecordType, String)>, Failure> {
+    let catalogue = &app.settings.catalogue;
+    let mut lines = Vec::new();
+    for measure in measures {
+        let Some(spec) = catalogue.record_type(measure.record_type) else {
+            continue;
+        };
+        let named = spec.fields.iter().any(|f| f.required && f.kind == FieldKind::Text);
+        if spec.by.is_some() || spec.rule.is_some() || !named || lines.iter().any(|(t, _)| *t == spec.record_type) {
+            continue;
+        }
+        let records = app.store.latest_of(spec.record_type, period.from, period.to, LATEST)?;
+        if let Some(line) = breakdown::latest_line(catalogue, &records) {
+            lines.push((spec.record_type, line));
+        }
+    }
+    Ok(lines)
 }
 
 /// The period `from`–`to` asks for (from the first day of today's fiscal year, to today by
@@ -357,6 +383,7 @@ pub(crate) fn sections(
     this: &PeriodFigures,
     last: &PeriodFigures,
     pace: Option<&PaceInput>,
+    latest: &[(RecordType, String)],
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     let mut without_pace = false;
@@ -382,7 +409,10 @@ pub(crate) fn sections(
             ));
         }
         let mut lines = vec![line];
-        lines.extend(breakdown::line(catalogue, &measure, &this.figures));
+        match breakdown::line(catalogue, &measure, &this.figures) {
+            Some(line) => lines.push(line),
+            None => lines.extend(latest.iter().find(|(t, _)| *t == measure.record_type).map(|(_, l)| l.clone())),
+        }
         if let Some(p) = pace {
             match pace_line(catalogue, index, &measure, &p.history, &this.figures, p.point) {
                 Some(line) => lines.push(line),

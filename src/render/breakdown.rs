@@ -8,7 +8,10 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::number::group_thousands;
 use crate::domain::record_type::{FieldKind, Layout, RecordTypeSpec};
 use crate::domain::totals::Measure;
+use crate::domain::record::Record;
 use crate::domain::{Figure, Figures};
+use crate::render::record::describe;
+use chrono::Datelike;
 
 /// What starts a breakdown line: an ideographic space, which chat clients keep.
 pub const INDENT: &str = "　";
@@ -43,6 +46,16 @@ pub fn line(catalogue: &Catalogue, measure: &Measure, figures: &Figures) -> Opti
     };
     // `、` between values: `・` may stand inside a name.
     (!parts.is_empty()).then(|| format!("{INDENT}{}", parts.join("、")))
+}
+
+/// `　最近: 「<title>」（6月15日）、…`: what the latest records of a type without a breakdown
+/// were, each in its type's line.
+pub fn latest_line(catalogue: &Catalogue, records: &[Record]) -> Option<String> {
+    let items: Vec<String> = records
+        .iter()
+        .map(|r| format!("{}（{}月{}日）", describe(catalogue, &r.facts), r.date.month(), r.date.day()))
+        .collect();
+    (!items.is_empty()).then(|| format!("{INDENT}最近: {}", items.join("、")))
 }
 
 /// One `by` value: `<kind> 5回（<status>）`, `<area> 2回（2/7区）`, `<kind> 3回（<medium> 2回・<medium> 1回）`,

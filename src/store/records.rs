@@ -195,6 +195,20 @@ impl Store {
         rows.map(|r| r?).collect()
     }
 
+    /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
+    /// (read backwards from the newest row: the latest are few rows away).
+    pub fn latest_of(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate, limit: usize) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3 \
+             AND deleted_at IS NULL ORDER BY id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![record_type.key(), date_key(from), date_key(to), limit as i64],
+            read_record,
+        )?;
+        rows.map(|r| r?).collect()
+    }
+
     /// Live records dated within `[from, to]`, oldest first.
     pub fn records_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Record>> {
         let mut stmt = self.conn.prepare(&format!(
