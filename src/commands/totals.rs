@@ -14,11 +14,11 @@ use crate::domain::dates::{parse_date, parse_fiscal_year};
 use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::grouping::{self, Grouping};
 use crate::domain::number::group_thousands;
+use crate::domain::record_type::FieldKind;
 use crate::domain::totals::{
     areas_without_meetings, granted_amount, measures, same_period_last_year, year_to_date, Measure, Period,
 };
 use crate::domain::validate::UserError;
-use crate::domain::record_type::FieldKind;
 use crate::domain::{Catalogue, Figure, Figures, FiscalYear, RecordType, YearMonth};
 use crate::render::breakdown;
 use crate::render::csv::grouped_csv;
@@ -411,7 +411,12 @@ pub(crate) fn sections(
         let mut lines = vec![line];
         match breakdown::line(catalogue, &measure, &this.figures) {
             Some(line) => lines.push(line),
-            None => lines.extend(latest.iter().find(|(t, _)| *t == measure.record_type).map(|(_, l)| l.clone())),
+            None => lines.extend(
+                latest
+                    .iter()
+                    .find(|(t, _)| *t == measure.record_type)
+                    .map(|(_, l)| l.clone()),
+            ),
         }
         if let Some(p) = pace {
             match pace_line(catalogue, index, &measure, &p.history, &this.figures, p.point) {

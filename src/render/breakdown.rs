@@ -6,9 +6,9 @@
 
 use crate::domain::catalogue::Catalogue;
 use crate::domain::number::group_thousands;
+use crate::domain::record::Record;
 use crate::domain::record_type::{FieldKind, Layout, RecordTypeSpec};
 use crate::domain::totals::Measure;
-use crate::domain::record::Record;
 use crate::domain::{Figure, Figures};
 use crate::render::record::describe;
 use chrono::Datelike;
@@ -53,7 +53,14 @@ pub fn line(catalogue: &Catalogue, measure: &Measure, figures: &Figures) -> Opti
 pub fn latest_line(catalogue: &Catalogue, records: &[Record]) -> Option<String> {
     let items: Vec<String> = records
         .iter()
-        .map(|r| format!("{}（{}月{}日）", describe(catalogue, &r.facts), r.date.month(), r.date.day()))
+        .map(|r| {
+            format!(
+                "{}（{}月{}日）",
+                describe(catalogue, &r.facts),
+                r.date.month(),
+                r.date.day()
+            )
+        })
         .collect();
     (!items.is_empty()).then(|| format!("{INDENT}最近: {}", items.join("、")))
 }

@@ -197,7 +197,13 @@ impl Store {
 
     /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
     /// (read backwards from the newest row: the latest are few rows away).
-    pub fn latest_of(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate, limit: usize) -> Result<Vec<Record>> {
+    pub fn latest_of(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3 \
              AND deleted_at IS NULL ORDER BY id DESC LIMIT ?4"
