@@ -27,6 +27,34 @@ use kyodo::config::Settings;
 use kyodo::files::{self, Overwrite};
 use std::path::Path;
 
+/// A request of `kyodo <command>` to the command core: whoever runs kyodo on the server can open
+/// the database itself, so an admin; it writes no record, so its source names only the command.
+pub fn admin_request(
+    command: &str,
+    invocation: kyodo::commands::Invocation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> kyodo::commands::Request {
+    use kyodo::domain::record::{Actor, Source, SourceKind};
+    kyodo::commands::Request {
+        user: Actor {
+            id: format!("cli:{command}"),
+            name: format!("kyodo {command}"),
+        },
+        roles: Roles {
+            staff: true,
+            admin: true,
+        },
+        guild_id: None,
+        channel_id: None,
+        source: Source {
+            kind: SourceKind::Console,
+            id: format!("kyodo-{command}"),
+        },
+        now,
+        invocation,
+    }
+}
+
 /// `--role` of `kyodo console` and `kyodo import`.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ConsoleRole {

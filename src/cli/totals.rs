@@ -6,8 +6,7 @@ use super::{start, write_new};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use kyodo::commands::spec::{command_set, invocation};
-use kyodo::commands::{self, Command, OptionValue, Request, Roles};
-use kyodo::domain::record::{Actor, Source, SourceKind};
+use kyodo::commands::{self, Command, OptionValue};
 use kyodo::render::reply::{text, Outcome};
 use std::path::Path;
 use std::process::ExitCode;
@@ -60,26 +59,7 @@ pub fn run(config: &Path, db: &Path, args: TotalsArgs, now: DateTime<Utc>) -> an
     if let Some(n) = args.initiative {
         invocation = invocation.with("initiative", OptionValue::Integer(n));
     }
-    // Whoever runs kyodo on the server can open the database itself: an admin (by:reporter
-    // included). A total writes nothing, so its source names only the command.
-    let request = Request {
-        user: Actor {
-            id: "cli:totals".to_string(),
-            name: "kyodo totals".to_string(),
-        },
-        roles: Roles {
-            staff: true,
-            admin: true,
-        },
-        guild_id: None,
-        channel_id: None,
-        source: Source {
-            kind: SourceKind::Console,
-            id: "kyodo-totals".to_string(),
-        },
-        now,
-        invocation,
-    };
+    let request = super::admin_request("totals", invocation, now);
     let reply = commands::handle(&mut app, &request);
     if reply.outcome != Outcome::Done {
         eprintln!("{}", text(&reply));

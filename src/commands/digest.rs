@@ -7,7 +7,7 @@
 //! 1st, shown by `/summary month`, printed by `kyodo digest`. A month still in progress counts
 //! up to today and is compared with the same days of the year before, and says so.
 
-use super::pace::{history, no_pace, pace_line, point, year_series};
+use super::pace::{history, note_missing, pace_line, point, year_series};
 use super::totals::{compared, figure, noted_figures, yen, PaceInput, PeriodFigures};
 use crate::app::App;
 use crate::domain::totals::{
@@ -218,11 +218,7 @@ fn indicator_sections(
             _ => sections.push(Section::new(heading, lines)),
         }
     }
-    if without_pace {
-        if let Some(section) = sections.last_mut() {
-            section.lines.push(no_pace());
-        }
-    }
+    note_missing(&mut sections, without_pace);
     sections
 }
 

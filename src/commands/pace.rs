@@ -15,6 +15,15 @@ use chrono::{Datelike, NaiveDate};
 /// How many fiscal years before this one the profile is read from.
 pub const HISTORY_YEARS: i32 = 3;
 
+/// Adds `no_pace` under the last section's lines if `without_pace` (some indicator had none).
+pub(super) fn note_missing(sections: &mut [crate::render::reply::Section], without_pace: bool) {
+    if without_pace {
+        if let Some(section) = sections.last_mut() {
+            section.lines.push(no_pace());
+        }
+    }
+}
+
 /// Said once under the figures where some indicator has no pace.
 pub fn no_pace() -> String {
     format!(

@@ -476,9 +476,26 @@ pub fn field_option(c: &Catalogue, f: &FieldSpec) -> OptionSpec {
     }
 }
 
-/// A day, in every form staff type.
-fn date_option(name: &str, name_ja: &str, description: &str, description_ja: &str) -> OptionSpec {
-    OptionSpec::text(name, name_ja, description, description_ja).with_max_length(40)
+/// A period's first day, in every form staff type (`/totals`, `/records export`).
+fn from_option() -> OptionSpec {
+    OptionSpec::text(
+        "from",
+        "開始日",
+        "First day (default: start of this fiscal year)",
+        "最初の日（省略すると今年度の初め）",
+    )
+    .with_max_length(40)
+}
+
+/// A period's last day.
+fn to_option() -> OptionSpec {
+    OptionSpec::text(
+        "to",
+        "終了日",
+        "Last day (default: today)",
+        "最後の日（省略すると今日）",
+    )
+    .with_max_length(40)
 }
 
 fn fiscal_year() -> OptionSpec {
@@ -535,24 +552,7 @@ fn totals(c: &Catalogue) -> CommandSpec {
         name_ja: "集計",
         description: "This fiscal year so far (or any period), against last year and the targets".into(),
         description_ja: "今年度の累計（または任意の期間。前年同期・目標と比べて）".into(),
-        options: vec![
-            fiscal_year(),
-            initiative,
-            date_option(
-                "from",
-                "開始日",
-                "First day (default: start of this fiscal year)",
-                "最初の日（省略すると今年度の初め）",
-            ),
-            date_option(
-                "to",
-                "終了日",
-                "Last day (default: today)",
-                "最後の日（省略すると今日）",
-            ),
-            by,
-            format,
-        ],
+        options: vec![fiscal_year(), initiative, from_option(), to_option(), by, format],
         action: Some(Action::new(Command::Totals)),
     }
 }
@@ -690,18 +690,8 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                 "All records of a period as a CSV or Excel file",
                 "期間のすべての記録を CSV か Excel のファイルで",
                 vec![
-                    date_option(
-                        "from",
-                        "開始日",
-                        "First day (default: start of this fiscal year)",
-                        "最初の日（省略すると今年度の初め）",
-                    ),
-                    date_option(
-                        "to",
-                        "終了日",
-                        "Last day (default: today)",
-                        "最後の日（省略すると今日）",
-                    ),
+                    from_option(),
+                    to_option(),
                     OptionSpec::text(
                         "format",
                         "形式",

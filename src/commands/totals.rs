@@ -6,7 +6,7 @@
 //! period's figures as a table — one row per area, district, month, kind or (admins only)
 //! reporter (`domain::grouping`); with `format`, that table (or the totals) as a file.
 
-use super::pace::{history, no_pace, pace_line, point};
+use super::pace::{history, note_missing, pace_line, point};
 use super::spec::label;
 use super::{require_admin, today, Failure, Request};
 use crate::app::App;
@@ -429,11 +429,7 @@ pub(crate) fn sections(
             _ => sections.push(Section::new(heading, lines)),
         }
     }
-    if without_pace {
-        if let Some(section) = sections.last_mut() {
-            section.lines.push(no_pace());
-        }
-    }
+    note_missing(&mut sections, without_pace);
     let area_type = catalogue.area_type().map(|t| t.record_type);
     let shown = area_type.filter(|t| {
         initiative.is_none_or(|n| {

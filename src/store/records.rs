@@ -359,21 +359,11 @@ impl Store {
     /// (name key) and course with one dated in the period, from the group's first up to `to`
     /// (the earlier ones say where the group stood when the period began).
     pub fn subsidy_events(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
-        // The period's groups first, by the date index (named: SQLite, without statistics, might
-        // otherwise walk every group), then each group's records through
-        // `records_subsidy_by_group` (CROSS JOIN keeps that order); both indexes cover what is
-        // read: the cost follows the period, not the history.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
-                 SELECT DISTINCT group_key, course FROM records INDEXED BY records_subsidy_by_date \
-                 WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
-                     AND record_type = ?3) g \
-             CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
-             WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
-             ORDER BY r.occurred_on, r.id",
-        )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], event_row)?;
-        rows.map(|row| event(row?)).collect()
+        Ok(self
+            .period_events(record_type, from, to, false)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
     }
 
     /// `subsidy_events`, each with the name of whoever entered it (`/totals by:reporter`).
@@ -383,15 +373,31 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(String, SubsidyEvent)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount, r.reporter_name FROM ( \
+        self.period_events(record_type, from, to, true)
+    }
+
+    /// The subsidy events of `[from, to]`, with their reporters' names if `reporters` (else empty).
+    fn period_events(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+        reporters: bool,
+    ) -> Result<Vec<(String, SubsidyEvent)>> {
+        // The period's groups first, by the date index (named: SQLite, without statistics, might
+        // otherwise walk every group), then each group's records through
+        // `records_subsidy_by_group` (CROSS JOIN keeps that order); both indexes cover what is
+        // read (but the reporter, when asked): the cost follows the period, not the history.
+        let reporter = if reporters { "r.reporter_name" } else { "''" };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount, {reporter} FROM ( \
                  SELECT DISTINCT group_key, course FROM records INDEXED BY records_subsidy_by_date \
                  WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
                      AND record_type = ?3) g \
              CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
              WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
-             ORDER BY r.occurred_on, r.id",
-        )?;
+             ORDER BY r.occurred_on, r.id"
+        ))?;
         let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
             Ok((event_row(row)?, row.get::<_, String>(6)?))
         })?;
