@@ -55,10 +55,15 @@ impl App {
         let catalogue = &self.settings.catalogue;
         let start = catalogue.fiscal_year_start;
         let mut years: Vec<ReportYear> = Vec::new();
+        let mut matrix = None;
         for y in [year.previous().previous(), year.previous(), year] {
             // A year in progress counts up to today, as its label says.
             let counted = year_to_date(y, start, today).unwrap_or(Period::whole_year(y, start));
             let (figures, source) = self.store.period_figures(catalogue, counted)?;
+            // The report's year, district by district and month by month, where the bot has it.
+            if y == year && source == FiguresSource::Records {
+                matrix = self.store.contact_matrix(catalogue, counted.from, counted.to)?;
+            }
             let note = match source {
                 FiguresSource::Baseline => "基準データ（市の報告書の数値）",
                 FiguresSource::Records => "kyodo の記録から集計",
@@ -66,6 +71,9 @@ impl App {
             };
             years.push(ReportYear::new(catalogue, y, figures, note, today));
         }
-        Ok(AnnualReport::build(catalogue, &years))
+        Ok(AnnualReport {
+            matrix,
+            ..AnnualReport::build(catalogue, &years)
+        })
     }
 }

@@ -6,8 +6,7 @@ use super::{failure, start, write_new};
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use kyodo::commands::spec::{command_set, invocation};
-use kyodo::commands::{self, Command, OptionValue, Request, Roles, Wording};
-use kyodo::domain::record::{Actor, Source, SourceKind};
+use kyodo::commands::{self, Command, OptionValue};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,30 +44,8 @@ pub fn run(
             invocation = invocation.with(name, OptionValue::String(value));
         }
     }
-    // Its refusals name the command line's options (`開始日（--from）`).
-    let invocation = invocation
-        .with("format", OptionValue::String(format.choice().to_string()))
-        .worded(Wording::CommandLine);
-    // Whoever runs kyodo on the server can open the database itself: an admin, as the
-    // console's default. An export writes no record, so its source names only the command.
-    let request = Request {
-        user: Actor {
-            id: "cli:export".to_string(),
-            name: "kyodo export".to_string(),
-        },
-        roles: Roles {
-            staff: true,
-            admin: true,
-        },
-        guild_id: None,
-        channel_id: None,
-        source: Source {
-            kind: SourceKind::Console,
-            id: "kyodo-export".to_string(),
-        },
-        now,
-        invocation,
-    };
+    let invocation = invocation.with("format", OptionValue::String(format.choice().to_string()));
+    let request = super::admin_request("export", invocation, now);
     let export = commands::export(&app, &request).map_err(|e| failure(e, "export"))?;
     write_new(output, &export.file.bytes)?;
     println!(

@@ -104,6 +104,15 @@ fn explained(arg: Arg) -> Arg {
         _ => format!("{help}（{notes}）"),
     };
     let heading = if arg.is_positional() { ARGUMENTS } else { OPTIONS };
+    // A value named after its field (clap's default, `<FISCAL_YEAR>`) is English: 「値」 instead.
+    let english_name = arg
+        .get_value_names()
+        .is_some_and(|names| names.iter().any(|n| n.as_str().is_ascii()));
+    let arg = if english_name && takes_value {
+        arg.value_name("値")
+    } else {
+        arg
+    };
     let arg = arg.help(help).help_heading(heading).hide_env(true);
     if takes_value {
         arg.hide_possible_values(true).hide_default_value(true)

@@ -19,6 +19,7 @@ pub mod import;
 pub mod report;
 pub mod restore;
 pub mod run;
+pub mod totals;
 
 use clap::ValueEnum;
 use kyodo::app::{App, StartError};
@@ -26,6 +27,35 @@ use kyodo::commands::{Failure, Roles};
 use kyodo::config::Settings;
 use kyodo::files::{self, Overwrite};
 use std::path::Path;
+
+/// A request of `kyodo <command>` to the command core: whoever runs kyodo on the server can open
+/// the database itself, so an admin; it writes no record, so its source names only the command.
+pub fn admin_request(
+    command: &str,
+    invocation: kyodo::commands::Invocation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> kyodo::commands::Request {
+    use kyodo::domain::record::{Actor, Source, SourceKind};
+    kyodo::commands::Request {
+        user: Actor {
+            id: format!("cli:{command}"),
+            name: format!("kyodo {command}"),
+        },
+        roles: Roles {
+            staff: true,
+            admin: true,
+        },
+        guild_id: None,
+        channel_id: None,
+        source: Source {
+            kind: SourceKind::Console,
+            id: format!("kyodo-{command}"),
+        },
+        now,
+        // Its refusals and hints name the command line's options (`開始日（--from）`).
+        invocation: invocation.worded(kyodo::commands::Wording::CommandLine),
+    }
+}
 
 /// `--role` of `kyodo console` and `kyodo import`.
 #[derive(Clone, Copy, ValueEnum)]

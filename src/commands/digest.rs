@@ -7,14 +7,15 @@
 //! 1st, shown by `/summary month`, printed by `kyodo digest`. A month still in progress counts
 //! up to today and is compared with the same days of the year before, and says so.
 
-use super::totals::{compared, figure, noted_figures, yen, PeriodFigures};
+use super::pace::{history, note_missing, pace_line, point, year_series};
+use super::totals::{compared, figure, noted_figures, yen, PaceInput, PeriodFigures};
 use crate::app::App;
-use crate::domain::figures::{SubsidyEvent, Tally};
 use crate::domain::totals::{
-    granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
+    granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Period,
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
-use crate::render::chart::{Chart, Panel, Series, MONTHS};
+use crate::render::breakdown;
+use crate::render::chart::{Chart, Panel, Series};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::{self, FiguresSource, Store};
 use chrono::{Datelike, NaiveDate};
@@ -84,7 +85,12 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         figures: &this_month,
         before: month_before.as_ref().map(|(_, f)| f),
     };
-    let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last);
+    // Each figure against the earlier years' profile, at the month's last day counted.
+    let pace = PaceInput {
+        history: history(&app.store, catalogue, &measures(catalogue, None), year)?,
+        point: point(catalogue, this_period.to),
+    };
+    let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last, &pace);
     if catalogue.area_type().is_some() {
         sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
     }
@@ -157,9 +163,11 @@ fn indicator_sections(
     month: &MonthLine<'_>,
     ytd: &PeriodFigures,
     last: &PeriodFigures,
+    pace: &PaceInput,
 ) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
-    for measure in measures(catalogue, None) {
+    let mut without_pace = false;
+    for (index, measure) in measures(catalogue, None).into_iter().enumerate() {
         let Some(indicator) = catalogue.indicator(measure.indicator) else {
             continue;
         };
@@ -198,11 +206,19 @@ fn indicator_sections(
                 yen(granted_amount(&last.figures))
             ));
         }
+        // The year to date broken down as the annual report does.
+        let mut lines = vec![line];
+        lines.extend(breakdown::line(catalogue, &measure, &ytd.figures));
+        match pace_line(catalogue, index, &measure, &pace.history, &ytd.figures, pace.point) {
+            Some(line) => lines.push(line),
+            None => without_pace = true,
+        }
         match sections.last_mut() {
-            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.push(line),
-            _ => sections.push(Section::new(heading, vec![line])),
+            Some(section) if section.heading.as_deref() == Some(heading.as_str()) => section.lines.extend(lines),
+            _ => sections.push(Section::new(heading, lines)),
         }
     }
+    note_missing(&mut sections, without_pace);
     sections
 }
 
@@ -253,50 +269,6 @@ fn meeting_sections(
         sections.push(Section::new("連携のあった地区で、まだの区", districts));
     }
     sections
-}
-
-/// The fiscal-year-to-date total at the end of each month of `year`, April first, per measure:
-/// `None` after `until`, and for a year known only as a total (the baseline: its total at March).
-fn year_series(
-    store: &Store,
-    catalogue: &Catalogue,
-    measures: &[Measure],
-    year: FiscalYear,
-    until: YearMonth,
-) -> Result<Vec<Vec<Option<u64>>>, store::Error> {
-    let start = catalogue.fiscal_year_start;
-    let unknown = || vec![vec![None; MONTHS]; measures.len()];
-    if let Some(baseline) = store.baseline_year(year)? {
-        let mut series = unknown();
-        for (values, measure) in series.iter_mut().zip(measures) {
-            values[MONTHS - 1] = measure.value(catalogue, &baseline).value();
-        }
-        return Ok(series);
-    }
-    let (from, to) = (year.first_day(start), year.last_day(start));
-    if !store.any_record_between(from, to)? {
-        return Ok(unknown());
-    }
-    let first = YearMonth::of(from);
-    let by_month = store.tallies_by_month(&first.key(), &YearMonth::of(to).key())?;
-    let events = store.subsidy_events(catalogue.subsidy.record_type, from, to)?;
-    let mut series = unknown();
-    let mut month = first;
-    let mut tallies: Vec<Tally> = Vec::new();
-    for i in 0..MONTHS {
-        if month > until {
-            break;
-        }
-        let key = month.key();
-        tallies.extend(by_month.iter().filter(|(m, _)| *m == key).map(|(_, t)| t.clone()));
-        let upto: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= month.last_day()).cloned().collect();
-        let figures = Figures::from_records(catalogue, &tallies, &upto, from);
-        for (values, measure) in series.iter_mut().zip(measures) {
-            values[i] = measure.value(catalogue, &figures).value();
-        }
-        month = month.next();
-    }
-    Ok(series)
 }
 
 /// The chart of the fiscal-year-to-date totals up to `month`; `running` is the last day counted

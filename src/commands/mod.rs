@@ -18,6 +18,7 @@ pub mod help;
 mod history;
 pub mod import;
 pub mod invocation;
+mod pace;
 pub mod records;
 mod report;
 pub mod spec;
@@ -28,6 +29,7 @@ pub use invocation::{Invocation, OptionValue, Wording};
 pub use spec::Command;
 
 use crate::app::App;
+use crate::domain::dates::{parse_date, DateError};
 use crate::domain::record::{Actor, Source};
 use crate::domain::text;
 use crate::domain::validate::UserError;
@@ -121,7 +123,7 @@ fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Resul
     match action.command {
         Command::Report { record_type } => report::handle(app, request, record_type, shown, hints),
         // `totals.rs` builds its reply for the channel; who sees it is the spec's.
-        Command::Totals => totals::handle(app, request).map(|reply| Reply {
+        Command::Totals => totals::handle(app, request, hints).map(|reply| Reply {
             visibility: shown,
             ..reply
         }),
@@ -205,6 +207,18 @@ impl Hints<'_> {
     pub(crate) fn command(&self, command: Command, options: &[(&str, &str)]) -> String {
         spec::written(self.commands, command, options, self.wording)
     }
+}
+
+/// A day of a period to list or export, read as `/report` reads a date; a day still to come is
+/// refused as one (no record has it yet), not as a report's date.
+pub(crate) fn period_day(text: &str, today: NaiveDate, label: &str) -> Result<NaiveDate, UserError> {
+    parse_date(text, today).map_err(|e| match e {
+        DateError::Future { date, today } => UserError::field(
+            label,
+            format!("{date}はまだ来ていません。今日（{today}）までの日付にしてください（省くと今日まで）"),
+        ),
+        e => UserError::field(label, e.to_string()),
+    })
 }
 
 /// Today in the city's time zone, for a request.

@@ -17,9 +17,9 @@ use super::report::{facts_from, options_of, record_date, total_line, UNDO_MINUTE
 use super::spec::{
     self, command_set, label, label_in, option_label, Command, OptionSpec, CLEAR_VALUES, PLACE, PLACE_PARTS,
 };
-use super::{today, Failure, Hints, Request};
+use super::{period_day, today, Failure, Hints, Request};
 use crate::app::App;
-use crate::domain::dates::{parse_date, parse_fiscal_year, DateError};
+use crate::domain::dates::parse_fiscal_year;
 use crate::domain::number::group_thousands;
 use crate::domain::record::{Facts, Record, RecordFilter};
 use crate::domain::record_type::FieldKind;
@@ -274,18 +274,6 @@ pub fn page_request(commands: &[spec::CommandSpec], key: &str, page: u32) -> Opt
         inv = inv.with(&unescape(name), OptionValue::String(unescape(value)));
     }
     Some(inv.with("page", OptionValue::Integer(i64::from(page))))
-}
-
-/// A day of a period to list or export, read as `/report` reads a date; a day still to come is
-/// refused as one (no record has it yet), not as a report's date.
-fn period_day(text: &str, today: NaiveDate, label: &str) -> Result<NaiveDate, UserError> {
-    parse_date(text, today).map_err(|e| match e {
-        DateError::Future { date, today } => UserError::field(
-            label,
-            format!("{date}はまだ来ていません。今日（{today}）までの日付にしてください（省くと今日まで）"),
-        ),
-        e => UserError::field(label, e.to_string()),
-    })
 }
 
 /// The live record `id`, if the user may change it (their own, or any for an admin).
@@ -822,7 +810,12 @@ pub(super) fn export_file(app: &App, request: &Request, hints: &Hints) -> Result
     let name = format!("kyodo-records-{from}_{to}.{format}");
     let bytes = match format.as_str() {
         "csv" => records_csv(catalogue, &records),
-        "xlsx" => records_xlsx(catalogue, &records).map_err(|e| {
+        "xlsx" => records_xlsx(
+            catalogue,
+            &records,
+            app.store.contact_matrix(catalogue, from, to)?.as_ref(),
+        )
+        .map_err(|e| {
             tracing::error!(error = %e, "XLSX export failed");
             let csv = hints.command(Command::RecordsExport, &[("format", "csv")]);
             Failure::User(UserError::new(format!(

@@ -14,6 +14,7 @@
 
 use super::invocation::{Invocation, Wording};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::grouping::Grouping;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, FieldSpec, RecordTypeSpec, Rule};
 use crate::domain::text::Rules;
@@ -312,9 +313,14 @@ pub fn options(commands: &[CommandSpec], command: Command) -> &[OptionSpec] {
     }
 }
 
-/// The one command of the command line that runs a slash command's core (`kyodo export` runs
-/// `/records export`), with the words that call it.
-const COMMAND_LINE: [(Command, &str); 1] = [(Command::RecordsExport, "kyodo export")];
+/// The commands of the command line that run (or match) a slash command (`kyodo export` runs
+/// `/records export`, `kyodo report` shows what `/summary year` shows), with the words that
+/// call them.
+const COMMAND_LINE: [(Command, &str); 3] = [
+    (Command::RecordsExport, "kyodo export"),
+    (Command::Totals, "kyodo totals"),
+    (Command::SummaryYear, "kyodo report"),
+];
 
 /// A command as the user would type it next, in their wording (`Invocation::wording`):
 /// `/records edit id:12 field:date`, `/記録 修正 番号:12 項目:日付` (choices by their Japanese
@@ -572,6 +578,28 @@ pub fn field_option(c: &Catalogue, f: &FieldSpec) -> OptionSpec {
     }
 }
 
+/// A period's first day, in every form staff type (`/totals`, `/records export`).
+fn from_option() -> OptionSpec {
+    OptionSpec::text(
+        "from",
+        "開始日",
+        "First day (default: start of this fiscal year)",
+        "最初の日（省略すると今年度の初め）",
+    )
+    .with_max_length(40)
+}
+
+/// A period's last day.
+fn to_option() -> OptionSpec {
+    OptionSpec::text(
+        "to",
+        "終了日",
+        "Last day (default: today)",
+        "最後の日（省略すると今日）",
+    )
+    .with_max_length(40)
+}
+
 fn fiscal_year() -> OptionSpec {
     OptionSpec::text(
         "fiscal_year",
@@ -599,12 +627,34 @@ fn totals(c: &Catalogue) -> CommandSpec {
             also: Vec::new(),
         })
         .collect();
+    let mut by = OptionSpec::new(
+        OptionKind::String,
+        "by",
+        "分け方",
+        "A table by area, district, month, kind or reporter (admins)",
+        "地区・区・月・種類・報告者（管理者だけ）ごとの表",
+    );
+    by.choices = Grouping::ALL
+        .into_iter()
+        .map(|g| Choice {
+            name: format!("{}ごと", g.header()),
+            value: ChoiceValue::String(g.key().to_string()),
+            also: vec![g.header().to_string()],
+        })
+        .collect();
+    let format = OptionSpec::text(
+        "format",
+        "形式",
+        "Also as a file: xlsx, csv or markdown",
+        "ファイルでも（xlsx、csv、markdown）",
+    )
+    .choices(&["xlsx".to_string(), "csv".to_string(), "markdown".to_string()]);
     CommandSpec {
         name: "totals",
         name_ja: "集計",
-        description: "This fiscal year so far, against last year and the targets".into(),
-        description_ja: "今年度の累計（前年同期・目標と比べて）".into(),
-        options: vec![fiscal_year(), initiative],
+        description: "This fiscal year so far (or any period), against last year and the targets".into(),
+        description_ja: "今年度の累計（または任意の期間。前年同期・目標と比べて）".into(),
+        options: vec![fiscal_year(), initiative, from_option(), to_option(), by, format],
         action: Some(Action::new(Command::Totals)),
     }
 }
@@ -813,20 +863,8 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
                 "All records of a period as a CSV or Excel file",
                 "期間のすべての記録を CSV か Excel のファイルで",
                 vec![
-                    OptionSpec::text(
-                        "from",
-                        "開始日",
-                        "First day (default: start of this fiscal year)",
-                        "最初の日（省略すると今年度の初め）",
-                    )
-                    .with_max_length(40),
-                    OptionSpec::text(
-                        "to",
-                        "終了日",
-                        "Last day (default: today)",
-                        "最後の日（省略すると今日）",
-                    )
-                    .with_max_length(40),
+                    from_option(),
+                    to_option(),
                     OptionSpec::text(
                         "format",
                         "形式",

@@ -10,7 +10,7 @@ use super::calendar::FiscalYear;
 use super::catalogue::{Catalogue, Lines, Problem};
 use super::figures::{Counts, CourseFigures, Figure, Figures, UNKNOWN};
 use super::record::Column;
-use super::record_type::{Layout, RecordTypeSpec, Rule};
+use super::record_type::{FieldKind, Layout, RecordTypeSpec, Rule};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -126,15 +126,20 @@ impl YearChecker<'_> {
         }
     }
 
-    /// One record type's counts: a number (a type without `by`), or a table of its `by` values,
-    /// each a number, `"不明"`, a status (once, with that status) or a table of statuses.
+    /// One record type's counts: a number (the type's total, its breakdown unknown), or a
+    /// table of its `by` values, each a number, `"不明"`, a status (once, with that status) or a
+    /// table of statuses.
     fn counts(&mut self, spec: &RecordTypeSpec, value: &Spanned<toml::Value>) -> Option<Counts> {
         let catalogue = self.catalogue;
-        let status_field = spec.status.and_then(|c| spec.field(c));
-        let default_status = status_field
-            .and_then(|f| f.default.clone().or_else(|| f.choices.first().map(|c| c.name.clone())))
-            .unwrap_or_default();
-        let Some(by) = spec.by.and_then(|c| spec.field(c)) else {
+        // The choices a status may name, where the type's detail is a status.
+        let status_field = spec
+            .detail
+            .and_then(|c| spec.field(c))
+            .filter(|f| f.kind == FieldKind::Choice && f.default.is_some());
+        // A number counts under the detail's default (held), or under no detail.
+        let default_status = status_field.and_then(|f| f.default.clone()).unwrap_or_default();
+        let by = spec.by.and_then(|c| spec.field(c));
+        let Some(by) = by.filter(|_| value.get_ref().is_table()) else {
             let figure = self.figure(value)?;
             return Some(BTreeMap::from([(
                 String::new(),
@@ -306,7 +311,7 @@ mod tests {
             Figure::UNKNOWN
         );
         assert_eq!(
-            fy2020.statuses(crate::domain::RecordType::of("council"), "総会"),
+            fy2020.details(crate::domain::RecordType::of("council"), "総会"),
             Some(BTreeMap::from([("書面開催".to_string(), 1)]))
         );
     }

@@ -10,6 +10,7 @@
 mod record_types;
 
 use super::calendar::FiscalYearStart;
+use super::pace::Grades;
 use super::record::Column;
 use super::record_type::{FieldKind, Layout, RecordType, RecordTypeSpec, Rule};
 use super::subsidy::Stage;
@@ -320,6 +321,8 @@ pub struct Catalogue {
     pub schedule: Schedule,
     /// The daily backup; `None` without a `[backup]` table (no scheduled backups).
     pub backup: Option<BackupPlan>,
+    /// The grade thresholds of the pace against a target (`[grades]`; S 100, A 80, B 60).
+    pub grades: Grades,
 }
 
 impl Catalogue {
@@ -400,12 +403,13 @@ impl Catalogue {
         }
     }
 
-    /// Whether a record of `spec` with `status` counts toward its indicator (a cancelled
-    /// activity does not); every record counts where the type has no `status`.
-    pub fn counts(&self, spec: &RecordTypeSpec, status: &str) -> bool {
-        match spec.status.and_then(|c| spec.field(c)) {
-            Some(field) => field.choice(status).is_some_and(|c| c.counts),
-            None => true,
+    /// Whether a record of `spec` whose `detail` value is `detail` counts toward its indicator
+    /// (a cancelled activity does not): where the detail is a choice, as the choice says; a
+    /// value that is not a choice (a district, none) counts.
+    pub fn counts(&self, spec: &RecordTypeSpec, detail: &str) -> bool {
+        match spec.detail.and_then(|c| spec.field(c)) {
+            Some(field) if field.kind == FieldKind::Choice => field.choice(detail).is_none_or(|c| c.counts),
+            _ => true,
         }
     }
 
@@ -452,6 +456,8 @@ struct RawCatalogue {
     schedule: Option<RawSchedule>,
     #[serde(default)]
     backup: Option<RawBackup>,
+    #[serde(default)]
+    grades: Option<Spanned<Grades>>,
 }
 
 #[derive(Deserialize)]
@@ -654,7 +660,25 @@ impl Checker<'_> {
             discord: raw.discord.map(|d| self.discord(&d)).unwrap_or_default(),
             schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
             backup: raw.backup.map(|r| self.backup(&r)),
+            grades: raw.grades.map(|g| self.grades(&g)).unwrap_or_default(),
         }
+    }
+
+    /// `S ≥ A ≥ B`, each a percentage from 1 to 1000.
+    fn grades(&mut self, raw: &Spanned<Grades>) -> Grades {
+        let g = *raw.get_ref();
+        let ok = |n: u32| (1..=1000).contains(&n);
+        if !(ok(g.s) && ok(g.a) && ok(g.b) && g.s >= g.a && g.a >= g.b) {
+            self.fail(
+                raw,
+                format!(
+                    "[grades] は S ≥ A ≥ B の 1〜1000 の整数（目標に対する見込みの%）で書いてください（S = {}, A = {}, B = {}）",
+                    g.s, g.a, g.b
+                ),
+            );
+            return Grades::default();
+        }
+        g
     }
 
     fn backup(&mut self, raw: &RawBackup) -> BackupPlan {

@@ -102,8 +102,8 @@ pub struct Tally {
     pub record_type: RecordType,
     /// The value of the type's `by` field; empty for a type without one.
     pub dimension: String,
-    /// The value of the type's `status` field; empty for a type without one.
-    pub status: String,
+    /// The value of the type's `detail` field; empty for a type without one.
+    pub detail: String,
     /// The sum of the records' counts (1 for each record of a type without a count).
     pub count: u64,
 }
@@ -157,7 +157,7 @@ impl Figures {
                 .entry(t.dimension.clone())
                 .or_insert_with(|| Some(BTreeMap::new()));
             if let Some(by_status) = by_status {
-                *by_status.entry(t.status.clone()).or_default() += t.count;
+                *by_status.entry(t.detail.clone()).or_default() += t.count;
             }
         }
         Figures {
@@ -166,33 +166,37 @@ impl Figures {
         }
     }
 
-    /// What `record_type`'s records with `by` value `value` add up to, the statuses that do not
-    /// count left out; unknown where the type or the value is.
+    /// What `record_type`'s records with `by` value `value` add up to, the details that do not
+    /// count left out; unknown where the type or the value is, and for every value of a type
+    /// known only as a total (a baseline year that gave one number).
     pub fn of(&self, catalogue: &Catalogue, record_type: RecordType, value: &str) -> Figure {
         let Some(spec) = catalogue.record_type(record_type) else {
             return Figure::UNKNOWN;
         };
-        match self.counts.get(&record_type) {
-            None => Figure::UNKNOWN,
-            Some(counts) => match counts.get(value) {
-                Some(None) => Figure::UNKNOWN,
-                Some(Some(by_status)) => Figure::known(
-                    by_status
-                        .iter()
-                        .filter(|(status, _)| catalogue.counts(spec, status))
-                        .map(|(_, n)| n)
-                        .sum(),
-                ),
-                None => Figure::known(0),
-            },
+        let Some(counts) = self.counts.get(&record_type) else {
+            return Figure::UNKNOWN;
+        };
+        match counts.get(value) {
+            Some(None) => Figure::UNKNOWN,
+            Some(Some(by_detail)) => Figure::known(
+                by_detail
+                    .iter()
+                    .filter(|(detail, _)| catalogue.counts(spec, detail))
+                    .map(|(_, n)| n)
+                    .sum(),
+            ),
+            None if total_only(counts) => Figure::UNKNOWN,
+            None => Figure::known(0),
         }
     }
 
-    /// The counts by status of `record_type`'s records with `by` value `value`; `None` where
+    /// The counts by detail of `record_type`'s records with `by` value `value`; `None` where
     /// unknown.
-    pub fn statuses(&self, record_type: RecordType, value: &str) -> Option<BTreeMap<String, u64>> {
-        match self.counts.get(&record_type)?.get(value) {
-            Some(by_status) => by_status.clone(),
+    pub fn details(&self, record_type: RecordType, value: &str) -> Option<BTreeMap<String, u64>> {
+        let counts = self.counts.get(&record_type)?;
+        match counts.get(value) {
+            Some(by_detail) => by_detail.clone(),
+            None if total_only(counts) => None,
             None => Some(BTreeMap::new()),
         }
     }
@@ -213,8 +217,20 @@ impl Figures {
         if spec.rule == Some(Rule::Subsidy) {
             return sum(self.subsidy.values().map(|c| c.grants));
         }
-        if !self.counts.contains_key(&record_type) {
+        let Some(counts) = self.counts.get(&record_type) else {
             return Figure::UNKNOWN;
+        };
+        if total_only(counts) {
+            // A type known only as a total: its indicator's, unless its values go to several.
+            let routed = catalogue
+                .by_values(spec)
+                .iter()
+                .any(|v| catalogue.routed(spec, v).is_some());
+            return if routed {
+                Figure::UNKNOWN
+            } else {
+                self.of(catalogue, record_type, "")
+            };
         }
         let mut values = catalogue.by_values(spec);
         // A value no longer in the catalogue still counts, after the others.
@@ -232,6 +248,12 @@ impl Figures {
             .filter(|v| catalogue.routed(spec, v).is_none_or(|n| n == indicator))
             .map(|v| self.of(catalogue, record_type, v)))
     }
+}
+
+/// Whether `counts` holds one total and no breakdown (a baseline year's number, or a type without
+/// `by`).
+fn total_only(counts: &Counts) -> bool {
+    counts.len() == 1 && counts.contains_key("")
 }
 
 /// The sum of figures; unknown if any of them is.
@@ -280,7 +302,7 @@ mod tests {
         Tally {
             record_type,
             dimension: dimension.into(),
-            status: status.into(),
+            detail: status.into(),
             count,
         }
     }

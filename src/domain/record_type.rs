@@ -9,7 +9,7 @@
 //! fixtures are derived from it.
 //!
 //! The key is the canonical subcommand name and the database value. The code knows no record
-//! type: how the figures break down (`by`, `status`) and how the report lays them out
+//! type: how the figures break down (`by`, `detail`) and how the report lays them out
 //! (`Layout`) are part of the description, and the names of everything — types, fields,
 //! kinds, areas — come from the catalogue.
 
@@ -91,7 +91,7 @@ pub enum Layout {
     Number,
     /// A number per value of the `by` field, over the indicator's columns: `<area>5回 <area>2回 …`.
     Values,
-    /// Each value of the `by` field held, with the words of its `status` where it has them:
+    /// Each value of the `by` field held, with the words of its `detail` choices where they have them:
     /// `<kind> 年8回 <kind>（<status report>） <kind>`.
     Kinds,
     /// The values of the `by` field as a list beside their counts, each indicator its own
@@ -328,9 +328,10 @@ pub struct RecordTypeSpec {
     pub rule: Option<Rule>,
     /// The field whose values break the figures down (a meeting's area, an activity's kind).
     pub by: Option<Column>,
-    /// The choice field whose choices say whether a record counts and how the report writes it
-    /// (an activity's status).
-    pub status: Option<Column>,
+    /// The field the figures break down by within a `by` value (an activity's status, a
+    /// meeting's district, an article's medium); where it is a choice, its choices say whether
+    /// a record counts (`counts`) and how the report writes it (`report`).
+    pub detail: Option<Column>,
     /// How the annual report lays its figures out.
     pub layout: Layout,
     /// The fields, in the order of the command's options (required ones first).

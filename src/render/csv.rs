@@ -121,6 +121,35 @@ pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
     sheet.finish()
 }
 
+/// A grouped table (`/totals by:…`) as CSV: the title, the header row (each indicator with its
+/// unit), one row per group with the figures as plain digits, an empty cell where a column does
+/// not apply and `—` where a figure is unknown; texts guarded against formulas.
+pub fn grouped_csv(title: &str, table: &crate::domain::grouping::Table) -> Vec<u8> {
+    let mut sheet = Sheet::new();
+    sheet.row([guard(title).into_owned()]);
+    let mut header = vec![guard(&table.rows_are).into_owned()];
+    header.extend(
+        table
+            .columns
+            .iter()
+            .map(|c| guard(&format!("{}（{}）", c.label, c.unit)).into_owned()),
+    );
+    sheet.row(header);
+    for (label, cells) in &table.rows {
+        let mut row = vec![guard(label).into_owned()];
+        row.extend(cells.iter().map(|cell| {
+            match cell {
+                Some(figure) => figure
+                    .value()
+                    .map_or_else(|| super::DASH.to_string(), |n| n.to_string()),
+                None => String::new(),
+            }
+        }));
+        sheet.row(row);
+    }
+    sheet.finish()
+}
+
 /// A CSV file being written into memory.
 struct Sheet {
     builder: csv::WriterBuilder,

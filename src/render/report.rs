@@ -150,6 +150,9 @@ pub struct AnnualReport {
     /// Where each year's figures came from.
     pub sources: Vec<String>,
     pub sections: Vec<Section>,
+    /// The last year's contact matrix, where the years are the bot's (set by whoever reads the
+    /// store: the report's tables do not hold it).
+    pub matrix: Option<crate::domain::matrix::Matrix>,
 }
 
 /// The header of the first column.
@@ -203,6 +206,7 @@ impl AnnualReport {
             title,
             sources: years.iter().map(|y| format!("{}: {}", y.label(), y.source)).collect(),
             sections,
+            matrix: None,
         }
     }
 
@@ -650,14 +654,14 @@ fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Stri
         return DASH.to_string();
     }
     let statuses = spec
-        .status
+        .detail
         .and_then(|c| spec.field(c))
         .map(|f| f.choices.clone())
         .unwrap_or_default();
     let mut parts = Vec::new();
     for value in catalogue.by_values(spec) {
         let Some(by_status) = f
-            .statuses(spec.record_type, &value)
+            .details(spec.record_type, &value)
             .filter(|m| m.values().any(|n| *n > 0))
         else {
             continue;

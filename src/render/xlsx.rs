@@ -16,6 +16,7 @@
 use super::record_table::{self, Cell};
 use super::report::{AnnualReport, FigureTable, Section, Table, Value};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::matrix::Matrix;
 use crate::domain::record::Record;
 use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
@@ -57,6 +58,65 @@ const MAX_WIDTH: f64 = 60.0;
 /// The name of the worksheet with the records.
 const RECORDS_SHEET: &str = "記録";
 
+/// The worksheet of a grouped table.
+const GROUPED_SHEET: &str = "集計";
+
+/// The worksheet of the contact matrix.
+const MATRIX_SHEET: &str = "区×月";
+
+/// The contact matrix on a worksheet of its own: a row per district under its area's name,
+/// each area's total row, a column per month and the row's total, the months' totals last; the
+/// first two columns and the header row stay in view.
+fn write_matrix(workbook: &mut Workbook, formats: &mut Formats, title: &str, matrix: &Matrix) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(MATRIX_SHEET)?;
+    let mut widths = Widths::default();
+    sheet.write_string_with_format(TITLE_ROW, 0, cell_text(title), &formats.title)?;
+    let caption = format!("{}の回数（区×月）", matrix.counted);
+    sheet.write_string_with_format(HEADING_ROW, 0, cell_text(&caption), &formats.caption)?;
+    let header_row = HEADING_ROW + 1;
+    let mut headers = vec!["地区".to_string(), "区".to_string()];
+    headers.extend(matrix.months.iter().map(|m| m.label()));
+    headers.push("計".to_string());
+    for (col, header) in (0u16..).zip(&headers) {
+        sheet.write_string_with_format(header_row, col, cell_text(header), &formats.header)?;
+        widths.fit(col, header);
+    }
+    let count = boxed().set_num_format("#,##0");
+    let bold = boxed().set_num_format("#,##0").set_bold();
+    let mut row = header_row + 1;
+    let write_counts = |sheet: &mut Worksheet, row: u32, counts: &[u64], format: &Format| -> Result<(), XlsxError> {
+        for (col, n) in (2u16..).zip(counts) {
+            sheet.write_number_with_format(row, col, *n as f64, format)?;
+        }
+        let total: u64 = counts.iter().sum();
+        sheet.write_number_with_format(row, column(2 + counts.len()), total as f64, format)?;
+        Ok(())
+    };
+    for area in &matrix.areas {
+        for district in &area.districts {
+            sheet.write_string_with_format(row, 0, cell_text(&area.area), &formats.cell)?;
+            sheet.write_string_with_format(row, 1, cell_text(&district.district), &formats.cell)?;
+            widths.fit(0, &area.area);
+            widths.fit(1, &district.district);
+            write_counts(sheet, row, &district.months, &count)?;
+            row += 1;
+        }
+        let label = format!("{} 計（{}/{}区）", area.area, area.met(), area.districts.len());
+        sheet.write_string_with_format(row, 0, cell_text(&label), &formats.header)?;
+        sheet.write_blank(row, 1, &formats.header)?;
+        widths.fit(0, &label);
+        write_counts(sheet, row, &area.months(matrix.months.len()), &bold)?;
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, "合計", &formats.header)?;
+    sheet.write_blank(row, 1, &formats.header)?;
+    write_counts(sheet, row, &matrix.month_totals(), &bold)?;
+    widths.apply(sheet)?;
+    sheet.set_freeze_panes(header_row + 1, 2)?;
+    Ok(())
+}
+
 /// The caption above a table's figures, one per cell.
 pub const FIGURES_CAPTION: &str = "数値（1セルに1つ。単位は見出しの（ ）内。集計・並べ替え用）";
 
@@ -77,13 +137,16 @@ pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
         sheet.set_name(name)?;
         write_table(sheet, &mut formats, report, section, table)?;
     }
+    if let Some(matrix) = &report.matrix {
+        write_matrix(&mut workbook, &mut formats, &report.title, matrix)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
 /// The records on one worksheet, one row each in the order given, under the headers of
 /// `record_table::headers`; a filter on the header row, which stays in view when scrolling.
-pub fn records_xlsx(catalogue: &Catalogue, records: &[Record]) -> Result<Vec<u8>, XlsxError> {
-    let formats = Formats::new();
+pub fn records_xlsx(catalogue: &Catalogue, records: &[Record], matrix: Option<&Matrix>) -> Result<Vec<u8>, XlsxError> {
+    let mut formats = Formats::new();
     let mut workbook = new_workbook(RECORDS_SHEET)?;
     let sheet = workbook.add_worksheet();
     sheet.set_name(RECORDS_SHEET)?;
@@ -104,6 +167,57 @@ pub fn records_xlsx(catalogue: &Catalogue, records: &[Record]) -> Result<Vec<u8>
     let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(u16::MAX);
     sheet.autofilter(0, 0, last_row, last_col)?;
     sheet.set_freeze_panes(1, 0)?;
+    if let Some(matrix) = matrix {
+        write_matrix(&mut workbook, &mut formats, RECORDS_SHEET, matrix)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// A grouped table (`/totals by:…`) on one worksheet: the title, the header row, one row per
+/// group, each figure a number cell formatted with its unit (`#,##0"回"`), an unknown one `—`, a
+/// column that does not apply to a row left blank.
+pub fn grouped_xlsx(
+    title: &str,
+    table: &crate::domain::grouping::Table,
+    matrix: Option<&Matrix>,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut formats = Formats::new();
+    let mut workbook = new_workbook(title)?;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(GROUPED_SHEET)?;
+    let mut widths = Widths::default();
+    sheet.write_string_with_format(TITLE_ROW, 0, cell_text(title), &formats.title)?;
+    let header_row = HEADING_ROW + 1;
+    let mut headers = vec![table.rows_are.clone()];
+    headers.extend(table.columns.iter().map(|c| format!("{}（{}）", c.label, c.unit)));
+    for (col, header) in (0u16..).zip(&headers) {
+        sheet.write_string_with_format(header_row, col, cell_text(header), &formats.header)?;
+        widths.fit(col, header);
+    }
+    for (row, (label, cells)) in (header_row + 1..).zip(&table.rows) {
+        sheet.write_string_with_format(row, 0, cell_text(label), &formats.cell)?;
+        widths.fit(0, label);
+        for ((col, cell), column) in (1u16..).zip(cells).zip(&table.columns) {
+            match cell.map(|f| f.value()) {
+                Some(Some(n)) => {
+                    // Counts are far below 2^53, where f64 stops being exact.
+                    sheet.write_number_with_format(row, col, n as f64, formats.with_unit(&column.unit))?;
+                    widths.fit(col, &shown(n, &column.unit));
+                }
+                Some(None) => {
+                    sheet.write_string_with_format(row, col, super::DASH, &formats.cell)?;
+                }
+                None => {
+                    sheet.write_blank(row, col, &formats.cell)?;
+                }
+            }
+        }
+    }
+    widths.apply(sheet)?;
+    sheet.set_freeze_panes(header_row + 1, 1)?;
+    if let Some(matrix) = matrix {
+        write_matrix(&mut workbook, &mut formats, title, matrix)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -726,7 +840,7 @@ mod tests {
     fn records_xlsx_reads_back_every_cell() {
         let catalogue = komoro();
         let records = sample_records();
-        let mut book = open(records_xlsx(&catalogue, &records).expect("xlsx"));
+        let mut book = open(records_xlsx(&catalogue, &records, None).expect("xlsx"));
         assert_eq!(book.sheet_names(), [RECORDS_SHEET]);
         let g = grid(&mut book, RECORDS_SHEET);
         let headers = record_table::headers(&catalogue);
@@ -768,7 +882,7 @@ mod tests {
 
     #[test]
     fn records_xlsx_of_no_records_has_the_headers() {
-        let mut book = open(records_xlsx(&komoro(), &[]).expect("xlsx"));
+        let mut book = open(records_xlsx(&komoro(), &[], None).expect("xlsx"));
         let g = grid(&mut book, RECORDS_SHEET);
         assert_eq!(g.len(), 1);
         assert_eq!(row_text(&g[0]), record_table::headers(&komoro()));
@@ -811,7 +925,7 @@ mod tests {
     fn formula_like_texts_are_string_cells_never_formulas() {
         let catalogue = komoro();
         let records = formula_records();
-        let mut book = open(records_xlsx(&catalogue, &records).expect("xlsx"));
+        let mut book = open(records_xlsx(&catalogue, &records, None).expect("xlsx"));
         let formulas = book.worksheet_formula(RECORDS_SHEET).expect("formulas");
         assert!(
             formulas.used_cells().all(|(_, _, f)| f.is_empty()),
@@ -837,7 +951,7 @@ mod tests {
         records[3].facts = Facts::new(RecordType::of("match"))
             .number_of(Column::Count, 2)
             .text_of(Column::Note, &"長".repeat(40_000));
-        let mut book = open(records_xlsx(&catalogue, &records).expect("the file is made"));
+        let mut book = open(records_xlsx(&catalogue, &records, None).expect("the file is made"));
         let g = grid(&mut book, RECORDS_SHEET);
         let headers = record_table::headers(&catalogue);
         let note = text(&g[4][headers.iter().position(|h| *h == "メモ").expect("header")]);

@@ -66,7 +66,13 @@ pub(super) fn write_audit(
             actor.name,
             timestamp(now),
             before.map(json).transpose()?,
-            json(after)?,
+            // A create's record is the row itself (and, once edited, the edit's `before`): the
+            // line says who and when, and stays small (one page holds many).
+            if action == AuditAction::Create {
+                None
+            } else {
+                Some(json(after)?)
+            },
         ],
     )?;
     Ok(())

@@ -2,8 +2,9 @@
 //! baseline table, a year without records unknown, any other period aggregated from live records.
 
 use super::{Result, Store};
+use crate::domain::matrix::Matrix;
 use crate::domain::totals::Period;
-use crate::domain::{Catalogue, Figures, FiscalYear, RecordType};
+use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use chrono::NaiveDate;
 
 /// Where a period's figures came from.
@@ -19,6 +20,29 @@ pub enum FiguresSource {
 }
 
 impl Store {
+    /// The contact matrix of `[from, to]` (`domain::matrix`): the records of the catalogue's
+    /// area type per district and month, read from the running tallies month by month; `None`
+    /// without such a type.
+    pub fn contact_matrix(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Option<Matrix>> {
+        let Some(spec) = catalogue.area_type() else {
+            return Ok(None);
+        };
+        let mut months = Vec::new();
+        let mut counts = Vec::new();
+        let mut month = YearMonth::of(from);
+        while month.first_day() <= to {
+            let tallies = self.tallies(
+                month.first_day().max(from),
+                month.last_day().min(to),
+                Some(spec.record_type),
+            )?;
+            counts.extend(tallies.into_iter().map(|t| (month, t.dimension, t.detail, t.count)));
+            months.push(month);
+            month = month.next();
+        }
+        Ok(Some(Matrix::new(catalogue, spec.label.clone(), months, counts)))
+    }
+
     /// The figures of records dated within `[from, to]`.
     pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;

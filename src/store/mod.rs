@@ -41,13 +41,14 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 6] = [
+const MIGRATION_SQL: [&str; 7] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
     include_str!("../../migrations/0004_backups.sql"),
     include_str!("../../migrations/0005_group_keys.sql"),
     include_str!("../../migrations/0006_record_types.sql"),
+    include_str!("../../migrations/0007_fewer_pages.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
@@ -361,6 +362,8 @@ fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> R
     )?)
 }
 
+#[cfg(test)]
+mod pages_tests;
 #[cfg(test)]
 mod subsidy_tests;
 #[cfg(test)]

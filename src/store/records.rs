@@ -243,6 +243,26 @@ impl Store {
         Ok((records, usize::try_from(total).unwrap_or(0)))
     }
 
+    /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
+    /// (read backwards from the newest row: the latest are few rows away).
+    pub fn latest_of(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3 \
+             AND deleted_at IS NULL ORDER BY id DESC LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![record_type.key(), date_key(from), date_key(to), limit as i64],
+            read_record,
+        )?;
+        rows.map(|r| r?).collect()
+    }
+
     /// Live records dated within `[from, to]`, oldest first.
     pub fn records_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Record>> {
         let mut stmt = self.conn.prepare(&format!(
@@ -294,10 +314,15 @@ impl Store {
         Ok(after)
     }
 
-    /// Whether any live record is dated within `[from, to]`.
+    /// Whether any live record is dated within `[from, to]`: read from the running tallies and
+    /// the subsidy records' date index, whatever the size of the table.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        if !self.tallies(from, to, None)?.is_empty() {
+            return Ok(true);
+        }
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+             AND occurred_on BETWEEN ?1 AND ?2)",
             params![date_key(from), date_key(to)],
             |row| row.get(0),
         )?)
@@ -305,17 +330,18 @@ impl Store {
 
     /// Live records within `[from, to]` counted by type, dimension and status (subsidies
     /// aside: see `subsidy_events`); only those of `only` when given. Read from the running
-    /// tallies (migration 0002): whole months from `tally_month`, the days around them from
-    /// `tally_day`.
+    /// tallies (`tallies.rs`): whole months from their totals, the days around them from theirs.
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT record_type, dimension, status, SUM(count) FROM ( \
-                 SELECT record_type, dimension, status, count FROM tally_month WHERE month BETWEEN ?1 AND ?2 \
-                 UNION ALL \
-                 SELECT record_type, dimension, status, count FROM tally_day \
-                     WHERE day BETWEEN ?3 AND ?4 OR day BETWEEN ?5 AND ?6 \
-             ) WHERE ?7 IS NULL OR record_type = ?7 GROUP BY 1, 2, 3 HAVING SUM(count) > 0",
+            "SELECT record_type, dimension, detail, SUM(count) FROM tallies \
+             WHERE ((day = '' AND month BETWEEN ?1 AND ?2) \
+                 OR (day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
+                     AND month || '-' || day BETWEEN ?3 AND ?4) \
+                 OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
+                     AND month || '-' || day BETWEEN ?5 AND ?6)) \
+               AND (?7 IS NULL OR record_type = ?7) \
+             GROUP BY 1, 2, 3 HAVING SUM(count) > 0",
         )?;
         let rows = stmt.query_map(
             params![
@@ -335,8 +361,8 @@ impl Store {
     /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), as `(month, tally)`.
     pub fn tallies_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, Tally)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT month, record_type, dimension, status, count FROM tally_month \
-             WHERE month BETWEEN ?1 AND ?2 AND count > 0",
+            "SELECT month, record_type, dimension, detail, count FROM tallies \
+             WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0",
         )?;
         let rows = stmt.query_map(params![from, to], |row| {
             Ok((
@@ -352,21 +378,20 @@ impl Store {
     }
 
     /// The districts (as `(area, district)`) with a live record of `record_type` (the meetings)
-    /// within `[from, to]`.
+    /// within `[from, to]`: read from the running tallies, which count such a type by area and
+    /// district (`tallies.rs`).
     pub fn districts_met(
         &self,
         record_type: RecordType,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<std::collections::HashSet<(String, String)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT area, district FROM records \
-             WHERE record_type = ?3 AND occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL",
-        )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(self
+            .tallies(from, to, Some(record_type))?
+            .into_iter()
+            .filter(|t| t.count > 0)
+            .map(|t| (t.dimension, t.detail))
+            .collect())
     }
 
     /// The same tallies straight from `records`, without the running tallies: the reference
@@ -382,18 +407,53 @@ impl Store {
     /// (name key) and course with one dated in the period, from the group's first up to `to`
     /// (the earlier ones say where the group stood when the period began).
     pub fn subsidy_events(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<Vec<SubsidyEvent>> {
-        // The period's groups first (CROSS JOIN keeps that order), then each group's records
-        // through `records_subsidy_by_group`: the cost follows the period, not the history.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount FROM ( \
-                 SELECT DISTINCT group_key, course FROM records \
-                 WHERE record_type = ?3 AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2) g \
+        Ok(self
+            .period_events(record_type, from, to, false)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
+    }
+
+    /// `subsidy_events`, each with the name of whoever entered it (`/totals by:reporter`).
+    pub fn subsidy_events_by_reporter(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(String, SubsidyEvent)>> {
+        self.period_events(record_type, from, to, true)
+    }
+
+    /// The subsidy events of `[from, to]`, with their reporters' names if `reporters` (else empty).
+    fn period_events(
+        &self,
+        record_type: RecordType,
+        from: NaiveDate,
+        to: NaiveDate,
+        reporters: bool,
+    ) -> Result<Vec<(String, SubsidyEvent)>> {
+        // The period's groups first, by the date index (named: SQLite, without statistics, might
+        // otherwise walk every group), then each group's records through
+        // `records_subsidy_by_group` (CROSS JOIN keeps that order); both indexes cover what is
+        // read (but the reporter, when asked): the cost follows the period, not the history.
+        let reporter = if reporters { "r.reporter_name" } else { "''" };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.id, r.occurred_on, r.course, r.group_name, r.status, r.amount, {reporter} FROM ( \
+                 SELECT DISTINCT group_key, course FROM records INDEXED BY records_subsidy_by_date \
+                 WHERE group_key IS NOT NULL AND deleted_at IS NULL AND occurred_on BETWEEN ?1 AND ?2 \
+                     AND record_type = ?3) g \
              CROSS JOIN records r ON r.group_key = g.group_key AND r.course = g.course \
              WHERE r.group_key IS NOT NULL AND r.record_type = ?3 AND r.deleted_at IS NULL AND r.occurred_on <= ?2 \
-             ORDER BY r.occurred_on, r.id",
-        )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], event_row)?;
-        rows.map(|row| event(row?)).collect()
+             ORDER BY r.occurred_on, r.id"
+        ))?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to), record_type.key()], |row| {
+            Ok((event_row(row)?, row.get::<_, String>(6)?))
+        })?;
+        rows.map(|row| {
+            let (event_row, reporter) = row?;
+            Ok((reporter, event(event_row)?))
+        })
+        .collect()
     }
 
     /// A group's live subsidy records (by its name's key; in one course or all), oldest first.
@@ -458,11 +518,11 @@ fn tally_row(row: &Row<'_>) -> rusqlite::Result<TallyRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn tally((record_type, dimension, status, count): TallyRow) -> Result<Tally> {
+fn tally((record_type, dimension, detail, count): TallyRow) -> Result<Tally> {
     Ok(Tally {
         record_type: RecordType::of(&record_type),
         dimension,
-        status,
+        detail,
         count: u64::try_from(count).unwrap_or(0),
     })
 }

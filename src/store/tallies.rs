@@ -1,7 +1,9 @@
-//! The running tallies (`tally_day`, `tally_month`, migration 0002) read from the catalogue's
+//! The running tallies (`tallies`, migration 0007: per month its total and its days) read from the catalogue's
 //! record types: each type's records are counted by the value of its `by` field and of its
-//! `status` field (`RecordTypeSpec::by`, `::status`), and the subsidy rule's type is left out
-//! (its figures depend on each group's records, read from `records`).
+//! `detail` field (`RecordTypeSpec::by`, `::detail`: a council activity's kind and status, a
+//! meeting's area and district — the places met are read from the tallies too), and the
+//! subsidy rule's type is left out (its figures depend on each group's records, read from
+//! `records`).
 //!
 //! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
 //! when it is described (`Store::describe`): the triggers are dropped and made again and the
@@ -11,8 +13,10 @@
 
 use super::{write, Result, Store};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::figures::Tally;
 use crate::domain::record::Column;
 use crate::domain::record_type::Rule;
+use crate::domain::RecordType;
 use rusqlite::{params, OptionalExtension};
 
 /// The `meta` key of the layout the tallies were last counted with.
@@ -27,10 +31,10 @@ fn sql_column(column: Column) -> &'static str {
     }
 }
 
-/// A tallied record type: its key and the SQL columns of its `by` and `status` values.
+/// A tallied record type: its key and the SQL columns of its `by` and `detail` values.
 type Counted = (&'static str, Option<&'static str>, Option<&'static str>);
 
-/// How the tallies count each record type: its key, the SQL columns of its `by` and `status`
+/// How the tallies count each record type: its key, the SQL columns of its `by` and `detail`
 /// values; and the types not tallied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TallyLayout {
@@ -50,7 +54,7 @@ impl TallyLayout {
             } else {
                 layout
                     .counted
-                    .push((spec.key(), spec.by.map(sql_column), spec.status.map(sql_column)));
+                    .push((spec.key(), spec.by.map(sql_column), spec.detail.map(sql_column)));
             }
         }
         layout
@@ -75,7 +79,7 @@ impl TallyLayout {
         self.case(row, |t| t.1)
     }
 
-    fn status(&self, row: &str) -> String {
+    fn detail(&self, row: &str) -> String {
         self.case(row, |t| t.2)
     }
 
@@ -90,26 +94,29 @@ impl TallyLayout {
     }
 
     /// The four triggers that keep the tallies in the transaction of every insert, edit and
-    /// (soft) delete.
+    /// (soft) delete: each record in its month's total and its day's row, one beside the other.
     fn triggers(&self) -> String {
         let put_in = |row: &str| {
-            let (dimension, status) = (self.dimension(row), self.status(row));
+            let (dimension, status) = (self.dimension(row), self.detail(row));
+            let month = format!("substr({row}.occurred_on, 1, 7)");
+            let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
-                "INSERT INTO tally_day VALUES ({row}.occurred_on, {row}.record_type, {dimension}, {status}, {row}.count) \
+                "INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, '', {row}.count) \
                      ON CONFLICT DO UPDATE SET count = count + excluded.count; \
-                 INSERT INTO tally_month VALUES (substr({row}.occurred_on, 1, 7), {row}.record_type, {dimension}, {status}, {row}.count) \
+                 INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, {day}, {row}.count) \
                      ON CONFLICT DO UPDATE SET count = count + excluded.count;"
             )
         };
         let take_out = |row: &str| {
-            let (dimension, status) = (self.dimension(row), self.status(row));
+            let (dimension, status) = (self.dimension(row), self.detail(row));
+            let month = format!("substr({row}.occurred_on, 1, 7)");
+            let day = format!("substr({row}.occurred_on, 9, 2)");
             format!(
-                "UPDATE tally_day SET count = count - {row}.count WHERE day = {row}.occurred_on \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
-                 UPDATE tally_month SET count = count - {row}.count WHERE month = substr({row}.occurred_on, 1, 7) \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND status = {status}; \
-                 DELETE FROM tally_day WHERE day = {row}.occurred_on AND count = 0; \
-                 DELETE FROM tally_month WHERE month = substr({row}.occurred_on, 1, 7) AND count = 0;"
+                "UPDATE tallies SET count = count - {row}.count WHERE month = {month} \
+                     AND record_type = {row}.record_type AND dimension = {dimension} AND detail = {status} \
+                     AND day IN ('', {day}); \
+                 DELETE FROM tallies WHERE month = {month} AND record_type = {row}.record_type \
+                     AND dimension = {dimension} AND detail = {status} AND day IN ('', {day}) AND count = 0;"
             )
         };
         format!(
@@ -124,20 +131,62 @@ impl TallyLayout {
         )
     }
 
-    /// `SELECT record_type, dimension, status, SUM(count)` over the live records of
+    /// `SELECT record_type, dimension, detail, SUM(count)` over the live records of
     /// `[?1, ?2]`: the tallies straight from `records`.
     pub(super) fn direct_sql(&self) -> String {
         format!(
             "SELECT record_type, {}, {}, SUM(count) FROM records r \
              WHERE occurred_on BETWEEN ?1 AND ?2 AND {} GROUP BY 1, 2, 3",
             self.dimension("r"),
-            self.status("r"),
+            self.detail("r"),
             self.tallied("r")
         )
     }
 }
 
 impl Store {
+    /// The tallies of `[from, to]` per reporter (by name), straight from the records (a
+    /// reporter is not tallied): for `/totals by:reporter`, an admin's occasional question.
+    pub fn tallies_by_reporter(
+        &self,
+        catalogue: &Catalogue,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(String, Tally)>> {
+        let layout = TallyLayout::of(catalogue);
+        let sql = format!(
+            "SELECT reporter_name, record_type, {}, {}, SUM(count) FROM records r \
+             WHERE occurred_on BETWEEN ?1 AND ?2 AND {} GROUP BY 1, 2, 3, 4",
+            layout.dimension("r"),
+            layout.detail("r"),
+            layout.tallied("r")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let rows = stmt.query_map(params![day(from), day(to)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (reporter, record_type, dimension, detail, count) = row?;
+            Ok((
+                reporter,
+                Tally {
+                    record_type: RecordType::of(&record_type),
+                    dimension,
+                    detail,
+                    count: u64::try_from(count).unwrap_or(0),
+                },
+            ))
+        })
+        .collect()
+    }
+
     /// Keeps the running tallies by `layout`: when the database was counted with another
     /// layout (or by migration 0002's triggers), the triggers are made again from it and the
     /// tallies counted again from the records, in one transaction. Returns whether it did.
@@ -159,22 +208,23 @@ impl Store {
         tx.execute_batch(
             "DROP TRIGGER IF EXISTS tally_insert; DROP TRIGGER IF EXISTS tally_update_out; \
              DROP TRIGGER IF EXISTS tally_update_in; DROP TRIGGER IF EXISTS tally_delete; \
-             DELETE FROM tally_day; DELETE FROM tally_month;",
+             DELETE FROM tallies;",
         )?;
         tx.execute_batch(&wanted)?;
         tx.execute(
             &format!(
-                "INSERT INTO tally_day (day, record_type, dimension, status, count) \
-                 SELECT occurred_on, record_type, {}, {}, SUM(count) FROM records r WHERE {} GROUP BY 1, 2, 3, 4",
+                "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
+                 SELECT substr(occurred_on, 1, 7), record_type, {}, {}, substr(occurred_on, 9, 2), SUM(count) \
+                 FROM records r WHERE {} GROUP BY 1, 2, 3, 4, 5",
                 layout.dimension("r"),
-                layout.status("r"),
+                layout.detail("r"),
                 layout.tallied("r")
             ),
             [],
         )?;
         tx.execute(
-            "INSERT INTO tally_month (month, record_type, dimension, status, count) \
-             SELECT substr(day, 1, 7), record_type, dimension, status, SUM(count) FROM tally_day GROUP BY 1, 2, 3, 4",
+            "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
+             SELECT month, record_type, dimension, detail, '', SUM(count) FROM tallies GROUP BY 1, 2, 3, 4",
             [],
         )?;
         tx.execute(

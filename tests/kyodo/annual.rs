@@ -371,6 +371,10 @@ fn a_fiscal_year_in_progress_is_labelled_in_every_format() {
     for name in book.sheet_names() {
         let g = grid(&mut book, &name);
         assert_eq!(g[0][0], Data::String(report.title.clone()), "{name}");
+        if name == "区×月" {
+            // The contact matrix has no figure table: its title says it all.
+            continue;
+        }
         // The year in progress counts up to today: its last day counted is 2 December 2026.
         let (_, rows) = figure_rows(&g);
         assert!(

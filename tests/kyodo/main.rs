@@ -8,6 +8,7 @@ mod annual;
 mod backup;
 mod cli;
 mod console;
+mod depth;
 mod discord;
 mod dockerfile;
 mod docs;

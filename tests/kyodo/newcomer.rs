@@ -314,6 +314,21 @@ fn command_line_errors_name_the_command_line() {
         "{}",
         run.stderr()
     );
+    // The same pattern in `kyodo totals`, through the same command core.
+    let run = kyodo(&workspace, &["totals", "--from", "2099-01-01"]);
+    assert!(
+        run.stderr()
+            .starts_with("✗ 開始日（--from）: 2099年1月1日（令和81年1月1日）はまだ来ていません。"),
+        "{}",
+        run.stderr()
+    );
+    let run = kyodo(&workspace, &["totals", "--from", "2020-06-01"]);
+    assert!(
+        run.stderr()
+            .contains("kyodo totals --fiscal-year 2020 か kyodo report --fiscal-year 2020 を使ってください"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -705,6 +720,8 @@ fn no_english_word_reaches_the_user() {
         vec!["report", "--fiscal-year", "2020", "--format", "csv"],
         vec!["report", "--fiscal-year", "2020", "--format", "text"],
         vec!["commands"],
+        vec!["totals"],
+        vec!["totals", "--by", "area"],
         vec!["health", "--bot"],
         vec!["backup", "--output", "copy.sqlite3", "--verify"],
         vec!["backup", "--output", "copy.sqlite3"],

@@ -136,7 +136,7 @@ fn same_period_last_year_across_boundaries_and_leap_days() {
     );
     assert_eq!(line(&reply, "③相談数"), "③相談数: 8件（前年同期 20件、−12件）");
     assert_eq!(
-        line(&reply, "東南部"),
+        line(&reply, "東南部、"),
         "東南部、中部、西部、北大井、大里、三岡、西小諸、南大井、川辺（9地区）"
     );
     // A whole past year, against a year with no record at all: unknown, not 0.
@@ -181,6 +181,14 @@ fn baseline_years_compare_as_whole_years_and_targets_show_progress() {
     assert_eq!(
         line(&reply, "③相談数"),
         "③相談数: 30件（前年度 25件、+5件） 目標 40件の75%"
+    );
+    // The pace half way: FY2023 had 10 of its 25 by 30 September, FY2022 1 of its 3 (FY2021
+    // has no record), so 11/28 = 39% of a year; 20 now → 51 at the year's end, 127% of 40 (S);
+    // 40 × 11/28 → 16 would be on track now.
+    let reply = totals(&mut app, jst(2024, 9, 30), None);
+    assert_eq!(
+        line(&reply, "ペース: 例年この時期は年間の39%"),
+        "ペース: 例年この時期は年間の39%（過去2年度）。このままなら年度末に51件、目標40件の127%（S）。今ごろの目安は16件"
     );
     let reply = totals(&mut app, jst(2025, 3, 31), Some("2021"));
     assert!(reply.contains("③相談数: —"), "FY2021 has no records: {reply}");
@@ -392,4 +400,208 @@ fn a_date_in_another_fiscal_year_is_stored_with_a_note_saying_which() {
     // 31 March typed on 1 April: the fiscal year just ended.
     let reply = report(&mut app, jst(2027, 4, 1), "3/31", "r-3");
     assert!(text(&reply).contains("令和8年度の記録として登録しました（今年度は令和9年度です。"));
+}
+
+fn totals_with(
+    app: &mut App,
+    now: DateTime<Utc>,
+    roles: Roles,
+    options: &[(&str, &str)],
+) -> kyodo::render::reply::Reply {
+    let mut invocation = Invocation::new("totals", None);
+    for (name, value) in options {
+        invocation = invocation.with(name, OptionValue::String((*value).into()));
+    }
+    commands::handle(app, &request(now, roles, invocation))
+}
+
+#[test]
+fn any_period_grouped_by_area_district_month_kind_and_for_admins_reporter() {
+    let workspace = Workspace::new();
+    let mut app = app(&workspace, &repo().join("config/kyodo.toml"));
+    let now = jst(2025, 5, 1);
+    let staff = Roles {
+        staff: true,
+        admin: false,
+    };
+    // A period across the fiscal year's turn, by month: March 2025 (4 + 6 consultations, one
+    // meeting) and April 2025 (8, one meeting), by hand from the seed.
+    let reply = totals_with(
+        &mut app,
+        now,
+        staff,
+        &[("from", "2025-02-28"), ("to", "2025-04-30"), ("by", "month")],
+    );
+    let out = text(&reply);
+    assert_eq!(reply.outcome, Outcome::Done, "{out}");
+    assert!(out.starts_with("2025年2月28日〜2025年4月30日の集計"), "{out}");
+    assert!(line(&out, "2025年2月:").contains("③相談数 4件"), "{out}");
+    assert!(
+        line(&out, "2025年3月:").contains("②区と地区担当職員との連携 1回、③相談数 6件"),
+        "{out}"
+    );
+    assert!(
+        line(&out, "2025年4月:").contains("②区と地区担当職員との連携 1回、③相談数 8件"),
+        "{out}"
+    );
+    // The same period without a grouping: compared with the same days a year before.
+    let out = text(&totals_with(
+        &mut app,
+        now,
+        staff,
+        &[("from", "2025-02-28"), ("to", "2025-04-30")],
+    ));
+    // 2024-02-28 to 2024-04-30: 5 + 7 + 3 + 20.
+    assert_eq!(line(&out, "③相談数"), "③相談数: 18件（前年同期 35件、−17件）");
+    assert!(out.contains("比較: この期間 2025年2月28日〜2025年4月30日"), "{out}");
+    // By area and by district, over the fiscal year to date.
+    let out = text(&totals_with(&mut app, now, staff, &[("by", "area")]));
+    assert_eq!(line(&out, "東部:"), "東部: ②区と地区担当職員との連携 1回");
+    assert_eq!(line(&out, "川辺:"), "川辺: ②区と地区担当職員との連携 0回");
+    let out = text(&totals_with(
+        &mut app,
+        now,
+        staff,
+        &[("by", "district"), ("fiscal_year", "2024")],
+    ));
+    assert_eq!(line(&out, "東部/荒町:"), "東部/荒町: ②区と地区担当職員との連携 1回");
+    assert_eq!(line(&out, "川辺/氷:"), "川辺/氷: ②区と地区担当職員との連携 1回");
+    assert_eq!(line(&out, "東部/三和:"), "東部/三和: ②区と地区担当職員との連携 0回");
+    // By kind: the consultations' sides were not given.
+    let out = text(&totals_with(&mut app, now, staff, &[("by", "kind")]));
+    assert_eq!(line(&out, "したい側:"), "したい側: ③相談数 0件");
+    // By reporter: admins only.
+    let refused = totals_with(&mut app, now, staff, &[("by", "reporter")]);
+    assert_eq!(refused.outcome, Outcome::Refused);
+    assert!(text(&refused).contains("管理者"), "{}", text(&refused));
+    let admin = Roles {
+        staff: true,
+        admin: true,
+    };
+    let out = text(&totals_with(
+        &mut app,
+        now,
+        admin,
+        &[("by", "reporter"), ("fiscal_year", "2024")],
+    ));
+    // Everything was seeded by 佐藤: FY2024's 20 + 4 + 6 consultations and two meetings.
+    assert!(
+        line(&out, "佐藤:").starts_with("佐藤: ①区長会活動 0回、②区と地区担当職員との連携 2回、③相談数 30件"),
+        "{out}"
+    );
+    // A period in part of a baseline year is refused, naming it.
+    let refused = totals_with(&mut app, now, staff, &[("from", "2020-04-01"), ("to", "2021-03-31")]);
+    assert_eq!(refused.outcome, Outcome::Done, "a whole baseline year is its figures");
+    let refused = totals_with(&mut app, now, staff, &[("from", "2020-06-01")]);
+    assert_eq!(refused.outcome, Outcome::Refused);
+    assert!(text(&refused).contains("令和2年度は基準データ"), "{}", text(&refused));
+    let refused = totals_with(&mut app, now, staff, &[("from", "2025-04-30"), ("to", "2025-04-01")]);
+    assert!(text(&refused).contains("終了日（to）: 終了日は開始日と同じか後にしてください"));
+}
+
+#[test]
+fn kyodo_totals_writes_the_grouped_table_as_csv_and_xlsx() {
+    let workspace = Workspace::new();
+    seed(&workspace.db());
+    let csv_path = workspace.path("districts.csv");
+    let csv_arg = csv_path.display().to_string();
+    let run = workspace
+        .kyodo(&[
+            "totals",
+            "--fiscal-year",
+            "2024",
+            "--by",
+            "district",
+            "--format",
+            "csv",
+            "--output",
+            &csv_arg,
+        ])
+        .ok();
+    assert!(
+        run.stdout().contains("districts.csv に書き出しました"),
+        "{}",
+        run.stdout()
+    );
+    let text = std::fs::read_to_string(&csv_path).expect("csv");
+    let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows[1], "区,②区と地区担当職員との連携（回）");
+    assert!(rows.contains(&"東部/荒町,1"), "{rows:?}");
+    assert!(rows.contains(&"川辺/氷,1"), "{rows:?}");
+    assert_eq!(rows.len(), 2 + 68, "a row per district");
+    let xlsx_path = workspace.path("months.xlsx");
+    let xlsx_arg = xlsx_path.display().to_string();
+    workspace
+        .kyodo(&[
+            "totals",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-04-30",
+            "--by",
+            "month",
+            "--format",
+            "xlsx",
+            "--output",
+            &xlsx_arg,
+        ])
+        .ok();
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx_path).expect("xlsx");
+    let sheet = book.worksheet_range("集計").expect("sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let header = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("月".into())))
+        .expect("header row");
+    let consultations = header
+        .iter()
+        .position(|c| *c == Data::String("③相談数（件）".into()))
+        .expect("③相談数 column");
+    let april = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("2025年4月".into())))
+        .expect("April");
+    assert_eq!(april[consultations], Data::Float(8.0), "a number, not a text");
+    // The contact matrix of the period: a district's row, March and April, and its total.
+    let matrix = book.worksheet_range("区×月").expect("the contact matrix's sheet");
+    let rows: Vec<Vec<Data>> = matrix.rows().map(|r| r.to_vec()).collect();
+    let header = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("地区".into())))
+        .expect("header");
+    assert_eq!(
+        header[2..].to_vec(),
+        [
+            Data::String("2025年3月".into()),
+            Data::String("2025年4月".into()),
+            Data::String("計".into())
+        ]
+    );
+    let row = |district: &str| {
+        rows.iter()
+            .find(|r| r.get(1) == Some(&Data::String(district.into())))
+            .unwrap_or_else(|| panic!("{district}"))
+            .clone()
+    };
+    assert_eq!(
+        row("氷")[2..].to_vec(),
+        [Data::Float(1.0), Data::Float(0.0), Data::Float(1.0)]
+    );
+    assert_eq!(
+        row("三和")[2..].to_vec(),
+        [Data::Float(0.0), Data::Float(1.0), Data::Float(1.0)]
+    );
+    let total = rows
+        .iter()
+        .find(|r| r.first() == Some(&Data::String("合計".into())))
+        .expect("合計");
+    assert_eq!(
+        total[2..].to_vec(),
+        [Data::Float(1.0), Data::Float(1.0), Data::Float(2.0)]
+    );
+    // A file format needs a file.
+    let run = workspace.kyodo(&["totals", "--format", "csv"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr().contains("--output"), "{}", run.stderr());
 }

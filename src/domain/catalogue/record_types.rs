@@ -44,7 +44,7 @@ pub(super) struct RawRecordType {
     line: Spanned<String>,
     rule: Option<Spanned<String>>,
     by: Option<Spanned<String>>,
-    status: Option<Spanned<String>>,
+    detail: Option<Spanned<String>>,
     report: Option<Spanned<String>>,
     fields: Spanned<Vec<Spanned<RawField>>>,
 }
@@ -127,7 +127,13 @@ impl Checker<'_> {
                 "by",
                 &[FieldKind::Choice, FieldKind::Area],
             );
-            let status = self.own_column(r.status.as_ref(), &fields, &label, "status", &[FieldKind::Choice]);
+            let detail = self.own_column(
+                r.detail.as_ref(),
+                &fields,
+                &label,
+                "detail",
+                &[FieldKind::Choice, FieldKind::District],
+            );
             let layout = self.layout(r, rule, by, &label);
             if fields
                 .iter()
@@ -147,7 +153,7 @@ impl Checker<'_> {
                 record_type,
                 formerly,
                 by,
-                status,
+                detail,
                 layout,
                 label,
                 description: self.name(&r.description, "記録の種類の description"),
@@ -172,7 +178,7 @@ impl Checker<'_> {
         specs
     }
 
-    /// The column `by = "…"` or `status = "…"` names: one of the type's own fields, of a kind in `kinds`.
+    /// The column `by = "…"` or `detail = "…"` names: one of the type's own fields, of a kind in `kinds`.
     fn own_column(
         &mut self,
         raw: Option<&Spanned<String>>,
