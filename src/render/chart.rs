@@ -9,13 +9,13 @@
 //! which leaves gaps after `（` and kana; hence the text is ours.) What goes into the chart —
 //! which indicators, which years — is the digest's business; this file only draws.
 
+use super::canvas::{encode, font, text_width, Anchor, Label};
 use crate::domain::number::group_thousands;
-use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use ab_glyph::FontRef;
 use plotters::backend::{BitMapBackend, RGBPixel};
 use plotters::coord::types::{RangedCoordi32, RangedCoordu64};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::sync::OnceLock;
 
 /// Width of the PNG in pixels: two panels side by side, readable in Discord's preview.
 pub const WIDTH: u32 = 1200;
@@ -24,9 +24,6 @@ pub const HEIGHT: u32 = 1600;
 
 /// The months of a fiscal year, as many as `Series::values` holds.
 pub const MONTHS: usize = 12;
-
-/// IPAexGothic 004.01, unmodified, from Debian's `fonts-ipaexfont-gothic` 00401-5.
-const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 
 /// One fiscal year's line in a panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,18 +84,9 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     let labels = draw(chart, font, &mut pixels)?;
     for label in &labels {
-        label.paint(font, &mut pixels);
+        label.paint(font, &mut pixels, WIDTH);
     }
-    encode(&pixels)
-}
-
-/// The embedded font, parsed once per process.
-fn font() -> Result<&'static FontRef<'static>, ChartError> {
-    static PARSED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
-    PARSED
-        .get_or_init(|| FontRef::try_from_slice(FONT).ok())
-        .as_ref()
-        .ok_or(ChartError::Font)
+    encode(&pixels, WIDTH, HEIGHT)
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a, RGBPixel>, Shift>;
@@ -111,101 +99,6 @@ fn draw_error<E: std::error::Error + Send + Sync>(error: DrawingAreaErrorKind<E>
 /// A pixel coordinate; every one here is far below `i32::MAX`.
 fn px(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-/// Where a label's point is, horizontally; vertically the point is always the text's middle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Anchor {
-    Left,
-    Centre,
-    Right,
-}
-
-/// A line of text to paint over what plotters drew, in pixels of the whole image.
-#[derive(Debug, Clone, PartialEq)]
-struct Label {
-    text: String,
-    at: (i32, i32),
-    anchor: Anchor,
-    size: f32,
-    color: RGBColor,
-}
-
-impl Label {
-    fn new(text: impl Into<String>, at: (i32, i32), anchor: Anchor, size: f32, color: RGBColor) -> Label {
-        Label {
-            text: text.into(),
-            at,
-            anchor,
-            size,
-            color,
-        }
-    }
-
-    /// Paints the glyphs, each at its advance and side bearing, blended into the RGB buffer.
-    fn paint(&self, font: &FontRef<'static>, pixels: &mut [u8]) {
-        let scale = PxScale::from(self.size);
-        let scaled = font.as_scaled(scale);
-        let width = text_width(font, self.size, &self.text);
-        let x = self.at.0 as f32;
-        let mut caret = match self.anchor {
-            Anchor::Left => x,
-            Anchor::Centre => x - width / 2.0,
-            Anchor::Right => x - width,
-        };
-        // The middle between the ascender and the descender lines at the label's point.
-        let baseline = self.at.1 as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
-        let mut previous = None;
-        for c in self.text.chars() {
-            let id = scaled.glyph_id(c);
-            if let Some(previous) = previous {
-                caret += scaled.kern(previous, id);
-            }
-            let glyph = id.with_scale_and_position(scale, point(caret, baseline));
-            if let Some(outline) = font.outline_glyph(glyph) {
-                let bounds = outline.px_bounds();
-                outline.draw(|gx, gy, coverage| {
-                    let x = bounds.min.x as i64 + i64::from(gx);
-                    let y = bounds.min.y as i64 + i64::from(gy);
-                    blend(pixels, x, y, self.color, coverage);
-                });
-            }
-            caret += scaled.h_advance(id);
-            previous = Some(id);
-        }
-    }
-}
-
-/// Mixes `color` into the pixel at (`x`, `y`) by `coverage` (0 to 1); outside the image, nothing.
-fn blend(pixels: &mut [u8], x: i64, y: i64, color: RGBColor, coverage: f32) {
-    if x < 0 || y < 0 || x >= i64::from(WIDTH) || y >= i64::from(HEIGHT) {
-        return;
-    }
-    let Ok(at) = usize::try_from((y * i64::from(WIDTH) + x) * 3) else {
-        return;
-    };
-    let alpha = coverage.clamp(0.0, 1.0);
-    let RGBColor(r, g, b) = color;
-    for (channel, ink) in pixels[at..at + 3].iter_mut().zip([r, g, b]) {
-        let mixed = f32::from(*channel) * (1.0 - alpha) + f32::from(ink) * alpha;
-        *channel = mixed.round().clamp(0.0, 255.0) as u8;
-    }
-}
-
-/// The advance width of a text in pixels.
-fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 {
-    let scaled = font.as_scaled(PxScale::from(size));
-    let mut width = 0.0;
-    let mut previous = None;
-    for c in text.chars() {
-        let id = scaled.glyph_id(c);
-        if let Some(previous) = previous {
-            width += scaled.kern(previous, id);
-        }
-        width += scaled.h_advance(id);
-        previous = Some(id);
-    }
-    width
 }
 
 /// Draws the shapes with plotters and returns the text to paint over them.
@@ -482,20 +375,6 @@ fn label_last_value(chart: &Plot, series: &Series, style: ShapeStyle, labels: &m
         18.0,
         RGBColor(r, g, b),
     ));
-}
-
-/// The RGB buffer as a PNG; `Fast` compression because the chart's flat colours compress well
-/// anyway and the digest has a time budget.
-fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(pixels)?;
-    writer.finish()?;
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! only: the commands, the adapters and the scheduler import it from here.
 
 pub mod breakdown;
+mod canvas;
 pub mod chart;
 pub mod csv;
 pub mod discord;

@@ -1,0 +1,136 @@
+//! Text and pixels shared by the PNG pictures (`chart.rs`, `heatmap.rs`): the Japanese font
+//! embedded in the binary and parsed once, labels laid out and rasterised with `ab_glyph` and
+//! blended into an RGB buffer, and the buffer encoded as a PNG.
+//!
+//! The font is IPAexGothic, embedded from `assets/fonts/ipaexg.ttf` (IPA Font License,
+//! `assets/fonts/IPA_Font_License_Agreement_v1.0.txt`), so Japanese renders the same on every
+//! machine with no system font.
+
+use super::chart::ChartError;
+use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use plotters::prelude::RGBColor;
+use std::sync::OnceLock;
+
+/// IPAexGothic 004.01, unmodified, from Debian's `fonts-ipaexfont-gothic` 00401-5.
+const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
+
+/// The embedded font, parsed once per process.
+pub(super) fn font() -> Result<&'static FontRef<'static>, ChartError> {
+    static PARSED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| FontRef::try_from_slice(FONT).ok())
+        .as_ref()
+        .ok_or(ChartError::Font)
+}
+
+/// Where a label's point is, horizontally; vertically the point is always the text's middle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Anchor {
+    Left,
+    Centre,
+    Right,
+}
+
+/// A line of text to paint over what plotters drew, in pixels of the whole image.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Label {
+    text: String,
+    at: (i32, i32),
+    anchor: Anchor,
+    size: f32,
+    color: RGBColor,
+}
+
+impl Label {
+    pub(super) fn new(text: impl Into<String>, at: (i32, i32), anchor: Anchor, size: f32, color: RGBColor) -> Label {
+        Label {
+            text: text.into(),
+            at,
+            anchor,
+            size,
+            color,
+        }
+    }
+
+    /// Paints the glyphs, each at its advance and side bearing, blended into the RGB buffer of
+    /// an image `width` pixels wide.
+    pub(super) fn paint(&self, font: &FontRef<'static>, pixels: &mut [u8], width: u32) {
+        let scale = PxScale::from(self.size);
+        let scaled = font.as_scaled(scale);
+        let text = text_width(font, self.size, &self.text);
+        let x = self.at.0 as f32;
+        let mut caret = match self.anchor {
+            Anchor::Left => x,
+            Anchor::Centre => x - text / 2.0,
+            Anchor::Right => x - text,
+        };
+        // The middle between the ascender and the descender lines at the label's point.
+        let baseline = self.at.1 as f32 + (scaled.ascent() + scaled.descent()) / 2.0;
+        let mut previous = None;
+        for c in self.text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(previous) = previous {
+                caret += scaled.kern(previous, id);
+            }
+            let glyph = id.with_scale_and_position(scale, point(caret, baseline));
+            if let Some(outline) = font.outline_glyph(glyph) {
+                let bounds = outline.px_bounds();
+                outline.draw(|gx, gy, coverage| {
+                    let x = bounds.min.x as i64 + i64::from(gx);
+                    let y = bounds.min.y as i64 + i64::from(gy);
+                    blend(pixels, width, x, y, self.color, coverage);
+                });
+            }
+            caret += scaled.h_advance(id);
+            previous = Some(id);
+        }
+    }
+}
+
+/// Mixes `color` into the pixel at (`x`, `y`) of an image `width` pixels wide by `coverage`
+/// (0 to 1); outside the image, nothing.
+pub(super) fn blend(pixels: &mut [u8], width: u32, x: i64, y: i64, color: RGBColor, coverage: f32) {
+    let height = pixels.len() as i64 / (i64::from(width) * 3).max(1);
+    if x < 0 || y < 0 || x >= i64::from(width) || y >= height {
+        return;
+    }
+    let Ok(at) = usize::try_from((y * i64::from(width) + x) * 3) else {
+        return;
+    };
+    let alpha = coverage.clamp(0.0, 1.0);
+    let RGBColor(r, g, b) = color;
+    for (channel, ink) in pixels[at..at + 3].iter_mut().zip([r, g, b]) {
+        let mixed = f32::from(*channel) * (1.0 - alpha) + f32::from(ink) * alpha;
+        *channel = mixed.round().clamp(0.0, 255.0) as u8;
+    }
+}
+
+/// The advance width of a text in pixels.
+pub(super) fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size));
+    let mut width = 0.0;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(previous) = previous {
+            width += scaled.kern(previous, id);
+        }
+        width += scaled.h_advance(id);
+        previous = Some(id);
+    }
+    width
+}
+
+/// The RGB buffer as a PNG; `Fast` compression because the chart's flat colours compress well
+/// anyway and the digest has a time budget.
+pub(super) fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(bytes)
+}
