@@ -15,6 +15,7 @@ use super::spec::{
 use super::{Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::doubles::SAME_REPORTER_MINUTES;
 use crate::domain::number::group_thousands;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, RecordTypeSpec};
@@ -209,6 +210,10 @@ fn examples(c: &Catalogue, command: Command) -> Vec<Example> {
                 _ => Vec::new(),
             }
         }
+        Command::RecordsDuplicates => vec![Example::new(
+            &[("fiscal_year", fiscal_year_now)],
+            "二重の報告かもしれない記録の組（管理者だけ。同じものなら片方を削除）",
+        )],
         Command::AdminStatus => vec![Example::new(
             &[],
             "データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）",
@@ -313,6 +318,7 @@ fn overview(c: &Catalogue, commands: &[CommandSpec], wording: Wording, shown: Vi
                     Command::RecordsUndo,
                     Command::RecordsExport,
                     Command::RecordsHistory,
+                    Command::RecordsDuplicates,
                 ]),
             ),
             Section::new("管理", lines(&[Command::AdminStatus])),
@@ -544,6 +550,16 @@ fn flow(c: &Catalogue, commands: &[CommandSpec], command: Command, wording: Word
                 "番号（#12 など）で {} などが使えます",
                 hint(Command::RecordsEdit, &[("id", "12")])
             ),
+        ],
+        Command::RecordsDuplicates => vec![
+            format!(
+                "同じ種類・同じ日で、区・団体・題名など同じものに見える記録を、別の人の報告か、同じ人が{SAME_REPORTER_MINUTES}分以内に送ったものなら組にします（内容・メモ・件数・金額は比べません）"
+            ),
+            format!(
+                "まとめたり消したりはしません。同じものなら {} で片方を削除し、別のものならそのままにします",
+                hint(Command::RecordsDelete, &[("id", "12")])
+            ),
+            "報告したときも、同じものに見える記録があれば返信でその番号を示します（記録はします）".to_string(),
         ],
         Command::Totals | Command::SummaryMonth => vec![
             "前年同期: 前の年度の同じ日まで（途中の月は同じ日まで）と比べます。終わった年度どうしは前年度（通年）と比べます".to_string(),

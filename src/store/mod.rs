@@ -5,7 +5,8 @@
 //! IMMEDIATE, so that writers in other processes wait for each other under the busy timeout;
 //! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
-//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
+//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `doubles.rs` (a
+//! report stored with the records of its type and day it may double), `backup.rs` (checked
 //! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
 //! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
 //! checks every write of a subsidy record against its group's records, in the write's transaction.
@@ -15,6 +16,7 @@ mod audit;
 pub mod backup;
 mod baseline;
 pub mod batch;
+mod doubles;
 mod figures;
 mod health;
 mod lifecycle;
@@ -25,6 +27,7 @@ pub mod upgrade;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
+pub use doubles::Reported;
 pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
@@ -362,6 +365,8 @@ fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> R
     )?)
 }
 
+#[cfg(test)]
+mod doubles_tests;
 #[cfg(test)]
 mod pages_tests;
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod depth;
 mod discord;
 mod dockerfile;
 mod docs;
+mod doubles;
 mod files;
 mod health;
 mod hostile;

@@ -353,6 +353,7 @@ fn every_command_that_runs_has_one_action_and_says_how_it_is_answered() {
             ("records delete", false, true),
             ("records export", true, true),
             ("records history", false, true),
+            ("records duplicates", false, true),
             ("records undo", false, true),
             ("admin status", false, true),
             ("help", false, true),
