@@ -214,6 +214,14 @@ fn examples(c: &Catalogue, command: Command) -> Vec<Example> {
             &[("fiscal_year", fiscal_year_now)],
             "二重の報告かもしれない記録の組（管理者だけ。同じものなら片方を削除）",
         )],
+        Command::RemindOff => vec![Example::new(
+            &[],
+            format!(
+                "毎月{}日のリマインド（まだない記録のお知らせ）で自分をメンションしない（/remind on で戻す）",
+                c.schedule.remind_day
+            ),
+        )],
+        Command::RemindOn => vec![Example::new(&[], "リマインドで自分をまたメンションする")],
         Command::AdminStatus => vec![Example::new(
             &[],
             "データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）",
@@ -306,7 +314,12 @@ fn overview(c: &Catalogue, commands: &[CommandSpec], wording: Wording, shown: Vi
             Section::new("報告する", lines(&report)),
             Section::new(
                 "見る",
-                lines(&[Command::Totals, Command::SummaryMonth, Command::SummaryYear]),
+                lines(&[
+                    Command::Totals,
+                    Command::SummaryMonth,
+                    Command::SummaryYear,
+                    Command::RemindOff,
+                ]),
             ),
             Section::new(
                 "記録を見る・直す",
@@ -561,6 +574,18 @@ fn flow(c: &Catalogue, commands: &[CommandSpec], command: Command, wording: Word
             ),
             "報告したときも、同じものに見える記録があれば返信でその番号を示します（記録はします）".to_string(),
         ],
+        Command::RemindOff | Command::RemindOn => {
+            let s = &c.schedule;
+            vec![
+                format!(
+                    "毎月{}日 {} に、その月に記録のない地区、{}か月以上記録のない区、毎月報告する種類でその月の記録がまだないものを報告チャンネルに投稿します",
+                    s.remind_day,
+                    s.remind_time.format("%H:%M"),
+                    s.stale_months
+                ),
+                "載った地区の担当職員（設定の liaison）をメンションします。オフにした人はメンションしません（次のリマインドから）".to_string(),
+            ]
+        }
         Command::Totals | Command::SummaryMonth => vec![
             "前年同期: 前の年度の同じ日まで（途中の月は同じ日まで）と比べます。終わった年度どうしは前年度（通年）と比べます".to_string(),
             "—（ダッシュ）は分からない数（記録も基準データもない年度）で、0 ではありません".to_string(),

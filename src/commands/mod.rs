@@ -21,6 +21,7 @@ pub mod import;
 pub mod invocation;
 mod pace;
 pub mod records;
+pub mod remind;
 mod report;
 pub mod spec;
 pub mod summary;
@@ -138,6 +139,8 @@ fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Resul
         Command::RecordsExport => records::export(app, request, shown, hints),
         Command::RecordsHistory => history::handle(app, request, shown),
         Command::RecordsDuplicates => duplicates::list(app, request, shown),
+        Command::RemindOff => remind::off(app, request, shown),
+        Command::RemindOn => remind::on(app, request, shown),
         Command::Help => help::handle(app, request, shown, hints),
         Command::AdminStatus => admin::status(app, request, shown),
     }
@@ -145,7 +148,8 @@ fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Resul
 
 /// Who may run `command`: reporting and records (one's own; anyone's for an admin, which each
 /// handler decides) need the staff role, `/admin`, `/records list` and `/records duplicates`
-/// (everyone's records) the admin role; figures and help are for everyone in the server.
+/// (everyone's records) the admin role; figures, help and one's own reminder mentions are for
+/// everyone in the server.
 fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
     match command {
         Command::Report { .. }
@@ -156,7 +160,12 @@ fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
         | Command::RecordsExport
         | Command::RecordsHistory => require_staff(request),
         Command::AdminStatus | Command::RecordsList | Command::RecordsDuplicates => require_admin(request),
-        Command::Totals | Command::SummaryMonth | Command::SummaryYear | Command::Help => Ok(()),
+        Command::Totals
+        | Command::SummaryMonth
+        | Command::SummaryYear
+        | Command::Help
+        | Command::RemindOff
+        | Command::RemindOn => Ok(()),
     }
 }
 

@@ -44,6 +44,8 @@ pub enum Command {
     RecordsExport,
     RecordsHistory,
     RecordsDuplicates,
+    RemindOff,
+    RemindOn,
     Help,
     AdminStatus,
 }
@@ -490,6 +492,7 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
         totals(catalogue),
         summary(),
         records,
+        remind(),
         CommandSpec {
             name: "admin",
             name_ja: "管理",
@@ -895,6 +898,35 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
             vec![id()],
         )])
         .collect(),
+    }
+}
+
+/// `/remind off | on`: the monthly reminder's mentions of the user who types it.
+fn remind() -> CommandSpec {
+    CommandSpec {
+        name: "remind",
+        name_ja: "リマインド",
+        description: "Mentions in the monthly reminder of what is missing: off or on for you".into(),
+        description_ja: "月のリマインド（まだの記録のお知らせ）で自分をメンションするか".into(),
+        action: None,
+        options: vec![
+            OptionSpec::sub(
+                Action::new(Command::RemindOff).private(),
+                "off",
+                "オフ",
+                "Do not mention me in the reminder",
+                "リマインドで自分をメンションしない",
+                Vec::new(),
+            ),
+            OptionSpec::sub(
+                Action::new(Command::RemindOn).private(),
+                "on",
+                "オン",
+                "Mention me again in the reminder",
+                "リマインドで自分をまたメンションする",
+                Vec::new(),
+            ),
+        ],
     }
 }
 

@@ -3,7 +3,7 @@
 //! group's subsidy records, the one rule every write keeps; `text` is the one
 //! normaliser for text from outside; `health` the facts read from a bot's heartbeat;
 //! `schedule` when the scheduled posts fall due; `doubles` which records look like one thing
-//! reported twice.
+//! reported twice; `remind` what the monthly reminder says is missing.
 //!
 //! Nothing here does I/O, reads a clock, or knows SQLite or Discord: the store, the commands and
 //! the adapters call in, never the other way round.
@@ -22,6 +22,7 @@ pub mod number;
 pub mod pace;
 pub mod record;
 pub mod record_type;
+pub mod remind;
 pub mod schedule;
 pub mod subsidy;
 pub mod text;

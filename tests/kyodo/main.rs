@@ -22,6 +22,7 @@ mod names;
 mod new_type;
 mod newcomer;
 mod reference;
+mod remind;
 mod replication;
 mod roundtrip;
 mod scheduler;
