@@ -91,6 +91,15 @@ enum Command {
         #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
         retry: bool,
     },
+    /// 月のリマインド（その月にまだない記録・長く記録のない区・毎月の報告）を表示する（--post で報告チャンネルに投稿）
+    Remind {
+        /// 月（2026-10、R8.10、10月。省略すると今月）
+        #[arg(long)]
+        month: Option<String>,
+        /// Discord の報告チャンネルに投稿する（同じ月は1回だけ。地区の担当をメンション）
+        #[arg(long)]
+        post: bool,
+    },
     /// 記録を CSV か Excel（XLSX）のファイル（/records export と同じ列）から取り込む。番号のある行はその記録の直し、番号のない行は新しい記録。1行でも誤りがあれば何も取り込まない
     Import {
         /// 取り込むファイル（UTF-8 の CSV、BOM はあってもなくても。または .xlsx）
@@ -267,6 +276,7 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
             };
             cli::digest::run(config, db, month, chart, mode, now)
         }
+        Command::Remind { month, post } => cli::remind::run(config, db, month, post, now),
         Command::Import {
             file,
             user,

@@ -16,6 +16,7 @@ pub mod export;
 pub mod health;
 pub mod help;
 pub mod import;
+pub mod remind;
 pub mod report;
 pub mod restore;
 pub mod run;

@@ -60,12 +60,19 @@ pub(super) fn status(app: &App, request: &Request, shown: Visibility) -> Result<
             s.annual_day,
             s.annual_time.format("%H:%M")
         ),
+        format!(
+            "リマインド: 毎月{}日 {}（その月にまだない記録、{}か月以上記録のない区）",
+            s.remind_day,
+            s.remind_time.format("%H:%M"),
+            s.stale_months
+        ),
         next_post(app, request, &next.format("%Y年%-m月%-d日 %H:%M").to_string()),
     ];
     for run in app.store.recent_runs(RECENT)? {
         let what = match run.kind {
             PostKind::Digest => format!("{} の月次まとめ", run.period),
             PostKind::Annual => format!("{}年度の年次報告", run.period),
+            PostKind::Remind => format!("{} のリマインド", run.period),
         };
         let state = match run.status {
             PostStatus::Posted => format!("投稿済み（メッセージ {}件）", run.message_ids.len()),

@@ -15,6 +15,7 @@ use super::spec::{
 use super::{Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::doubles::SAME_REPORTER_MINUTES;
 use crate::domain::number::group_thousands;
 use crate::domain::record::Column;
 use crate::domain::record_type::{FieldKind, RecordTypeSpec};
@@ -209,6 +210,18 @@ fn examples(c: &Catalogue, command: Command) -> Vec<Example> {
                 _ => Vec::new(),
             }
         }
+        Command::RecordsDuplicates => vec![Example::new(
+            &[("fiscal_year", fiscal_year_now)],
+            "二重の報告かもしれない記録の組（管理者だけ。同じものなら片方を削除）",
+        )],
+        Command::RemindOff => vec![Example::new(
+            &[],
+            format!(
+                "毎月{}日のリマインド（まだない記録のお知らせ）で自分をメンションしない（/remind on で戻す）",
+                c.schedule.remind_day
+            ),
+        )],
+        Command::RemindOn => vec![Example::new(&[], "リマインドで自分をまたメンションする")],
         Command::AdminStatus => vec![Example::new(
             &[],
             "データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）",
@@ -301,7 +314,12 @@ fn overview(c: &Catalogue, commands: &[CommandSpec], wording: Wording, shown: Vi
             Section::new("報告する", lines(&report)),
             Section::new(
                 "見る",
-                lines(&[Command::Totals, Command::SummaryMonth, Command::SummaryYear]),
+                lines(&[
+                    Command::Totals,
+                    Command::SummaryMonth,
+                    Command::SummaryYear,
+                    Command::RemindOff,
+                ]),
             ),
             Section::new(
                 "記録を見る・直す",
@@ -313,6 +331,7 @@ fn overview(c: &Catalogue, commands: &[CommandSpec], wording: Wording, shown: Vi
                     Command::RecordsUndo,
                     Command::RecordsExport,
                     Command::RecordsHistory,
+                    Command::RecordsDuplicates,
                 ]),
             ),
             Section::new("管理", lines(&[Command::AdminStatus])),
@@ -545,6 +564,28 @@ fn flow(c: &Catalogue, commands: &[CommandSpec], command: Command, wording: Word
                 hint(Command::RecordsEdit, &[("id", "12")])
             ),
         ],
+        Command::RecordsDuplicates => vec![
+            format!(
+                "同じ種類・同じ日で、区・団体・題名など同じものに見える記録を、別の人の報告か、同じ人が{SAME_REPORTER_MINUTES}分以内に送ったものなら組にします（内容・メモ・件数・金額は比べません）"
+            ),
+            format!(
+                "まとめたり消したりはしません。同じものなら {} で片方を削除し、別のものならそのままにします",
+                hint(Command::RecordsDelete, &[("id", "12")])
+            ),
+            "報告したときも、同じものに見える記録があれば返信でその番号を示します（記録はします）".to_string(),
+        ],
+        Command::RemindOff | Command::RemindOn => {
+            let s = &c.schedule;
+            vec![
+                format!(
+                    "毎月{}日 {} に、その月に記録のない地区、{}か月以上記録のない区、毎月報告する種類でその月の記録がまだないものを報告チャンネルに投稿します",
+                    s.remind_day,
+                    s.remind_time.format("%H:%M"),
+                    s.stale_months
+                ),
+                "載った地区の担当職員（設定の liaison）をメンションします。オフにした人はメンションしません（次のリマインドから）".to_string(),
+            ]
+        }
         Command::Totals | Command::SummaryMonth => vec![
             "前年同期: 前の年度の同じ日まで（途中の月は同じ日まで）と比べます。終わった年度どうしは前年度（通年）と比べます".to_string(),
             "—（ダッシュ）は分からない数（記録も基準データもない年度）で、0 ではありません".to_string(),

@@ -14,12 +14,14 @@
 mod admin;
 pub mod autocomplete;
 pub mod digest;
+mod duplicates;
 pub mod help;
 mod history;
 pub mod import;
 pub mod invocation;
 mod pace;
 pub mod records;
+pub mod remind;
 mod report;
 pub mod spec;
 pub mod summary;
@@ -136,13 +138,17 @@ fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Resul
         Command::RecordsUndo => records::undo(app, request, shown, hints),
         Command::RecordsExport => records::export(app, request, shown, hints),
         Command::RecordsHistory => history::handle(app, request, shown),
+        Command::RecordsDuplicates => duplicates::list(app, request, shown),
+        Command::RemindOff => remind::off(app, request, shown),
+        Command::RemindOn => remind::on(app, request, shown),
         Command::Help => help::handle(app, request, shown, hints),
         Command::AdminStatus => admin::status(app, request, shown),
     }
 }
 
 /// Who may run `command`: reporting and records (one's own; anyone's for an admin, which each
-/// handler decides) need the staff role, `/admin` the admin role; figures and help are for
+/// handler decides) need the staff role, `/admin`, `/records list` and `/records duplicates`
+/// (everyone's records) the admin role; figures, help and one's own reminder mentions are for
 /// everyone in the server.
 fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
     match command {
@@ -153,8 +159,13 @@ fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
         | Command::RecordsUndo
         | Command::RecordsExport
         | Command::RecordsHistory => require_staff(request),
-        Command::AdminStatus | Command::RecordsList => require_admin(request),
-        Command::Totals | Command::SummaryMonth | Command::SummaryYear | Command::Help => Ok(()),
+        Command::AdminStatus | Command::RecordsList | Command::RecordsDuplicates => require_admin(request),
+        Command::Totals
+        | Command::SummaryMonth
+        | Command::SummaryYear
+        | Command::Help
+        | Command::RemindOff
+        | Command::RemindOn => Ok(()),
     }
 }
 

@@ -8,13 +8,16 @@
 //! subsidy lifecycle (one grant per group and course, no application after the grant …) in the
 //! insert's own transaction — and reply with what was stored and the new fiscal-year total,
 //! saying so when the date falls in another fiscal year than today's
-//! (「令和7年度の記録として登録しました」). A subsidy group typed differently from a known group
+//! (「令和7年度の記録として登録しました」). A report that looks like one already stored (same
+//! type and day, the same place or name … by someone else, or by the same reporter within
+//! minutes: `domain::doubles`) is stored all the same, and the reply names the other record
+//! above the undo button (`duplicates::notice`). A subsidy group typed differently from a known group
 //! with the same name key (a space, full width, case) is stored under the known spelling, and
 //! the reply says so.
 
 use super::invocation::{Invocation, OptionValue};
 use super::spec::Command;
-use super::{today, Failure, Hints, Request};
+use super::{duplicates, today, Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
 use crate::domain::number::group_thousands;
@@ -50,8 +53,15 @@ pub(super) fn handle(
         reporter: request.user.clone(),
         source: request.source.clone(),
     };
-    let stored = app.store.insert(&new, request.now)?;
+    let reported = app.store.report(&new, request.now)?;
+    let stored = reported.stored;
     let mut reply = reply(app, &stored, today(app, request), shown, hints)?;
+    // Stored, and said: a report that looks like one already stored names it, above the undo.
+    if let Stored::New(record) = &stored {
+        reply
+            .sections
+            .extend(duplicates::notice(app, record, &reported.same_day));
+    }
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.
     let name = catalogue

@@ -43,6 +43,9 @@ pub enum Command {
     RecordsUndo,
     RecordsExport,
     RecordsHistory,
+    RecordsDuplicates,
+    RemindOff,
+    RemindOn,
     Help,
     AdminStatus,
 }
@@ -489,6 +492,7 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
         totals(catalogue),
         summary(),
         records,
+        remind(),
         CommandSpec {
             name: "admin",
             name_ja: "管理",
@@ -803,8 +807,8 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
         &format!("新しい値（{clear} か {dash} で空に。場所は {place} のように地区/区）"),
     );
     let history = history(c);
-    let mut description = "Your records: list, fix, delete, undo, export".to_string();
-    let mut description_ja = "記録の一覧・修正・削除・取り消し・書き出し".to_string();
+    let mut description = "Your records: list, fix, delete, undo, export, duplicates".to_string();
+    let mut description_ja = "記録の一覧・修正・削除・取り消し・書き出し・重複".to_string();
     // `、{group}の{label}の経過`: the history by its group's and type's names, where there is one.
     if let (Some(history), Some(subsidy)) = (&history, subsidy_type(c)) {
         let group = history.options.first().map_or("", |g| g.name_ja.as_str());
@@ -878,6 +882,14 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
         .into_iter()
         .chain(history)
         .chain([OptionSpec::sub(
+            Action::new(Command::RecordsDuplicates).private(),
+            "duplicates",
+            "重複",
+            "Pairs of records that look like one thing reported twice (admins)",
+            "二重の報告かもしれない記録の組（管理者）",
+            vec![fiscal_year()],
+        )])
+        .chain([OptionSpec::sub(
             Action::new(Command::RecordsUndo).private(),
             "undo",
             "取り消し",
@@ -886,6 +898,35 @@ fn records(c: &Catalogue, report: &CommandSpec) -> CommandSpec {
             vec![id()],
         )])
         .collect(),
+    }
+}
+
+/// `/remind off | on`: the monthly reminder's mentions of the user who types it.
+fn remind() -> CommandSpec {
+    CommandSpec {
+        name: "remind",
+        name_ja: "リマインド",
+        description: "Mentions in the monthly reminder of what is missing: off or on for you".into(),
+        description_ja: "月のリマインド（まだの記録のお知らせ）で自分をメンションするか".into(),
+        action: None,
+        options: vec![
+            OptionSpec::sub(
+                Action::new(Command::RemindOff).private(),
+                "off",
+                "オフ",
+                "Do not mention me in the reminder",
+                "リマインドで自分をメンションしない",
+                Vec::new(),
+            ),
+            OptionSpec::sub(
+                Action::new(Command::RemindOn).private(),
+                "on",
+                "オン",
+                "Mention me again in the reminder",
+                "リマインドで自分をまたメンションする",
+                Vec::new(),
+            ),
+        ],
     }
 }
 

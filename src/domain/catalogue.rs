@@ -179,6 +179,9 @@ pub fn circled(number: u8) -> String {
 pub struct Area {
     pub name: String,
     pub districts: Vec<String>,
+    /// The Discord user id of the area's liaison officer (`liaison = "…"`), whom the monthly
+    /// reminder mentions when the area or one of its districts has gone without a record.
+    pub liaison: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +248,17 @@ pub struct Schedule {
     pub annual_month: u32,
     pub annual_day: u32,
     pub annual_time: chrono::NaiveTime,
+    /// The reminder of what is missing in a month: day of that month and time.
+    pub remind_day: u32,
+    pub remind_time: chrono::NaiveTime,
+    /// A district with no record of the area type (`Catalogue::area_type`) for this many months
+    /// is listed in the reminder.
+    pub stale_months: u32,
+}
+
+impl Schedule {
+    /// The most months `stale_months` may say (ten years).
+    pub const MAX_STALE_MONTHS: u32 = 120;
 }
 
 impl Default for Schedule {
@@ -256,6 +270,9 @@ impl Default for Schedule {
             annual_month: 4,
             annual_day: 10,
             annual_time: nine,
+            remind_day: 25,
+            remind_time: nine,
+            stale_months: 6,
         }
     }
 }
@@ -476,6 +493,9 @@ struct RawSchedule {
     annual_month: Option<Spanned<i64>>,
     annual_day: Option<Spanned<i64>>,
     annual_time: Option<Spanned<String>>,
+    remind_day: Option<Spanned<i64>>,
+    remind_time: Option<Spanned<String>>,
+    stale_months: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -532,6 +552,7 @@ struct RawIndicator {
 struct RawArea {
     name: Spanned<String>,
     districts: Spanned<Vec<Spanned<String>>>,
+    liaison: Option<Spanned<toml::Value>>,
 }
 
 // ---- checking -----------------------------------------------------------------------------
@@ -751,6 +772,13 @@ impl Checker<'_> {
         let digest_day = number(raw.digest_day.as_ref(), "digest_day", 1..=28, default.digest_day);
         let annual_month = number(raw.annual_month.as_ref(), "annual_month", 4..=12, default.annual_month);
         let annual_day = number(raw.annual_day.as_ref(), "annual_day", 1..=28, default.annual_day);
+        let remind_day = number(raw.remind_day.as_ref(), "remind_day", 1..=28, default.remind_day);
+        let stale_months = number(
+            raw.stale_months.as_ref(),
+            "stale_months",
+            1..=Schedule::MAX_STALE_MONTHS,
+            default.stale_months,
+        );
         let mut time = |value: Option<&Spanned<String>>, key: &str, fallback| {
             let Some(value) = value else { return fallback };
             match chrono::NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M") {
@@ -770,11 +798,15 @@ impl Checker<'_> {
             annual_month,
             annual_day,
             annual_time: time(raw.annual_time.as_ref(), "annual_time", default.annual_time),
+            remind_day,
+            remind_time: time(raw.remind_time.as_ref(), "remind_time", default.remind_time),
+            stale_months,
         }
     }
 
-    /// A Discord id: a snowflake, written as a string (TOML integers cannot hold every id).
-    fn snowflake(&mut self, value: Option<&Spanned<toml::Value>>, key: &str) -> Option<u64> {
+    /// A Discord id: a snowflake, written as a string (TOML integers cannot hold every id);
+    /// `what` names the key in the refusal (`[discord] guild_id`).
+    fn snowflake(&mut self, value: Option<&Spanned<toml::Value>>, what: &str) -> Option<u64> {
         let value = value?;
         match value
             .get_ref()
@@ -786,9 +818,7 @@ impl Checker<'_> {
             _ => {
                 self.fail(
                     value,
-                    format!(
-                        "[discord] {key} は Discord の ID を \"123456789012345678\" のように文字列で書いてください"
-                    ),
+                    format!("{what} は Discord の ID を \"123456789012345678\" のように文字列で書いてください"),
                 );
                 None
             }
@@ -797,10 +827,10 @@ impl Checker<'_> {
 
     fn discord(&mut self, raw: &RawDiscord) -> DiscordIds {
         DiscordIds {
-            guild_id: self.snowflake(raw.guild_id.as_ref(), "guild_id"),
-            report_channel_id: self.snowflake(raw.report_channel_id.as_ref(), "report_channel_id"),
-            staff_role_id: self.snowflake(raw.staff_role_id.as_ref(), "staff_role_id"),
-            admin_role_id: self.snowflake(raw.admin_role_id.as_ref(), "admin_role_id"),
+            guild_id: self.snowflake(raw.guild_id.as_ref(), "[discord] guild_id"),
+            report_channel_id: self.snowflake(raw.report_channel_id.as_ref(), "[discord] report_channel_id"),
+            staff_role_id: self.snowflake(raw.staff_role_id.as_ref(), "[discord] staff_role_id"),
+            admin_role_id: self.snowflake(raw.admin_role_id.as_ref(), "[discord] admin_role_id"),
             global_commands: raw.global_commands,
         }
     }
@@ -1042,7 +1072,12 @@ impl Checker<'_> {
                     }
                 }
             }
-            areas.push(Area { name, districts });
+            let liaison = self.snowflake(r.liaison.as_ref(), &format!("{name}地区の liaison（担当職員）"));
+            areas.push(Area {
+                name,
+                districts,
+                liaison,
+            });
         }
         if areas.is_empty() {
             self.problems.push(Problem {

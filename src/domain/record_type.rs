@@ -334,6 +334,9 @@ pub struct RecordTypeSpec {
     pub detail: Option<Column>,
     /// How the annual report lays its figures out.
     pub layout: Layout,
+    /// Reported once a month (a month's count, `monthly = true`): the monthly reminder names
+    /// the type while the month has no record of it.
+    pub monthly: bool,
     /// The fields, in the order of the command's options (required ones first).
     pub fields: Vec<FieldSpec>,
 }

@@ -1,6 +1,7 @@
-//! When the scheduled posts fall due: the monthly digest (for the month before) and the annual
-//! summary (for the fiscal year that ended), at the catalogue's `[schedule]` times in the city's
-//! time zone (Asia/Tokyo). Pure: the instant "now" is passed in.
+//! When the scheduled posts fall due: the monthly digest (for the month before), the annual
+//! summary (for the fiscal year that ended) and the monthly reminder (for the month it falls
+//! in), at the catalogue's `[schedule]` times in the city's time zone (Asia/Tokyo). Pure: the
+//! instant "now" is passed in.
 //!
 //! `scheduler` turns these into the posts it makes (`due_between`, its loop); `/admin status`
 //! says the next one; `backups::daily` reads its own local times with `at`.
@@ -30,6 +31,12 @@ pub fn digest_due(schedule: &Schedule, tz: Tz, month: YearMonth) -> DateTime<Utc
     at(tz, date, schedule.digest_time)
 }
 
+/// When the reminder of `month` is due: in that month, on `remind_day` at `remind_time`.
+pub fn remind_due(schedule: &Schedule, tz: Tz, month: YearMonth) -> DateTime<Utc> {
+    let date = NaiveDate::from_ymd_opt(month.year(), month.month(), schedule.remind_day).unwrap_or(month.first_day());
+    at(tz, date, schedule.remind_time)
+}
+
 /// When the annual summary of `year` is due: in the calendar year its fiscal year ends.
 pub fn annual_due(schedule: &Schedule, tz: Tz, year: FiscalYear, start: FiscalYearStart) -> DateTime<Utc> {
     let end = year.last_day(start);
@@ -49,6 +56,7 @@ pub fn next_due(schedule: &Schedule, tz: Tz, start: FiscalYearStart, now: DateTi
     let mut month = YearMonth::of(local).previous();
     for _ in 0..3 {
         candidates.push(digest_due(schedule, tz, month));
+        candidates.push(remind_due(schedule, tz, month));
         month = month.next();
     }
     let year = FiscalYear::containing(local, start);
@@ -94,6 +102,18 @@ mod tests {
     }
 
     #[test]
+    fn the_reminder_is_due_on_the_25th_of_its_own_month_at_nine() {
+        let s = Schedule::default();
+        assert_eq!(remind_due(&s, TZ, month(2026, 10)), jst(2026, 10, 25, 9, 0, 0));
+        let s = Schedule {
+            remind_day: 20,
+            remind_time: NaiveTime::from_hms_opt(17, 30, 0).expect("time"),
+            ..s
+        };
+        assert_eq!(remind_due(&s, TZ, month(2027, 2)), jst(2027, 2, 20, 17, 30, 0));
+    }
+
+    #[test]
     fn the_annual_summary_is_due_in_april_after_the_year() {
         let s = Schedule::default();
         assert_eq!(
@@ -109,13 +129,18 @@ mod tests {
             next_due(&s, TZ, APRIL, jst(2026, 11, 28, 12, 0, 0)),
             jst(2026, 12, 1, 9, 0, 0)
         );
+        // The reminder on the 25th comes before the digest on the 1st.
+        assert_eq!(
+            next_due(&s, TZ, APRIL, jst(2026, 11, 3, 12, 0, 0)),
+            jst(2026, 11, 25, 9, 0, 0)
+        );
         assert_eq!(
             next_due(&s, TZ, APRIL, jst(2027, 4, 2, 12, 0, 0)),
             jst(2027, 4, 10, 9, 0, 0)
         );
         assert_eq!(
             next_due(&s, TZ, APRIL, jst(2026, 12, 1, 9, 0, 0)),
-            jst(2027, 1, 1, 9, 0, 0)
+            jst(2026, 12, 25, 9, 0, 0)
         );
     }
 }

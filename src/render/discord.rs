@@ -264,6 +264,66 @@ pub fn messages(reply: &Reply) -> Vec<Value> {
         .collect()
 }
 
+/// The most users one message's `allowed_mentions.users` may list (Discord's limit).
+pub const MENTIONS_PER_MESSAGE: usize = 100;
+
+/// Room left in the first message's content for what `messages` put there (`（1/3）`).
+const CONTENT_ROOM: usize = 32;
+
+/// `messages` with users mentioned (the scheduled reminder's liaison officers): each
+/// `(user, line)` as `<@user> line` in a message's `content` — mentions in embeds notify no
+/// one — and that message's `allowed_mentions` naming exactly those users (`parse` empty, so
+/// that no other mention, role or @everyone in any text pings anyone). The first message
+/// takes as many as fit (within 2,000 characters and 100 users); the rest follow, in order,
+/// as messages of their own.
+pub fn with_mentions(mut messages: Vec<Value>, mentions: &[(u64, String)]) -> Vec<Value> {
+    if mentions.is_empty() {
+        return messages;
+    }
+    // The mention lines in groups that fit one message's content and user list.
+    let max = CONTENT_MAX - CONTENT_ROOM;
+    let mut groups: Vec<(Vec<String>, Vec<String>)> = vec![(Vec::new(), Vec::new())];
+    let mut length = 0;
+    for (user, line) in mentions {
+        let mention = format!("<@{user}>");
+        let text = chunks(&format!("{mention} {line}"), max).remove(0);
+        let size = text.chars().count() + 1;
+        let full = groups.last().is_some_and(|(lines, users)| {
+            !lines.is_empty() && (length + size > max || users.len() == MENTIONS_PER_MESSAGE)
+        });
+        if full {
+            groups.push((Vec::new(), Vec::new()));
+            length = 0;
+        }
+        length += size;
+        if let Some((lines, users)) = groups.last_mut() {
+            lines.push(text);
+            let id = user.to_string();
+            if !users.contains(&id) {
+                users.push(id);
+            }
+        }
+    }
+    let allowed = |users: &[String]| json!({ "parse": [], "users": users });
+    let mut extra = Vec::new();
+    for (i, (lines, users)) in groups.into_iter().enumerate() {
+        let content = lines.join("\n");
+        match messages.first_mut().filter(|_| i == 0) {
+            Some(first) => {
+                let content = match first["content"].as_str() {
+                    Some(before) if !before.is_empty() => format!("{content}\n{before}"),
+                    _ => content,
+                };
+                first["content"] = json!(content);
+                first["allowed_mentions"] = allowed(&users);
+            }
+            None => extra.push(json!({ "content": content, "flags": 0, "allowed_mentions": allowed(&users) })),
+        }
+    }
+    messages.extend(extra);
+    messages
+}
+
 /// A refusal or notice as one plain ephemeral message (DMs, other servers, stale buttons).
 pub fn notice(text: &str) -> Value {
     json!({ "content": chunks(text, CONTENT_MAX).remove(0), "flags": EPHEMERAL, "allowed_mentions": { "parse": [] } })
@@ -418,6 +478,56 @@ mod tests {
         }
         assert_eq!(text.matches('あ').count(), 9000);
         assert_eq!(m[0]["content"], format!("（1/{}）", m.len()));
+    }
+
+    #[test]
+    fn mentions_go_in_the_content_and_only_the_named_users_are_allowed() {
+        let reply = Reply::done(
+            Visibility::Public,
+            "リマインド",
+            vec![Section::lines(vec!["<@999> x".into()])],
+        );
+        let plain = messages(&reply);
+        assert_eq!(with_mentions(plain.clone(), &[]), plain, "no mention, no change");
+        let m = with_mentions(plain, &[(111, "担当: A".into()), (222, "担当: B".into())]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0]["content"], "<@111> 担当: A\n<@222> 担当: B");
+        assert_eq!(
+            m[0]["allowed_mentions"],
+            json!({ "parse": [], "users": ["111", "222"] })
+        );
+        check_limits(&m[0]);
+        // More than one message holds: every one within the limits, each naming its own users.
+        let many: Vec<(u64, String)> = (0..250)
+            .map(|i| (1000 + i, format!("担当: {}", "あ".repeat(20))))
+            .collect();
+        let long = Reply::done(
+            Visibility::Public,
+            "リマインド",
+            (0..40)
+                .map(|i| Section::new(format!("{i}"), vec!["い".repeat(900)]))
+                .collect(),
+        );
+        let m = with_mentions(messages(&long), &many);
+        let mut named = Vec::new();
+        for body in &m {
+            check_limits(body);
+            let users: Vec<String> = body["allowed_mentions"]["users"]
+                .as_array()
+                .map(|u| u.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            assert!(users.len() <= MENTIONS_PER_MESSAGE);
+            for user in &users {
+                assert!(body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(&format!("<@{user}>"))));
+            }
+            named.extend(users);
+        }
+        assert_eq!(named.len(), 250, "every user mentioned once");
+        assert!(m[0]["content"]
+            .as_str()
+            .is_some_and(|c| c.ends_with(&format!("（1/{}）", messages(&long).len()))));
     }
 
     #[test]

@@ -1,16 +1,18 @@
-//! The scheduled posts: the monthly digest on the 1st (09:00 Asia/Tokyo, for the month before)
-//! and the annual summary in April (for the fiscal year that ended), each exactly once per
-//! period and channel.
+//! The scheduled posts: the monthly digest on the 1st (09:00 Asia/Tokyo, for the month before),
+//! the annual summary in April (for the fiscal year that ended) and the reminder of what is
+//! missing on the 25th (for the month it falls in), each exactly once per period and channel.
 //!
 //! When each post falls due is `domain::schedule` (pure, in Asia/Tokyo); `due_between` turns
 //! it into the `Job`s due between two instants (the clock is passed in). `post.rs` builds and
 //! sends a post and records it in the store before and after; `run_due` posts, oldest first,
-//! what fell due since the scheduler first ran.
+//! what fell due since the scheduler first ran — of the reminders only the current month's:
+//! a reminder is about the month it is in, so one missed while the bot was down is not sent
+//! late (`Job::catches_up`).
 
 pub mod post;
 
 use crate::domain::catalogue::Schedule;
-use crate::domain::schedule::{annual_due, digest_due};
+use crate::domain::schedule::{annual_due, digest_due, remind_due};
 use crate::domain::{FiscalYear, FiscalYearStart, YearMonth};
 use crate::store::PostKind;
 use chrono::{DateTime, Utc};
@@ -23,6 +25,8 @@ pub enum Job {
     Digest(YearMonth),
     /// The annual summary of a fiscal year.
     Annual(FiscalYear),
+    /// The reminder of what a month is missing, in that month.
+    Remind(YearMonth),
 }
 
 impl Job {
@@ -30,13 +34,24 @@ impl Job {
         match self {
             Job::Digest(_) => PostKind::Digest,
             Job::Annual(_) => PostKind::Annual,
+            Job::Remind(_) => PostKind::Remind,
+        }
+    }
+
+    /// Whether the job is still worth posting in the month `current` (the city's today): a
+    /// digest or an annual summary always (posted late after downtime, once); a reminder only
+    /// in its own month, never a stale one.
+    pub fn catches_up(self, current: YearMonth) -> bool {
+        match self {
+            Job::Digest(_) | Job::Annual(_) => true,
+            Job::Remind(month) => month == current,
         }
     }
 
     /// `2026-10` or `2025`: the period as the store keys it.
     pub fn period(self) -> String {
         match self {
-            Job::Digest(month) => month.key(),
+            Job::Digest(month) | Job::Remind(month) => month.key(),
             Job::Annual(year) => year.start_year().to_string(),
         }
     }
@@ -47,6 +62,7 @@ impl Job {
         match self {
             Job::Digest(month) => format!("kyodo-d-{}", month.key()),
             Job::Annual(year) => format!("kyodo-a-{}", year.start_year()),
+            Job::Remind(month) => format!("kyodo-r-{}", month.key()),
         }
     }
 
@@ -55,6 +71,7 @@ impl Job {
         match self {
             Job::Digest(month) => format!("{}の月次まとめ", month.label()),
             Job::Annual(year) => format!("{}の年次報告", year.label()),
+            Job::Remind(month) => format!("{}のリマインド", month.label()),
         }
     }
 }
@@ -80,6 +97,10 @@ pub fn due_between(
         if due > after && due <= until {
             jobs.push((due, Job::Digest(month)));
         }
+        let due = remind_due(schedule, tz, month);
+        if due > after && due <= until {
+            jobs.push((due, Job::Remind(month)));
+        }
         month = month.next();
     }
     let mut year = FiscalYear::containing(first_local, start).previous().previous();
@@ -90,7 +111,7 @@ pub fn due_between(
         }
         year = year.next();
     }
-    jobs.sort_by_key(|(due, job)| (*due, job.period()));
+    jobs.sort_by_key(|(due, job)| (*due, job.period(), job.kind().key()));
     jobs
 }
 
@@ -149,13 +170,14 @@ mod tests {
     fn due_posts_between_two_instants_oldest_first() {
         let s = Schedule::default();
         // Not yet at 08:59:59, due at 09:00:00, not again at 09:00:30.
-        assert!(due_between(&s, TZ, APRIL, jst(2026, 10, 20, 0, 0, 0), jst(2026, 11, 1, 8, 59, 59)).is_empty());
+        assert!(due_between(&s, TZ, APRIL, jst(2026, 10, 26, 0, 0, 0), jst(2026, 11, 1, 8, 59, 59)).is_empty());
         assert_eq!(
-            due_between(&s, TZ, APRIL, jst(2026, 10, 20, 0, 0, 0), jst(2026, 11, 1, 9, 0, 0)),
+            due_between(&s, TZ, APRIL, jst(2026, 10, 26, 0, 0, 0), jst(2026, 11, 1, 9, 0, 0)),
             vec![(jst(2026, 11, 1, 9, 0, 0), Job::Digest(month(2026, 10)))]
         );
         assert!(due_between(&s, TZ, APRIL, jst(2026, 11, 1, 9, 0, 0), jst(2026, 11, 1, 9, 0, 30)).is_empty());
-        // Down from 28 February to 3 May: March's and April's digests, and the annual summary.
+        // Down from 28 February to 3 May: March's and April's digests and reminders, and the
+        // annual summary.
         let jobs: Vec<Job> = due_between(&s, TZ, APRIL, jst(2027, 2, 28, 12, 0, 0), jst(2027, 5, 3, 8, 0, 0))
             .into_iter()
             .map(|(_, job)| job)
@@ -164,10 +186,16 @@ mod tests {
             jobs,
             vec![
                 Job::Digest(month(2027, 2)),
+                Job::Remind(month(2027, 3)),
                 Job::Digest(month(2027, 3)),
                 Job::Annual(FiscalYear::new(2026)),
+                Job::Remind(month(2027, 4)),
                 Job::Digest(month(2027, 4)),
             ]
         );
+        // Of those, on 3 May only the digests and the annual summary are still worth posting.
+        let current = month(2027, 5);
+        assert_eq!(jobs.iter().filter(|j| j.catches_up(current)).count(), 4);
+        assert!(Job::Remind(current).catches_up(current));
     }
 }

@@ -1,4 +1,4 @@
-//! Posting a digest or an annual summary exactly once.
+//! Posting a digest, an annual summary or a reminder exactly once.
 //!
 //! The run is recorded as pending before the first message is sent; each message carries a
 //! nonce with `enforce_nonce`, so that a retry after a crash between sending and recording gets
@@ -9,10 +9,11 @@
 
 use super::{due_between, Job};
 use crate::app::App;
-use crate::commands::{digest, summary};
+use crate::commands::{digest, remind, summary};
+use crate::domain::YearMonth;
 use crate::render::chart::render_png;
 use crate::render::csv::annual_csv;
-use crate::render::discord::messages;
+use crate::render::discord::{messages, with_mentions};
 use crate::render::reply::{Attachment, Reply};
 use crate::render::xlsx::annual_xlsx;
 use crate::store::{self, PostStatus};
@@ -108,6 +109,12 @@ pub fn content(app: &App, job: Job, today: NaiveDate) -> Result<(Vec<Value>, Vec
             ];
             (reply, files)
         }
+        // Its mentions in the first message's content, allowed for the named users only; who
+        // turned them off is read now, as the post is built.
+        Job::Remind(month) => {
+            let reminder = remind::build(app, month, today)?;
+            return Ok((with_mentions(messages(&reminder.reply), &reminder.mentions), Vec::new()));
+        }
     };
     Ok((messages(&reply), files))
 }
@@ -185,7 +192,9 @@ pub async fn post_job(
 }
 
 /// Posts, oldest first, every job that fell due since the scheduler first ran (remembered in
-/// the store) and was neither posted nor failed in `channel`. Returns what happened to each.
+/// the store) and was neither posted nor failed in `channel` — of the reminders only the
+/// current month's (`Job::catches_up`): after downtime, no stale one. Returns what happened to
+/// each.
 /// Once `stopping` returns true no further job is started (a post under way is finished); the
 /// jobs left are still due at the next run.
 pub async fn run_due(
@@ -201,6 +210,7 @@ pub async fn run_due(
         let mut app = lock(app);
         let first = app.store.meta_or_insert("scheduler_first_run", &now.to_rfc3339())?;
         let first = DateTime::parse_from_rfc3339(&first).map_or(now, |t| t.with_timezone(&Utc));
+        let current = YearMonth::of(app.today(now));
         let catalogue = &app.settings.catalogue;
         let mut due = Vec::new();
         for (_, job) in due_between(
@@ -210,6 +220,10 @@ pub async fn run_due(
             first,
             now,
         ) {
+            if !job.catches_up(current) {
+                tracing::info!(job = %job.label(), "a reminder of a month gone by: not posted late");
+                continue;
+            }
             let run = app.store.post_run(job.kind(), &job.period(), &channel.to_string())?;
             match run.map(|r| r.status) {
                 Some(PostStatus::Posted | PostStatus::Failed) => {}
@@ -230,19 +244,27 @@ pub async fn run_due(
     Ok(outcomes)
 }
 
-/// Posts again every run recorded as failed (`kyodo digest --retry`).
+/// Posts again every run recorded as failed (`kyodo digest --retry`), but a reminder of a month
+/// gone by.
 pub async fn retry_failed(
     app: &Mutex<App>,
     poster: &impl Poster,
     retry: Retry,
     clock: &impl Fn() -> DateTime<Utc>,
 ) -> Result<Vec<(Job, Result<Posted, PostError>)>, store::Error> {
-    let failed = lock(app).store.failed_runs()?;
+    let (failed, current) = {
+        let app = lock(app);
+        (app.store.failed_runs()?, YearMonth::of(app.today(clock())))
+    };
     let mut outcomes = Vec::new();
     for run in failed {
         let Some(job) = job_of(run.kind, &run.period) else {
             continue;
         };
+        if !job.catches_up(current) {
+            tracing::info!(job = %job.label(), "a failed reminder of a month gone by: not posted again");
+            continue;
+        }
         let Ok(channel) = run.channel_id.parse::<u64>() else {
             continue;
         };
@@ -253,9 +275,13 @@ pub async fn retry_failed(
 
 fn job_of(kind: store::PostKind, period: &str) -> Option<Job> {
     match kind {
-        store::PostKind::Digest => {
+        store::PostKind::Digest | store::PostKind::Remind => {
             let (y, m) = period.split_once('-')?;
-            crate::domain::YearMonth::new(y.parse().ok()?, m.parse().ok()?).map(Job::Digest)
+            let month = YearMonth::new(y.parse().ok()?, m.parse().ok()?)?;
+            Some(match kind {
+                store::PostKind::Remind => Job::Remind(month),
+                _ => Job::Digest(month),
+            })
         }
         store::PostKind::Annual => Some(Job::Annual(crate::domain::FiscalYear::new(period.parse().ok()?))),
     }

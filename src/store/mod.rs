@@ -5,7 +5,9 @@
 //! IMMEDIATE, so that writers in other processes wait for each other under the busy timeout;
 //! a wait that times out is `Error::Busy`, a full disk `Error::DiskFull`, both in Japanese. The schema lives in `migrations/*.sql`
 //! and is applied at open by `rusqlite_migration`. Queries are grouped by table: `records.rs`,
-//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests posted exactly once), `backup.rs` (checked
+//! `audit.rs`, `baseline.rs`, `post_runs.rs` (digests and reminders posted exactly once),
+//! `remind.rs` (who turned the reminder's mentions off, what the reminder reads), `doubles.rs`
+//! (a report stored with the records of its type and day it may double), `backup.rs` (checked
 //! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
 //! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
 //! checks every write of a subsidy record against its group's records, in the write's transaction.
@@ -15,16 +17,19 @@ mod audit;
 pub mod backup;
 mod baseline;
 pub mod batch;
+mod doubles;
 mod figures;
 mod health;
 mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
+mod remind;
 pub mod tallies;
 pub mod upgrade;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
+pub use doubles::Reported;
 pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
@@ -41,7 +46,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 7] = [
+const MIGRATION_SQL: [&str; 8] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -49,6 +54,7 @@ const MIGRATION_SQL: [&str; 7] = [
     include_str!("../../migrations/0005_group_keys.sql"),
     include_str!("../../migrations/0006_record_types.sql"),
     include_str!("../../migrations/0007_fewer_pages.sql"),
+    include_str!("../../migrations/0008_reminders.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
@@ -363,7 +369,11 @@ fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> R
 }
 
 #[cfg(test)]
+mod doubles_tests;
+#[cfg(test)]
 mod pages_tests;
+#[cfg(test)]
+mod remind_tests;
 #[cfg(test)]
 mod subsidy_tests;
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! The `post_runs` and `meta` tables: every scheduled post (monthly digest, annual summary) per
-//! period and channel — pending before it is sent, posted or failed after — so that each is
-//! posted exactly once, across crashes and restarts.
+//! The `post_runs` and `meta` tables: every scheduled post (monthly digest, annual summary,
+//! monthly reminder) per period and channel — pending before it is sent, posted or failed
+//! after — so that each is posted exactly once, across crashes and restarts.
 
 use super::{corrupt_json, timestamp, Error, Result, Store};
 use chrono::{DateTime, Utc};
@@ -12,6 +12,8 @@ pub enum PostKind {
     Digest,
     /// The annual summary; period the fiscal year's first calendar year, `YYYY`.
     Annual,
+    /// The monthly reminder of what is missing; period `YYYY-MM`, the month it reminds of.
+    Remind,
 }
 
 impl PostKind {
@@ -19,6 +21,7 @@ impl PostKind {
         match self {
             PostKind::Digest => "digest",
             PostKind::Annual => "annual",
+            PostKind::Remind => "remind",
         }
     }
 }
@@ -72,6 +75,7 @@ fn to_run((kind, period, channel_id, status, nonce, attempts, ids, error): RunRo
         kind: match kind.as_str() {
             "digest" => PostKind::Digest,
             "annual" => PostKind::Annual,
+            "remind" => PostKind::Remind,
             _ => return Err(corrupt("種類")),
         },
         status: match status.as_str() {

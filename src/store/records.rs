@@ -57,11 +57,11 @@ fn dimension_values(facts: &Facts) -> Vec<Value> {
         .collect()
 }
 
-const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
+pub(super) const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
     group_name, amount, method, project, department, medium, title, topic, note, \
     reporter_id, reporter_name, source, source_id, created_at, deleted_at";
 
-fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
+pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get("id")?;
     let record_type: String = row.get("record_type")?;
     let occurred_on: String = row.get("occurred_on")?;
@@ -107,7 +107,7 @@ fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     Ok(record)
 }
 
-fn date_key(date: NaiveDate) -> String {
+pub(super) fn date_key(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

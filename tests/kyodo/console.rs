@@ -264,7 +264,10 @@ fn the_registration_payload_is_printed_as_discord_takes_it() {
     let payload: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON");
     let commands = payload.as_array().expect("an array of application commands");
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["report", "totals", "summary", "records", "admin", "help"]);
+    assert_eq!(
+        names,
+        ["report", "totals", "summary", "records", "remind", "admin", "help"]
+    );
     assert!(commands.iter().all(|c| c["name_localizations"]["ja"].is_string()));
 }
 

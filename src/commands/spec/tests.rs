@@ -154,7 +154,7 @@ fn the_payload_keeps_discords_limits() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
         names,
-        HashSet::from(["report", "totals", "summary", "records", "admin", "help"].map(String::from))
+        HashSet::from(["report", "totals", "summary", "records", "remind", "admin", "help"].map(String::from))
     );
 }
 
@@ -353,7 +353,10 @@ fn every_command_that_runs_has_one_action_and_says_how_it_is_answered() {
             ("records delete", false, true),
             ("records export", true, true),
             ("records history", false, true),
+            ("records duplicates", false, true),
             ("records undo", false, true),
+            ("remind off", false, true),
+            ("remind on", false, true),
             ("admin status", false, true),
             ("help", false, true),
         ]

@@ -46,6 +46,7 @@ pub(super) struct RawRecordType {
     by: Option<Spanned<String>>,
     detail: Option<Spanned<String>>,
     report: Option<Spanned<String>>,
+    monthly: Option<Spanned<toml::Value>>,
     fields: Spanned<Vec<Spanned<RawField>>>,
 }
 
@@ -149,6 +150,7 @@ impl Checker<'_> {
                 .iter()
                 .map(|old| self.name(old, "記録の種類の formerly"))
                 .collect();
+            let monthly = self.monthly(r.monthly.as_ref(), &label);
             let spec = RecordTypeSpec {
                 record_type,
                 formerly,
@@ -161,6 +163,7 @@ impl Checker<'_> {
                 help: self.name(&r.help, "記録の種類の help"),
                 line: self.line(&r.line, &fields),
                 rule,
+                monthly,
                 fields,
                 name,
             };
@@ -176,6 +179,21 @@ impl Checker<'_> {
             });
         }
         specs
+    }
+
+    /// `monthly = true | false` (false when left out).
+    fn monthly(&mut self, raw: Option<&Spanned<toml::Value>>, label: &str) -> bool {
+        let Some(raw) = raw else { return false };
+        match raw.get_ref().as_bool() {
+            Some(monthly) => monthly,
+            None => {
+                self.fail(
+                    raw,
+                    format!("{label}の monthly（毎月報告する種類か）は true か false で書いてください"),
+                );
+                false
+            }
+        }
     }
 
     /// The column `by = "…"` or `detail = "…"` names: one of the type's own fields, of a kind in `kinds`.

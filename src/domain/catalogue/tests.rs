@@ -361,3 +361,70 @@ fn the_backup_folder_is_beside_the_database_unless_absolute() {
         Path::new("/mnt/nas/kyodo")
     );
 }
+
+#[test]
+fn the_reminder_is_read_from_the_schedule_and_monthly_types_from_their_descriptions() {
+    let c = komoro();
+    assert_eq!(c.schedule.remind_day, 25);
+    assert_eq!(
+        c.schedule.remind_time,
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time")
+    );
+    assert_eq!(c.schedule.stale_months, 6);
+    assert_eq!(c.schedule, Schedule::default(), "the shipped times are the defaults");
+    let monthly: Vec<&str> = c.record_types.iter().filter(|t| t.monthly).map(|t| t.key()).collect();
+    assert_eq!(monthly, ["consultation", "match"]);
+    assert!(c.areas.iter().all(|a| a.liaison.is_none()), "no one's id is shipped");
+    // An area's liaison, as a string like every Discord id.
+    let text = edited(
+        "name = \"東部\"\n",
+        "name = \"東部\"\nliaison = \"123456789012345678\"\n",
+    );
+    let c = Catalogue::parse(&text).expect("valid");
+    assert_eq!(c.area("東部").and_then(|a| a.liaison), Some(123_456_789_012_345_678));
+}
+
+#[test]
+fn reminder_and_liaison_mistakes_are_reported_with_their_lines() {
+    for (from, to, message) in [
+        (
+            "remind_day = 25",
+            "remind_day = 31",
+            "[schedule] remind_day は 1〜28 の整数で書いてください",
+        ),
+        (
+            "remind_time = \"09:00\"",
+            "remind_time = \"9時\"",
+            "[schedule] remind_time は \"09:00\" のように時:分で書いてください",
+        ),
+        (
+            "stale_months = 6",
+            "stale_months = 0",
+            "[schedule] stale_months は 1〜120 の整数で書いてください",
+        ),
+        (
+            "name = \"東部\"\n",
+            "name = \"東部\"\nliaison = 123456789012345678\n",
+            "東部地区の liaison（担当職員） は Discord の ID を \"123456789012345678\" のように文字列で書いてください",
+        ),
+        (
+            "name = \"川辺\"\n",
+            "name = \"川辺\"\nliaison = \"@tanaka\"\n",
+            "川辺地区の liaison（担当職員） は Discord の ID を",
+        ),
+        (
+            "monthly = true\nfields = [\n  { column = \"count\", name = \"件数\", type = \"count\", required = true, description_en = \"How many\" },\n  { column = \"side\"",
+            "monthly = \"毎月\"\nfields = [\n  { column = \"count\", name = \"件数\", type = \"count\", required = true, description_en = \"How many\" },\n  { column = \"side\"",
+            "相談の monthly（毎月報告する種類か）は true か false で書いてください",
+        ),
+    ] {
+        let text = edited(from, to);
+        let found = problems(&text);
+        let needle = to.lines().last().filter(|l| l.contains("liaison")).unwrap_or(to);
+        let line = line_of(&text, needle.lines().next().unwrap_or(needle));
+        assert!(
+            found.iter().any(|p| p.starts_with(&format!("{line}行目: {message}"))),
+            "{to}: {found:?}"
+        );
+    }
+}

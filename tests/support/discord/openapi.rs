@@ -10,8 +10,9 @@
 //! the `jsonschema` crate inside a document that also carries the description's `components`,
 //! so `#/components/schemas/...` references resolve locally; nothing is fetched from a network.
 //!
-//! One rule from Discord's documentation that the OpenAPI description does not encode is added
-//! for application-command names (see [`command_name_problems`]).
+//! Two rules from Discord's documentation that the OpenAPI description does not encode are
+//! added: application-command names (see [`command_name_problems`]), and `allowed_mentions`
+//! naming users (or roles) both by `parse` and by list (see [`allowed_mentions_problems`]).
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -105,6 +106,7 @@ impl Spec {
         if op.id.contains("application_command") {
             problems.extend(command_name_problems(body));
         }
+        problems.extend(allowed_mentions_problems(body));
         if problems.is_empty() {
             Ok(op)
         } else {
@@ -255,6 +257,32 @@ pub fn command_name_problems(body: &Value) -> Vec<String> {
             String::new()
         };
         walk(command, &path, chat_input, &mut out);
+    }
+    out
+}
+
+/// Discord's documented rule for `allowed_mentions`, which the OpenAPI description does not
+/// carry: `parse: ["users"]` and a `users` list are mutually exclusive (Discord answers 400),
+/// and so are `parse: ["roles"]` and `roles`. Checked on any body that has `allowed_mentions`
+/// (a message, a follow-up, an interaction response's `data`).
+pub fn allowed_mentions_problems(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, mentions) in [
+        ("/allowed_mentions", &body["allowed_mentions"]),
+        ("/data/allowed_mentions", &body["data"]["allowed_mentions"]),
+    ] {
+        let parse: Vec<&str> = mentions["parse"]
+            .as_array()
+            .map(|p| p.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for kind in ["users", "roles"] {
+            let listed = mentions[kind].as_array().is_some_and(|l| !l.is_empty());
+            if listed && parse.contains(&kind) {
+                out.push(format!(
+                    "at '{path}': parse {kind:?} and a {kind} list are mutually exclusive"
+                ));
+            }
+        }
     }
     out
 }

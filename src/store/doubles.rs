@@ -1,0 +1,105 @@
+//! A report stored together with the live records of its type and day, read in the insert's
+//! own transaction, so that the reply can say which of them it looks like
+//! (`domain::doubles`): two reports of one meeting sent at once are told apart in the order the
+//! write lock takes them, the second seeing the first.
+//!
+//! The lookup is a read and writes no page: `records` has no date index (every index is a page
+//! more per report, `pages_tests.rs`). The running tallies, which the insert's triggers have
+//! just written, say how much the day's other records of the type count (their day's total
+//! less the new record's count); when nothing, nothing is read. Otherwise the table is read
+//! newest first until records counting that much have been found — reports of a day are
+//! mostly entered near it, so the newest rows hold them. The subsidy rule's type, not tallied,
+//! is read through its group index: its records of a day with the same group.
+
+use super::records::{date_key, insert_in, read_record, Stored, COLUMNS};
+use super::{lifecycle, write, Result, Store};
+use crate::domain::record::{Column, NewRecord, Record};
+use crate::domain::text::name_key;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+/// What a report did: the record, and the other live records of its type and day (none for a
+/// record stored before from the same source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub stored: Stored,
+    pub same_day: Vec<Record>,
+}
+
+impl Store {
+    /// Stores a report as `insert` does, and reads in the same transaction the live records of
+    /// its type and day, newest first.
+    pub fn report(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Reported> {
+        let tx = write(&mut self.conn)?;
+        lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
+        let stored = insert_in(&tx, new, now)?;
+        let same_day = match &stored {
+            Stored::New(record) => {
+                let subsidy = self.subsidy.as_ref().map(|s| s.record_type);
+                if subsidy == Some(record.facts.record_type()) {
+                    same_group_and_day(&tx, record)?
+                } else {
+                    same_day(&tx, record)?
+                }
+            }
+            Stored::Existing(_) => Vec::new(),
+        };
+        tx.commit()?;
+        Ok(Reported { stored, same_day })
+    }
+}
+
+/// The other live records of `record`'s type and day, newest first: as many as the day's
+/// running tally says there are (its total less `record`'s count), read newest first.
+fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
+    let day = date_key(record.date);
+    let total: i64 = tx.query_row(
+        "SELECT COALESCE(SUM(count), 0) FROM tallies WHERE month = substr(?1, 1, 7) AND record_type = ?2 \
+         AND day = substr(?1, 9, 2)",
+        params![day, record.facts.record_type().key()],
+        |row| row.get(0),
+    )?;
+    let mut left = total - i64::from(record.facts.count());
+    let mut found = Vec::new();
+    if left <= 0 {
+        return Ok(found);
+    }
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on = ?2 AND deleted_at IS NULL \
+         AND id <> ?3 ORDER BY id DESC"
+    ))?;
+    let mut rows = stmt.query(params![record.facts.record_type().key(), day, record.id])?;
+    while let Some(row) = rows.next()? {
+        let other = read_record(row)??;
+        left -= i64::from(other.facts.count());
+        found.push(other);
+        if left <= 0 {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// The other live records of `record`'s type, day and group (by name key), newest first,
+/// through the subsidy records' group index.
+fn same_group_and_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
+    let Some(group) = record.facts.text(Column::Group) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM records WHERE id IN ( \
+             SELECT id FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+                 AND record_type = ?1 AND group_key = ?2 AND occurred_on = ?3 AND id <> ?4) \
+         ORDER BY id DESC"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            record.facts.record_type().key(),
+            name_key(group),
+            date_key(record.date),
+            record.id
+        ],
+        read_record,
+    )?;
+    rows.map(|r| r?).collect()
+}

@@ -1,0 +1,86 @@
+//! What the monthly reminder reads and keeps: who turned its mentions off for themselves
+//! (`remind_optouts`, migration 0008: `/remind off` and `/remind on`), the last day each place
+//! had a record of a type, and whether a type has any record in a period — both from the
+//! running tallies (and a subsidy record's date index), whatever the size of `records`.
+
+use super::records::date_key;
+use super::{timestamp, write, Result, Store};
+use crate::domain::record::Actor;
+use crate::domain::RecordType;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
+use std::collections::{HashMap, HashSet};
+
+impl Store {
+    /// Turns the reminder's mentions off for `user`; false if they were off already.
+    pub fn remind_off(&mut self, user: &Actor, now: DateTime<Utc>) -> Result<bool> {
+        let tx = write(&mut self.conn)?;
+        let changed = tx.execute(
+            "INSERT INTO remind_optouts (user_id, user_name, at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (user_id) DO NOTHING",
+            params![user.id, user.name, timestamp(now)],
+        )?;
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// Turns the reminder's mentions on again for the user `user_id`; false if they were on.
+    pub fn remind_on(&mut self, user_id: &str) -> Result<bool> {
+        let tx = write(&mut self.conn)?;
+        let changed = tx.execute("DELETE FROM remind_optouts WHERE user_id = ?1", [user_id])?;
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// The ids of the users who turned the reminder's mentions off.
+    pub fn reminded_off(&self) -> Result<HashSet<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT user_id FROM remind_optouts")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The last day with a live record of `record_type`, per value of its `by` and `detail`
+    /// fields (a meeting's area and district), up to `through`: read from the days of the
+    /// running tallies.
+    pub fn last_days(
+        &self,
+        record_type: RecordType,
+        through: NaiveDate,
+    ) -> Result<HashMap<(String, String), NaiveDate>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT dimension, detail, MAX(month || '-' || day) FROM tallies \
+             WHERE record_type = ?1 AND day <> '' AND count > 0 AND month <= substr(?2, 1, 7) \
+                 AND month || '-' || day <= ?2 \
+             GROUP BY 1, 2",
+        )?;
+        let rows = stmt.query_map(params![record_type.key(), date_key(through)], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut last = HashMap::new();
+        for row in rows {
+            let (by, detail, day) = row?;
+            if let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+                last.insert((by, detail), day);
+            }
+        }
+        Ok(last)
+    }
+
+    /// Whether `record_type` has a live record dated within `[from, to]`: from the running
+    /// tallies, or for the subsidy rule's type (not tallied) from its date index.
+    pub fn has_records(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        if !self.tallies(from, to, Some(record_type))?.is_empty() {
+            return Ok(true);
+        }
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+             AND record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3)",
+            params![record_type.key(), date_key(from), date_key(to)],
+            |row| row.get(0),
+        )?)
+    }
+}

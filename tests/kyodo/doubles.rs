@@ -1,0 +1,51 @@
+//! Double reports, as staff meet them: a report that looks like one already stored — by
+//! another reporter, or by the same one a moment ago — is stored all the same and its reply
+//! names the other record, with the undo; `/records duplicates` lists a year's pairs for an
+//! admin. A scripted console session with its exact replies (`sessions/doubles.*`).
+
+use crate::support::{repo, Workspace};
+
+/// Fails with the first differing line.
+fn assert_same_lines(actual: &str, expected: &str) {
+    for (i, (a, e)) in actual.lines().zip(expected.lines()).enumerate() {
+        assert_eq!(a, e, "line {} differs", i + 1);
+    }
+    assert_eq!(actual.lines().count(), expected.lines().count(), "number of lines");
+}
+
+#[test]
+fn double_reports_are_stored_said_and_listed_never_merged_or_refused() {
+    let workspace = Workspace::new();
+    workspace
+        .console(
+            &["--user", "田中", "--role", "staff"],
+            "/report meeting area:東部 district:荒町 date:R8.6.15\n\
+             /report collab title:\"ボランティア交流集会\" date:2026-08-01\n\
+             /report council kind:総会 date:2026-05-10\n\
+             /report match count:2 date:2026-06-30\n",
+        )
+        .ok();
+    let dir = repo().join("tests/kyodo/sessions");
+    let script = std::fs::read_to_string(dir.join("doubles.txt")).expect("script");
+    let expected = std::fs::read_to_string(dir.join("doubles.expected")).expect("expected");
+    let run = workspace.console(&["--user", "佐藤"], &script);
+    assert_eq!(run.code(), Some(1), "the year to come is refused");
+    assert_same_lines(&run.stdout(), &expected);
+    // Every report stored (the one undone, softly): 4 by 田中, 6 by 佐藤.
+    assert_eq!(
+        workspace.rows("SELECT COUNT(*) FROM records"),
+        vec![vec!["10".to_string()]]
+    );
+    assert_eq!(
+        workspace.rows("SELECT id FROM records WHERE deleted_at IS NOT NULL"),
+        vec![vec!["6".to_string()]]
+    );
+    // Only admins list the pairs; a staff member is told so, in Japanese.
+    let run = workspace.console(&["--user", "田中", "--role", "staff"], "/records duplicates\n");
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stdout().contains("✗ このコマンドを使えるのは管理者だけです"),
+        "{}",
+        run.stdout()
+    );
+}
