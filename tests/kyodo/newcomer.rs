@@ -250,7 +250,7 @@ fn os_errors_are_said_in_japanese_and_a_closed_pipe_ends_quietly() {
     let run = kyodo(&workspace, &["check-config", &broken.display().to_string()]);
     assert!(
         run.stderr()
-            .contains("知らない項目「colour」があります（使える項目: digest_day、digest_time、annual_month、annual_day、annual_time）"),
+            .contains("知らない項目「colour」があります（使える項目: digest_day、digest_time、annual_month、annual_day、annual_time、remind_day、remind_time、stale_months）"),
         "{}",
         run.stderr()
     );
