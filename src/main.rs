@@ -84,11 +84,14 @@ enum Command {
         /// グラフ（PNG）を書き出すファイル
         #[arg(long, value_name = "ファイル")]
         chart: Option<PathBuf>,
+        /// 区×月のヒートマップ（PNG）を書き出すファイル
+        #[arg(long, value_name = "ファイル")]
+        heatmap: Option<PathBuf>,
         /// Discord の報告チャンネルに投稿する（同じ月は1回だけ）
         #[arg(long)]
         post: bool,
         /// 失敗した投稿（月次まとめ・年次報告）だけをもう一度投稿する
-        #[arg(long, conflicts_with_all = ["post", "month", "chart"])]
+        #[arg(long, conflicts_with_all = ["post", "month", "chart", "heatmap"])]
         retry: bool,
     },
     /// 月のリマインド（その月にまだない記録・長く記録のない区・毎月の報告）を表示する（--post で報告チャンネルに投稿）
@@ -266,6 +269,7 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Command::Digest {
             month,
             chart,
+            heatmap,
             post,
             retry,
         } => {
@@ -274,7 +278,7 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
                 (true, false) => DigestMode::Post,
                 (false, false) => DigestMode::Show,
             };
-            cli::digest::run(config, db, month, chart, mode, now)
+            cli::digest::run(config, db, month, [chart, heatmap], mode, now)
         }
         Command::Remind { month, post } => cli::remind::run(config, db, month, post, now),
         Command::Import {

@@ -1,4 +1,5 @@
-//! `kyodo digest`: a month's digest printed (its chart written with `--chart`), or posted to the
+//! `kyodo digest`: a month's digest printed (its chart written with `--chart`, the heat map of
+//! its contact matrix with `--heatmap`), or posted to the
 //! report channel exactly once (`--post`, through `kyodo::scheduler::post` and the Discord
 //! REST side), or the posts that failed posted again (`--retry`).
 
@@ -10,7 +11,6 @@ use kyodo::commands::digest;
 use kyodo::discord::DiscordSettings;
 use kyodo::domain::dates::parse_month;
 use kyodo::domain::{FiscalYear, YearMonth};
-use kyodo::render::chart::render_png;
 use kyodo::render::reply::text as reply_text;
 use kyodo::scheduler::post::{self, Retry};
 use kyodo::scheduler::Job;
@@ -20,7 +20,7 @@ use std::process::ExitCode;
 /// What `kyodo digest` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DigestMode {
-    /// Print the month's digest, and write its chart with `--chart`.
+    /// Print the month's digest, and write its pictures with `--chart` and `--heatmap`.
     Show,
     /// Post the month's digest to the report channel, once (`--post`).
     Post,
@@ -32,13 +32,13 @@ pub fn run(
     config: &Path,
     db: &Path,
     month: Option<String>,
-    chart: Option<PathBuf>,
+    pictures: [Option<PathBuf>; 2],
     mode: DigestMode,
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
     let app = start(config, db, now)?;
     match mode {
-        DigestMode::Show => show(&app, month.as_deref(), chart, now),
+        DigestMode::Show => show(&app, month.as_deref(), pictures, now),
         DigestMode::Post | DigestMode::Retry => post(app, month.as_deref(), mode, now),
     }
 }
@@ -51,17 +51,32 @@ fn month_of(text: Option<&str>, today: NaiveDate) -> anyhow::Result<YearMonth> {
     })
 }
 
-fn show(app: &App, month: Option<&str>, chart: Option<PathBuf>, now: DateTime<Utc>) -> anyhow::Result<ExitCode> {
+/// Prints the digest; writes the chart and the heat map where `pictures` names a file for them.
+fn show(
+    app: &App,
+    month: Option<&str>,
+    pictures: [Option<PathBuf>; 2],
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
     let today = app.today(now);
     let month = month_of(month, today)?;
     let annual = |year: FiscalYear| format!("kyodo report --fiscal-year {}", year.start_year());
     digest::check_month(app, month, annual).map_err(|e| failure(e, "digest"))?;
     let built = digest::build(app, month, today)?;
     print!("{}", reply_text(&built.reply));
-    if let Some(path) = chart {
-        let png = render_png(&built.chart)?;
-        write_new(&path, &png)?;
-        println!("グラフを {} に書き出しました", path.display());
+    let [chart, heatmap] = pictures;
+    if heatmap.is_some() && built.matrix.is_none() {
+        println!("区×月のヒートマップはありません（設定に地区ごとの記録の種類がありません）");
+    }
+    if chart.is_some() || heatmap.is_some() {
+        let files = built.pictures()?;
+        let wanted = [(chart, "グラフ"), (heatmap, "区×月のヒートマップ")];
+        for ((path, what), file) in wanted.into_iter().zip(files) {
+            if let Some(path) = path {
+                write_new(&path, &file.bytes)?;
+                println!("{what}を {} に書き出しました", path.display());
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

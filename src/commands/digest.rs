@@ -8,30 +8,60 @@
 //! up to today and is compared with the same days of the year before, and says so.
 
 use super::pace::{history, note_missing, pace_line, point, year_series};
+use super::remind;
 use super::totals::{compared, figure, noted_figures, yen, PaceInput, PeriodFigures};
 use crate::app::App;
+use crate::domain::matrix::Matrix;
+use crate::domain::remind::stale;
 use crate::domain::totals::{
     granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Period,
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
 use crate::render::breakdown;
-use crate::render::chart::{Chart, Panel, Series};
+use crate::render::chart::{self, Chart, ChartError, Panel, Series};
+use crate::render::heatmap;
+use crate::render::reply::Attachment;
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store::{self, FiguresSource, Store};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 
-/// A month's digest: what to say, and the chart to attach.
+/// A month's digest: what to say, and the pictures to attach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
     pub month: YearMonth,
     pub reply: Reply,
     pub chart: Chart,
+    /// The fiscal year's contact matrix up to the month, and its heat map's title; `None`
+    /// where the catalogue has no area type.
+    pub matrix: Option<(Matrix, String)>,
+}
+
+impl Digest {
+    /// The chart and the contact matrix's heat map, as PNG files named after the month.
+    pub fn pictures(&self) -> Result<Vec<Attachment>, ChartError> {
+        let mut files = vec![Attachment {
+            name: chart_name(self.month),
+            bytes: chart::render_png(&self.chart)?,
+        }];
+        if let Some((matrix, title)) = &self.matrix {
+            files.push(Attachment {
+                name: heatmap_name(self.month),
+                bytes: heatmap::render_png(matrix, title)?,
+            });
+        }
+        Ok(files)
+    }
 }
 
 /// The file name of a month's chart.
 pub fn chart_name(month: YearMonth) -> String {
     format!("kyodo-{}.png", month.key())
+}
+
+/// The file name of a month's heat map of the contact matrix.
+pub fn heatmap_name(month: YearMonth) -> String {
+    format!("kyodo-{}-districts.png", month.key())
 }
 
 /// The digest of `month` as of `today`. A month that is over counts all its days, and the
@@ -91,8 +121,24 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         point: point(catalogue, this_period.to),
     };
     let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last, &pace);
-    if catalogue.area_type().is_some() {
+    let mut matrix = None;
+    if let Some(spec) = catalogue.area_type() {
         sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
+        if !ytd.figures.has_unknown(spec.record_type) {
+            let last_days = app.store.last_days(spec.record_type, to_date.to)?;
+            let stale = stale(catalogue, month, &last_days);
+            sections.push(remind::stale_section(catalogue, &spec.label, &stale));
+        }
+        matrix = app.store.contact_matrix(catalogue, to_date.from, to_date.to)?.map(|m| {
+            let title = format!(
+                "{} 区×月 {}（{}月〜{}月）",
+                spec.label,
+                year.label(),
+                to_date.from.month(),
+                month.month()
+            );
+            (m, title)
+        });
     }
     let mut footer = vec![format!("年度累計: {} ／ 前年同期: {}", ytd.note, last.note)];
     if let Some((period, _)) = &month_before {
@@ -105,6 +151,9 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         ));
     }
     footer.push("グラフ: 年度累計の推移（今年度と前の2年度、添付の画像）".to_string());
+    if let Some((matrix, _)) = &matrix {
+        footer.push(format!("区×月: 区ごと月ごとの{}の数（添付の画像）", matrix.counted));
+    }
     sections.push(Section::lines(footer));
     let title = if running {
         format!(
@@ -118,7 +167,12 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     };
     let reply = Reply::done(Visibility::Public, title, sections);
     let chart = chart(&app.store, catalogue, month, running.then_some(this_period.to))?;
-    Ok(Digest { month, reply, chart })
+    Ok(Digest {
+        month,
+        reply,
+        chart,
+        matrix,
+    })
 }
 
 /// The figures of part of a month a year back: unknown where that year is known only as a

@@ -13,7 +13,8 @@
 
 use super::{Failure, Request};
 use crate::app::App;
-use crate::domain::remind::{mentions, missing, Mention, Missing};
+use crate::domain::remind::{mentions, missing, Mention, Missing, Stale};
+use crate::domain::Catalogue;
 use crate::domain::{FiscalYear, YearMonth};
 use crate::render::reply::{Reply, Section, Visibility};
 use crate::store;
@@ -126,35 +127,7 @@ fn sections_of(app: &App, month: YearMonth, missing: &Missing) -> Vec<Section> {
             missing.areas.iter().map(|a| format!("{a}地区")).collect()
         };
         sections.push(Section::new(heading, lines));
-        let months = catalogue.schedule.stale_months;
-        let heading = format!("{months}か月以上{}の記録がない区（古い順）", spec.label);
-        let mut lines = Vec::new();
-        // Never met: one line per area, in the catalogue's order.
-        for area in &catalogue.areas {
-            let never: Vec<String> = missing
-                .stale
-                .iter()
-                .filter(|s| s.last.is_none() && s.area == area.name)
-                .map(|s| format!("{}区", s.district))
-                .collect();
-            if !never.is_empty() {
-                lines.push(format!("{}地区（記録なし）: {}", area.name, never.join("・")));
-            }
-        }
-        for stale in &missing.stale {
-            if let Some(last) = stale.last {
-                lines.push(format!(
-                    "{}地区 {}区: 最後は{}",
-                    stale.area,
-                    stale.district,
-                    short_date(last)
-                ));
-            }
-        }
-        if lines.is_empty() {
-            lines.push(format!("ありません（どの区も{months}か月以内に記録があります）"));
-        }
-        sections.push(Section::new(heading, lines));
+        sections.push(stale_section(catalogue, &spec.label, &missing.stale));
     }
     let monthly: Vec<_> = catalogue.record_types.iter().filter(|t| t.monthly).collect();
     if !monthly.is_empty() {
@@ -171,6 +144,40 @@ fn sections_of(app: &App, month: YearMonth, missing: &Missing) -> Vec<Section> {
         sections.push(Section::new(heading, lines));
     }
     sections
+}
+
+/// `{N}か月以上{label}の記録がない区（古い順）`: the districts never met, one line per area,
+/// then the others oldest first with their last day; says so when there are none. The reminder
+/// and the monthly digest both list them.
+pub(super) fn stale_section(catalogue: &Catalogue, label: &str, stale: &[Stale]) -> Section {
+    let months = catalogue.schedule.stale_months;
+    let heading = format!("{months}か月以上{label}の記録がない区（古い順）");
+    let mut lines = Vec::new();
+    // Never met: one line per area, in the catalogue's order.
+    for area in &catalogue.areas {
+        let never: Vec<String> = stale
+            .iter()
+            .filter(|s| s.last.is_none() && s.area == area.name)
+            .map(|s| format!("{}区", s.district))
+            .collect();
+        if !never.is_empty() {
+            lines.push(format!("{}地区（記録なし）: {}", area.name, never.join("・")));
+        }
+    }
+    for district in stale {
+        if let Some(last) = district.last {
+            lines.push(format!(
+                "{}地区 {}区: 最後は{}",
+                district.area,
+                district.district,
+                short_date(last)
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(format!("ありません（どの区も{months}か月以内に記録があります）"));
+    }
+    Section::new(heading, lines)
 }
 
 /// The areas whose liaison officer the user is, `{area}地区・…`; `None` for none.

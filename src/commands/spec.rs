@@ -677,7 +677,7 @@ fn summary() -> CommandSpec {
                 "month",
                 "月次",
                 "The monthly digest with its chart (default: last month)",
-                "月次まとめとグラフ（省略すると先月）",
+                "月次まとめとグラフ・区×月のヒートマップ（省略すると先月）",
                 vec![OptionSpec::text(
                     "month",
                     "月",

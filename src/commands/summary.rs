@@ -10,8 +10,7 @@ use crate::domain::dates::parse_month;
 use crate::domain::validate::UserError;
 use crate::domain::FiscalYear;
 use crate::domain::YearMonth;
-use crate::render::chart::render_png;
-use crate::render::reply::{Attachment, Reply, Section, Visibility};
+use crate::render::reply::{Reply, Section, Visibility};
 use crate::render::report::AnnualReport;
 
 /// `/summary month [month]`: the monthly digest, with its chart attached, seen as `shown`.
@@ -25,16 +24,14 @@ pub(super) fn month(app: &mut App, request: &Request, shown: Visibility, hints: 
         |year: FiscalYear| hints.command(Command::SummaryYear, &[("fiscal_year", &year.start_year().to_string())]);
     digest::check_month(app, month, annual)?;
     let built = digest::build(app, month, today)?;
+    let pictures = built.pictures();
     let mut reply = Reply {
         visibility: shown,
         ..built.reply
     };
-    match render_png(&built.chart) {
-        Ok(png) => reply.files.push(Attachment {
-            name: digest::chart_name(month),
-            bytes: png,
-        }),
-        Err(e) => tracing::error!(error = %e, "the digest chart could not be drawn"),
+    match pictures {
+        Ok(pictures) => reply.files.extend(pictures),
+        Err(e) => tracing::error!(error = %e, "the digest's pictures could not be drawn"),
     }
     Ok(reply)
 }

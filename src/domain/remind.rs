@@ -65,27 +65,7 @@ pub fn missing(
             .filter(|a| !met.contains(&a.name))
             .map(|a| a.name.clone())
             .collect();
-        let since = window_start(month, catalogue.schedule.stale_months).first_day();
-        let mut never = Vec::new();
-        let mut dated = Vec::new();
-        for area in &catalogue.areas {
-            for district in &area.districts {
-                let day = last.get(&(area.name.clone(), district.clone())).copied();
-                let stale = Stale {
-                    area: area.name.clone(),
-                    district: district.clone(),
-                    last: day,
-                };
-                match day {
-                    None => never.push(stale),
-                    Some(day) if day < since => dated.push(stale),
-                    Some(_) => {}
-                }
-            }
-        }
-        // Stable: districts of one last day keep the catalogue's order.
-        dated.sort_by_key(|s| s.last);
-        missing.stale = never.into_iter().chain(dated).collect();
+        missing.stale = stale(catalogue, month, last);
     }
     missing.monthly = catalogue
         .record_types
@@ -94,6 +74,33 @@ pub fn missing(
         .map(|t| t.record_type)
         .collect();
     missing
+}
+
+/// The districts with no record of the area type in the `stale_months` months up to `month`'s
+/// end, from `last` (each district's last day with one): never met first, in the catalogue's
+/// order, then by their last day, oldest first.
+pub fn stale(catalogue: &Catalogue, month: YearMonth, last: &HashMap<(String, String), NaiveDate>) -> Vec<Stale> {
+    let since = window_start(month, catalogue.schedule.stale_months).first_day();
+    let mut never = Vec::new();
+    let mut dated = Vec::new();
+    for area in &catalogue.areas {
+        for district in &area.districts {
+            let day = last.get(&(area.name.clone(), district.clone())).copied();
+            let stale = Stale {
+                area: area.name.clone(),
+                district: district.clone(),
+                last: day,
+            };
+            match day {
+                None => never.push(stale),
+                Some(day) if day < since => dated.push(stale),
+                Some(_) => {}
+            }
+        }
+    }
+    // Stable: districts of one last day keep the catalogue's order.
+    dated.sort_by_key(|s| s.last);
+    never.into_iter().chain(dated).collect()
 }
 
 /// The liaison officers of the areas `missing` lists (an area without a record in the month,

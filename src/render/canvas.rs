@@ -134,3 +134,16 @@ pub(super) fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, 
     writer.finish()?;
     Ok(bytes)
 }
+
+/// Paints the rectangle of `w` × `h` pixels whose top left is (`x`, `y`) in `color`, clipped to
+/// the image `width` pixels wide.
+pub(super) fn fill(pixels: &mut [u8], width: u32, (x, y): (u32, u32), (w, h): (u32, u32), color: RGBColor) {
+    let height = pixels.len() / (width as usize * 3).max(1);
+    let RGBColor(r, g, b) = color;
+    for row in (y as usize)..(y as usize + h as usize).min(height) {
+        for column in (x as usize)..(x as usize + w as usize).min(width as usize) {
+            let at = (row * width as usize + column) * 3;
+            pixels[at..at + 3].copy_from_slice(&[r, g, b]);
+        }
+    }
+}

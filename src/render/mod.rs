@@ -15,6 +15,7 @@ pub mod discord;
 #[cfg(test)]
 mod fixtures;
 pub mod grouping;
+pub mod heatmap;
 pub mod record;
 pub mod record_table;
 pub mod reply;

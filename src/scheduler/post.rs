@@ -11,7 +11,6 @@ use super::{due_between, Job};
 use crate::app::App;
 use crate::commands::{digest, remind, summary};
 use crate::domain::YearMonth;
-use crate::render::chart::render_png;
 use crate::render::csv::annual_csv;
 use crate::render::discord::{messages, with_mentions};
 use crate::render::reply::{Attachment, Reply};
@@ -81,12 +80,8 @@ pub fn content(app: &App, job: Job, today: NaiveDate) -> Result<(Vec<Value>, Vec
     let (reply, files): (Reply, Vec<Attachment>) = match job {
         Job::Digest(month) => {
             let built = digest::build(app, month, today)?;
-            let png = render_png(&built.chart).map_err(|e| PostError::Content(e.to_string()))?;
-            let chart = Attachment {
-                name: digest::chart_name(month),
-                bytes: png,
-            };
-            (built.reply, vec![chart])
+            let pictures = built.pictures().map_err(|e| PostError::Content(e.to_string()))?;
+            (built.reply, pictures)
         }
         Job::Annual(year) => {
             let report = app.annual_report(year, today)?;

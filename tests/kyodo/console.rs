@@ -30,9 +30,11 @@ fn every_command_and_every_refusal_replies_as_expected() {
     let run = workspace.console(&["--user", "佐藤", "--files", &files_arg], &script);
     assert_eq!(run.code(), Some(1), "refused lines make the exit status non-zero");
     assert_same_lines(&run.stdout().replace(&files_arg, "<files>"), &expected);
-    // The digest's chart and the export were saved where asked.
-    let png = std::fs::read(files.join("kyodo-2026-10.png")).expect("chart saved");
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    // The digest's chart, its heat map and the export were saved where asked.
+    for name in ["kyodo-2026-10.png", "kyodo-2026-10-districts.png"] {
+        let png = std::fs::read(files.join(name)).expect("picture saved");
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    }
     let csv = std::fs::read_to_string(files.join("kyodo-records-2026-04-01_2026-10-31.csv")).expect("export saved");
     assert!(csv.starts_with('\u{feff}'), "with a BOM for Excel");
     assert_eq!(

@@ -828,9 +828,9 @@ async fn deferral_resume_and_rate_limits() {
     let patch = patches(&discord).pop().expect("the digest");
     assert_eq!(
         patch.files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>(),
-        ["kyodo-2026-10.png"]
+        ["kyodo-2026-10.png", "kyodo-2026-10-districts.png"]
     );
-    assert!(patch.files[0].bytes.starts_with(b"\x89PNG"));
+    assert!(patch.files.iter().all(|f| f.bytes.starts_with(b"\x89PNG")));
     let title = patch
         .json
         .as_ref()

@@ -457,3 +457,37 @@ async fn kyodo_remind_posts_once_through_the_stand_in() {
     );
     discord.shutdown().await;
 }
+
+#[test]
+fn the_digest_lists_the_reminders_stale_districts_and_draws_their_heat_map() {
+    let workspace = Workspace::new();
+    let config = config_with_liaisons(&workspace);
+    seed(&workspace, &config);
+    let config = config.display().to_string();
+    let heatmap = workspace.path("districts.png");
+    let run = workspace
+        .kyodo(&[
+            "--config",
+            &config,
+            "digest",
+            "--month",
+            "2026-10",
+            "--heatmap",
+            &heatmap.display().to_string(),
+        ])
+        .ok();
+    let out = run.stdout();
+    // The same section as the reminder's, under the digest's figures: 氷 last met in December.
+    assert!(
+        out.contains("■ 6か月以上地区連携の記録がない区（古い順）\n  川辺地区 氷区: 最後は2025年12月1日\n"),
+        "{out}"
+    );
+    assert!(out.contains("区×月: 区ごと月ごとの地区連携の数（添付の画像）"), "{out}");
+    assert!(out.contains("区×月のヒートマップを"), "{out}");
+    let png = std::fs::read(&heatmap).expect("heat map written");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let info = decoder.read_info().expect("a PNG").info().clone();
+    // One row per area and district (10 + 68) under the title and the header.
+    assert!(info.height > 78 * 20, "{} pixels high", info.height);
+    assert!(info.width > info.height / 4, "{} pixels wide", info.width);
+}
