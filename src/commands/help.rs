@@ -8,6 +8,7 @@
 //! the others from the catalogue. `report_example` is also the console's greeting.
 
 use super::invocation::{unknown_command, unknown_subcommand, Wording};
+use super::pace::HISTORY_YEARS;
 use super::report::UNDO_MINUTES;
 use super::spec::{
     command_called, subsidy_type, written, Command, CommandSpec, OptionKind, OptionSpec, CLEAR_VALUES, PLACE,
@@ -586,10 +587,21 @@ fn flow(c: &Catalogue, commands: &[CommandSpec], command: Command, wording: Word
                 "載った地区の担当職員（設定の liaison）をメンションします。オフにした人はメンションしません（次のリマインドから）".to_string(),
             ]
         }
-        Command::Totals | Command::SummaryMonth => vec![
-            "前年同期: 前の年度の同じ日まで（途中の月は同じ日まで）と比べます。終わった年度どうしは前年度（通年）と比べます".to_string(),
-            "—（ダッシュ）は分からない数（記録も基準データもない年度）で、0 ではありません".to_string(),
-        ],
+        Command::Totals | Command::SummaryMonth => {
+            let g = &c.grades;
+            vec![
+                "前年同期: 前の年度の同じ日まで（途中の月は同じ日まで）と比べます。終わった年度どうしは前年度（通年）と比べます".to_string(),
+                "—（ダッシュ）は分からない数（記録も基準データもない年度）で、0 ではありません".to_string(),
+                format!(
+                    "ペース: 前の{HISTORY_YEARS}年度が月ごとにどう積み上がったか（季節の偏りも含めて）から、例年この時期までに年間の何%か、このままなら年度末にいくつかを出します"
+                ),
+                format!(
+                    "目標のある指標は、年度末の見込みを目標と比べて評価します: S（{}%以上）・A（{}%以上）・B（{}%以上）・C（それ未満）。しきい値は設定の [grades] にあります",
+                    g.s, g.a, g.b
+                ),
+                "月ごとの記録がある年度がない指標（新しい指標、基準データの年度だけのもの）は、ペースを出さずにそう書きます".to_string(),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -720,6 +732,22 @@ mod tests {
                     assert!(line.starts_with(&format!("{}（{}）", o.name, o.name_ja)), "{line}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn totals_and_the_digest_explain_the_pace_with_the_configured_grades() {
+        let toml = include_str!("../../config/kyodo.toml").replace("S = 100\nA = 80\nB = 60", "S = 95\nA = 75\nB = 50");
+        let c = Catalogue::parse(&toml).expect("config");
+        let commands = crate::commands::spec::command_set(&c);
+        for command in [Command::Totals, Command::SummaryMonth] {
+            let lines = flow(&c, &commands, command, Wording::default()).join("\n");
+            assert!(lines.contains("ペース: 前の3年度が月ごとに"), "{lines}");
+            assert!(
+                lines.contains("S（95%以上）・A（75%以上）・B（50%以上）・C（それ未満）"),
+                "{lines}"
+            );
+            assert!(lines.contains("ペースを出さずにそう書きます"), "{lines}");
         }
     }
 }

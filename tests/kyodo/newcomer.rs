@@ -579,6 +579,12 @@ fn allowed_words(helps: &[String]) -> BTreeSet<String> {
         "types",
         "fields",
         "years",
+        "grades",
+        // The grades of the city's progress sheets, as the pace line writes them.
+        "S",
+        "A",
+        "B",
+        "C",
         // Era letters of dates (R8.6.15, H31), a schema's version (v6).
         "R",
         "H",
