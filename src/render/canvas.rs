@@ -11,6 +11,12 @@ use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use plotters::prelude::RGBColor;
 use std::sync::OnceLock;
 
+/// Text, and the lines and labels of axes; quieter text.
+pub(super) const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub(super) const AXIS: RGBColor = RGBColor(0x59, 0x59, 0x59);
+/// Frames and rules.
+pub(super) const FRAME: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
+
 /// IPAexGothic 004.01, unmodified, from Debian's `fonts-ipaexfont-gothic` 00401-5.
 const FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 

@@ -9,7 +9,7 @@
 //! which leaves gaps after `（` and kana; hence the text is ours.) What goes into the chart —
 //! which indicators, which years — is the digest's business; this file only draws.
 
-use super::canvas::{encode, font, text_width, Anchor, Label};
+use super::canvas::{encode, font, text_width, Anchor, Label, AXIS, FRAME, TEXT};
 use crate::domain::number::group_thousands;
 use ab_glyph::FontRef;
 use plotters::backend::{BitMapBackend, RGBPixel};
@@ -73,10 +73,7 @@ const LEGEND_HEIGHT: u32 = 50;
 /// Height of a panel's title band, in pixels.
 const CAPTION_HEIGHT: u32 = 34;
 
-const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const AXIS: RGBColor = RGBColor(0x59, 0x59, 0x59);
 const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
-const FRAME: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 
 /// The chart as a PNG of `WIDTH` × `HEIGHT` pixels.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {

@@ -6,7 +6,7 @@
 //! Drawn straight into an RGB buffer with the shared text and PNG helpers (`canvas.rs`): a grid
 //! of rectangles needs no plotting library.
 
-use super::canvas::{encode, fill, font, text_width, Anchor, Label};
+use super::canvas::{encode, fill, font, text_width, Anchor, Label, AXIS, FRAME, TEXT};
 use super::chart::ChartError;
 use crate::domain::matrix::Matrix;
 use plotters::prelude::RGBColor;
@@ -19,11 +19,8 @@ const MONTH_WIDTH: u32 = 48;
 const TOTAL_WIDTH: u32 = 60;
 const TEXT_SIZE: f32 = 14.0;
 
-const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const MUTED: RGBColor = RGBColor(0x59, 0x59, 0x59);
 const WHITE: RGBColor = RGBColor(0xFF, 0xFF, 0xFF);
 const AREA_ROW: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
-const RULE: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 /// The lightest and the darkest shade of a cell with a count.
 const LIGHT: RGBColor = RGBColor(0xDE, 0xEB, 0xF7);
 const DARK: RGBColor = RGBColor(0x08, 0x45, 0x94);
@@ -56,7 +53,7 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
         (px(MARGIN), px(MARGIN + 48)),
         Anchor::Left,
         TEXT_SIZE,
-        MUTED,
+        AXIS,
     ));
 
     let left = MARGIN + name_width;
@@ -69,7 +66,7 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
         (px(MARGIN + 4), middle(y, HEADER_HEIGHT)),
         Anchor::Left,
         TEXT_SIZE,
-        MUTED,
+        AXIS,
     ));
     for (i, month) in matrix.months.iter().enumerate() {
         let x = column_x(i as u32) + MONTH_WIDTH / 2;
@@ -79,7 +76,7 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
             (px(x), middle(y, HEADER_HEIGHT)),
             Anchor::Centre,
             TEXT_SIZE,
-            MUTED,
+            AXIS,
         ));
     }
     let x = total_x + TOTAL_WIDTH / 2;
@@ -88,10 +85,10 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
         (px(x), middle(y, HEADER_HEIGHT)),
         Anchor::Centre,
         TEXT_SIZE,
-        MUTED,
+        AXIS,
     ));
     y += HEADER_HEIGHT;
-    fill(&mut pixels, width, (MARGIN, y - 1), (width - MARGIN * 2, 1), RULE);
+    fill(&mut pixels, width, (MARGIN, y - 1), (width - MARGIN * 2, 1), FRAME);
 
     for area in &matrix.areas {
         // The area's row: its name, how many districts had one, and its totals.
@@ -161,7 +158,7 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
             }
             let total = district.total();
             let x = total_x + TOTAL_WIDTH / 2;
-            let ink = if total == 0 { MUTED } else { TEXT };
+            let ink = if total == 0 { AXIS } else { TEXT };
             labels.push(Label::new(
                 total.to_string(),
                 (px(x), middle(y, ROW_HEIGHT)),
@@ -174,14 +171,14 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
                 width,
                 (MARGIN, y + ROW_HEIGHT - 1),
                 (width - MARGIN * 2, 1),
-                RULE,
+                FRAME,
             );
             y += ROW_HEIGHT;
         }
     }
     // The total column set apart from the months.
     let top = MARGIN + TITLE_HEIGHT;
-    fill(&mut pixels, width, (total_x, top), (1, height - MARGIN - top), RULE);
+    fill(&mut pixels, width, (total_x, top), (1, height - MARGIN - top), FRAME);
 
     for label in &labels {
         label.paint(font, &mut pixels, width);

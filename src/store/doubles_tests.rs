@@ -2,52 +2,10 @@
 //! real SQLite files: as many as the day's tally counts, newest first; the subsidy records by
 //! group.
 
+use super::test_support::*;
 use super::*;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts};
 use crate::domain::RecordType;
-use chrono::{NaiveDate, TimeZone, Utc};
-use tempfile::TempDir;
-
-fn komoro() -> Catalogue {
-    Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config")
-}
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3).single().expect("time")
-}
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).expect("date")
-}
-
-fn temp_store() -> (TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open");
-    store.describe(&komoro()).expect("describe");
-    (dir, store)
-}
-
-fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
-    NewRecord {
-        date,
-        facts,
-        reporter: Actor {
-            id: "111".into(),
-            name: "佐藤".into(),
-        },
-        source: Source {
-            kind: SourceKind::Console,
-            id: source.into(),
-        },
-    }
-}
-
-/// A meeting at the catalogue's area `a`'s district `i`.
-fn meeting(c: &Catalogue, a: usize, i: usize) -> Facts {
-    Facts::new(RecordType::of("meeting"))
-        .text_of(Column::Area, &c.areas[a].name)
-        .text_of(Column::District, &c.areas[a].districts[i])
-}
 
 fn ids(records: &[crate::domain::record::Record]) -> Vec<i64> {
     records.iter().map(|r| r.id).collect()

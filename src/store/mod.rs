@@ -377,6 +377,8 @@ mod remind_tests;
 #[cfg(test)]
 mod subsidy_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod writer_tests;

@@ -4,8 +4,8 @@
 
 use crate::discord::{Bot, WAIT};
 use crate::support::discord::Discord;
-use crate::support::{repo, Run, Workspace};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::support::{jst, repo, Run, Workspace};
+use chrono::NaiveDate;
 use kyodo::backups::daily::Due;
 use kyodo::backups::Daily;
 use kyodo::domain::record::{Column, Facts};
@@ -14,15 +14,6 @@ use kyodo::store::Store;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// 10:00 … in Komoro.
-fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Tokyo
-        .with_ymd_and_hms(y, m, d, h, min, s)
-        .single()
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")

@@ -9,8 +9,8 @@
 //! shows and posts it.
 
 use crate::support::discord::{Config, Discord};
-use crate::support::{repo, Workspace};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::support::{jst, repo, Workspace, QUICK};
+use chrono::{DateTime, NaiveDate, Utc};
 use kyodo::app::App;
 use kyodo::commands::{self, Invocation, Request, Roles};
 use kyodo::discord::rest::{Proxy, Rest};
@@ -18,26 +18,12 @@ use kyodo::domain::record::{Actor, Column, Facts, Source, SourceKind};
 use kyodo::domain::RecordType;
 use kyodo::domain::YearMonth;
 use kyodo::render::reply::Outcome;
-use kyodo::scheduler::post::{run_due, Posted, Retry};
+use kyodo::scheduler::post::{run_due, Posted};
 use kyodo::scheduler::Job;
 use kyodo::store::{PostKind, PostStatus};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
-
-fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Tokyo
-        .with_ymd_and_hms(y, m, d, h, min, s)
-        .single()
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
-
-const QUICK: Retry = Retry {
-    tries: 3,
-    backoff: Duration::from_millis(20),
-};
 
 /// The liaison officers the test's config names: 東部 and 中部 share one, 川辺 has its own.
 const EAST_AND_CENTRE: &str = "3001";

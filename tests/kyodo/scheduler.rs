@@ -4,8 +4,8 @@
 //! limits, with the chart and the Excel-ready files attached.
 
 use crate::support::discord::{Config, Discord, Failure};
-use crate::support::{repo, Workspace};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::support::{jst, repo, Workspace, QUICK};
+use chrono::{DateTime, NaiveDate, Utc};
 use kyodo::app::App;
 use kyodo::discord::rest::{Proxy, Rest};
 use kyodo::domain::record::{Column, Facts};
@@ -17,21 +17,6 @@ use kyodo::store::{PostKind, PostStatus};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
-
-/// 10:00 … in Komoro.
-fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Tokyo
-        .with_ymd_and_hms(y, m, d, h, min, s)
-        .single()
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
-
-const QUICK: Retry = Retry {
-    tries: 3,
-    backoff: Duration::from_millis(20),
-};
 
 fn seed(db: &Path) {
     let date = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");

@@ -5,6 +5,22 @@
 
 pub mod discord;
 
+/// `y-m-d h:min:s` in Komoro (Japan Standard Time), as UTC.
+pub fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Asia::Tokyo
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .single()
+        .expect("valid time")
+        .with_timezone(&chrono::Utc)
+}
+
+/// Retries quick enough for a test: three tries, 20 ms apart.
+pub const QUICK: kyodo::scheduler::post::Retry = kyodo::scheduler::post::Retry {
+    tries: 3,
+    backoff: std::time::Duration::from_millis(20),
+};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
