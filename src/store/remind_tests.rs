@@ -38,6 +38,7 @@ fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
         source: Source {
             kind: SourceKind::Console,
             id: source.into(),
+            origin: None,
         },
     }
 }

@@ -334,6 +334,7 @@ impl Reading<'_> {
         let source = Source {
             kind: SourceKind::Import,
             id: format!("{content}#{occurrence}"),
+            origin: None,
         };
         if self.app.store.has_source(&source)? {
             return Ok(Ok(Row::Imported));
