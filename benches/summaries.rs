@@ -109,6 +109,7 @@ fn main() {
         source: Source {
             kind: SourceKind::Console,
             id: "bench".into(),
+            origin: None,
         },
         now,
         invocation: Invocation::new("totals", None),

@@ -83,6 +83,7 @@ pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today
                     source: Source {
                         kind: SourceKind::Import,
                         id: format!("bench-{}-{i}", year.start_year()),
+                        origin: None,
                     },
                 }
             })

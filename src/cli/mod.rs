@@ -51,6 +51,7 @@ pub fn admin_request(
         source: Source {
             kind: SourceKind::Console,
             id: format!("kyodo-{command}"),
+            origin: None,
         },
         now,
         // Its refusals and hints name the command line's options (`開始日（--from）`).

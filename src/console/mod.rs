@@ -87,6 +87,7 @@ impl<'a> Session<'a> {
                     source: Source {
                         kind: SourceKind::Console,
                         id: format!("{}:{}", self.session_id, self.line_number),
+                        origin: None,
                     },
                     now,
                     invocation,

@@ -97,6 +97,7 @@ pub fn request(
         source: Source {
             kind: SourceKind::Discord,
             id: id.get().to_string(),
+            origin: None,
         },
         now: chrono::Utc::now(),
         invocation,

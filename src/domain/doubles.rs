@@ -158,6 +158,7 @@ mod tests {
             source: Source {
                 kind: SourceKind::Console,
                 id: id.to_string(),
+                origin: None,
             },
             created_at: format!("2026-06-15T03:{minute:02}:00.000Z"),
             deleted_at: None,

@@ -1,7 +1,7 @@
 //! A record: one thing that happened (a meeting, a number of consultations, a grant …), who
-//! reported it and from where. `Facts` holds what differs per record type: its values, each in
-//! one of the store's columns (`Column`), as the type's description (`record_type.rs`) lays
-//! them out.
+//! reported it and from where (`Source`; an import's file and row, `Origin`). `Facts` holds
+//! what differs per record type: its values, each in one of the store's columns (`Column`), as
+//! the type's description (`record_type.rs`) lays them out.
 
 use super::record_type::RecordType;
 use chrono::NaiveDate;
@@ -325,6 +325,20 @@ impl SourceKind {
 pub struct Source {
     pub kind: SourceKind,
     pub id: String,
+    /// Where in its file an imported record was read, to show (the export's 登録元); never part
+    /// of the key, so the same row read again from another file or row is the same record.
+    /// `None` for Discord and the console, and for imports stored before schema v9.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// An imported record's file and row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The file's name, without its folder, as `text::file_name` keeps it.
+    pub file: String,
+    /// The row as the spreadsheet numbers it (the header is row 1).
+    pub row: usize,
 }
 
 /// A record about to be stored.

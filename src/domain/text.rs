@@ -5,7 +5,8 @@
 //!   text such as a note), with the field and the position in the message; at most the number
 //!   of characters the command spec declares for the field.
 //! - `display_name`: a user's name as records keep it: NFC, control characters removed, at most
-//!   `DISPLAY_NAME_MAX` characters — a name is never a reason to refuse the user.
+//!   `DISPLAY_NAME_MAX` characters — a name is never a reason to refuse the user; `file_name`
+//!   the same for an imported file's name, without its folder, cut with `…`.
 //! - `lookalike_key`: what two names look like to a reader (NFKC, format characters such as the
 //!   zero-width space removed), so that the catalogue can refuse names that differ only there;
 //!   `visible` spells such characters out in a message, `excerpt` also shortens what a refusal
@@ -21,6 +22,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The most characters a display name keeps (Discord's own names have at most 32).
 pub const DISPLAY_NAME_MAX: usize = 64;
+
+/// The most characters a file's name keeps (`file_name`): enough for any name people give a
+/// spreadsheet, short enough for a cell.
+pub const FILE_NAME_MAX: usize = 100;
 
 /// How one field's text is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,10 +102,10 @@ pub fn clean(field: &str, text: &str, rules: Rules) -> Result<String, UserError>
     Ok(text)
 }
 
-/// A user's name as records keep it: NFC, line breaks and tabs as spaces, other control
-/// characters removed, trimmed, at most `DISPLAY_NAME_MAX` characters. May be empty.
-pub fn display_name(raw: &str) -> String {
-    let name: String = raw
+/// One line of outside text as kyodo keeps it to show: NFC, line breaks and tabs as spaces,
+/// other control characters (those that change the text's direction too) removed, trimmed.
+fn one_line(raw: &str) -> String {
+    let line: String = raw
         .nfc()
         .filter_map(|c| match refusal(c, false) {
             None => Some(c),
@@ -108,12 +113,33 @@ pub fn display_name(raw: &str) -> String {
             Some(_) => None,
         })
         .collect();
-    name.trim()
+    line.trim().to_string()
+}
+
+/// A user's name as records keep it: NFC, line breaks and tabs as spaces, other control
+/// characters removed, trimmed, at most `DISPLAY_NAME_MAX` characters. May be empty.
+pub fn display_name(raw: &str) -> String {
+    one_line(raw)
         .chars()
         .take(DISPLAY_NAME_MAX)
         .collect::<String>()
         .trim_end()
         .to_string()
+}
+
+/// A file's name as a record keeps it (an import's 登録元): the name only — what follows the
+/// last `/` or `\`, so never a folder — cleaned as a display name is, at most
+/// `FILE_NAME_MAX` characters, the last one `…` where it was cut. May be empty.
+pub fn file_name(raw: &str) -> String {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let name = one_line(name);
+    if name.chars().count() <= FILE_NAME_MAX {
+        return name;
+    }
+    let mut cut: String = name.chars().take(FILE_NAME_MAX - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 /// What a name looks like to a reader: NFKC (full-width `ＡＢ` and half-width `ｱｲ` become `AB`
@@ -327,6 +353,29 @@ mod tests {
         assert_eq!(display_name("=1+2"), "=1+2", "formulas are the exports' business");
         assert_eq!(display_name(&"長".repeat(500)), "長".repeat(DISPLAY_NAME_MAX));
         assert_eq!(display_name("\u{1}\u{2}"), "");
+    }
+
+    #[test]
+    fn file_names_lose_their_folders_and_control_characters_and_are_cut_short() {
+        assert_eq!(file_name("jisseki-2026.xlsx"), "jisseki-2026.xlsx");
+        assert_eq!(file_name("/data/書類/jisseki-2026.xlsx"), "jisseki-2026.xlsx");
+        assert_eq!(file_name("C:\\Users\\佐藤\\実績 R8.csv"), "実績 R8.csv");
+        assert_eq!(
+            file_name("\u{1b}[31m実績\u{202E}xslx.csv\n\u{7}"),
+            "[31m実績xslx.csv",
+            "no escape, bell or direction override; the line break at the end trimmed"
+        );
+        assert_eq!(file_name("実績\n2026.csv"), "実績 2026.csv");
+        assert_eq!(file_name(&"長".repeat(FILE_NAME_MAX)), "長".repeat(FILE_NAME_MAX));
+        let long = file_name(&format!("{}.csv", "x".repeat(300)));
+        assert_eq!(long.chars().count(), FILE_NAME_MAX);
+        assert_eq!(long, format!("{}…", "x".repeat(FILE_NAME_MAX - 1)));
+        assert_eq!(
+            file_name(&format!("{} {}", "x".repeat(98), "y".repeat(9))),
+            format!("{}…", "x".repeat(98))
+        );
+        assert_eq!(file_name("/tmp/"), "");
+        assert_eq!(file_name("\u{1}"), "");
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub(crate) fn sample_records() -> Vec<Record> {
                     SourceKind::Console
                 },
                 id: format!("src-{i}"),
+                origin: None,
             },
             created_at: "2026-06-15T00:30:00Z".into(),
             deleted_at: None,

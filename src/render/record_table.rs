@@ -4,7 +4,7 @@
 
 use super::record::indicator_of;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Column, Record, SourceKind, Value};
+use crate::domain::record::{Column, Record, Source, SourceKind, Value};
 use crate::domain::record_type::FieldSpec;
 use crate::domain::{FiscalYear, RecordType};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -132,12 +132,18 @@ pub fn record_type_label(catalogue: &Catalogue, record_type: RecordType) -> Stri
         .map_or_else(|| record_type.to_string(), |t| t.label.clone())
 }
 
-/// Where a record came from, as people call it.
-pub fn source_label(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Discord => "Discord",
-        SourceKind::Console => "コンソール",
-        SourceKind::Import => "取り込み",
+/// Where a record came from, as people call it: 「Discord」「コンソール」, an import with its
+/// file and row 「取り込み（jisseki-2026.xlsx 12行目）」 (plain 「取り込み」 for one stored before
+/// kyodo kept them).
+pub fn source_label(source: &Source) -> String {
+    match (source.kind, &source.origin) {
+        (SourceKind::Discord, _) => "Discord".to_string(),
+        (SourceKind::Console, _) => "コンソール".to_string(),
+        (SourceKind::Import, None) => "取り込み".to_string(),
+        (SourceKind::Import, Some(origin)) if origin.file.is_empty() => {
+            format!("取り込み（{}行目）", origin.row)
+        }
+        (SourceKind::Import, Some(origin)) => format!("取り込み（{} {}行目）", origin.file, origin.row),
     }
 }
 
@@ -180,7 +186,7 @@ pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
     ];
     cells.extend(value_cells(catalogue, record));
     cells.push(Cell::Text(record.reporter.name.clone()));
-    cells.push(Cell::Text(source_label(record.source.kind).to_string()));
+    cells.push(Cell::Text(source_label(&record.source)));
     cells.push(Cell::Text(record.source.id.clone()));
     cells.push(stored_at(catalogue, &record.created_at));
     cells
@@ -189,6 +195,7 @@ pub fn row(catalogue: &Catalogue, record: &Record) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::record::Origin;
     use crate::render::fixtures::{komoro, sample_records};
 
     #[test]
@@ -223,6 +230,44 @@ mod tests {
         assert_eq!(by_header("登録元ID"), "src-1");
         // 00:30 UTC is 09:30 in Asia/Tokyo.
         assert_eq!(by_header("登録日時"), "2026-06-15 09:30:00");
+    }
+
+    #[test]
+    fn the_source_is_named_as_people_call_it_an_import_with_its_file_and_row_its_id_apart() {
+        let catalogue = komoro();
+        let headers = headers(&catalogue);
+        let at = |h: &str| headers.iter().position(|x| *x == h).expect("header");
+        let mut record = sample_records()[1].clone();
+        let cells = |record: &Record| -> (String, String) {
+            let cells = row(&catalogue, record);
+            (cells[at("登録元")].text(), cells[at("登録元ID")].text())
+        };
+        record.source = Source {
+            kind: SourceKind::Discord,
+            id: "1300000000000000001".into(),
+            origin: None,
+        };
+        assert_eq!(cells(&record), ("Discord".into(), "1300000000000000001".into()));
+        let id = "2026-04-01|meeting||||東部|荒町|||||||||防災訓練の打合せ|#1";
+        record.source = Source {
+            kind: SourceKind::Import,
+            id: id.into(),
+            origin: Some(Origin {
+                file: "jisseki-2026.xlsx".into(),
+                row: 12,
+            }),
+        };
+        assert_eq!(
+            cells(&record),
+            ("取り込み（jisseki-2026.xlsx 12行目）".into(), id.into())
+        );
+        record.source.origin = Some(Origin {
+            file: String::new(),
+            row: 3,
+        });
+        assert_eq!(cells(&record).0, "取り込み（3行目）", "a file without a name");
+        record.source.origin = None;
+        assert_eq!(cells(&record), ("取り込み".into(), id.into()), "imported before v9");
     }
 
     #[test]

@@ -46,7 +46,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 8] = [
+const MIGRATION_SQL: [&str; 9] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -55,6 +55,7 @@ const MIGRATION_SQL: [&str; 8] = [
     include_str!("../../migrations/0006_record_types.sql"),
     include_str!("../../migrations/0007_fewer_pages.sql"),
     include_str!("../../migrations/0008_reminders.sql"),
+    include_str!("../../migrations/0009_import_origin.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.

@@ -26,6 +26,7 @@ fn meeting(i: usize, date: NaiveDate, catalogue: &Catalogue) -> NewRecord {
         source: Source {
             kind: SourceKind::Discord,
             id: format!("{}", 1_300_000_000_000_000_000u64 + i as u64),
+            origin: None,
         },
     }
 }

@@ -3,15 +3,19 @@
 //! A subsidy record's `group_key` (`text::name_key` of its group) is written with it; every
 //! write of a subsidy record keeps the group's lifecycle (`lifecycle.rs`) inside its
 //! transaction, and an entry under a spelling of a known group is stored under the known one.
+//! An imported record's file and row (`origin_file`, `origin_row`: `Source::origin`) are stored
+//! beside its source to be shown, never part of its key.
 
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
 use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
-use crate::domain::record::{self, Actor, Column, Facts, NewRecord, Record, RecordFilter, Source, SourceKind, Values};
+use crate::domain::record::{
+    self, Actor, Column, Facts, NewRecord, Origin, Record, RecordFilter, Source, SourceKind, Values,
+};
 use crate::domain::subsidy::{Refusal, SubsidyEvent};
-use crate::domain::text::name_key;
+use crate::domain::text::{file_name, name_key};
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
@@ -59,13 +63,15 @@ fn dimension_values(facts: &Facts) -> Vec<Value> {
 
 pub(super) const COLUMNS: &str = "id, record_type, occurred_on, count, kind, status, area, district, side, course, \
     group_name, amount, method, project, department, medium, title, topic, note, \
-    reporter_id, reporter_name, source, source_id, created_at, deleted_at";
+    reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at, deleted_at";
 
 pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get("id")?;
     let record_type: String = row.get("record_type")?;
     let occurred_on: String = row.get("occurred_on")?;
     let source: String = row.get("source")?;
+    let origin_file: Option<String> = row.get("origin_file")?;
+    let origin_row: Option<i64> = row.get("origin_row")?;
     let mut values = Values::default();
     for (column, sql) in Column::ALL.into_iter().zip(dimension_columns()) {
         let value = if column.is_number() {
@@ -99,6 +105,10 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
             source: Source {
                 kind,
                 id: row.get("source_id")?,
+                origin: origin_file.map(|file| Origin {
+                    file,
+                    row: origin_row.and_then(|r| usize::try_from(r).ok()).unwrap_or(0),
+                }),
             },
             created_at: row.get("created_at")?,
             deleted_at: row.get("deleted_at")?,
@@ -648,12 +658,20 @@ pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc
         Value::Text(new.reporter.name.clone()),
         Value::Text(new.source.kind.key().to_string()),
         Value::Text(new.source.id.clone()),
+        // Cleaned again (no folder, no control character, cut short) whoever built the origin.
+        new.source
+            .origin
+            .as_ref()
+            .map_or(Value::Null, |o| Value::Text(file_name(&o.file))),
+        new.source.origin.as_ref().map_or(Value::Null, |o| {
+            Value::Integer(i64::try_from(o.row).unwrap_or(i64::MAX))
+        }),
         Value::Text(timestamp(now)),
     ]);
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
     tx.execute(
         &format!(
-            "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, created_at) \
+            "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at) \
              VALUES ({})",
             dimension_columns().collect::<Vec<_>>().join(", "),
             placeholders.join(", ")

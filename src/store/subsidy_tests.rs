@@ -57,6 +57,7 @@ pub(super) fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, 
         source: Source {
             kind: SourceKind::Console,
             id: source.into(),
+            origin: None,
         },
     }
 }

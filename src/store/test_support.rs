@@ -37,6 +37,7 @@ pub(super) fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
         source: Source {
             kind: SourceKind::Console,
             id: source.into(),
+            origin: None,
         },
     }
 }

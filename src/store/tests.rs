@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::baseline::Baseline;
 use crate::domain::figures::Figure;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Origin, Record, Source, SourceKind};
 use crate::domain::RecordType;
 use crate::domain::{Catalogue, FiscalYear};
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -51,6 +51,7 @@ fn meeting(source_id: &str, date: NaiveDate, area: &str, district: &str) -> NewR
         source: Source {
             kind: SourceKind::Discord,
             id: source_id.into(),
+            origin: None,
         },
     }
 }
@@ -158,6 +159,140 @@ fn a_database_from_every_earlier_version_opens_and_upgrades() {
     }
     let store = Store::open(&path).expect("reopen");
     assert!(store.record(1).expect("read").is_some());
+}
+
+/// An import of the meeting `meeting(…)` makes, read from `file` at `row`.
+fn imported(content: &str, file: &str, row: usize) -> NewRecord {
+    let mut record = meeting(content, d(2026, 6, 15), "東部", "荒町");
+    record.source = Source {
+        kind: SourceKind::Import,
+        id: content.into(),
+        origin: Some(Origin { file: file.into(), row }),
+    };
+    record
+}
+
+#[test]
+fn migration_9_leaves_older_imports_without_a_file_and_stores_an_imports_file_and_row_once() {
+    let content = "2026-06-15|meeting||||東部|荒町|||||||||防災訓練の打合せ|#1";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("v8.sqlite3");
+    {
+        let mut conn = Connection::open(&path).expect("open old");
+        MIGRATIONS.to_version(&mut conn, 8).expect("migrate to version 8");
+        conn.execute(
+            "INSERT INTO records (record_type, occurred_on, area, district, topic, reporter_id, reporter_name, source, source_id, created_at) \
+             VALUES ('meeting', '2026-06-15', '東部', '荒町', '防災訓練の打合せ', 'import:佐藤', '佐藤', 'import', ?1, '2026-06-16T00:00:00.000Z')",
+            [content],
+        )
+        .expect("an import at version 8");
+        // Its audit line as version 8 wrote it: a record without an origin.
+        let old = Record {
+            id: 1,
+            date: d(2026, 6, 15),
+            facts: meeting("x", d(2026, 6, 15), "東部", "荒町").facts,
+            reporter: alice(),
+            source: Source {
+                kind: SourceKind::Import,
+                id: content.into(),
+                origin: None,
+            },
+            created_at: "2026-06-16T00:00:00.000Z".into(),
+            deleted_at: None,
+        };
+        let json = serde_json::to_string(&old).expect("json");
+        assert!(
+            !json.contains("origin"),
+            "no origin written where there is none: {json}"
+        );
+        conn.execute(
+            "INSERT INTO audit (record_id, action, actor_id, actor_name, at, after_json) \
+             VALUES (1, 'create', 'import:佐藤', '佐藤', '2026-06-16T00:00:00.000Z', ?1)",
+            [json],
+        )
+        .expect("its audit line");
+    }
+    let mut store = Store::open(&path).expect("upgrade");
+    store.describe(&komoro_catalogue()).expect("describe");
+    assert_eq!(store.schema_version().expect("version"), 9);
+    let old = store.record(1).expect("read").expect("kept");
+    assert_eq!(
+        (old.source.kind, old.source.id.as_str(), old.source.origin.as_ref()),
+        (SourceKind::Import, content, None),
+        "an import from before keeps its id and has no file"
+    );
+    let audit = store.audit_trail(1).expect("the audit line of version 8 reads");
+    assert_eq!(audit[0].after.as_ref().map(|r| &r.source), Some(&old.source));
+    // Read again from a file, the old import is recognised by its content and keeps no file.
+    assert!(store
+        .has_source(&imported(content, "jisseki-2026.csv", 2).source)
+        .expect("has"));
+    let again = store
+        .insert(&imported(content, "jisseki-2026.csv", 2), now())
+        .expect("insert again");
+    assert_eq!(again, Stored::Existing(old));
+
+    // A new import keeps its file and row; the same content from
+    // another file and row is that record, its first file and row kept.
+    let content = "2026-06-15|meeting||||東部|荒町|||||||||防災訓練の打合せ|#2";
+    let Stored::New(first) = store
+        .insert(&imported(content, "jisseki-2026.xlsx", 12), now())
+        .expect("insert")
+    else {
+        panic!("not new")
+    };
+    let origin = Some(Origin {
+        file: "jisseki-2026.xlsx".into(),
+        row: 12,
+    });
+    assert_eq!(first.source.origin, origin);
+    assert_eq!(store.record(first.id).expect("read").expect("there"), first);
+    let again = store
+        .insert(&imported(content, "jisseki-2026 (2).xlsx", 3), now())
+        .expect("insert again");
+    assert_eq!(again, Stored::Existing(first.clone()));
+    // An edit keeps them, and its audit line holds them before and after.
+    let mut facts = first.facts.clone();
+    facts.values.set(
+        Column::Topic,
+        Some(crate::domain::record::Value::Text("夜間の訓練".into())),
+    );
+    let edited = store.edit(first.id, first.date, &facts, &alice(), now()).expect("edit");
+    assert_eq!(edited.source, first.source);
+    let audit = store.audit_trail(first.id).expect("audit");
+    assert_eq!(audit[1].before.as_ref(), Some(&first));
+    assert_eq!(audit[1].after.as_ref(), Some(&edited));
+    assert_eq!(count_rows(&store, "records"), 2);
+
+    // A name from outside is stored without its folder and control characters, cut short,
+    // whoever built the origin; Discord's and the console's records have none.
+    let hostile = format!("/home/佐藤/\u{1b}[2J実績\u{202E}\n{}.csv", "x".repeat(300));
+    let Stored::New(record) = store
+        .insert(&imported("hostile#1", &hostile, 7), now())
+        .expect("insert")
+    else {
+        panic!("not new")
+    };
+    let file = &record.source.origin.as_ref().expect("origin").file;
+    assert_eq!(file.chars().count(), crate::domain::text::FILE_NAME_MAX);
+    assert!(file.starts_with("[2J実績 xxx"), "{file}");
+    assert!(file.ends_with("x…"), "{file}");
+    let Stored::New(discord) = store
+        .insert(&meeting("9001", d(2026, 6, 15), "東部", "荒町"), now())
+        .expect("insert")
+    else {
+        panic!("not new")
+    };
+    assert_eq!(discord.source.origin, None);
+    let stored: (Option<String>, Option<i64>) = store
+        .conn
+        .query_row(
+            "SELECT origin_file, origin_row FROM records WHERE id = ?1",
+            [discord.id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("columns");
+    assert_eq!(stored, (None, None));
 }
 
 #[test]

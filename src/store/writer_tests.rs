@@ -35,6 +35,7 @@ fn record(source_id: &str, facts: Facts) -> NewRecord {
         source: Source {
             kind: SourceKind::Discord,
             id: source_id.into(),
+            origin: None,
         },
     }
 }

@@ -287,6 +287,7 @@ fn request(now: DateTime<Utc>, invocation: Invocation) -> Request {
         source: Source {
             kind: SourceKind::Console,
             id: format!("t-{now}"),
+            origin: None,
         },
         now,
         invocation,

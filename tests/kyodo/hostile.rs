@@ -1,7 +1,8 @@
 //! Hostile text from outside, with the real binary: control characters, over-long values and
 //! look-alike names through the console, `kyodo import` and the config; formula-like texts in
 //! every file kyodo writes (`kyodo export` CSV and XLSX, `/records export`, `kyodo report`),
-//! each read back cell by cell; and an export imported back restores the texts exactly.
+//! each read back cell by cell; and an export imported back restores the texts exactly. An
+//! imported file's name is exported without its folder or control characters, cut short.
 //! (Discord's side is in `discord.rs`: the same checks against crafted interactions.)
 
 use crate::support::{repo, Workspace};
@@ -161,6 +162,47 @@ fn import_refuses_over_long_and_control_cells_naming_row_and_column_and_a_duplic
         "import: 3 files refused (3, 1 and 1 problems), then {} rows stored",
         rows.len()
     );
+}
+
+#[test]
+fn an_imported_files_name_is_exported_without_its_folder_or_control_characters_and_cut_short() {
+    let workspace = Workspace::new();
+    // Linux lets a file's name hold an escape sequence, a direction override and a line break.
+    let name = format!("=HYPERLINK(\u{1b}[31m実績\u{202E}\n{}.csv", "x".repeat(150));
+    let file = workspace.path(&name);
+    std::fs::write(&file, "日付,記録の種類,件数\n2026-06-01,マッチング,2\n").expect("write");
+    workspace.kyodo(&["import", "--file", &file.display().to_string()]).ok();
+    let kept: String = format!("=HYPERLINK([31m実績 {}", "x".repeat(150))
+        .chars()
+        .take(99)
+        .collect();
+    let kept = format!("{kept}…");
+    assert_eq!(kept.chars().count(), 100, "at most 100 characters");
+    assert_eq!(
+        workspace.rows("SELECT origin_file, origin_row FROM records"),
+        vec![vec![kept.clone(), "2".to_string()]]
+    );
+    let csv = workspace.path("records.csv");
+    workspace
+        .kyodo(&[
+            "export",
+            "--from",
+            "2026-04-01",
+            "--format",
+            "csv",
+            "--output",
+            &csv.display().to_string(),
+        ])
+        .ok();
+    let rows = csv_rows(&csv);
+    assert_no_formula_cell(&rows, "records.csv");
+    let origin = &column(&rows, "登録元")[0];
+    assert_eq!(*origin, format!("取り込み（{kept} 2行目）"));
+    assert!(
+        !origin.contains(workspace.dir.path().to_str().expect("utf-8")),
+        "no folder"
+    );
+    assert!(!origin.chars().any(|c| c.is_control() || c == '\u{202E}'), "{origin:?}");
 }
 
 #[test]

@@ -143,6 +143,7 @@ impl Setup {
             source: Source {
                 kind: SourceKind::Discord,
                 id: format!("{user}-{subcommand}-{}", now.timestamp()),
+                origin: None,
             },
             now,
             invocation: Invocation::new("remind", Some(subcommand)),

@@ -5,7 +5,9 @@
 //! new record; a staff user cannot edit someone else's record; `--dry-run` lists the changes
 //! and writes nothing; a file that cannot be read is said in Japanese. The subsidy rows of a file,
 //! new and edited, are checked together with the stored records in date order, each refusal
-//! naming its row; a new row under a look-alike spelling is stored under the known one.
+//! naming its row; a new row under a look-alike spelling is stored under the known one. An
+//! imported row's export names its file and row in 登録元 (its content id in 登録元ID), and
+//! keeps them when the same rows are imported again from another file.
 
 use crate::support::Workspace;
 use calamine::{Data, Reader, Xlsx};
@@ -882,5 +884,128 @@ fn files_that_cannot_be_read_are_said_in_japanese() {
         run.stderr().contains("は Excel ブック（.xlsx）として読めません"),
         "{}",
         run.stderr()
+    );
+}
+
+/// The cells of `headers` in each data row of an export, the rows in the export's order.
+fn cells_of(rows: &[Vec<String>], headers: &[&str]) -> Vec<Vec<String>> {
+    let columns: Vec<usize> = headers.iter().map(|h| at(rows, h)).collect();
+    rows[1..]
+        .iter()
+        .map(|r| columns.iter().map(|&c| r[c].clone()).collect())
+        .collect()
+}
+
+#[test]
+fn imported_rows_are_exported_with_their_file_and_row_and_imported_again_keep_the_first() {
+    let workspace = Workspace::new();
+    let files = workspace.path("files").display().to_string();
+    workspace
+        .console(
+            &["--user", "佐藤", "--files", &files],
+            "/report meeting area:東部 district:荒町 date:2026-06-01 topic:\"コンソールから\"\n",
+        )
+        .ok();
+    // A CSV in a folder: row 3 empty (rows keep the spreadsheet's numbers), rows 4 and 5 alike.
+    let folder = workspace.path("書類 R8");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let csv = folder.join("jisseki-2026.csv");
+    let header = ["日付", "記録の種類", "地区", "区", "内容"].map(String::from).to_vec();
+    let row = |date: &str, district: &str, topic: &str| -> Vec<String> {
+        [date, "地区連携", "東部", district, topic].map(String::from).to_vec()
+    };
+    let csv_rows = vec![
+        header.clone(),
+        row("2026-06-15", "荒町", "防災訓練の打合せ"),
+        vec![String::new(); 5],
+        row("2026-06-20", "三和", "夏祭りの相談"),
+        row("2026-06-20", "三和", "夏祭りの相談"),
+    ];
+    write_csv(&csv, &csv_rows);
+    // A workbook as Excel saves it: the header on row 1, rows 2 and 4 filled, row 3 empty.
+    let xlsx = workspace.path("jisseki-2026.xlsx");
+    {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("記録").expect("name");
+        for (r, cells) in [
+            (0, ["日付", "記録の種類", "種類", "メモ"]),
+            (1, ["2026-07-10", "区長会", "役員会", "七月の役員会"]),
+            (3, ["2026-07-20", "区長会", "総会", "七月の総会"]),
+        ] {
+            for (c, cell) in cells.iter().enumerate() {
+                sheet.write_string(r, c as u16, *cell).expect("cell");
+            }
+        }
+        book.save(&xlsx).expect("save");
+    }
+    for file in [&csv, &xlsx] {
+        let run = import(&workspace, file, &[]).ok();
+        assert!(first_line(&run).contains("新しい記録"), "{}", run.stdout());
+    }
+
+    let exported = read_csv(&export(&workspace, "csv", "all.csv"));
+    let stored = workspace.rows("SELECT id, source_id FROM records WHERE source = 'import' ORDER BY id");
+    assert_eq!(stored.len(), 5, "{stored:?}");
+    let sources = cells_of(&exported, &["番号", "内容", "メモ", "登録元", "登録元ID"]);
+    // The 登録元ID of the row with `text` whose 登録元 is `origin`: the content id the store
+    // keys the record by, without the file.
+    let id_of_row = |text: &str, origin: &str| -> String {
+        let row = sources
+            .iter()
+            .find(|r| (r[1] == text || r[2] == text) && r[3] == origin)
+            .unwrap_or_else(|| panic!("{text}: {origin} in {sources:?}"));
+        let stored_id = stored.iter().find(|s| s[0] == row[0]).expect("stored")[1].clone();
+        assert_eq!(row[4], stored_id, "{text}");
+        assert!(!stored_id.contains("jisseki"), "{stored_id}");
+        stored_id
+    };
+    let id = id_of_row("防災訓練の打合せ", "取り込み（jisseki-2026.csv 2行目）");
+    assert!(id.starts_with("2026-06-15|meeting|"), "{id}");
+    assert!(id_of_row("夏祭りの相談", "取り込み（jisseki-2026.csv 4行目）").ends_with("#1"));
+    assert!(id_of_row("夏祭りの相談", "取り込み（jisseki-2026.csv 5行目）").ends_with("#2"));
+    let id = id_of_row("七月の役員会", "取り込み（jisseki-2026.xlsx 2行目）");
+    assert!(id.starts_with("2026-07-10|council|"), "{id}");
+    let id = id_of_row("七月の総会", "取り込み（jisseki-2026.xlsx 4行目）");
+    assert!(id.starts_with("2026-07-20|council|"), "{id}");
+    let by_console = sources
+        .iter()
+        .find(|r| r[1] == "コンソールから")
+        .expect("the console's record");
+    assert_eq!(by_console[3], "コンソール");
+
+    // The same rows again, in another order and under another name: nothing new, and the
+    // records keep the file and rows they were first read from.
+    let records = workspace.rows("SELECT * FROM records ORDER BY id");
+    let mut again = vec![header];
+    again.extend(csv_rows[1..].iter().rev().filter(|r| !r[0].is_empty()).cloned());
+    let copy = workspace.path("jisseki-2026 のコピー.csv");
+    write_csv(&copy, &again);
+    let run = import(&workspace, &copy, &[]).ok();
+    assert_eq!(
+        first_line(&run),
+        "3 行を取り込みました: 新しい記録 0件、更新 0件、変更なし 0件、前に取り込み済み 3件"
+    );
+    let run = import(&workspace, &xlsx, &[]).ok();
+    assert!(first_line(&run).contains("新しい記録 0件"), "{}", run.stdout());
+    assert_eq!(workspace.rows("SELECT * FROM records ORDER BY id"), records);
+    let exported_again = read_csv(&export(&workspace, "csv", "again.csv"));
+    assert_eq!(
+        cells_of(&exported_again, &["番号", "登録元", "登録元ID"]),
+        cells_of(&exported, &["番号", "登録元", "登録元ID"])
+    );
+
+    // An export imported back (登録元 and 登録元ID are not read) changes nothing.
+    let file = export(&workspace, "xlsx", "all.xlsx");
+    let run = import(&workspace, &file, &[]).ok();
+    assert_eq!(
+        first_line(&run),
+        "6 行を取り込みました: 新しい記録 0件、更新 0件、変更なし 6件、前に取り込み済み 0件"
+    );
+    assert_eq!(workspace.rows("SELECT * FROM records ORDER BY id"), records);
+    println!(
+        "origin: {} imported rows exported as {:?}",
+        stored.len(),
+        cells_of(&exported, &["登録元"])
     );
 }

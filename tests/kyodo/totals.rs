@@ -78,6 +78,7 @@ fn request(now: DateTime<Utc>, roles: Roles, invocation: Invocation) -> Request 
         source: Source {
             kind: SourceKind::Console,
             id: format!("t-{now}"),
+            origin: None,
         },
         now,
         invocation,

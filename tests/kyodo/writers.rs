@@ -434,6 +434,7 @@ fn a_writer_kept_waiting_past_the_timeout_is_told_so_in_japanese_and_nothing_cha
         source: Source {
             kind: SourceKind::Console,
             id: "busy-1".into(),
+            origin: None,
         },
         now: chrono::Utc::now(),
         invocation,

@@ -42,6 +42,7 @@ pub fn seed(db: &Path, records: impl IntoIterator<Item = (chrono::NaiveDate, kyo
             source: Source {
                 kind: SourceKind::Import,
                 id: format!("seed-{i}"),
+                origin: None,
             },
         })
         .collect();

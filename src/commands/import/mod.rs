@@ -13,11 +13,15 @@
 //!
 //! A row without 番号 is a new record, checked as `/report` checks it, reported by its 報告者
 //! (or the importing user); its source id is its content, so a file imported twice stores it
-//! once; a subsidy row for a known group under another spelling (`こもろ 子ども食堂`) is stored
-//! under the known one, as `/report` stores it. Every cell goes through the normaliser with the
-//! command spec's limits; a header given twice is refused. The apostrophe a CSV export writes
-//! before a formula-like text (`render::csv::guard`) is taken off; an XLSX text cell holds the
-//! text itself, and a date or number cell Excel typed reads back as that date or whole number.
+//! once. The file's name (without its folder, cleaned and cut short: `text::file_name`) and the
+//! row's number are kept beside the source (`Source::origin`), for the export's 登録元
+//! 「取り込み（jisseki-2026.xlsx 12行目）」; a row imported before keeps the file and row it was
+//! first read from. A subsidy row for a known group under another spelling (`こもろ 子ども食堂`)
+//! is stored under the known one, as `/report` stores it. Every cell goes through the
+//! normaliser with the command spec's limits; a header given twice is refused. The apostrophe a
+//! CSV export writes before a formula-like text (`render::csv::guard`) is taken off; an XLSX
+//! text cell holds the text itself, and a date or number cell Excel typed reads back as that
+//! date or whole number.
 //!
 //! The subsidy lifecycle is checked for the new and the edited subsidy rows together, with the
 //! group's stored records and the file's other rows, in date order (`Store::check_subsidies`),
@@ -44,7 +48,7 @@ use super::Roles;
 use crate::app::App;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::record::Actor;
-use crate::domain::text::{display_name, excerpt};
+use crate::domain::text::{display_name, excerpt, file_name};
 use crate::render::record_table::{current_headers, headers, value_columns, TYPE_HEADER};
 use crate::store::batch::{Commit, Edit, Item, Reason};
 use chrono::{DateTime, Utc};
@@ -90,7 +94,11 @@ pub fn import_file(
     let (mut table, problems) = file::read_table(path, bytes)?;
     // An export written before a column or a type was renamed reads as one written now.
     table.headers = current_headers(&app.settings.catalogue, &table.headers);
-    import_table(app, &table, problems, who, now, dry_run)
+    // The file's name only (never its folder), as new records show it beside their row.
+    let name = path
+        .file_name()
+        .map_or_else(|| path.to_string_lossy(), |name| name.to_string_lossy());
+    import_table(app, &table, &file_name(&name), problems, who, now, dry_run)
 }
 
 /// The header row's problems: unknown and repeated columns, 日付 or 記録の種類 missing.
@@ -142,9 +150,11 @@ fn by_line(problems: impl Iterator<Item = (usize, String)>) -> Vec<String> {
     problems.into_iter().map(|(_, problem)| problem).collect()
 }
 
+/// Imports `table`, the rows of the file named `file` (as records keep it: `text::file_name`).
 fn import_table(
     app: &mut App,
     table: &file::Table,
+    file: &str,
     mut problems: Vec<String>,
     who: &Importer,
     now: DateTime<Utc>,
@@ -169,6 +179,7 @@ fn import_table(
     let mut reading = Reading {
         app,
         who,
+        file,
         headers: &table.headers,
         guarded: table.guarded,
         columns,

@@ -10,7 +10,7 @@ use crate::commands::report::{facts_from, options_of, record_date};
 use crate::commands::spec::{self, Command, CommandSpec, OptionKind, OptionSpec};
 use crate::commands::Failure;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Record, Source, SourceKind, Value};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Origin, Record, Source, SourceKind, Value};
 use crate::domain::text::{self, display_name, excerpt, Rules};
 use crate::domain::validate::{validate, UserError};
 use crate::domain::RecordType;
@@ -34,6 +34,8 @@ pub(super) enum Row {
 pub(super) struct Reading<'a> {
     pub app: &'a App,
     pub who: &'a Importer,
+    /// The file's name as new records keep it (`Source::origin`).
+    pub file: &'a str,
     pub headers: &'a [String],
     /// CSV: text cells may carry the export's formula guard.
     pub guarded: bool,
@@ -334,6 +336,11 @@ impl Reading<'_> {
         let source = Source {
             kind: SourceKind::Import,
             id: format!("{content}#{occurrence}"),
+            // Shown, not part of the key: the same row in another file or row is this record.
+            origin: Some(Origin {
+                file: self.file.to_string(),
+                row: line,
+            }),
         };
         if self.app.store.has_source(&source)? {
             return Ok(Ok(Row::Imported));
