@@ -8,10 +8,11 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# Everything the manifest declares: the library and binary, the two [[bench]] targets (cargo
-# refuses a manifest whose targets are missing), the migrations, config and the chart's font
-# embedded with include_str!/include_bytes!. tests/kyodo/dockerfile.rs replays this set.
-COPY Cargo.toml Cargo.lock ./
+# Everything the manifest declares: the build script (the binary's link flags), the library and
+# binary, the two [[bench]] targets (cargo refuses a manifest whose targets are missing), the
+# migrations, config and the chart's font embedded with include_str!/include_bytes!.
+# tests/kyodo/dockerfile.rs replays this set.
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY benches ./benches
 COPY migrations ./migrations

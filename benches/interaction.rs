@@ -1,12 +1,34 @@
-//! Benchmark: an interaction received by the stand-in's gateway → its callback received by the
-//! stand-in's REST side, through the real serenity client in the release `kyodo run`, with 10
-//! fiscal years × 20,000 records in the database; and the bot's resident memory, connected and
-//! idle. Budgets (DESIGN.md): p99 < 5 ms, RSS < 30 MB.
+//! Benchmark: the bot through the local Discord stand-in (tests/support/discord/), on 10 fiscal
+//! years × 20,000 records (every record type, edits and deletes: `support/seed.rs`), beside a
+//! floor — a minimal serenity bot doing the same insert (`support/floor.rs`) — and, when
+//! discord.py is installed, a discord.py bot doing the same (`support/peer.py`). One after
+//! another, each with a stand-in of its own, in this order:
+//!
+//! 1. the floor: `/report meeting` latency (interaction sent by the stand-in's gateway → its
+//!    callback received by the stand-in's REST side), WAL frames per report, peak memory;
+//! 2. `kyodo run` on the seeded database: the same, then `/totals`; its peak memory (VmHWM)
+//!    after the reports and the `/totals`, with where the memory is (`/proc/PID/status`);
+//! 3. `kyodo run` on an empty database: `/totals`, peak memory;
+//! 4. the discord.py peer (skipped, with the reason, when `python3 -c "import discord"` fails).
 //!
 //!     cargo bench --bench interaction
 //!
-//! Prints figures; asserts nothing (budgets are read, not enforced, here).
+//! WAL frames per report: the database's WAL is checkpointed and truncated before the reports
+//! (the bot idle), then after each callback the frame count the WAL index holds (the `-shm`
+//! file's `mxFrame`) is read; the frames added over the reports ÷ their number. When no
+//! checkpoint restarted the WAL meanwhile, that is exactly the WAL file's growth ÷ (page size
+//! + 24), which is printed beside it.
+//!
+//! Prints figures; asserts nothing. Budgets (DESIGN.md, "Budgets"): p99 ≤ 2 × the floor's,
+//! ≤ 5 WAL frames per report, `/totals` p50 ≤ 1.5 ms, peak memory ≤ 15.6 MiB.
+//! `KYODO_BENCH_PYTHON` names the Python (default `python3`); `KYODO_BENCH_PROBE` is a shell
+//! command run when a bot's peak memory is read, with its pid as `$0` and its name as `$1`
+//! (`KYODO_BENCH_PROBE='cp /proc/$0/smaps /tmp/$1.smaps'`);
+//! `KYODO_BENCH_WRAP="heaptrack -o <file>"` runs `kyodo run` under that command;
+//! `KYODO_BENCH_KYODO=<path>` measures that kyodo binary instead of the one cargo built.
 
+#[path = "support/floor.rs"]
+mod floor;
 #[path = "support/seed.rs"]
 mod seed;
 #[path = "../tests/support/mod.rs"]
@@ -15,25 +37,36 @@ mod support;
 
 use kyodo::domain::Catalogue;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::discord::payloads::{option, InteractionSpec};
+use support::discord::payloads::{option, InteractionSpec, Source};
 use support::discord::{Config, Discord};
 
 const YEARS: i32 = 10;
 const PER_YEAR: usize = 20_000;
-const INTERACTIONS: usize = 1_000;
+/// Interactions before the timed ones (connections, caches, statements warmed).
+const WARM_UP: usize = 20;
+const REPORTS: usize = 300;
+const TOTALS: usize = 100;
 const STAFF_ROLE: u64 = 1_201_234_567_890_000_001;
+/// Set on this binary run again as the floor bot: its database.
+const FLOOR_DB: &str = "KYODO_BENCH_FLOOR_DB";
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// A `/proc/PID/status` field in KiB.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("?".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -41,19 +74,26 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
-        samples.len(),
-        ms(percentile(&samples, 0.50)),
-        ms(percentile(&samples, 0.90)),
-        ms(percentile(&samples, 0.99)),
-        ms(percentile(&samples, 1.0)),
-    );
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
+/// p50 and p99 of `samples`, printed with `name`.
+fn show(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
+    println!(
+        "  {name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
+        samples.len(),
+        ms(p50),
+        ms(percentile(&samples, 0.90)),
+        ms(p99),
+        ms(percentile(&samples, 1.0)),
+    );
+    (p50, p99)
+}
+
+/// A bot process, killed when dropped.
 struct Bot(Child);
 
 impl Drop for Bot {
@@ -63,63 +103,121 @@ impl Drop for Bot {
     }
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+/// The WAL index's frame count (`mxFrame` in the `-shm` file's header, native byte order).
+fn wal_frames(db: &Path) -> Option<u32> {
+    let shm = std::fs::read(shm_path(db)).ok()?;
+    Some(u32::from_ne_bytes(shm.get(16..20)?.try_into().ok()?))
 }
 
-async fn run() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let catalogue =
-        Catalogue::parse(&std::fs::read_to_string(repo.join("config/kyodo.toml")).expect("config")).expect("catalogue");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("bench.sqlite3");
-    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    let started = Instant::now();
-    let seeded = seed::seed(&db, &catalogue, YEARS, PER_YEAR, today);
-    println!(
-        "seeded {seeded} records over {YEARS} fiscal years in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+fn shm_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-shm", db.display()))
+}
 
-    // No OpenAPI validation here: it would time the stand-in, not the bot.
-    let discord = Discord::start_with(Config {
-        openapi_spec: None,
-        ..Config::default()
-    })
-    .await;
-    let child = Command::new(env!("CARGO_BIN_EXE_kyodo"))
-        .arg("run")
-        .current_dir(repo)
-        .env("KYODO_DATABASE", &db)
-        .env("DISCORD_TOKEN", discord.token())
-        .env("KYODO_DISCORD_API", discord.base_url())
-        .env("KYODO_GUILD_ID", discord.guild_id().to_string())
-        .env("KYODO_STAFF_ROLE_ID", STAFF_ROLE.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kyodo run");
-    let pid = child.id();
-    let _bot = Bot(child);
-    discord
-        .wait_for_requests("PUT", "/applications/*/guilds/*/commands", 1, Duration::from_secs(30))
-        .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle_before = rss_kib(pid);
+fn wal_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-wal", db.display()))
+}
 
-    let user = support::discord::payloads::user(7001, "sato", Some("佐藤"), false);
-    let source = support::discord::payloads::Source::Guild {
-        guild_id: discord.guild_id(),
-        channel_id: discord.channel_id(),
-        member: support::discord::payloads::member(user, &[STAFF_ROLE], support::discord::payloads::perm::MEMBER),
-        guild_locale: "ja".into(),
-    };
-    let report_spec = |i: usize| {
+fn page_size(db: &Path) -> u64 {
+    let header = std::fs::read(db).ok().and_then(|b| b.get(16..18).map(|s| [s[0], s[1]]));
+    match header.map(u16::from_be_bytes) {
+        Some(1) => 65_536,
+        Some(n) if n > 0 => u64::from(n),
+        _ => 4096,
+    }
+}
+
+/// Checkpoints the WAL into the database and truncates it, while the bot is idle.
+fn truncate_wal(db: &Path) {
+    let conn = rusqlite::Connection::open(db).expect("open for the checkpoint");
+    conn.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    let (busy, _, _): (i64, i64, i64) = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("checkpoint");
+    if busy != 0 {
+        println!("  (the WAL could not be truncated: busy)");
+    }
+}
+
+/// Frames written to the WAL by a run of reports, read after each one.
+#[derive(Default)]
+struct Wal {
+    frames: u64,
+    restarts: usize,
+    last: u32,
+}
+
+impl Wal {
+    fn start(db: &Path) -> Wal {
+        Wal {
+            last: wal_frames(db).unwrap_or(0),
+            ..Wal::default()
+        }
+    }
+
+    fn after_one(&mut self, db: &Path) {
+        let now = wal_frames(db).unwrap_or(0);
+        if now >= self.last {
+            self.frames += u64::from(now - self.last);
+        } else {
+            // A checkpoint restarted the WAL: what is in it now came after.
+            self.restarts += 1;
+            self.frames += u64::from(now);
+        }
+        self.last = now;
+    }
+
+    fn show(&self, db: &Path, reports: usize, wal_before: u64) -> f64 {
+        let per = self.frames as f64 / reports as f64;
+        let page = page_size(db);
+        let grown = std::fs::metadata(wal_path(db))
+            .map_or(0, |m| m.len())
+            .saturating_sub(wal_before);
+        let by_size = grown.saturating_sub(if wal_before == 0 { 32 } else { 0 }) as f64 / (page + 24) as f64;
+        if self.restarts == 0 {
+            println!(
+                "  WAL frames per report: {per:.2} ({} frames over {reports} reports; WAL file growth {grown} B ÷ (page {page} + 24) = {:.2} per report)",
+                self.frames,
+                by_size / reports as f64
+            );
+        } else {
+            println!(
+                "  WAL frames per report: {per:.2} ({} frames over {reports} reports, read from the WAL index; {} checkpoint restart(s) of the WAL, so its file growth does not count them)",
+                self.frames, self.restarts
+            );
+        }
+        per
+    }
+}
+
+/// What one bot measured.
+#[derive(Default)]
+struct Figures {
+    report_p50: Option<Duration>,
+    report_p99: Option<Duration>,
+    wal_per_report: Option<f64>,
+    totals_p50: Option<Duration>,
+    totals_p99: Option<Duration>,
+    peak_kib: Option<u64>,
+}
+
+struct Bench {
+    repo: PathBuf,
+}
+
+impl Bench {
+    fn source(discord: &Discord) -> Source {
+        let user = support::discord::payloads::user(7001, "sato", Some("佐藤"), false);
+        Source::Guild {
+            guild_id: discord.guild_id(),
+            channel_id: discord.channel_id(),
+            member: support::discord::payloads::member(user, &[STAFF_ROLE], support::discord::payloads::perm::MEMBER),
+            guild_locale: "ja".into(),
+        }
+    }
+
+    fn report_spec(source: &Source, i: usize) -> InteractionSpec {
         let options = vec![option::subcommand(
             "meeting",
             vec![
@@ -129,38 +227,325 @@ async fn run() {
             ],
         )];
         InteractionSpec::command("report", options, source.clone())
-    };
-    let totals_spec = InteractionSpec::command("totals", Vec::<Value>::new(), source.clone());
+    }
 
-    let run = |spec: InteractionSpec| {
-        let discord = &discord;
-        async move {
-            let t0 = Instant::now();
-            let sent = discord.inject_interaction(&spec).await;
-            let callback = discord.next_callback(&sent, Duration::from_secs(10)).await;
-            assert_eq!(callback.kind, 4, "{:?}", callback.data);
-            t0.elapsed()
+    async fn once(discord: &Discord, spec: &InteractionSpec) -> Duration {
+        let t0 = Instant::now();
+        let sent = discord.inject_interaction(spec).await;
+        let callback = discord.next_callback(&sent, Duration::from_secs(10)).await;
+        let elapsed = t0.elapsed();
+        assert_eq!(callback.kind, 4, "{:?}", callback.data);
+        elapsed
+    }
+
+    /// Warm-up, then `REPORTS` timed `/report meeting`s with the WAL frames they write.
+    async fn reports(discord: &Discord, db: &Path, figures: &mut Figures) {
+        let source = Self::source(discord);
+        for i in 0..WARM_UP {
+            Self::once(discord, &Self::report_spec(&source, 1_000_000 + i)).await;
         }
-    };
-    for i in 0..50 {
-        run(report_spec(100_000 + i)).await;
+        truncate_wal(db);
+        let wal_before = std::fs::metadata(wal_path(db)).map_or(0, |m| m.len());
+        let mut wal = Wal::start(db);
+        let mut samples = Vec::with_capacity(REPORTS);
+        for i in 0..REPORTS {
+            samples.push(Self::once(discord, &Self::report_spec(&source, i)).await);
+            wal.after_one(db);
+        }
+        let (p50, p99) = show("/report meeting", samples);
+        figures.report_p50 = Some(p50);
+        figures.report_p99 = Some(p99);
+        figures.wal_per_report = Some(wal.show(db, REPORTS, wal_before));
     }
-    let mut reports = Vec::with_capacity(INTERACTIONS);
-    for i in 0..INTERACTIONS {
-        reports.push(run(report_spec(i)).await);
+
+    async fn totals(discord: &Discord, figures: &mut Figures) {
+        let spec = InteractionSpec::command("totals", Vec::<Value>::new(), Self::source(discord));
+        for _ in 0..WARM_UP {
+            Self::once(discord, &spec).await;
+        }
+        let mut samples = Vec::with_capacity(TOTALS);
+        for _ in 0..TOTALS {
+            samples.push(Self::once(discord, &spec).await);
+        }
+        let (p50, p99) = show("/totals", samples);
+        figures.totals_p50 = Some(p50);
+        figures.totals_p99 = Some(p99);
     }
-    let mut totals = Vec::with_capacity(200);
-    for _ in 0..200 {
-        totals.push(run(totals_spec.clone()).await);
+
+    fn stand_in() -> Config {
+        // No OpenAPI validation here: it would time the stand-in, not the bot.
+        Config {
+            openapi_spec: None,
+            ..Config::default()
+        }
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle_after = rss_kib(pid);
-    report("/report meeting (write + fiscal-year total)", reports);
-    report("/totals (two periods over 20,000 records each)", totals);
+
+    fn memory(pid: u32, name: &str, figures: &mut Figures) {
+        figures.peak_kib = status_kib(pid, "VmHWM");
+        if let Ok(probe) = std::env::var("KYODO_BENCH_PROBE") {
+            let ran = Command::new("sh").args(["-c", &probe, &pid.to_string(), name]).status();
+            if !ran.as_ref().is_ok_and(|s| s.success()) {
+                println!("  (KYODO_BENCH_PROBE failed: {ran:?})");
+            }
+        }
+        println!(
+            "  memory: peak (VmHWM) {}, now (VmRSS) {} = anonymous {} + file-backed {} + shared {}; threads {}",
+            mib(figures.peak_kib),
+            mib(status_kib(pid, "VmRSS")),
+            mib(status_kib(pid, "RssAnon")),
+            mib(status_kib(pid, "RssFile")),
+            mib(status_kib(pid, "RssShmem")),
+            status_kib(pid, "Threads").map_or("?".into(), |n| n.to_string()),
+        );
+    }
+
+    fn kyodo(&self, discord: &Discord, db: &Path) -> Bot {
+        // `KYODO_BENCH_WRAP="heaptrack -o /tmp/kyodo"` runs the bot under a profiler (then the
+        // memory figures are the wrapper's, not the bot's).
+        let wrap = std::env::var("KYODO_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let kyodo = std::env::var_os("KYODO_BENCH_KYODO").unwrap_or_else(|| env!("CARGO_BIN_EXE_kyodo").into());
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(&kyodo);
+                command
+            }
+            None => Command::new(&kyodo),
+        };
+        let child = command
+            .arg("run")
+            .current_dir(&self.repo)
+            .env("KYODO_DATABASE", db)
+            .env("DISCORD_TOKEN", discord.token())
+            .env("KYODO_DISCORD_API", discord.base_url())
+            .env("KYODO_GUILD_ID", discord.guild_id().to_string())
+            .env("KYODO_STAFF_ROLE_ID", STAFF_ROLE.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start kyodo run");
+        Bot(child)
+    }
+
+    async fn floor(&self, db: &Path) -> Figures {
+        println!("floor (a minimal serenity bot: one INSERT, a type-4 callback), seeded database:");
+        let discord = Discord::start_with(Self::stand_in()).await;
+        let child = Command::new(std::env::current_exe().expect("this bench"))
+            .env(FLOOR_DB, db)
+            .env("DISCORD_TOKEN", discord.token())
+            .env("KYODO_DISCORD_API", discord.base_url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the floor bot");
+        let bot = Bot(child);
+        discord.wait_ready(Duration::from_secs(30)).await;
+        let mut figures = Figures::default();
+        Self::reports(&discord, db, &mut figures).await;
+        Self::memory(bot.0.id(), "floor", &mut figures);
+        drop(bot);
+        discord.shutdown().await;
+        figures
+    }
+
+    /// Waits until the bot's commands are registered and the daily backup it takes at start
+    /// (`[backup]` in the config: the day's is due) is finished, so that the timed interactions
+    /// do not share the machine with it. Its memory stays in the peak.
+    async fn kyodo_ready(discord: &Discord, db: &Path) {
+        discord
+            .wait_for_requests("PUT", "/applications/*/guilds/*/commands", 1, Duration::from_secs(30))
+            .await;
+        let started = Instant::now();
+        let finished = || -> Option<bool> {
+            let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+            conn.query_row(
+                "SELECT count(*) > 0 AND sum(status = 'pending') = 0 FROM backup_runs",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+        };
+        while finished() != Some(true) {
+            if started.elapsed() > Duration::from_secs(120) {
+                println!("  (the daily backup did not finish within 120 s; measuring anyway)");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        println!(
+            "  daily backup at start: finished {:.1} s after registration",
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    async fn kyodo_seeded(&self, db: &Path) -> Figures {
+        println!("kyodo run, seeded database:");
+        let discord = Discord::start_with(Self::stand_in()).await;
+        let bot = self.kyodo(&discord, db);
+        Self::kyodo_ready(&discord, db).await;
+        let mut figures = Figures::default();
+        Self::reports(&discord, db, &mut figures).await;
+        Self::totals(&discord, &mut figures).await;
+        Self::memory(bot.0.id(), "kyodo-seeded", &mut figures);
+        drop(bot);
+        discord.shutdown().await;
+        figures
+    }
+
+    async fn kyodo_empty(&self, db: &Path) -> Figures {
+        println!("kyodo run, empty database:");
+        let discord = Discord::start_with(Self::stand_in()).await;
+        let bot = self.kyodo(&discord, db);
+        Self::kyodo_ready(&discord, db).await;
+        let mut figures = Figures::default();
+        Self::totals(&discord, &mut figures).await;
+        Self::memory(bot.0.id(), "kyodo-empty", &mut figures);
+        drop(bot);
+        discord.shutdown().await;
+        figures
+    }
+
+    /// The discord.py peer, or why not.
+    async fn peer(&self, db: &Path) -> Result<Figures, String> {
+        let python = std::env::var("KYODO_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+        let probe = Command::new(&python)
+            .args(["-c", "import discord; print(discord.__version__)"])
+            .output()
+            .map_err(|e| format!("{python} does not run: {e}"))?;
+        if !probe.status.success() {
+            return Err(format!(
+                "discord.py is not installed for {python} (`pip install discord.py`): {}",
+                String::from_utf8_lossy(&probe.stderr).lines().last().unwrap_or("")
+            ));
+        }
+        let version = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+        println!("discord.py {version} (the same INSERT and callback), seeded database:");
+        let discord = Discord::start_with(Self::stand_in()).await;
+        let child = Command::new(&python)
+            .arg(self.repo.join("benches/support/peer.py"))
+            .env("KYODO_BENCH_DB", db)
+            .env("DISCORD_TOKEN", discord.token())
+            .env("KYODO_DISCORD_API", discord.base_url())
+            .env("KYODO_DISCORD_GATEWAY", discord.gateway_url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("the peer did not start: {e}"))?;
+        let bot = Bot(child);
+        discord.wait_ready(Duration::from_secs(30)).await;
+        let mut figures = Figures::default();
+        Self::reports(&discord, db, &mut figures).await;
+        Self::memory(bot.0.id(), "discord-py", &mut figures);
+        drop(bot);
+        discord.shutdown().await;
+        Ok(figures)
+    }
+}
+
+fn main() {
+    if let Some(db) = std::env::var_os(FLOOR_DB) {
+        let token = std::env::var("DISCORD_TOKEN").expect("DISCORD_TOKEN");
+        let api = std::env::var("KYODO_DISCORD_API").expect("KYODO_DISCORD_API");
+        floor::run(Path::new(&db), &api, &token);
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::copy(from, to).expect("copy the seeded database");
+}
+
+async fn run() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let catalogue =
+        Catalogue::parse(&std::fs::read_to_string(repo.join("config/kyodo.toml")).expect("config")).expect("catalogue");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seeded_db = dir.path().join("seeded.sqlite3");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let started = Instant::now();
+    let seeded = seed::seed(&seeded_db, &catalogue, YEARS, PER_YEAR, today);
+    truncate_wal(&seeded_db);
     println!(
-        "resident memory of kyodo run, connected and idle: {} KiB before, {} KiB after the interactions",
-        idle_before.map_or("?".into(), |k| k.to_string()),
-        idle_after.map_or("?".into(), |k| k.to_string())
+        "seeded {seeded} over {YEARS} fiscal years in {:.1} s ({:.1} MiB)",
+        started.elapsed().as_secs_f64(),
+        std::fs::metadata(&seeded_db).map_or(0.0, |m| m.len() as f64 / 1_048_576.0)
     );
-    discord.shutdown().await;
+    let bench = Bench { repo };
+    // Each bot in a folder of its own (kyodo's daily backup goes beside its database).
+    let own = |name: &str| {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).expect("folder");
+        folder.join("kyodo.sqlite3")
+    };
+    let (floor_db, kyodo_db, peer_db, empty_db) = (own("floor"), own("kyodo"), own("peer"), own("empty"));
+    copy(&seeded_db, &floor_db);
+    copy(&seeded_db, &kyodo_db);
+    copy(&seeded_db, &peer_db);
+
+    let floor = bench.floor(&floor_db).await;
+    let kyodo = bench.kyodo_seeded(&kyodo_db).await;
+    let empty = bench.kyodo_empty(&empty_db).await;
+    let peer = bench.peer(&peer_db).await;
+    if let Err(why) = &peer {
+        println!("discord.py: skipped — {why}");
+    }
+
+    let d = |d: Option<Duration>| d.map_or("?".into(), |d| format!("{:.2} ms", ms(d)));
+    let ratio = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+        (Some(a), Some(b)) if !b.is_zero() => format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64()),
+        _ => "?".into(),
+    };
+    println!();
+    println!("summary (10 FY × 20,000 records; {REPORTS} reports, {TOTALS} /totals):");
+    println!(
+        "  /report p50: kyodo {} / floor {} = {}",
+        d(kyodo.report_p50),
+        d(floor.report_p50),
+        ratio(kyodo.report_p50, floor.report_p50)
+    );
+    println!(
+        "  /report p99: kyodo {} / floor {} = {}   (budget ≤ 2×, < 5 ms)",
+        d(kyodo.report_p99),
+        d(floor.report_p99),
+        ratio(kyodo.report_p99, floor.report_p99)
+    );
+    let frames = |f: Option<f64>| f.map_or("?".into(), |f| format!("{f:.2}"));
+    println!(
+        "  WAL frames per report: kyodo {} / floor {}   (budget ≤ 5)",
+        frames(kyodo.wal_per_report),
+        frames(floor.wal_per_report)
+    );
+    println!(
+        "  /totals: seeded p50 {} p99 {}; empty p50 {} p99 {}   (budget p50 ≤ 1.5 ms)",
+        d(kyodo.totals_p50),
+        d(kyodo.totals_p99),
+        d(empty.totals_p50),
+        d(empty.totals_p99)
+    );
+    println!(
+        "  peak memory (VmHWM): kyodo seeded {} (after the reports and /totals), kyodo empty {}, floor {}   (budget ≤ 15.6 MiB)",
+        mib(kyodo.peak_kib),
+        mib(empty.peak_kib),
+        mib(floor.peak_kib)
+    );
+    match &peer {
+        Ok(peer) => println!(
+            "  discord.py: peak memory {} (kyodo {:.2} of it), /report p50 {} p99 {}",
+            mib(peer.peak_kib),
+            match (kyodo.peak_kib, peer.peak_kib) {
+                (Some(k), Some(p)) if p > 0 => k as f64 / p as f64,
+                _ => f64::NAN,
+            },
+            d(peer.report_p50),
+            d(peer.report_p99)
+        ),
+        Err(why) => println!("  discord.py: not measured — {why}"),
+    }
 }

@@ -10,7 +10,33 @@ use kyodo::discord::DiscordSettings;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Heap that SQLite keeps for the whole process — the bot's connection, the daily backup's
+/// and the copy it checks — mostly their page caches: past it SQLite reuses its cached pages
+/// rather than allocating more (`sqlite3_soft_heap_limit64`). The pages it reads again come
+/// from the operating system's file cache. Measured on 10 fiscal years × 20,000 records: 1 MiB
+/// leaves reports and `/totals` as fast as no limit does; at 512 KiB the caches thrash (a
+/// report's p50 2.5× slower); without a limit the daily backup's VACUUM INTO and check take
+/// 6–7 MiB of page cache.
+const SQLITE_HEAP: i64 = 1 << 20;
+
+/// Sizes the process for one city's bot, before any thread starts: one malloc arena for all
+/// threads (glibc otherwise gives each thread that allocates — the blocking pool's, running
+/// the core and the backup — an arena of its own, each keeping what it freed), and SQLite's
+/// heap bounded by `SQLITE_HEAP`.
+fn size_for_one_city() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt changes glibc's malloc parameters; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+    // SAFETY: sets a process-wide limit that SQLite reads under its own mutex; any time is safe.
+    unsafe {
+        rusqlite::ffi::sqlite3_soft_heap_limit64(SQLITE_HEAP);
+    }
+}
+
 pub fn run(config: &Path, db: &Path, now: DateTime<Utc>) -> anyhow::Result<ExitCode> {
+    size_for_one_city();
     let settings = kyodo::config::load(config)?;
     let discord = DiscordSettings::read(&settings.catalogue.discord, |name| std::env::var(name).ok())?;
     // Held until the bot ends: `kyodo restore` refuses while it is.

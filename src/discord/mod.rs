@@ -50,24 +50,25 @@ pub enum DiscordError {
     Client(String),
 }
 
-/// serenity's HTTP client for these settings: in proxy mode aimed at the proxy, with serenity's
-/// rate limiter off (it would ignore the proxy).
-fn http(settings: &DiscordSettings) -> serenity::http::Http {
-    let token = settings.token.expose();
+/// serenity's HTTP client for these settings, sending with `client` (`rest::http_client`): in
+/// proxy mode aimed at the proxy, with serenity's rate limiter off (it would ignore the proxy).
+fn http(settings: &DiscordSettings, client: reqwest::Client) -> serenity::http::Http {
+    let builder = HttpBuilder::new(settings.token.expose()).client(client);
     match &settings.api_base {
-        Some(base) => HttpBuilder::new(token)
+        Some(base) => builder
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true)
             .build(),
-        None => HttpBuilder::new(token).build(),
+        None => builder.build(),
     }
 }
 
 /// The REST side for posting outside the gateway (`kyodo digest --post`).
 pub fn rest_for(settings: &DiscordSettings) -> Rest {
+    let client = rest::http_client();
     match &settings.api_base {
-        Some(base) => Rest::Proxy(Proxy::new(base, settings.token.expose())),
-        None => Rest::Discord(Arc::new(http(settings))),
+        Some(base) => Rest::Proxy(Proxy::with_client(client, base, settings.token.expose())),
+        None => Rest::Discord(Arc::new(http(settings, client))),
     }
 }
 
@@ -85,15 +86,19 @@ pub async fn run(settings: DiscordSettings, app: App, shutdown: impl Future<Outp
         stopping.clone(),
         liveness.clone(),
     ));
-    let mut client = ClientBuilder::new_with_http(http(&settings), GatewayIntents::non_privileged())
-        .event_handler_arc(bot.clone())
-        .raw_event_handler(Unreadable(bot))
-        .await
-        .map_err(|e| DiscordError::Client(e.to_string()))?;
+    // One HTTP client for the process: serenity's (the gateway's REST calls, Discord mode) and
+    // proxy mode's.
+    let http_client = rest::http_client();
+    let mut client =
+        ClientBuilder::new_with_http(http(&settings, http_client.clone()), GatewayIntents::non_privileged())
+            .event_handler_arc(bot.clone())
+            .raw_event_handler(Unreadable(bot))
+            .await
+            .map_err(|e| DiscordError::Client(e.to_string()))?;
     // Set before the gateway starts, so before any event: Discord mode shares the client's
     // HTTP client and with it serenity's rate limiter.
     let _ = rest.set(match &settings.api_base {
-        Some(base) => Rest::Proxy(Proxy::new(base, settings.token.expose())),
+        Some(base) => Rest::Proxy(Proxy::with_client(http_client, base, settings.token.expose())),
         None => Rest::Discord(client.http.clone()),
     });
     let beating = heartbeat::start(app.clone(), liveness.clone(), client.shard_manager.clone());

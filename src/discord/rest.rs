@@ -116,13 +116,27 @@ fn attachments(files: &[File]) -> Vec<CreateAttachment> {
         .collect()
 }
 
+/// The process's one HTTP client (connection pool, TLS configuration and root certificates):
+/// serenity's `Http` is built with it (`HttpBuilder::client`) and proxy mode sends with it, so
+/// that there are not two of each. Built as serenity builds its own (rustls, no default
+/// timeout); proxy mode sets `REQUEST_TIMEOUT` on each of its requests.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
 impl Proxy {
+    /// Proxy mode aimed at `base`, with an HTTP client of its own.
     pub fn new(base: &str, token: &str) -> Proxy {
+        Proxy::with_client(http_client(), base, token)
+    }
+
+    /// Proxy mode aimed at `base`, sending with `client` (`http_client`, shared with serenity).
+    pub fn with_client(client: reqwest::Client, base: &str, token: &str) -> Proxy {
         Proxy {
-            client: reqwest::Client::builder()
-                .timeout(REQUEST_TIMEOUT)
-                .build()
-                .unwrap_or_else(|_| reqwest::Client::new()),
+            client,
             api: format!("{}/api/v10", base.trim_end_matches('/')),
             authorization: format!("Bot {}", token.trim_start_matches("Bot ")),
         }
@@ -133,6 +147,7 @@ impl Proxy {
             let mut request = self
                 .client
                 .request(method.clone(), format!("{}{path}", self.api))
+                .timeout(REQUEST_TIMEOUT)
                 .header("Authorization", &self.authorization);
             request = match &body {
                 Body::Json(json) => request.json(json),

@@ -8,7 +8,7 @@
 //! answered. Errors are JSON with a numeric `code` and a `message`, as serenity needs to decode
 //! them. Routes the stand-in does not know answer 404 and are recorded as violations.
 //!
-//! Served: `GET /gateway`, `GET /gateway/bot`, `GET /users/@me`, `GET|PUT|POST
+//! Served: `GET /gateway`, `GET /gateway/bot`, `GET /users/@me`, `GET /oauth2/applications/@me`, `GET|PUT|POST
 //! /applications/{app}[/guilds/{guild}]/commands`, `POST /interactions/{id}/{token}/callback`,
 //! `POST /webhooks/{app}/{token}` (follow-ups), `GET|PATCH|DELETE
 //! /webhooks/{app}/{token}/messages/{@original|id}`, `POST /channels/{id}/messages` (JSON or
@@ -172,6 +172,19 @@ fn answer(
             None,
             true,
         )),
+        // The bot's application, which discord.py reads when it logs in.
+        ("GET", ["oauth2", "applications", "@me"]) => ok(json!({
+            "id": app,
+            "name": shared.config.bot_username,
+            "description": "",
+            "icon": null,
+            "bot_public": false,
+            "bot_require_code_grant": false,
+            "verify_key": "0".repeat(64),
+            "flags": 0,
+            "owner": payloads::user(1, "owner", None, false),
+            "team": null,
+        })),
         (_, ["applications", a, "commands"]) if *a == app => commands(shared, state, request, None),
         (_, ["applications", a, "guilds", guild, "commands"]) if *a == app => match guild.parse() {
             Ok(guild) => commands(shared, state, request, Some(guild)),
@@ -405,11 +418,10 @@ fn callback(
         data,
         files: request.files.clone(),
     });
-    if request
-        .query
-        .as_deref()
-        .is_some_and(|q| q.contains("with_response=true"))
-    {
+    if request.query.as_deref().is_some_and(|q| {
+        q.split('&')
+            .any(|kv| kv == "with_response=true" || kv == "with_response=1")
+    }) {
         let resource = original.and_then(|m| state.messages.get(&m).cloned());
         return ok(json!({
             "interaction": { "id": id, "type": state.interactions[token].kind },
