@@ -5,12 +5,15 @@
 
 use crate::domain::figures::Tally;
 use crate::domain::pace::{pace, YearPoint};
+use crate::domain::subsidy::tally_at;
 use crate::domain::totals::Measure;
+use crate::domain::RecordType;
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
 use crate::render::breakdown::INDENT;
 use crate::render::chart::MONTHS;
 use crate::store::{self, Store};
 use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
 
 /// How many fiscal years before this one the profile is read from.
 pub const HISTORY_YEARS: i32 = 3;
@@ -56,22 +59,33 @@ pub(super) fn year_series(
     let first = YearMonth::of(from);
     let by_month = store.tallies_by_month(&first.key(), &YearMonth::of(to).key())?;
     let events = store.subsidy_events(catalogue.subsidy.record_type, from, to)?;
+    let months: Vec<YearMonth> = std::iter::successors(Some(first), |m| Some(m.next()))
+        .take(MONTHS)
+        .take_while(|m| *m <= until)
+        .collect();
+    let ends: Vec<NaiveDate> = months.iter().map(|m| m.last_day()).collect();
+    let subsidy = tally_at(&catalogue.subsidy, &events, from, &ends);
+    // The year to date, kept per tally key: each month adds its own tallies.
+    let mut running: BTreeMap<(RecordType, &str, &str), u64> = BTreeMap::new();
     let mut series = unknown();
-    let mut month = first;
-    let mut tallies: Vec<Tally> = Vec::new();
-    for i in 0..MONTHS {
-        if month > until {
-            break;
-        }
+    for (i, (month, subsidy)) in months.iter().zip(&subsidy).enumerate() {
         let key = month.key();
-        tallies.extend(by_month.iter().filter(|(m, _)| *m == key).map(|(_, t)| t.clone()));
-        // The events come in date order: those up to the month's end are a prefix.
-        let upto = events.partition_point(|e| e.date <= month.last_day());
-        let figures = Figures::from_records(catalogue, &tallies, &events[..upto], from);
+        for (_, t) in by_month.iter().filter(|(m, _)| *m == key) {
+            *running.entry((t.record_type, &t.dimension, &t.detail)).or_default() += t.count;
+        }
+        let tallies: Vec<Tally> = running
+            .iter()
+            .map(|(&(record_type, dimension, detail), &count)| Tally {
+                record_type,
+                dimension: dimension.to_string(),
+                detail: detail.to_string(),
+                count,
+            })
+            .collect();
+        let figures = Figures::from_counts(catalogue, &tallies, subsidy);
         for (values, measure) in series.iter_mut().zip(measures) {
             values[i] = measure.value(catalogue, &figures).value();
         }
-        month = month.next();
     }
     Ok(series)
 }

@@ -7,7 +7,7 @@
 
 use super::catalogue::Catalogue;
 use super::record_type::{RecordType, Rule};
-use super::subsidy::tally;
+use super::subsidy::{tally, Counts as SubsidyCounts};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -141,6 +141,12 @@ impl Figures {
         subsidy: &[SubsidyEvent],
         since: NaiveDate,
     ) -> Figures {
+        Figures::from_counts(catalogue, tallies, &tally(&catalogue.subsidy, subsidy, since))
+    }
+
+    /// `from_records` with the subsidy records already counted per course (`subsidy::tally`,
+    /// or one of `subsidy::tally_at`'s).
+    pub fn from_counts(catalogue: &Catalogue, tallies: &[Tally], subsidy: &BTreeMap<String, SubsidyCounts>) -> Figures {
         let mut counts: BTreeMap<RecordType, Counts> = catalogue
             .record_types
             .iter()
@@ -162,7 +168,7 @@ impl Figures {
         }
         Figures {
             counts,
-            subsidy: subsidy_figures(catalogue, subsidy, since),
+            subsidy: subsidy_figures(catalogue, subsidy),
         }
     }
 
@@ -266,12 +272,7 @@ fn sum(figures: impl Iterator<Item = Figure>) -> Figure {
 
 /// Per course, what the lifecycle counts from `since` on (`subsidy::tally`): every course of
 /// the catalogue, 0 where nothing happened.
-fn subsidy_figures(
-    catalogue: &Catalogue,
-    events: &[SubsidyEvent],
-    since: NaiveDate,
-) -> BTreeMap<String, CourseFigures> {
-    let counts = tally(&catalogue.subsidy, events, since);
+fn subsidy_figures(catalogue: &Catalogue, counts: &BTreeMap<String, SubsidyCounts>) -> BTreeMap<String, CourseFigures> {
     catalogue
         .subsidy
         .courses

@@ -518,10 +518,60 @@ pub struct Counts {
     pub rejections: u64,
 }
 
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.applications += other.applications;
+        self.grants += other.grants;
+        self.amount += other.amount;
+        self.declines += other.declines;
+        self.rejections += other.rejections;
+    }
+}
+
 /// Per course, the counts of the records dated from `since` on: `events` are every live subsidy
 /// record up to the period's end of the groups concerned (earlier ones only say where a group
 /// stood). Groups are told apart by their name's key.
 pub fn tally(subsidy: &Subsidy, events: &[SubsidyEvent], since: NaiveDate) -> BTreeMap<String, Counts> {
+    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+    for ((course, _), records) in by_group(events) {
+        counts
+            .entry(course)
+            .or_default()
+            .add(group_counts(subsidy, &records, since));
+    }
+    counts
+}
+
+/// `tally` of the records dated up to each of `ends` (in order): each group is read again only
+/// at the ends where it has a new record, not all the events at every end (the month-by-month
+/// series of a year: twelve tallies for the price of about one).
+pub fn tally_at(
+    subsidy: &Subsidy,
+    events: &[SubsidyEvent],
+    since: NaiveDate,
+    ends: &[NaiveDate],
+) -> Vec<BTreeMap<String, Counts>> {
+    let mut at: Vec<BTreeMap<String, Counts>> = vec![BTreeMap::new(); ends.len()];
+    for ((course, _), mut records) in by_group(events) {
+        records.sort_by_key(|e| (e.date, e.id));
+        let (mut read_up_to, mut counts) = (0, Counts::default());
+        for (end, tallied) in ends.iter().zip(at.iter_mut()) {
+            let up_to = records.partition_point(|e| e.date <= *end);
+            if up_to == 0 {
+                continue;
+            }
+            if up_to != read_up_to {
+                counts = group_counts(subsidy, &records[..up_to], since);
+                read_up_to = up_to;
+            }
+            tallied.entry(course.clone()).or_default().add(counts);
+        }
+    }
+    at
+}
+
+/// `events` by course and group (the group's name key).
+fn by_group(events: &[SubsidyEvent]) -> BTreeMap<(String, String), Vec<SubsidyEvent>> {
     let mut groups: BTreeMap<(String, String), Vec<SubsidyEvent>> = BTreeMap::new();
     for e in events {
         groups
@@ -529,46 +579,46 @@ pub fn tally(subsidy: &Subsidy, events: &[SubsidyEvent], since: NaiveDate) -> BT
             .or_default()
             .push(e.clone());
     }
-    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    for ((course, _), records) in &groups {
-        let steps = read(subsidy, records);
-        let withdrawn: HashSet<i64> = steps
-            .iter()
-            .filter_map(|s| match s.outcome {
-                Outcome::Counted {
-                    withdraws: Some(grant), ..
-                } => Some(grant.id),
-                _ => None,
-            })
-            .collect();
-        let (mut applied, mut granted, mut declined, mut rejected) = (false, None, false, false);
-        for step in steps.iter().filter(|s| s.event.date >= since) {
-            let Outcome::Counted {
-                stage,
-                implied_application,
-                ..
-            } = step.outcome
-            else {
-                continue;
-            };
-            applied |= stage == Stage::Applied || implied_application;
-            match stage {
-                Stage::Granted if !withdrawn.contains(&step.event.id) => granted = Some(step.event),
-                Stage::Declined => declined = true,
-                Stage::Rejected => rejected = true,
-                _ => {}
-            }
-        }
-        let c = counts.entry(course.clone()).or_default();
-        c.applications += u64::from(applied);
-        c.declines += u64::from(declined);
-        c.rejections += u64::from(rejected);
-        if let Some(grant) = granted {
-            c.grants += 1;
-            c.amount += grant.amount.unwrap_or(0);
+    groups
+}
+
+/// What one group's records (every one up to the period's end) count from `since` on.
+fn group_counts(subsidy: &Subsidy, records: &[SubsidyEvent], since: NaiveDate) -> Counts {
+    let steps = read(subsidy, records);
+    let withdrawn: HashSet<i64> = steps
+        .iter()
+        .filter_map(|s| match s.outcome {
+            Outcome::Counted {
+                withdraws: Some(grant), ..
+            } => Some(grant.id),
+            _ => None,
+        })
+        .collect();
+    let (mut applied, mut granted, mut declined, mut rejected) = (false, None, false, false);
+    for step in steps.iter().filter(|s| s.event.date >= since) {
+        let Outcome::Counted {
+            stage,
+            implied_application,
+            ..
+        } = step.outcome
+        else {
+            continue;
+        };
+        applied |= stage == Stage::Applied || implied_application;
+        match stage {
+            Stage::Granted if !withdrawn.contains(&step.event.id) => granted = Some(step.event),
+            Stage::Declined => declined = true,
+            Stage::Rejected => rejected = true,
+            _ => {}
         }
     }
-    counts
+    Counts {
+        applications: u64::from(applied),
+        grants: u64::from(granted.is_some()),
+        amount: granted.and_then(|g| g.amount).unwrap_or(0),
+        declines: u64::from(declined),
+        rejections: u64::from(rejected),
+    }
 }
 
 #[cfg(test)]

@@ -457,3 +457,47 @@ fn amounts_are_for_grants_and_applications() {
     assert_eq!(stage(&s, "実績報告"), Some(Stage::Reported));
     assert_eq!(stage(&s, "保留"), None);
 }
+
+#[test]
+fn tallies_at_month_ends_are_the_tallies_of_the_records_up_to_each() {
+    use chrono::Datelike;
+    // Three groups over a year: one applies, is granted and declines; one is granted without
+    // an application and granted again after a rejection in another course; one applies late.
+    let mut events = history(&["申請", "交付決定", "", "辞退"]);
+    events.retain(|e| !e.status.is_empty());
+    let mut other = |id: i64, month: u32, course: &str, group: &str, status: &str| {
+        let mut e = at(id, month, 10, status);
+        e.course = course.into();
+        e.group = group.into();
+        events.push(e);
+    };
+    other(10, 5, "チャレンジ", "ＫＯＭＯＲＯ 食堂", "交付決定");
+    other(11, 6, "ステップアップ", "komoro 食堂", "不採択");
+    other(12, 9, "ステップアップ", "ＫＯＭＯＲＯ食堂", "交付決定");
+    other(13, 2, "チャレンジ", "三岡の会", "申請");
+    other(14, 3, "チャレンジ", "三岡の会", "申請");
+    for e in &mut events {
+        if e.date.month() < 4 {
+            e.date = e.date.with_year(2027).expect("date");
+        }
+    }
+    let since = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+    let ends: Vec<NaiveDate> = (0..12)
+        .map(|i| {
+            let first = since + chrono::Months::new(i + 1);
+            first.pred_opt().expect("date")
+        })
+        .collect();
+    let subsidy = komoro();
+    let at_ends = tally_at(&subsidy, &events, since, &ends);
+    assert_eq!(at_ends.len(), 12);
+    for (end, counts) in ends.iter().zip(&at_ends) {
+        let up_to: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= *end).cloned().collect();
+        assert_eq!(counts, &tally(&subsidy, &up_to, since), "at {end}");
+    }
+    // And it moves: nothing granted at April's end, the first grant counted by May's.
+    let grants = |m: &BTreeMap<String, Counts>| m.values().map(|c| c.grants).sum::<u64>();
+    assert_eq!(grants(&at_ends[0]), 0);
+    assert!(grants(&at_ends[1]) > 0);
+    assert!(at_ends[11].values().map(|c| c.declines).sum::<u64>() > 0);
+}
