@@ -117,38 +117,38 @@ fn main() {
     );
     // The whole process, as staff run it: start, config, database, three years, the tables.
     let last_year = current.previous();
+    // `kyodo <args>` on the seeded database, its output thrown away.
+    let kyodo = |args: &[&str]| {
+        let status = Command::new(env!("CARGO_BIN_EXE_kyodo"))
+            .args(args)
+            .arg("--config")
+            .arg(repo.join("config/kyodo.toml"))
+            .arg("--db")
+            .arg(&db)
+            .stdout(Stdio::null())
+            .status()
+            .expect("kyodo");
+        assert!(status.success(), "kyodo {args:?}");
+    };
     let report_process = show(
         &format!("kyodo report --fiscal-year {} (whole process)", last_year.start_year()),
         time(20, || {
-            let status = Command::new(env!("CARGO_BIN_EXE_kyodo"))
-                .args(["report", "--fiscal-year", &last_year.start_year().to_string()])
-                .arg("--config")
-                .arg(repo.join("config/kyodo.toml"))
-                .arg("--db")
-                .arg(&db)
-                .stdout(Stdio::null())
-                .status()
-                .expect("kyodo report");
-            assert!(status.success());
+            kyodo(&["report", "--fiscal-year", &last_year.start_year().to_string()])
         }),
     );
+    let chart_file = dir.path().join("chart.png");
+    let month_arg = format!("{}-{:02}", month.year(), month.month());
     let digest_process = show(
         "kyodo digest --chart (whole process)",
         time(20, || {
-            let chart = dir.path().join("chart.png");
-            let _ = std::fs::remove_file(&chart);
-            let status = Command::new(env!("CARGO_BIN_EXE_kyodo"))
-                .args(["digest", "--month", &format!("{}-{:02}", month.year(), month.month())])
-                .arg("--chart")
-                .arg(&chart)
-                .arg("--config")
-                .arg(repo.join("config/kyodo.toml"))
-                .arg("--db")
-                .arg(&db)
-                .stdout(Stdio::null())
-                .status()
-                .expect("kyodo digest");
-            assert!(status.success());
+            let _ = std::fs::remove_file(&chart_file);
+            kyodo(&[
+                "digest",
+                "--month",
+                &month_arg,
+                "--chart",
+                &chart_file.display().to_string(),
+            ])
         }),
     );
     let request = Request {
@@ -210,6 +210,35 @@ fn main() {
         }),
     );
     let raw_year = show("raw SQL aggregate of this fiscal year to date", time(50, raw_this));
+    // Reports last: they add to the database the figures above were read from.
+    let area = app.settings.catalogue.areas[0].clone();
+    let report = |n: usize| Request {
+        source: Source {
+            kind: SourceKind::Console,
+            id: format!("bench-report-{n}"),
+            origin: None,
+        },
+        invocation: Invocation::new("report", Some("meeting"))
+            .with("area", OptionValue::String(area.name.clone()))
+            .with("district", OptionValue::String(area.districts[0].clone()))
+            .with("topic", OptionValue::String("定例の打合せ".into())),
+        ..request.clone()
+    };
+    let first = report(0);
+    let reply = commands::handle(&mut app, &first);
+    assert!(
+        reply.outcome == Outcome::Done,
+        "/report meeting answers: {}",
+        reply.title
+    );
+    let mut n = 0;
+    let reports = show(
+        "/report meeting (in the process: checks, insert, double reports, reply)",
+        time(50, || {
+            n += 1;
+            commands::handle(&mut app, &report(n))
+        }),
+    );
     println!();
     println!(
         "digest with its chart: {:.1} ms in the process (budget ≤ 30 ms; digest {:.1} ms + chart {:.1} ms)",
@@ -239,6 +268,7 @@ fn main() {
         totals.as_secs_f64() / raw_totals.as_secs_f64(),
         ms(raw_totals)
     );
+    println!("/report meeting: {:.2} ms in the process", ms(reports));
     println!(
         "/totals by:district: {:.2} ms in the process, {:.2}× the raw SQL aggregate's {:.2} ms over its rows (budget ≤ 1.5×)",
         ms(totals_by_district),

@@ -12,7 +12,7 @@ use super::remind;
 use super::totals::{compared, figure, noted_figures, yen, PaceInput, PeriodFigures};
 use crate::app::App;
 use crate::domain::matrix::Matrix;
-use crate::domain::remind::stale;
+use crate::domain::remind::{places, stale};
 use crate::domain::totals::{
     granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Period,
 };
@@ -125,7 +125,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     if let Some(spec) = catalogue.area_type() {
         sections.extend(meeting_sections(catalogue, &ytd.figures, &met, year));
         if !ytd.figures.has_unknown(spec.record_type) {
-            let last_days = app.store.last_days(spec.record_type, to_date.to)?;
+            let last_days = app.store.last_days(spec.record_type, to_date.to, &places(catalogue))?;
             let stale = stale(catalogue, month, &last_days);
             sections.push(remind::stale_section(catalogue, &spec.label, &stale));
         }

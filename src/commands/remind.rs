@@ -13,7 +13,7 @@
 
 use super::{Failure, Request};
 use crate::app::App;
-use crate::domain::remind::{mentions, missing, Mention, Missing, Stale};
+use crate::domain::remind::{mentions, missing, places, Mention, Missing, Stale};
 use crate::domain::Catalogue;
 use crate::domain::{FiscalYear, YearMonth};
 use crate::render::reply::{Reply, Section, Visibility};
@@ -61,7 +61,11 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Reminder, 
                 .into_iter()
                 .map(|(area, _)| area)
                 .collect();
-            (met, app.store.last_days(spec.record_type, month.last_day())?)
+            (
+                met,
+                app.store
+                    .last_days(spec.record_type, month.last_day(), &places(catalogue))?,
+            )
         }
         None => Default::default(),
     };

@@ -76,6 +76,15 @@ pub fn missing(
     missing
 }
 
+/// Every district of the catalogue with its area, in the catalogue's order.
+pub fn places(catalogue: &Catalogue) -> Vec<(String, String)> {
+    catalogue
+        .areas
+        .iter()
+        .flat_map(|a| a.districts.iter().map(|d| (a.name.clone(), d.clone())))
+        .collect()
+}
+
 /// The districts with no record of the area type in the `stale_months` months up to `month`'s
 /// end, from `last` (each district's last day with one): never met first, in the catalogue's
 /// order, then by their last day, oldest first.

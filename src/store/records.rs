@@ -326,16 +326,16 @@ impl Store {
 
     /// Whether any live record is dated within `[from, to]`: read from the running tallies and
     /// the subsidy records' date index, whatever the size of the table.
+    /// The first day tally found ends the search: no aggregate is built.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        if !self.tallies(from, to, None)?.is_empty() {
-            return Ok(true);
-        }
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
-             AND occurred_on BETWEEN ?1 AND ?2)",
-            params![date_key(from), date_key(to)],
-            |row| row.get(0),
-        )?)
+        let (from, to) = (date_key(from), date_key(to));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7) \
+                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2) \
+             OR EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+                 AND occurred_on BETWEEN ?1 AND ?2)",
+        )?;
+        Ok(stmt.query_row(params![from, to], |row| row.get(0))?)
     }
 
     /// Live records within `[from, to]` counted by type, dimension and status (subsidies

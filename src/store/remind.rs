@@ -6,8 +6,8 @@
 use super::records::date_key;
 use super::{timestamp, write, Result, Store};
 use crate::domain::record::Actor;
-use crate::domain::RecordType;
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::domain::{RecordType, YearMonth};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::params;
 use std::collections::{HashMap, HashSet};
 
@@ -41,31 +41,49 @@ impl Store {
 
     /// The last day with a live record of `record_type`, per value of its `by` and `detail`
     /// fields (a meeting's area and district), up to `through`: read from the days of the
-    /// running tallies.
+    /// running tallies month by month backwards, until each of `places` has its day or the
+    /// tallies' first month is read. The months read follow how long ago the places last had a
+    /// record, not the size of the history.
     pub fn last_days(
         &self,
         record_type: RecordType,
         through: NaiveDate,
+        places: &[(String, String)],
     ) -> Result<HashMap<(String, String), NaiveDate>> {
+        let first: Option<String> = self
+            .conn
+            .query_row("SELECT MIN(month) FROM tallies", [], |row| row.get(0))?;
+        let mut last = HashMap::new();
+        let Some(first) = first else {
+            return Ok(last);
+        };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT dimension, detail, MAX(month || '-' || day) FROM tallies \
-             WHERE record_type = ?1 AND day <> '' AND count > 0 AND month <= substr(?2, 1, 7) \
-                 AND month || '-' || day <= ?2 \
+            "SELECT dimension, detail, MAX(day) FROM tallies \
+             WHERE month = ?1 AND record_type = ?2 AND day <> '' AND day <= ?3 AND count > 0 \
              GROUP BY 1, 2",
         )?;
-        let rows = stmt.query_map(params![record_type.key(), date_key(through)], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut last = HashMap::new();
-        for row in rows {
-            let (by, detail, day) = row?;
-            if let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
-                last.insert((by, detail), day);
+        let mut month = YearMonth::of(through);
+        let mut up_to_day = format!("{:02}", through.day());
+        while month.key() >= first {
+            let key = month.key();
+            let rows = stmt.query_map(params![key, record_type.key(), up_to_day], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (by, detail, day) = row?;
+                if let Ok(day) = NaiveDate::parse_from_str(&format!("{key}-{day}"), "%Y-%m-%d") {
+                    last.entry((by, detail)).or_insert(day);
+                }
             }
+            if places.iter().all(|place| last.contains_key(place)) {
+                break;
+            }
+            month = month.previous();
+            up_to_day = "31".to_string();
         }
         Ok(last)
     }

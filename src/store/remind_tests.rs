@@ -41,12 +41,32 @@ fn the_last_day_of_each_place_and_whether_a_type_has_records() {
             .expect("insert");
     }
     let key = |a: usize| (c.areas[a].name.clone(), c.areas[a].districts[0].clone());
+    let every = crate::domain::remind::places(&c);
     let last = store
-        .last_days(RecordType::of("meeting"), d(2026, 9, 30))
+        .last_days(RecordType::of("meeting"), d(2026, 9, 30), &every)
         .expect("last");
     assert_eq!(last.len(), 2);
     assert_eq!(last[&key(0)], d(2026, 5, 20));
     assert_eq!(last[&key(1)], d(2026, 2, 1), "not after the day asked");
+    // Within the day asked's month, not after that day.
+    let last = store
+        .last_days(RecordType::of("meeting"), d(2026, 10, 1), &every)
+        .expect("last");
+    assert_eq!(last[&key(1)], d(2026, 2, 1));
+    assert_eq!(
+        store
+            .last_days(RecordType::of("meeting"), d(2026, 10, 2), &every)
+            .expect("last")[&key(1)],
+        d(2026, 10, 2)
+    );
+    // Once the places asked for have their day, older months are not read: area 0's district
+    // is found in May, and December's meeting is never reached.
+    let only = [key(0)];
+    let last = store
+        .last_days(RecordType::of("meeting"), d(2026, 9, 30), &only)
+        .expect("last");
+    assert_eq!(last.get(&key(0)), Some(&d(2026, 5, 20)));
+    assert_eq!(last.get(&key(1)), None, "February is before May: not read");
     let t = RecordType::of("match");
     assert!(!store.has_records(t, d(2026, 6, 1), d(2026, 6, 30)).expect("read"));
     store
@@ -68,6 +88,45 @@ fn the_last_day_of_each_place_and_whether_a_type_has_records() {
         .insert(&new("s", d(2026, 6, 2), application), now())
         .expect("insert");
     assert!(store.has_records(s, d(2026, 6, 1), d(2026, 6, 30)).expect("read"));
+}
+
+#[test]
+fn any_record_between_reads_the_days_not_the_months() {
+    let c = komoro();
+    let (_dir, mut store) = temp_store();
+    let any = |store: &Store, from, to| store.any_record_between(from, to).expect("read");
+    assert!(!any(&store, d(2026, 4, 1), d(2027, 3, 31)), "an empty year");
+    store
+        .insert(&new("a", d(2026, 6, 15), meeting(&c, 0, 0)), now())
+        .expect("insert");
+    assert!(any(&store, d(2026, 6, 15), d(2026, 6, 15)));
+    assert!(any(&store, d(2026, 4, 1), d(2027, 3, 31)));
+    // The month has a record, the days asked do not.
+    assert!(!any(&store, d(2026, 6, 16), d(2026, 7, 31)));
+    assert!(!any(&store, d(2026, 6, 1), d(2026, 6, 14)));
+    // Deleted: none left.
+    store
+        .delete(
+            1,
+            AuditAction::Delete,
+            &Actor {
+                id: "111".into(),
+                name: "佐藤".into(),
+            },
+            now(),
+        )
+        .expect("delete");
+    assert!(!any(&store, d(2026, 4, 1), d(2027, 3, 31)));
+    // A subsidy record, which has no tally, is found through its date index.
+    let application = Facts::new(RecordType::of("subsidy"))
+        .text_of(Column::Course, "チャレンジ")
+        .text_of(Column::Group, "A会")
+        .text_of(Column::Status, "申請");
+    store
+        .insert(&new("s", d(2026, 9, 2), application), now())
+        .expect("insert");
+    assert!(any(&store, d(2026, 9, 2), d(2026, 9, 2)));
+    assert!(!any(&store, d(2026, 9, 3), d(2026, 9, 30)));
 }
 
 #[test]
