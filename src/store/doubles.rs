@@ -8,7 +8,10 @@
 //! just written, say how much the day's other records of the type count (their day's total
 //! less the new record's count); when nothing, nothing is read. Otherwise the table is read
 //! newest first until records counting that much have been found — reports of a day are
-//! mostly entered near it, so the newest rows hold them. The subsidy rule's type, not tallied,
+//! mostly entered near it, so the newest rows hold them — but no further back than the newest
+//! `RECENT_ROWS` rows: a report costs the same whatever the size of the history. A record of
+//! the day entered longer ago (a year's spreadsheet imported before) is not named in the
+//! reply; `/records duplicates` reads the whole fiscal year and lists it. The subsidy rule's type, not tallied,
 //! is read through its group index: its records of a day with the same group.
 
 use super::records::{date_key, insert_in, read_record, Stored, COLUMNS};
@@ -49,8 +52,13 @@ impl Store {
     }
 }
 
+/// How far back, in rows entered, a report looks for the other records of its type and day:
+/// about five weeks of entries at 20,000 records a year.
+pub const RECENT_ROWS: i64 = 2_000;
+
 /// The other live records of `record`'s type and day, newest first: as many as the day's
-/// running tally says there are (its total less `record`'s count), read newest first.
+/// running tally says there are (its total less `record`'s count), read newest first among
+/// the newest `RECENT_ROWS` rows.
 fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
     let day = date_key(record.date);
     let total: i64 = tx.query_row(
@@ -66,9 +74,9 @@ fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Recor
     }
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on = ?2 AND deleted_at IS NULL \
-         AND id <> ?3 ORDER BY id DESC"
+         AND id <> ?3 AND id > ?3 - ?4 ORDER BY id DESC"
     ))?;
-    let mut rows = stmt.query(params![record.facts.record_type().key(), day, record.id])?;
+    let mut rows = stmt.query(params![record.facts.record_type().key(), day, record.id, RECENT_ROWS])?;
     while let Some(row) = rows.next()? {
         let other = read_record(row)??;
         left -= i64::from(other.facts.count());

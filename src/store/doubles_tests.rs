@@ -2,9 +2,10 @@
 //! real SQLite files: as many as the day's tally counts, newest first; the subsidy records by
 //! group.
 
+use super::doubles::RECENT_ROWS;
 use super::test_support::*;
 use super::*;
-use crate::domain::record::{Actor, Column, Facts};
+use crate::domain::record::{Actor, Column, Facts, NewRecord};
 use crate::domain::RecordType;
 
 fn ids(records: &[crate::domain::record::Record]) -> Vec<i64> {
@@ -78,4 +79,31 @@ fn a_subsidy_report_comes_with_its_groups_records_of_the_day() {
         vec![1],
         "the group by its name key, not the other group"
     );
+}
+
+#[test]
+fn a_report_looks_back_over_the_newest_rows_only() {
+    let c = komoro();
+    let (_dir, mut store) = temp_store();
+    let day = d(2026, 6, 15);
+    // The day's first meeting, then RECENT_ROWS records of other days entered after it.
+    store
+        .insert(&new("old", day, meeting(&c, 0, 0)), now())
+        .expect("insert");
+    let others: Vec<NewRecord> = (0..RECENT_ROWS)
+        .map(|i| new(&format!("o{i}"), d(2026, 5, 1), meeting(&c, 1, 0)))
+        .collect();
+    store.insert_batch(&others, now()).expect("batch");
+    let late = store
+        .report(&new("late", day, meeting(&c, 0, 0)), now())
+        .expect("report");
+    assert!(late.same_day.is_empty(), "the first is older than the newest rows read");
+    // The one just reported is among the newest rows for the next.
+    let next = store
+        .report(&new("next", day, meeting(&c, 0, 0)), now())
+        .expect("report");
+    let Stored::New(late) = late.stored else {
+        panic!("stored as new");
+    };
+    assert_eq!(ids(&next.same_day), vec![late.id]);
 }

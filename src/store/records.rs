@@ -329,21 +329,47 @@ impl Store {
     /// The first day tally found ends the search: no aggregate is built.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
         let (from, to) = (date_key(from), date_key(to));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7) \
-                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2) \
-             OR EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
-                 AND occurred_on BETWEEN ?1 AND ?2)",
-        )?;
-        Ok(stmt.query_row(params![from, to], |row| row.get(0))?)
+        let tallied: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7) \
+                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2)",
+            )?
+            .query_row(params![from, to], |row| row.get(0))?;
+        match &self.subsidy {
+            Some(subsidy) if !tallied => Ok(self
+                .conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+                     AND record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3)",
+                )?
+                .query_row(params![subsidy.record_type.key(), from, to], |row| row.get(0))?),
+            _ => Ok(tallied),
+        }
     }
 
     /// Live records within `[from, to]` counted by type, dimension and status (subsidies
     /// aside: see `subsidy_events`); only those of `only` when given. Read from the running
     /// tallies (`tallies.rs`): whole months from their totals, the days around them from theirs.
+    /// With `only`, each whole month is sought by month and type: the other types' rows and
+    /// the type's own days are not read (a report's reply reads its type's year so).
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
-        let mut stmt = self.conn.prepare_cached(
+        let sql = if only.is_some() {
+            "WITH RECURSIVE m(month) AS (SELECT ?1 UNION ALL \
+                 SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM m WHERE month < ?2) \
+             SELECT record_type, dimension, detail, SUM(count) FROM ( \
+                 SELECT t.record_type, t.dimension, t.detail, t.count FROM m CROSS JOIN tallies t \
+                     ON t.month = m.month AND t.record_type = ?7 AND t.day = '' \
+                 UNION ALL \
+                 SELECT record_type, dimension, detail, count FROM tallies \
+                 WHERE ((day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
+                         AND month || '-' || day BETWEEN ?3 AND ?4) \
+                     OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
+                         AND month || '-' || day BETWEEN ?5 AND ?6)) \
+                   AND record_type = ?7) \
+             GROUP BY 1, 2, 3 HAVING SUM(count) > 0"
+        } else {
             "SELECT record_type, dimension, detail, SUM(count) FROM tallies \
              WHERE ((day = '' AND month BETWEEN ?1 AND ?2) \
                  OR (day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
@@ -351,8 +377,9 @@ impl Store {
                  OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
                      AND month || '-' || day BETWEEN ?5 AND ?6)) \
                AND (?7 IS NULL OR record_type = ?7) \
-             GROUP BY 1, 2, 3 HAVING SUM(count) > 0",
-        )?;
+             GROUP BY 1, 2, 3 HAVING SUM(count) > 0"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(
             params![
                 split.months.0,

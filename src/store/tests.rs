@@ -684,6 +684,8 @@ fn running_tallies_always_equal_the_records() {
         (d(2025, 4, 17), d(2025, 9, 3)),
         (d(2025, 6, 5), d(2025, 6, 5)),
         (d(2026, 2, 1), d(2026, 2, 28)),
+        (d(2025, 5, 20), d(2025, 6, 10)),
+        (d(2025, 12, 1), d(2026, 1, 31)),
     ] {
         let running = sorted(store.tallies(from, to, None).expect("tallies"));
         let direct = sorted(
@@ -692,6 +694,12 @@ fn running_tallies_always_equal_the_records() {
                 .expect("direct"),
         );
         assert_eq!(running, direct, "{from}..{to}");
+        // One type's, sought month by month: the same as the direct aggregate's rows of it.
+        for only in ["meeting", "consultation", "match"].map(RecordType::of) {
+            let running = sorted(store.tallies(from, to, Some(only)).expect("tallies"));
+            let direct: Vec<_> = direct.iter().filter(|t| t.record_type == only).cloned().collect();
+            assert_eq!(running, direct, "{from}..{to} {only:?}");
+        }
     }
     assert!(
         store
