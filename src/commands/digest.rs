@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::domain::matrix::Matrix;
 use crate::domain::remind::{places, stale};
 use crate::domain::totals::{
-    granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Period,
+    granted_amount, measures, month_to_date, same_period_last_year, same_period_to_month_end_last_year, Measure, Period,
 };
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
 use crate::render::breakdown;
@@ -22,7 +22,7 @@ use crate::render::chart::{self, Chart, ChartError, Panel, Series};
 use crate::render::heatmap;
 use crate::render::reply::Attachment;
 use crate::render::reply::{Reply, Section, Visibility};
-use crate::store::{self, FiguresSource, Store};
+use crate::store::{self, FiguresSource};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 
@@ -116,8 +116,9 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         before: month_before.as_ref().map(|(_, f)| f),
     };
     // Each figure against the earlier years' profile, at the month's last day counted.
+    let all = measures(catalogue, None);
     let pace = PaceInput {
-        history: history(&app.store, catalogue, &measures(catalogue, None), year)?,
+        history: history(&app.store, catalogue, &all, year)?,
         point: point(catalogue, this_period.to),
     };
     let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last, &pace);
@@ -166,7 +167,10 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
         format!("月次まとめ {}（{}）", month.label(), year.label())
     };
     let reply = Reply::done(Visibility::Public, title, sections);
-    let chart = chart(&app.store, catalogue, month, running.then_some(this_period.to))?;
+    // The chart's earlier years are the last of the pace's (read once); this year to the month.
+    let this_year = year_series(&app.store, catalogue, &all, year, month)?;
+    let earlier = &pace.history[pace.history.len().saturating_sub(2)..];
+    let chart = chart(&all, year, month, running.then_some(this_period.to), earlier, this_year);
     Ok(Digest {
         month,
         reply,
@@ -325,21 +329,25 @@ fn meeting_sections(
     sections
 }
 
-/// The chart of the fiscal-year-to-date totals up to `month`; `running` is the last day counted
-/// when the month is still in progress.
+/// The chart of the fiscal-year-to-date totals of `measures`: `year` up to `month`
+/// (`this_year`) beside the years before it (`earlier`, oldest first, whole years); `running`
+/// is the last day counted when the month is still in progress.
 fn chart(
-    store: &Store,
-    catalogue: &Catalogue,
+    measures: &[Measure],
+    year: FiscalYear,
     month: YearMonth,
     running: Option<NaiveDate>,
-) -> Result<Chart, store::Error> {
-    let year = FiscalYear::containing(month.first_day(), catalogue.fiscal_year_start);
-    let measures = measures(catalogue, None);
-    let years = [year.previous().previous(), year.previous(), year];
-    let mut per_year = Vec::new();
-    for y in years {
-        per_year.push(year_series(store, catalogue, &measures, y, month)?);
+    earlier: &[Vec<Vec<Option<u64>>>],
+    this_year: Vec<Vec<Option<u64>>>,
+) -> Chart {
+    let mut years: Vec<FiscalYear> = Vec::new();
+    let mut y = year;
+    for _ in 0..earlier.len() {
+        y = y.previous();
+        years.insert(0, y);
     }
+    years.push(year);
+    let per_year: Vec<&Vec<Vec<Option<u64>>>> = earlier.iter().chain(std::iter::once(&this_year)).collect();
     let panels = measures
         .iter()
         .enumerate()
@@ -356,13 +364,13 @@ fn chart(
                 .collect(),
         })
         .collect();
-    Ok(Chart {
+    Chart {
         title: match running {
             Some(today) => format!("年度累計の推移（{}は{}まで）", year.label(), short_date(today)),
             None => format!("年度累計の推移（{}は{}末まで）", year.label(), month.label()),
         },
         panels,
-    })
+    }
 }
 
 /// Refuses a month whose fiscal year is known only as totals (the baseline), naming what to use

