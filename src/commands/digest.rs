@@ -340,13 +340,10 @@ fn chart(
     earlier: &[Vec<Vec<Option<u64>>>],
     this_year: Vec<Vec<Option<u64>>>,
 ) -> Chart {
-    let mut years: Vec<FiscalYear> = Vec::new();
-    let mut y = year;
-    for _ in 0..earlier.len() {
-        y = y.previous();
-        years.insert(0, y);
-    }
-    years.push(year);
+    let years: Vec<FiscalYear> = (0..=earlier.len() as i32)
+        .rev()
+        .map(|back| FiscalYear::new(year.start_year() - back))
+        .collect();
     let per_year: Vec<&Vec<Vec<Option<u64>>>> = earlier.iter().chain(std::iter::once(&this_year)).collect();
     let panels = measures
         .iter()
