@@ -386,7 +386,12 @@ impl Bench {
         let bot = self.kyodo(&discord, db);
         Self::kyodo_ready(&discord, db).await;
         let mut figures = Figures::default();
+        // The peak so far at each stage: what the start and its daily backup, the reports and
+        // the /totals each add.
+        let peak = |stage: &str| println!("  peak (VmHWM) {stage}: {}", mib(status_kib(bot.0.id(), "VmHWM")));
+        peak("after the start and its daily backup");
         Self::reports(&discord, db, &mut figures).await;
+        peak("after the reports");
         Self::totals(&discord, &mut figures).await;
         Self::memory(bot.0.id(), "kyodo-seeded", &mut figures);
         drop(bot);
