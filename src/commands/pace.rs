@@ -57,7 +57,6 @@ pub(super) fn year_series(
         return Ok(unknown());
     }
     let first = YearMonth::of(from);
-    let by_month = store.tallies_by_month(&first.key(), &YearMonth::of(to).key())?;
     let events = store.subsidy_events(catalogue.subsidy.record_type, from, to)?;
     let months: Vec<YearMonth> = std::iter::successors(Some(first), |m| Some(m.next()))
         .take(MONTHS)
@@ -65,27 +64,39 @@ pub(super) fn year_series(
         .collect();
     let ends: Vec<NaiveDate> = months.iter().map(|m| m.last_day()).collect();
     let subsidy = tally_at(&catalogue.subsidy, &events, from, &ends);
-    // The year to date, kept per tally key: each month adds its own tallies.
-    let mut running: BTreeMap<(RecordType, &str, &str), u64> = BTreeMap::new();
+    drop(events);
     let mut series = unknown();
-    for (i, (month, subsidy)) in months.iter().zip(&subsidy).enumerate() {
-        let key = month.key();
-        for (_, t) in by_month.iter().filter(|(m, _)| *m == key) {
-            *running.entry((t.record_type, &t.dimension, &t.detail)).or_default() += t.count;
-        }
+    // The year to date, kept per tally key; a month's values are taken when the tallies have
+    // passed it (they come month after month).
+    let mut running: BTreeMap<(RecordType, String, String), u64> = BTreeMap::new();
+    let mut done = 0;
+    let mut take = |running: &BTreeMap<(RecordType, String, String), u64>, i: usize| {
         let tallies: Vec<Tally> = running
             .iter()
-            .map(|(&(record_type, dimension, detail), &count)| Tally {
-                record_type,
-                dimension: dimension.to_string(),
-                detail: detail.to_string(),
+            .map(|((record_type, dimension, detail), &count)| Tally {
+                record_type: *record_type,
+                dimension: dimension.clone(),
+                detail: detail.clone(),
                 count,
             })
             .collect();
-        let figures = Figures::from_counts(catalogue, &tallies, subsidy);
+        let figures = Figures::from_counts(catalogue, &tallies, &subsidy[i]);
         for (values, measure) in series.iter_mut().zip(measures) {
             values[i] = measure.value(catalogue, &figures).value();
         }
+    };
+    let keys: Vec<String> = months.iter().map(|m| m.key()).collect();
+    if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
+        store.each_tally_by_month(first, last, |month, t| {
+            while done < keys.len() && keys[done].as_str() < month {
+                take(&running, done);
+                done += 1;
+            }
+            *running.entry((t.record_type, t.dimension, t.detail)).or_default() += t.count;
+        })?;
+    }
+    for i in done..keys.len() {
+        take(&running, i);
     }
     Ok(series)
 }

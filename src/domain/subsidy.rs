@@ -133,7 +133,11 @@ enum Standing<'a> {
 /// The records of one group in one course in the order that decides (date, then id), each with
 /// what it did. Records that break a rule change nothing for those after them.
 pub fn read<'a>(subsidy: &Subsidy, records: &'a [SubsidyEvent]) -> Vec<Step<'a>> {
-    let mut timeline: Vec<&SubsidyEvent> = records.iter().collect();
+    read_timeline(subsidy, records.iter().collect())
+}
+
+/// `read` of records held by reference.
+fn read_timeline<'a>(subsidy: &Subsidy, mut timeline: Vec<&'a SubsidyEvent>) -> Vec<Step<'a>> {
     timeline.sort_by_key(|e| (e.date, e.id));
     let mut standing = Standing::Open(None);
     let mut grant: Option<&SubsidyEvent> = None;
@@ -571,20 +575,20 @@ pub fn tally_at(
 }
 
 /// `events` by course and group (the group's name key).
-fn by_group(events: &[SubsidyEvent]) -> BTreeMap<(String, String), Vec<SubsidyEvent>> {
-    let mut groups: BTreeMap<(String, String), Vec<SubsidyEvent>> = BTreeMap::new();
+fn by_group(events: &[SubsidyEvent]) -> BTreeMap<(String, String), Vec<&SubsidyEvent>> {
+    let mut groups: BTreeMap<(String, String), Vec<&SubsidyEvent>> = BTreeMap::new();
     for e in events {
         groups
             .entry((e.course.clone(), name_key(&e.group)))
             .or_default()
-            .push(e.clone());
+            .push(e);
     }
     groups
 }
 
 /// What one group's records (every one up to the period's end) count from `since` on.
-fn group_counts(subsidy: &Subsidy, records: &[SubsidyEvent], since: NaiveDate) -> Counts {
-    let steps = read(subsidy, records);
+fn group_counts(subsidy: &Subsidy, records: &[&SubsidyEvent], since: NaiveDate) -> Counts {
+    let steps = read_timeline(subsidy, records.to_vec());
     let withdrawn: HashSet<i64> = steps
         .iter()
         .filter_map(|s| match s.outcome {

@@ -395,23 +395,19 @@ impl Store {
         rows.map(|row| tally(row?)).collect()
     }
 
-    /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), as `(month, tally)`.
-    pub fn tallies_by_month(&self, from: &str, to: &str) -> Result<Vec<(String, Tally)>> {
+    /// The tallies of each month from `from` to `to` (`YYYY-MM`, inclusive), given to `each`
+    /// with their month, month after month in order (the key's order): none kept in memory.
+    pub fn each_tally_by_month(&self, from: &str, to: &str, mut each: impl FnMut(&str, Tally)) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT month, record_type, dimension, detail, count FROM tallies \
-             WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0",
+             WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0 ORDER BY month",
         )?;
-        let rows = stmt.query_map(params![from, to], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?),
-            ))
-        })?;
-        rows.map(|row| {
-            let (month, t) = row?;
-            Ok((month, tally(t)?))
-        })
-        .collect()
+        let mut rows = stmt.query(params![from, to])?;
+        while let Some(row) = rows.next()? {
+            let month: String = row.get(0)?;
+            each(&month, tally((row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))?);
+        }
+        Ok(())
     }
 
     /// The districts (as `(area, district)`) with a live record of `record_type` (the meetings)
