@@ -13,11 +13,12 @@ use std::process::ExitCode;
 /// Heap that SQLite keeps for the whole process — the bot's connection, the daily backup's
 /// and the copy it checks — mostly their page caches: past it SQLite reuses its cached pages
 /// rather than allocating more (`sqlite3_soft_heap_limit64`). The pages it reads again come
-/// from the operating system's file cache. Measured on 10 fiscal years × 20,000 records: 1 MiB
-/// leaves reports and `/totals` as fast as no limit does; at 512 KiB the caches thrash (a
+/// from the operating system's file cache. Measured on 10 fiscal years × 20,000 records
+/// (`benches/interaction.rs`): 768 KiB and 1 MiB leave reports and `/totals` as fast as no
+/// limit does, and 768 KiB keeps the peak about 0.5 MiB lower; at 512 KiB the caches thrash (a
 /// report's p50 2.5× slower); without a limit the daily backup's VACUUM INTO and check take
 /// 6–7 MiB of page cache.
-const SQLITE_HEAP: i64 = 1 << 20;
+const SQLITE_HEAP: i64 = 768 << 10;
 
 /// Sizes the process for one city's bot, before any thread starts: one malloc arena for all
 /// threads (glibc otherwise gives each thread that allocates — the blocking pool's, running
