@@ -64,7 +64,7 @@ pub(super) fn year_series(
         .collect();
     let ends: Vec<NaiveDate> = months.iter().map(|m| m.last_day()).collect();
     let subsidy = tally_at(&catalogue.subsidy, &events, from, &ends);
-    drop(events);
+    drop(events); // freed before the month tallies are read: the peak stays lower
     let mut series = unknown();
     // The year to date, kept per tally key; a month's values are taken when the tallies have
     // passed it (they come month after month).

@@ -5,25 +5,12 @@
 //! imported file's name is exported without its folder or control characters, cut short.
 //! (Discord's side is in `discord.rs`: the same checks against crafted interactions.)
 
-use crate::support::{repo, Workspace};
+use crate::support::{csv_rows, repo, Workspace};
 use calamine::{Data, Reader, Xlsx};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The characters with which a spreadsheet starts a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// The rows of a CSV file kyodo wrote (UTF-8 with a BOM), every cell as text.
-fn csv_rows(path: &Path) -> Vec<Vec<String>> {
-    let bytes = std::fs::read(path).expect("csv written");
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM");
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body)
-        .records()
-        .map(|r| r.expect("valid CSV").iter().map(String::from).collect())
-        .collect()
-}
 
 /// Panics naming the cell if any cell of `rows` would start a formula in a spreadsheet.
 fn assert_no_formula_cell(rows: &[Vec<String>], file: &str) -> usize {

@@ -3,7 +3,7 @@
 //! table of its own — then run through the console, the store, `/totals`, the monthly digest,
 //! the annual report, an export and an import of that export edited, with no code change.
 
-use crate::support::{repo, Workspace};
+use crate::support::{csv_rows, repo, Workspace};
 
 /// The 11th record type and the 10th indicator, as a city would add them to `kyodo.toml`.
 const LECTURE: &str = r#"
@@ -43,17 +43,6 @@ fn config_with_lectures(workspace: &Workspace) -> String {
     std::fs::write(workspace.path("kyodo.toml"), kyodo).expect("write config");
     std::fs::write(workspace.path("baseline.toml"), shipped("baseline.toml")).expect("write baseline");
     workspace.path("kyodo.toml").display().to_string()
-}
-
-fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(path).expect("read csv");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    reader
-        .records()
-        .map(|r| r.expect("csv row").iter().map(str::to_string).collect())
-        .collect()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! errors in Japanese, and a walk over everything a scripted session and the command line show
 //! that fails on an English word.
 
-use crate::support::{repo, Run, Workspace};
+use crate::support::{csv_rows, repo, Run, Workspace};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::Stdio;
@@ -377,19 +377,6 @@ fn admin_status_says_when_nothing_will_be_posted() {
         // Before: 「このコマンドは管理者（管理者のロール）だけが使えます」.
         "✗ このコマンドを使えるのは管理者だけです（Discord では管理者のロールが、コンソールでは --role admin が要ります）"
     );
-}
-
-/// Rows of a CSV file (its BOM taken off).
-fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(path).expect("csv");
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.expect("row").iter().map(str::to_string).collect())
-        .collect()
 }
 
 #[test]

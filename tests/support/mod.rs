@@ -25,6 +25,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
+/// The rows of a CSV file kyodo wrote (UTF-8 with a BOM), every cell as text.
+pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).expect("csv written");
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body)
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(String::from).collect())
+        .collect()
+}
+
 /// Stores records reported by 佐藤 (as an import), one per `(date, facts)`, in the database at `db`.
 pub fn seed(db: &Path, records: impl IntoIterator<Item = (chrono::NaiveDate, kyodo::domain::record::Facts)>) {
     use kyodo::domain::record::{Actor, NewRecord, Source, SourceKind};
