@@ -324,9 +324,9 @@ impl Store {
         Ok(after)
     }
 
-    /// Whether any live record is dated within `[from, to]`: read from the running tallies and
-    /// the subsidy records' date index, whatever the size of the table.
-    /// The first day tally found ends the search: no aggregate is built.
+    /// Whether any live record is dated within `[from, to]`: read from the running tallies' days
+    /// (the first one found ends the search; no aggregate is built), then from the subsidy
+    /// records' date index, whatever the size of the table.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
         let (from, to) = (date_key(from), date_key(to));
         let tallied: bool = self
