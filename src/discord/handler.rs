@@ -162,6 +162,20 @@ impl Bot {
         })
     }
 
+    /// Runs `invocation` on the core as whoever pressed the button of `c`.
+    async fn run_pressed(&self, c: &ComponentInteraction, invocation: crate::commands::Invocation) -> Reply {
+        let request = request(
+            &self.settings,
+            c.id,
+            &c.user,
+            c.member.as_ref(),
+            c.guild_id,
+            c.channel_id,
+            invocation,
+        );
+        self.spawn_core(request).await.unwrap_or_else(|e| internal(&e))
+    }
+
     async fn register(&self) {
         let Some(rest) = self.rest() else { return };
         let app = self.application_id.load(Ordering::Relaxed);
@@ -320,16 +334,7 @@ impl Bot {
             return;
         };
         let undo = undo.with("id", OptionValue::Integer(record)).worded(wording(&c.locale));
-        let request = request(
-            &self.settings,
-            c.id,
-            &c.user,
-            c.member.as_ref(),
-            c.guild_id,
-            c.channel_id,
-            undo,
-        );
-        let reply = self.spawn_core(request).await.unwrap_or_else(|e| internal(&e));
+        let reply = self.run_pressed(&c, undo).await;
         if reply.outcome == Outcome::Done {
             // The report's message now says it was undone, and loses its button.
             let mut content = format!(
@@ -349,11 +354,7 @@ impl Bot {
                 json!({ "content": content, "embeds": [], "components": [], "allowed_mentions": { "parse": [] } });
             answer.respond(UPDATE_MESSAGE, data).await;
         } else {
-            let body = messages(&reply)
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| notice(&reply.title));
-            answer.respond(CHANNEL_MESSAGE, body).await;
+            answer.respond(CHANNEL_MESSAGE, first_message(&reply)).await;
         }
     }
 
@@ -367,21 +368,8 @@ impl Bot {
                 .await;
             return;
         };
-        let invocation = invocation.worded(wording(&c.locale));
-        let request = request(
-            &self.settings,
-            c.id,
-            &c.user,
-            c.member.as_ref(),
-            c.guild_id,
-            c.channel_id,
-            invocation,
-        );
-        let reply = self.spawn_core(request).await.unwrap_or_else(|e| internal(&e));
-        let first = messages(&reply)
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| notice(&reply.title));
+        let reply = self.run_pressed(c, invocation.worded(wording(&c.locale))).await;
+        let first = first_message(&reply);
         if reply.outcome == Outcome::Done {
             let mut body = first;
             if let Some(map) = body.as_object_mut() {
@@ -496,6 +484,14 @@ fn files(reply: &Reply) -> Vec<File> {
             bytes: f.bytes.clone(),
         })
         .collect()
+}
+
+/// The first message of `reply` as a callback body (its title alone if it has none).
+fn first_message(reply: &Reply) -> Value {
+    messages(reply)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| notice(&reply.title))
 }
 
 fn internal(error: &tokio::task::JoinError) -> Reply {
