@@ -110,6 +110,20 @@ pub struct Tally {
 
 pub use super::subsidy::SubsidyEvent;
 
+#[cfg(test)]
+impl Tally {
+    /// The tally of `count` for the type keyed `key`: what the tests of the figures' readers
+    /// build their figures from.
+    pub(crate) fn of(key: &str, dimension: &str, detail: &str, count: u64) -> Tally {
+        Tally {
+            record_type: RecordType::of(key),
+            dimension: dimension.into(),
+            detail: detail.into(),
+            count,
+        }
+    }
+}
+
 impl Figures {
     /// Every figure unknown: a year that neither the baseline nor the records cover.
     pub fn unknown(catalogue: &Catalogue) -> Figures {

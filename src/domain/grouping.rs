@@ -189,20 +189,10 @@ mod tests {
     use super::*;
     use crate::domain::figures::Tally;
     use crate::domain::totals::measures;
-    use crate::domain::RecordType;
     use chrono::NaiveDate;
 
     fn komoro() -> Catalogue {
         Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config")
-    }
-
-    fn tally(key: &str, dimension: &str, detail: &str, count: u64) -> Tally {
-        Tally {
-            record_type: RecordType::of(key),
-            dimension: dimension.into(),
-            detail: detail.into(),
-            count,
-        }
     }
 
     #[test]
@@ -212,10 +202,10 @@ mod tests {
         let f = Figures::from_records(
             &c,
             &[
-                tally("meeting", "東部", "荒町", 2),
-                tally("meeting", "東部", "三和", 1),
-                tally("publicity", "区紹介", "", 3),
-                tally("council", "総会", "中止", 1),
+                Tally::of("meeting", "東部", "荒町", 2),
+                Tally::of("meeting", "東部", "三和", 1),
+                Tally::of("publicity", "区紹介", "", 3),
+                Tally::of("council", "総会", "中止", 1),
             ],
             &[],
             april,

@@ -186,33 +186,23 @@ mod tests {
     use super::*;
     use crate::domain::figures::{SubsidyEvent, Tally};
     use crate::domain::totals::measures;
-    use crate::domain::RecordType;
     use crate::render::fixtures::komoro;
     use chrono::NaiveDate;
-
-    fn tally(key: &str, dimension: &str, detail: &str, count: u64) -> Tally {
-        Tally {
-            record_type: RecordType::of(key),
-            dimension: dimension.into(),
-            detail: detail.into(),
-            count,
-        }
-    }
 
     #[test]
     fn each_indicator_breaks_down_by_its_types_description() {
         let c = komoro();
         let april = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
         let tallies = [
-            tally("council", "役員会", "実施", 5),
-            tally("council", "総会", "書面開催", 1),
-            tally("council", "視察研修", "中止", 1),
-            tally("meeting", "東部", "荒町", 2),
-            tally("meeting", "東部", "三和", 1),
-            tally("consultation", "したい側", "", 10),
-            tally("consultation", "", "", 2),
-            tally("publicity", "区紹介", "広報こもろ", 2),
-            tally("publicity", "区紹介", "SNS", 1),
+            Tally::of("council", "役員会", "実施", 5),
+            Tally::of("council", "総会", "書面開催", 1),
+            Tally::of("council", "視察研修", "中止", 1),
+            Tally::of("meeting", "東部", "荒町", 2),
+            Tally::of("meeting", "東部", "三和", 1),
+            Tally::of("consultation", "したい側", "", 10),
+            Tally::of("consultation", "", "", 2),
+            Tally::of("publicity", "区紹介", "広報こもろ", 2),
+            Tally::of("publicity", "区紹介", "SNS", 1),
         ];
         let events = [SubsidyEvent {
             id: 1,
