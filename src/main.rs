@@ -10,7 +10,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cli::digest::DigestMode;
 use cli::export::ExportFormat;
 use cli::report::ReportFormat;
-use cli::totals::TotalsFormat;
 use cli::ConsoleRole;
 use kyodo::config::DEFAULT_CONFIG;
 use kyodo::domain::dates::parse_fiscal_year;
@@ -149,29 +148,7 @@ enum Command {
         output: PathBuf,
     },
     /// 集計（/totals と同じ）: 年度の累計、または任意の期間を、地区・区・月・種類・報告者ごとの表でも。ファイルにも書き出せる
-    Totals {
-        /// 年度（2026、R8、令和8年度）。省略すると今年度
-        #[arg(long = "fiscal-year", value_name = "年度")]
-        fiscal_year: Option<String>,
-        /// 最初の日（from か to があれば年度の代わりにこの期間。省略すると今年度の初め）
-        #[arg(long, value_name = "日付")]
-        from: Option<String>,
-        /// 最後の日（省略すると今日）
-        #[arg(long, value_name = "日付")]
-        to: Option<String>,
-        /// この取り組みだけ（番号）
-        #[arg(long, value_name = "番号")]
-        initiative: Option<i64>,
-        /// 表の分け方: area（地区）、district（区）、month（月）、kind（種類）、reporter（報告者）
-        #[arg(long, value_name = "分け方")]
-        by: Option<String>,
-        /// text（画面に表示）、markdown、csv、xlsx（--output のファイルに）
-        #[arg(long, value_enum, default_value_t = TotalsFormat::Text, value_name = "形式")]
-        format: TotalsFormat,
-        /// 書き出すファイル（--format が markdown・csv・xlsx のとき）
-        #[arg(long, value_name = "ファイル")]
-        output: Option<PathBuf>,
-    },
+    Totals(cli::totals::TotalsArgs),
     /// 動作の確認: データベースが開けてスキーマが最新か、動いているボットが Discord につながり自動投稿が回っているか（問題があれば終了コード1）。何も書き換えない
     Health {
         /// ボットが動いていることも求める（Docker の HEALTHCHECK 用）
@@ -295,28 +272,7 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => cli::export::run(config, db, from, to, format, &output, now),
-        Command::Totals {
-            fiscal_year,
-            from,
-            to,
-            initiative,
-            by,
-            format,
-            output,
-        } => cli::totals::run(
-            config,
-            db,
-            cli::totals::TotalsArgs {
-                fiscal_year,
-                from,
-                to,
-                initiative,
-                by,
-                format,
-                output,
-            },
-            now,
-        ),
+        Command::Totals(args) => cli::totals::run(config, db, args, now),
         Command::Health { bot } => cli::health::run(db, bot, now),
         Command::CheckConfig { path } => cli::check_config::run(path.as_deref().unwrap_or(config)),
         Command::Help { command } => Ok(help(command)),

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use kyodo::commands::spec::{command_set, invocation};
 use kyodo::commands::{self, Command, OptionValue};
 use kyodo::render::reply::{text, Outcome};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `--format`: printed text, or a file of `/totals`' `format` choices.
@@ -20,15 +20,30 @@ pub enum TotalsFormat {
     Xlsx,
 }
 
-/// `/totals`' options, as the command line gives them.
+/// `/totals`' options, as the command line gives them (`kyodo totals --help`).
+#[derive(clap::Args)]
 pub struct TotalsArgs {
+    /// 年度（2026、R8、令和8年度）。省略すると今年度
+    #[arg(long = "fiscal-year", value_name = "年度")]
     pub fiscal_year: Option<String>,
+    /// 最初の日（from か to があれば年度の代わりにこの期間。省略すると今年度の初め）
+    #[arg(long, value_name = "日付")]
     pub from: Option<String>,
+    /// 最後の日（省略すると今日）
+    #[arg(long, value_name = "日付")]
     pub to: Option<String>,
+    /// この取り組みだけ（番号）
+    #[arg(long, value_name = "番号")]
     pub initiative: Option<i64>,
+    /// 表の分け方: area（地区）、district（区）、month（月）、kind（種類）、reporter（報告者）
+    #[arg(long, value_name = "分け方")]
     pub by: Option<String>,
+    /// text（画面に表示）、markdown、csv、xlsx（--output のファイルに）
+    #[arg(long, value_enum, default_value_t = TotalsFormat::Text, value_name = "形式")]
     pub format: TotalsFormat,
-    pub output: Option<std::path::PathBuf>,
+    /// 書き出すファイル（--format が markdown・csv・xlsx のとき）
+    #[arg(long, value_name = "ファイル")]
+    pub output: Option<PathBuf>,
 }
 
 pub fn run(config: &Path, db: &Path, args: TotalsArgs, now: DateTime<Utc>) -> anyhow::Result<ExitCode> {
