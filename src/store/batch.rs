@@ -134,7 +134,8 @@ mod tests {
     use crate::domain::record::{Column, Record};
     use crate::domain::subsidy::Rule;
     use crate::domain::RecordType;
-    use crate::store::subsidy_tests::{d, facts, group_keys, now, sato as actor, store, subsidy as entry};
+    use crate::store::subsidy_tests::{d, facts, group_keys, store, subsidy as entry};
+    use crate::store::test_support::{now, sato as actor};
 
     /// A subsidy record of A会 in `status` (a grant with its amount), on the 1st of `month`.
     fn subsidy(source: &str, month: u32, status: &str) -> NewRecord {

@@ -5,7 +5,7 @@
 use super::doubles::RECENT_ROWS;
 use super::test_support::*;
 use super::*;
-use crate::domain::record::{Actor, Column, Facts, NewRecord};
+use crate::domain::record::{Column, Facts, NewRecord};
 use crate::domain::RecordType;
 
 fn ids(records: &[crate::domain::record::Record]) -> Vec<i64> {
@@ -38,11 +38,7 @@ fn a_report_comes_with_the_other_live_records_of_its_type_and_day() {
     let third = store.report(&new("5", day, meeting(&c, 0, 0)), now()).expect("report");
     assert_eq!(ids(&third.same_day), vec![4, 1], "newest first");
     // A deleted one is not; a retried report (same source) reads nothing.
-    let actor = Actor {
-        id: "111".into(),
-        name: "佐藤".into(),
-    };
-    store.delete(4, AuditAction::Delete, &actor, now()).expect("delete");
+    store.delete(4, AuditAction::Delete, &sato(), now()).expect("delete");
     let fourth = store.report(&new("6", day, meeting(&c, 2, 0)), now()).expect("report");
     assert_eq!(ids(&fourth.same_day), vec![5, 1]);
     let again = store.report(&new("6", day, meeting(&c, 2, 0)), now()).expect("retry");

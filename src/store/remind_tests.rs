@@ -105,17 +105,7 @@ fn any_record_between_reads_the_days_not_the_months() {
     assert!(!any(&store, d(2026, 6, 16), d(2026, 7, 31)));
     assert!(!any(&store, d(2026, 6, 1), d(2026, 6, 14)));
     // Deleted: none left.
-    store
-        .delete(
-            1,
-            AuditAction::Delete,
-            &Actor {
-                id: "111".into(),
-                name: "佐藤".into(),
-            },
-            now(),
-        )
-        .expect("delete");
+    store.delete(1, AuditAction::Delete, &sato(), now()).expect("delete");
     assert!(!any(&store, d(2026, 4, 1), d(2027, 3, 31)));
     // A subsidy record, which has no tally, is found through its date index.
     let application = Facts::new(RecordType::of("subsidy"))

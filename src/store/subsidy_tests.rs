@@ -4,27 +4,17 @@
 //! order; edits and deletes keeping the lifecycle in their transaction.
 
 use super::batch::Item;
+use super::test_support::{komoro, now, sato};
 use super::*;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Column, Facts, NewRecord, Source, SourceKind};
 use crate::domain::subsidy::Rule;
-use crate::domain::Catalogue;
 use crate::domain::RecordType;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use tempfile::TempDir;
-
-pub(super) fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3)
-        .single()
-        .expect("valid time")
-}
 
 pub(super) fn d(m: u32, day: u32) -> NaiveDate {
     let year = if m < 4 { 2027 } else { 2026 };
     NaiveDate::from_ymd_opt(year, m, day).expect("valid test date")
-}
-
-fn komoro() -> Catalogue {
-    Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("shipped config")
 }
 
 pub(super) fn store() -> (TempDir, Store) {
@@ -32,13 +22,6 @@ pub(super) fn store() -> (TempDir, Store) {
     let mut store = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open store");
     store.keep_subsidy_lifecycle(&komoro().subsidy);
     (dir, store)
-}
-
-pub(super) fn sato() -> Actor {
-    Actor {
-        id: "111".into(),
-        name: "佐藤".into(),
-    }
 }
 
 pub(super) fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {

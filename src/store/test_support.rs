@@ -26,14 +26,19 @@ pub(super) fn temp_store() -> (TempDir, Store) {
     (dir, store)
 }
 
+/// The staff member the tests' records are reported by.
+pub(super) fn sato() -> Actor {
+    Actor {
+        id: "111".into(),
+        name: "佐藤".into(),
+    }
+}
+
 pub(super) fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
     NewRecord {
         date,
         facts,
-        reporter: Actor {
-            id: "111".into(),
-            name: "佐藤".into(),
-        },
+        reporter: sato(),
         source: Source {
             kind: SourceKind::Console,
             id: source.into(),

@@ -3,28 +3,16 @@
 //! one-grant rule holds in the write's own transaction; processes that open a new file at the
 //! same moment all migrate it.
 
+use super::test_support::{now, sato};
 use super::*;
 use crate::domain::baseline::Baseline;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Column, Facts, NewRecord, Source, SourceKind};
 use crate::domain::RecordType;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use std::sync::{Arc, Barrier};
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3)
-        .single()
-        .expect("valid time")
-}
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 15).expect("valid test date")
-}
-
-fn sato() -> Actor {
-    Actor {
-        id: "111".into(),
-        name: "佐藤".into(),
-    }
 }
 
 fn record(source_id: &str, facts: Facts) -> NewRecord {
