@@ -328,24 +328,34 @@ impl Store {
     /// (the first one found ends the search; no aggregate is built), then from the subsidy
     /// records' date index, whatever the size of the table.
     pub fn any_record_between(&self, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        self.any_record(None, from, to)
+    }
+
+    /// `any_record_between`, of `only` when given: the subsidy rule's type, which is not
+    /// tallied, from its date index.
+    pub(super) fn any_record(&self, only: Option<RecordType>, from: NaiveDate, to: NaiveDate) -> Result<bool> {
         let (from, to) = (date_key(from), date_key(to));
         let tallied: bool = self
             .conn
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7) \
-                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2)",
+                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2 \
+                 AND (?3 IS NULL OR record_type = ?3))",
             )?
-            .query_row(params![from, to], |row| row.get(0))?;
-        match &self.subsidy {
-            Some(subsidy) if !tallied => Ok(self
-                .conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
-                     AND record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3)",
-                )?
-                .query_row(params![subsidy.record_type.key(), from, to], |row| row.get(0))?),
-            _ => Ok(tallied),
+            .query_row(params![from, to, only.map(RecordType::key)], |row| row.get(0))?;
+        if tallied {
+            return Ok(true);
         }
+        let Some(untallied) = only.or(self.subsidy.as_ref().map(|s| s.record_type)) else {
+            return Ok(false);
+        };
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
+                 AND record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3)",
+            )?
+            .query_row(params![untallied.key(), from, to], |row| row.get(0))?)
     }
 
     /// Live records within `[from, to]` counted by type, dimension and status (subsidies

@@ -3,7 +3,6 @@
 //! had a record of a type, and whether a type has any record in a period — both from the
 //! running tallies (and a subsidy record's date index), whatever the size of `records`.
 
-use super::records::date_key;
 use super::{timestamp, write, Result, Store};
 use crate::domain::record::Actor;
 use crate::domain::{RecordType, YearMonth};
@@ -91,14 +90,6 @@ impl Store {
     /// Whether `record_type` has a live record dated within `[from, to]`: from the running
     /// tallies, or for the subsidy rule's type (not tallied) from its date index.
     pub fn has_records(&self, record_type: RecordType, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        if !self.tallies(from, to, Some(record_type))?.is_empty() {
-            return Ok(true);
-        }
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE group_key IS NOT NULL AND deleted_at IS NULL \
-             AND record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3)",
-            params![record_type.key(), date_key(from), date_key(to)],
-            |row| row.get(0),
-        )?)
+        self.any_record(Some(record_type), from, to)
     }
 }
