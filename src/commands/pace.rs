@@ -5,7 +5,6 @@
 
 use crate::domain::figures::Tally;
 use crate::domain::pace::{pace, YearPoint};
-use crate::domain::subsidy::tally_at;
 use crate::domain::totals::Measure;
 use crate::domain::RecordType;
 use crate::domain::{Catalogue, Figures, FiscalYear, YearMonth};
@@ -57,14 +56,12 @@ pub(super) fn year_series(
         return Ok(unknown());
     }
     let first = YearMonth::of(from);
-    let events = store.subsidy_events(catalogue.subsidy.record_type, from, to)?;
     let months: Vec<YearMonth> = std::iter::successors(Some(first), |m| Some(m.next()))
         .take(MONTHS)
         .take_while(|m| *m <= until)
         .collect();
     let ends: Vec<NaiveDate> = months.iter().map(|m| m.last_day()).collect();
-    let subsidy = tally_at(&catalogue.subsidy, &events, from, &ends);
-    drop(events); // freed before the month tallies are read: the peak stays lower
+    let subsidy = store.subsidy_counts(catalogue, from, &ends)?;
     let mut series = unknown();
     // The year to date, kept per tally key; a month's values are taken when the tallies have
     // passed it (they come month after month).

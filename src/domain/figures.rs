@@ -159,7 +159,7 @@ impl Figures {
     }
 
     /// `from_records` with the subsidy records already counted per course (`subsidy::tally`,
-    /// or one of `subsidy::tally_at`'s).
+    /// or one of `subsidy::tally_counted`'s).
     pub fn from_counts(catalogue: &Catalogue, tallies: &[Tally], subsidy: &BTreeMap<String, SubsidyCounts>) -> Figures {
         let mut counts: BTreeMap<RecordType, Counts> = catalogue
             .record_types

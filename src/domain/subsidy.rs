@@ -506,6 +506,74 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
     }
 }
 
+/// What one record counts for in its group's lifecycle (`read`), kept per record by the store
+/// so that a period's figures are read without its groups' histories. Only records that count
+/// for something have one: an application (or a decision standing for it), a grant, a
+/// withdrawal, a rejection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub course: String,
+    /// The group's name key (`text::name_key`).
+    pub group_key: String,
+    /// An application, or a decision with nothing before it that stands for one.
+    pub applied: bool,
+    /// A grant, with its amount.
+    pub granted: bool,
+    pub amount: u64,
+    /// For a grant, the date of the withdrawal that took it back, if any.
+    pub withdrawn_on: Option<NaiveDate>,
+    pub declined: bool,
+    pub rejected: bool,
+}
+
+/// What each of one group's records in one course counts for (`Counted`), from the group's
+/// reading: `records` are every live record of the group in the course, in any order.
+pub fn counted(subsidy: &Subsidy, records: &[&SubsidyEvent]) -> Vec<Counted> {
+    let steps = read_timeline(subsidy, records.to_vec());
+    let withdrawn: BTreeMap<i64, NaiveDate> = steps
+        .iter()
+        .filter_map(|s| match s.outcome {
+            Outcome::Counted {
+                withdraws: Some(grant), ..
+            } => Some((grant.id, s.event.date)),
+            _ => None,
+        })
+        .collect();
+    steps
+        .iter()
+        .filter_map(|step| {
+            let Outcome::Counted {
+                stage,
+                implied_application,
+                ..
+            } = step.outcome
+            else {
+                return None;
+            };
+            let e = step.event;
+            let c = Counted {
+                id: e.id,
+                date: e.date,
+                course: e.course.clone(),
+                group_key: name_key(&e.group),
+                applied: stage == Stage::Applied || implied_application,
+                granted: stage == Stage::Granted,
+                amount: if stage == Stage::Granted {
+                    e.amount.unwrap_or(0)
+                } else {
+                    0
+                },
+                withdrawn_on: withdrawn.get(&e.id).copied(),
+                declined: stage == Stage::Declined,
+                rejected: stage == Stage::Rejected,
+            };
+            (c.applied || c.granted || c.declined || c.rejected).then_some(c)
+        })
+        .collect()
+}
+
 /// The figures of one course in a period, as the lifecycle counts them: groups, each once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -536,39 +604,47 @@ impl Counts {
 /// record up to the period's end of the groups concerned (earlier ones only say where a group
 /// stood). Groups are told apart by their name's key.
 pub fn tally(subsidy: &Subsidy, events: &[SubsidyEvent], since: NaiveDate) -> BTreeMap<String, Counts> {
-    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    for ((course, _), records) in by_group(events) {
-        counts
-            .entry(course)
-            .or_default()
-            .add(group_counts(subsidy, &records, since));
-    }
-    counts
+    tally_counted(&counted_in_groups(subsidy, events), since, &[NaiveDate::MAX])
+        .pop()
+        .unwrap_or_default()
 }
 
-/// `tally` of the records dated up to each of `ends` (in order): each group is read again only
-/// at the ends where it has a new record, not all the events at every end (the month-by-month
-/// series of a year: twelve tallies for the price of about one).
-pub fn tally_at(
-    subsidy: &Subsidy,
-    events: &[SubsidyEvent],
-    since: NaiveDate,
-    ends: &[NaiveDate],
-) -> Vec<BTreeMap<String, Counts>> {
+/// `counted` of every group of `events` (each group's records in a course, any order).
+pub fn counted_in_groups(subsidy: &Subsidy, events: &[SubsidyEvent]) -> Vec<Counted> {
+    by_group(events)
+        .into_values()
+        .flat_map(|records| counted(subsidy, &records))
+        .collect()
+}
+
+/// Per course, the counts of `[since, end]` for each of `ends` (in order), from what the
+/// records count for (`counted`, of every group concerned, from `since` to the last end at
+/// least; earlier ones are left out): a month-by-month series of a year in one pass.
+pub fn tally_counted(counted: &[Counted], since: NaiveDate, ends: &[NaiveDate]) -> Vec<BTreeMap<String, Counts>> {
     let mut at: Vec<BTreeMap<String, Counts>> = vec![BTreeMap::new(); ends.len()];
-    for ((course, _), mut records) in by_group(events) {
-        records.sort_by_key(|e| (e.date, e.id));
-        let (mut read_up_to, mut counts) = (0, Counts::default());
+    let mut groups: BTreeMap<(&str, &str), Vec<&Counted>> = BTreeMap::new();
+    for c in counted.iter().filter(|c| c.date >= since) {
+        groups.entry((&c.course, &c.group_key)).or_default().push(c);
+    }
+    for ((course, _), mut records) in groups {
+        records.sort_by_key(|c| (c.date, c.id));
         for (end, tallied) in ends.iter().zip(at.iter_mut()) {
-            let up_to = records.partition_point(|e| e.date <= *end);
-            if up_to == 0 {
+            let up_to = &records[..records.partition_point(|c| c.date <= *end)];
+            if up_to.is_empty() {
                 continue;
             }
-            if up_to != read_up_to {
-                counts = group_counts(subsidy, &records[..up_to], since);
-                read_up_to = up_to;
-            }
-            tallied.entry(course.clone()).or_default().add(counts);
+            let granted = up_to
+                .iter()
+                .rev()
+                .find(|c| c.granted && c.withdrawn_on.is_none_or(|w| w > *end));
+            let counts = Counts {
+                applications: u64::from(up_to.iter().any(|c| c.applied)),
+                grants: u64::from(granted.is_some()),
+                amount: granted.map_or(0, |g| g.amount),
+                declines: u64::from(up_to.iter().any(|c| c.declined)),
+                rejections: u64::from(up_to.iter().any(|c| c.rejected)),
+            };
+            tallied.entry(course.to_string()).or_default().add(counts);
         }
     }
     at
@@ -584,45 +660,6 @@ fn by_group(events: &[SubsidyEvent]) -> BTreeMap<(String, String), Vec<&SubsidyE
             .push(e);
     }
     groups
-}
-
-/// What one group's records (every one up to the period's end) count from `since` on.
-fn group_counts(subsidy: &Subsidy, records: &[&SubsidyEvent], since: NaiveDate) -> Counts {
-    let steps = read_timeline(subsidy, records.to_vec());
-    let withdrawn: HashSet<i64> = steps
-        .iter()
-        .filter_map(|s| match s.outcome {
-            Outcome::Counted {
-                withdraws: Some(grant), ..
-            } => Some(grant.id),
-            _ => None,
-        })
-        .collect();
-    let (mut applied, mut granted, mut declined, mut rejected) = (false, None, false, false);
-    for step in steps.iter().filter(|s| s.event.date >= since) {
-        let Outcome::Counted {
-            stage,
-            implied_application,
-            ..
-        } = step.outcome
-        else {
-            continue;
-        };
-        applied |= stage == Stage::Applied || implied_application;
-        match stage {
-            Stage::Granted if !withdrawn.contains(&step.event.id) => granted = Some(step.event),
-            Stage::Declined => declined = true,
-            Stage::Rejected => rejected = true,
-            _ => {}
-        }
-    }
-    Counts {
-        applications: u64::from(applied),
-        grants: u64::from(granted.is_some()),
-        amount: granted.and_then(|g| g.amount).unwrap_or(0),
-        declines: u64::from(declined),
-        rejections: u64::from(rejected),
-    }
 }
 
 #[cfg(test)]

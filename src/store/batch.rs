@@ -12,8 +12,8 @@
 
 pub use super::lifecycle::{Edit, Item};
 
-use super::lifecycle;
 use super::records::{get_in, insert_in, update_in};
+use super::{lifecycle, subsidy_steps};
 use super::{write, Result, Store, Stored};
 use crate::domain::record::{Actor, NewRecord};
 use crate::domain::subsidy;
@@ -116,6 +116,7 @@ impl Store {
                 Stored::Existing(_) => written.existing += 1,
             }
         }
+        subsidy_steps::settle(&tx, self.subsidy.as_ref(), new, edits)?;
         match commit {
             Commit::Yes => tx.commit()?,
             Commit::No => tx.rollback()?,

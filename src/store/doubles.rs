@@ -15,7 +15,7 @@
 //! is read through its group index: its records of a day with the same group.
 
 use super::records::{date_key, insert_in, read_record, Stored, COLUMNS};
-use super::{lifecycle, write, Result, Store};
+use super::{lifecycle, subsidy_steps, write, Result, Store};
 use crate::domain::record::{Column, NewRecord, Record};
 use crate::domain::text::name_key;
 use chrono::{DateTime, Utc};
@@ -47,6 +47,7 @@ impl Store {
             }
             Stored::Existing(_) => Vec::new(),
         };
+        subsidy_steps::settle(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         tx.commit()?;
         Ok(Reported { stored, same_day })
     }

@@ -4,8 +4,9 @@
 use super::{Result, Store};
 use crate::domain::matrix::Matrix;
 use crate::domain::totals::Period;
-use crate::domain::{Catalogue, Figures, FiscalYear, RecordType, YearMonth};
+use crate::domain::{subsidy, Catalogue, Figures, FiscalYear, RecordType, YearMonth};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// Where a period's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +47,27 @@ impl Store {
     /// The figures of records dated within `[from, to]`.
     pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;
-        let subsidy = self.subsidy_events(catalogue.subsidy.record_type, from, to)?;
-        Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
+        let subsidy = self.subsidy_counts(catalogue, from, &[to])?;
+        Ok(Figures::from_counts(catalogue, &tallies, &subsidy[0]))
+    }
+
+    /// Per course, the subsidy figures of `[from, end]` for each of `ends` (in order, the last
+    /// the period's end): from the steps kept beside the records (`subsidy_steps.rs`: the
+    /// period's rows alone), or, where this store does not keep them by the catalogue's states,
+    /// from the period's groups and their histories.
+    pub fn subsidy_counts(
+        &self,
+        catalogue: &Catalogue,
+        from: NaiveDate,
+        ends: &[NaiveDate],
+    ) -> Result<Vec<BTreeMap<String, subsidy::Counts>>> {
+        let rules = &catalogue.subsidy;
+        let to = ends.last().copied().unwrap_or(from);
+        let counted = match self.counted_between(rules, from, to)? {
+            Some(counted) => counted,
+            None => subsidy::counted_in_groups(rules, &self.subsidy_events(rules.record_type, from, to)?),
+        };
+        Ok(subsidy::tally_counted(&counted, from, ends))
     }
 
     /// Like `figures_between`, with only the figures of `record_type` filled in (the others 0).
@@ -60,11 +80,11 @@ impl Store {
     ) -> Result<Figures> {
         let tallies = self.tallies(from, to, Some(record_type))?;
         let subsidy = if record_type == catalogue.subsidy.record_type {
-            self.subsidy_events(catalogue.subsidy.record_type, from, to)?
+            self.subsidy_counts(catalogue, from, &[to])?.swap_remove(0)
         } else {
-            Vec::new()
+            BTreeMap::new()
         };
-        Ok(Figures::from_records(catalogue, &tallies, &subsidy, from))
+        Ok(Figures::from_counts(catalogue, &tallies, &subsidy))
     }
 
     /// The figures of `period` (days of one fiscal year) and where they came from: the

@@ -24,6 +24,7 @@ mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
 mod remind;
+mod subsidy_steps;
 pub mod tallies;
 pub mod upgrade;
 
@@ -46,7 +47,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 9] = [
+const MIGRATION_SQL: [&str; 10] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -56,6 +57,7 @@ const MIGRATION_SQL: [&str; 9] = [
     include_str!("../../migrations/0007_fewer_pages.sql"),
     include_str!("../../migrations/0008_reminders.sql"),
     include_str!("../../migrations/0009_import_origin.sql"),
+    include_str!("../../migrations/0010_subsidy_steps.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
@@ -217,6 +219,7 @@ impl Store {
             .any(|t| t.record_type == catalogue.subsidy.record_type)
         {
             self.keep_subsidy_lifecycle(&catalogue.subsidy);
+            self.keep_subsidy_steps(&catalogue.subsidy)?;
         }
         self.keep_tallies(&TallyLayout::of(catalogue))?;
         Ok(())
@@ -375,6 +378,8 @@ mod doubles_tests;
 mod pages_tests;
 #[cfg(test)]
 mod remind_tests;
+#[cfg(test)]
+mod subsidy_steps_tests;
 #[cfg(test)]
 mod subsidy_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
+use super::subsidy_steps;
 use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
@@ -141,6 +142,7 @@ impl Store {
         let tx = write(&mut self.conn)?;
         lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         let stored = insert_in(&tx, new, now)?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         tx.commit()?;
         Ok(stored)
     }
@@ -157,6 +159,7 @@ impl Store {
                 new += 1;
             }
         }
+        subsidy_steps::settle(&tx, self.subsidy.as_ref(), records, &[])?;
         tx.commit()?;
         Ok(new)
     }
@@ -302,6 +305,7 @@ impl Store {
         };
         lifecycle::keep(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
         let after = update_in(&tx, &edit.before, date, facts, actor, now)?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
         tx.commit()?;
         Ok(after)
     }
@@ -320,6 +324,7 @@ impl Store {
         )?;
         let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         write_audit(&tx, &after, action, actor, now, Some(&before))?;
+        subsidy_steps::settle_deleted(&tx, self.subsidy.as_ref(), &before)?;
         tx.commit()?;
         Ok(after)
     }

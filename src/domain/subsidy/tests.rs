@@ -459,7 +459,7 @@ fn amounts_are_for_grants_and_applications() {
 }
 
 #[test]
-fn tallies_at_month_ends_are_the_tallies_of_the_records_up_to_each() {
+fn counts_at_month_ends_are_the_tallies_of_the_records_up_to_each() {
     use chrono::Datelike;
     // Three groups over a year: one applies, is granted and declines; one is granted without
     // an application and granted again after a rejection in another course; one applies late.
@@ -489,7 +489,7 @@ fn tallies_at_month_ends_are_the_tallies_of_the_records_up_to_each() {
         })
         .collect();
     let subsidy = komoro();
-    let at_ends = tally_at(&subsidy, &events, since, &ends);
+    let at_ends = tally_counted(&counted_in_groups(&subsidy, &events), since, &ends);
     assert_eq!(at_ends.len(), 12);
     for (end, counts) in ends.iter().zip(&at_ends) {
         let up_to: Vec<SubsidyEvent> = events.iter().filter(|e| e.date <= *end).cloned().collect();

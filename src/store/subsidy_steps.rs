@@ -1,0 +1,189 @@
+//! What each subsidy record counts for in its group's lifecycle (`domain::subsidy::Counted`),
+//! kept in `subsidy_steps` (migration 0010) so that a period's subsidy figures are one range of
+//! that table, whatever the length of its groups' histories.
+//!
+//! Every write of a subsidy record rewrites the steps of the groups (name key, per course) it
+//! touches, from their live records, in its own transaction (`settle`, `settle_deleted`): the
+//! lifecycle is read by `domain::subsidy::counted`, the one reading the checks use too. The
+//! whole table is counted again when the catalogue's subsidy states differ from those it was
+//! counted with (`Store::keep_subsidy_steps`, kept in `meta`), as the running tallies are.
+//! Steps are read only when they were counted with the states the reader knows
+//! (`Store::counted_between`); otherwise the figures are read from the records.
+
+use super::lifecycle::{self, event, event_row, Edit, Place, EVENT_COLUMNS};
+use super::records::date_key;
+use super::{write, Error, Result, Store};
+use crate::domain::catalogue::Subsidy;
+use crate::domain::record::{NewRecord, Record};
+use crate::domain::subsidy::{self, Counted, SubsidyEvent};
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
+
+/// The `meta` key of the states the steps were counted with.
+const META_KEY: &str = "subsidy_steps";
+
+/// Bumped whenever `domain::subsidy::counted` changes what a record counts for: every
+/// database's steps are then counted again at the next start.
+const VERSION: u32 = 1;
+
+/// What the steps depend on besides the records: the type, its states in lifecycle order.
+fn fingerprint(rules: &Subsidy) -> String {
+    format!("v{VERSION} {} {:?}", rules.record_type.key(), rules.statuses())
+}
+
+/// Rewrites the steps of the groups `new` and `edits` touch (where each record lands and where an
+/// edited one leaves), after the write, in its transaction. Nothing without `rules`.
+pub(super) fn settle(conn: &Connection, rules: Option<&Subsidy>, new: &[NewRecord], edits: &[Edit]) -> Result<()> {
+    let Some(rules) = rules else {
+        return Ok(());
+    };
+    restep(conn, rules, lifecycle::places(rules, new, edits))
+}
+
+/// `settle` after `deleted` was deleted.
+pub(super) fn settle_deleted(conn: &Connection, rules: Option<&Subsidy>, deleted: &Record) -> Result<()> {
+    let Some(rules) = rules else {
+        return Ok(());
+    };
+    restep(conn, rules, lifecycle::place_of(rules, deleted))
+}
+
+/// The steps of the groups at `places`, from their live records.
+fn restep(conn: &Connection, rules: &Subsidy, places: impl IntoIterator<Item = Place>) -> Result<()> {
+    for (course, key) in places {
+        conn.prepare_cached("DELETE FROM subsidy_steps WHERE group_key = ?1 AND course = ?2")?
+            .execute(params![key, course])?;
+        let records = lifecycle::timeline(conn, rules, &course, &key)?;
+        insert(conn, rules, &key, &records.iter().collect::<Vec<_>>())?;
+    }
+    Ok(())
+}
+
+/// Inserts the steps of one group's live records in one course, under the group's key.
+fn insert(conn: &Connection, rules: &Subsidy, key: &str, records: &[&SubsidyEvent]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT INTO subsidy_steps VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?;
+    for c in subsidy::counted(rules, records) {
+        stmt.execute(params![
+            date_key(c.date),
+            c.id,
+            c.course,
+            key,
+            c.applied,
+            c.granted,
+            i64::try_from(c.amount).unwrap_or(i64::MAX),
+            c.withdrawn_on.map(date_key),
+            c.declined,
+            c.rejected,
+        ])?;
+    }
+    Ok(())
+}
+
+/// Every step counted again from the records.
+fn rebuild(conn: &Connection, rules: &Subsidy) -> Result<()> {
+    conn.execute("DELETE FROM subsidy_steps", [])?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS}, group_key FROM records \
+         WHERE group_key IS NOT NULL AND record_type = ?1 AND deleted_at IS NULL"
+    ))?;
+    let rows = stmt.query_map([rules.record_type.key()], |row| {
+        Ok((event_row(row)?, row.get::<_, String>(6)?))
+    })?;
+    let mut groups: BTreeMap<Place, Vec<SubsidyEvent>> = BTreeMap::new();
+    for row in rows {
+        let (row, key) = row?;
+        let e = event(row)?;
+        groups.entry((e.course.clone(), key)).or_default().push(e);
+    }
+    for ((_, key), records) in &groups {
+        insert(conn, rules, key, &records.iter().collect::<Vec<_>>())?;
+    }
+    Ok(())
+}
+
+/// A step as stored.
+type StepRow = (String, i64, String, String, bool, bool, i64, Option<String>, bool, bool);
+
+fn day(text: &str, id: i64) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))
+}
+
+impl Store {
+    /// Keeps the steps by the catalogue's subsidy states: when the database was counted with
+    /// others (or never, after migration 0010), every step is counted again from the records, in
+    /// one transaction. Returns whether it did.
+    pub fn keep_subsidy_steps(&mut self, rules: &Subsidy) -> Result<bool> {
+        let wanted = fingerprint(rules);
+        if self.steps_counted_as(&wanted)? {
+            return Ok(false);
+        }
+        let tx = write(&mut self.conn)?;
+        // Another process may have done it while this one waited for the lock.
+        if meta(&tx)?.as_deref() == Some(wanted.as_str()) {
+            return Ok(false);
+        }
+        rebuild(&tx, rules)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![META_KEY, wanted],
+        )?;
+        tx.commit()?;
+        tracing::info!("subsidy steps counted again for the catalogue's subsidy states");
+        Ok(true)
+    }
+
+    fn steps_counted_as(&self, wanted: &str) -> Result<bool> {
+        Ok(meta(&self.conn)?.as_deref() == Some(wanted))
+    }
+
+    /// What the live subsidy records dated within `[from, to]` count for, when the steps are
+    /// kept by `rules` (this store keeps them, and they were counted with them); `None` otherwise.
+    pub fn counted_between(&self, rules: &Subsidy, from: NaiveDate, to: NaiveDate) -> Result<Option<Vec<Counted>>> {
+        if self.subsidy.as_ref() != Some(rules) || !self.steps_counted_as(&fingerprint(rules))? {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT occurred_on, record_id, course, group_key, applied, granted, amount, withdrawn_on, \
+             declined, rejected FROM subsidy_steps WHERE occurred_on BETWEEN ?1 AND ?2",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+            Ok::<StepRow, _>((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+                row.get(8)?,
+                row.get(9)?,
+            ))
+        })?;
+        let counted = rows
+            .map(|row| {
+                let (date, id, course, group_key, applied, granted, amount, withdrawn_on, declined, rejected) = row?;
+                Ok(Counted {
+                    id,
+                    date: day(&date, id)?,
+                    course,
+                    group_key,
+                    applied,
+                    granted,
+                    amount: u64::try_from(amount).unwrap_or(0),
+                    withdrawn_on: withdrawn_on.map(|w| day(&w, id)).transpose()?,
+                    declined,
+                    rejected,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(counted))
+    }
+}
+
+fn meta(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [META_KEY], |row| row.get(0))
+        .optional()?)
+}
