@@ -70,6 +70,15 @@ fn main() {
     rusqlite::Connection::open(&db)
         .and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
         .expect("checkpoint");
+    // The subsidy figures come from the steps the seed's writes kept, as in the bot (not from
+    // the groups' histories, the way of a store that does not keep them).
+    let rules = &app.settings.catalogue.subsidy;
+    let steps = app
+        .store
+        .counted_between(rules, today - chrono::Duration::days(365 * 11), today)
+        .expect("steps")
+        .expect("the subsidy steps kept");
+    assert!(steps.len() > 1_000, "{} subsidy steps", steps.len());
     let start = app.settings.catalogue.fiscal_year_start;
     let current = FiscalYear::containing(today, start);
     let month = YearMonth::of(today).previous();

@@ -5,8 +5,8 @@
 
 -- One row per live subsidy record that counts for something (`domain::subsidy::Counted`): an
 -- application (or a decision standing for one), a grant with its amount and the date of the
--- withdrawal that took it back, a withdrawal, a rejection. Rewritten for the group (name key)
--- and course a write touches, in that write's transaction (`store/subsidy_steps.rs`); the whole
+-- withdrawal that took it back, a withdrawal, a rejection. Rewritten for the groups (name key,
+-- per course) a write touches, in that write's transaction (`store/subsidy_steps.rs`); the whole
 -- table counted again from the records whenever the catalogue's subsidy states differ from those
 -- it was counted with (`meta.subsidy_steps`), so it starts empty and is filled at the first
 -- start. Keyed by date: a period is one range of the table. Other record types write nothing.
@@ -26,3 +26,14 @@ CREATE TABLE subsidy_steps (
 
 -- A group's rows, rewritten when a write touches the group.
 CREATE INDEX subsidy_steps_by_group ON subsidy_steps (group_key, course);
+
+-- The groups whose records changed since their steps were last written: filled by triggers on
+-- `records` (made from the catalogue with the steps, as the tallies' are), emptied by the write
+-- that settles them. A row left here (a writer that did not know the catalogue's states) means
+-- the steps are not trusted: the figures are read from the records until the next start
+-- settles it.
+CREATE TABLE subsidy_unsettled (
+    group_key TEXT NOT NULL,
+    course    TEXT NOT NULL,
+    PRIMARY KEY (group_key, course)
+) WITHOUT ROWID;

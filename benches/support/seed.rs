@@ -41,6 +41,7 @@ impl std::fmt::Display for Seeded {
 
 pub fn seed(db: &Path, catalogue: &Catalogue, years: i32, per_year: usize, today: NaiveDate) -> Seeded {
     let mut store = Store::open(db).expect("open bench database");
+    store.describe(catalogue).expect("describe the bench database");
     let start = catalogue.fiscal_year_start;
     let current = FiscalYear::containing(today, start);
     let mut rng = Lcg(20_260_401);

@@ -116,7 +116,7 @@ impl Store {
                 Stored::Existing(_) => written.existing += 1,
             }
         }
-        subsidy_steps::settle(&tx, self.subsidy.as_ref(), new, edits)?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         match commit {
             Commit::Yes => tx.commit()?,
             Commit::No => tx.rollback()?,

@@ -47,7 +47,7 @@ impl Store {
             }
             Stored::Existing(_) => Vec::new(),
         };
-        subsidy_steps::settle(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(Reported { stored, same_day })
     }

@@ -17,7 +17,7 @@ use crate::domain::text::name_key;
 use crate::domain::RecordType;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// A stored record to change: the record as the caller read it, and its new date and facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,25 +83,6 @@ pub(super) type Place = (String, String);
 
 fn place(e: &SubsidyEvent) -> Place {
     (e.course.clone(), name_key(&e.group))
-}
-
-/// The groups whose records storing `new` and applying `edits` change: where each record lands,
-/// and where an edited one leaves.
-pub(super) fn places(rules: &Subsidy, new: &[NewRecord], edits: &[Edit]) -> BTreeSet<Place> {
-    let mut places = BTreeSet::new();
-    for record in new {
-        places.extend(event_of(rules, 0, record.date, &record.facts).map(|e| place(&e)));
-    }
-    for edit in edits {
-        places.extend(place_of(rules, &edit.before));
-        places.extend(event_of(rules, 0, edit.date, &edit.facts).map(|e| place(&e)));
-    }
-    places
-}
-
-/// The group of `record`, if it is a subsidy record.
-pub(super) fn place_of(rules: &Subsidy, record: &Record) -> Option<Place> {
-    event_of(rules, record.id, record.date, &record.facts).map(|e| place(&e))
 }
 
 /// The live records of the group with name key `key` in `course`.

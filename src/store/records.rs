@@ -142,7 +142,7 @@ impl Store {
         let tx = write(&mut self.conn)?;
         lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         let stored = insert_in(&tx, new, now)?;
-        subsidy_steps::settle(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(stored)
     }
@@ -159,7 +159,7 @@ impl Store {
                 new += 1;
             }
         }
-        subsidy_steps::settle(&tx, self.subsidy.as_ref(), records, &[])?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(new)
     }
@@ -305,7 +305,7 @@ impl Store {
         };
         lifecycle::keep(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
         let after = update_in(&tx, &edit.before, date, facts, actor, now)?;
-        subsidy_steps::settle(&tx, self.subsidy.as_ref(), &[], std::slice::from_ref(&edit))?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(after)
     }
@@ -324,7 +324,7 @@ impl Store {
         )?;
         let after = get_in(&tx, id)?.ok_or(Error::NoSuchRecord(id))?;
         write_audit(&tx, &after, action, actor, now, Some(&before))?;
-        subsidy_steps::settle_deleted(&tx, self.subsidy.as_ref(), &before)?;
+        subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(after)
     }

@@ -2,19 +2,20 @@
 //! kept in `subsidy_steps` (migration 0010) so that a period's subsidy figures are one range of
 //! that table, whatever the length of its groups' histories.
 //!
-//! Every write of a subsidy record rewrites the steps of the groups (name key, per course) it
-//! touches, from their live records, in its own transaction (`settle`, `settle_deleted`): the
-//! lifecycle is read by `domain::subsidy::counted`, the one reading the checks use too. The
-//! whole table is counted again when the catalogue's subsidy states differ from those it was
-//! counted with (`Store::keep_subsidy_steps`, kept in `meta`), as the running tallies are.
-//! Steps are read only when they were counted with the states the reader knows
+//! Triggers on `records`, made from the catalogue's subsidy type, note every group (name key,
+//! per course) whose records an insert, edit or delete changes in `subsidy_unsettled`; every
+//! write of the store ends by rewriting those groups' steps from their live records and emptying
+//! it (`settle`), in its own transaction. The lifecycle is read by `domain::subsidy::counted`,
+//! the one reading the checks use too. The whole table is counted again, and the triggers made
+//! again, when the catalogue's subsidy states differ from those it was counted with
+//! (`Store::keep_subsidy_steps`, kept in `meta`), as the running tallies are. Steps are read only
+//! when they were counted with the states the reader knows and nothing is left unsettled
 //! (`Store::counted_between`); otherwise the figures are read from the records.
 
-use super::lifecycle::{self, event, event_row, Edit, Place, EVENT_COLUMNS};
+use super::lifecycle::{self, event, event_row, Place, EVENT_COLUMNS};
 use super::records::date_key;
 use super::{write, Error, Result, Store};
 use crate::domain::catalogue::Subsidy;
-use crate::domain::record::{NewRecord, Record};
 use crate::domain::subsidy::{self, Counted, SubsidyEvent};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -32,32 +33,48 @@ fn fingerprint(rules: &Subsidy) -> String {
     format!("v{VERSION} {} {:?}", rules.record_type.key(), rules.statuses())
 }
 
-/// Rewrites the steps of the groups `new` and `edits` touch (where each record lands and where an
-/// edited one leaves), after the write, in its transaction. Nothing without `rules`.
-pub(super) fn settle(conn: &Connection, rules: Option<&Subsidy>, new: &[NewRecord], edits: &[Edit]) -> Result<()> {
+/// Rewrites the steps of the groups noted unsettled (by this write's triggers, or by a writer
+/// that did not know the states), at the end of a write, in its transaction. Nothing without
+/// `rules`: the groups stay noted, and the figures are read from the records meanwhile.
+pub(super) fn settle(conn: &Connection, rules: Option<&Subsidy>) -> Result<()> {
     let Some(rules) = rules else {
         return Ok(());
     };
-    restep(conn, rules, lifecycle::places(rules, new, edits))
-}
-
-/// `settle` after `deleted` was deleted.
-pub(super) fn settle_deleted(conn: &Connection, rules: Option<&Subsidy>, deleted: &Record) -> Result<()> {
-    let Some(rules) = rules else {
-        return Ok(());
+    let places: Vec<Place> = {
+        let mut stmt = conn.prepare_cached("SELECT course, group_key FROM subsidy_unsettled")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
     };
-    restep(conn, rules, lifecycle::place_of(rules, deleted))
-}
-
-/// The steps of the groups at `places`, from their live records.
-fn restep(conn: &Connection, rules: &Subsidy, places: impl IntoIterator<Item = Place>) -> Result<()> {
+    if places.is_empty() {
+        return Ok(());
+    }
     for (course, key) in places {
         conn.prepare_cached("DELETE FROM subsidy_steps WHERE group_key = ?1 AND course = ?2")?
             .execute(params![key, course])?;
         let records = lifecycle::timeline(conn, rules, &course, &key)?;
         insert(conn, rules, &key, &records.iter().collect::<Vec<_>>())?;
     }
+    conn.execute("DELETE FROM subsidy_unsettled", [])?;
     Ok(())
+}
+
+/// The triggers that note the groups a write changes, for the subsidy type of `rules`.
+fn triggers(rules: &Subsidy) -> String {
+    // The key is a `RecordType::is_key` word: nothing to escape.
+    let note = |row: &str| {
+        format!(
+            "INSERT OR IGNORE INTO subsidy_unsettled SELECT {row}.group_key, COALESCE({row}.course, '') \
+             WHERE {row}.record_type = '{key}' AND {row}.group_key IS NOT NULL;",
+            key = rules.record_type.key()
+        )
+    };
+    format!(
+        "CREATE TRIGGER subsidy_unsettled_insert AFTER INSERT ON records BEGIN {new} END; \
+         CREATE TRIGGER subsidy_unsettled_update AFTER UPDATE ON records BEGIN {old} {new} END; \
+         CREATE TRIGGER subsidy_unsettled_delete AFTER DELETE ON records BEGIN {old} END;",
+        new = note("NEW"),
+        old = note("OLD"),
+    )
 }
 
 /// Inserts the steps of one group's live records in one course, under the group's key.
@@ -80,9 +97,13 @@ fn insert(conn: &Connection, rules: &Subsidy, key: &str, records: &[&SubsidyEven
     Ok(())
 }
 
-/// Every step counted again from the records.
+/// Every step counted again from the records, with the triggers made for `rules`.
 fn rebuild(conn: &Connection, rules: &Subsidy) -> Result<()> {
-    conn.execute("DELETE FROM subsidy_steps", [])?;
+    conn.execute_batch(
+        "DROP TRIGGER IF EXISTS subsidy_unsettled_insert; DROP TRIGGER IF EXISTS subsidy_unsettled_update; \
+         DROP TRIGGER IF EXISTS subsidy_unsettled_delete; DELETE FROM subsidy_steps; DELETE FROM subsidy_unsettled;",
+    )?;
+    conn.execute_batch(&triggers(rules))?;
     let mut stmt = conn.prepare(&format!(
         "SELECT {EVENT_COLUMNS}, group_key FROM records \
          WHERE group_key IS NOT NULL AND record_type = ?1 AND deleted_at IS NULL"
@@ -116,11 +137,18 @@ impl Store {
     pub fn keep_subsidy_steps(&mut self, rules: &Subsidy) -> Result<bool> {
         let wanted = fingerprint(rules);
         if self.steps_counted_as(&wanted)? {
+            if unsettled(&self.conn)? {
+                let tx = write(&mut self.conn)?;
+                settle(&tx, Some(rules))?;
+                tx.commit()?;
+            }
             return Ok(false);
         }
         let tx = write(&mut self.conn)?;
         // Another process may have done it while this one waited for the lock.
         if meta(&tx)?.as_deref() == Some(wanted.as_str()) {
+            settle(&tx, Some(rules))?;
+            tx.commit()?;
             return Ok(false);
         }
         rebuild(&tx, rules)?;
@@ -138,9 +166,13 @@ impl Store {
     }
 
     /// What the live subsidy records dated within `[from, to]` count for, when the steps are
-    /// kept by `rules` (this store keeps them, and they were counted with them); `None` otherwise.
+    /// kept by `rules` (this store keeps them, they were counted with them, and no write left a
+    /// group unsettled); `None` otherwise.
     pub fn counted_between(&self, rules: &Subsidy, from: NaiveDate, to: NaiveDate) -> Result<Option<Vec<Counted>>> {
-        if self.subsidy.as_ref() != Some(rules) || !self.steps_counted_as(&fingerprint(rules))? {
+        if self.subsidy.as_ref() != Some(rules)
+            || !self.steps_counted_as(&fingerprint(rules))?
+            || unsettled(&self.conn)?
+        {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(
@@ -180,6 +212,13 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(counted))
     }
+}
+
+/// Whether a group's steps wait to be rewritten.
+fn unsettled(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM subsidy_unsettled)")?
+        .query_row([], |row| row.get(0))?)
 }
 
 fn meta(conn: &Connection) -> Result<Option<String>> {

@@ -247,7 +247,9 @@ fn a_database_of_version_9_gets_its_steps_at_the_first_start() {
     store
         .conn
         .execute_batch(
-            "DROP TABLE subsidy_steps; DELETE FROM meta WHERE key = 'subsidy_steps'; PRAGMA user_version = 9;",
+            "DROP TRIGGER subsidy_unsettled_insert; DROP TRIGGER subsidy_unsettled_update; \
+             DROP TRIGGER subsidy_unsettled_delete; DROP TABLE subsidy_steps; DROP TABLE subsidy_unsettled; \
+             DELETE FROM meta WHERE key = 'subsidy_steps'; PRAGMA user_version = 9;",
         )
         .expect("back to version 9");
     drop(store);
@@ -274,4 +276,59 @@ fn a_database_of_version_9_gets_its_steps_at_the_first_start() {
             .expect("figures"),
         figures
     );
+}
+
+#[test]
+fn a_writer_that_does_not_know_the_states_leaves_the_steps_untrusted_until_settled() {
+    let (dir, store) = loaded();
+    let path = dir.path().join("kyodo.sqlite3");
+    let catalogue = komoro();
+    let rules = &catalogue.subsidy;
+    // Another process, its store not described (a script, a tool): it withdraws a grant.
+    let mut other = Store::open(&path).expect("open");
+    let (from, to) = (d(2025, 4, 1), d(2026, 3, 31));
+    let all = store.subsidy_events(rules.record_type, EVER.0, EVER.1).expect("events");
+    let place = |e: &SubsidyEvent| (e.course.clone(), name_key(&e.group));
+    // A grant standing, the last record of its group, in the year.
+    let grant = kept(&store)
+        .into_iter()
+        .find(|c| {
+            c.granted
+                && c.withdrawn_on.is_none()
+                && (from..d(2026, 3, 1)).contains(&c.date)
+                && all
+                    .iter()
+                    .filter(|e| place(e) == (c.course.clone(), c.group_key.clone()))
+                    .all(|e| e.date <= c.date)
+        })
+        .expect("a grant standing");
+    let group = all.iter().find(|e| e.id == grant.id).expect("its record").group.clone();
+    let withdrawn_on = grant.date + chrono::Duration::days(1);
+    let withdrawal = Facts::new(RecordType::of("subsidy"))
+        .text_of(Column::Course, &grant.course)
+        .text_of(Column::Group, &group)
+        .text_of(Column::Status, &rules.declined);
+    let grants = |c: &std::collections::BTreeMap<String, subsidy::Counts>| c.values().map(|c| c.grants).sum::<u64>();
+    let before = grants(&store.subsidy_counts(&catalogue, from, &[to]).expect("counts")[0]);
+    other
+        .insert(
+            &new("outside".into(), withdrawn_on, withdrawal, SourceKind::Console),
+            now(),
+        )
+        .expect("insert");
+    // The described store no longer trusts its steps, and its figures follow the records.
+    assert_eq!(store.counted_between(rules, EVER.0, EVER.1).expect("read"), None);
+    let events = store.subsidy_events(rules.record_type, from, to).expect("events");
+    let direct = subsidy::tally(rules, &events, from);
+    let counts = store.subsidy_counts(&catalogue, from, &[to]).expect("counts");
+    assert_eq!(counts[0], direct);
+    assert_eq!(grants(&counts[0]), before - 1);
+    drop(store);
+    // The next start settles it.
+    let mut store = Store::open(&path).expect("open");
+    store.describe(&catalogue).expect("describe");
+    let steps = kept(&store);
+    assert_eq!(steps, from_records(&store));
+    assert!(steps.iter().any(|c| c.id == grant.id && c.withdrawn_on == Some(withdrawn_on)));
+    assert_eq!(store.subsidy_counts(&catalogue, from, &[to]).expect("counts")[0], direct);
 }
