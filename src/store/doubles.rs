@@ -18,7 +18,7 @@ use super::records::{date_key, insert_in, read_record, Stored, COLUMNS};
 use super::{lifecycle, subsidy_steps, write, Result, Store};
 use crate::domain::record::{Column, NewRecord, Record};
 use crate::domain::text::name_key;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rusqlite::params;
 
 /// What a report did: the record, and the other live records of its type and day (none for a
@@ -62,12 +62,12 @@ pub const RECENT_ROWS: i64 = 2_000;
 /// the newest `RECENT_ROWS` rows.
 fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
     let day = date_key(record.date);
-    let total: i64 = tx.query_row(
-        "SELECT COALESCE(SUM(count), 0) FROM tallies WHERE month = substr(?1, 1, 7) AND record_type = ?2 \
-         AND day = substr(?1, 9, 2)",
-        params![day, record.facts.record_type().key()],
-        |row| row.get(0),
-    )?;
+    let total: i64 = tx
+        .prepare_cached(&format!(
+            "SELECT COALESCE(SUM(d{:02}), 0) FROM tallies WHERE month = substr(?1, 1, 7) AND record_type = ?2",
+            record.date.day()
+        ))?
+        .query_row(params![day, record.facts.record_type().key()], |row| row.get(0))?;
     let mut left = total - i64::from(record.facts.count());
     let mut found = Vec::new();
     if left <= 0 {

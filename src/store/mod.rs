@@ -47,7 +47,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 10] = [
+const MIGRATION_SQL: [&str; 11] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -58,6 +58,7 @@ const MIGRATION_SQL: [&str; 10] = [
     include_str!("../../migrations/0008_reminders.sql"),
     include_str!("../../migrations/0009_import_origin.sql"),
     include_str!("../../migrations/0010_subsidy_steps.sql"),
+    include_str!("../../migrations/0011_tally_days.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.

@@ -9,6 +9,7 @@
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
 use super::subsidy_steps;
+use super::tallies::days;
 use super::{source_stored, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
@@ -339,15 +340,27 @@ impl Store {
     /// `any_record_between`, of `only` when given: the subsidy rule's type, which is not
     /// tallied, from its date index.
     pub(super) fn any_record(&self, only: Option<RecordType>, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        let (from, to) = (date_key(from), date_key(to));
+        let split = MonthSplit::of(from, to);
+        let [(head_month, head), (tail_month, tail)] = split.parts();
         let tallied: bool = self
             .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7) \
-                 AND day <> '' AND count > 0 AND month || '-' || day BETWEEN ?1 AND ?2 \
-                 AND (?3 IS NULL OR record_type = ?3))",
-            )?
-            .query_row(params![from, to, only.map(RecordType::key)], |row| row.get(0))?;
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM tallies WHERE month BETWEEN ?1 AND ?2 AND count > 0 \
+                     AND (?5 IS NULL OR record_type = ?5)) \
+                 OR EXISTS (SELECT 1 FROM tallies WHERE month = ?3 AND {head} > 0 AND (?5 IS NULL OR record_type = ?5)) \
+                 OR EXISTS (SELECT 1 FROM tallies WHERE month = ?4 AND {tail} > 0 AND (?5 IS NULL OR record_type = ?5))"
+            ))?
+            .query_row(
+                params![
+                    split.months.0,
+                    split.months.1,
+                    head_month,
+                    tail_month,
+                    only.map(RecordType::key)
+                ],
+                |row| row.get(0),
+            )?;
+        let (from, to) = (date_key(from), date_key(to));
         if tallied {
             return Ok(true);
         }
@@ -370,39 +383,26 @@ impl Store {
     /// the type's own days are not read (a report's reply reads its type's year so).
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
         let split = MonthSplit::of(from, to);
-        let sql = if only.is_some() {
-            "WITH RECURSIVE m(month) AS (SELECT ?1 UNION ALL \
-                 SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM m WHERE month < ?2) \
-             SELECT record_type, dimension, detail, SUM(count) FROM ( \
-                 SELECT t.record_type, t.dimension, t.detail, t.count FROM m CROSS JOIN tallies t \
-                     ON t.month = m.month AND t.record_type = ?7 AND t.day = '' \
-                 UNION ALL \
-                 SELECT record_type, dimension, detail, count FROM tallies \
-                 WHERE ((day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
-                         AND month || '-' || day BETWEEN ?3 AND ?4) \
-                     OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
-                         AND month || '-' || day BETWEEN ?5 AND ?6)) \
-                   AND record_type = ?7) \
-             GROUP BY 1, 2, 3 HAVING SUM(count) > 0"
-        } else {
-            "SELECT record_type, dimension, detail, SUM(count) FROM tallies \
-             WHERE ((day = '' AND month BETWEEN ?1 AND ?2) \
-                 OR (day <> '' AND month BETWEEN substr(?3, 1, 7) AND substr(?4, 1, 7) \
-                     AND month || '-' || day BETWEEN ?3 AND ?4) \
-                 OR (day <> '' AND month BETWEEN substr(?5, 1, 7) AND substr(?6, 1, 7) \
-                     AND month || '-' || day BETWEEN ?5 AND ?6)) \
-               AND (?7 IS NULL OR record_type = ?7) \
-             GROUP BY 1, 2, 3 HAVING SUM(count) > 0"
-        };
-        let mut stmt = self.conn.prepare_cached(sql)?;
+        let [(head_month, head), (tail_month, tail)] = split.parts();
+        // A few days' counts are a sum of day columns: the SQL differs with the days summed
+        // (prepared once each; a period's days are those of a few kinds of question).
+        let sql = format!(
+            "SELECT record_type, dimension, detail, SUM(n) FROM ( \
+                 SELECT record_type, dimension, detail, count AS n FROM tallies \
+                     WHERE month BETWEEN ?1 AND ?2 AND (?5 IS NULL OR record_type = ?5) \
+                 UNION ALL SELECT record_type, dimension, detail, {head} FROM tallies \
+                     WHERE month = ?3 AND (?5 IS NULL OR record_type = ?5) \
+                 UNION ALL SELECT record_type, dimension, detail, {tail} FROM tallies \
+                     WHERE month = ?4 AND (?5 IS NULL OR record_type = ?5)) \
+             GROUP BY 1, 2, 3 HAVING SUM(n) > 0"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             params![
                 split.months.0,
                 split.months.1,
-                split.head.0,
-                split.head.1,
-                split.tail.0,
-                split.tail.1,
+                head_month,
+                tail_month,
                 only.map(RecordType::key)
             ],
             tally_row,
@@ -415,7 +415,7 @@ impl Store {
     pub fn each_tally_by_month(&self, from: &str, to: &str, mut each: impl FnMut(&str, Tally)) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT month, record_type, dimension, detail, count FROM tallies \
-             WHERE month BETWEEN ?1 AND ?2 AND day = '' AND count > 0 ORDER BY month",
+             WHERE month BETWEEN ?1 AND ?2 AND count > 0 ORDER BY month",
         )?;
         let mut rows = stmt.query(params![from, to])?;
         while let Some(row) = rows.next()? {
@@ -575,52 +575,71 @@ fn tally((record_type, dimension, detail, count): TallyRow) -> Result<Tally> {
     })
 }
 
-/// A period as whole months (`YYYY-MM` range) and the days before and after them
-/// (`YYYY-MM-DD` ranges); an empty range is `("1", "0")`, which nothing is between.
+/// A period as whole months (a `YYYY-MM` range; `("1", "0")`, which nothing is between, for
+/// none) and the days before and after them, each within one month: its `YYYY-MM` and its first
+/// and last day.
 pub(super) struct MonthSplit {
     pub(super) months: (String, String),
-    pub(super) head: (String, String),
-    pub(super) tail: (String, String),
+    pub(super) head: Option<(String, u32, u32)>,
+    pub(super) tail: Option<(String, u32, u32)>,
 }
 
 impl MonthSplit {
     pub(super) fn of(from: NaiveDate, to: NaiveDate) -> MonthSplit {
-        let empty = || ("1".to_string(), "0".to_string());
+        let none = || ("1".to_string(), "0".to_string());
+        let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+        let days = |a: NaiveDate, b: NaiveDate| Some((month(a), a.day(), b.day()));
         let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
         let next_month = |d: NaiveDate| {
             let first = month_start(d);
             first.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX)
         };
+        if from > to {
+            return MonthSplit {
+                months: none(),
+                head: None,
+                tail: None,
+            };
+        }
         // The first whole month starts at `from` if `from` is a 1st, else the month after.
         let first_whole = if from.day() == 1 { from } else { next_month(from) };
         // The last whole month ends at `to` if `to` is a month's last day.
         let after_to = to.succ_opt().unwrap_or(NaiveDate::MAX);
         let end_whole = if after_to.day() == 1 { after_to } else { month_start(to) };
-        if from > to || first_whole >= end_whole {
+        if first_whole >= end_whole {
+            // No whole month: the days of one month, or of two months one after the other.
+            let (head, tail) = if month_start(from) == month_start(to) {
+                (days(from, to), None)
+            } else {
+                let end_of_from = next_month(from).pred_opt().unwrap_or(from);
+                (days(from, end_of_from), days(month_start(to), to))
+            };
             return MonthSplit {
-                months: empty(),
-                head: (date_key(from), date_key(to)),
-                tail: empty(),
+                months: none(),
+                head,
+                tail,
             };
         }
         let last_whole = end_whole.pred_opt().unwrap_or(end_whole);
         let head = match first_whole.pred_opt() {
-            Some(before) if from <= before => (date_key(from), date_key(before)),
-            _ => empty(),
+            Some(before) if from <= before => days(from, before),
+            _ => None,
         };
-        let tail = if end_whole <= to {
-            (date_key(end_whole), date_key(to))
-        } else {
-            empty()
-        };
+        let tail = if end_whole <= to { days(end_whole, to) } else { None };
         MonthSplit {
-            months: (
-                first_whole.format("%Y-%m").to_string(),
-                last_whole.format("%Y-%m").to_string(),
-            ),
+            months: (month(first_whole), month(last_whole)),
             head,
             tail,
         }
+    }
+
+    /// The month and the SQL sum of the day columns of the days before the whole months, and
+    /// of those after (`tallies::days`); an empty month, which no row has, where there are none.
+    fn parts(&self) -> [(String, String); 2] {
+        [&self.head, &self.tail].map(|part| match part {
+            Some((month, first, last)) => (month.clone(), days(*first, *last)),
+            None => (String::new(), "0".to_string()),
+        })
     }
 }
 

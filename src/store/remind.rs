@@ -56,33 +56,32 @@ impl Store {
         let Some(first) = first else {
             return Ok(last);
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT dimension, detail, MAX(day) FROM tallies \
-             WHERE month = ?1 AND record_type = ?2 AND day <> '' AND day <= ?3 AND count > 0 \
-             GROUP BY 1, 2",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT dimension, detail, {} FROM tallies WHERE month = ?1 AND record_type = ?2 AND count > 0",
+            (1..=31).map(|d| format!("d{d:02}")).collect::<Vec<_>>().join(", ")
+        ))?;
         let mut month = YearMonth::of(through);
-        let mut up_to_day = format!("{:02}", through.day());
+        let mut up_to_day = through.day();
         while month.key() >= first {
-            let key = month.key();
-            let rows = stmt.query_map(params![key, record_type.key(), up_to_day], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (by, detail, day) = row?;
-                if let Ok(day) = NaiveDate::parse_from_str(&format!("{key}-{day}"), "%Y-%m-%d") {
-                    last.entry((by, detail)).or_insert(day);
+            let mut rows = stmt.query(params![month.key(), record_type.key()])?;
+            while let Some(row) = rows.next()? {
+                // The month's last day with a record, up to `up_to_day`.
+                let mut day = None;
+                for d in (1..=up_to_day).rev() {
+                    if row.get::<_, i64>(1 + d as usize)? > 0 {
+                        day = Some(d);
+                        break;
+                    }
+                }
+                if let Some(date) = day.and_then(|d| month.first_day().with_day(d)) {
+                    last.entry((row.get(0)?, row.get(1)?)).or_insert(date);
                 }
             }
             if places.iter().all(|place| last.contains_key(place)) {
                 break;
             }
             month = month.previous();
-            up_to_day = "31".to_string();
+            up_to_day = 31;
         }
         Ok(last)
     }

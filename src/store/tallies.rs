@@ -1,4 +1,5 @@
-//! The running tallies (`tallies`, migration 0007: per month its total and its days) read from the catalogue's
+//! The running tallies (`tallies`, migration 0011: per month one row, its total and its days
+//! `d01` … `d31`; `days`, the sum of some of them) read from the catalogue's
 //! record types: each type's records are counted by the value of its `by` field and of its
 //! `detail` field (`RecordTypeSpec::by`, `::detail`: a council activity's kind and status, a
 //! meeting's area and district — the places met are read from the tallies too), and the
@@ -94,29 +95,42 @@ impl TallyLayout {
     }
 
     /// The four triggers that keep the tallies in the transaction of every insert, edit and
-    /// (soft) delete: each record in its month's total and its day's row, one beside the other.
+    /// (soft) delete: each record in its month's row, in its total and in its day's column.
     fn triggers(&self) -> String {
+        // Per day column, the record's count if it is its day, else 0.
+        let on_days = |row: &str| -> Vec<String> {
+            (1..=31)
+                .map(|d| format!("(substr({row}.occurred_on, 9, 2) = '{d:02}') * {row}.count"))
+                .collect()
+        };
         let put_in = |row: &str| {
             let (dimension, status) = (self.dimension(row), self.detail(row));
             let month = format!("substr({row}.occurred_on, 1, 7)");
-            let day = format!("substr({row}.occurred_on, 9, 2)");
+            let added: Vec<String> = (1..=31)
+                .map(|d| format!("d{d:02} = d{d:02} + excluded.d{d:02}"))
+                .collect();
             format!(
-                "INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, '', {row}.count) \
-                     ON CONFLICT DO UPDATE SET count = count + excluded.count; \
-                 INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, {day}, {row}.count) \
-                     ON CONFLICT DO UPDATE SET count = count + excluded.count;"
+                "INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, {row}.count, {}) \
+                     ON CONFLICT DO UPDATE SET count = count + excluded.count, {};",
+                on_days(row).join(", "),
+                added.join(", ")
             )
         };
         let take_out = |row: &str| {
             let (dimension, status) = (self.dimension(row), self.detail(row));
             let month = format!("substr({row}.occurred_on, 1, 7)");
-            let day = format!("substr({row}.occurred_on, 9, 2)");
+            let taken: Vec<String> = on_days(row)
+                .iter()
+                .enumerate()
+                .map(|(i, on)| format!("d{:02} = d{:02} - {on}", i + 1, i + 1))
+                .collect();
+            let key = format!(
+                "month = {month} AND record_type = {row}.record_type AND dimension = {dimension} AND detail = {status}"
+            );
             format!(
-                "UPDATE tallies SET count = count - {row}.count WHERE month = {month} \
-                     AND record_type = {row}.record_type AND dimension = {dimension} AND detail = {status} \
-                     AND day IN ('', {day}); \
-                 DELETE FROM tallies WHERE month = {month} AND record_type = {row}.record_type \
-                     AND dimension = {dimension} AND detail = {status} AND day IN ('', {day}) AND count = 0;"
+                "UPDATE tallies SET count = count - {row}.count, {} WHERE {key}; \
+                 DELETE FROM tallies WHERE {key} AND count = 0;",
+                taken.join(", ")
             )
         };
         format!(
@@ -141,6 +155,17 @@ impl TallyLayout {
             self.detail("r"),
             self.tallied("r")
         )
+    }
+}
+
+/// The SQL sum of the day columns `first` to `last` of a month's tallies (`d05 + d06`), `0`
+/// for none.
+pub(super) fn days(first: u32, last: u32) -> String {
+    let columns: Vec<String> = (first.max(1)..=last.min(31)).map(|d| format!("d{d:02}")).collect();
+    if columns.is_empty() {
+        "0".to_string()
+    } else {
+        columns.join(" + ")
     }
 }
 
@@ -211,20 +236,18 @@ impl Store {
              DELETE FROM tallies;",
         )?;
         tx.execute_batch(&wanted)?;
+        let days: Vec<String> = (1..=31)
+            .map(|d| format!("SUM((substr(occurred_on, 9, 2) = '{d:02}') * count)"))
+            .collect();
         tx.execute(
             &format!(
-                "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
-                 SELECT substr(occurred_on, 1, 7), record_type, {}, {}, substr(occurred_on, 9, 2), SUM(count) \
-                 FROM records r WHERE {} GROUP BY 1, 2, 3, 4, 5",
+                "INSERT INTO tallies SELECT substr(occurred_on, 1, 7), record_type, {}, {}, SUM(count), {} \
+                 FROM records r WHERE {} GROUP BY 1, 2, 3, 4",
                 layout.dimension("r"),
                 layout.detail("r"),
+                days.join(", "),
                 layout.tallied("r")
             ),
-            [],
-        )?;
-        tx.execute(
-            "INSERT INTO tallies (month, record_type, dimension, detail, day, count) \
-             SELECT month, record_type, dimension, detail, '', SUM(count) FROM tallies GROUP BY 1, 2, 3, 4",
             [],
         )?;
         tx.execute(

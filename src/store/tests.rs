@@ -562,39 +562,42 @@ fn periods_split_into_whole_months_and_the_days_around_them() {
         (s.months, s.head, s.tail)
     };
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
-    let empty = pair("1", "0");
+    let days = |m: &str, a: u32, b: u32| Some((m.to_string(), a, b));
+    let none = pair("1", "0");
     assert_eq!(
         split(d(2026, 4, 1), d(2027, 3, 31)),
-        (pair("2026-04", "2027-03"), empty.clone(), empty.clone())
+        (pair("2026-04", "2027-03"), None, None)
     );
     assert_eq!(
         split(d(2026, 4, 1), d(2026, 11, 28)),
-        (
-            pair("2026-04", "2026-10"),
-            empty.clone(),
-            pair("2026-11-01", "2026-11-28")
-        )
+        (pair("2026-04", "2026-10"), None, days("2026-11", 1, 28))
     );
     assert_eq!(
         split(d(2026, 4, 15), d(2026, 6, 10)),
         (
             pair("2026-05", "2026-05"),
-            pair("2026-04-15", "2026-04-30"),
-            pair("2026-06-01", "2026-06-10")
+            days("2026-04", 15, 30),
+            days("2026-06", 1, 10)
         )
     );
+    // No whole month: the days of each month apart.
     assert_eq!(
         split(d(2026, 4, 15), d(2026, 5, 20)),
-        (empty.clone(), pair("2026-04-15", "2026-05-20"), empty.clone())
+        (none.clone(), days("2026-04", 15, 30), days("2026-05", 1, 20))
+    );
+    assert_eq!(
+        split(d(2026, 12, 25), d(2027, 1, 5)),
+        (none.clone(), days("2026-12", 25, 31), days("2027-01", 1, 5))
     );
     assert_eq!(
         split(d(2024, 2, 1), d(2024, 2, 29)),
-        (pair("2024-02", "2024-02"), empty.clone(), empty.clone())
+        (pair("2024-02", "2024-02"), None, None)
     );
     assert_eq!(
         split(d(2024, 2, 29), d(2024, 2, 29)),
-        (empty.clone(), pair("2024-02-29", "2024-02-29"), empty)
+        (none.clone(), days("2024-02", 29, 29), None)
     );
+    assert_eq!(split(d(2024, 3, 2), d(2024, 3, 1)), (none, None, None));
 }
 
 #[test]
