@@ -15,6 +15,7 @@ CREATE TABLE subsidy_steps (
     record_id    INTEGER NOT NULL,
     course       TEXT    NOT NULL,
     group_key    TEXT    NOT NULL,
+    group_id     INTEGER NOT NULL,  -- the group's first record's id: tells groups apart in a read
     applied      INTEGER NOT NULL,
     granted      INTEGER NOT NULL,
     amount       INTEGER NOT NULL,

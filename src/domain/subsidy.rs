@@ -21,6 +21,7 @@ use super::catalogue::Subsidy;
 use super::text::name_key;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 /// One subsidy record, as the lifecycle sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -514,9 +515,10 @@ fn refusal(c: &Check<'_>, conflict: &Conflict<'_>, changed: &[i64]) -> Refusal {
 pub struct Counted {
     pub id: i64,
     pub date: NaiveDate,
-    pub course: String,
-    /// The group's name key (`text::name_key`).
-    pub group_key: String,
+    pub course: Rc<str>,
+    /// Which group in the course: the id of the group's first record (by id), the same for
+    /// each of its records.
+    pub group: i64,
     /// An application, or a decision with nothing before it that stands for one.
     pub applied: bool,
     /// A grant, with its amount.
@@ -531,6 +533,8 @@ pub struct Counted {
 /// What each of one group's records in one course counts for (`Counted`), from the group's
 /// reading: `records` are every live record of the group in the course, in any order.
 pub fn counted(subsidy: &Subsidy, records: &[&SubsidyEvent]) -> Vec<Counted> {
+    let group = records.iter().map(|e| e.id).min().unwrap_or(0);
+    let mut course: Option<Rc<str>> = None;
     let steps = read_timeline(subsidy, records.to_vec());
     let withdrawn: BTreeMap<i64, NaiveDate> = steps
         .iter()
@@ -556,8 +560,8 @@ pub fn counted(subsidy: &Subsidy, records: &[&SubsidyEvent]) -> Vec<Counted> {
             let c = Counted {
                 id: e.id,
                 date: e.date,
-                course: e.course.clone(),
-                group_key: name_key(&e.group),
+                course: course.get_or_insert_with(|| e.course.as_str().into()).clone(),
+                group,
                 applied: stage == Stage::Applied || implied_application,
                 granted: stage == Stage::Granted,
                 amount: if stage == Stage::Granted {
@@ -622,9 +626,9 @@ pub fn counted_in_groups(subsidy: &Subsidy, events: &[SubsidyEvent]) -> Vec<Coun
 /// least; earlier ones are left out): a month-by-month series of a year in one pass.
 pub fn tally_counted(counted: &[Counted], since: NaiveDate, ends: &[NaiveDate]) -> Vec<BTreeMap<String, Counts>> {
     let mut at: Vec<BTreeMap<String, Counts>> = vec![BTreeMap::new(); ends.len()];
-    let mut groups: BTreeMap<(&str, &str), Vec<&Counted>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, i64), Vec<&Counted>> = BTreeMap::new();
     for c in counted.iter().filter(|c| c.date >= since) {
-        groups.entry((&c.course, &c.group_key)).or_default().push(c);
+        groups.entry((&c.course, c.group)).or_default().push(c);
     }
     for ((course, _), mut records) in groups {
         records.sort_by_key(|c| (c.date, c.id));

@@ -20,6 +20,7 @@ use crate::domain::subsidy::{self, Counted, SubsidyEvent};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The `meta` key of the states the steps were counted with.
 const META_KEY: &str = "subsidy_steps";
@@ -79,13 +80,15 @@ fn triggers(rules: &Subsidy) -> String {
 
 /// Inserts the steps of one group's live records in one course, under the group's key.
 fn insert(conn: &Connection, rules: &Subsidy, key: &str, records: &[&SubsidyEvent]) -> Result<()> {
-    let mut stmt = conn.prepare_cached("INSERT INTO subsidy_steps VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO subsidy_steps VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?;
     for c in subsidy::counted(rules, records) {
         stmt.execute(params![
             date_key(c.date),
             c.id,
-            c.course,
+            &*c.course,
             key,
+            c.group,
             c.applied,
             c.granted,
             i64::try_from(c.amount).unwrap_or(i64::MAX),
@@ -123,11 +126,20 @@ fn rebuild(conn: &Connection, rules: &Subsidy) -> Result<()> {
     Ok(())
 }
 
-/// A step as stored.
-type StepRow = (String, i64, String, String, bool, bool, i64, Option<String>, bool, bool);
-
-fn day(text: &str, id: i64) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::Corrupt(format!("記録 {id} の日付")))
+/// A `YYYY-MM-DD` date as the store writes it (`date_key`), read without a format parser: a
+/// period's steps are read by the thousand.
+pub(super) fn day(text: &str, id: i64) -> Result<NaiveDate> {
+    let b = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits
+            .iter()
+            .try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+        .then(|| NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?))
+        .flatten()
+        .ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))
 }
 
 impl Store {
@@ -176,40 +188,45 @@ impl Store {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT occurred_on, record_id, course, group_key, applied, granted, amount, withdrawn_on, \
+            "SELECT occurred_on, record_id, course, group_id, applied, granted, amount, withdrawn_on, \
              declined, rejected FROM subsidy_steps WHERE occurred_on BETWEEN ?1 AND ?2",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
-            Ok::<StepRow, _>((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-                row.get(7)?,
-                row.get(8)?,
-                row.get(9)?,
-            ))
-        })?;
-        let counted = rows
-            .map(|row| {
-                let (date, id, course, group_key, applied, granted, amount, withdrawn_on, declined, rejected) = row?;
-                Ok(Counted {
-                    id,
-                    date: day(&date, id)?,
-                    course,
-                    group_key,
-                    applied,
-                    granted,
-                    amount: u64::try_from(amount).unwrap_or(0),
-                    withdrawn_on: withdrawn_on.map(|w| day(&w, id)).transpose()?,
-                    declined,
-                    rejected,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut rows = stmt.query(params![date_key(from), date_key(to)])?;
+        // The courses are few: each read once, then shared.
+        let mut courses: Vec<Rc<str>> = Vec::new();
+        let mut counted = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(1)?;
+            let text = |i: usize| -> Result<Option<&str>> {
+                row.get_ref(i)?
+                    .as_str_or_null()
+                    .map_err(|_| Error::Corrupt(format!("記録 {id} の補助金の段階")))
+            };
+            let course = text(2)?.unwrap_or_default();
+            let course = match courses.iter().find(|c| &***c == course) {
+                Some(known) => known.clone(),
+                None => {
+                    courses.push(course.into());
+                    courses[courses.len() - 1].clone()
+                }
+            };
+            let withdrawn_on = match text(7)? {
+                Some(date) => Some(day(date, id)?),
+                None => None,
+            };
+            counted.push(Counted {
+                id,
+                date: day(text(0)?.unwrap_or_default(), id)?,
+                course,
+                group: row.get(3)?,
+                applied: row.get(4)?,
+                granted: row.get(5)?,
+                amount: u64::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+                withdrawn_on,
+                declined: row.get(8)?,
+                rejected: row.get(9)?,
+            });
+        }
         Ok(Some(counted))
     }
 }

@@ -293,13 +293,12 @@ fn a_writer_that_does_not_know_the_states_leaves_the_steps_untrusted_until_settl
     let grant = kept(&store)
         .into_iter()
         .find(|c| {
-            c.granted
-                && c.withdrawn_on.is_none()
-                && (from..d(2026, 3, 1)).contains(&c.date)
-                && all
-                    .iter()
-                    .filter(|e| place(e) == (c.course.clone(), c.group_key.clone()))
+            c.granted && c.withdrawn_on.is_none() && (from..d(2026, 3, 1)).contains(&c.date) && {
+                let first = all.iter().find(|e| e.id == c.group).expect("the group's first");
+                all.iter()
+                    .filter(|e| place(e) == place(first))
                     .all(|e| e.date <= c.date)
+            }
         })
         .expect("a grant standing");
     let group = all.iter().find(|e| e.id == grant.id).expect("its record").group.clone();
@@ -336,4 +335,22 @@ fn a_writer_that_does_not_know_the_states_leaves_the_steps_untrusted_until_settl
         store.subsidy_counts(&catalogue, from, &[to]).expect("counts")[0],
         direct
     );
+}
+
+#[test]
+fn a_stored_date_is_read_as_written_or_refused() {
+    use super::subsidy_steps::day;
+    assert_eq!(day("2024-02-29", 1).ok(), Some(d(2024, 2, 29)));
+    assert_eq!(day("2026-12-31", 1).ok(), Some(d(2026, 12, 31)));
+    for bad in [
+        "2026-02-29",
+        "2026-2-28",
+        "2026/02/28",
+        "20260228",
+        "2026-13-01",
+        "２０２６-01-01",
+        "",
+    ] {
+        assert!(matches!(day(bad, 7), Err(Error::Corrupt(_))), "{bad}");
+    }
 }
