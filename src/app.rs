@@ -4,8 +4,9 @@
 use crate::config::{self, ConfigError, Settings};
 use crate::domain::totals::{year_to_date, Period};
 use crate::domain::FiscalYear;
+use crate::domain::RecordType;
 use crate::render::report::{AnnualReport, ReportYear};
-use crate::store::{self, FiguresSource, Store};
+use crate::store::{self, FiguresSource, Remembered, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::Path;
 use thiserror::Error;
@@ -18,10 +19,17 @@ pub enum StartError {
     Store(#[from] store::Error),
 }
 
-/// A running kyodo: its settings and its database.
+/// A fiscal year's month-by-month figures per measure (the pace's and the chart's), under the
+/// year, the last month counted and the measures (each by indicator and record type).
+pub type SeriesKey = (i32, String, Vec<(u8, RecordType)>);
+pub type Series = Vec<Vec<Option<u64>>>;
+
+/// A running kyodo: its settings, its database, and the series read from it that still hold
+/// (`store::Remembered`: the earlier years of the pace, read once while they do not change).
 pub struct App {
     pub settings: Settings,
     pub store: Store,
+    pub series: Remembered<SeriesKey, Series>,
 }
 
 impl App {
@@ -41,7 +49,11 @@ impl App {
         if load != Default::default() {
             tracing::info!(?load, "baseline loaded into the database");
         }
-        Ok(App { settings, store })
+        Ok(App {
+            settings,
+            store,
+            series: Remembered::new(16),
+        })
     }
 
     /// Today in the city's time zone.

@@ -118,7 +118,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     // Each figure against the earlier years' profile, at the month's last day counted.
     let all = measures(catalogue, None);
     let pace = PaceInput {
-        history: history(&app.store, catalogue, &all, year)?,
+        history: history(app, &all, year)?,
         point: point(catalogue, this_period.to),
     };
     let mut sections = indicator_sections(catalogue, &month_line, &ytd, &last, &pace);
@@ -168,7 +168,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     };
     let reply = Reply::done(Visibility::Public, title, sections);
     // The chart's earlier years are the last of the pace's (read once); this year to the month.
-    let this_year = year_series(&app.store, catalogue, &all, year, month)?;
+    let this_year = year_series(app, &all, year, month)?;
     let earlier = &pace.history[pace.history.len().saturating_sub(2)..];
     let chart = chart(&all, year, month, running.then_some(this_period.to), earlier, this_year);
     Ok(Digest {

@@ -3,6 +3,7 @@
 //! (`year_series`, which the digest's chart draws too). Shown for a fiscal year in progress in
 //! `/totals` and the monthly digest.
 
+use crate::app::{App, Series};
 use crate::domain::figures::Tally;
 use crate::domain::pace::{pace, YearPoint};
 use crate::domain::totals::Measure;
@@ -35,13 +36,34 @@ pub fn no_pace() -> String {
 
 /// The fiscal-year-to-date total at the end of each month of `year`, April first, per measure:
 /// `None` after `until`, and for a year known only as a total (the baseline: its total at March).
+/// Remembered by the app while the year's records do not change (`App::series`).
 pub(super) fn year_series(
+    app: &App,
+    measures: &[Measure],
+    year: FiscalYear,
+    until: YearMonth,
+) -> Result<Series, store::Error> {
+    let catalogue = &app.settings.catalogue;
+    let start = catalogue.fiscal_year_start;
+    let key = (
+        year.start_year(),
+        until.key(),
+        measures.iter().map(|m| (m.indicator, m.record_type)).collect(),
+    );
+    app.series
+        .get_or_read(&app.store, key, (year.first_day(start), year.last_day(start)), || {
+            read_series(&app.store, catalogue, measures, year, until)
+        })
+}
+
+/// `year_series` read from the store.
+fn read_series(
     store: &Store,
     catalogue: &Catalogue,
     measures: &[Measure],
     year: FiscalYear,
     until: YearMonth,
-) -> Result<Vec<Vec<Option<u64>>>, store::Error> {
+) -> Result<Series, store::Error> {
     let start = catalogue.fiscal_year_start;
     let unknown = || vec![vec![None; MONTHS]; measures.len()];
     if let Some(baseline) = store.baseline_year(year)? {
@@ -99,23 +121,12 @@ pub(super) fn year_series(
 }
 
 /// The previous years' series of `year`, oldest first.
-pub(super) fn history(
-    store: &Store,
-    catalogue: &Catalogue,
-    measures: &[Measure],
-    year: FiscalYear,
-) -> Result<Vec<Vec<Vec<Option<u64>>>>, store::Error> {
-    let start = catalogue.fiscal_year_start;
+pub(super) fn history(app: &App, measures: &[Measure], year: FiscalYear) -> Result<Vec<Series>, store::Error> {
+    let start = app.settings.catalogue.fiscal_year_start;
     let mut years = Vec::new();
     for back in (1..=HISTORY_YEARS).rev() {
         let past = FiscalYear::new(year.start_year() - back);
-        years.push(year_series(
-            store,
-            catalogue,
-            measures,
-            past,
-            YearMonth::of(past.last_day(start)),
-        )?);
+        years.push(year_series(app, measures, past, YearMonth::of(past.last_day(start)))?);
     }
     Ok(years)
 }

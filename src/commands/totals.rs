@@ -103,7 +103,7 @@ pub(super) fn handle(app: &mut App, request: &Request, hints: &Hints) -> Result<
             let in_progress = !ranged && period.to == today && period.from == current.first_day(start);
             let pace = if in_progress {
                 Some(PaceInput {
-                    history: history(&app.store, catalogue, &measures, current)?,
+                    history: history(app, &measures, current)?,
                     point: point(catalogue, today),
                 })
             } else {

@@ -24,6 +24,7 @@ mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
 mod remind;
+pub mod revision;
 mod subsidy_steps;
 pub mod tallies;
 pub mod upgrade;
@@ -35,6 +36,7 @@ pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::Stored;
+pub use revision::{Remembered, Revision};
 pub use upgrade::{UpgradeError, Upgraded};
 
 use crate::domain::catalogue::{Catalogue, Subsidy};
@@ -188,6 +190,7 @@ impl Store {
         let (found, snapshot) = upgrade::prepare(&conn, path, backups)?;
         configure(&mut conn).map_err(|e| sqlite_open_error(path, e))?;
         migrate(&mut conn, path)?;
+        revision::watch(&conn).map_err(|e| sqlite_open_error(path, e))?;
         let upgraded = snapshot.map(|s| s.upgraded(path, found));
         Ok(Store {
             conn,
@@ -379,6 +382,8 @@ mod doubles_tests;
 mod pages_tests;
 #[cfg(test)]
 mod remind_tests;
+#[cfg(test)]
+mod revision_tests;
 #[cfg(test)]
 mod subsidy_steps_tests;
 #[cfg(test)]

@@ -200,7 +200,7 @@ impl Store {
             let text = |i: usize| -> Result<Option<&str>> {
                 row.get_ref(i)?
                     .as_str_or_null()
-                    .map_err(|_| Error::Corrupt(format!("記録 {id} の補助金の段階")))
+                    .map_err(|_| Error::Corrupt(format!("記録 {id} の集計用の段階")))
             };
             let course = text(2)?.unwrap_or_default();
             let course = match courses.iter().find(|c| &***c == course) {

@@ -606,3 +606,37 @@ fn kyodo_totals_writes_the_grouped_table_as_csv_and_xlsx() {
     assert_eq!(run.code(), Some(1));
     assert!(run.stderr().contains("--output"), "{}", run.stderr());
 }
+
+/// /totals as a new start of kyodo on the same database answers it: nothing remembered.
+fn fresh_totals(workspace: &Workspace, now: DateTime<Utc>) -> String {
+    let mut app = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    totals(&mut app, now, None)
+}
+
+#[test]
+/// The pace's earlier years are remembered between questions (`App::series`); a record written
+/// since to one of those years — through the same app, or by another process — is in the next
+/// answer, which is the answer of a fresh start.
+fn the_pace_follows_records_written_to_earlier_years_since_the_last_question() {
+    let workspace = Workspace::new();
+    let mut app = app(&workspace, &repo().join("config/kyodo.toml"));
+    let now = jst(2025, 9, 30);
+    let first = totals(&mut app, now, None);
+    assert_eq!(first, fresh_totals(&workspace, now));
+    assert_eq!(totals(&mut app, now, None), first, "asked again, the same");
+    // A matching of FY2023, entered late through this app: the pace of ③マッチング数 has a
+    // year of history now.
+    let reply = report(&mut app, now, "2023-05-10", "late-1");
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    let second = totals(&mut app, now, None);
+    assert_ne!(second, first);
+    assert_eq!(second, fresh_totals(&workspace, now));
+    // Another of FY2024, entered by another process on the same file.
+    let mut other = App::start(&repo().join("config/kyodo.toml"), &workspace.db(), Utc::now()).expect("start");
+    let reply = report(&mut other, now, "2024-06-20", "late-2");
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    drop(other);
+    let third = totals(&mut app, now, None);
+    assert_ne!(third, second);
+    assert_eq!(third, fresh_totals(&workspace, now));
+}

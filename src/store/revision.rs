@@ -1,0 +1,135 @@
+//! Whether figures read before still hold, so that a long-running process (the bot) need not
+//! read the same closed months again for every `/totals`: the earlier years of the pace do not
+//! change from one question to the next.
+//!
+//! Two things can change a figure: a write through this connection, and a commit by another
+//! (a console, an import, a restore). The first is seen by TEMP triggers on `records` and
+//! `baseline`, which note the month of every row a write changes (both months for an edit that
+//! moves a record) in a table of this connection alone (`temp.touched`, in memory: nothing is
+//! written to the database or its WAL, and a rolled-back write — an import's dry run — takes its
+//! notes back with it); the second by SQLite's `PRAGMA data_version`, which moves on whenever
+//! another connection commits. A `Revision` is both, taken before a read; `Remembered` keeps a
+//! result with its revision and its period and gives it back while neither moved for that period.
+
+use super::{Result, Store};
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// How many notes `temp.touched` keeps: past this, the older ones are forgotten, and a result
+/// remembered from before them is read again.
+const KEPT: i64 = 4_096;
+
+/// A point in the records' history as this connection knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revision {
+    data_version: i64,
+    touched: i64,
+}
+
+/// Makes the table and the triggers that note this connection's writes (a writable connection,
+/// after the migrations). A baseline change is noted as every month (`*`).
+pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY; \
+         CREATE TEMP TABLE touched (month TEXT NOT NULL); \
+         CREATE TEMP TRIGGER touched_insert AFTER INSERT ON main.records BEGIN \
+             INSERT INTO touched VALUES (substr(NEW.occurred_on, 1, 7)); END; \
+         CREATE TEMP TRIGGER touched_update AFTER UPDATE ON main.records BEGIN \
+             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7)); \
+             INSERT INTO touched SELECT substr(NEW.occurred_on, 1, 7) WHERE NEW.occurred_on <> OLD.occurred_on; END; \
+         CREATE TEMP TRIGGER touched_delete AFTER DELETE ON main.records BEGIN \
+             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7)); END; \
+         CREATE TEMP TRIGGER touched_baseline_insert AFTER INSERT ON main.baseline BEGIN \
+             INSERT INTO touched VALUES ('*'); END; \
+         CREATE TEMP TRIGGER touched_baseline_update AFTER UPDATE ON main.baseline BEGIN \
+             INSERT INTO touched VALUES ('*'); END; \
+         CREATE TEMP TRIGGER touched_baseline_delete AFTER DELETE ON main.baseline BEGIN \
+             INSERT INTO touched VALUES ('*'); END;",
+    )
+}
+
+impl Store {
+    /// Where the records stand now, for `unchanged_since`.
+    pub fn revision(&self) -> Result<Revision> {
+        let data_version: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        let touched: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM temp.touched")?
+            .query_row([], |row| row.get(0))?;
+        // Forget the oldest notes past `KEPT` (the newest stays, so rowids keep rising).
+        self.conn
+            .prepare_cached("DELETE FROM temp.touched WHERE rowid <= ?1")?
+            .execute([touched - KEPT])?;
+        Ok(Revision { data_version, touched })
+    }
+
+    /// Whether no record dated within `[from, to]`, nor the baseline, can have changed since
+    /// `at`: no other connection committed, and no write of this one noted such a month (or
+    /// the notes since `at` are forgotten).
+    pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
+        let data_version: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        if data_version != at.data_version {
+            return Ok(false);
+        }
+        let (oldest, noted): (i64, bool) = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(MIN(rowid), 0), EXISTS (SELECT 1 FROM temp.touched WHERE rowid > ?1 \
+                     AND (month BETWEEN ?2 AND ?3 OR month = '*')) FROM temp.touched",
+            )?
+            .query_row(
+                rusqlite::params![
+                    at.touched,
+                    from.format("%Y-%m").to_string(),
+                    to.format("%Y-%m").to_string()
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+        let forgotten = oldest > at.touched + 1;
+        Ok(!noted && !forgotten)
+    }
+}
+
+/// Results read from the records, each kept with the period it was read from and the revision
+/// it was read at, and given back while nothing in that period changed. At most `capacity`
+/// are kept (all forgotten past it: the keys are few — a year's series, a period of last year).
+pub struct Remembered<K, V> {
+    entries: RefCell<HashMap<K, (Revision, NaiveDate, NaiveDate, V)>>,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        Remembered {
+            entries: RefCell::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// The result remembered under `key` if the records of `[from, to]` did not change since it
+    /// was read, else `read()`'s, remembered.
+    pub fn get_or_read(
+        &self,
+        store: &Store,
+        key: K,
+        (from, to): (NaiveDate, NaiveDate),
+        read: impl FnOnce() -> Result<V>,
+    ) -> Result<V> {
+        if let Some((at, f, t, value)) = self.entries.borrow().get(&key) {
+            if (*f, *t) == (from, to) && store.unchanged_since(at, from, to)? {
+                return Ok(value.clone());
+            }
+        }
+        let at = store.revision()?;
+        let value = read()?;
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, (at, from, to, value.clone()));
+        Ok(value)
+    }
+}

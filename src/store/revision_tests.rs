@@ -1,0 +1,87 @@
+//! What a remembered result is given back for, on a real SQLite file: reads again after a
+//! write to its period through this connection (an edit moving a record counts for both
+//! months), after a baseline change, after any commit of another connection, after its notes
+//! were forgotten; not after a write to another period, nor after a write rolled back.
+
+use super::batch::Commit;
+use super::test_support::{d, komoro, meeting, new, now, sato, temp_store};
+use super::*;
+use crate::domain::record::SourceKind;
+use std::cell::Cell;
+
+#[test]
+fn a_remembered_result_is_read_again_only_when_its_period_changed() {
+    let (dir, mut store) = temp_store();
+    let c = komoro();
+    let reads = Cell::new(0);
+    let remembered: Remembered<&str, u32> = Remembered::new(4);
+    let year = (d(2024, 4, 1), d(2025, 3, 31));
+    let get = |store: &Store| {
+        remembered
+            .get_or_read(store, "FY2024", year, || {
+                reads.set(reads.get() + 1);
+                Ok(reads.get())
+            })
+            .expect("read")
+    };
+    assert_eq!(get(&store), 1);
+    assert_eq!(get(&store), 1, "nothing changed: not read again");
+    // A record of another year: still remembered.
+    store
+        .insert(&new("a", d(2025, 6, 1), meeting(&c, 0, 0)), now())
+        .expect("insert");
+    assert_eq!(get(&store), 1);
+    // One of the year: read again.
+    let id = store
+        .insert(&new("b", d(2024, 6, 1), meeting(&c, 0, 0)), now())
+        .expect("insert")
+        .record()
+        .id;
+    assert_eq!(get(&store), 2);
+    assert_eq!(get(&store), 2);
+    // An edit moving a record out of the year, and one moving another into it.
+    let facts = store.record(id).expect("read").expect("stored").facts;
+    store.edit(id, d(2025, 7, 1), &facts, &sato(), now()).expect("edit");
+    assert_eq!(get(&store), 3);
+    let other = store
+        .insert(&new("c", d(2026, 1, 5), meeting(&c, 0, 0)), now())
+        .expect("insert")
+        .record()
+        .id;
+    assert_eq!(get(&store), 3);
+    store.edit(other, d(2025, 3, 31), &facts, &sato(), now()).expect("edit");
+    assert_eq!(get(&store), 4);
+    // A delete in the year.
+    store
+        .delete(other, AuditAction::Delete, &sato(), now())
+        .expect("delete");
+    assert_eq!(get(&store), 5);
+    // An import's dry run writes nothing: still remembered.
+    let mut row = new("d", d(2024, 8, 1), meeting(&c, 0, 0));
+    row.source.kind = SourceKind::Import;
+    store
+        .write_batch(&[row], &["2行目".into()], &[], &sato(), now(), Commit::No)
+        .expect("dry run")
+        .expect("nothing refused");
+    assert_eq!(get(&store), 5);
+    // Another connection's commit, whatever its date: read again.
+    let mut second = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open");
+    second.describe(&c).expect("describe");
+    second
+        .insert(&new("e", d(2030, 1, 1), meeting(&c, 0, 0)), now())
+        .expect("insert");
+    assert_eq!(get(&store), 6);
+    assert_eq!(get(&store), 6);
+    // The baseline, of whatever years: read again.
+    let baseline =
+        crate::domain::baseline::parse_baseline(include_str!("../../config/baseline.toml"), &c).expect("baseline");
+    store.load_baseline(&baseline, now()).expect("load");
+    assert_eq!(get(&store), 7);
+    // More writes elsewhere than the notes kept: the result's notes are forgotten, read again.
+    let rows: Vec<_> = (0..=4_096)
+        .map(|i| new(&format!("many{i}"), d(2026, 5, 1), meeting(&c, 0, 0)))
+        .collect();
+    store.insert_batch(&rows, now()).expect("batch");
+    let _ = store.revision().expect("revision");
+    assert_eq!(get(&store), 8);
+}
