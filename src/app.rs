@@ -3,8 +3,8 @@
 
 use crate::config::{self, ConfigError, Settings};
 use crate::domain::totals::{year_to_date, Period};
-use crate::domain::FiscalYear;
 use crate::domain::RecordType;
+use crate::domain::{Figures, FiscalYear};
 use crate::render::report::{AnnualReport, ReportYear};
 use crate::store::{self, FiguresSource, Remembered, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +30,7 @@ pub struct App {
     pub settings: Settings,
     pub store: Store,
     pub series: Remembered<SeriesKey, Series>,
+    figures: Remembered<(NaiveDate, NaiveDate), (Figures, FiguresSource)>,
 }
 
 impl App {
@@ -53,7 +54,21 @@ impl App {
             settings,
             store,
             series: Remembered::new(16),
+            figures: Remembered::new(8),
         })
+    }
+
+    /// `Store::period_figures`, remembered while the records of the period's fiscal year do not
+    /// change (last year's same days, asked by every /totals): whether they are known at all
+    /// depends on the whole year's records.
+    pub fn period_figures(&self, period: Period) -> Result<(Figures, FiguresSource), store::Error> {
+        let start = self.settings.catalogue.fiscal_year_start;
+        let year = FiscalYear::containing(period.from, start);
+        let watched = (year.first_day(start), year.last_day(start));
+        self.figures
+            .get_or_read(&self.store, (period.from, period.to), watched, || {
+                self.store.period_figures(&self.settings.catalogue, period)
+            })
     }
 
     /// Today in the city's time zone.
@@ -71,7 +86,7 @@ impl App {
         for y in [year.previous().previous(), year.previous(), year] {
             // A year in progress counts up to today, as its label says.
             let counted = year_to_date(y, start, today).unwrap_or(Period::whole_year(y, start));
-            let (figures, source) = self.store.period_figures(catalogue, counted)?;
+            let (figures, source) = self.period_figures(counted)?;
             // The report's year, district by district and month by month, where the bot has it.
             if y == year && source == FiguresSource::Records {
                 matrix = self.store.contact_matrix(catalogue, counted.from, counted.to)?;

@@ -81,7 +81,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     let this_period = month_to_date(month, today).unwrap_or(whole_month);
     let running = this_period != whole_month;
     // Unknown, like the year, where the year has no record at all.
-    let this_month = noted_figures(&app.store, catalogue, this_period)?.figures;
+    let this_month = noted_figures(app, this_period)?.figures;
     let to_date = Period {
         from: year.first_day(start),
         to: this_period.to,
@@ -91,8 +91,8 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
     } else {
         same_period_to_month_end_last_year(to_date.from, month)
     };
-    let ytd = noted_figures(&app.store, catalogue, to_date)?;
-    let last = noted_figures(&app.store, catalogue, before)?;
+    let ytd = noted_figures(app, to_date)?;
+    let last = noted_figures(app, before)?;
     let met = match catalogue.area_type() {
         Some(t) => app.store.districts_met(t.record_type, to_date.from, to_date.to)?,
         None => HashSet::new(),
@@ -183,7 +183,7 @@ pub fn build(app: &App, month: YearMonth, today: NaiveDate) -> Result<Digest, st
 /// whole (the baseline) or has no record at all.
 fn month_figures_of(app: &App, period: Period) -> Result<Figures, store::Error> {
     let catalogue = &app.settings.catalogue;
-    Ok(match app.store.period_figures(catalogue, period)? {
+    Ok(match app.period_figures(period)? {
         (_, FiguresSource::Baseline) => Figures::unknown(catalogue),
         (figures, _) => figures,
     })

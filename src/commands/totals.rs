@@ -25,7 +25,7 @@ use crate::render::csv::grouped_csv;
 use crate::render::reply::{Attachment, Reply, Section, Visibility};
 use crate::render::xlsx::grouped_xlsx;
 use crate::render::DASH;
-use crate::store::{FiguresSource, Store};
+use crate::store::FiguresSource;
 use chrono::NaiveDate;
 
 pub(super) fn handle(app: &mut App, request: &Request, hints: &Hints) -> Result<Reply, Failure> {
@@ -80,10 +80,10 @@ pub(super) fn handle(app: &mut App, request: &Request, hints: &Hints) -> Result<
         (period, format!("{}の累計（{}）", year.label(), span(period)))
     };
     let measures = measures(catalogue, initiative);
-    let this = range_figures(&app.store, catalogue, period)?;
+    let this = range_figures(app, period)?;
     let (table, sections) = match grouping {
         None => {
-            let last = range_figures(&app.store, catalogue, same_period_last_year(period))?;
+            let last = range_figures(app, same_period_last_year(period))?;
             // A fiscal year that is over is compared with the whole year before: 前年度.
             let before = if !ranged && period.is_whole_year(start) {
                 "前年度"
@@ -225,13 +225,14 @@ fn range(app: &App, inv: &crate::commands::Invocation, today: NaiveDate, hints: 
 
 /// A period's figures and their note: through `noted_figures` within one fiscal year (the
 /// baseline or unknown where the year has no records), the records' for a longer one.
-fn range_figures(store: &Store, catalogue: &Catalogue, period: Period) -> Result<PeriodFigures, crate::store::Error> {
+fn range_figures(app: &App, period: Period) -> Result<PeriodFigures, crate::store::Error> {
+    let catalogue = &app.settings.catalogue;
     let start = catalogue.fiscal_year_start;
     if FiscalYear::containing(period.from, start) == FiscalYear::containing(period.to, start) {
-        return noted_figures(store, catalogue, period);
+        return noted_figures(app, period);
     }
     Ok(PeriodFigures {
-        figures: store.figures_between(catalogue, period.from, period.to)?,
+        figures: app.store.figures_between(catalogue, period.from, period.to)?,
         note: span(period),
     })
 }
@@ -316,15 +317,11 @@ pub(crate) struct PeriodFigures {
     pub note: String,
 }
 
-/// `Store::period_figures` with the note the replies print after it (「令和7年度（基準データ）」).
-pub(crate) fn noted_figures(
-    store: &Store,
-    catalogue: &Catalogue,
-    period: Period,
-) -> Result<PeriodFigures, crate::store::Error> {
-    let start = catalogue.fiscal_year_start;
+/// `App::period_figures` with the note the replies print after it (「令和7年度（基準データ）」).
+pub(crate) fn noted_figures(app: &App, period: Period) -> Result<PeriodFigures, crate::store::Error> {
+    let start = app.settings.catalogue.fiscal_year_start;
     let year = FiscalYear::containing(period.from, start);
-    let (figures, source) = store.period_figures(catalogue, period)?;
+    let (figures, source) = app.period_figures(period)?;
     let note = match source {
         FiguresSource::Baseline if period.is_whole_year(start) => format!("{}（基準データ）", year.label()),
         FiguresSource::Baseline => format!("{}通年（基準データには月ごとの値がありません）", year.label()),

@@ -614,7 +614,8 @@ fn fresh_totals(workspace: &Workspace, now: DateTime<Utc>) -> String {
 }
 
 #[test]
-/// The pace's earlier years are remembered between questions (`App::series`); a record written
+/// The pace's earlier years and last year's same days are remembered between questions
+/// (`App::series`, `App::period_figures`); a record written
 /// since to one of those years — through the same app, or by another process — is in the next
 /// answer, which is the answer of a fresh start.
 fn the_pace_follows_records_written_to_earlier_years_since_the_last_question() {
@@ -639,4 +640,14 @@ fn the_pace_follows_records_written_to_earlier_years_since_the_last_question() {
     let third = totals(&mut app, now, None);
     assert_ne!(third, second);
     assert_eq!(third, fresh_totals(&workspace, now));
+    // A year on, last year (FY2026) has no record at all: its same days are unknown (—). A
+    // record of FY2026 after those days makes them known (0), though none falls within them.
+    let later = jst(2027, 9, 30);
+    let before = totals(&mut app, later, None);
+    assert!(before.contains("前年同期 —"), "{before}");
+    let reply = report(&mut app, later, "2027-03-01", "late-3");
+    assert_eq!(reply.outcome, Outcome::Done, "{}", text(&reply));
+    let after = totals(&mut app, later, None);
+    assert_ne!(after, before);
+    assert_eq!(after, fresh_totals(&workspace, later));
 }
