@@ -6,8 +6,11 @@
 //!
 //! 1. the floor: `/report meeting` latency (interaction sent by the stand-in's gateway → its
 //!    callback received by the stand-in's REST side), WAL frames per report, peak memory;
-//! 2. `kyodo run` on the seeded database: the same, then `/totals`; its peak memory (VmHWM)
-//!    after the reports and the `/totals`, with where the memory is (`/proc/PID/status`);
+//! 2. `kyodo run` on the seeded database: the same, then `/totals` — the first after the start
+//!    (nothing remembered), then asked again and again, then each right after a report of
+//!    today (this year's figures read again, the earlier years' remembered: `App::series`,
+//!    `App::period_figures`); its peak memory (VmHWM) after the reports and the `/totals`,
+//!    with where the memory is (`/proc/PID/status`);
 //! 3. `kyodo run` on an empty database: `/totals`, peak memory;
 //! 4. the discord.py peer (skipped, with the reason, when `python3 -c "import discord"` fails).
 //!
@@ -199,6 +202,12 @@ struct Figures {
     wal_per_report: Option<f64>,
     totals_p50: Option<Duration>,
     totals_p99: Option<Duration>,
+    /// The first /totals after the start: nothing remembered (`App::series`, `App::period_figures`).
+    totals_first: Option<Duration>,
+    /// /totals right after a report of today: this year's figures read again, the earlier
+    /// years' remembered.
+    totals_after_report_p50: Option<Duration>,
+    totals_after_report_p99: Option<Duration>,
     peak_kib: Option<u64>,
 }
 
@@ -260,6 +269,12 @@ impl Bench {
 
     async fn totals(discord: &Discord, figures: &mut Figures) {
         let spec = InteractionSpec::command("totals", Vec::<Value>::new(), Self::source(discord));
+        let first = Self::once(discord, &spec).await;
+        println!(
+            "  first /totals after the start (nothing remembered): {:.2} ms",
+            ms(first)
+        );
+        figures.totals_first = Some(first);
         for _ in 0..WARM_UP {
             Self::once(discord, &spec).await;
         }
@@ -270,6 +285,20 @@ impl Bench {
         let (p50, p99) = show("/totals", samples);
         figures.totals_p50 = Some(p50);
         figures.totals_p99 = Some(p99);
+    }
+
+    /// `/totals` right after each of `TOTALS` reports of today: the year to date read again.
+    async fn totals_after_reports(discord: &Discord, figures: &mut Figures) {
+        let source = Self::source(discord);
+        let spec = InteractionSpec::command("totals", Vec::<Value>::new(), source.clone());
+        let mut samples = Vec::with_capacity(TOTALS);
+        for i in 0..TOTALS {
+            Self::once(discord, &Self::report_spec(&source, 2_000_000 + i)).await;
+            samples.push(Self::once(discord, &spec).await);
+        }
+        let (p50, p99) = show("/totals right after a report (this year read again)", samples);
+        figures.totals_after_report_p50 = Some(p50);
+        figures.totals_after_report_p99 = Some(p99);
     }
 
     fn stand_in() -> Config {
@@ -393,6 +422,7 @@ impl Bench {
         Self::reports(&discord, db, &mut figures).await;
         peak("after the reports");
         Self::totals(&discord, &mut figures).await;
+        Self::totals_after_reports(&discord, &mut figures).await;
         Self::memory(bot.0.id(), "kyodo-seeded", &mut figures);
         drop(bot);
         discord.shutdown().await;
@@ -533,6 +563,12 @@ async fn run() {
         d(kyodo.totals_p99),
         d(empty.totals_p50),
         d(empty.totals_p99)
+    );
+    println!(
+        "  /totals seeded, first after the start {}; right after a report p50 {} p99 {}",
+        d(kyodo.totals_first),
+        d(kyodo.totals_after_report_p50),
+        d(kyodo.totals_after_report_p99)
     );
     println!(
         "  peak memory (VmHWM): kyodo seeded {} (after the reports and /totals), kyodo empty {}, floor {}   (budget ≤ 15.6 MiB)",
