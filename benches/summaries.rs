@@ -9,7 +9,10 @@
 //!
 //!     cargo bench --bench summaries
 //!
-//! Prints figures; asserts nothing. `/totals` through Discord is `benches/interaction.rs`'s.
+//! Each in-process figure is timed on an app started afresh (`time_fresh`: the start not timed),
+//! so nothing is remembered from the run before; `/totals` asked again of the same app is shown
+//! beside it. Prints figures; asserts nothing. `/totals` through Discord is
+//! `benches/interaction.rs`'s.
 
 #[path = "support/seed.rs"]
 mod seed;
@@ -34,6 +37,20 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Vec<Duration> {
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(f());
+            t.elapsed()
+        })
+        .collect()
+}
+
+/// `time`, each run on an app started afresh (not timed): nothing remembered from a run before
+/// (`App::series`, `App::period_figures`), as the first question after a start or a write.
+fn time_fresh<T>(runs: usize, mut fresh: impl FnMut() -> App, mut f: impl FnMut(&mut App) -> T) -> Vec<Duration> {
+    let _ = f(&mut fresh()); // warm SQLite's and the system's caches once
+    (0..runs)
+        .map(|_| {
+            let mut app = fresh();
+            let t = Instant::now();
+            std::hint::black_box(f(&mut app));
             t.elapsed()
         })
         .collect()
@@ -82,10 +99,11 @@ fn main() {
     let start = app.settings.catalogue.fiscal_year_start;
     let current = FiscalYear::containing(today, start);
     let month = YearMonth::of(today).previous();
+    let fresh = || App::start(&repo.join("config/kyodo.toml"), &db, now).expect("start");
 
     let digest_only = show(
         "digest (figures, areas, series; no chart)",
-        time(20, || digest::build(&app, month, today).expect("digest")),
+        time_fresh(20, fresh, |app| digest::build(app, month, today).expect("digest")),
     );
     let built = digest::build(&app, month, today).expect("digest");
     let chart = show(
@@ -94,14 +112,14 @@ fn main() {
     );
     let with_chart = show(
         "digest with its chart",
-        time(20, || {
-            render_png(&digest::build(&app, month, today).expect("digest").chart).expect("png")
+        time_fresh(20, fresh, |app| {
+            render_png(&digest::build(app, month, today).expect("digest").chart).expect("png")
         }),
     );
     let pictures = show(
         "digest with both its pictures (chart + contact matrix heat map)",
-        time(20, || {
-            digest::build(&app, month, today)
+        time_fresh(20, fresh, |app| {
+            digest::build(app, month, today)
                 .expect("digest")
                 .pictures()
                 .expect("png")
@@ -109,7 +127,9 @@ fn main() {
     );
     let annual = show(
         "annual summary (3 years, no files)",
-        time(50, || app.annual_report(current.previous(), today).expect("report")),
+        time_fresh(50, fresh, |app| {
+            app.annual_report(current.previous(), today).expect("report")
+        }),
     );
     let raw = show(
         "raw SQL aggregate of the same 3 years (GROUP BY over records)",
@@ -181,6 +201,10 @@ fn main() {
     };
     let totals = show(
         "/totals (this fiscal year to date vs the same period last year, pace, latest)",
+        time_fresh(50, fresh, |app| commands::handle(app, &request)),
+    );
+    let totals_again = show(
+        "/totals asked again (the earlier years and this year remembered)",
         time(50, || commands::handle(&mut app, &request)),
     );
     let by_district = Request {
@@ -195,7 +219,7 @@ fn main() {
     );
     let totals_by_district = show(
         "/totals by:district (this fiscal year to date)",
-        time(50, || commands::handle(&mut app, &by_district)),
+        time_fresh(50, fresh, |app| commands::handle(app, &by_district)),
     );
     // The raw aggregate of the rows /totals reads: this fiscal year to date and the same period
     // a year before; /totals by:district reads this fiscal year to date.
@@ -271,6 +295,10 @@ fn main() {
         totals,
         raw_totals,
         " (budget ≤ 1.5×; through Discord: benches/interaction.rs)",
+    );
+    println!(
+        "/totals asked again: {:.2} ms in the process (nothing written since: remembered)",
+        ms(totals_again)
     );
     against_raw("/totals by:district", totals_by_district, raw_year, " (budget ≤ 1.5×)");
     println!("/report meeting: {:.2} ms in the process", ms(reports));
