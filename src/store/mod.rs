@@ -10,7 +10,9 @@
 //! (a report stored with the records of its type and day it may double), `backup.rs` (checked
 //! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
 //! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
-//! checks every write of a subsidy record against its group's records, in the write's transaction.
+//! checks every write of a subsidy record against its group's records, in the write's transaction;
+//! `subsidy_steps.rs` keeps what each subsidy record counts for; `revision.rs` tells whether a
+//! result read before still holds.
 //! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
@@ -213,9 +215,10 @@ impl Store {
     }
 
     /// Describes the catalogue's record types to the store: every write keeps the subsidy
-    /// lifecycle of the type with that rule (`keep_subsidy_lifecycle`), and the running tallies
-    /// count each type by its `by` and `status` fields (`keep_tallies`, which counts them again
-    /// if the catalogue changed how).
+    /// lifecycle of the type with that rule (`keep_subsidy_lifecycle`) and what each of its
+    /// records counts for (`keep_subsidy_steps`, counted again if the states changed), and the
+    /// running tallies count each type by its `by` and `status` fields (`keep_tallies`, which
+    /// counts them again if the catalogue changed how).
     pub fn describe(&mut self, catalogue: &Catalogue) -> Result<()> {
         if catalogue
             .record_types

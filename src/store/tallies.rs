@@ -3,8 +3,8 @@
 //! record types: each type's records are counted by the value of its `by` field and of its
 //! `detail` field (`RecordTypeSpec::by`, `::detail`: a council activity's kind and status, a
 //! meeting's area and district — the places met are read from the tallies too), and the
-//! subsidy rule's type is left out (its figures depend on each group's records, read from
-//! `records`).
+//! subsidy rule's type is left out (its figures depend on each group's records: its steps,
+//! `subsidy_steps.rs`).
 //!
 //! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
 //! when it is described (`Store::describe`): the triggers are dropped and made again and the
