@@ -340,8 +340,7 @@ impl Store {
     /// `any_record_between`, of `only` when given: the subsidy rule's type, which is not
     /// tallied, from its date index.
     pub(super) fn any_record(&self, only: Option<RecordType>, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        let split = MonthSplit::of(from, to);
-        let [(head_month, head), (tail_month, tail)] = split.parts();
+        let (head, tail, params) = MonthSplit::of(from, to).query(only);
         let tallied: bool = self
             .conn
             .prepare_cached(&format!(
@@ -350,15 +349,7 @@ impl Store {
                  OR EXISTS (SELECT 1 FROM tallies WHERE month = ?3 AND {head} > 0 AND (?5 IS NULL OR record_type = ?5)) \
                  OR EXISTS (SELECT 1 FROM tallies WHERE month = ?4 AND {tail} > 0 AND (?5 IS NULL OR record_type = ?5))"
             ))?
-            .query_row(
-                params![
-                    split.months.0,
-                    split.months.1,
-                    head_month,
-                    tail_month,
-                    only.map(RecordType::key)
-                ],
-                |row| row.get(0),
+            .query_row(params_from_iter(params.iter()), |row| row.get(0),
             )?;
         let (from, to) = (date_key(from), date_key(to));
         if tallied {
@@ -382,8 +373,7 @@ impl Store {
     /// With `only`, each whole month is sought by month and type: the other types' rows and
     /// the type's own days are not read (a report's reply reads its type's year so).
     pub fn tallies(&self, from: NaiveDate, to: NaiveDate, only: Option<RecordType>) -> Result<Vec<Tally>> {
-        let split = MonthSplit::of(from, to);
-        let [(head_month, head), (tail_month, tail)] = split.parts();
+        let (head, tail, params) = MonthSplit::of(from, to).query(only);
         // A few days' counts are a sum of day columns: the SQL differs with the days summed
         // (prepared once each; a period's days are those of a few kinds of question).
         let sql = format!(
@@ -397,16 +387,7 @@ impl Store {
              GROUP BY 1, 2, 3 HAVING SUM(n) > 0"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                split.months.0,
-                split.months.1,
-                head_month,
-                tail_month,
-                only.map(RecordType::key)
-            ],
-            tally_row,
-        )?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), tally_row)?;
         rows.map(|row| tally(row?)).collect()
     }
 
@@ -633,13 +614,23 @@ impl MonthSplit {
         }
     }
 
-    /// The month and the SQL sum of the day columns of the days before the whole months, and
-    /// of those after (`tallies::days`); an empty month, which no row has, where there are none.
-    fn parts(&self) -> [(String, String); 2] {
-        [&self.head, &self.tail].map(|part| match part {
+    /// The SQL sums of the day columns of the days before the whole months and of those after
+    /// (`tallies::days`), and the parameters `?1`–`?5` of a query over the split: the whole
+    /// months, the month of each of those days (empty, which no row has, where there are none),
+    /// the record type if `only`.
+    fn query(&self, only: Option<RecordType>) -> (String, String, [Value; 5]) {
+        let [(head_month, head), (tail_month, tail)] = [&self.head, &self.tail].map(|part| match part {
             Some((month, first, last)) => (month.clone(), days(*first, *last)),
             None => (String::new(), "0".to_string()),
-        })
+        });
+        let params = [
+            Value::Text(self.months.0.clone()),
+            Value::Text(self.months.1.clone()),
+            Value::Text(head_month),
+            Value::Text(tail_month),
+            only.map_or(Value::Null, |t| Value::Text(t.key().to_string())),
+        ];
+        (head, tail, params)
     }
 }
 

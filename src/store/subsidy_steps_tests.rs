@@ -5,9 +5,9 @@
 //! counted from its groups' histories; counted again when the catalogue's states change.
 
 use super::batch::{Commit, Edit};
-use super::test_support::{d, komoro, now, sato, temp_store};
+use super::test_support::{admin, d, komoro, lcg, now, sato, temp_store};
 use super::*;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Column, Facts, NewRecord, Source, SourceKind};
 use crate::domain::subsidy::{self, Counted, SubsidyEvent};
 use crate::domain::text::name_key;
 use crate::domain::RecordType;
@@ -80,17 +80,8 @@ fn kept(store: &Store) -> Vec<Counted> {
 /// A mixed load; returns the store.
 fn loaded() -> (tempfile::TempDir, Store) {
     let (dir, mut store) = temp_store();
-    let mut seed: u64 = 11;
-    let mut next = |n: u64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % n
-    };
-    let admin = Actor {
-        id: "9".into(),
-        name: "管理者".into(),
-    };
+    let mut next = lcg(11);
+    let admin = admin();
     let day = |n: u64| d(2025, 3, 1) + chrono::Duration::days(n as i64);
     let mut stored = 0;
     for i in 0..600 {

@@ -53,3 +53,21 @@ pub(super) fn meeting(c: &Catalogue, a: usize, i: usize) -> Facts {
         .text_of(Column::Area, &c.areas[a].name)
         .text_of(Column::District, &c.areas[a].districts[i])
 }
+
+/// A small linear congruential generator from `seed`: `next(n)` in `0..n`, the same every run.
+pub(super) fn lcg(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    }
+}
+
+/// The admin who edits and deletes in the tests' mixed loads.
+pub(super) fn admin() -> Actor {
+    Actor {
+        id: "9".into(),
+        name: "管理者".into(),
+    }
+}

@@ -607,17 +607,8 @@ fn periods_split_into_whole_months_and_the_days_around_them() {
 fn running_tallies_always_equal_the_records() {
     let (_dir, mut store) = temp_store();
     let catalogue = Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config");
-    let mut seed: u64 = 7;
-    let mut next = |n: u64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % n
-    };
-    let admin = Actor {
-        id: "9".into(),
-        name: "管理者".into(),
-    };
+    let mut next = test_support::lcg(7);
+    let admin = test_support::admin();
     let day = |n: u64| d(2025, 3, 1) + chrono::Duration::days(n as i64);
     for i in 0..400 {
         let area = &catalogue.areas[next(10) as usize];
