@@ -63,6 +63,11 @@ impl Store {
     ) -> Result<Vec<BTreeMap<String, subsidy::Counts>>> {
         let rules = &catalogue.subsidy;
         let to = ends.last().copied().unwrap_or(from);
+        if let [end] = ends {
+            if let Some(counts) = self.counts_between(rules, from, *end)? {
+                return Ok(vec![counts]);
+            }
+        }
         let counted = match self.counted_between(rules, from, to)? {
             Some(counted) => counted,
             None => subsidy::counted_in_groups(rules, &self.subsidy_events(rules.record_type, from, to)?),

@@ -173,6 +173,53 @@ impl Store {
         Ok(true)
     }
 
+    /// Per course, the counts of `[from, to]` aggregated by SQLite from the steps, when they
+    /// are kept by `rules` (as `counted_between`); `None` otherwise. The same figures as
+    /// `domain::subsidy::tally_counted` for the one end `to` (tested): groups each once, by
+    /// their first record's id; a group's grant counts unless withdrawn by `to`, and a group
+    /// has at most one grant that counts (one per group and course, ever), so the grants'
+    /// amounts add up.
+    pub fn counts_between(
+        &self,
+        rules: &Subsidy,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<BTreeMap<String, subsidy::Counts>>> {
+        if !self.steps_kept(rules)? {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT course, COUNT(DISTINCT CASE WHEN applied THEN group_id END), \
+                 COUNT(DISTINCT CASE WHEN granted AND (withdrawn_on IS NULL OR withdrawn_on > ?2) THEN group_id END), \
+                 COALESCE(SUM(CASE WHEN granted AND (withdrawn_on IS NULL OR withdrawn_on > ?2) THEN amount END), 0), \
+                 COUNT(DISTINCT CASE WHEN declined THEN group_id END), \
+                 COUNT(DISTINCT CASE WHEN rejected THEN group_id END) \
+             FROM subsidy_steps WHERE occurred_on BETWEEN ?1 AND ?2 GROUP BY course",
+        )?;
+        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
+            let n = |i: usize| -> rusqlite::Result<u64> { Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0)) };
+            Ok((
+                row.get::<_, String>(0)?,
+                subsidy::Counts {
+                    applications: n(1)?,
+                    grants: n(2)?,
+                    amount: n(3)?,
+                    declines: n(4)?,
+                    rejections: n(5)?,
+                },
+            ))
+        })?;
+        Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    /// Whether the steps can be read for `rules`: this store keeps them by those states, they
+    /// were counted with them, and no write left a group unsettled.
+    fn steps_kept(&self, rules: &Subsidy) -> Result<bool> {
+        Ok(self.subsidy.as_ref() == Some(rules)
+            && self.steps_counted_as(&fingerprint(rules))?
+            && !unsettled(&self.conn)?)
+    }
+
     fn steps_counted_as(&self, wanted: &str) -> Result<bool> {
         Ok(meta(&self.conn)?.as_deref() == Some(wanted))
     }
@@ -181,10 +228,7 @@ impl Store {
     /// kept by `rules` (this store keeps them, they were counted with them, and no write left a
     /// group unsettled); `None` otherwise.
     pub fn counted_between(&self, rules: &Subsidy, from: NaiveDate, to: NaiveDate) -> Result<Option<Vec<Counted>>> {
-        if self.subsidy.as_ref() != Some(rules)
-            || !self.steps_counted_as(&fingerprint(rules))?
-            || unsettled(&self.conn)?
-        {
+        if !self.steps_kept(rules)? {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(
