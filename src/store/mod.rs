@@ -26,6 +26,7 @@ pub(crate) mod records;
 mod remind;
 pub mod tallies;
 pub mod upgrade;
+pub mod web;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
@@ -46,7 +47,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 9] = [
+const MIGRATION_SQL: [&str; 10] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -56,6 +57,7 @@ const MIGRATION_SQL: [&str; 9] = [
     include_str!("../../migrations/0007_fewer_pages.sql"),
     include_str!("../../migrations/0008_reminders.sql"),
     include_str!("../../migrations/0009_import_origin.sql"),
+    include_str!("../../migrations/0010_web_sessions.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
