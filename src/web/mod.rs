@@ -21,10 +21,12 @@ mod headers;
 mod limit;
 pub mod link;
 mod login;
+mod matrix;
 mod overview;
 mod page;
 mod query;
 mod records;
+mod report;
 mod session;
 pub mod token;
 
@@ -81,6 +83,8 @@ fn router(web: Arc<Web>) -> Router {
     Router::new()
         .route("/", get(overview::get))
         .route("/records", get(records::get))
+        .route("/matrix", get(matrix::get))
+        .route("/report", get(report::get))
         .route("/login", get(login::redeem))
         .route("/logout", post(login::logout))
         .route(page::CSS_PATH, get(page::css))

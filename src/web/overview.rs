@@ -107,7 +107,7 @@ struct Overview {
 fn overview(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -> Response {
     let start = app.settings.catalogue.fiscal_year_start;
     let current = FiscalYear::containing(app.today(now), start);
-    let (year, format) = match (query.fiscal_year(), query.format()) {
+    let (year, format) = match (query.fiscal_year(), query.format(&[Format::Csv, Format::Xlsx])) {
         (Ok(year), Ok(format)) => (year.unwrap_or(current), format),
         (Err(e), _) | (_, Err(e)) => return page::bad_request(&e, signed),
     };

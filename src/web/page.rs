@@ -39,6 +39,8 @@ pub struct Who {
 pub enum Tab {
     Overview,
     Records,
+    Matrix,
+    Report,
     None,
 }
 
@@ -187,6 +189,8 @@ pub fn download(name: &str, bytes: Vec<u8>) -> Response {
         "text/csv; charset=utf-8"
     } else if name.ends_with(".xlsx") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else if name.ends_with(".png") {
+        "image/png"
     } else {
         "application/octet-stream"
     };

@@ -20,13 +20,17 @@ pub struct Query {
 pub enum Format {
     Csv,
     Xlsx,
+    Png,
 }
 
 impl Format {
+    const ALL: [Format; 3] = [Format::Csv, Format::Xlsx, Format::Png];
+
     pub fn key(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Png => "png",
         }
     }
 }
@@ -83,13 +87,19 @@ impl Query {
         })
     }
 
-    /// `format`: the page as a file, or the page itself.
-    pub fn format(&self) -> Result<Option<Format>, String> {
-        match self.get("format") {
-            None => Ok(None),
-            Some("csv") => Ok(Some(Format::Csv)),
-            Some("xlsx") => Ok(Some(Format::Xlsx)),
-            Some(_) => Err("形式（format）は csv か xlsx で指定してください".to_string()),
+    /// `format`: the page as one of the files it offers (`offered`), or the page itself.
+    pub fn format(&self, offered: &[Format]) -> Result<Option<Format>, String> {
+        let Some(key) = self.get("format") else { return Ok(None) };
+        match Format::ALL.into_iter().find(|f| f.key() == key && offered.contains(f)) {
+            Some(format) => Ok(Some(format)),
+            None => {
+                let keys: Vec<&str> = offered.iter().map(|f| f.key()).collect();
+                let choices = match keys.as_slice() {
+                    [one, two] => format!("{one} か {two}"),
+                    _ => keys.join("・") + " のどれか",
+                };
+                Err(format!("形式（format）は {choices} で指定してください"))
+            }
         }
     }
 
@@ -119,7 +129,7 @@ mod tests {
         assert_eq!(q.fiscal_year(), Ok(Some(FiscalYear::new(2025))));
         assert_eq!(q.date("from", "開始日"), Ok(NaiveDate::from_ymd_opt(2025, 4, 1)));
         assert_eq!(q.date("to", "終了日"), Ok(None));
-        assert_eq!((q.page(), q.format()), (Ok(2), Ok(Some(Format::Csv))));
+        assert_eq!((q.page(), q.format(&[Format::Csv])), (Ok(2), Ok(Some(Format::Csv))));
         assert_eq!(q.get("type"), None, "an empty value is no value");
         assert_eq!(q.get("x"), Some("東"));
         assert_eq!(
@@ -139,7 +149,18 @@ mod tests {
             .date("from", "開始日")
             .is_err_and(|e| e.starts_with("開始日（from）は")));
         assert!(q.page().is_err_and(|e| e.starts_with("ページ（page）は")));
-        assert!(q.format().is_err_and(|e| e.starts_with("形式（format）は")));
+        assert_eq!(
+            q.format(&[Format::Csv, Format::Xlsx]),
+            Err("形式（format）は csv か xlsx で指定してください".to_string())
+        );
+        assert_eq!(
+            Query::parse(Some("format=png")).format(&[Format::Csv, Format::Xlsx]),
+            Err("形式（format）は csv か xlsx で指定してください".to_string())
+        );
+        assert_eq!(
+            q.format(&Format::ALL),
+            Err("形式（format）は csv・xlsx・png のどれか で指定してください".to_string())
+        );
         assert!(Query::parse(Some("fy=1999")).fiscal_year().is_err());
         assert!(Query::parse(Some("fy=%FF%FE")).fiscal_year().is_err(), "not UTF-8");
     }

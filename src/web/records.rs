@@ -88,7 +88,7 @@ fn records(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) ->
         Ok(selection) => selection,
         Err(message) => return page::bad_request(&message, signed),
     };
-    let (page_no, format) = match (query.page(), query.format()) {
+    let (page_no, format) = match (query.page(), query.format(&[Format::Csv, Format::Xlsx])) {
         (Ok(page), Ok(format)) => (page, format),
         (Err(e), _) | (_, Err(e)) => return page::bad_request(&e, signed),
     };
@@ -284,7 +284,7 @@ fn download(app: &App, signed: &Signed, filter: &RecordFilter, format: Format) -
     }
     let catalogue = &app.settings.catalogue;
     match format {
-        Format::Csv => page::download("kyodo-records.csv", records_csv(catalogue, &records)),
+        Format::Csv | Format::Png => page::download("kyodo-records.csv", records_csv(catalogue, &records)),
         Format::Xlsx => match records_xlsx(catalogue, &records, None) {
             Ok(bytes) => page::download("kyodo-records.xlsx", bytes),
             Err(e) => {

@@ -271,13 +271,20 @@ impl Page {
 }
 
 /// Every page and download the dashboard has.
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 13] = [
     "/",
     "/?fy=2025",
     "/?fy=2025&format=csv",
     "/?fy=2025&format=xlsx",
     "/records?fy=2025",
     "/records?fy=2025&format=xlsx",
+    "/matrix",
+    "/matrix?fy=2025&format=csv",
+    "/matrix?fy=2025&format=xlsx",
+    "/matrix?fy=2025&format=png",
+    "/report",
+    "/report?fy=2025&format=csv",
+    "/report?fy=2025&format=xlsx",
 ];
 
 #[tokio::test]
@@ -673,6 +680,82 @@ async fn the_records_downloads_are_what_the_filter_selects_formula_safe_and_read
         !grid.rows().flatten().any(|c| c.to_string().contains("佐藤")),
         "{grid:?}"
     );
+}
+
+#[tokio::test]
+async fn the_contact_matrix_and_the_annual_report_show_the_years_records_and_download() {
+    let web = Dashboard::start();
+    let staff = web.session("田中", false).await;
+    let matrix = web.get("/matrix?fy=2025", Some(&staff)).await.text();
+    for shown in [
+        "<h1>令和7年度（2025年度）の区×月の連携</h1>",
+        "地区連携の回数（2025年4月1日（令和7年4月1日）〜2026年3月31日（令和8年3月31日）、全3回）",
+        "<th scope=\"col\">4月</th><th scope=\"col\">5月</th>",
+        "<tr class=\"area\"><th scope=\"rowgroup\">東部（2/7区）</th><td>0</td><td>1</td><td>1</td><td>0</td>",
+        "<tr><th scope=\"row\">荒町</th><td class=\"l0\">0</td><td class=\"l4\">1</td><td class=\"l0\">0</td>",
+        "<tr class=\"area\"><th scope=\"rowgroup\">中部（1/5区）</th>",
+    ] {
+        assert!(matrix.contains(shown), "{shown} in {matrix}");
+    }
+    assert!(
+        !matrix.contains("style="),
+        "shades are classes: no inline style for the CSP to block"
+    );
+    let csv = csv_rows(&web.get("/matrix?fy=2025&format=csv", Some(&staff)).await.body);
+    assert_eq!(csv[1][..4], ["地区", "区", "2025年4月", "2025年5月"]);
+    let aramachi = csv.iter().find(|r| r.len() > 1 && r[1] == "荒町").expect("荒町's row");
+    assert_eq!(aramachi[..4], ["東部", "荒町", "0", "1"]);
+    assert_eq!(csv.last().map(|r| r[r.len() - 1].as_str()), Some("3"), "the total");
+    let xlsx = web.get("/matrix?fy=2025&format=xlsx", Some(&staff)).await;
+    let mut book = Xlsx::new(Cursor::new(xlsx.body)).expect("an XLSX");
+    assert!(book.worksheet_range("区×月").is_ok());
+    let png = web.get("/matrix?fy=2025&format=png", Some(&staff)).await;
+    assert_eq!(png.header("content-type"), "image/png");
+    assert!(png.body.starts_with(b"\x89PNG"), "the digest's heat map");
+    // A baseline year has its totals only.
+    let baseline = web.get("/matrix?fy=2020", Some(&staff)).await.text();
+    assert!(baseline.contains("この年度は区ごとの記録がありません"), "{baseline}");
+    web.get("/matrix?fy=2020&format=csv", Some(&staff))
+        .await
+        .assert_refused(
+            StatusCode::BAD_REQUEST,
+            "令和2年度（2020年度）は区ごとの記録がないため、ファイルにできません",
+        );
+    web.get("/matrix?format=pdf", Some(&staff)).await.assert_refused(
+        StatusCode::BAD_REQUEST,
+        "形式（format）は csv・xlsx・png のどれか で指定してください",
+    );
+
+    // The annual report: that year and the two before, in the report's tables.
+    let report = web.get("/report?fy=2025", Some(&staff)).await.text();
+    for shown in [
+        "<h1>小諸市自治基本条例 実績（令和5年度から令和7年度）</h1>",
+        "<li>令和7年度: kyodo の記録から集計</li>",
+        "<caption>③ぼらせん相談・マッチング</caption>",
+        "<tr><th scope=\"row\">令和7年度</th><td>12</td><td>0</td>",
+        "<th scope=\"col\" colspan=\"2\">②区と地区担当職員との連携（年間）</th>",
+    ] {
+        assert!(report.contains(shown), "{shown} in {report}");
+    }
+    let reference = web.get("/report?fy=2020", Some(&staff)).await.text();
+    assert!(
+        reference.contains("<h1>小諸市自治基本条例 実績（平成30年度から令和2年度）</h1>"),
+        "{reference}"
+    );
+    let csv = web.get("/report?fy=2025&format=csv", Some(&staff)).await;
+    assert_eq!(
+        csv.header("content-disposition"),
+        "attachment; filename=\"kyodo-report-2025.csv\"; filename*=UTF-8''kyodo-report-2025.csv"
+    );
+    assert!(csv_rows(&csv.body)
+        .iter()
+        .any(|r| r.first().is_some_and(|c| c == "令和7年度") && r.contains(&"12".to_string())));
+    let xlsx = web.get("/report?fy=2025&format=xlsx", Some(&staff)).await;
+    let book = Xlsx::new(Cursor::new(xlsx.body)).expect("an XLSX");
+    assert!(!book.sheet_names().is_empty());
+    web.get("/report?fy=2099", Some(&staff))
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "令和81年度（2099年度）はまだ始まっていません");
 }
 
 #[tokio::test]
