@@ -99,7 +99,7 @@ pub fn link(
     let role = if admin { "管理者" } else { "職員" };
     println!(
         "{name}さん（{role}）のサインイン用のリンクです。{}分間、1回だけ使えます。本人にだけ渡してください:",
-        link::LINK_MINUTES
+        kyodo::store::web::LINK_MINUTES
     );
     println!("{url}");
     Ok(ExitCode::SUCCESS)

@@ -24,6 +24,7 @@ mod lifecycle;
 mod post_runs;
 pub(crate) mod records;
 mod remind;
+mod secret;
 pub mod tallies;
 pub mod upgrade;
 pub mod web;
@@ -109,6 +110,9 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     #[error("データベースの内容が読めません（{0}）")]
     Corrupt(String),
+    /// The operating system gave no random numbers for a sign-in secret (`web.rs`).
+    #[error("乱数を得られなかったため、サインイン用のリンクを作れませんでした。もう一度試してください")]
+    NoRandom,
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),
 }

@@ -1,9 +1,11 @@
 //! The dashboard's sign-in (`web_links`, `web_sessions`, migration 0010): single-use links and
-//! the sessions they open. Only hashes of their secrets are stored; the secrets themselves, the
-//! hashing and the constant-time comparison are `web::token`'s — this file is only the SQL.
-//! Times are Unix seconds (UTC), passed in.
+//! the sessions they open. The secrets are made and checked in `secret.rs` (random from the OS,
+//! only their hashes stored, compared in constant time); a link is issued by `kyodo web-link`
+//! or `/dashboard`, redeemed by the dashboard's `/login`. Times are Unix seconds (UTC), passed
+//! in.
 
-use super::{write, Result, Store};
+use super::secret::{self, new_csrf, new_secret, split, verifies};
+use super::{write, Error, Result, Store};
 use rusqlite::{params, OptionalExtension};
 
 /// Who a link or a session is for: a user (a Discord id, or `web:<name>` for a link made by
@@ -15,38 +17,38 @@ pub struct WebUser {
     pub admin: bool,
 }
 
-/// A secret as stored: its selector (the row's key, looked up) and its verifier's hash.
-#[derive(Debug, Clone)]
-pub struct StoredSecret {
-    pub selector: String,
-    pub verifier_hash: Vec<u8>,
-}
-
 /// What redeeming a link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redeemed {
-    /// The link was good: it is used up now and the session is stored.
-    Session(WebUser),
-    /// No link has this selector, or its verifier is not the one stored.
+    /// The link was good: it is used up now, and the session `cookie` names is stored.
+    Session { user: WebUser, cookie: String },
+    /// Not a token, no link has its selector, or its verifier is not the one stored.
     Unknown,
     /// Redeemed (or revoked) before.
     Used,
-    /// Its ten minutes are over.
+    /// Its time is over.
     Expired,
 }
 
-/// A signed-in session, read back: the user, the logout form's token and its verifier's hash.
-#[derive(Debug, Clone)]
+/// A signed-in session, read back: the user, its selector (to end it) and the logout form's
+/// token.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSession {
     pub user: WebUser,
+    pub selector: String,
     pub csrf: String,
-    pub verifier_hash: Vec<u8>,
 }
 
+pub use secret::same;
+
+/// How long a sign-in link may be redeemed.
+pub const LINK_MINUTES: i64 = 10;
+
 impl Store {
-    /// Stores a new sign-in link for `user`, valid until `expires_at`; links and sessions that
-    /// expired a day or more ago are deleted on the way.
-    pub fn add_web_link(&mut self, link: &StoredSecret, user: &WebUser, now: i64, expires_at: i64) -> Result<()> {
+    /// A new sign-in link's token for `user`, valid for `ttl` seconds from `now`; links and
+    /// sessions that expired a day or more ago are deleted on the way.
+    pub fn issue_web_link(&mut self, user: &WebUser, now: i64, ttl: i64) -> Result<String> {
+        let link = new_secret().ok_or(Error::NoRandom)?;
         let tx = write(&mut self.conn)?;
         let stale = now - 24 * 3600;
         tx.execute("DELETE FROM web_links WHERE expires_at < ?1", [stale])?;
@@ -61,25 +63,21 @@ impl Store {
                 user.name,
                 user.admin,
                 now,
-                expires_at
+                now + ttl
             ],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(link.token)
     }
 
-    /// Redeems the link `selector` in one write transaction: `verify` is given the stored hash
-    /// of its verifier (and compares it in constant time); a good, unused, unexpired link is
-    /// marked used and `session` is stored for its user. Anything else changes nothing.
-    pub fn redeem_web_link(
-        &mut self,
-        selector: &str,
-        verify: impl Fn(&[u8]) -> bool,
-        session: &StoredSecret,
-        csrf: &str,
-        now: i64,
-        session_expires_at: i64,
-    ) -> Result<Redeemed> {
+    /// Redeems the link `token` in one write transaction: a good, unused, unexpired link is
+    /// marked used and a session for its user is stored, valid for `session_ttl` seconds.
+    /// Anything else changes nothing.
+    pub fn redeem_web_link(&mut self, token: &str, now: i64, session_ttl: i64) -> Result<Redeemed> {
+        let Some((selector, verifier)) = split(token) else {
+            return Ok(Redeemed::Unknown);
+        };
+        let (session, csrf) = new_secret().zip(new_csrf()).ok_or(Error::NoRandom)?;
         let tx = write(&mut self.conn)?;
         let link = tx
             .query_row(
@@ -103,7 +101,7 @@ impl Store {
         let Some((hash, user, expires_at, used)) = link else {
             return Ok(Redeemed::Unknown);
         };
-        if !verify(&hash) {
+        if !verifies(verifier, &hash) {
             return Ok(Redeemed::Unknown);
         }
         if used {
@@ -127,34 +125,43 @@ impl Store {
                 user.name,
                 user.admin,
                 now,
-                session_expires_at
+                now + session_ttl
             ],
         )?;
         tx.commit()?;
-        Ok(Redeemed::Session(user))
+        Ok(Redeemed::Session {
+            user,
+            cookie: session.token,
+        })
     }
 
-    /// The live session `selector` (not expired at `now`, not revoked), for its caller to check
-    /// the verifier's hash.
-    pub fn web_session(&self, selector: &str, now: i64) -> Result<Option<WebSession>> {
+    /// The live session the cookie `token` names (not expired at `now`, not revoked, its
+    /// verifier matching).
+    pub fn web_session(&self, token: &str, now: i64) -> Result<Option<WebSession>> {
+        let Some((selector, verifier)) = split(token) else {
+            return Ok(None);
+        };
         let mut stmt = self.conn.prepare_cached(
             "SELECT verifier_hash, csrf, user_id, user_name, admin FROM web_sessions \
              WHERE selector = ?1 AND expires_at > ?2 AND revoked_at IS NULL",
         )?;
-        let session = stmt
+        let found = stmt
             .query_row(params![selector, now], |row| {
-                Ok(WebSession {
-                    verifier_hash: row.get(0)?,
-                    csrf: row.get(1)?,
-                    user: WebUser {
-                        id: row.get(2)?,
-                        name: row.get(3)?,
-                        admin: row.get(4)?,
+                Ok((
+                    row.get::<_, Vec<u8>>(0)?,
+                    WebSession {
+                        selector: selector.to_string(),
+                        csrf: row.get(1)?,
+                        user: WebUser {
+                            id: row.get(2)?,
+                            name: row.get(3)?,
+                            admin: row.get(4)?,
+                        },
                     },
-                })
+                ))
             })
             .optional()?;
-        Ok(session)
+        Ok(found.and_then(|(hash, session)| verifies(verifier, &hash).then_some(session)))
     }
 
     /// Ends the session `selector` (logout); false if there was none.
@@ -187,13 +194,6 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn secret(selector: &str, hash: u8) -> StoredSecret {
-        StoredSecret {
-            selector: selector.to_string(),
-            verifier_hash: vec![hash; 32],
-        }
-    }
-
     fn user(name: &str) -> WebUser {
         WebUser {
             id: format!("web:{name}"),
@@ -202,68 +202,67 @@ mod tests {
         }
     }
 
+    fn cookie(redeemed: Redeemed) -> String {
+        match redeemed {
+            Redeemed::Session { cookie, .. } => cookie,
+            other => panic!("not signed in: {other:?}"),
+        }
+    }
+
     #[test]
     fn a_link_opens_one_session_once_and_only_with_its_verifier() {
         let dir = tempfile::tempdir().expect("dir");
         let mut store = Store::open(&dir.path().join("k.sqlite3")).expect("open");
-        store
-            .add_web_link(&secret("a", 1), &user("佐藤"), 100, 700)
-            .expect("link");
-        let redeem = |store: &mut Store, hash: u8, now: i64| {
-            store
-                .redeem_web_link(
-                    "a",
-                    |h| h == [hash; 32],
-                    &secret(&format!("s{now}"), 9),
-                    "c",
-                    now,
-                    now + 60,
-                )
-                .expect("redeem")
-        };
-        assert_eq!(redeem(&mut store, 2, 200), Redeemed::Unknown, "another verifier");
-        assert_eq!(redeem(&mut store, 1, 700), Redeemed::Expired, "at its expiry");
-        assert_eq!(redeem(&mut store, 1, 200), Redeemed::Session(user("佐藤")));
-        assert_eq!(redeem(&mut store, 1, 201), Redeemed::Used, "a second time");
-        let session = store.web_session("s200", 230).expect("read").expect("live");
-        assert_eq!((session.user, session.csrf.as_str()), (user("佐藤"), "c"));
-        assert!(store.web_session("s200", 260).expect("read").is_none(), "expired");
-        assert!(store.web_session("s201", 230).expect("read").is_none(), "never stored");
+        let token = store.issue_web_link(&user("佐藤"), 100, 600).expect("link");
+        let forged = format!("{}{}", &token[..16], "0".repeat(32));
+        assert_eq!(
+            store.redeem_web_link(&forged, 200, 60).expect("redeem"),
+            Redeemed::Unknown
+        );
+        assert_eq!(
+            store.redeem_web_link("nonsense", 200, 60).expect("redeem"),
+            Redeemed::Unknown
+        );
+        assert_eq!(
+            store.redeem_web_link(&token, 700, 60).expect("redeem"),
+            Redeemed::Expired,
+            "at its expiry"
+        );
+        let redeemed = store.redeem_web_link(&token, 200, 60).expect("redeem");
+        assert!(matches!(&redeemed, Redeemed::Session { user: u, .. } if *u == user("佐藤")));
+        let cookie = cookie(redeemed);
+        assert_eq!(
+            store.redeem_web_link(&token, 201, 60).expect("redeem"),
+            Redeemed::Used,
+            "a second time"
+        );
+        let session = store.web_session(&cookie, 230).expect("read").expect("live");
+        assert_eq!((session.user, session.selector.as_str()), (user("佐藤"), &cookie[..16]));
+        assert!(store.web_session(&cookie, 260).expect("read").is_none(), "expired");
+        let wrong = format!("{}{}", &cookie[..16], "0".repeat(32));
+        assert!(
+            store.web_session(&wrong, 230).expect("read").is_none(),
+            "another verifier"
+        );
     }
 
     #[test]
     fn revoking_a_user_ends_their_sessions_and_links() {
         let dir = tempfile::tempdir().expect("dir");
         let mut store = Store::open(&dir.path().join("k.sqlite3")).expect("open");
-        store
-            .add_web_link(&secret("a", 1), &user("佐藤"), 100, 700)
-            .expect("link");
-        store
-            .add_web_link(&secret("b", 1), &user("佐藤"), 100, 700)
-            .expect("link");
-        store
-            .add_web_link(&secret("c", 1), &user("田中"), 100, 700)
-            .expect("link");
-        let ok = |_: &[u8]| true;
-        let redeemed = store
-            .redeem_web_link("a", ok, &secret("s", 9), "c", 150, 900)
-            .expect("redeem");
-        assert_eq!(redeemed, Redeemed::Session(user("佐藤")));
+        let first = store.issue_web_link(&user("佐藤"), 100, 600).expect("link");
+        let second = store.issue_web_link(&user("佐藤"), 100, 600).expect("link");
+        let other = store.issue_web_link(&user("田中"), 100, 600).expect("link");
+        let session = cookie(store.redeem_web_link(&first, 150, 900).expect("redeem"));
         assert_eq!(store.revoke_web_user("佐藤", 200).expect("revoke"), (1, 1));
-        assert!(store.web_session("s", 210).expect("read").is_none());
-        let again = store
-            .redeem_web_link("b", ok, &secret("t", 9), "c", 210, 900)
-            .expect("redeem");
-        assert_eq!(again, Redeemed::Used, "a revoked link");
-        let other = store
-            .redeem_web_link("c", ok, &secret("u", 9), "c", 210, 900)
-            .expect("redeem");
+        assert!(store.web_session(&session, 210).expect("read").is_none());
         assert_eq!(
-            other,
-            Redeemed::Session(user("田中")),
-            "another user's link is untouched"
+            store.redeem_web_link(&second, 210, 900).expect("redeem"),
+            Redeemed::Used,
+            "a revoked link"
         );
-        assert!(store.end_web_session("u").expect("logout"));
-        assert!(store.web_session("u", 220).expect("read").is_none());
+        let others = cookie(store.redeem_web_link(&other, 210, 900).expect("redeem"));
+        assert!(store.end_web_session(&others[..16]).expect("logout"));
+        assert!(store.web_session(&others, 220).expect("read").is_none());
     }
 }

@@ -6,8 +6,8 @@
 //! session's. The query string of `/login` is never logged.
 
 use super::session::{self, Signed};
-use super::{page, token, with_app, Web};
-use crate::store::web::Redeemed;
+use super::{page, with_app, Web};
+use crate::store::web::{same, Redeemed};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
@@ -39,26 +39,13 @@ pub async fn redeem(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default();
-        let Some((selector, verifier)) = token::split(given.trim()) else {
-            return refused(Redeemed::Unknown);
-        };
-        let (session, csrf) = match (token::new_secret(), token::new_csrf()) {
-            (Ok(session), Ok(csrf)) => (session, csrf),
-            _ => return page::internal_error(),
-        };
-        let at = now.timestamp();
-        let redeemed = app.store.redeem_web_link(
-            selector,
-            |stored| token::verifies(verifier, stored),
-            &session.stored,
-            &csrf,
-            at,
-            at + session::SESSION_HOURS * 3600,
-        );
+        let redeemed = app
+            .store
+            .redeem_web_link(given.trim(), now.timestamp(), session::SESSION_HOURS * 3600);
         match redeemed {
-            Ok(Redeemed::Session(user)) => {
+            Ok(Redeemed::Session { user, cookie }) => {
                 tracing::info!(user = %user.name, admin = user.admin, "signed in to the dashboard");
-                let cookie = session::set_cookie(&session.token, session::over_tls(&web.place, &headers));
+                let cookie = session::set_cookie(&cookie, session::over_tls(&web.place, &headers));
                 (
                     StatusCode::SEE_OTHER,
                     [(LOCATION, "/".to_string()), (SET_COOKIE, cookie)],
@@ -95,7 +82,7 @@ pub async fn logout(State(web): State<Arc<Web>>, headers: HeaderMap, body: Bytes
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default();
-        if !token::same(&given, &signed.csrf) {
+        if !same(&given, &signed.csrf) {
             tracing::info!(user = %signed.user.name, "logout refused: the form's CSRF token is not the session's");
             return page::message(
                 StatusCode::FORBIDDEN,

@@ -8,7 +8,7 @@
 //!   page at a time, and all of them as CSV or XLSX (the export's files).
 //! - `login.rs` `/login?token=…` redeems a single-use link (`link.rs` issues them; rate limited by
 //!   `limit.rs`) into a session cookie (`session.rs`); `POST /logout` with the session's CSRF
-//!   token. `token.rs` makes and checks the secrets: random from the OS, stored hashed.
+//!   token. The secrets are the store's (`store::web`): random from the OS, stored hashed.
 //! - `page.rs` the askama templates (`templates/`), the error pages in Japanese and the embedded
 //!   stylesheet (`assets/web/kyodo.css`); `query.rs` the query string, each bad parameter
 //!   refused with its name and rule; `headers.rs` the security headers on every response.
@@ -28,7 +28,6 @@ mod query;
 mod records;
 mod report;
 mod session;
-pub mod token;
 
 use crate::app::App;
 use crate::domain::catalogue::WebPlace;

@@ -15,8 +15,9 @@ pub const CSS_PATH: &str = "/static/kyodo.css";
 const CSS: &str = include_str!("../../assets/web/kyodo.css");
 
 /// How to get a sign-in link, said wherever one is needed.
-const HOW_TO_SIGN_IN: [&str; 2] = [
+const HOW_TO_SIGN_IN: [&str; 3] = [
     "サインインには、職員が自分のアカウントで受け取るサインイン用のリンク（10分間、1回だけ有効）が必要です。",
+    "Discord で /dashboard を実行すると、自分だけに見える返信でリンクが届きます。",
     "Discord が使えない端末では、kyodo を動かしているサーバーの管理者に「kyodo web-link --user 名前」でリンクを作ってもらってください。",
 ];
 

@@ -1,10 +1,9 @@
 //! The session cookie: `kyodo_session=<selector><verifier>`, HttpOnly, SameSite=Strict, Path=/,
 //! Secure when the browser reached kyodo over TLS, for `SESSION_HOURS`. A request is signed in
-//! when its cookie names a live session (`store::web`) whose verifier's hash matches.
+//! when its cookie names a live session whose verifier's hash matches (`Store::web_session`).
 
-use super::token;
 use crate::domain::catalogue::WebPlace;
-use crate::store::web::WebUser;
+use crate::store::web::WebSession;
 use crate::store::{self, Store};
 use axum::http::header::COOKIE;
 use axum::http::HeaderMap;
@@ -16,28 +15,14 @@ pub const COOKIE_NAME: &str = "kyodo_session";
 pub const SESSION_HOURS: i64 = 12;
 
 /// A signed-in request: who, the session (for logout) and its CSRF token (for the logout form).
-pub struct Signed {
-    pub user: WebUser,
-    pub selector: String,
-    pub csrf: String,
-}
+pub type Signed = WebSession;
 
 /// The session the request's cookie names, if it is live and its verifier matches.
 pub fn signed_in(store: &Store, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Option<Signed>, store::Error> {
-    let Some((selector, verifier)) = cookie(headers).and_then(token::split) else {
-        return Ok(None);
-    };
-    let Some(session) = store.web_session(selector, now.timestamp())? else {
-        return Ok(None);
-    };
-    if !token::verifies(verifier, &session.verifier_hash) {
-        return Ok(None);
+    match cookie(headers) {
+        Some(token) => store.web_session(token, now.timestamp()),
+        None => Ok(None),
     }
-    Ok(Some(Signed {
-        user: session.user,
-        selector: selector.to_string(),
-        csrf: session.csrf,
-    }))
 }
 
 /// The value of our cookie among the request's cookies.

@@ -83,6 +83,22 @@ struct Dashboard {
     child: Child,
     base: String,
     client: reqwest::Client,
+    /// Whether the config's public address is https (`config_with_public_url`): the session
+    /// cookie is then Secure.
+    secure: bool,
+}
+
+/// The shipped config with `[web] public_url` set, written into the workspace: its path.
+fn config_with_public_url(workspace: &Workspace) -> String {
+    let shipped =
+        |name: &str| std::fs::read_to_string(crate::support::repo().join("config").join(name)).expect("config");
+    let config = format!(
+        "{}\n[web]\npublic_url = \"https://kyodo.example.lg.jp\"\n",
+        shipped("kyodo.toml")
+    );
+    std::fs::write(workspace.path("kyodo.toml"), config).expect("write config");
+    std::fs::write(workspace.path("baseline.toml"), shipped("baseline.toml")).expect("write baseline");
+    workspace.path("kyodo.toml").display().to_string()
 }
 
 impl Dashboard {
@@ -90,9 +106,19 @@ impl Dashboard {
     fn start() -> Dashboard {
         let workspace = Workspace::new();
         seed(&workspace);
+        Dashboard::start_in(workspace, None)
+    }
+
+    /// `kyodo web` on `workspace`, with the config at `config` (or the shipped one).
+    fn start_in(workspace: Workspace, config: Option<&str>) -> Dashboard {
         let log = std::fs::File::create(workspace.path("web.log")).expect("log file");
+        let mut args = Vec::new();
+        if let Some(config) = config {
+            args.extend(["--config", config]);
+        }
+        args.extend(["web", "--addr", "127.0.0.1:0"]);
         let mut child = workspace
-            .command(&["web", "--addr", "127.0.0.1:0"])
+            .command(&args)
             .env("RUST_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(log)
@@ -118,6 +144,7 @@ impl Dashboard {
             child,
             base,
             client,
+            secure: config.is_some(),
         }
     }
 
@@ -165,9 +192,10 @@ impl Dashboard {
         for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
             assert!(cookie.contains(attribute), "{cookie}");
         }
-        assert!(
-            !cookie.contains("Secure"),
-            "plain HTTP without a trusted proxy: {cookie}"
+        assert_eq!(
+            cookie.ends_with("; Secure"),
+            self.secure,
+            "Secure only when the public address is https: {cookie}"
         );
         cookie.split(';').next().expect("name=value").to_string()
     }
@@ -756,6 +784,83 @@ async fn the_contact_matrix_and_the_annual_report_show_the_years_records_and_dow
     web.get("/report?fy=2099", Some(&staff))
         .await
         .assert_refused(StatusCode::BAD_REQUEST, "令和81年度（2099年度）はまだ始まっていません");
+}
+
+#[tokio::test]
+async fn slash_dashboard_gives_the_user_a_link_with_their_roles() {
+    let workspace = Workspace::new();
+    seed(&workspace);
+    // Without [web] public_url: refused, saying who can set it and what else makes links.
+    let run = workspace.console(&["--user", "佐藤", "--role", "staff"], "/dashboard\n");
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stdout().contains("✗ ダッシュボードのアドレスが設定されていないため、リンクを作れません。管理者に設定ファイルの [web] public_url を書いてもらうか"),
+        "{}",
+        run.stdout()
+    );
+    let config = config_with_public_url(&workspace);
+    let web = Dashboard::start_in(workspace, Some(&config));
+    let link = |role: &str| {
+        let mut command = web
+            .workspace
+            .command(&["--config", &config, "console", "--user", "佐藤", "--role", role]);
+        command.stdin(Stdio::piped()).stdout(Stdio::piped());
+        let mut child = command.spawn().expect("console");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), "/ダッシュボード\n".as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("console");
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.contains("10分間、1回だけ使えます。"), "{out}");
+        let url = out
+            .lines()
+            .find(|l| l.starts_with("https://kyodo.example.lg.jp/login?token="))
+            .unwrap_or_else(|| panic!("a link at the public address in {out}"))
+            .to_string();
+        url.split("token=").nth(1).expect("token").to_string()
+    };
+    let staff = web.sign_in(&link("staff")).await;
+    let page = web.get("/records?fy=2025", Some(&staff)).await.text();
+    assert!(
+        page.contains("<span>佐藤さん</span>") && !page.contains("報告者</th>"),
+        "{page}"
+    );
+    let admin = web.sign_in(&link("admin")).await;
+    let page = web.get("/records?fy=2025", Some(&admin)).await.text();
+    assert!(page.contains("<span>佐藤さん（管理者）</span>") && page.contains("<th scope=\"col\">報告者</th>"));
+}
+
+#[tokio::test]
+async fn slash_dashboard_in_discord_answers_privately_with_a_link_bound_to_the_member() {
+    use crate::discord::{member_source, send, Bot, ADMIN_ROLE};
+    use crate::support::discord::Discord;
+    let workspace = Workspace::new();
+    let config = config_with_public_url(&workspace);
+    let discord = Discord::start().await;
+    let bot = Bot::start_with_env(&workspace, &discord, &[("KYODO_CONFIG", config.as_str())]).await;
+    let source = member_source(&discord, 4242, "課長", &[ADMIN_ROLE]);
+    let (_, data, kind) = send(&discord, "dashboard", Vec::new(), source).await;
+    assert_eq!(
+        (kind, data["flags"].clone()),
+        (4, serde_json::json!(64)),
+        "ephemeral: {data}"
+    );
+    let text = data.to_string();
+    let token: String = text
+        .split("https://kyodo.example.lg.jp/login?token=")
+        .nth(1)
+        .map(|rest| rest.chars().take(48).collect())
+        .unwrap_or_else(|| panic!("a link in {text}"));
+    assert!(text.contains("管理者として"), "{text}");
+    assert!(!bot.log().contains(&token[16..]), "the link is not logged");
+    let rows = workspace.rows(&format!(
+        "SELECT user_id, user_name, admin, used_at IS NULL FROM web_links WHERE selector = '{}'",
+        &token[..16]
+    ));
+    assert_eq!(
+        rows,
+        [["4242", "課長", "1", "1"]],
+        "bound to the member and their roles"
+    );
 }
 
 #[tokio::test]
