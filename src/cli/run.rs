@@ -26,7 +26,7 @@ const SQLITE_HEAP: i64 = 768 << 10;
 /// threads (glibc otherwise gives each thread that allocates — the blocking pool's, running
 /// the core and the backup — an arena of its own, each keeping what it freed), and SQLite's
 /// heap bounded by `SQLITE_HEAP`.
-fn size_for_one_city() {
+pub(super) fn size_for_one_city() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt changes glibc's malloc parameters; called before any other thread exists.
     unsafe {

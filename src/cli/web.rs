@@ -3,7 +3,8 @@
 //! and `kyodo web-link --revoke 名前` ends that user's sessions and unused links. The address
 //! is `--addr`, else `KYODO_WEB_ADDR`, else `[web] addr`, else `127.0.0.1:8080`.
 
-use super::{open, run::shutdown_signal};
+use super::open;
+use super::run::{shutdown_signal, size_for_one_city};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use kyodo::domain::catalogue::WebPlace;
@@ -29,10 +30,16 @@ fn address(given: Option<SocketAddr>, place: &WebPlace) -> anyhow::Result<Socket
 }
 
 pub fn run(config: &Path, db: &Path, addr: Option<SocketAddr>, now: DateTime<Utc>) -> anyhow::Result<ExitCode> {
+    // Sized as `kyodo run` is (one malloc arena, SQLite's heap bounded), before any thread.
+    size_for_one_city();
     let settings = kyodo::config::load(config)?;
     let addr = address(addr, &settings.catalogue.web)?;
     let app = open(settings, db, now)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // The requests take turns on the one connection: a second blocking thread is plenty.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = bind(addr).await?;
         // The address bound (a port 0 asked for is the one the system chose), once listening.
