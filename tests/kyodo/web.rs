@@ -945,3 +945,30 @@ async fn kyodo_run_serves_the_dashboard_beside_the_bot_and_stops_it_with_the_bot
     );
     assert!(!bot.log().contains(&token[16..]), "the token is not logged");
 }
+
+#[test]
+fn a_bad_or_busy_address_is_refused_in_japanese() {
+    let workspace = Workspace::new();
+    let run = workspace.kyodo(&["web", "--addr", "localhost"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(
+        run.stderr()
+            .starts_with("エラー: --addr <アドレス>: 127.0.0.1:8080 のように IP アドレスとポートで指定してください"),
+        "{}",
+        run.stderr()
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port of ours");
+    let addr = busy.local_addr().expect("its address").to_string();
+    let run = workspace.kyodo(&["web", "--addr", &addr]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr().trim(),
+        format!(
+            "エラー: ダッシュボードのアドレス {addr} で待ち受けられません: ほかのプログラムがそのポートを使っています。--addr（KYODO_WEB_ADDR）で別のアドレスを指定してください"
+        )
+    );
+    let run = workspace.kyodo(&["web-link"]);
+    assert_eq!(run.code(), Some(2), "a name or --revoke is required: {}", run.stderr());
+    let run = workspace.kyodo(&["web-link", "--user", " "]);
+    assert!(run.stderr().contains("--user の名前が空です"), "{}", run.stderr());
+}
