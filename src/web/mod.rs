@@ -84,6 +84,8 @@ fn router(web: Arc<Web>) -> Router {
         .route("/records", get(records::get))
         .route("/matrix", get(matrix::get))
         .route("/report", get(report::get))
+        .route("/chart.svg", get(overview::chart_svg))
+        .route("/chart.png", get(overview::chart_png))
         .route("/login", get(login::redeem))
         .route("/logout", post(login::logout))
         .route(page::CSS_PATH, get(page::css))

@@ -9,10 +9,11 @@ use super::query::{Format, Query};
 use super::session::{self, Signed};
 use super::{with_app, Web};
 use crate::app::App;
+use crate::commands::digest;
 use crate::commands::spec::{command_set, invocation};
 use crate::commands::{self, Command, OptionValue, Request, Roles};
 use crate::domain::record::{Actor, Source, SourceKind};
-use crate::domain::FiscalYear;
+use crate::domain::{FiscalYear, YearMonth};
 use crate::render::reply::{Outcome, Reply, Section};
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -28,6 +29,69 @@ pub async fn get(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query
             Ok(Some(signed)) => overview(app, &signed, &Query::parse(query.as_deref()), now),
             Ok(None) => page::sign_in_needed(),
             Err(e) => page::store_error(&e, None),
+        }
+    })
+    .await
+}
+
+/// `/chart.svg?fy=`: the digest's chart of the year (each indicator's total month by month,
+/// against the years before) as SVG, which the overview shows.
+pub async fn chart_svg(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    chart(web, headers, query, Picture::Svg).await
+}
+
+/// `/chart.png?fy=`: the same chart as the digest's PNG, to download.
+pub async fn chart_png(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    chart(web, headers, query, Picture::Png).await
+}
+
+#[derive(Clone, Copy)]
+enum Picture {
+    Svg,
+    Png,
+}
+
+async fn chart(web: Arc<Web>, headers: HeaderMap, query: Option<String>, picture: Picture) -> Response {
+    with_app(web, move |_, app| {
+        let now = Utc::now();
+        let signed = match session::signed_in(&app.store, &headers, now) {
+            Ok(Some(signed)) => signed,
+            Ok(None) => return page::sign_in_needed(),
+            Err(e) => return page::store_error(&e, None),
+        };
+        let start = app.settings.catalogue.fiscal_year_start;
+        let today = app.today(now);
+        let current = FiscalYear::containing(today, start);
+        let year = match Query::parse(query.as_deref()).fiscal_year() {
+            Ok(year) => year.unwrap_or(current),
+            Err(e) => return page::bad_request(&e, &signed),
+        };
+        // The year to its last month, or this year to the month in progress.
+        let month = if year < current {
+            YearMonth::of(year.last_day(start))
+        } else if year == current {
+            YearMonth::of(today)
+        } else {
+            let message = format!("年度（fy）: {}はまだ始まっていません", year_label(year));
+            return page::bad_request(&message, &signed);
+        };
+        let built = match digest::build(app, month, today) {
+            Ok(built) => built,
+            Err(e) => return page::store_error(&e, Some(&signed)),
+        };
+        let name = format!("kyodo-chart-{}", year.start_year());
+        match picture {
+            Picture::Svg => page::download_inline(
+                "image/svg+xml; charset=utf-8",
+                crate::render::svg::chart_svg(&built.chart).into_bytes(),
+            ),
+            Picture::Png => match crate::render::chart::render_png(&built.chart) {
+                Ok(bytes) => page::download(&format!("{name}.png"), bytes),
+                Err(e) => {
+                    tracing::error!(error = %e, "the chart's PNG could not be drawn");
+                    page::internal_error()
+                }
+            },
         }
     })
     .await
@@ -102,6 +166,8 @@ struct Overview {
     blocks: Vec<Block>,
     csv: String,
     xlsx: String,
+    chart: String,
+    png: String,
 }
 
 fn overview(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -> Response {
@@ -149,6 +215,8 @@ fn overview(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -
             .collect(),
         csv: link(Format::Csv),
         xlsx: link(Format::Xlsx),
+        chart: format!("/chart.svg?fy={}", year.start_year()),
+        png: format!("/chart.png?fy={}", year.start_year()),
         year: label,
         title: reply.title.clone(),
         blocks: blocks(&reply),

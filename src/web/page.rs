@@ -183,6 +183,15 @@ pub async fn css() -> Response {
         .into_response()
 }
 
+/// Bytes shown in the page (an image it includes), of `kind`.
+pub fn download_inline(kind: &'static str, bytes: Vec<u8>) -> Response {
+    let mut response = (StatusCode::OK, bytes).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    response
+}
+
 /// A file to download: its type by its extension, its name in `Content-Disposition` (ASCII,
 /// and UTF-8 for other names).
 pub fn download(name: &str, bytes: Vec<u8>) -> Response {

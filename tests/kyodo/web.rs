@@ -299,7 +299,9 @@ impl Page {
 }
 
 /// Every page and download the dashboard has.
-const PAGES: [&str; 13] = [
+const PAGES: [&str; 15] = [
+    "/chart.svg?fy=2025",
+    "/chart.png?fy=2025",
     "/",
     "/?fy=2025",
     "/?fy=2025&format=csv",
@@ -380,6 +382,21 @@ async fn a_link_signs_in_once_and_every_page_and_download_is_served() {
     ] {
         assert!(overview.contains(shown), "{shown} in {overview}");
     }
+    // The chart the page shows (the digest's, as SVG) and its PNG.
+    assert!(overview.contains("<img src=\"/chart.svg?fy=2025\""), "{overview}");
+    let svg = web.get("/chart.svg?fy=2025", Some(&cookie)).await;
+    assert_eq!(svg.header("content-type"), "image/svg+xml; charset=utf-8");
+    let svg = svg.text();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
+    assert!(
+        svg.contains("②区と地区担当職員との連携（回）") && svg.contains(">令和7年度</text>"),
+        "{svg}"
+    );
+    let png = web.get("/chart.png?fy=2025", Some(&cookie)).await;
+    assert!(png.body.starts_with(b"\x89PNG") && png.header("content-type") == "image/png");
+    web.get("/chart.svg?fy=2099", Some(&cookie))
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "まだ始まっていません");
     // The year the baseline gives: the city's report's figures.
     let baseline = web.get("/?fy=2020", Some(&cookie)).await.text();
     assert!(baseline.contains("<h1>令和2年度（2020年度）の概要</h1>"), "{baseline}");
