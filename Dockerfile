@@ -4,13 +4,16 @@
 #   docker build -t kyodo .
 #   docker run -d -v kyodo-data:/data -e DISCORD_TOKEN -e KYODO_GUILD_ID kyodo        (the bot)
 #   docker run --rm -v kyodo-data:/data kyodo report --fiscal-year 2020               (a report)
+#   docker run -d -v kyodo-data:/data -p 127.0.0.1:8080:8080 -e KYODO_WEB_ADDR=0.0.0.0:8080 kyodo web
+#                                                        (the dashboard, published on this host's loopback only)
 #   docker inspect --format '{{.State.Health.Status}}' <container>                   (HEALTHCHECK)
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Everything the manifest declares: the build script (the binary's link flags), the library and
-# binary, the two [[bench]] targets (cargo refuses a manifest whose targets are missing), the
-# migrations, config and the chart's font embedded with include_str!/include_bytes!.
+# binary, the three [[bench]] targets (cargo refuses a manifest whose targets are missing), the
+# migrations, config, the chart's font and the dashboard's stylesheet embedded with
+# include_str!/include_bytes!, and the dashboard's templates compiled in by askama.
 # tests/kyodo/dockerfile.rs replays this set.
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
@@ -18,6 +21,7 @@ COPY benches ./benches
 COPY migrations ./migrations
 COPY config ./config
 COPY assets ./assets
+COPY templates ./templates
 RUN cargo build --release --locked && strip target/release/kyodo
 
 FROM debian:bookworm-slim

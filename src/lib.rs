@@ -15,6 +15,8 @@
 //! - `commands` — the slash commands, transport-free: `Request` in, `Reply` out.
 //! - `console`, `discord` — the adapters that build requests and render replies.
 //! - `scheduler` — the digests and annual summaries posted when due, exactly once.
+//! - `web` — the read-only dashboard (axum): pages over the command core and the store, sign-in
+//!   by single-use links; `kyodo web`, or beside the bot in `kyodo run`.
 //!
 //! The parts import one way (ARCHITECTURE.md lists the arrows; `tests/kyodo/layers.rs` checks
 //! there is no circle). The binary (`src/main.rs`) parses the command line and calls one
@@ -32,3 +34,4 @@ pub mod health;
 pub mod render;
 pub mod scheduler;
 pub mod store;
+pub mod web;

@@ -161,6 +161,29 @@ enum Command {
         #[arg(value_name = "ファイル")]
         path: Option<PathBuf>,
     },
+    /// ダッシュボード（見るだけのページ）を動かす。Discord のトークンは不要。Ctrl-C で止まる（Docker の停止でも）
+    Web {
+        /// 待ち受けるアドレスとポート（省略すると config の [web] addr、それもなければ 127.0.0.1:8080）
+        #[arg(long, env = "KYODO_WEB_ADDR", value_parser = cli::web::socket_addr, value_name = "アドレス")]
+        addr: Option<std::net::SocketAddr>,
+    },
+    /// ダッシュボードのサインイン用リンク（10分間、1回だけ有効）を作る。--revoke でその人のサインインをすべて取り消す
+    WebLink {
+        /// リンクを渡す人の名前（ページの右上に出ます）
+        #[arg(
+            long,
+            value_name = "名前",
+            required_unless_present = "revoke",
+            conflicts_with = "revoke"
+        )]
+        user: Option<String>,
+        /// 管理者として（記録の報告者の名前も見られる）
+        #[arg(long)]
+        admin: bool,
+        /// この名前の人のサインイン（セッションとまだ使われていないリンク）をすべて取り消す
+        #[arg(long, value_name = "名前")]
+        revoke: Option<String>,
+    },
     /// コマンドの使い方を表示する（kyodo help report は kyodo report --help と同じ）
     Help {
         /// 使い方を見るコマンド（省略すると kyodo 全体）
@@ -274,6 +297,8 @@ fn run(args: Cli) -> anyhow::Result<ExitCode> {
         } => cli::export::run(config, db, from, to, format, &output, now),
         Command::Totals(args) => cli::totals::run(config, db, args, now),
         Command::Health { bot } => cli::health::run(db, bot, now),
+        Command::Web { addr } => cli::web::run(config, db, addr, now),
+        Command::WebLink { user, admin, revoke } => cli::web::link(config, db, user, admin, revoke, now),
         Command::CheckConfig { path } => cli::check_config::run(path.as_deref().unwrap_or(config)),
         Command::Help { command } => Ok(help(command)),
     }

@@ -21,6 +21,7 @@ pub mod report;
 pub mod restore;
 pub mod run;
 pub mod totals;
+pub mod web;
 
 use clap::ValueEnum;
 use kyodo::app::{App, StartError};

@@ -1,6 +1,8 @@
 //! `kyodo run`: the Discord bot (`kyodo::discord::run`) until SIGTERM or Ctrl-C, holding the
 //! database's lock for its whole life (`kyodo restore` refuses meanwhile) and taking the daily
-//! backups beside it, off the bot's thread.
+//! backups beside it, off the bot's thread; and the dashboard (`kyodo::web`) beside them when
+//! `KYODO_WEB_ADDR` or `[web] addr` is set, on its own connection to the database, stopped with
+//! the bot.
 
 use chrono::{DateTime, Utc};
 use kyodo::app::App;
@@ -24,7 +26,7 @@ const SQLITE_HEAP: i64 = 768 << 10;
 /// threads (glibc otherwise gives each thread that allocates — the blocking pool's, running
 /// the core and the backup — an arena of its own, each keeping what it freed), and SQLite's
 /// heap bounded by `SQLITE_HEAP`.
-fn size_for_one_city() {
+pub(super) fn size_for_one_city() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt changes glibc's malloc parameters; called before any other thread exists.
     unsafe {
@@ -55,12 +57,34 @@ pub fn run(config: &Path, db: &Path, now: DateTime<Utc>) -> anyhow::Result<ExitC
     if daily.is_none() {
         tracing::info!("no [backup] in the config: no daily backups");
     }
+    let web_addr = match std::env::var("KYODO_WEB_ADDR").ok().filter(|a| !a.trim().is_empty()) {
+        Some(addr) => Some(super::web::socket_addr(&addr).map_err(|e| anyhow::anyhow!("KYODO_WEB_ADDR: {e}"))?),
+        None => app.settings.catalogue.web.addr,
+    };
+    // The dashboard's own connection: its requests never wait for the bot's.
+    let web_app = match web_addr {
+        Some(_) => Some(App::open(app.settings.clone(), db, now)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let web = match (web_addr, web_app) {
+        (Some(addr), Some(web_app)) => {
+            let listener = runtime.block_on(super::web::bind(addr))?;
+            let mut stopped = stopped.clone();
+            let until_stopped = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            Some(runtime.spawn(kyodo::web::serve(web_app, listener, until_stopped)))
+        }
+        _ => None,
+    };
     let backups = daily.map(|daily| runtime.spawn(kyodo::backups::daily::run(daily, stopped)));
+    let stop = std::sync::Arc::new(stop);
+    let signalled = stop.clone();
     let shutdown = async move {
         shutdown_signal().await;
-        let _ = stop.send(true);
+        let _ = signalled.send(true);
     };
     let ended = runtime.block_on(kyodo::discord::run(discord, app, shutdown));
     if let Some(backups) = backups {
@@ -68,12 +92,21 @@ pub fn run(config: &Path, db: &Path, now: DateTime<Utc>) -> anyhow::Result<ExitC
             tracing::error!(error = %e, "the daily backups ended abnormally");
         }
     }
+    // The bot has stopped: so does the dashboard, once its requests under way are answered.
+    let _ = stop.send(true);
+    if let Some(web) = web {
+        match runtime.block_on(web) {
+            Ok(Ok(())) => tracing::info!("the dashboard stopped"),
+            Ok(Err(e)) => tracing::error!(error = %e, "the dashboard ended abnormally"),
+            Err(e) => tracing::error!(error = %e, "the dashboard ended abnormally"),
+        }
+    }
     ended?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

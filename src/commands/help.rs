@@ -223,6 +223,10 @@ fn examples(c: &Catalogue, command: Command) -> Vec<Example> {
             ),
         )],
         Command::RemindOn => vec![Example::new(&[], "リマインドで自分をまたメンションする")],
+        Command::Dashboard => vec![Example::new(
+            &[],
+            "ダッシュボード（年度の概要・記録の一覧・区×月・年次報告のウェブページ）のサインイン用リンク（10分間、1回だけ。自分だけに届く）",
+        )],
         Command::AdminStatus => vec![Example::new(
             &[],
             "データベース・ボットの稼働（Discord との接続・自動投稿）・基準データ・投稿とバックアップの状況と失敗（管理者だけ）",
@@ -319,6 +323,7 @@ fn overview(c: &Catalogue, commands: &[CommandSpec], wording: Wording, shown: Vi
                     Command::Totals,
                     Command::SummaryMonth,
                     Command::SummaryYear,
+                    Command::Dashboard,
                     Command::RemindOff,
                 ]),
             ),

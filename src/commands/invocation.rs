@@ -500,7 +500,7 @@ mod tests {
         );
         check(
             Invocation::new("drop\u{0}table", None),
-            "「/drop<U+0000>table」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/remind、/admin、/help（/help で使い方）",
+            "「/drop<U+0000>table」というコマンドはありません。使えるもの: /report、/totals、/summary、/records、/remind、/admin、/dashboard、/help（/help で使い方）",
         );
     }
 }

@@ -13,6 +13,7 @@
 
 mod admin;
 pub mod autocomplete;
+mod dashboard;
 pub mod digest;
 mod duplicates;
 pub mod help;
@@ -143,13 +144,14 @@ fn run(app: &mut App, request: &Request, action: Action, hints: &Hints) -> Resul
         Command::RemindOn => remind::on(app, request, shown),
         Command::Help => help::handle(app, request, shown, hints),
         Command::AdminStatus => admin::status(app, request, shown),
+        Command::Dashboard => dashboard::link(app, request, shown),
     }
 }
 
 /// Who may run `command`: reporting and records (one's own; anyone's for an admin, which each
-/// handler decides) need the staff role, `/admin`, `/records list` and `/records duplicates`
-/// (everyone's records) the admin role; figures, help and one's own reminder mentions are for
-/// everyone in the server.
+/// handler decides) need the staff role, and so does `/dashboard` (a sign-in link with the
+/// user's roles); `/admin`, `/records list` and `/records duplicates` (everyone's records) the
+/// admin role; figures, help and one's own reminder mentions are for everyone in the server.
 fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
     match command {
         Command::Report { .. }
@@ -158,7 +160,8 @@ fn permitted(command: Command, request: &Request) -> Result<(), UserError> {
         | Command::RecordsDelete
         | Command::RecordsUndo
         | Command::RecordsExport
-        | Command::RecordsHistory => require_staff(request),
+        | Command::RecordsHistory
+        | Command::Dashboard => require_staff(request),
         Command::AdminStatus | Command::RecordsList | Command::RecordsDuplicates => require_admin(request),
         Command::Totals
         | Command::SummaryMonth

@@ -48,6 +48,7 @@ pub enum Command {
     RemindOn,
     Help,
     AdminStatus,
+    Dashboard,
 }
 
 /// What a command without subcommands, or a subcommand, runs, and how it is answered.
@@ -507,6 +508,14 @@ pub fn command_set(catalogue: &Catalogue) -> Vec<CommandSpec> {
                 "データベース・ボットの稼働・基準データ・自動投稿と失敗の状況",
                 Vec::new(),
             )],
+        },
+        CommandSpec {
+            name: "dashboard",
+            name_ja: "ダッシュボード",
+            description: "A sign-in link to the dashboard (web pages of the figures), for you alone".into(),
+            description_ja: "ダッシュボード（数字を見るウェブページ）のサインイン用リンク（自分だけに届く）".into(),
+            options: Vec::new(),
+            action: Some(Action::new(Command::Dashboard).private()),
         },
         CommandSpec {
             name: "help",

@@ -243,7 +243,7 @@ mod tests {
         check("/report party", "/report に「party」はありません。使えるもの: meeting（地区連携）、council（区長会）、consultation（相談）、match（マッチング）、subsidy（補助金）、participation（市民参加）、collab（連携機会）、info（情報共有）、publicity（広報）");
         check(
             "/reprot",
-            "「/reprot」というコマンドはありません。もしかして /report？ 使えるもの: /report、/totals、/summary、/records、/remind、/admin、/help（/help で使い方）",
+            "「/reprot」というコマンドはありません。もしかして /report？ 使えるもの: /report、/totals、/summary、/records、/remind、/admin、/dashboard、/help（/help で使い方）",
         );
         check(
             "/report info title:\"閉じない",

@@ -315,6 +315,17 @@ pub fn backup_folder(plan: Option<&BackupPlan>, db: &Path) -> PathBuf {
     }
 }
 
+/// Where the dashboard is served and reached (`[web]`; all optional): `addr`, the address
+/// `kyodo web` binds (and `kyodo run` serves the dashboard beside the bot when it is set),
+/// `public_url`, the address people open (a reverse proxy's, for the sign-in links), and
+/// `trusted_proxy`, whether a proxy in front says `X-Forwarded-Proto` / `X-Forwarded-For`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebPlace {
+    pub addr: Option<std::net::SocketAddr>,
+    pub public_url: Option<String>,
+    pub trusted_proxy: bool,
+}
+
 /// Everything the bot knows about one city's report.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -340,6 +351,8 @@ pub struct Catalogue {
     pub backup: Option<BackupPlan>,
     /// The grade thresholds of the pace against a target (`[grades]`; S 100, A 80, B 60).
     pub grades: Grades,
+    /// The dashboard's address (`[web]`).
+    pub web: WebPlace,
 }
 
 impl Catalogue {
@@ -475,6 +488,17 @@ struct RawCatalogue {
     backup: Option<RawBackup>,
     #[serde(default)]
     grades: Option<Spanned<Grades>>,
+    #[serde(default)]
+    web: Option<RawWeb>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    addr: Option<Spanned<String>>,
+    public_url: Option<Spanned<String>>,
+    #[serde(default)]
+    trusted_proxy: bool,
 }
 
 #[derive(Deserialize)]
@@ -682,6 +706,41 @@ impl Checker<'_> {
             schedule: raw.schedule.map(|r| self.schedule(&r)).unwrap_or_default(),
             backup: raw.backup.map(|r| self.backup(&r)),
             grades: raw.grades.map(|g| self.grades(&g)).unwrap_or_default(),
+            web: raw.web.map(|w| self.web(&w)).unwrap_or_default(),
+        }
+    }
+
+    /// `addr` an IP address and port; `public_url` an `http://` or `https://` address.
+    fn web(&mut self, raw: &RawWeb) -> WebPlace {
+        let addr = raw
+            .addr
+            .as_ref()
+            .and_then(|value| match value.get_ref().trim().parse() {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    self.fail(
+                        value,
+                        "[web] addr は \"127.0.0.1:8080\" のように IP アドレスとポートで書いてください",
+                    );
+                    None
+                }
+            });
+        let public_url = raw.public_url.as_ref().and_then(|value| {
+            let url = value.get_ref().trim().trim_end_matches('/');
+            if url.starts_with("http://") || url.starts_with("https://") {
+                Some(url.to_string())
+            } else {
+                self.fail(
+                    value,
+                    "[web] public_url は \"https://kyodo.example.lg.jp\" のように http:// か https:// で始めてください",
+                );
+                None
+            }
+        });
+        WebPlace {
+            addr,
+            public_url,
+            trusted_proxy: raw.trusted_proxy,
         }
     }
 

@@ -15,6 +15,7 @@
 use super::record_table::{self, Cell};
 use super::report::AnnualReport;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::matrix::Matrix;
 use crate::domain::record::Record;
 use std::borrow::Cow;
 
@@ -118,6 +119,33 @@ pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
             .collect();
         sheet.row(&cells);
     }
+    sheet.finish()
+}
+
+/// The contact matrix as CSV, in the layout of its XLSX sheet (`xlsx::matrix_xlsx`): the title,
+/// the header row (地区, 区, each month, 計), a row per district under its area's name, each
+/// area's total row, the months' totals last; counts as plain digits, texts guarded.
+pub fn matrix_csv(title: &str, matrix: &Matrix) -> Vec<u8> {
+    let mut sheet = Sheet::new();
+    sheet.row([guard(title).into_owned()]);
+    let mut header = vec!["地区".to_string(), "区".to_string()];
+    header.extend(matrix.months.iter().map(|m| m.label()));
+    header.push("計".to_string());
+    sheet.row(&header);
+    let row = |first: &str, second: &str, counts: &[u64]| -> Vec<String> {
+        let mut cells = vec![guard(first).into_owned(), guard(second).into_owned()];
+        cells.extend(counts.iter().map(u64::to_string));
+        cells.push(counts.iter().sum::<u64>().to_string());
+        cells
+    };
+    for area in &matrix.areas {
+        for district in &area.districts {
+            sheet.row(row(&area.area, &district.district, &district.months));
+        }
+        let label = format!("{} 計（{}/{}区）", area.area, area.met(), area.districts.len());
+        sheet.row(row(&label, "", &area.months(matrix.months.len())));
+    }
+    sheet.row(row("合計", "", &matrix.month_totals()));
     sheet.finish()
 }
 

@@ -173,6 +173,14 @@ pub fn records_xlsx(catalogue: &Catalogue, records: &[Record], matrix: Option<&M
     Ok(workbook.save_to_buffer()?)
 }
 
+/// The contact matrix alone, on its worksheet (`write_matrix`): the dashboard's `/matrix` file.
+pub fn matrix_xlsx(title: &str, matrix: &Matrix) -> Result<Vec<u8>, XlsxError> {
+    let mut formats = Formats::new();
+    let mut workbook = new_workbook(title)?;
+    write_matrix(&mut workbook, &mut formats, title, matrix)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
 /// A grouped table (`/totals by:…`) on one worksheet: the title, the header row, one row per
 /// group, each figure a number cell formatted with its unit (`#,##0"回"`), an unknown one `—`, a
 /// column that does not apply to a row left blank.

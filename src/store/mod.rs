@@ -27,9 +27,11 @@ mod post_runs;
 pub(crate) mod records;
 mod remind;
 pub mod revision;
+mod secret;
 mod subsidy_steps;
 pub mod tallies;
 pub mod upgrade;
+pub mod web;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
@@ -51,7 +53,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 11] = [
+const MIGRATION_SQL: [&str; 12] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -63,6 +65,7 @@ const MIGRATION_SQL: [&str; 11] = [
     include_str!("../../migrations/0009_import_origin.sql"),
     include_str!("../../migrations/0010_subsidy_steps.sql"),
     include_str!("../../migrations/0011_tally_days.sql"),
+    include_str!("../../migrations/0012_web_sessions.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
@@ -114,6 +117,9 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     #[error("データベースの内容が読めません（{0}）")]
     Corrupt(String),
+    /// The operating system gave no random numbers for a sign-in secret (`web.rs`).
+    #[error("乱数を得られなかったため、サインイン用のリンクを作れませんでした。もう一度試してください")]
+    NoRandom,
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),
 }

@@ -268,7 +268,16 @@ fn the_registration_payload_is_printed_as_discord_takes_it() {
     let names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["report", "totals", "summary", "records", "remind", "admin", "help"]
+        [
+            "report",
+            "totals",
+            "summary",
+            "records",
+            "remind",
+            "admin",
+            "dashboard",
+            "help"
+        ]
     );
     assert!(commands.iter().all(|c| c["name_localizations"]["ja"].is_string()));
 }

@@ -196,7 +196,7 @@ async fn registration_reports_refusals_and_replays() {
         discord.requests_to("PUT", "/applications/*/commands")[0].json,
         Some(json!([]))
     );
-    assert_eq!(discord.commands(Some(discord.guild_id())).len(), 7);
+    assert_eq!(discord.commands(Some(discord.guild_id())).len(), 8);
     let identify = &discord.identifies()[0];
     assert_eq!(
         identify["intents"]

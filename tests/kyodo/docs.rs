@@ -5,7 +5,7 @@
 use crate::support::repo;
 
 /// The repository's folders a document may name a path under.
-const FOLDERS: [&str; 9] = [
+const FOLDERS: [&str; 10] = [
     "src",
     "tests",
     "config",
@@ -15,6 +15,7 @@ const FOLDERS: [&str; 9] = [
     "assets",
     ".ci",
     "docs",
+    "templates",
 ];
 
 /// The spans of `text` between backticks.

@@ -30,4 +30,5 @@ mod standin;
 mod stopping;
 mod subsidy;
 mod totals;
+mod web;
 mod writers;

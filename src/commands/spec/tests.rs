@@ -154,7 +154,19 @@ fn the_payload_keeps_discords_limits() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
         names,
-        HashSet::from(["report", "totals", "summary", "records", "remind", "admin", "help"].map(String::from))
+        HashSet::from(
+            [
+                "report",
+                "totals",
+                "summary",
+                "records",
+                "remind",
+                "admin",
+                "dashboard",
+                "help"
+            ]
+            .map(String::from)
+        )
     );
 }
 
@@ -358,6 +370,7 @@ fn every_command_that_runs_has_one_action_and_says_how_it_is_answered() {
             ("remind off", false, true),
             ("remind on", false, true),
             ("admin status", false, true),
+            ("dashboard", false, true),
             ("help", false, true),
         ]
     );

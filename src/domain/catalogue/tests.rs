@@ -428,3 +428,37 @@ fn reminder_and_liaison_mistakes_are_reported_with_their_lines() {
         );
     }
 }
+
+#[test]
+fn the_dashboards_place_is_read_from_web_and_checked_with_its_line() {
+    assert_eq!(
+        komoro().web,
+        WebPlace::default(),
+        "the shipped file has it commented out"
+    );
+    let text = format!(
+        "{KOMORO}\n[web]\naddr = \"0.0.0.0:8080\"\npublic_url = \"https://kyodo.example.lg.jp/\"\ntrusted_proxy = true\n"
+    );
+    let web = Catalogue::parse(&text).expect("valid").web;
+    assert_eq!(web.addr, "0.0.0.0:8080".parse().ok());
+    assert_eq!(web.public_url.as_deref(), Some("https://kyodo.example.lg.jp"));
+    assert!(web.trusted_proxy);
+    let bad = format!("{KOMORO}\n[web]\naddr = \"localhost\"\npublic_url = \"kyodo.example.lg.jp\"\n");
+    let found = problems(&bad);
+    let (addr, url) = (
+        line_of(&bad, "addr = \"localhost\""),
+        line_of(&bad, "public_url = \"kyodo"),
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with(&format!("{addr}行目: [web] addr は"))),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with(&format!("{url}行目: [web] public_url は"))),
+        "{found:?}"
+    );
+}
