@@ -989,3 +989,116 @@ fn a_bad_or_busy_address_is_refused_in_japanese() {
     let run = workspace.kyodo(&["web-link", "--user", " "]);
     assert!(run.stderr().contains("--user の名前が空です"), "{}", run.stderr());
 }
+
+/// The dashboard in a real browser (headless Chromium, `support::browser`): signed in through
+/// a link (the cookie out of the page's reach), each page at a phone's 375 px and a desk's
+/// 1280 px — nothing wider than the screen, the Japanese heading drawn with a CJK font rather
+/// than empty boxes, a screenshot of each kept in `target/browser/` for CI — a filter applied
+/// through the form, a download clicked, and the annual report printed on A4.
+#[tokio::test]
+async fn in_a_real_browser_every_page_reads_at_phone_and_desk_widths_and_the_report_prints() {
+    let web = Dashboard::start();
+    let shots = crate::support::repo().join("target").join("browser");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    let downloads = web.workspace.path("downloads");
+    std::fs::create_dir_all(&downloads).expect("download folder");
+    let mut browser = crate::support::browser::Browser::start(&downloads).await;
+    browser.viewport(1280, 900, false).await;
+    let token = web.link("課長", true);
+    browser.goto(&format!("{}/login?token={token}", web.base)).await;
+    assert_eq!(
+        browser.eval("location.pathname").await,
+        "/",
+        "to the overview, without the token"
+    );
+    assert_eq!(browser.eval("document.cookie").await, "", "the session is HttpOnly");
+    for (path, name) in [
+        ("/?fy=2025", "overview"),
+        ("/records?fy=2025", "records"),
+        ("/matrix?fy=2025", "matrix"),
+        ("/report?fy=2025", "report"),
+    ] {
+        for (width, mobile) in [(375, true), (1280, false)] {
+            browser.viewport(width, 800, mobile).await;
+            browser.goto(&format!("{}{path}", web.base)).await;
+            let heading = browser.eval("document.querySelector('h1').textContent").await;
+            let heading = heading.as_str().unwrap_or_default().to_string();
+            assert!(
+                heading.chars().any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
+                "{path}: a Japanese heading, not {heading:?}"
+            );
+            // Nothing sideways beyond the screen (wide tables scroll in their own box).
+            let overflow = browser
+                .eval("document.documentElement.scrollWidth - window.innerWidth")
+                .await;
+            assert!(
+                overflow.as_i64().is_some_and(|o| o <= 0),
+                "{path} at {width} px is {overflow} px too wide"
+            );
+            // Drawn with a font that has the characters: every glyph from a CJK font.
+            let fonts = browser.fonts_of("h1").await;
+            let glyphs: u64 = fonts.iter().map(|(_, n)| n).sum();
+            assert!(
+                glyphs > 0 && fonts.iter().all(|(family, _)| family.contains("CJK")),
+                "{path}: the heading {heading:?} drawn with {fonts:?}"
+            );
+            let png = browser.screenshot().await;
+            assert!(png.starts_with(b"\x89PNG"), "{path}: a PNG");
+            std::fs::write(shots.join(format!("{name}-{width}.png")), png).expect("keep the screenshot");
+        }
+    }
+    // A filter through the form, as a user sets it: the area 東部 in FY2025 has 2 records.
+    browser.viewport(1280, 900, false).await;
+    browser.goto(&format!("{}/records?fy=2025", web.base)).await;
+    browser
+        .eval("document.querySelector('#area').value = '東部'; true")
+        .await;
+    browser
+        .click_and_load("form.filters button[type=submit], form.filters input[type=submit]")
+        .await;
+    let query = browser.eval("location.search").await;
+    assert!(
+        query.as_str().is_some_and(|q| q.contains("area=%E6%9D%B1%E9%83%A8")),
+        "{query}"
+    );
+    let summary = browser
+        .eval("document.body.innerText.match(/全\\d+件/)?.[0] ?? ''")
+        .await;
+    assert_eq!(summary, "全2件", "the form's filter gives the known count");
+    // A download clicked: the CSV of those records arrives in the download folder.
+    browser
+        .eval("document.querySelector('p.downloads a').click(); true")
+        .await;
+    let csv = (0..100)
+        .find_map(|_| {
+            let found = std::fs::read_dir(&downloads)
+                .ok()?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "csv"));
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .expect("the CSV downloaded");
+    let rows = csv_rows(&std::fs::read(&csv).expect("read the download"));
+    assert_eq!(rows.len(), 3, "a header and the 2 records: {rows:?}");
+    // The annual report printed on A4, and as its print stylesheet shows it on an A4-wide
+    // screen (a picture of what is printed, for the eye).
+    browser.goto(&format!("{}/report?fy=2025", web.base)).await;
+    let pdf = browser.pdf().await;
+    browser.viewport(794, 1123, false).await;
+    browser
+        .call("Emulation.setEmulatedMedia", serde_json::json!({ "media": "print" }))
+        .await;
+    let nav_shown = browser
+        .eval("getComputedStyle(document.querySelector('header.site nav')).display")
+        .await;
+    assert_eq!(nav_shown, "none", "the navigation is not printed");
+    let printed = browser.screenshot().await;
+    std::fs::write(shots.join("report-print.png"), printed).expect("keep the print picture");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    assert!(pdf.len() > 10_000, "with its tables: {} bytes", pdf.len());
+    std::fs::write(shots.join("report-a4.pdf"), pdf).expect("keep the PDF");
+}

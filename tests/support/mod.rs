@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod discord;
 
 /// `y-m-d h:min:s` in Komoro (Japan Standard Time), as UTC.
