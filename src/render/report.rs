@@ -694,7 +694,8 @@ fn kinds_cell(catalogue: &Catalogue, spec: &RecordTypeSpec, f: &Figures) -> Stri
         parts.push(part);
     }
     if parts.is_empty() {
-        DASH.to_string()
+        // Known to have had none: `—` is for what is not known.
+        NONE.to_string()
     } else {
         parts.join(" ")
     }

@@ -97,6 +97,10 @@ fn a_counted_years_publicity_reads_kind_by_kind_in_markdown_text_and_csv() {
     );
     // 令和4年度 has neither records nor baseline: unknown, never 0.
     assert!(detail.contains("| 令和4年度 | — | — |"), "{detail}");
+    // ①: 令和6年度 has records but no council activity — none (なし), not unknown (—); 令和4年度
+    // has no record at all — unknown.
+    assert!(markdown.contains("| 令和6年度 | なし | "), "{markdown}");
+    assert!(markdown.contains("| 令和4年度 | — | "), "{markdown}");
     // ③ and ④ say their units.
     assert!(markdown.contains("| 令和6年度 | 1720 | 0 |"), "{markdown}");
     assert!(markdown.contains("* 相談数・マッチング数の単位は件"), "{markdown}");
