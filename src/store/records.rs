@@ -22,6 +22,8 @@ use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +119,21 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
         })
     })();
     Ok(record)
+}
+
+/// A stored `YYYY-MM-DD` as a number that sorts as the dates do (`20250401`), read without
+/// allocating; `None` if it is not such a date.
+fn day_number(text: &str) -> Option<u32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    b.iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 4 && *i != 7)
+        .try_fold(0u32, |n, (_, d)| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
 }
 
 pub(super) fn date_key(date: NaiveDate) -> String {
@@ -243,18 +260,41 @@ impl Store {
             condition(&format!("{sql} = ?"), Value::Text(value.clone()));
         }
         let sql_where = conditions.join(" AND ");
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT COUNT(*) FROM records WHERE {sql_where}"),
-            params_from_iter(values.iter()),
-            |row| row.get(0),
-        )?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM records WHERE {sql_where} ORDER BY occurred_on DESC, id DESC LIMIT {} OFFSET {}",
-            limit, offset
-        ))?;
-        let rows = stmt.query_map(params_from_iter(values.iter()), read_record)?;
-        let records = rows.map(|r| r?).collect::<Result<Vec<_>>>()?;
-        Ok((records, usize::try_from(total).unwrap_or(0)))
+        // One pass over the table (it has no date index: a report writes no page more), counting
+        // every selected record and keeping the newest `offset + limit` by date, then id; then
+        // the page's rows by id.
+        let keep = offset.saturating_add(limit);
+        let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
+        let mut total = 0;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id, occurred_on FROM records WHERE {sql_where}"))?;
+        let mut rows = stmt.query(params_from_iter(values.iter()))?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
+            let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
+            total += 1;
+            if keep > 0 {
+                newest.push(Reverse((day, id)));
+                if newest.len() > keep {
+                    newest.pop();
+                }
+            }
+        }
+        let mut page: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
+        page.sort_unstable_by(|a, b| b.cmp(a));
+        let ids: Vec<i64> = page.into_iter().skip(offset).map(|(_, id)| id).collect();
+        let mut records = Vec::with_capacity(ids.len());
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?;
+        for id in ids {
+            if let Some(record) = stmt.query_row([id], read_record).optional()? {
+                records.push(record?);
+            }
+        }
+        Ok((records, total))
     }
 
     /// The latest live records of `record_type` dated within `[from, to]`, newest entered first

@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::baseline::Baseline;
 use crate::domain::figures::Figure;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Origin, Record, Source, SourceKind};
+use crate::domain::record::{Actor, Column, Facts, NewRecord, Origin, Record, RecordFilter, Source, SourceKind};
 use crate::domain::RecordType;
 use crate::domain::{Catalogue, FiscalYear};
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -702,4 +702,66 @@ fn running_tallies_always_equal_the_records() {
             .len()
             >= 10
     );
+}
+
+#[test]
+/// A page of records is the newest by date, then by entry, after the first `offset` — as SQL's
+/// `ORDER BY occurred_on DESC, id DESC LIMIT … OFFSET …` gives it — with the count of all the
+/// filter selects, on any page, ties of a day included, deleted records left out.
+fn a_page_of_records_is_the_newest_by_date_then_entry_with_the_count_of_all() {
+    let (_dir, mut store) = temp_store();
+    let c = komoro_catalogue();
+    let mut next = test_support::lcg(3);
+    for i in 0..300 {
+        let area = &c.areas[next(3) as usize];
+        let date = d(2025, 4, 1) + chrono::Duration::days(next(40) as i64);
+        let id = store
+            .insert(&meeting(&format!("p{i}"), date, &area.name, &area.districts[0]), now())
+            .expect("insert")
+            .record()
+            .id;
+        if next(10) == 0 {
+            store
+                .delete(id, AuditAction::Delete, &test_support::admin(), now())
+                .expect("delete");
+        }
+    }
+    let filters = [
+        RecordFilter::default(),
+        RecordFilter {
+            from: Some(d(2025, 4, 10)),
+            to: Some(d(2025, 4, 30)),
+            ..RecordFilter::default()
+        },
+        RecordFilter {
+            values: vec![(Column::Area, c.areas[1].name.clone())],
+            ..RecordFilter::default()
+        },
+    ];
+    for filter in &filters {
+        let (all, total) = store.records_page(filter, 0, 1_000).expect("all");
+        assert_eq!(all.len(), total);
+        assert!(total > 20, "{total}");
+        assert!(all.iter().all(|r| r.deleted_at.is_none()));
+        let key = |r: &Record| (r.date, r.id);
+        assert!(all.windows(2).all(|w| key(&w[0]) > key(&w[1])), "newest first");
+        if filter == &RecordFilter::default() {
+            let mut stmt = store
+                .conn
+                .prepare("SELECT id FROM records WHERE deleted_at IS NULL ORDER BY occurred_on DESC, id DESC")
+                .expect("prepare");
+            let sql: Vec<i64> = stmt
+                .query_map([], |row| row.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("ids");
+            assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), sql, "as SQL orders them");
+        }
+        for (offset, limit) in [(0, 7), (7, 7), (total - 3, 7), (total, 5), (5, 0)] {
+            let (page, count) = store.records_page(filter, offset, limit).expect("page");
+            assert_eq!(count, total);
+            let want: Vec<i64> = all.iter().skip(offset).take(limit).map(|r| r.id).collect();
+            assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), want, "{offset}+{limit}");
+        }
+    }
 }
