@@ -275,11 +275,13 @@ impl Store {
             let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
             let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
             total += 1;
-            if keep > 0 {
-                newest.push(Reverse((day, id)));
-                if newest.len() > keep {
-                    newest.pop();
-                }
+            let key = Reverse((day, id));
+            if newest.len() < keep {
+                newest.push(key);
+            } else if newest.peek().is_some_and(|oldest| key < *oldest) {
+                // Newer than the oldest kept: it takes its place.
+                newest.pop();
+                newest.push(key);
             }
         }
         let mut page: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
