@@ -11,8 +11,10 @@
 //!    today (this year's figures read again, the earlier years' remembered: `App::series`,
 //!    `App::period_figures`); its peak memory (VmHWM) after the reports and the `/totals`,
 //!    with where the memory is (`/proc/PID/status`);
-//! 3. `kyodo run` on an empty database: `/totals`, peak memory;
-//! 4. the discord.py peer (skipped, with the reason, when `python3 -c "import discord"` fails).
+//! 3. `kyodo run` serving the dashboard too (`KYODO_WEB_ADDR`): the same reports and `/totals`,
+//!    then 200 dashboard pages and downloads; its peak memory beside stage 2's;
+//! 4. `kyodo run` on an empty database: `/totals`, peak memory;
+//! 5. the discord.py peer (skipped, with the reason, when `python3 -c "import discord"` fails).
 //!
 //!     cargo bench --bench interaction
 //!
@@ -329,6 +331,11 @@ impl Bench {
     }
 
     fn kyodo(&self, discord: &Discord, db: &Path) -> Bot {
+        self.kyodo_with(discord, db, &[])
+    }
+
+    /// `kyodo run` with more environment (`KYODO_WEB_ADDR`).
+    fn kyodo_with(&self, discord: &Discord, db: &Path, env: &[(&str, &str)]) -> Bot {
         // `KYODO_BENCH_WRAP="heaptrack -o /tmp/kyodo"` runs the bot under a profiler (then the
         // memory figures are the wrapper's, not the bot's).
         let wrap = std::env::var("KYODO_BENCH_WRAP").unwrap_or_default();
@@ -342,6 +349,7 @@ impl Bench {
             }
             None => Command::new(&kyodo),
         };
+        command.envs(env.iter().copied());
         let child = command
             .arg("run")
             .current_dir(&self.repo)
@@ -427,6 +435,81 @@ impl Bench {
         drop(bot);
         discord.shutdown().await;
         figures
+    }
+
+    /// `kyodo run` serving the dashboard beside the bot (`KYODO_WEB_ADDR`): the same reports and
+    /// `/totals`, then every page of the dashboard 20 times, signed in by a `kyodo web-link`;
+    /// its peak memory, to set beside `kyodo_seeded`'s.
+    async fn kyodo_with_dashboard(&self, db: &Path) -> Option<u64> {
+        println!("kyodo run serving the dashboard (KYODO_WEB_ADDR), seeded database:");
+        let discord = Discord::start_with(Self::stand_in()).await;
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .to_string();
+        let bot = self.kyodo_with(&discord, db, &[("KYODO_WEB_ADDR", &addr)]);
+        Self::kyodo_ready(&discord, db).await;
+        let mut figures = Figures::default();
+        Self::reports(&discord, db, &mut figures).await;
+        Self::totals(&discord, &mut figures).await;
+        let link = Command::new(env!("CARGO_BIN_EXE_kyodo"))
+            .args(["web-link", "--user", "課長", "--admin"])
+            .current_dir(&self.repo)
+            .env("KYODO_DATABASE", db)
+            .output()
+            .expect("kyodo web-link");
+        let out = String::from_utf8_lossy(&link.stdout).into_owned();
+        let token = out
+            .lines()
+            .last()
+            .and_then(|l| l.split("token=").nth(1))
+            .unwrap_or_else(|| panic!("a link in {out}"))
+            .trim()
+            .to_string();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let login = client
+            .get(format!("http://{addr}/login?token={token}"))
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = login
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let pages = [
+            "/",
+            "/?fy=2025",
+            "/records",
+            "/records?fy=2025&type=meeting&page=3",
+            "/matrix",
+            "/report",
+            "/chart.svg",
+            "/?fy=2025&format=xlsx",
+            "/records?fy=2025&format=xlsx",
+            "/matrix?fy=2025&format=png",
+        ];
+        for _ in 0..20 {
+            for page in pages {
+                let response = client
+                    .get(format!("http://{addr}{page}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .expect("page");
+                assert!(response.status().is_success(), "{page}: {}", response.status());
+                response.bytes().await.expect("body");
+            }
+        }
+        Self::memory(bot.0.id(), "kyodo-dashboard", &mut figures);
+        drop(bot);
+        discord.shutdown().await;
+        figures.peak_kib
     }
 
     async fn kyodo_empty(&self, db: &Path) -> Figures {
@@ -520,12 +603,15 @@ async fn run() {
         folder.join("kyodo.sqlite3")
     };
     let (floor_db, kyodo_db, peer_db, empty_db) = (own("floor"), own("kyodo"), own("peer"), own("empty"));
+    let dashboard_db = own("dashboard");
     copy(&seeded_db, &floor_db);
     copy(&seeded_db, &kyodo_db);
     copy(&seeded_db, &peer_db);
+    copy(&seeded_db, &dashboard_db);
 
     let floor = bench.floor(&floor_db).await;
     let kyodo = bench.kyodo_seeded(&kyodo_db).await;
+    let dashboard = bench.kyodo_with_dashboard(&dashboard_db).await;
     let empty = bench.kyodo_empty(&empty_db).await;
     let peer = bench.peer(&peer_db).await;
     if let Err(why) = &peer {
@@ -575,6 +661,14 @@ async fn run() {
         mib(kyodo.peak_kib),
         mib(empty.peak_kib),
         mib(floor.peak_kib)
+    );
+    println!(
+        "  peak memory serving the dashboard too (KYODO_WEB_ADDR, 200 pages and downloads after the same reports and /totals): {} — {} more   (budget < 5 MiB more)",
+        mib(dashboard),
+        match (dashboard, kyodo.peak_kib) {
+            (Some(with), Some(without)) => format!("{:.1} MiB", (with as f64 - without as f64) / 1024.0),
+            _ => "?".into(),
+        }
     );
     match &peer {
         Ok(peer) => println!(

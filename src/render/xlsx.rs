@@ -145,10 +145,12 @@ pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
 
 /// The records on one worksheet, one row each in the order given, under the headers of
 /// `record_table::headers`; a filter on the header row, which stays in view when scrolling.
+/// The sheet is written row by row to a temporary file (rust_xlsxwriter's constant memory
+/// mode, its strings inline), so a year of records does not sit in memory cell by cell.
 pub fn records_xlsx(catalogue: &Catalogue, records: &[Record], matrix: Option<&Matrix>) -> Result<Vec<u8>, XlsxError> {
     let mut formats = Formats::new();
     let mut workbook = new_workbook(RECORDS_SHEET)?;
-    let sheet = workbook.add_worksheet();
+    let sheet = workbook.add_worksheet_with_constant_memory();
     sheet.set_name(RECORDS_SHEET)?;
     let mut widths = Widths::default();
     let headers = record_table::headers(catalogue);
