@@ -97,6 +97,26 @@ fn router(web: Arc<Web>) -> Router {
 
 /// Runs `work` with the app on a blocking thread (SQLite's calls block; the bot shares the
 /// runtime's thread); an internal error page if it panicked.
+/// A page for the signed-in: `page` on the app's blocking thread, given the session read from
+/// `headers`, the query parsed and the time; without a session, the page that says how to get a
+/// link.
+async fn signed_page(
+    web: Arc<Web>,
+    headers: axum::http::HeaderMap,
+    query: Option<String>,
+    page: impl FnOnce(&mut App, &session::Signed, &query::Query, chrono::DateTime<chrono::Utc>) -> Response + Send + 'static,
+) -> Response {
+    with_app(web, move |_, app| {
+        let now = chrono::Utc::now();
+        match session::signed_in(&app.store, &headers, now) {
+            Ok(Some(signed)) => page(app, &signed, &query::Query::parse(query.as_deref()), now),
+            Ok(None) => page::sign_in_needed(),
+            Err(e) => page::store_error(&e, None),
+        }
+    })
+    .await
+}
+
 async fn with_app(web: Arc<Web>, work: impl FnOnce(&Web, &mut App) -> Response + Send + 'static) -> Response {
     let done = tokio::task::spawn_blocking(move || {
         let mut app = web.app.lock().unwrap_or_else(PoisonError::into_inner);

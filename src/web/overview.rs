@@ -6,8 +6,8 @@
 
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
-use super::session::{self, Signed};
-use super::{with_app, Web};
+use super::session::Signed;
+use super::{signed_page, Web};
 use crate::app::App;
 use crate::commands::digest;
 use crate::commands::spec::{command_set, invocation};
@@ -23,15 +23,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub async fn get(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    with_app(web, move |_, app| {
-        let now = Utc::now();
-        match session::signed_in(&app.store, &headers, now) {
-            Ok(Some(signed)) => overview(app, &signed, &Query::parse(query.as_deref()), now),
-            Ok(None) => page::sign_in_needed(),
-            Err(e) => page::store_error(&e, None),
-        }
-    })
-    .await
+    signed_page(web, headers, query, overview).await
 }
 
 /// `/chart.svg?fy=`: the digest's chart of the year (each indicator's total month by month,
@@ -52,19 +44,13 @@ enum Picture {
 }
 
 async fn chart(web: Arc<Web>, headers: HeaderMap, query: Option<String>, picture: Picture) -> Response {
-    with_app(web, move |_, app| {
-        let now = Utc::now();
-        let signed = match session::signed_in(&app.store, &headers, now) {
-            Ok(Some(signed)) => signed,
-            Ok(None) => return page::sign_in_needed(),
-            Err(e) => return page::store_error(&e, None),
-        };
+    signed_page(web, headers, query, move |app, signed, query, now| {
         let start = app.settings.catalogue.fiscal_year_start;
         let today = app.today(now);
         let current = FiscalYear::containing(today, start);
-        let year = match Query::parse(query.as_deref()).fiscal_year() {
+        let year = match query.fiscal_year() {
             Ok(year) => year.unwrap_or(current),
-            Err(e) => return page::bad_request(&e, &signed),
+            Err(e) => return page::bad_request(&e, signed),
         };
         // The year to its last month, or this year to the month in progress.
         let month = if year < current {
@@ -73,11 +59,11 @@ async fn chart(web: Arc<Web>, headers: HeaderMap, query: Option<String>, picture
             YearMonth::of(today)
         } else {
             let message = format!("年度（fy）: {}はまだ始まっていません", year_label(year));
-            return page::bad_request(&message, &signed);
+            return page::bad_request(&message, signed);
         };
         let built = match digest::build(app, month, today) {
             Ok(built) => built,
-            Err(e) => return page::store_error(&e, Some(&signed)),
+            Err(e) => return page::store_error(&e, Some(signed)),
         };
         let name = format!("kyodo-chart-{}", year.start_year());
         match picture {

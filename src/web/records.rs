@@ -8,8 +8,8 @@
 use super::overview::{year_label, years, Choice};
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
-use super::session::{self, Signed};
-use super::{with_app, Web};
+use super::session::Signed;
+use super::{signed_page, Web};
 use crate::app::App;
 use crate::domain::calendar::date_label;
 use crate::domain::record::{Record, RecordFilter};
@@ -32,15 +32,7 @@ pub const PAGE_SIZE: usize = 50;
 const HIDDEN: &str = "（非表示）";
 
 pub async fn get(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    with_app(web, move |_, app| {
-        let now = Utc::now();
-        match session::signed_in(&app.store, &headers, now) {
-            Ok(Some(signed)) => records(app, &signed, &Query::parse(query.as_deref()), now),
-            Ok(None) => page::sign_in_needed(),
-            Err(e) => page::store_error(&e, None),
-        }
-    })
-    .await
+    signed_page(web, headers, query, records).await
 }
 
 /// A record as a row of the table.

@@ -6,8 +6,8 @@
 use super::overview::{year_label, years, Choice};
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
-use super::session::{self, Signed};
-use super::{with_app, Web};
+use super::session::Signed;
+use super::{signed_page, Web};
 use crate::app::App;
 use crate::domain::FiscalYear;
 use crate::render::csv::annual_csv;
@@ -21,15 +21,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub async fn get(State(web): State<Arc<Web>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    with_app(web, move |_, app| {
-        let now = Utc::now();
-        match session::signed_in(&app.store, &headers, now) {
-            Ok(Some(signed)) => report(app, &signed, &Query::parse(query.as_deref()), now),
-            Ok(None) => page::sign_in_needed(),
-            Err(e) => page::store_error(&e, None),
-        }
-    })
-    .await
+    signed_page(web, headers, query, report).await
 }
 
 /// A header cell: an empty header of the report continues the one before it.
