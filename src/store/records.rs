@@ -121,6 +121,10 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     Ok(record)
 }
 
+/// Past this many records up to a page's end, `records_page` reads them in order from SQL
+/// rather than picking them in one pass (each picked one is then read by id).
+const HEAP_PAGES: usize = 2_000;
+
 /// A stored `YYYY-MM-DD` as a number that sorts as the dates do (`20250401`), read without
 /// allocating; `None` if it is not such a date.
 fn day_number(text: &str) -> Option<u32> {
@@ -260,10 +264,26 @@ impl Store {
             condition(&format!("{sql} = ?"), Value::Text(value.clone()));
         }
         let sql_where = conditions.join(" AND ");
+        let keep = offset.saturating_add(limit);
+        if keep > HEAP_PAGES {
+            // A long read (a download): counted, then read in order, each in one pass.
+            let total: i64 = self.conn.query_row(
+                &format!("SELECT COUNT(*) FROM records WHERE {sql_where}"),
+                params_from_iter(values.iter()),
+                |row| row.get(0),
+            )?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM records WHERE {sql_where} ORDER BY occurred_on DESC, id DESC \
+                 LIMIT {} OFFSET {offset}",
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ))?;
+            let rows = stmt.query_map(params_from_iter(values.iter()), read_record)?;
+            let records = rows.map(|r| r?).collect::<Result<Vec<_>>>()?;
+            return Ok((records, usize::try_from(total).unwrap_or(0)));
+        }
         // One pass over the table (it has no date index: a report writes no page more), counting
         // every selected record and keeping the newest `offset + limit` by date, then id; then
         // the page's rows by id.
-        let keep = offset.saturating_add(limit);
         let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
         let mut total = 0;
         let mut stmt = self

@@ -740,6 +740,9 @@ fn a_page_of_records_is_the_newest_by_date_then_entry_with_the_count_of_all() {
     ];
     for filter in &filters {
         let (all, total) = store.records_page(filter, 0, 1_000).expect("all");
+        // A long read (a download) gives the same, read in order from SQL.
+        let (long, long_total) = store.records_page(filter, 0, usize::MAX).expect("all, long");
+        assert_eq!((long, long_total), (all.clone(), total));
         assert_eq!(all.len(), total);
         assert!(total > 20, "{total}");
         assert!(all.iter().all(|r| r.deleted_at.is_none()));
