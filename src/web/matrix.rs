@@ -6,7 +6,7 @@
 //! (`render::csv::matrix_csv`), XLSX (`render::xlsx::matrix_xlsx`) and the digest's PNG heat
 //! map (`render::heatmap::render_png`).
 
-use super::overview::{year_label, years, Choice};
+use super::overview::{year_choices, year_label, Choice};
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
 use super::session::Signed;
@@ -106,14 +106,7 @@ fn matrix(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -> 
     let page = MatrixPage {
         frame: Frame::new(heading.clone(), Some(signed), Tab::Matrix),
         heading,
-        years: years(app, current)
-            .into_iter()
-            .map(|y| Choice {
-                value: y.start_year().to_string(),
-                label: year_label(y),
-                selected: y == year,
-            })
-            .collect(),
+        years: year_choices(app, current, |y| y == year),
         counted: found.as_ref().map_or_else(String::new, |m| m.counted.clone()),
         period: format!(
             "{}〜{}",

@@ -111,15 +111,19 @@ pub fn request(signed: &Signed, invocation: commands::Invocation, now: DateTime<
     }
 }
 
-/// The fiscal years a page offers: from the first of the baseline (or this one) to this one,
-/// the latest first.
-pub fn years(app: &App, current: FiscalYear) -> Vec<FiscalYear> {
+/// The fiscal years a page offers, as the choices of its year `<select>`: from the first of the
+/// baseline (or this one) to this one, the latest first, `selected` the one shown.
+pub fn year_choices(app: &App, current: FiscalYear, selected: impl Fn(FiscalYear) -> bool) -> Vec<Choice> {
     let first = app.settings.baseline.keys().next().copied().unwrap_or(current);
-    let mut years: Vec<FiscalYear> = (first.start_year()..=current.start_year())
+    (first.start_year()..=current.start_year())
+        .rev()
         .map(FiscalYear::new)
-        .collect();
-    years.reverse();
-    years
+        .map(|y| Choice {
+            value: y.start_year().to_string(),
+            label: year_label(y),
+            selected: selected(y),
+        })
+        .collect()
 }
 
 /// A choice of a `<select>`.
@@ -191,14 +195,7 @@ fn overview(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -
     };
     let page = Overview {
         frame: Frame::new(format!("{label}の概要"), Some(signed), Tab::Overview),
-        years: years(app, current)
-            .into_iter()
-            .map(|y| Choice {
-                value: y.start_year().to_string(),
-                label: year_label(y),
-                selected: y == year,
-            })
-            .collect(),
+        years: year_choices(app, current, |y| y == year),
         csv: link(Format::Csv),
         xlsx: link(Format::Xlsx),
         chart: format!("/chart.svg?fy={}", year.start_year()),

@@ -5,7 +5,7 @@
 //! formula guard; `render::xlsx::records_xlsx`). Staff see no reporter's name: not in the
 //! table, and 「（非表示）」 in the files.
 
-use super::overview::{year_label, years, Choice};
+use super::overview::{year_choices, year_label, Choice};
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
 use super::session::Signed;
@@ -125,14 +125,9 @@ fn records(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) ->
         frame: Frame::new(heading.clone(), Some(signed), Tab::Records),
         admin,
         heading,
-        years: years(app, current)
-            .into_iter()
-            .map(|y| Choice {
-                value: y.start_year().to_string(),
-                label: year_label(y),
-                selected: chosen_year == Some(y.start_year().to_string().as_str()),
-            })
-            .collect(),
+        years: year_choices(app, current, |y| {
+            chosen_year == Some(y.start_year().to_string().as_str())
+        }),
         types: catalogue
             .record_types
             .iter()

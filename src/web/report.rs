@@ -3,7 +3,7 @@
 //! `App::annual_report`, the one the bot posts and `kyodo report` prints; an A4 print stylesheet;
 //! its CSV and XLSX are `render::csv::annual_csv` and `render::xlsx::annual_xlsx`.
 
-use super::overview::{year_label, years, Choice};
+use super::overview::{year_choices, year_label, Choice};
 use super::page::{self, Frame, Tab};
 use super::query::{Format, Query};
 use super::session::Signed;
@@ -93,14 +93,7 @@ fn report(app: &mut App, signed: &Signed, query: &Query, now: DateTime<Utc>) -> 
     let file = |format: Format| format!("/report?fy={}&format={}", year.start_year(), format.key());
     let page = Report {
         frame: Frame::new(format!("{}の年次報告", year_label(year)), Some(signed), Tab::Report),
-        years: years(app, current)
-            .into_iter()
-            .map(|y| Choice {
-                value: y.start_year().to_string(),
-                label: year_label(y),
-                selected: y == year,
-            })
-            .collect(),
+        years: year_choices(app, current, |y| y == year),
         csv: file(Format::Csv),
         xlsx: file(Format::Xlsx),
         title: annual.title.clone(),
