@@ -8,7 +8,7 @@
 //! counts; the CSV formula-safe and the XLSX readable; the security headers on every
 //! response; reporters' names for admins only; secrets stored hashed and never logged; SIGTERM.
 
-use crate::support::Workspace;
+use crate::support::{csv_rows_of, Workspace};
 use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use kyodo::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
@@ -406,7 +406,7 @@ async fn a_link_signs_in_once_and_every_page_and_download_is_served() {
     assert!(csv
         .header("content-disposition")
         .starts_with("attachment; filename=\"kyodo-totals-"));
-    let rows = csv_rows(&csv.body);
+    let rows = csv_rows_of(&csv.body);
     let header = rows
         .iter()
         .find(|r| r.iter().any(|c| c.contains("区と地区担当職員との連携")))
@@ -688,7 +688,7 @@ async fn the_records_downloads_are_what_the_filter_selects_formula_safe_and_read
         csv.header("content-disposition"),
         "attachment; filename=\"kyodo-records.csv\"; filename*=UTF-8''kyodo-records.csv"
     );
-    let rows = csv_rows(&csv.body);
+    let rows = csv_rows_of(&csv.body);
     assert_eq!(rows.len(), 1 + 5, "the header and the year's five records: {rows:?}");
     let title = rows[0].iter().position(|h| h == "名称").expect("名称");
     let reporter = rows[0].iter().position(|h| h == "報告者").expect("報告者");
@@ -701,7 +701,7 @@ async fn the_records_downloads_are_what_the_filter_selects_formula_safe_and_read
     let page_filtered = web
         .get("/records?fy=2025&type=meeting&format=csv&page=1", Some(&staff))
         .await;
-    assert_eq!(csv_rows(&page_filtered.body).len(), 1 + 3);
+    assert_eq!(csv_rows_of(&page_filtered.body).len(), 1 + 3);
     // The admin's file names the reporters; the XLSX reads back with calamine.
     let xlsx = web.get("/records?fy=2025&format=xlsx", Some(&admin)).await;
     assert_eq!(
@@ -746,7 +746,7 @@ async fn the_contact_matrix_and_the_annual_report_show_the_years_records_and_dow
         !matrix.contains("style="),
         "shades are classes: no inline style for the CSP to block"
     );
-    let csv = csv_rows(&web.get("/matrix?fy=2025&format=csv", Some(&staff)).await.body);
+    let csv = csv_rows_of(&web.get("/matrix?fy=2025&format=csv", Some(&staff)).await.body);
     assert_eq!(csv[1][..4], ["地区", "区", "2025年4月", "2025年5月"]);
     let aramachi = csv.iter().find(|r| r.len() > 1 && r[1] == "荒町").expect("荒町's row");
     assert_eq!(aramachi[..4], ["東部", "荒町", "0", "1"]);
@@ -792,7 +792,7 @@ async fn the_contact_matrix_and_the_annual_report_show_the_years_records_and_dow
         csv.header("content-disposition"),
         "attachment; filename=\"kyodo-report-2025.csv\"; filename*=UTF-8''kyodo-report-2025.csv"
     );
-    assert!(csv_rows(&csv.body)
+    assert!(csv_rows_of(&csv.body)
         .iter()
         .any(|r| r.first().is_some_and(|c| c == "令和7年度") && r.contains(&"12".to_string())));
     let xlsx = web.get("/report?fy=2025&format=xlsx", Some(&staff)).await;
@@ -893,18 +893,6 @@ async fn sigterm_stops_the_dashboard_cleanly() {
     assert!(status.success());
     let exit = web.child.wait().expect("wait");
     assert!(exit.success(), "{exit:?}: {}", web.log());
-}
-
-/// The rows of a CSV download (UTF-8 with a BOM).
-fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM");
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body)
-        .records()
-        .map(|r| r.expect("valid CSV").iter().map(String::from).collect())
-        .collect()
 }
 
 #[tokio::test]
@@ -1082,7 +1070,7 @@ async fn in_a_real_browser_every_page_reads_at_phone_and_desk_widths_and_the_rep
             found
         })
         .expect("the CSV downloaded");
-    let rows = csv_rows(&std::fs::read(&csv).expect("read the download"));
+    let rows = crate::support::csv_rows(&csv);
     assert_eq!(rows.len(), 3, "a header and the 2 records: {rows:?}");
     // The annual report printed on A4, and as its print stylesheet shows it on an A4-wide
     // screen (a picture of what is printed, for the eye).

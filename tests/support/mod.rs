@@ -28,7 +28,11 @@ use tempfile::TempDir;
 
 /// The rows of a CSV file kyodo wrote (UTF-8 with a BOM), every cell as text.
 pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
-    let bytes = std::fs::read(path).expect("csv written");
+    csv_rows_of(&std::fs::read(path).expect("csv written"))
+}
+
+/// The rows of CSV bytes kyodo made (UTF-8 with a BOM), every cell as text.
+pub fn csv_rows_of(bytes: &[u8]) -> Vec<Vec<String>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM");
     csv::ReaderBuilder::new()
         .has_headers(false)
