@@ -127,7 +127,7 @@ const HEAP_PAGES: usize = 2_000;
 
 /// A stored `YYYY-MM-DD` as a number that sorts as the dates do (`20250401`), read without
 /// allocating; `None` if it is not such a date.
-fn day_number(text: &str) -> Option<u32> {
+pub(super) fn day_number(text: &str) -> Option<u32> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

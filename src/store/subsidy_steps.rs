@@ -13,7 +13,7 @@
 //! (`Store::counted_between`); otherwise the figures are read from the records.
 
 use super::lifecycle::{self, event, event_row, Place, EVENT_COLUMNS};
-use super::records::date_key;
+use super::records::{date_key, day_number};
 use super::{write, Error, Result, Store};
 use crate::domain::catalogue::Subsidy;
 use crate::domain::subsidy::{self, Counted, SubsidyEvent};
@@ -129,16 +129,8 @@ fn rebuild(conn: &Connection, rules: &Subsidy) -> Result<()> {
 /// A `YYYY-MM-DD` date as the store writes it (`date_key`), read without a format parser: a
 /// period's steps are read by the thousand.
 pub(super) fn day(text: &str, id: i64) -> Result<NaiveDate> {
-    let b = text.as_bytes();
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let digits = b.get(range)?;
-        digits
-            .iter()
-            .try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
-        .then(|| NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?))
-        .flatten()
+    day_number(text)
+        .and_then(|n| NaiveDate::from_ymd_opt(i32::try_from(n / 10_000).ok()?, n / 100 % 100, n % 100))
         .ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))
 }
 
