@@ -28,13 +28,14 @@ use crate::domain::validate::{validate, UserError};
 use crate::domain::FiscalYear;
 use crate::domain::RecordType;
 use crate::domain::{date_label, Catalogue};
-use crate::render::csv::records_csv;
+use crate::render::csv::RecordsCsv;
 use crate::render::record::{describe_with_indicator, list_line};
 use crate::render::reply::{Attachment, Pages, Reply, Section, Visibility};
-use crate::render::xlsx::records_xlsx;
-use crate::store::AuditAction;
+use crate::render::xlsx::{RecordsXlsx, XlsxError};
+use crate::store::{AuditAction, Order};
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
+use std::io::Cursor;
 
 /// How many records a page of `/records mine` and `/records list` shows.
 const PAGE_SIZE: usize = 10;
@@ -805,23 +806,39 @@ pub(super) fn export_file(app: &App, request: &Request, hints: &Hints) -> Result
     if from > to {
         return Err(UserError::field(label_in("to", inv.wording), "終了日は開始日より後にしてください").into());
     }
-    let records = app.store.records_between(from, to)?;
     let format = inv.text("format").unwrap_or_else(|| "xlsx".to_string());
     let name = format!("kyodo-records-{from}_{to}.{format}");
-    let bytes = match format.as_str() {
-        "csv" => records_csv(catalogue, &records),
-        "xlsx" => records_xlsx(
-            catalogue,
-            &records,
-            app.store.contact_matrix(catalogue, from, to)?.as_ref(),
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "XLSX export failed");
-            let csv = hints.command(Command::RecordsExport, &[("format", "csv")]);
-            Failure::User(UserError::new(format!(
-                "Excel ファイルを作れませんでした。CSV で書き出してください（{csv}）"
-            )))
-        })?,
+    let filter = RecordFilter {
+        from: Some(from),
+        to: Some(to),
+        ..RecordFilter::default()
+    };
+    let (bytes, count) = match format.as_str() {
+        "csv" => {
+            // Written into memory, which does not fail but for want of memory.
+            let failed = |e: std::io::Error| {
+                tracing::error!(error = %e, "CSV export failed");
+                Failure::User(UserError::new("CSV ファイルを作れませんでした。もう一度お試しください"))
+            };
+            let mut csv = RecordsCsv::new(catalogue, Vec::new()).map_err(failed)?;
+            let count = app.store.each_record(&filter, Order::OldestFirst, |r| csv.push(&r))?;
+            (csv.finish().map_err(failed)?, count)
+        }
+        "xlsx" => {
+            let failed = |e: XlsxError| {
+                tracing::error!(error = %e, "XLSX export failed");
+                let csv = hints.command(Command::RecordsExport, &[("format", "csv")]);
+                Failure::User(UserError::new(format!(
+                    "Excel ファイルを作れませんでした。CSV で書き出してください（{csv}）"
+                )))
+            };
+            let mut xlsx = RecordsXlsx::new(catalogue).map_err(failed)?;
+            let count = app.store.each_record(&filter, Order::OldestFirst, |r| xlsx.push(&r))?;
+            let mut bytes = Cursor::new(Vec::new());
+            xlsx.finish(app.store.contact_matrix(catalogue, from, to)?.as_ref(), &mut bytes)
+                .map_err(failed)?;
+            (bytes.into_inner(), count)
+        }
         other => {
             return Err(UserError::field(
                 label_in("format", inv.wording),
@@ -833,7 +850,7 @@ pub(super) fn export_file(app: &App, request: &Request, hints: &Hints) -> Result
     Ok(Export {
         from,
         to,
-        count: records.len(),
+        count,
         file: Attachment { name, bytes },
     })
 }

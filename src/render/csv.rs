@@ -1,5 +1,5 @@
 //! CSV files for Excel: the annual report's tables (`annual_csv`) and a period's records
-//! (`records_csv`, the columns of `record_table.rs`).
+//! (`RecordsCsv`, the columns of `record_table.rs`).
 //!
 //! UTF-8 with a byte order mark, so that Excel on a Japanese Windows reads UTF-8 and not
 //! Shift_JIS (without it every Japanese cell turns to mojibake), and CRLF line ends. Quoting is
@@ -18,6 +18,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::matrix::Matrix;
 use crate::domain::record::Record;
 use std::borrow::Cow;
+use std::io::Write;
 
 /// The UTF-8 byte order mark that tells Excel the file is UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -103,23 +104,55 @@ pub fn annual_csv(report: &AnnualReport) -> Vec<u8> {
     sheet.finish()
 }
 
-/// The records, one row each in the order given, under the Japanese headers of
+/// The records' CSV written a record at a time into `W` (a temporary file for a download of
+/// any length, or memory), one row each in the order pushed, under the Japanese headers of
 /// `record_table::headers`. Dates are written `2026-06-15`, amounts and counts as plain digits;
 /// text cells are guarded against formulas.
-pub fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
-    let mut sheet = Sheet::new();
-    sheet.row(record_table::headers(catalogue));
-    for record in records {
-        let cells: Vec<String> = record_table::row(catalogue, record)
-            .iter()
-            .map(|cell| match cell {
-                Cell::Text(text) => guard(text).into_owned(),
-                other => other.text(),
-            })
-            .collect();
-        sheet.row(&cells);
+pub struct RecordsCsv<'a, W: Write> {
+    catalogue: &'a Catalogue,
+    writer: csv::Writer<W>,
+    /// The first write that failed: `finish` reports it, later rows are skipped.
+    failed: Option<csv::Error>,
+}
+
+impl<'a, W: Write> RecordsCsv<'a, W> {
+    /// Writes the byte order mark and the header row.
+    pub fn new(catalogue: &'a Catalogue, mut out: W) -> std::io::Result<RecordsCsv<'a, W>> {
+        out.write_all(BOM)?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        writer.write_record(record_table::headers(catalogue))?;
+        Ok(RecordsCsv {
+            catalogue,
+            writer,
+            failed: None,
+        })
     }
-    sheet.finish()
+
+    /// Writes the next record's row.
+    pub fn push(&mut self, record: &Record) {
+        if self.failed.is_some() {
+            return;
+        }
+        let cells = record_table::row(self.catalogue, record)
+            .into_iter()
+            .map(|cell| match cell {
+                Cell::Text(text) => guard(&text).into_owned(),
+                other => other.text(),
+            });
+        if let Err(e) = self.writer.write_record(cells) {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Flushes the rows and gives back the writer's `W`.
+    pub fn finish(self) -> std::io::Result<W> {
+        if let Some(e) = self.failed {
+            return Err(e.into());
+        }
+        self.writer.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 /// The contact matrix as CSV, in the layout of its XLSX sheet (`xlsx::matrix_xlsx`): the title,
@@ -234,6 +267,15 @@ impl Sheet {
 mod tests {
     use super::*;
     use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
+
+    /// The records' file, written into memory.
+    fn records_csv(catalogue: &Catalogue, records: &[Record]) -> Vec<u8> {
+        let mut csv = RecordsCsv::new(catalogue, Vec::new()).expect("the header row");
+        for record in records {
+            csv.push(record);
+        }
+        csv.finish().expect("written into memory")
+    }
 
     /// The CSV's records, read back with the `csv` crate (which skips empty lines).
     fn parse(bytes: &[u8]) -> Vec<Vec<String>> {

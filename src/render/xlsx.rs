@@ -1,5 +1,5 @@
 //! XLSX files for Excel: the annual report, one worksheet per table (`annual_xlsx`), and a
-//! period's records on one worksheet (`records_xlsx`, the columns of `record_table.rs`).
+//! period's records on one worksheet (`RecordsXlsx`, the columns of `record_table.rs`).
 //!
 //! A worksheet of the report holds the report's table, in its layout: a cell that is one figure
 //! (③ `1720`, ⑤ `106件`, ⑥ `2回`) is a number whose format shows its unit (`#,##0"件"`), every
@@ -22,6 +22,7 @@ use chrono::{Datelike, Timelike};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::io::{Seek, Write};
 
 /// Why an XLSX file could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -143,36 +144,83 @@ pub fn annual_xlsx(report: &AnnualReport) -> Result<Vec<u8>, XlsxError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-/// The records on one worksheet, one row each in the order given, under the headers of
-/// `record_table::headers`; a filter on the header row, which stays in view when scrolling.
+/// The records on one worksheet, one row each in the order pushed, under the headers of
+/// `record_table::headers`; a filter on the header row, which stays in view when scrolling; the
+/// contact matrix, if given, on a second worksheet (`finish`).
 /// The sheet is written row by row to a temporary file (rust_xlsxwriter's constant memory
-/// mode, its strings inline), so a year of records does not sit in memory cell by cell.
-pub fn records_xlsx(catalogue: &Catalogue, records: &[Record], matrix: Option<&Matrix>) -> Result<Vec<u8>, XlsxError> {
-    let mut formats = Formats::new();
-    let mut workbook = new_workbook(RECORDS_SHEET)?;
-    let sheet = workbook.add_worksheet_with_constant_memory();
-    sheet.set_name(RECORDS_SHEET)?;
-    let mut widths = Widths::default();
-    let headers = record_table::headers(catalogue);
-    for (col, header) in (0u16..).zip(&headers) {
-        sheet.write_string_with_format(0, col, header, &formats.header)?;
-        widths.fit(col, header);
+/// mode, its strings inline), and the records come one at a time (`Store::each_record`), so a
+/// year of records does not sit in memory.
+pub struct RecordsXlsx<'a> {
+    catalogue: &'a Catalogue,
+    workbook: Workbook,
+    formats: Formats,
+    widths: Widths,
+    /// Records written so far: the last row's number.
+    rows: u32,
+    columns: u16,
+    /// The first cell that could not be written: `finish` reports it, later rows are skipped.
+    failed: Option<XlsxError>,
+}
+
+impl<'a> RecordsXlsx<'a> {
+    /// A workbook with the header row written.
+    pub fn new(catalogue: &'a Catalogue) -> Result<RecordsXlsx<'a>, XlsxError> {
+        let formats = Formats::new();
+        let mut workbook = new_workbook(RECORDS_SHEET)?;
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(RECORDS_SHEET)?;
+        let mut widths = Widths::default();
+        let headers = record_table::headers(catalogue);
+        for (col, header) in (0u16..).zip(&headers) {
+            sheet.write_string_with_format(0, col, header, &formats.header)?;
+            widths.fit(col, header);
+        }
+        Ok(RecordsXlsx {
+            catalogue,
+            workbook,
+            formats,
+            widths,
+            rows: 0,
+            columns: u16::try_from(headers.len()).unwrap_or(u16::MAX),
+            failed: None,
+        })
     }
-    for (row, record) in (1u32..).zip(records) {
-        for (col, cell) in (0u16..).zip(record_table::row(catalogue, record)) {
-            write_record_cell(sheet, &formats, row, col, &cell)?;
-            widths.fit(col, &cell.text());
+
+    /// Writes the next record's row.
+    pub fn push(&mut self, record: &Record) {
+        if self.failed.is_some() {
+            return;
+        }
+        let row = self.rows + 1;
+        let written = (|| {
+            let sheet = self.workbook.worksheet_from_index(0)?;
+            for (col, cell) in (0u16..).zip(record_table::row(self.catalogue, record)) {
+                write_record_cell(sheet, &self.formats, row, col, &cell)?;
+                self.widths.fit(col, &cell.text());
+            }
+            Ok(())
+        })();
+        match written {
+            Ok(()) => self.rows = row,
+            Err(e) => self.failed = Some(e),
         }
     }
-    widths.apply(sheet)?;
-    let last_row = u32::try_from(records.len()).unwrap_or(u32::MAX);
-    let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(u16::MAX);
-    sheet.autofilter(0, 0, last_row, last_col)?;
-    sheet.set_freeze_panes(1, 0)?;
-    if let Some(matrix) = matrix {
-        write_matrix(&mut workbook, &mut formats, RECORDS_SHEET, matrix)?;
+
+    /// Sets the columns' widths and the filter, adds the matrix's worksheet and writes the file
+    /// into `out`.
+    pub fn finish<W: Write + Seek + Send>(mut self, matrix: Option<&Matrix>, out: W) -> Result<(), XlsxError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        self.widths.apply(sheet)?;
+        sheet.autofilter(0, 0, self.rows, self.columns.saturating_sub(1))?;
+        sheet.set_freeze_panes(1, 0)?;
+        if let Some(matrix) = matrix {
+            write_matrix(&mut self.workbook, &mut self.formats, RECORDS_SHEET, matrix)?;
+        }
+        Ok(self.workbook.save_to_writer(out)?)
     }
-    Ok(workbook.save_to_buffer()?)
 }
 
 /// The contact matrix alone, on its worksheet (`write_matrix`): the dashboard's `/matrix` file.
@@ -587,6 +635,17 @@ mod tests {
     use crate::render::fixtures::{formula_records, fy2020_report, komoro, sample_records, FORMULAS};
     use calamine::{Data, DataType, Reader, Xlsx};
     use std::io::Cursor;
+
+    /// The records' file, written into memory.
+    fn records_xlsx(catalogue: &Catalogue, records: &[Record], matrix: Option<&Matrix>) -> Result<Vec<u8>, XlsxError> {
+        let mut xlsx = RecordsXlsx::new(catalogue)?;
+        for record in records {
+            xlsx.push(record);
+        }
+        let mut out = Cursor::new(Vec::new());
+        xlsx.finish(matrix, &mut out)?;
+        Ok(out.into_inner())
+    }
 
     fn open(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
         Xlsx::new(Cursor::new(bytes)).expect("a valid XLSX file")

@@ -39,7 +39,7 @@ pub use doubles::Reported;
 pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
-pub use records::Stored;
+pub use records::{Order, Stored};
 pub use revision::{Remembered, Revision};
 pub use upgrade::{UpgradeError, Upgraded};
 

@@ -21,7 +21,7 @@ use crate::domain::text::{file_name, name_key};
 use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction, TransactionBehavior};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -121,9 +121,14 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     Ok(record)
 }
 
-/// Past this many records up to a page's end, `records_page` reads them in order from SQL
-/// rather than picking them in one pass (each picked one is then read by id).
-const HEAP_PAGES: usize = 2_000;
+/// The order `Store::each_record` hands records in: by date, then by entry within a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The latest date first, as `records_page` and the dashboard list them.
+    NewestFirst,
+    /// The earliest date first, as `/records export` writes them.
+    OldestFirst,
+}
 
 /// A stored `YYYY-MM-DD` as a number that sorts as the dates do (`20250401`), read without
 /// allocating; `None` if it is not such a date.
@@ -152,6 +157,91 @@ pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record
     )
     .optional()?
     .transpose()
+}
+
+/// The SQL condition on `records` that selects the live records `filter` selects, and its
+/// values (`?1`, `?2`, … in order).
+fn filter_sql(filter: &RecordFilter) -> (String, Vec<Value>) {
+    let mut conditions = vec!["deleted_at IS NULL".to_string()];
+    let mut values: Vec<Value> = Vec::new();
+    let mut condition = |sql: &str, value: Value| {
+        values.push(value);
+        conditions.push(sql.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(id) = &filter.reporter_id {
+        condition("reporter_id = ?", Value::Text(id.clone()));
+    }
+    if let Some(name) = &filter.reporter_name {
+        condition("instr(reporter_name, ?) > 0", Value::Text(name.clone()));
+    }
+    if let Some(from) = filter.from {
+        condition("occurred_on >= ?", Value::Text(date_key(from)));
+    }
+    if let Some(to) = filter.to {
+        condition("occurred_on <= ?", Value::Text(date_key(to)));
+    }
+    if let Some(record_type) = filter.record_type {
+        condition("record_type = ?", Value::Text(record_type.key().to_string()));
+    }
+    for (column, value) in &filter.values {
+        let sql = Column::ALL
+            .into_iter()
+            .zip(dimension_columns())
+            .find_map(|(c, sql)| (c == *column).then_some(sql))
+            .unwrap_or("NULL");
+        condition(&format!("{sql} = ?"), Value::Text(value.clone()));
+    }
+    (conditions.join(" AND "), values)
+}
+
+/// The keys (date as `day_number`, id) of the newest `keep` live records `filter` selects,
+/// newest first, and how many it selects in all: one pass over the table (it has no date
+/// index: a report writes no page more), keeping the newest in a heap.
+fn newest_keys(conn: &rusqlite::Connection, filter: &RecordFilter, keep: usize) -> Result<(Vec<(u32, i64)>, usize)> {
+    let (sql_where, values) = filter_sql(filter);
+    let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
+    let mut total = 0;
+    let mut stmt = conn.prepare(&format!("SELECT id, occurred_on FROM records WHERE {sql_where}"))?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
+        let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
+        total += 1;
+        let key = Reverse((day, id));
+        if newest.len() < keep {
+            newest.push(key);
+        } else if newest.peek().is_some_and(|oldest| key < *oldest) {
+            // Newer than the oldest kept: it takes its place.
+            newest.pop();
+            newest.push(key);
+        }
+    }
+    let mut keys: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    Ok((keys, total))
+}
+
+/// A read transaction: what is read in it is one snapshot of the database, and writers (the
+/// bot's reports, from another connection) go on meanwhile. Deferred, not the connection's
+/// usual immediate, which would take the write lock for the length of a download.
+fn read_snapshot(conn: &rusqlite::Connection) -> Result<Transaction<'_>> {
+    Ok(Transaction::new_unchecked(conn, TransactionBehavior::Deferred)?)
+}
+
+/// The records of `keys`, read by id in that order, each handed to `visit`.
+fn each_by_id(
+    conn: &rusqlite::Connection,
+    keys: impl Iterator<Item = (u32, i64)>,
+    mut visit: impl FnMut(Record),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?;
+    for (_, id) in keys {
+        if let Some(record) = stmt.query_row([id], read_record).optional()? {
+            visit(record?);
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -232,90 +322,14 @@ impl Store {
 
     /// A page of the live records `filter` selects — `limit` of them after the first
     /// `offset`, the latest date first (the latest entry first within a day) — and how many
-    /// it selects in all.
+    /// it selects in all; counted and read in one snapshot.
     pub fn records_page(&self, filter: &RecordFilter, offset: usize, limit: usize) -> Result<(Vec<Record>, usize)> {
-        let mut conditions = vec!["deleted_at IS NULL".to_string()];
-        let mut values: Vec<Value> = Vec::new();
-        let mut condition = |sql: &str, value: Value| {
-            values.push(value);
-            conditions.push(sql.replace('?', &format!("?{}", values.len())));
-        };
-        if let Some(id) = &filter.reporter_id {
-            condition("reporter_id = ?", Value::Text(id.clone()));
-        }
-        if let Some(name) = &filter.reporter_name {
-            condition("instr(reporter_name, ?) > 0", Value::Text(name.clone()));
-        }
-        if let Some(from) = filter.from {
-            condition("occurred_on >= ?", Value::Text(date_key(from)));
-        }
-        if let Some(to) = filter.to {
-            condition("occurred_on <= ?", Value::Text(date_key(to)));
-        }
-        if let Some(record_type) = filter.record_type {
-            condition("record_type = ?", Value::Text(record_type.key().to_string()));
-        }
-        for (column, value) in &filter.values {
-            let sql = Column::ALL
-                .into_iter()
-                .zip(dimension_columns())
-                .find_map(|(c, sql)| (c == *column).then_some(sql))
-                .unwrap_or("NULL");
-            condition(&format!("{sql} = ?"), Value::Text(value.clone()));
-        }
-        let sql_where = conditions.join(" AND ");
-        let keep = offset.saturating_add(limit);
-        if keep > HEAP_PAGES {
-            // A long read (a download): counted, then read in order, each in one pass.
-            let total: i64 = self.conn.query_row(
-                &format!("SELECT COUNT(*) FROM records WHERE {sql_where}"),
-                params_from_iter(values.iter()),
-                |row| row.get(0),
-            )?;
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM records WHERE {sql_where} ORDER BY occurred_on DESC, id DESC \
-                 LIMIT {} OFFSET {offset}",
-                i64::try_from(limit).unwrap_or(i64::MAX)
-            ))?;
-            let rows = stmt.query_map(params_from_iter(values.iter()), read_record)?;
-            let records = rows.map(|r| r?).collect::<Result<Vec<_>>>()?;
-            return Ok((records, usize::try_from(total).unwrap_or(0)));
-        }
-        // One pass over the table (it has no date index: a report writes no page more), counting
-        // every selected record and keeping the newest `offset + limit` by date, then id; then
-        // the page's rows by id.
-        let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
-        let mut total = 0;
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT id, occurred_on FROM records WHERE {sql_where}"))?;
-        let mut rows = stmt.query(params_from_iter(values.iter()))?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
-            let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
-            total += 1;
-            let key = Reverse((day, id));
-            if newest.len() < keep {
-                newest.push(key);
-            } else if newest.peek().is_some_and(|oldest| key < *oldest) {
-                // Newer than the oldest kept: it takes its place.
-                newest.pop();
-                newest.push(key);
-            }
-        }
-        let mut page: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
-        page.sort_unstable_by(|a, b| b.cmp(a));
-        let ids: Vec<i64> = page.into_iter().skip(offset).map(|(_, id)| id).collect();
-        let mut records = Vec::with_capacity(ids.len());
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?;
-        for id in ids {
-            if let Some(record) = stmt.query_row([id], read_record).optional()? {
-                records.push(record?);
-            }
-        }
+        let snapshot = read_snapshot(&self.conn)?;
+        let (newest, total) = newest_keys(&snapshot, filter, offset.saturating_add(limit))?;
+        let mut records = Vec::with_capacity(newest.len().saturating_sub(offset));
+        each_by_id(&snapshot, newest.into_iter().skip(offset), |record| {
+            records.push(record)
+        })?;
         Ok((records, total))
     }
 
@@ -341,11 +355,28 @@ impl Store {
 
     /// Live records dated within `[from, to]`, oldest first.
     pub fn records_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Record>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM records WHERE occurred_on BETWEEN ?1 AND ?2 AND deleted_at IS NULL ORDER BY occurred_on, id"
-        ))?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], read_record)?;
-        rows.map(|r| r?).collect()
+        let filter = RecordFilter {
+            from: Some(from),
+            to: Some(to),
+            ..RecordFilter::default()
+        };
+        let mut records = Vec::new();
+        self.each_record(&filter, Order::OldestFirst, |record| records.push(record))?;
+        Ok(records)
+    }
+
+    /// Every live record `filter` selects, in `order`, handed to `visit` one at a time as it is
+    /// read, and how many there were: a file of any length is written holding one record, not
+    /// all of them (only their dates and ids are sorted: SQLite would sort whole rows, in
+    /// memory, `temp_store` being memory). One snapshot, whatever is written meanwhile.
+    pub fn each_record(&self, filter: &RecordFilter, order: Order, visit: impl FnMut(Record)) -> Result<usize> {
+        let snapshot = read_snapshot(&self.conn)?;
+        let (mut keys, total) = newest_keys(&snapshot, filter, usize::MAX)?;
+        if order == Order::OldestFirst {
+            keys.reverse();
+        }
+        each_by_id(&snapshot, keys.into_iter(), visit)?;
+        Ok(total)
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.

@@ -705,9 +705,48 @@ fn running_tallies_always_equal_the_records() {
 }
 
 #[test]
+/// A download is one snapshot: a record another connection deletes while the records are read
+/// one by one is handed over as it was when the reading began, and counted.
+fn a_download_reads_one_snapshot_while_another_connection_writes() {
+    let (dir, mut store) = temp_store();
+    let c = komoro_catalogue();
+    let area = &c.areas[0];
+    for i in 0..20 {
+        let date = d(2025, 4, 1) + chrono::Duration::days(i);
+        store
+            .insert(&meeting(&format!("s{i}"), date, &area.name, &area.districts[0]), now())
+            .expect("insert");
+    }
+    let other = rusqlite::Connection::open(dir.path().join("kyodo.sqlite3")).expect("second connection");
+    let mut seen = Vec::new();
+    let count = store
+        .each_record(&RecordFilter::default(), Order::NewestFirst, |r| {
+            if seen.is_empty() {
+                // The oldest record, the last to be read.
+                other
+                    .execute(
+                        "UPDATE records SET deleted_at = '2026-01-01T00:00:00Z' WHERE source_id = 's0'",
+                        [],
+                    )
+                    .expect("deleted by the other connection");
+            }
+            seen.push(r);
+        })
+        .expect("read");
+    assert_eq!((seen.len(), count), (20, 20));
+    assert!(
+        seen.iter().all(|r| r.deleted_at.is_none()),
+        "as they were when the reading began"
+    );
+    let (after, total) = store.records_page(&RecordFilter::default(), 0, 50).expect("after");
+    assert_eq!((after.len(), total), (19, 19), "the delete is seen by the next read");
+}
+
+#[test]
 /// A page of records is the newest by date, then by entry, after the first `offset` — as SQL's
 /// `ORDER BY occurred_on DESC, id DESC LIMIT … OFFSET …` gives it — with the count of all the
-/// filter selects, on any page, ties of a day included, deleted records left out.
+/// filter selects, on any page, ties of a day included, deleted records left out; a download
+/// (`each_record`) hands the same records in the same order, or the reverse.
 fn a_page_of_records_is_the_newest_by_date_then_entry_with_the_count_of_all() {
     let (_dir, mut store) = temp_store();
     let c = komoro_catalogue();
@@ -740,9 +779,17 @@ fn a_page_of_records_is_the_newest_by_date_then_entry_with_the_count_of_all() {
     ];
     for filter in &filters {
         let (all, total) = store.records_page(filter, 0, 1_000).expect("all");
-        // A long read (a download) gives the same, read in order from SQL.
-        let (long, long_total) = store.records_page(filter, 0, usize::MAX).expect("all, long");
-        assert_eq!((long, long_total), (all.clone(), total));
+        // A download reads the same one at a time, in either order.
+        let mut newest = Vec::new();
+        let count = store
+            .each_record(filter, Order::NewestFirst, |r| newest.push(r))
+            .expect("newest first");
+        assert_eq!((newest, count), (all.clone(), total));
+        let mut oldest = Vec::new();
+        store
+            .each_record(filter, Order::OldestFirst, |r| oldest.push(r))
+            .expect("oldest first");
+        assert_eq!(oldest, all.iter().rev().cloned().collect::<Vec<_>>());
         assert_eq!(all.len(), total);
         assert!(total > 20, "{total}");
         assert!(all.iter().all(|r| r.deleted_at.is_none()));

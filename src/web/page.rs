@@ -6,9 +6,12 @@
 use super::session::Signed;
 use crate::store;
 use askama::Template;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER};
+use axum::body::Body;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use std::io::{Seek, SeekFrom};
+use tokio_util::io::ReaderStream;
 
 /// Where the stylesheet is served (its content is compiled in).
 pub const CSS_PATH: &str = "/static/kyodo.css";
@@ -195,6 +198,27 @@ pub fn download_inline(kind: &'static str, bytes: Vec<u8>) -> Response {
 /// A file to download: its type by its extension, its name in `Content-Disposition` (ASCII,
 /// and UTF-8 for other names).
 pub fn download(name: &str, bytes: Vec<u8>) -> Response {
+    attachment(name, (StatusCode::OK, bytes).into_response())
+}
+
+/// A file to download from `file`, read from its start and sent in pieces as the client takes
+/// them (a large export), its length in `Content-Length`.
+pub fn download_file(name: &str, mut file: std::fs::File) -> Response {
+    let length = match file.seek(SeekFrom::Start(0)).and_then(|_| file.metadata()) {
+        Ok(metadata) => metadata.len(),
+        Err(e) => {
+            tracing::error!(error = %e, "a file to download could not be read");
+            return internal_error();
+        }
+    };
+    let stream = ReaderStream::new(tokio::fs::File::from_std(file));
+    let mut response = Body::from_stream(stream).into_response();
+    response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(length));
+    attachment(name, response)
+}
+
+/// `response` as the file `name`: its type by the extension, the name in `Content-Disposition`.
+fn attachment(name: &str, mut response: Response) -> Response {
     let kind = if name.ends_with(".csv") {
         "text/csv; charset=utf-8"
     } else if name.ends_with(".xlsx") {
@@ -218,7 +242,6 @@ pub fn download(name: &str, bytes: Vec<u8>) -> Response {
         .collect::<String>()
         .replace('+', "%20");
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
     if let Ok(value) = HeaderValue::from_str(&disposition) {

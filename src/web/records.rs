@@ -1,9 +1,9 @@
 //! `/records`: the live records a filter selects — a fiscal year (`fy`) or a period (`from`,
 //! `to`), a record type (`type`), an area, a district, and for admins part of a reporter's name
 //! (`reporter`) — the latest date first, `PAGE_SIZE` a page (`page`); with `format=csv|xlsx`
-//! every record the filter selects, as the export writes them (`render::csv::records_csv`, its
-//! formula guard; `render::xlsx::records_xlsx`). Staff see no reporter's name: not in the
-//! table, and 「（非表示）」 in the files.
+//! every record the filter selects, as the export writes them (`render::csv::RecordsCsv`, its
+//! formula guard; `render::xlsx::RecordsXlsx`), sent from a temporary file. Staff see no
+//! reporter's name: not in the table, and 「（非表示）」 in the files.
 
 use super::overview::{year_choices, year_label, Choice};
 use super::page::{self, Frame, Tab};
@@ -15,15 +15,17 @@ use crate::domain::calendar::date_label;
 use crate::domain::record::{Record, RecordFilter};
 use crate::domain::record_type::FieldKind;
 use crate::domain::{Catalogue, FiscalYear};
-use crate::render::csv::records_csv;
+use crate::render::csv::RecordsCsv;
 use crate::render::record::{describe, indicator_of};
 use crate::render::record_table::source_label;
-use crate::render::xlsx::records_xlsx;
+use crate::render::xlsx::RecordsXlsx;
+use crate::store::Order;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use std::io::BufWriter;
 use std::sync::Arc;
 
 /// Records a page.
@@ -256,33 +258,68 @@ fn row(catalogue: &Catalogue, record: &Record, admin: bool) -> Row {
     }
 }
 
-/// Every record the filter selects, as a file; reporters' names hidden from staff.
+/// Every record the filter selects, as a file; reporters' names hidden from staff. The records
+/// come one at a time from the store into an unnamed temporary file, which is then sent in
+/// pieces: a download of every year holds neither the records nor the file in memory, and a
+/// slow connection does not keep the app (and the other pages) waiting.
 fn download(app: &App, signed: &Signed, filter: &RecordFilter, format: Format) -> Response {
-    let all = usize::try_from(i64::MAX).unwrap_or(usize::MAX);
-    let mut records = match app.store.records_page(filter, 0, all) {
-        Ok((records, _)) => records,
-        Err(e) => return page::store_error(&e, Some(signed)),
-    };
-    if !signed.user.admin {
-        for record in &mut records {
+    let catalogue = &app.settings.catalogue;
+    let admin = signed.user.admin;
+    let shown = |mut record: Record| {
+        if !admin {
             record.reporter.name = HIDDEN.to_string();
             record.reporter.id = String::new();
         }
-    }
-    let catalogue = &app.settings.catalogue;
-    match format {
-        Format::Csv | Format::Png => page::download("kyodo-records.csv", records_csv(catalogue, &records)),
-        Format::Xlsx => match records_xlsx(catalogue, &records, None) {
-            Ok(bytes) => page::download("kyodo-records.xlsx", bytes),
-            Err(e) => {
-                tracing::error!(error = %e, "the records' XLSX file could not be made");
-                page::message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Excel のファイルを作れませんでした",
-                    &["CSV でダウンロードしてください。"],
-                    Some(signed),
-                )
+        record
+    };
+    let written = tempfile::tempfile()
+        .map_err(Failed::File)
+        .and_then(|file| match format {
+            Format::Csv | Format::Png => {
+                let mut csv = RecordsCsv::new(catalogue, BufWriter::new(file)).map_err(Failed::File)?;
+                app.store
+                    .each_record(filter, Order::NewestFirst, |r| csv.push(&shown(r)))
+                    .map_err(Failed::Store)?;
+                let file = csv.finish().map_err(Failed::File)?;
+                Ok((
+                    "kyodo-records.csv",
+                    file.into_inner().map_err(|e| Failed::File(e.into_error()))?,
+                ))
             }
-        },
+            Format::Xlsx => {
+                let mut xlsx = RecordsXlsx::new(catalogue).map_err(Failed::Xlsx)?;
+                app.store
+                    .each_record(filter, Order::NewestFirst, |r| xlsx.push(&shown(r)))
+                    .map_err(Failed::Store)?;
+                let mut out = BufWriter::new(file);
+                xlsx.finish(None, &mut out).map_err(Failed::Xlsx)?;
+                Ok((
+                    "kyodo-records.xlsx",
+                    out.into_inner().map_err(|e| Failed::File(e.into_error()))?,
+                ))
+            }
+        });
+    match written {
+        Ok((name, file)) => page::download_file(name, file),
+        Err(Failed::Store(e)) => page::store_error(&e, Some(signed)),
+        Err(e) => {
+            tracing::error!(error = %e, "the records' file could not be made");
+            let (title, hint) = match e {
+                Failed::Xlsx(_) => ("Excel のファイルを作れませんでした", "CSV でダウンロードしてください。"),
+                _ => ("ファイルを作れませんでした", "しばらくしてからもう一度お試しください。"),
+            };
+            page::message(StatusCode::INTERNAL_SERVER_ERROR, title, &[hint], Some(signed))
+        }
     }
+}
+
+/// Why a download could not be made.
+#[derive(Debug, thiserror::Error)]
+enum Failed {
+    #[error("{0}")]
+    Store(crate::store::Error),
+    #[error("temporary file: {0}")]
+    File(std::io::Error),
+    #[error("{0}")]
+    Xlsx(crate::render::xlsx::XlsxError),
 }
