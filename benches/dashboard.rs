@@ -110,6 +110,8 @@ fn main() {
             format!("/?fy={fy}&format=xlsx"),
             format!("/matrix?fy={fy}&format=png"),
             format!("/report?fy={fy}&format=xlsx"),
+            "/chart.svg".to_string(),
+            "/chart.png".to_string(),
         ];
         println!("page: n={RUNS} p50 / p99 / max (budget: p99 < 50 ms)");
         for page in &pages {

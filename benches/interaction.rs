@@ -493,6 +493,7 @@ impl Bench {
             "/?fy=2025&format=xlsx",
             "/records?fy=2025&format=xlsx",
             "/matrix?fy=2025&format=png",
+            "/chart.png",
         ];
         for _ in 0..20 {
             for page in pages {

@@ -81,7 +81,7 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     let labels = draw(chart, font, &mut pixels)?;
     for label in &labels {
-        label.paint(font, &mut pixels, WIDTH);
+        label.paint(font, &mut pixels, WIDTH, 0);
     }
     encode(&pixels, WIDTH, HEIGHT)
 }

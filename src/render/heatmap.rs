@@ -3,10 +3,11 @@
 //! one for the total; each cell's count printed in it, its shade the darker the more (blank for
 //! none), so the districts nobody has visited stand out as white rows.
 //!
-//! Drawn straight into an RGB buffer with the shared text and PNG helpers (`canvas.rs`): a grid
-//! of rectangles needs no plotting library.
+//! Drawn straight into RGB pixels with the shared text and PNG helpers (`canvas.rs`): a grid
+//! of rectangles needs no plotting library. The rectangles and labels are laid out first, then
+//! painted and encoded a band of rows at a time, so the whole picture's pixels are never held.
 
-use super::canvas::{encode, fill, font, text_width, Anchor, Label, AXIS, FRAME, TEXT};
+use super::canvas::{encode_bands, font, text_width, Anchor, Fill, Label, AXIS, BAND_ROWS, FRAME, TEXT};
 use super::chart::ChartError;
 use crate::domain::matrix::Matrix;
 use plotters::prelude::RGBColor;
@@ -28,13 +29,19 @@ const DARK: RGBColor = RGBColor(0x08, 0x45, 0x94);
 /// The matrix as a PNG under `title` (`連携 区×月 令和8年度（4月〜11月）`); its size follows the
 /// matrix: one row per area and district, one column per month.
 pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
+    render_png_in_bands(matrix, title, BAND_ROWS)
+}
+
+/// `render_png`, painted and encoded `band_rows` rows at a time (`canvas::encode_bands`): the
+/// rectangles and labels are laid out once, then each band paints those it meets.
+fn render_png_in_bands(matrix: &Matrix, title: &str, band_rows: u32) -> Result<Vec<u8>, ChartError> {
     let font = font()?;
     let name_width = name_width(matrix, font);
     let columns = matrix.months.len() as u32;
     let rows = matrix.areas.iter().map(|a| 1 + a.districts.len() as u32).sum::<u32>();
     let width = MARGIN * 2 + name_width + columns * MONTH_WIDTH + TOTAL_WIDTH;
     let height = MARGIN * 2 + TITLE_HEIGHT + HEADER_HEIGHT + rows * ROW_HEIGHT;
-    let mut pixels = vec![0xFF; width as usize * height as usize * 3];
+    let mut fills = Vec::new();
     let mut labels = Vec::new();
     let largest = matrix.largest();
 
@@ -88,17 +95,19 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
         AXIS,
     ));
     y += HEADER_HEIGHT;
-    fill(&mut pixels, width, (MARGIN, y - 1), (width - MARGIN * 2, 1), FRAME);
+    fills.push(Fill {
+        at: (MARGIN, y - 1),
+        size: (width - MARGIN * 2, 1),
+        color: FRAME,
+    });
 
     for area in &matrix.areas {
         // The area's row: its name, how many districts had one, and its totals.
-        fill(
-            &mut pixels,
-            width,
-            (MARGIN, y),
-            (width - MARGIN * 2, ROW_HEIGHT),
-            AREA_ROW,
-        );
+        fills.push(Fill {
+            at: (MARGIN, y),
+            size: (width - MARGIN * 2, ROW_HEIGHT),
+            color: AREA_ROW,
+        });
         let name = format!("{}地区（{}/{}区）", area.area, area.met(), area.districts.len());
         labels.push(Label::new(
             name,
@@ -145,13 +154,11 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
                 }
                 let share = n as f32 / largest.max(1) as f32;
                 let x = column_x(i as u32);
-                fill(
-                    &mut pixels,
-                    width,
-                    (x + 1, y + 1),
-                    (MONTH_WIDTH - 2, ROW_HEIGHT - 2),
-                    shade(share),
-                );
+                fills.push(Fill {
+                    at: (x + 1, y + 1),
+                    size: (MONTH_WIDTH - 2, ROW_HEIGHT - 2),
+                    color: shade(share),
+                });
                 let ink = if share > 0.5 { WHITE } else { TEXT };
                 let at = (px(x + MONTH_WIDTH / 2), middle(y, ROW_HEIGHT));
                 labels.push(Label::new(n.to_string(), at, Anchor::Centre, TEXT_SIZE, ink));
@@ -166,24 +173,30 @@ pub fn render_png(matrix: &Matrix, title: &str) -> Result<Vec<u8>, ChartError> {
                 TEXT_SIZE,
                 ink,
             ));
-            fill(
-                &mut pixels,
-                width,
-                (MARGIN, y + ROW_HEIGHT - 1),
-                (width - MARGIN * 2, 1),
-                FRAME,
-            );
+            fills.push(Fill {
+                at: (MARGIN, y + ROW_HEIGHT - 1),
+                size: (width - MARGIN * 2, 1),
+                color: FRAME,
+            });
             y += ROW_HEIGHT;
         }
     }
     // The total column set apart from the months.
     let top = MARGIN + TITLE_HEIGHT;
-    fill(&mut pixels, width, (total_x, top), (1, height - MARGIN - top), FRAME);
+    fills.push(Fill {
+        at: (total_x, top),
+        size: (1, height - MARGIN - top),
+        color: FRAME,
+    });
 
-    for label in &labels {
-        label.paint(font, &mut pixels, width);
-    }
-    encode(&pixels, width, height)
+    encode_bands(width, height, band_rows, |top, band| {
+        for fill in &fills {
+            fill.paint(band, width, top);
+        }
+        for label in &labels {
+            label.paint(font, band, width, top);
+        }
+    })
 }
 
 /// Wide enough for the longest area or district name, and never narrower than 160 pixels.

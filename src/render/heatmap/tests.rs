@@ -119,3 +119,30 @@ fn a_single_month_no_records_and_huge_counts_draw() {
     let matrix = Matrix::new(&c, "地区連携", months(12), huge);
     assert!(render_png(&matrix, "大きな数").is_ok());
 }
+
+#[test]
+/// Painted a band of rows at a time, the picture is the same pixel for pixel as painted whole,
+/// whatever the band: labels and rectangles that cross a band's edge are painted on both sides.
+fn a_picture_painted_in_bands_is_the_picture_painted_whole() {
+    let c = komoro();
+    let counts: Vec<_> = c
+        .areas
+        .iter()
+        .flat_map(|a| a.districts.iter().map(move |d| (a.name.clone(), d.clone())))
+        .enumerate()
+        .map(|(i, (area, district))| (months(12)[i % 12], area, district, 1 + i as u64 % 9))
+        .collect();
+    let matrix = Matrix::new(&c, "地区連携", months(12), counts);
+    let title = "地区連携 区×月 令和8年度";
+    let (width, height, whole) = decode(&render_png_in_bands(&matrix, title, u32::MAX).expect("whole"));
+    assert!(
+        dark_pixels(&whole, width, 0..height) > 5_000,
+        "text and shades are drawn"
+    );
+    for band in [1, 7, BAND_ROWS, 100] {
+        let (w, h, banded) = decode(&render_png_in_bands(&matrix, title, band).expect("banded"));
+        assert_eq!((w, h), (width, height));
+        let differ = whole.chunks(3).zip(banded.chunks(3)).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{band} rows a band: {differ} pixels differ");
+    }
+}
