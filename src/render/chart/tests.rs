@@ -346,3 +346,22 @@ fn the_legend_says_which_years_have_no_record() {
     let (width, height, _) = decode(&render_png(&chart).expect("renders"));
     assert_eq!((width, height), (WIDTH, HEIGHT));
 }
+
+#[test]
+/// Drawn a band of rows at a time, the chart is the same pixel for pixel as drawn whole,
+/// whatever the band: thick lines, frames and labels that cross a band's edge are drawn on
+/// both sides of it.
+fn a_chart_drawn_in_bands_is_the_chart_drawn_whole() {
+    let chart = komoro_like(7);
+    let (_, _, whole) = decode(&render_png_in_bands(&chart, HEIGHT).expect("whole"));
+    assert!(
+        dark_pixels(&whole, 0..HEIGHT, 0..WIDTH) > 20_000,
+        "lines and text are drawn"
+    );
+    for band in [5, 37, BAND_ROWS, 1000] {
+        let (width, height, banded) = decode(&render_png_in_bands(&chart, band).expect("banded"));
+        assert_eq!((width, height), (WIDTH, HEIGHT));
+        let differ = whole.chunks(3).zip(banded.chunks(3)).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{band} rows a band: {differ} pixels differ");
+    }
+}
