@@ -76,9 +76,10 @@ const CAPTION_HEIGHT: u32 = 34;
 
 const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
-/// Rows of the chart drawn at a time: a quarter of its pixels (1.4 of 5.8 MiB) in memory,
-/// while plotters draws the shapes four times.
-const BAND_ROWS: u32 = HEIGHT / 4;
+/// Rows of the chart drawn at a time: an eighth of its pixels (0.7 of 5.8 MiB) in memory.
+/// Each band draws only the panels on it (a panel is on two or three bands), which costs about
+/// a tenth more time than drawing the whole picture at once.
+const BAND_ROWS: u32 = HEIGHT / 8;
 
 /// The chart as a PNG of `WIDTH` × `HEIGHT` pixels.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
