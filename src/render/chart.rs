@@ -86,8 +86,8 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     render_png_in_bands(chart, BAND_ROWS)
 }
 
-/// `render_png`, drawn and encoded `band_rows` rows at a time (`canvas::encode_bands`): each
-/// band has the whole chart drawn on it (`Band`), keeping only its own rows.
+/// `render_png`, drawn and encoded `band_rows` rows at a time (`canvas::encode_bands`): on each
+/// band, the title, legend and panels that reach it are drawn (`Band`), keeping only its rows.
 fn render_png_in_bands(chart: &Chart, band_rows: u32) -> Result<Vec<u8>, ChartError> {
     let font = font()?;
     let mut failed = None;
