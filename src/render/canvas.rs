@@ -136,11 +136,18 @@ pub(super) fn text_width(font: &FontRef<'static>, size: f32, text: &str) -> f32 
     width
 }
 
-/// Rows of a picture painted at a time by `encode_bands`.
+/// Rows of a picture painted at a time by `encode_bands`, at most.
 pub(super) const BAND_ROWS: u32 = 64;
 
-/// A picture `width` × `height` painted and encoded as a PNG a band of `band_rows` rows at a
-/// time: `paint(top, band)` paints the band whose first row is `top` on white. Only a band's
+/// The first rows of bands of `rows` rows each down a picture `height` rows tall, for
+/// `encode_bands`.
+pub(super) fn even_bands(height: u32, rows: u32) -> Vec<u32> {
+    (0..height.max(1)).step_by(rows.max(1) as usize).collect()
+}
+
+/// A picture `width` × `height` painted and encoded as a PNG a band of rows at a time, the
+/// bands starting at `tops` (the first at 0, in order; each runs to the next, the last to the
+/// bottom): `paint(top, band)` paints the band whose first row is `top` on white. Only a band's
 /// pixels are in memory — whole, the heat map of 68 districts took 4.6 MiB and the chart
 /// 5.8 MiB, while the dashboard and the bot serve beside each other.
 /// Fast because the digest has a time budget: each row filtered as `Up` (not every filter
@@ -150,7 +157,7 @@ pub(super) const BAND_ROWS: u32 = 64;
 pub(super) fn encode_bands(
     width: u32,
     height: u32,
-    band_rows: u32,
+    tops: &[u32],
     mut paint: impl FnMut(u32, &mut [u8]),
 ) -> Result<Vec<u8>, ChartError> {
     let mut bytes = Vec::new();
@@ -161,12 +168,18 @@ pub(super) fn encode_bands(
     encoder.set_deflate_compression(png::DeflateCompression::Level(1));
     let mut writer = encoder.write_header()?;
     let mut stream = writer.stream_writer()?;
+    // Each band from its top to the next, over the whole height whatever `tops` says.
+    let mut cuts: Vec<u32> = tops.iter().copied().filter(|&t| t > 0 && t < height).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.insert(0, 0);
+    cuts.push(height);
+    let bands: Vec<(u32, u32)> = cuts.windows(2).map(|w| (w[0], w[1] - w[0])).collect();
     let row_bytes = width as usize * 3;
-    let band_rows = band_rows.clamp(1, height.max(1));
-    let mut band = vec![0xFF; row_bytes * band_rows as usize];
-    for top in (0..height).step_by(band_rows as usize) {
-        let rows = band_rows.min(height - top) as usize;
-        let band = &mut band[..row_bytes * rows];
+    let tallest = bands.iter().map(|&(_, rows)| rows).max().unwrap_or(0);
+    let mut band = vec![0xFF; row_bytes * tallest as usize];
+    for (top, rows) in bands {
+        let band = &mut band[..row_bytes * rows as usize];
         band.fill(0xFF);
         paint(top, band);
         stream.write_all(band).map_err(png::EncodingError::from)?;

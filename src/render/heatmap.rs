@@ -7,7 +7,7 @@
 //! of rectangles needs no plotting library. The rectangles and labels are laid out first, then
 //! painted and encoded a band of rows at a time, so the whole picture's pixels are never held.
 
-use super::canvas::{encode_bands, font, text_width, Anchor, Fill, Label, AXIS, BAND_ROWS, FRAME, TEXT};
+use super::canvas::{encode_bands, even_bands, font, text_width, Anchor, Fill, Label, AXIS, BAND_ROWS, FRAME, TEXT};
 use super::chart::ChartError;
 use crate::domain::matrix::Matrix;
 use plotters::prelude::RGBColor;
@@ -189,7 +189,7 @@ fn render_png_in_bands(matrix: &Matrix, title: &str, band_rows: u32) -> Result<V
         color: FRAME,
     });
 
-    encode_bands(width, height, band_rows, |top, band| {
+    encode_bands(width, height, &even_bands(height, band_rows), |top, band| {
         for fill in &fills {
             fill.paint(band, width, top);
         }

@@ -4,6 +4,7 @@
 //! To look at the chart: `KYODO_SAMPLE_CHART=/tmp/chart.png cargo test --lib render::chart`.
 
 use super::*;
+use crate::render::canvas::even_bands;
 use std::ops::Range;
 use std::time::Instant;
 
@@ -353,15 +354,26 @@ fn the_legend_says_which_years_have_no_record() {
 /// both sides of it.
 fn a_chart_drawn_in_bands_is_the_chart_drawn_whole() {
     let chart = komoro_like(7);
-    let (_, _, whole) = decode(&render_png_in_bands(&chart, HEIGHT).expect("whole"));
+    let (_, _, whole) = decode(&render_png_in_bands(&chart, &[0]).expect("whole"));
     assert!(
         dark_pixels(&whole, 0..HEIGHT, 0..WIDTH) > 20_000,
         "lines and text are drawn"
     );
-    for band in [5, 37, BAND_ROWS, 1000] {
-        let (width, height, banded) = decode(&render_png_in_bands(&chart, band).expect("banded"));
+    let tops = band_tops(&chart).expect("layout");
+    assert!(
+        tops.len() >= 7,
+        "the title and legend, then each of the 5 rows of panels: {tops:?}"
+    );
+    let cuts = [
+        tops,
+        even_bands(HEIGHT, 5),
+        even_bands(HEIGHT, 37),
+        even_bands(HEIGHT, 1000),
+    ];
+    for (i, band_tops) in cuts.iter().enumerate() {
+        let (width, height, banded) = decode(&render_png_in_bands(&chart, band_tops).expect("banded"));
         assert_eq!((width, height), (WIDTH, HEIGHT));
         let differ = whole.chunks(3).zip(banded.chunks(3)).filter(|(a, b)| a != b).count();
-        assert_eq!(differ, 0, "{band} rows a band: {differ} pixels differ");
+        assert_eq!(differ, 0, "bands {i}: {differ} pixels differ");
     }
 }
