@@ -10,8 +10,7 @@ use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use std::io::{Seek, SeekFrom};
-use tokio_util::io::ReaderStream;
+use std::io::{Read, Seek, SeekFrom};
 
 /// Where the stylesheet is served (its content is compiled in).
 pub const CSS_PATH: &str = "/static/kyodo.css";
@@ -201,8 +200,12 @@ pub fn download(name: &str, bytes: Vec<u8>) -> Response {
     attachment(name, (StatusCode::OK, bytes).into_response())
 }
 
+/// The pieces a download is sent in.
+const CHUNK: usize = 64 << 10;
+
 /// A file to download from `file`, read from its start and sent in pieces as the client takes
-/// them (a large export), its length in `Content-Length`.
+/// them (a large export), its length in `Content-Length`. One blocking thread reads it for the
+/// whole download, a few pieces ahead of the client (not a thread for every piece).
 pub fn download_file(name: &str, mut file: std::fs::File) -> Response {
     let length = match file.seek(SeekFrom::Start(0)).and_then(|_| file.metadata()) {
         Ok(metadata) => metadata.len(),
@@ -211,10 +214,40 @@ pub fn download_file(name: &str, mut file: std::fs::File) -> Response {
             return internal_error();
         }
     };
-    let stream = ReaderStream::new(tokio::fs::File::from_std(file));
-    let mut response = Body::from_stream(stream).into_response();
+    let (pieces, received) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || loop {
+        let mut piece = vec![0; CHUNK];
+        let read = match file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => {
+                piece.truncate(n);
+                Ok(piece)
+            }
+            Err(e) => Err(e),
+        };
+        let failed = read.is_err();
+        // The client gone (the receiver dropped), or the file unreadable: nothing more to send.
+        if pieces.blocking_send(read).is_err() || failed {
+            break;
+        }
+    });
+    let mut response = Body::from_stream(Pieces(received)).into_response();
     response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(length));
     attachment(name, response)
+}
+
+/// The pieces of a file as they are read, a stream for the response's body.
+struct Pieces(tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>);
+
+impl futures_core::Stream for Pieces {
+    type Item = std::io::Result<Vec<u8>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 /// `response` as the file `name`: its type by the extension, the name in `Content-Disposition`.
