@@ -76,10 +76,12 @@ const CAPTION_HEIGHT: u32 = 34;
 
 const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
-/// Rows of the chart drawn at a time, at most: a band is the title and legend, or a row of
-/// panels (about 290 rows, 1.0 of the 5.8 MiB of pixels) — so that each panel is drawn once —
-/// cut in two where a row is taller than this (a chart of one or two panels).
-const BAND_ROWS: u32 = 300;
+/// Rows of the chart drawn at a time, at most: the bands are cut at the title and legend and at
+/// each row of panels, and again every this many rows — a row of panels (about 290 rows) in
+/// two, 0.5 of the 5.8 MiB of pixels. Measured in one release process, Komoro's chart took
+/// 20.5 ms in these bands and 24.1 ms drawn whole: the panels drawn twice cost less than
+/// the whole picture's pixels going through the cache.
+const BAND_ROWS: u32 = 150;
 
 /// The chart as a PNG of `WIDTH` × `HEIGHT` pixels.
 pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
