@@ -1,6 +1,7 @@
 //! Text and pixels shared by the PNG pictures (`chart.rs`, `heatmap.rs`): the Japanese font
 //! embedded in the binary and parsed once, labels laid out and rasterised with `ab_glyph` and
-//! blended into an RGB buffer, and the buffer encoded as a PNG.
+//! blended into RGB pixels, rectangles (`Fill`), and the picture painted and encoded as a PNG a
+//! band of rows at a time (`encode_bands`), so that no picture's pixels are held whole.
 //!
 //! The font is IPAexGothic, embedded from `assets/fonts/ipaexg.ttf` (IPA Font License,
 //! `assets/fonts/IPA_Font_License_Agreement_v1.0.txt`), so Japanese renders the same on every
