@@ -272,33 +272,29 @@ fn download(app: &App, signed: &Signed, filter: &RecordFilter, format: Format) -
         }
         record
     };
-    let written = tempfile::tempfile()
-        .map_err(Failed::File)
-        .and_then(|file| match format {
+    let written = tempfile::tempfile().map_err(Failed::File).and_then(|file| {
+        let mut out = BufWriter::new(file);
+        let name = match format {
             Format::Csv | Format::Png => {
-                let mut csv = RecordsCsv::new(catalogue, BufWriter::new(file)).map_err(Failed::File)?;
+                let mut csv = RecordsCsv::new(catalogue, &mut out).map_err(Failed::File)?;
                 app.store
                     .each_record(filter, Order::NewestFirst, |r| csv.push(&shown(r)))
                     .map_err(Failed::Store)?;
-                let file = csv.finish().map_err(Failed::File)?;
-                Ok((
-                    "kyodo-records.csv",
-                    file.into_inner().map_err(|e| Failed::File(e.into_error()))?,
-                ))
+                csv.finish().map_err(Failed::File)?;
+                "kyodo-records.csv"
             }
             Format::Xlsx => {
                 let mut xlsx = RecordsXlsx::new(catalogue).map_err(Failed::Xlsx)?;
                 app.store
                     .each_record(filter, Order::NewestFirst, |r| xlsx.push(&shown(r)))
                     .map_err(Failed::Store)?;
-                let mut out = BufWriter::new(file);
                 xlsx.finish(None, &mut out).map_err(Failed::Xlsx)?;
-                Ok((
-                    "kyodo-records.xlsx",
-                    out.into_inner().map_err(|e| Failed::File(e.into_error()))?,
-                ))
+                "kyodo-records.xlsx"
             }
-        });
+        };
+        let file = out.into_inner().map_err(|e| Failed::File(e.into_error()))?;
+        Ok((name, file))
+    });
     match written {
         Ok((name, file)) => page::download_file(name, file),
         Err(Failed::Store(e)) => page::store_error(&e, Some(signed)),
