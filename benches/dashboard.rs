@@ -11,6 +11,8 @@
 
 #[path = "support/seed.rs"]
 mod seed;
+#[path = "support/sign_in.rs"]
+mod sign_in;
 
 use chrono::Utc;
 use kyodo::app::App;
@@ -37,9 +39,6 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     drop(app);
-    rusqlite::Connection::open(&db)
-        .and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
-        .expect("checkpoint");
     let kyodo = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kyodo"));
         command
@@ -64,37 +63,12 @@ fn main() {
         .and_then(|rest| rest.split('/').next())
         .map(|addr| format!("http://{addr}"))
         .expect("its address");
-    let link = kyodo(&["web-link", "--user", "bench", "--admin"])
-        .output()
-        .expect("web-link");
-    let out = String::from_utf8_lossy(&link.stdout).into_owned();
-    let token = out
-        .lines()
-        .last()
-        .and_then(|l| l.split("token=").nth(1))
-        .expect("a token")
-        .to_string();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let login = client
-            .get(format!("{base}/login?token={token}"))
-            .send()
-            .await
-            .expect("login");
-        let cookie = login
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("a session")
-            .to_string();
+        let (client, cookie) = sign_in::sign_in(repo, &db, &base, "bench").await;
         let fy = (kyodo::domain::FiscalYear::containing(today, kyodo::domain::FiscalYearStart::APRIL_FIRST)
             .start_year()
             - 1)

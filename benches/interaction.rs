@@ -36,6 +36,8 @@
 mod floor;
 #[path = "support/seed.rs"]
 mod seed;
+#[path = "support/sign_in.rs"]
+mod sign_in;
 #[path = "../tests/support/mod.rs"]
 #[allow(unused_imports)]
 mod support;
@@ -452,36 +454,7 @@ impl Bench {
         let mut figures = Figures::default();
         Self::reports(&discord, db, &mut figures).await;
         Self::totals(&discord, &mut figures).await;
-        let link = Command::new(env!("CARGO_BIN_EXE_kyodo"))
-            .args(["web-link", "--user", "課長", "--admin"])
-            .current_dir(&self.repo)
-            .env("KYODO_DATABASE", db)
-            .output()
-            .expect("kyodo web-link");
-        let out = String::from_utf8_lossy(&link.stdout).into_owned();
-        let token = out
-            .lines()
-            .last()
-            .and_then(|l| l.split("token=").nth(1))
-            .unwrap_or_else(|| panic!("a link in {out}"))
-            .trim()
-            .to_string();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let login = client
-            .get(format!("http://{addr}/login?token={token}"))
-            .send()
-            .await
-            .expect("sign in");
-        let cookie = login
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|c| c.split(';').next())
-            .expect("a session cookie")
-            .to_string();
+        let (client, cookie) = sign_in::sign_in(&self.repo, db, &format!("http://{addr}"), "課長").await;
         let pages = [
             "/",
             "/?fy=2025",
@@ -590,7 +563,6 @@ async fn run() {
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
     let started = Instant::now();
     let seeded = seed::seed(&seeded_db, &catalogue, YEARS, PER_YEAR, today);
-    truncate_wal(&seeded_db);
     println!(
         "seeded {seeded} over {YEARS} fiscal years in {:.1} s ({:.1} MiB)",
         started.elapsed().as_secs_f64(),

@@ -83,10 +83,6 @@ fn main() {
         "seeded {seeded} over {YEARS} fiscal years in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    // The seed's WAL checkpointed into the database, as the bot leaves it between writes.
-    rusqlite::Connection::open(&db)
-        .and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
-        .expect("checkpoint");
     // The subsidy figures come from the steps the seed's writes kept, as in the bot (not from
     // the groups' histories, the way of a store that does not keep them).
     let rules = &app.settings.catalogue.subsidy;
