@@ -51,6 +51,7 @@ impl Store {
             conn,
             subsidy: None,
             upgraded: None,
+            tallied: None,
         };
         // A file that is not SQLite fails on its first read.
         store.schema_version().map_err(|e| unreadable(e.to_string()))?;

@@ -11,8 +11,9 @@
 //! copies and the backups taken); `figures.rs` turns them into the domain's `Figures`;
 //! `batch.rs` writes an import's new records and edits in one transaction; `lifecycle.rs`
 //! checks every write of a subsidy record against its group's records, in the write's transaction;
-//! `subsidy_steps.rs` keeps what each subsidy record counts for; `revision.rs` tells whether a
-//! result read before still holds.
+//! `subsidy_steps.rs` keeps what each subsidy record counts for; `selection.rs` finds a filter's
+//! newest records without reading the whole table; `revision.rs` tells whether a result read
+//! before still holds.
 //! `upgrade.rs` writes a snapshot before the migrations change an existing database.
 
 mod audit;
@@ -28,6 +29,7 @@ pub(crate) mod records;
 mod remind;
 pub mod revision;
 mod secret;
+mod selection;
 mod subsidy_steps;
 pub mod tallies;
 pub mod upgrade;
@@ -53,7 +55,7 @@ use tallies::TallyLayout;
 use thiserror::Error;
 
 /// The migrations, in order. Append only: a migration that has shipped is never edited.
-const MIGRATION_SQL: [&str; 12] = [
+const MIGRATION_SQL: [&str; 13] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tallies.sql"),
     include_str!("../../migrations/0003_digests.sql"),
@@ -66,6 +68,7 @@ const MIGRATION_SQL: [&str; 12] = [
     include_str!("../../migrations/0010_subsidy_steps.sql"),
     include_str!("../../migrations/0011_tally_days.sql"),
     include_str!("../../migrations/0012_web_sessions.sql"),
+    include_str!("../../migrations/0013_tally_ids.sql"),
 ];
 
 /// The migration (0-based) that adds `group_key`, whose existing rows Rust fills in.
@@ -166,6 +169,9 @@ pub struct Store {
     /// subsidy record keeps the lifecycle (`domain::subsidy::check`) inside its transaction.
     subsidy: Option<Subsidy>,
     upgraded: Option<Upgraded>,
+    /// The layout the running tallies are kept by, once `describe`d: the record list reads
+    /// where a period's records are from them (`selection.rs`).
+    tallied: Option<tallies::Kept>,
 }
 
 impl Store {
@@ -204,6 +210,7 @@ impl Store {
             conn,
             subsidy: None,
             upgraded,
+            tallied: None,
         })
     }
 
@@ -404,6 +411,8 @@ mod pages_tests;
 mod remind_tests;
 #[cfg(test)]
 mod revision_tests;
+#[cfg(test)]
+mod selection_tests;
 #[cfg(test)]
 mod subsidy_steps_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
+use super::selection::newest_keys;
 use super::subsidy_steps;
 use super::tallies::days;
 use super::{source_stored, timestamp, write, Error, Result, Store};
@@ -22,8 +23,6 @@ use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction, TransactionBehavior};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +43,7 @@ impl Stored {
 
 /// The SQL column of each of a record's columns, in the order of `Column::ALL`: the column's
 /// own name, but `group`, a keyword in SQL, is `group_name`.
-fn dimension_columns() -> impl Iterator<Item = &'static str> {
+pub(super) fn dimension_columns() -> impl Iterator<Item = &'static str> {
     Column::ALL
         .into_iter()
         .map(|c| if c == Column::Group { "group_name" } else { c.key() })
@@ -159,69 +158,6 @@ pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record
     .transpose()
 }
 
-/// The SQL condition on `records` that selects the live records `filter` selects, and its
-/// values (`?1`, `?2`, … in order).
-fn filter_sql(filter: &RecordFilter) -> (String, Vec<Value>) {
-    let mut conditions = vec!["deleted_at IS NULL".to_string()];
-    let mut values: Vec<Value> = Vec::new();
-    let mut condition = |sql: &str, value: Value| {
-        values.push(value);
-        conditions.push(sql.replace('?', &format!("?{}", values.len())));
-    };
-    if let Some(id) = &filter.reporter_id {
-        condition("reporter_id = ?", Value::Text(id.clone()));
-    }
-    if let Some(name) = &filter.reporter_name {
-        condition("instr(reporter_name, ?) > 0", Value::Text(name.clone()));
-    }
-    if let Some(from) = filter.from {
-        condition("occurred_on >= ?", Value::Text(date_key(from)));
-    }
-    if let Some(to) = filter.to {
-        condition("occurred_on <= ?", Value::Text(date_key(to)));
-    }
-    if let Some(record_type) = filter.record_type {
-        condition("record_type = ?", Value::Text(record_type.key().to_string()));
-    }
-    for (column, value) in &filter.values {
-        let sql = Column::ALL
-            .into_iter()
-            .zip(dimension_columns())
-            .find_map(|(c, sql)| (c == *column).then_some(sql))
-            .unwrap_or("NULL");
-        condition(&format!("{sql} = ?"), Value::Text(value.clone()));
-    }
-    (conditions.join(" AND "), values)
-}
-
-/// The keys (date as `day_number`, id) of the newest `keep` live records `filter` selects,
-/// newest first, and how many it selects in all: one pass over the table (it has no date
-/// index: a report writes no page more), keeping the newest in a heap.
-fn newest_keys(conn: &rusqlite::Connection, filter: &RecordFilter, keep: usize) -> Result<(Vec<(u32, i64)>, usize)> {
-    let (sql_where, values) = filter_sql(filter);
-    let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
-    let mut total = 0;
-    let mut stmt = conn.prepare(&format!("SELECT id, occurred_on FROM records WHERE {sql_where}"))?;
-    let mut rows = stmt.query(params_from_iter(values.iter()))?;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
-        let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
-        total += 1;
-        let key = Reverse((day, id));
-        if newest.len() < keep {
-            newest.push(key);
-        } else if newest.peek().is_some_and(|oldest| key < *oldest) {
-            // Newer than the oldest kept: it takes its place.
-            newest.pop();
-            newest.push(key);
-        }
-    }
-    let mut keys: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
-    keys.sort_unstable_by(|a, b| b.cmp(a));
-    Ok((keys, total))
-}
-
 /// A read transaction: what is read in it is one snapshot of the database, and writers (the
 /// bot's reports, from another connection) go on meanwhile. Deferred, not the connection's
 /// usual immediate, which would take the write lock for the length of a download.
@@ -325,12 +261,13 @@ impl Store {
     /// it selects in all; counted and read in one snapshot.
     pub fn records_page(&self, filter: &RecordFilter, offset: usize, limit: usize) -> Result<(Vec<Record>, usize)> {
         let snapshot = read_snapshot(&self.conn)?;
-        let (newest, total) = newest_keys(&snapshot, filter, offset.saturating_add(limit))?;
-        let mut records = Vec::with_capacity(newest.len().saturating_sub(offset));
-        each_by_id(&snapshot, newest.into_iter().skip(offset), |record| {
+        let newest = newest_keys(&snapshot, self.tallied.as_ref(), filter, offset.saturating_add(limit))?;
+        tracing::debug!(read = newest.read, total = newest.total, "a page of records");
+        let mut records = Vec::with_capacity(newest.keys.len().saturating_sub(offset));
+        each_by_id(&snapshot, newest.keys.into_iter().skip(offset), |record| {
             records.push(record)
         })?;
-        Ok((records, total))
+        Ok((records, newest.total))
     }
 
     /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
@@ -371,12 +308,12 @@ impl Store {
     /// memory, `temp_store` being memory). One snapshot, whatever is written meanwhile.
     pub fn each_record(&self, filter: &RecordFilter, order: Order, visit: impl FnMut(Record)) -> Result<usize> {
         let snapshot = read_snapshot(&self.conn)?;
-        let (mut keys, total) = newest_keys(&snapshot, filter, usize::MAX)?;
+        let mut newest = newest_keys(&snapshot, self.tallied.as_ref(), filter, usize::MAX)?;
         if order == Order::OldestFirst {
-            keys.reverse();
+            newest.keys.reverse();
         }
-        each_by_id(&snapshot, keys.into_iter(), visit)?;
-        Ok(total)
+        each_by_id(&snapshot, newest.keys.into_iter(), visit)?;
+        Ok(newest.total)
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.

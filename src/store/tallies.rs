@@ -4,7 +4,9 @@
 //! `detail` field (`RecordTypeSpec::by`, `::detail`: a council activity's kind and status, a
 //! meeting's area and district — the places met are read from the tallies too), and the
 //! subsidy rule's type is left out (its figures depend on each group's records: its steps,
-//! `subsidy_steps.rs`).
+//! `subsidy_steps.rs`). Each row also counts its records (`entries`) and bounds their ids
+//! (`first_id`, `last_id`, migration 0013; a record taken out leaves them, still bounds), which
+//! tell the record list where a month's records are (`selection.rs`).
 //!
 //! SQL triggers cannot read the catalogue, so the store writes them from it (`TallyLayout`)
 //! when it is described (`Store::describe`): the triggers are dropped and made again and the
@@ -22,6 +24,11 @@ use rusqlite::{params, OptionalExtension};
 
 /// The `meta` key of the layout the tallies were last counted with.
 const META_KEY: &str = "tally_layout";
+
+/// The columns of `tallies` a trigger or a count writes, in that order.
+const COLUMNS: &str = "month, record_type, dimension, detail, count, \
+    d01, d02, d03, d04, d05, d06, d07, d08, d09, d10, d11, d12, d13, d14, d15, d16, \
+    d17, d18, d19, d20, d21, d22, d23, d24, d25, d26, d27, d28, d29, d30, d31, entries, first_id, last_id";
 
 /// The SQL column of a record column.
 fn sql_column(column: Column) -> &'static str {
@@ -110,8 +117,10 @@ impl TallyLayout {
                 .map(|d| format!("d{d:02} = d{d:02} + excluded.d{d:02}"))
                 .collect();
             format!(
-                "INSERT INTO tallies VALUES ({month}, {row}.record_type, {dimension}, {status}, {row}.count, {}) \
-                     ON CONFLICT DO UPDATE SET count = count + excluded.count, {};",
+                "INSERT INTO tallies ({COLUMNS}) \
+                     VALUES ({month}, {row}.record_type, {dimension}, {status}, {row}.count, {}, 1, {row}.id, {row}.id) \
+                     ON CONFLICT DO UPDATE SET count = count + excluded.count, {}, entries = entries + 1, \
+                     first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id);",
                 on_days(row).join(", "),
                 added.join(", ")
             )
@@ -127,8 +136,9 @@ impl TallyLayout {
             let key = format!(
                 "month = {month} AND record_type = {row}.record_type AND dimension = {dimension} AND detail = {status}"
             );
+            // The bounds on the ids stay: still bounds on the records left.
             format!(
-                "UPDATE tallies SET count = count - {row}.count, {} WHERE {key}; \
+                "UPDATE tallies SET count = count - {row}.count, entries = entries - 1, {} WHERE {key}; \
                  DELETE FROM tallies WHERE {key} AND count = 0;",
                 taken.join(", ")
             )
@@ -155,6 +165,34 @@ impl TallyLayout {
             self.detail("r"),
             self.tallied("r")
         )
+    }
+}
+
+/// The layout a store keeps the tallies by (`Store::keep_tallies`), with the triggers' text the
+/// database holds in `meta` while it is kept by that layout.
+#[derive(Debug, Clone)]
+pub(super) struct Kept {
+    skipped: Vec<&'static str>,
+    triggers: String,
+}
+
+impl Kept {
+    /// The types the tallies leave out.
+    pub(super) fn skipped(&self) -> &[&'static str] {
+        &self.skipped
+    }
+
+    /// Whether the database's tallies are kept by this layout now (another process may have
+    /// counted them again by its own since), read in `conn`'s transaction.
+    pub(super) fn in_place(&self, conn: &rusqlite::Connection) -> Result<bool> {
+        Ok(conn
+            .query_row(
+                "SELECT value = ?2 FROM meta WHERE key = ?1",
+                params![META_KEY, self.triggers],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
     }
 }
 
@@ -222,6 +260,10 @@ impl Store {
                 .query_row("SELECT value FROM meta WHERE key = ?1", [META_KEY], |row| row.get(0))
                 .optional()?)
         };
+        self.tallied = Some(Kept {
+            skipped: layout.skipped.clone(),
+            triggers: wanted.clone(),
+        });
         if current(&self.conn)?.as_deref() == Some(wanted.as_str()) {
             return Ok(false);
         }
@@ -241,7 +283,8 @@ impl Store {
             .collect();
         tx.execute(
             &format!(
-                "INSERT INTO tallies SELECT substr(occurred_on, 1, 7), record_type, {}, {}, SUM(count), {} \
+                "INSERT INTO tallies ({COLUMNS}) \
+                 SELECT substr(occurred_on, 1, 7), record_type, {}, {}, SUM(count), {}, COUNT(*), MIN(id), MAX(id) \
                  FROM records r WHERE {} GROUP BY 1, 2, 3, 4",
                 layout.dimension("r"),
                 layout.detail("r"),

@@ -614,6 +614,16 @@ impl Checker<'_> {
                 );
             }
         }
+        // Its lifecycle is a group's, and the store finds its records by group (their index).
+        if let Some(group) = spec.field(Column::Group).filter(|f| !f.required) {
+            self.fail(
+                &r.fields,
+                format!(
+                    "rule = \"subsidy\" の「{}」（列 group）は required = true にしてください（この種類は団体ごとに数えます）",
+                    group.called
+                ),
+            );
+        }
         if let Some(course) = spec.field(Column::Course) {
             for item in course.choices.iter().filter(|c| c.cap.is_none()) {
                 self.fail(

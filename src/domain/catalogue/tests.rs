@@ -126,6 +126,23 @@ fn a_cap_that_is_not_a_positive_integer_is_reported() {
 }
 
 #[test]
+fn a_subsidy_group_that_may_be_left_out_is_reported() {
+    let text = edited(
+        "{ column = \"group\", name = \"団体\", type = \"name\", required = true,",
+        "{ column = \"group\", name = \"団体\", type = \"name\", required = false,",
+    );
+    let line = line_of(&text, "fields = [\n  # cap: 上限額");
+    let found = problems(&text);
+    // (Discord also wants it after the required fields: the other problem.)
+    assert!(
+        found.contains(&format!(
+            "{line}行目: rule = \"subsidy\" の「補助金の団体」（列 group）は required = true にしてください（この種類は団体ごとに数えます）"
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn the_subsidy_lifecycle_has_five_distinct_states() {
     let c = komoro();
     assert_eq!(
