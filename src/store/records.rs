@@ -8,7 +8,7 @@
 
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
-use super::selection::newest_keys;
+use super::selection::page_keys;
 use super::subsidy_steps;
 use super::tallies::days;
 use super::{source_stored, timestamp, write, Error, Result, Store};
@@ -261,13 +261,11 @@ impl Store {
     /// it selects in all; counted and read in one snapshot.
     pub fn records_page(&self, filter: &RecordFilter, offset: usize, limit: usize) -> Result<(Vec<Record>, usize)> {
         let snapshot = read_snapshot(&self.conn)?;
-        let newest = newest_keys(&snapshot, self.tallied.as_ref(), filter, offset.saturating_add(limit))?;
-        tracing::debug!(read = newest.read, total = newest.total, "a page of records");
-        let mut records = Vec::with_capacity(newest.keys.len().saturating_sub(offset));
-        each_by_id(&snapshot, newest.keys.into_iter().skip(offset), |record| {
-            records.push(record)
-        })?;
-        Ok((records, newest.total))
+        let page = page_keys(&snapshot, self.tallied.as_ref(), filter, offset, limit)?;
+        tracing::debug!(read = page.read, total = page.total, "a page of records");
+        let mut records = Vec::with_capacity(page.keys.len());
+        each_by_id(&snapshot, page.keys.into_iter(), |record| records.push(record))?;
+        Ok((records, page.total))
     }
 
     /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
@@ -308,12 +306,12 @@ impl Store {
     /// memory, `temp_store` being memory). One snapshot, whatever is written meanwhile.
     pub fn each_record(&self, filter: &RecordFilter, order: Order, visit: impl FnMut(Record)) -> Result<usize> {
         let snapshot = read_snapshot(&self.conn)?;
-        let mut newest = newest_keys(&snapshot, self.tallied.as_ref(), filter, usize::MAX)?;
+        let mut all = page_keys(&snapshot, self.tallied.as_ref(), filter, 0, usize::MAX)?;
         if order == Order::OldestFirst {
-            newest.keys.reverse();
+            all.keys.reverse();
         }
-        each_by_id(&snapshot, newest.keys.into_iter(), visit)?;
-        Ok(newest.total)
+        each_by_id(&snapshot, all.keys.into_iter(), visit)?;
+        Ok(all.total)
     }
 
     /// Replaces a live record's date and facts, keeping the before and after in the audit trail.

@@ -9,6 +9,10 @@
 //!   is below the lowest id of the months it could still take a record from. Records are
 //!   reported soon after they happen, so the newest month's records are the top few thousand
 //!   ids whatever the table's size; one entered late only widens its month's bounds.
+//! - a page past the middle reads from the bottom up, keeping the oldest, and stops once every
+//!   id left is above the highest id of the months it could still take a record from. A record
+//!   entered long after its date raises its month's highest id, so deep pages of a table full
+//!   of such records read more of it: slower, never wrong.
 //! - the count is the tallies' `entries` when the filter asks nothing finer than whole months
 //!   and a type, else a `COUNT(*)` over the window.
 //!
@@ -23,7 +27,6 @@ use crate::domain::record::{Column, RecordFilter};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 /// The SQL condition on `records` that selects the live records `filter` selects, and its
@@ -67,8 +70,8 @@ struct Window {
     /// Every selected record's id is within these, both included.
     ids: (i64, i64),
     /// Per month (`YYYYMM`), oldest first: no selected record of that month or a later one has
-    /// a lower id.
-    floors: Vec<(u32, i64)>,
+    /// a lower id, and none of that month or an earlier one a higher id.
+    bounds: Vec<(u32, i64, i64)>,
     /// How many records the filter selects, when the tallies and the index give it exactly.
     count: Option<usize>,
 }
@@ -78,7 +81,7 @@ impl Window {
     fn whole() -> Window {
         Window {
             ids: (i64::MIN, i64::MAX),
-            floors: Vec::new(),
+            bounds: Vec::new(),
             count: None,
         }
     }
@@ -156,16 +159,17 @@ impl Window {
             .fold((i64::MAX, i64::MIN), |(lo, hi), (first, last, _)| {
                 (lo.min(*first), hi.max(*last))
             });
+        let mut bounds: Vec<(u32, i64, i64)> = Vec::with_capacity(months.len());
+        let mut ceiling = i64::MIN;
+        for (month, (_, last, _)) in &months {
+            ceiling = ceiling.max(*last);
+            bounds.push((*month, i64::MAX, ceiling));
+        }
         let mut floor = i64::MAX;
-        let mut floors: Vec<(u32, i64)> = months
-            .iter()
-            .rev()
-            .map(|(month, (first, _, _))| {
-                floor = floor.min(*first);
-                (*month, floor)
-            })
-            .collect();
-        floors.reverse();
+        for (bound, (first, _, _)) in bounds.iter_mut().rev().zip(months.values().rev()) {
+            floor = floor.min(*first);
+            bound.1 = floor;
+        }
         // The tallies count whole months; the index, days.
         let whole_months = !tallied
             || (filter.from.is_none_or(|d| d.day() == 1)
@@ -174,7 +178,7 @@ impl Window {
             whole_months && filter.reporter_id.is_none() && filter.reporter_name.is_none() && filter.values.is_empty();
         Ok(Window {
             ids,
-            floors,
+            bounds,
             count: exact.then(|| months.values().map(|m| m.2).sum()),
         })
     }
@@ -182,8 +186,17 @@ impl Window {
     /// The lowest id a selected record of `month` or a later month can have; `i64::MIN` if the
     /// window does not know.
     fn floor(&self, month: u32) -> i64 {
-        let at = self.floors.partition_point(|(m, _)| *m < month);
-        self.floors.get(at).map_or(i64::MIN, |(_, id)| *id)
+        let at = self.bounds.partition_point(|(m, _, _)| *m < month);
+        self.bounds.get(at).map_or(i64::MIN, |(_, floor, _)| *floor)
+    }
+
+    /// The highest id a selected record of `month` or an earlier month can have; `i64::MAX` if
+    /// the window does not know.
+    fn ceiling(&self, month: u32) -> i64 {
+        let at = self.bounds.partition_point(|(m, _, _)| *m <= month);
+        at.checked_sub(1)
+            .and_then(|at| self.bounds.get(at))
+            .map_or(i64::MAX, |(_, _, ceiling)| *ceiling)
     }
 }
 
@@ -192,9 +205,9 @@ fn month_number(text: &str) -> Option<u32> {
     day_number(&format!("{text}-01")).map(|day| day / 100)
 }
 
-/// The newest records a filter selects.
+/// A page of the records a filter selects.
 #[derive(Debug)]
-pub(super) struct Newest {
+pub(super) struct Page {
     /// Their keys (date as `day_number`, id), newest first.
     pub keys: Vec<(u32, i64)>,
     /// How many records the filter selects in all.
@@ -203,15 +216,30 @@ pub(super) struct Newest {
     pub read: usize,
 }
 
-/// The newest `keep` live records `filter` selects, read in `conn`'s transaction. The window's
-/// ids are read from the top down, the newest kept in a heap, until every id left is below the
-/// floor of the oldest kept one's month: none of them can be newer.
-pub(super) fn newest_keys(
+/// Which end of the window a scan starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The newest ids first, keeping the newest records.
+    Top,
+    /// The oldest ids first, keeping the oldest records.
+    Bottom,
+}
+
+/// The live records `filter` selects after the first `offset`, newest first, at most `limit`
+/// of them, and how many it selects, read in `conn`'s transaction.
+///
+/// The window's ids are read from the top down, the newest `offset + limit` kept in a heap, until
+/// every id left is below the floor of the oldest kept one's month: none of them can be newer.
+/// A page past the middle is nearer the oldest record: then the ids are read from the bottom up,
+/// the oldest `total - offset` kept, until every id left is above the ceiling of the newest kept
+/// one's month.
+pub(super) fn page_keys(
     conn: &Connection,
     kept: Option<&Kept>,
     filter: &RecordFilter,
-    keep: usize,
-) -> Result<Newest> {
+    offset: usize,
+    limit: usize,
+) -> Result<Page> {
     let window = match kept {
         Some(kept) if kept.in_place(conn)? => Window::of(conn, kept, filter)?,
         _ => Window::whole(),
@@ -221,54 +249,108 @@ pub(super) fn newest_keys(
     values.push(Value::Integer(window.ids.0));
     values.push(Value::Integer(window.ids.1));
     let within = format!("id BETWEEN ?{} AND ?{} AND {sql_where}", n + 1, n + 2);
-    let mut newest: BinaryHeap<Reverse<(u32, i64)>> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
-    let (mut seen, mut read) = (0, 0);
-    let mut stopped = false;
-    {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT id, occurred_on FROM records WHERE {within} ORDER BY id DESC"
-        ))?;
-        let mut rows = stmt.query(params_from_iter(values.iter()))?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            read += 1;
-            if newest.len() >= keep {
-                let floor = newest
-                    .peek()
-                    .map_or(i64::MAX, |Reverse((day, _))| window.floor(day / 100));
-                if id < floor {
-                    stopped = true;
-                    break;
-                }
+    let count = || -> Result<usize> {
+        let count: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM records WHERE {within}"),
+            params_from_iter(values.iter()),
+            |row| row.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    };
+    // Past the first page, the count decides the end to read from.
+    let total = match window.count {
+        Some(total) => Some(total),
+        None if offset > 0 => Some(count()?),
+        None => None,
+    };
+    let keep = offset.saturating_add(limit);
+    let (end, keep) = match total {
+        Some(total) if offset > total / 2 => (End::Bottom, total.saturating_sub(offset)),
+        _ => (End::Top, keep),
+    };
+    let scan = scan(conn, &window, &within, &values, end, keep)?;
+    let total = match (total, scan.stopped) {
+        (Some(total), _) => total,
+        (None, false) => scan.seen,
+        (None, true) => count()?,
+    };
+    let mut keys = scan.keys;
+    if end == End::Top {
+        keys.drain(..offset.min(keys.len()));
+    }
+    keys.truncate(limit);
+    Ok(Page {
+        keys,
+        total,
+        read: scan.read,
+    })
+}
+
+/// What a scan of the window found.
+struct Scan {
+    /// The keys kept, newest first.
+    keys: Vec<(u32, i64)>,
+    /// Rows read, rows that passed the filter, and whether it stopped before the window's end.
+    read: usize,
+    seen: usize,
+    stopped: bool,
+}
+
+/// Reads the window's ids from `end`, keeping the `keep` records nearest that end by date (then
+/// id), until no id left can be nearer.
+fn scan(conn: &Connection, window: &Window, within: &str, values: &[Value], end: End, keep: usize) -> Result<Scan> {
+    // The heap's top is the kept key farthest from the end, so that a nearer one replaces it:
+    // from the top, keys are kept as their complements.
+    let to_heap = |(day, id): (u32, i64)| match end {
+        End::Top => (u32::MAX - day, i64::MAX - id),
+        End::Bottom => (day, id),
+    };
+    let from_heap = to_heap;
+    let order = match end {
+        End::Top => "DESC",
+        End::Bottom => "ASC",
+    };
+    let mut heap: BinaryHeap<(u32, i64)> = BinaryHeap::with_capacity(keep.min(10_000) + 1);
+    let (mut read, mut seen, mut stopped) = (0, 0, false);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, occurred_on FROM records WHERE {within} ORDER BY id {order}"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        read += 1;
+        if heap.len() >= keep {
+            // Every id left is past this one: can any of them be nearer the end than the
+            // farthest kept?
+            let done = match heap.peek().map(|k| from_heap(*k)) {
+                None => true,
+                Some((day, _)) if end == End::Top => id < window.floor(day / 100),
+                Some((day, _)) => id > window.ceiling(day / 100),
+            };
+            if done {
+                stopped = true;
+                break;
             }
-            let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
-            let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
-            seen += 1;
-            let key = Reverse((day, id));
-            if newest.len() < keep {
-                newest.push(key);
-            } else if newest.peek().is_some_and(|oldest| key < *oldest) {
-                // Newer than the oldest kept: it takes its place.
-                newest.pop();
-                newest.push(key);
-            }
+        }
+        let day = row.get_ref(1)?.as_str().ok().and_then(day_number);
+        let day = day.ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))?;
+        seen += 1;
+        let key = to_heap((day, id));
+        if heap.len() < keep {
+            heap.push(key);
+        } else if heap.peek().is_some_and(|farthest| key < *farthest) {
+            heap.pop();
+            heap.push(key);
         }
     }
-    let total = match (stopped, window.count) {
-        (false, _) => seen,
-        (true, Some(count)) => count,
-        (true, None) => {
-            let count: i64 = conn.query_row(
-                &format!("SELECT COUNT(*) FROM records WHERE {within}"),
-                params_from_iter(values.iter()),
-                |row| row.get(0),
-            )?;
-            usize::try_from(count).unwrap_or(0)
-        }
-    };
-    let mut keys: Vec<(u32, i64)> = newest.into_iter().map(|Reverse(key)| key).collect();
+    let mut keys: Vec<(u32, i64)> = heap.into_iter().map(from_heap).collect();
     keys.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(Newest { keys, total, read })
+    Ok(Scan {
+        keys,
+        read,
+        seen,
+        stopped,
+    })
 }
 
 #[cfg(test)]

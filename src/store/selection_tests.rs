@@ -6,7 +6,7 @@
 //! from the top of the table, not the whole of it.
 
 use super::batch::{Commit, Edit};
-use super::selection::filter_sql;
+use super::selection::{filter_sql, page_keys};
 use super::subsidy_tests::facts as subsidy_facts;
 use super::test_support::{admin, d, komoro, lcg, meeting, new, now, temp_store};
 use super::*;
@@ -235,8 +235,9 @@ fn each_tally_bounds_the_ids_of_its_records_and_counts_them() {
 }
 
 #[test]
-fn a_recent_month_is_read_from_the_top_of_the_table() {
-    // Five years of meetings, entered day by day, one in ten dated any day before.
+fn the_newest_and_the_oldest_pages_are_read_from_their_end_of_the_table() {
+    // Five years of meetings, entered day by day, one in ten dated up to three months before,
+    // and one in a thousand any day before.
     let (_dir, mut store) = temp_store();
     let c = komoro();
     let mut next = lcg(5);
@@ -244,23 +245,26 @@ fn a_recent_month_is_read_from_the_top_of_the_table() {
     let days = 5 * 365;
     let records: Vec<_> = (0..days * 2)
         .map(|i| {
-            let mut date = start + Duration::days(i / 2);
-            if next(10) == 0 {
-                date = start + Duration::days(next((i / 2 + 1) as u64) as i64);
-            }
+            let today = i / 2;
+            let back = match next(1000) {
+                0 => next(today as u64 + 1),
+                1..100 => next(90).min(today as u64),
+                _ => 0,
+            };
+            let date = start + Duration::days(today - back as i64);
             new(&format!("m{i}"), date, meeting(&c, next(3) as usize, 0))
         })
         .collect();
     store.insert_batch(&records, now()).expect("seed");
-    let read = |filter: &RecordFilter, keep: usize| {
+    let read = |filter: &RecordFilter, offset: usize, limit: usize| {
         let snapshot = store.conn.unchecked_transaction().expect("snapshot");
-        let newest = super::selection::newest_keys(&snapshot, store.tallied.as_ref(), filter, keep).expect("keys");
-        let want: Vec<i64> = by_sql(&store, filter).into_iter().take(keep).collect();
-        assert_eq!(newest.keys.iter().map(|k| k.1).collect::<Vec<_>>(), want, "{filter:?}");
-        newest.read
+        let page = page_keys(&snapshot, store.tallied.as_ref(), filter, offset, limit).expect("keys");
+        let want: Vec<i64> = by_sql(&store, filter).into_iter().skip(offset).take(limit).collect();
+        assert_eq!(page.keys.iter().map(|k| k.1).collect::<Vec<_>>(), want, "{filter:?}");
+        page.read
     };
     let all = records.len();
-    let newest = read(&RecordFilter::default(), 50);
+    let newest = read(&RecordFilter::default(), 0, 50);
     // About a month's records and those entered late into it: not the table.
     assert!(newest < all / 20, "the newest 50 of {all} read {newest} rows");
     let year = RecordFilter {
@@ -268,12 +272,15 @@ fn a_recent_month_is_read_from_the_top_of_the_table() {
         to: Some(d(2024, 3, 31)),
         ..RecordFilter::default()
     };
-    let in_year = read(&year, 50);
+    let in_year = read(&year, 0, 50);
     assert!(in_year < all / 20, "a year's newest 50 of {all} read {in_year} rows");
+    // The last page, from the bottom up.
+    let last = read(&RecordFilter::default(), all - 30, 50);
+    assert!(last < all / 20, "the oldest 30 of {all} read {last} rows");
     // Without the tallies' bounds (a store not described), the whole table is read.
     let whole = {
         let snapshot = store.conn.unchecked_transaction().expect("snapshot");
-        super::selection::newest_keys(&snapshot, None, &RecordFilter::default(), 50).expect("keys")
+        page_keys(&snapshot, None, &RecordFilter::default(), 0, 50).expect("keys")
     };
     assert_eq!(whole.read, all);
     assert_eq!(whole.total, all);
