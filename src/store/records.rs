@@ -23,6 +23,7 @@ use crate::domain::RecordType;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction, TransactionBehavior};
+use std::sync::LazyLock;
 
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,20 +69,48 @@ pub(super) const COLUMNS: &str = "id, record_type, occurred_on, count, kind, sta
     group_name, amount, method, project, department, medium, title, topic, note, \
     reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at, deleted_at";
 
+/// The position of column `name` in `COLUMNS`: `read_record` reads by position, as rusqlite
+/// finds a column by name by comparing it with every column's name, for every value.
+/// Evaluated at compile time where it is used in `const`; a name not there does not compile.
+const fn at(name: &str) -> usize {
+    let (columns, name) = (COLUMNS.as_bytes(), name.as_bytes());
+    let (mut i, mut index) = (0, 0);
+    while i < columns.len() {
+        let mut j = 0;
+        while j < name.len() && i + j < columns.len() && columns[i + j] == name[j] {
+            j += 1;
+        }
+        if j == name.len() && (i + j == columns.len() || columns[i + j] == b',') {
+            return index;
+        }
+        while i < columns.len() && columns[i] != b',' {
+            i += 1;
+        }
+        i += 2; // ", "
+        index += 1;
+    }
+    panic!("a column read is not in COLUMNS")
+}
+
+/// The position in `COLUMNS` of each of `dimension_columns()`.
+static DIMENSIONS_AT: LazyLock<Vec<(Column, usize)>> =
+    LazyLock::new(|| Column::ALL.into_iter().zip(dimension_columns().map(at)).collect());
+
+/// A `Record` from a row of `SELECT {COLUMNS} …`.
 pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
-    let id: i64 = row.get("id")?;
-    let record_type: String = row.get("record_type")?;
-    let occurred_on: String = row.get("occurred_on")?;
-    let source: String = row.get("source")?;
-    let origin_file: Option<String> = row.get("origin_file")?;
-    let origin_row: Option<i64> = row.get("origin_row")?;
+    let id: i64 = row.get(const { at("id") })?;
+    let record_type: String = row.get(const { at("record_type") })?;
+    let occurred_on: String = row.get(const { at("occurred_on") })?;
+    let source: String = row.get(const { at("source") })?;
+    let origin_file: Option<String> = row.get(const { at("origin_file") })?;
+    let origin_row: Option<i64> = row.get(const { at("origin_row") })?;
     let mut values = Values::default();
-    for (column, sql) in Column::ALL.into_iter().zip(dimension_columns()) {
+    for &(column, at) in DIMENSIONS_AT.iter() {
         let value = if column.is_number() {
-            let n: Option<i64> = row.get(sql)?;
+            let n: Option<i64> = row.get(at)?;
             n.and_then(|n| u64::try_from(n).ok()).map(record::Value::Number)
         } else {
-            let t: Option<String> = row.get(sql)?;
+            let t: Option<String> = row.get(at)?;
             t.map(record::Value::Text)
         };
         values.set(column, value);
@@ -102,19 +131,19 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
             date,
             facts,
             reporter: Actor {
-                id: row.get("reporter_id")?,
-                name: row.get("reporter_name")?,
+                id: row.get(const { at("reporter_id") })?,
+                name: row.get(const { at("reporter_name") })?,
             },
             source: Source {
                 kind,
-                id: row.get("source_id")?,
+                id: row.get(const { at("source_id") })?,
                 origin: origin_file.map(|file| Origin {
                     file,
                     row: origin_row.and_then(|r| usize::try_from(r).ok()).unwrap_or(0),
                 }),
             },
-            created_at: row.get("created_at")?,
-            deleted_at: row.get("deleted_at")?,
+            created_at: row.get(const { at("created_at") })?,
+            deleted_at: row.get(const { at("deleted_at") })?,
         })
     })();
     Ok(record)
