@@ -56,25 +56,25 @@ pub(super) fn write_audit(
     before: Option<&Record>,
 ) -> Result<()> {
     let json = |r: &Record| serde_json::to_string(r).map_err(|e| corrupt_json(format!("記録 {} の監査記録", r.id), &e));
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit (record_id, action, actor_id, actor_name, at, before_json, after_json) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            after.id,
-            action.key(),
-            actor.id,
-            actor.name,
-            timestamp(now),
-            before.map(json).transpose()?,
-            // A create's record is the row itself (and, once edited, the edit's `before`): the
-            // line says who and when, and stays small (one page holds many).
-            if action == AuditAction::Create {
-                None
-            } else {
-                Some(json(after)?)
-            },
-        ],
-    )?;
+    )?
+    .execute(params![
+        after.id,
+        action.key(),
+        actor.id,
+        actor.name,
+        timestamp(now),
+        before.map(json).transpose()?,
+        // A create's record is the row itself (and, once edited, the edit's `before`): the
+        // line says who and when, and stays small (one page holds many).
+        if action == AuditAction::Create {
+            None
+        } else {
+            Some(json(after)?)
+        },
+    ])?;
     Ok(())
 }
 

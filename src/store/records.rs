@@ -99,9 +99,18 @@ static DIMENSIONS_AT: LazyLock<Vec<(Column, usize)>> =
 /// A `Record` from a row of `SELECT {COLUMNS} …`.
 pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get(const { at("id") })?;
-    let record_type: String = row.get(const { at("record_type") })?;
-    let occurred_on: String = row.get(const { at("occurred_on") })?;
-    let source: String = row.get(const { at("source") })?;
+    let record_type = RecordType::of(row.get_ref(const { at("record_type") })?.as_str()?);
+    let day = row
+        .get_ref(const { at("occurred_on") })?
+        .as_str()
+        .ok()
+        .and_then(day_number);
+    let source = match row.get_ref(const { at("source") })?.as_str()? {
+        "discord" => Some(SourceKind::Discord),
+        "console" => Some(SourceKind::Console),
+        "import" => Some(SourceKind::Import),
+        _ => None,
+    };
     let origin_file: Option<String> = row.get(const { at("origin_file") })?;
     let origin_row: Option<i64> = row.get(const { at("origin_row") })?;
     let mut values = Values::default();
@@ -117,15 +126,11 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     }
     let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
     let record = (|| {
-        let record_type = RecordType::of(&record_type);
-        let date = NaiveDate::parse_from_str(&occurred_on, "%Y-%m-%d").map_err(|_| corrupt("日付"))?;
+        let date = day
+            .and_then(|n| NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100))
+            .ok_or_else(|| corrupt("日付"))?;
         let facts = Facts { record_type, values };
-        let kind = match source.as_str() {
-            "discord" => SourceKind::Discord,
-            "console" => SourceKind::Console,
-            "import" => SourceKind::Import,
-            _ => return Err(corrupt("登録元")),
-        };
+        let kind = source.ok_or_else(|| corrupt("登録元"))?;
         Ok(Record {
             id,
             date,
@@ -178,13 +183,10 @@ pub(super) fn date_key(date: NaiveDate) -> String {
 }
 
 pub(super) fn get_in(tx: &rusqlite::Connection, id: i64) -> Result<Option<Record>> {
-    tx.query_row(
-        &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
-        [id],
-        read_record,
-    )
-    .optional()?
-    .transpose()
+    tx.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))?
+        .query_row([id], read_record)
+        .optional()?
+        .transpose()
 }
 
 /// A read transaction: what is read in it is one snapshot of the database, and writers (the
@@ -736,11 +738,8 @@ pub(super) fn live_record(tx: &Transaction<'_>, id: i64) -> Result<Record> {
 /// subsidy record with its `group_key`, under the known spelling of its group if there is one.
 pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc>) -> Result<Stored> {
     let existing: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM records WHERE source = ?1 AND source_id = ?2",
-            params![new.source.kind.key(), new.source.id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT id FROM records WHERE source = ?1 AND source_id = ?2")?
+        .query_row(params![new.source.kind.key(), new.source.id], |row| row.get(0))
         .optional()?;
     if let Some(id) = existing {
         let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
@@ -774,15 +773,14 @@ pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc
         Value::Text(timestamp(now)),
     ]);
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-    tx.execute(
-        &format!(
-            "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at) \
-             VALUES ({})",
-            dimension_columns().collect::<Vec<_>>().join(", "),
-            placeholders.join(", ")
-        ),
-        params_from_iter(values),
-    )?;
+    // Cached: preparing it compiles the triggers it fires (the running tallies' …) every time.
+    tx.prepare_cached(&format!(
+        "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at) \
+         VALUES ({})",
+        dimension_columns().collect::<Vec<_>>().join(", "),
+        placeholders.join(", ")
+    ))?
+    .execute(params_from_iter(values))?;
     let id = tx.last_insert_rowid();
     let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
     write_audit(tx, &record, AuditAction::Create, &new.reporter, now, None)?;
