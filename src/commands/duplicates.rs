@@ -23,7 +23,7 @@ const HEADING: &str = "二重の報告かもしれません";
 /// other live records of its type and day, newest first) that `doubled` says it doubles, by
 /// whom and what it is (「同じ日に{name}さんが{district}区の{label}を記録しています（#12）。…」);
 /// `None` when it doubles none.
-pub fn notice(app: &App, record: &Record, same_day: &[Record]) -> Option<Section> {
+pub fn notice(app: &App, record: &Record, same_day: &[Record], more: bool) -> Option<Section> {
     let spec = app.settings.catalogue.record_type(record.facts.record_type())?;
     let doubles: Vec<&Record> = same_day.iter().filter(|other| doubled(spec, record, other)).collect();
     if doubles.is_empty() {
@@ -52,8 +52,10 @@ pub fn notice(app: &App, record: &Record, same_day: &[Record]) -> Option<Section
         })
         .collect();
     if doubles.len() > NAMED {
+        // Past the day's newest records read, there may be more than counted.
+        let at_least = if more { "以上" } else { "" };
         lines.push(format!(
-            "ほかにも{}件あります（/records duplicates で一覧できます）",
+            "ほかにも{}件{at_least}あります（/records duplicates で一覧できます）",
             doubles.len() - NAMED
         ));
     }

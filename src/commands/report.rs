@@ -58,9 +58,12 @@ pub(super) fn handle(
     let mut reply = reply(app, &stored, today(app, request), shown, hints)?;
     // Stored, and said: a report that looks like one already stored names it, above the undo.
     if let Stored::New(record) = &stored {
-        reply
-            .sections
-            .extend(duplicates::notice(app, record, &reported.same_day));
+        reply.sections.extend(duplicates::notice(
+            app,
+            record,
+            &reported.same_day,
+            reported.more_same_day,
+        ));
     }
     // A name typed differently from a known one with the same name key is stored under the
     // known spelling: said, so that another group is reported under a name of its own.

@@ -9,7 +9,8 @@
 //! less the new record's count); when nothing, nothing is read. Otherwise the table is read
 //! newest first until records counting that much have been found — reports of a day are
 //! mostly entered near it, so the newest rows hold them — but no further back than the newest
-//! `RECENT_ROWS` rows: a report costs the same whatever the size of the history. A record of
+//! `RECENT_ROWS` rows, and no more than `SAME_DAY_READ` records: a report costs the same
+//! whatever the size of the history and however busy its day. A record of
 //! the day entered longer ago (a year's spreadsheet imported before) is not named in the
 //! reply; `/records duplicates` reads the whole fiscal year and lists it. The subsidy rule's type, not tallied,
 //! is read through its group index: its records of a day with the same group.
@@ -27,6 +28,8 @@ use rusqlite::params;
 pub struct Reported {
     pub stored: Stored,
     pub same_day: Vec<Record>,
+    /// The day has more records of the type than `same_day` (`SAME_DAY_READ` were read).
+    pub more_same_day: bool,
 }
 
 impl Store {
@@ -36,20 +39,24 @@ impl Store {
         let tx = write(&mut self.conn)?;
         lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         let stored = insert_in(&tx, new, now)?;
-        let same_day = match &stored {
+        let (same_day, more_same_day) = match &stored {
             Stored::New(record) => {
                 let subsidy = self.subsidy.as_ref().map(|s| s.record_type);
                 if subsidy == Some(record.facts.record_type()) {
-                    same_group_and_day(&tx, record)?
+                    (same_group_and_day(&tx, record)?, false)
                 } else {
                     same_day(&tx, record)?
                 }
             }
-            Stored::Existing(_) => Vec::new(),
+            Stored::Existing(_) => (Vec::new(), false),
         };
         subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
-        Ok(Reported { stored, same_day })
+        Ok(Reported {
+            stored,
+            same_day,
+            more_same_day,
+        })
     }
 }
 
@@ -57,10 +64,16 @@ impl Store {
 /// about five weeks of entries at 20,000 records a year.
 pub const RECENT_ROWS: i64 = 2_000;
 
+/// How many of the other records of a report's type and day are read, at most: the newest.
+/// Reading them is most of a report's work on a busy day (each a whole record), and a reply
+/// names three; past these it says there are more, and `/records duplicates` lists them all.
+pub const SAME_DAY_READ: usize = 50;
+
 /// The other live records of `record`'s type and day, newest first: as many as the day's
 /// running tally says there are (its total less `record`'s count), read newest first among
-/// the newest `RECENT_ROWS` rows.
-fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
+/// the newest `RECENT_ROWS` rows, but no more than `SAME_DAY_READ`; and whether the tally
+/// says there are more than were read.
+fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(Vec<Record>, bool)> {
     let day = date_key(record.date);
     let total: i64 = tx
         .prepare_cached(&format!(
@@ -71,7 +84,7 @@ fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Recor
     let mut left = total - i64::from(record.facts.count());
     let mut found = Vec::new();
     if left <= 0 {
-        return Ok(found);
+        return Ok((found, false));
     }
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on = ?2 AND deleted_at IS NULL \
@@ -82,11 +95,12 @@ fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Recor
         let other = read_record(row)??;
         left -= i64::from(other.facts.count());
         found.push(other);
-        if left <= 0 {
+        if left <= 0 || found.len() == SAME_DAY_READ {
             break;
         }
     }
-    Ok(found)
+    let more = left > 0 && found.len() == SAME_DAY_READ;
+    Ok((found, more))
 }
 
 /// The other live records of `record`'s type, day and group (by name key), newest first,

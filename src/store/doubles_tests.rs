@@ -2,7 +2,7 @@
 //! real SQLite files: as many as the day's tally counts, newest first; the subsidy records by
 //! group.
 
-use super::doubles::RECENT_ROWS;
+use super::doubles::{RECENT_ROWS, SAME_DAY_READ};
 use super::test_support::*;
 use super::*;
 use crate::domain::record::{Column, Facts, NewRecord};
@@ -50,6 +50,32 @@ fn a_report_comes_with_the_other_live_records_of_its_type_and_day() {
     store.report(&new("8", day, consultation(3)), now()).expect("report");
     let third = store.report(&new("9", day, consultation(5)), now()).expect("report");
     assert_eq!(ids(&third.same_day), vec![8, 7]);
+}
+
+#[test]
+fn a_busy_day_reads_its_newest_records_and_says_there_are_more() {
+    let c = komoro();
+    let (_dir, mut store) = temp_store();
+    let day = d(2026, 6, 15);
+    let mut last = None;
+    for i in 0..=SAME_DAY_READ {
+        last = Some(
+            store
+                .report(&new(&format!("b{i}"), day, meeting(&c, 0, 0)), now())
+                .expect("report"),
+        );
+    }
+    // The last of SAME_DAY_READ + 1 has exactly SAME_DAY_READ others: all read, none more.
+    let last = last.expect("reported");
+    assert_eq!(last.same_day.len(), SAME_DAY_READ);
+    assert!(!last.more_same_day);
+    let busy = store
+        .report(&new("busy", day, meeting(&c, 0, 0)), now())
+        .expect("report");
+    assert_eq!(busy.same_day.len(), SAME_DAY_READ, "the newest only");
+    assert!(busy.more_same_day, "one more than read");
+    let newest: Vec<i64> = (2..=SAME_DAY_READ as i64 + 1).rev().collect();
+    assert_eq!(ids(&busy.same_day), newest);
 }
 
 #[test]
