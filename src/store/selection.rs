@@ -99,8 +99,11 @@ impl Window {
         let tallied = wanted.is_none_or(|w| !kept.skipped().contains(&w));
         // Per month: the lowest and highest id, and how many records.
         let mut months: BTreeMap<u32, (i64, i64, usize)> = BTreeMap::new();
-        let mut add = |month: &str, first: i64, last: i64, n: i64| -> Result<()> {
+        // A row of (month `YYYY-MM`, lowest id, highest id, records), from either query.
+        let mut add = |row: &rusqlite::Row<'_>| -> Result<()> {
+            let month = row.get_ref(0)?.as_str().unwrap_or("");
             let key = month_number(month).ok_or_else(|| Error::Corrupt(format!("集計の月 {month}")))?;
+            let (first, last, n): (i64, i64, i64) = (row.get(1)?, row.get(2)?, row.get(3)?);
             let entry = months.entry(key).or_insert((i64::MAX, i64::MIN, 0));
             entry.0 = entry.0.min(first);
             entry.1 = entry.1.max(last);
@@ -108,8 +111,9 @@ impl Window {
             Ok(())
         };
         if tallied {
-            let month_of =
-                |date: Option<NaiveDate>, or: &str| date.map_or(or.to_string(), |d| date_key(d)[..7].to_string());
+            let month_of = |date: Option<NaiveDate>, or: &str| {
+                date.map_or(or.to_string(), |d| format!("{:04}-{:02}", d.year(), d.month()))
+            };
             let mut stmt = conn.prepare_cached(
                 "SELECT month, MIN(first_id), MAX(last_id), SUM(entries) FROM tallies \
                  WHERE month BETWEEN ?1 AND ?2 AND (?3 IS NULL OR record_type = ?3) GROUP BY month",
@@ -120,12 +124,7 @@ impl Window {
                 wanted
             ])?;
             while let Some(row) = rows.next()? {
-                add(
-                    row.get_ref(0)?.as_str().unwrap_or(""),
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                )?;
+                add(row)?;
             }
         }
         if !skipped.is_empty() {
@@ -146,12 +145,7 @@ impl Window {
             values.extend(skipped.iter().map(|key| Value::Text(key.to_string())));
             let mut rows = stmt.query(params_from_iter(values.iter()))?;
             while let Some(row) = rows.next()? {
-                add(
-                    row.get_ref(0)?.as_str().unwrap_or(""),
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                )?;
+                add(row)?;
             }
         }
         let ids = months
@@ -173,7 +167,9 @@ impl Window {
         // The tallies count whole months; the index, days.
         let whole_months = !tallied
             || (filter.from.is_none_or(|d| d.day() == 1)
-                && filter.to.is_none_or(|d| (d + chrono::Days::new(1)).day() == 1));
+                && filter
+                    .to
+                    .is_none_or(|d| d.succ_opt().is_none_or(|next| next.day() == 1)));
         let exact =
             whole_months && filter.reporter_id.is_none() && filter.reporter_name.is_none() && filter.values.is_empty();
         Ok(Window {
