@@ -1023,6 +1023,15 @@ async fn in_a_real_browser_every_page_reads_at_phone_and_desk_widths_and_the_rep
                 overflow.as_i64().is_some_and(|o| o <= 0),
                 "{path} at {width} px is {overflow} px too wide"
             );
+            // No table's caption squeezed into a column a few characters wide (a table shown as
+            // blocks on a phone wraps its caption in a box as narrow as its first word).
+            let squeezed = browser
+                .eval(
+                    "[...document.querySelectorAll('caption')].filter(c => \
+                     c.getBoundingClientRect().width < c.closest('table').getBoundingClientRect().width / 2).length",
+                )
+                .await;
+            assert_eq!(squeezed.as_i64(), Some(0), "{path} at {width} px: a squeezed caption");
             // Drawn with a font that has the characters: every glyph from a CJK font.
             let fonts = browser.fonts_of("h1").await;
             let glyphs: u64 = fonts.iter().map(|(_, n)| n).sum();
