@@ -2,12 +2,13 @@
 //! the baseline loaded, and the annual report built from them.
 
 use crate::config::{self, ConfigError, Settings};
+use crate::domain::figures::Tally;
 use crate::domain::totals::{year_to_date, Period};
 use crate::domain::RecordType;
 use crate::domain::{Figures, FiscalYear};
 use crate::render::report::{AnnualReport, ReportYear};
 use crate::store::{self, FiguresSource, Remembered, Store};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::path::Path;
 use thiserror::Error;
 
@@ -31,6 +32,8 @@ pub struct App {
     pub store: Store,
     pub series: Remembered<SeriesKey, Series>,
     figures: Remembered<(NaiveDate, NaiveDate), (Figures, FiguresSource)>,
+    /// A type's running tallies over the months before the one reported in (`figures_of_type`).
+    earlier: Remembered<(RecordType, NaiveDate, NaiveDate), Vec<Tally>>,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             store,
             series: Remembered::new(16),
             figures: Remembered::new(8),
+            earlier: Remembered::new(16),
         })
     }
 
@@ -69,6 +73,31 @@ impl App {
             .get_or_read(&self.store, (period.from, period.to), watched, || {
                 self.store.period_figures(&self.settings.catalogue, period)
             })
+    }
+
+    /// The figures of `record_type` over `[from, to]`, as `Store::figures_of_type`: the tallies
+    /// of the months before `month`'s remembered while their records do not change, the rest
+    /// read. A report's total line, after every report, so reads its own month again, not the
+    /// year. The subsidy rule's type, whose figures are not a sum of months, is read whole.
+    pub fn figures_of_type(
+        &self,
+        record_type: RecordType,
+        (from, to): (NaiveDate, NaiveDate),
+        month: NaiveDate,
+    ) -> Result<Figures, store::Error> {
+        let catalogue = &self.settings.catalogue;
+        let first = month.with_day(1).unwrap_or(month);
+        let before = first.pred_opt().filter(|b| from <= *b && first <= to);
+        let Some(before) = before.filter(|_| record_type != catalogue.subsidy.record_type) else {
+            return self.store.figures_of_type(catalogue, record_type, from, to);
+        };
+        let mut tallies = self
+            .earlier
+            .get_or_read(&self.store, (record_type, from, before), (from, before), || {
+                self.store.tallies(from, before, Some(record_type))
+            })?;
+        tallies.extend(self.store.tallies(first, to, Some(record_type))?);
+        Ok(Figures::from_counts(catalogue, &tallies, &Default::default()))
     }
 
     /// Today in the city's time zone.

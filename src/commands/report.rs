@@ -253,9 +253,7 @@ pub(super) fn total_line(app: &App, record: &Record) -> Result<Option<String>, F
     let start = catalogue.fiscal_year_start;
     let year = FiscalYear::containing(record.date, start);
     let (from, to) = (year.first_day(start), year.last_day(start));
-    let figures = app
-        .store
-        .figures_of_type(catalogue, record.facts.record_type(), from, to)?;
+    let figures = app.figures_of_type(record.facts.record_type(), (from, to), record.date)?;
     let Some(measure) = measure_of(catalogue, &record.facts) else {
         return Ok(None);
     };

@@ -82,3 +82,38 @@ fn a_busy_days_reply_names_three_and_counts_the_rest_it_read() {
         "every report stored"
     );
 }
+
+#[test]
+fn a_reports_total_counts_a_record_entered_since_in_an_earlier_month() {
+    // One console process: the months before a report's own are remembered between reports
+    // (`App::figures_of_type`), and a record entered into one of them since is counted.
+    let workspace = Workspace::new();
+    let run = workspace.console(
+        &["--user", "田中", "--role", "staff"],
+        "/report meeting area:東部 district:荒町 date:2026-06-10\n\
+         /report meeting area:東部 district:荒町 date:2026-06-11\n\
+         /report meeting area:東部 district:荒町 date:2026-05-10\n\
+         /report meeting area:東部 district:荒町 date:2026-06-12\n\
+         /report meeting area:西部 district:古城 date:2026-04-20\n\
+         /report meeting area:東部 district:荒町 date:2026-06-13\n",
+    );
+    let stdout = run.stdout();
+    let totals: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("の合計"))
+        .filter_map(|(_, rest)| rest.rsplit_once(": "))
+        .map(|(_, figure)| figure.trim())
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            "1回（東部地区 1回）",
+            "2回（東部地区 2回）",
+            "3回（東部地区 3回）",
+            "4回（東部地区 4回）",
+            "5回（西部地区 1回）",
+            "6回（東部地区 5回）",
+        ],
+        "{stdout}"
+    );
+}
