@@ -100,11 +100,7 @@ static DIMENSIONS_AT: LazyLock<Vec<(Column, usize)>> =
 pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get(const { at("id") })?;
     let record_type = RecordType::of(row.get_ref(const { at("record_type") })?.as_str()?);
-    let day = row
-        .get_ref(const { at("occurred_on") })?
-        .as_str()
-        .ok()
-        .and_then(day_number);
+    let occurred_on = row.get_ref(const { at("occurred_on") })?.as_str().unwrap_or("");
     let source = match row.get_ref(const { at("source") })?.as_str()? {
         "discord" => Some(SourceKind::Discord),
         "console" => Some(SourceKind::Console),
@@ -126,9 +122,7 @@ pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     }
     let corrupt = |what: &str| Error::Corrupt(format!("記録 {id} の{what}"));
     let record = (|| {
-        let date = day
-            .and_then(|n| NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100))
-            .ok_or_else(|| corrupt("日付"))?;
+        let date = stored_date(occurred_on, id)?;
         let facts = Facts { record_type, values };
         let kind = source.ok_or_else(|| corrupt("登録元"))?;
         Ok(Record {
@@ -176,6 +170,14 @@ pub(super) fn day_number(text: &str) -> Option<u32> {
         .try_fold(0u32, |n, (_, d)| {
             d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
         })
+}
+
+/// Record `id`'s stored `YYYY-MM-DD` date, read without a format parser (records and subsidy
+/// steps are read by the thousand); a text that is no such date is a corrupt record.
+pub(super) fn stored_date(text: &str, id: i64) -> Result<NaiveDate> {
+    day_number(text)
+        .and_then(|n| NaiveDate::from_ymd_opt(i32::try_from(n / 10_000).ok()?, n / 100 % 100, n % 100))
+        .ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))
 }
 
 pub(super) fn date_key(date: NaiveDate) -> String {

@@ -13,7 +13,7 @@
 //! (`Store::counted_between`); otherwise the figures are read from the records.
 
 use super::lifecycle::{self, event, event_row, Place, EVENT_COLUMNS};
-use super::records::{date_key, day_number};
+use super::records::{date_key, stored_date};
 use super::{write, Error, Result, Store};
 use crate::domain::catalogue::Subsidy;
 use crate::domain::subsidy::{self, Counted, SubsidyEvent};
@@ -124,14 +124,6 @@ fn rebuild(conn: &Connection, rules: &Subsidy) -> Result<()> {
         insert(conn, rules, key, &records.iter().collect::<Vec<_>>())?;
     }
     Ok(())
-}
-
-/// A `YYYY-MM-DD` date as the store writes it (`date_key`), read without a format parser: a
-/// period's steps are read by the thousand.
-pub(super) fn day(text: &str, id: i64) -> Result<NaiveDate> {
-    day_number(text)
-        .and_then(|n| NaiveDate::from_ymd_opt(i32::try_from(n / 10_000).ok()?, n / 100 % 100, n % 100))
-        .ok_or_else(|| Error::Corrupt(format!("記録 {id} の日付")))
 }
 
 impl Store {
@@ -247,12 +239,12 @@ impl Store {
                 }
             };
             let withdrawn_on = match text(7)? {
-                Some(date) => Some(day(date, id)?),
+                Some(date) => Some(stored_date(date, id)?),
                 None => None,
             };
             counted.push(Counted {
                 id,
-                date: day(text(0)?.unwrap_or_default(), id)?,
+                date: stored_date(text(0)?.unwrap_or_default(), id)?,
                 course,
                 group: row.get(3)?,
                 applied: row.get(4)?,

@@ -815,3 +815,21 @@ fn a_page_of_records_is_the_newest_by_date_then_entry_with_the_count_of_all() {
         }
     }
 }
+
+#[test]
+fn a_stored_date_is_read_as_written_or_refused() {
+    use super::records::stored_date;
+    assert_eq!(stored_date("2024-02-29", 1).ok(), Some(d(2024, 2, 29)));
+    assert_eq!(stored_date("2026-12-31", 1).ok(), Some(d(2026, 12, 31)));
+    for bad in [
+        "2026-02-29",
+        "2026-2-28",
+        "2026/02/28",
+        "20260228",
+        "2026-13-01",
+        "２０２６-01-01",
+        "",
+    ] {
+        assert!(matches!(stored_date(bad, 7), Err(Error::Corrupt(_))), "{bad}");
+    }
+}
