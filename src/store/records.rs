@@ -96,6 +96,29 @@ const fn at(name: &str) -> usize {
 static DIMENSIONS_AT: LazyLock<Vec<(Column, usize)>> =
     LazyLock::new(|| Column::ALL.into_iter().zip(dimension_columns().map(at)).collect());
 
+/// The INSERT of a new record, its values in `insert_in`'s order.
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<&str> = ["record_type", "occurred_on", "group_key"]
+        .into_iter()
+        .chain(dimension_columns())
+        .chain([
+            "reporter_id",
+            "reporter_name",
+            "source",
+            "source_id",
+            "origin_file",
+            "origin_row",
+            "created_at",
+        ])
+        .collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO records ({}) VALUES ({})",
+        columns.join(", "),
+        placeholders.join(", ")
+    )
+});
+
 /// A `Record` from a row of `SELECT {COLUMNS} …`.
 pub(super) fn read_record(row: &Row<'_>) -> rusqlite::Result<Result<Record>> {
     let id: i64 = row.get(const { at("id") })?;
@@ -774,15 +797,8 @@ pub(super) fn insert_in(tx: &Transaction<'_>, new: &NewRecord, now: DateTime<Utc
         }),
         Value::Text(timestamp(now)),
     ]);
-    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
     // Cached: preparing it compiles the triggers it fires (the running tallies' …) every time.
-    tx.prepare_cached(&format!(
-        "INSERT INTO records (record_type, occurred_on, group_key, {}, reporter_id, reporter_name, source, source_id, origin_file, origin_row, created_at) \
-         VALUES ({})",
-        dimension_columns().collect::<Vec<_>>().join(", "),
-        placeholders.join(", ")
-    ))?
-    .execute(params_from_iter(values))?;
+    tx.prepare_cached(&INSERT_SQL)?.execute(params_from_iter(values))?;
     let id = tx.last_insert_rowid();
     let record = get_in(tx, id)?.ok_or(Error::NoSuchRecord(id))?;
     write_audit(tx, &record, AuditAction::Create, &new.reporter, now, None)?;
