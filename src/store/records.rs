@@ -11,7 +11,7 @@ use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_CO
 use super::selection::page_keys;
 use super::subsidy_steps;
 use super::tallies::days;
-use super::{source_stored, timestamp, write, Error, Result, Store};
+use super::{source_stored, sql_column, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
 use crate::domain::record::{
@@ -42,12 +42,9 @@ impl Stored {
     }
 }
 
-/// The SQL column of each of a record's columns, in the order of `Column::ALL`: the column's
-/// own name, but `group`, a keyword in SQL, is `group_name`.
+/// The SQL column of each of a record's columns (`sql_column`), in the order of `Column::ALL`.
 pub(super) fn dimension_columns() -> impl Iterator<Item = &'static str> {
-    Column::ALL
-        .into_iter()
-        .map(|c| if c == Column::Group { "group_name" } else { c.key() })
+    Column::ALL.into_iter().map(sql_column)
 }
 
 /// The values of `dimension_columns()` for `facts`: NULL where the record has none (the count

@@ -14,10 +14,9 @@
 //! the one the database was last counted with (kept in `meta`). A new record type, or a type
 //! counted by another field, so needs no migration.
 
-use super::{write, Result, Store};
+use super::{sql_column, write, Result, Store};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::figures::Tally;
-use crate::domain::record::Column;
 use crate::domain::record_type::Rule;
 use crate::domain::RecordType;
 use rusqlite::{params, OptionalExtension};
@@ -29,15 +28,6 @@ const META_KEY: &str = "tally_layout";
 const COLUMNS: &str = "month, record_type, dimension, detail, count, \
     d01, d02, d03, d04, d05, d06, d07, d08, d09, d10, d11, d12, d13, d14, d15, d16, \
     d17, d18, d19, d20, d21, d22, d23, d24, d25, d26, d27, d28, d29, d30, d31, entries, first_id, last_id";
-
-/// The SQL column of a record column.
-fn sql_column(column: Column) -> &'static str {
-    if column == Column::Group {
-        "group_name"
-    } else {
-        column.key()
-    }
-}
 
 /// A tallied record type: its key and the SQL columns of its `by` and `detail` values.
 type Counted = (&'static str, Option<&'static str>, Option<&'static str>);
