@@ -69,6 +69,23 @@ fn count_rows(store: &Store, table: &str) -> i64 {
 }
 
 #[test]
+fn a_cached_statement_runs_again_without_being_compiled_again() {
+    let (_dir, store) = temp_store();
+    let sql = "SELECT id FROM records WHERE record_type = ?1 ORDER BY id DESC LIMIT ?2";
+    for limit in [5, 50, 5] {
+        let mut stmt = store.conn.prepare_cached(sql).expect("prepare");
+        let ids: Vec<i64> = stmt
+            .query_map(rusqlite::params!["meeting", limit], |row| row.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(ids.is_empty());
+    }
+    let stmt = store.conn.prepare_cached(sql).expect("prepare");
+    assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+}
+
+#[test]
 fn migrations_are_valid() {
     MIGRATIONS.validate().expect("migrations validate");
 }
