@@ -94,13 +94,19 @@ impl From<crate::store::Error> for Failure {
 /// adapter built it: a request Discord's client would not have sent is refused and changes nothing.
 pub fn handle(app: &mut App, request: &Request) -> Reply {
     let commands = spec::command_set(&app.settings.catalogue);
-    let (request, action) = match checked(&commands, request) {
+    handle_with(app, &commands, request)
+}
+
+/// `handle`, with the command set of the app's catalogue (`spec::command_set`) built once by
+/// the caller: the bot and the console, which answer request after request with one catalogue.
+pub fn handle_with(app: &mut App, commands: &[spec::CommandSpec], request: &Request) -> Reply {
+    let (request, action) = match checked(commands, request) {
         Ok(checked) => checked,
         Err(e) => return Reply::refused(&e),
     };
     let request = &request;
     let hints = Hints {
-        commands: &commands,
+        commands,
         wording: request.invocation.wording,
     };
     let result = permitted(action.command, request)

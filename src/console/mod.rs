@@ -92,7 +92,7 @@ impl<'a> Session<'a> {
                     now,
                     invocation,
                 };
-                commands::handle(self.app, &request)
+                commands::handle_with(self.app, &self.commands, &request)
             }
         };
         if reply.outcome != Outcome::Done {

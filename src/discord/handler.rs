@@ -59,8 +59,9 @@ pub struct Bot {
     rest: Arc<OnceLock<Rest>>,
     /// From READY; needed for command registration and webhook routes.
     application_id: AtomicU64,
-    /// The command set: what an interaction runs, whether it is deferred and whom it shows.
-    commands: Vec<CommandSpec>,
+    /// The command set: what an interaction runs, whether it is deferred and whom it shows;
+    /// shared with the core's blocking tasks, which check each request against it.
+    commands: Arc<Vec<CommandSpec>>,
     /// The catalogue's city, named when a DM is refused.
     city: String,
     /// The registration payload, from `commands`.
@@ -111,7 +112,7 @@ impl Bot {
             rest,
             application_id: AtomicU64::new(0),
             payload: payload(&commands),
-            commands,
+            commands: Arc::new(commands),
             city,
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
@@ -153,12 +154,13 @@ impl Bot {
     fn spawn_core(&self, request: Request) -> tokio::task::JoinHandle<Reply> {
         let app = self.app.clone();
         let stopping = self.stopping.clone();
+        let commands = self.commands.clone();
         tokio::task::spawn_blocking(move || {
             let mut app = lock(&app);
             if stopping.is_abandoned() {
                 return declined();
             }
-            commands::handle(&mut app, &request)
+            commands::handle_with(&mut app, &commands, &request)
         })
     }
 

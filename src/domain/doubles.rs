@@ -48,7 +48,7 @@ pub fn same_thing(spec: &RecordTypeSpec, a: &Facts, b: &Facts) -> bool {
             return true;
         };
         match (a.text(column), b.text(column)) {
-            (Some(x), Some(y)) if by_key => name_key(x) == name_key(y),
+            (Some(x), Some(y)) if by_key => x == y || name_key(x) == name_key(y),
             (Some(x), Some(y)) => x == y,
             _ => true,
         }

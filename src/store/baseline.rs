@@ -61,11 +61,8 @@ impl Store {
     pub fn baseline_year(&self, year: FiscalYear) -> Result<Option<Figures>> {
         let json: Option<String> = self
             .conn
-            .query_row(
-                "SELECT figures_json FROM baseline WHERE fiscal_year = ?1",
-                [year.start_year()],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT figures_json FROM baseline WHERE fiscal_year = ?1")?
+            .query_row([year.start_year()], |row| row.get(0))
             .optional()?;
         json.map(|j| serde_json::from_str(&j).map_err(|e| corrupt_json(format!("{}の基準データ", year.label()), &e)))
             .transpose()
