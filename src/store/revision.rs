@@ -54,7 +54,10 @@ pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
 impl Store {
     /// Where the records stand now, for `unchanged_since`.
     pub fn revision(&self) -> Result<Revision> {
-        let data_version: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        let data_version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))?;
         let touched: i64 = self
             .conn
             .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM temp.touched")?
@@ -70,7 +73,10 @@ impl Store {
     /// `at`: no other connection committed, and no write of this one noted such a month (or
     /// the notes since `at` are forgotten).
     pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        let data_version: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        let data_version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))?;
         if data_version != at.data_version {
             return Ok(false);
         }
