@@ -126,7 +126,8 @@ impl Label {
 /// (0 to 1); outside the image, nothing.
 pub(super) fn blend(pixels: &mut [u8], width: u32, x: i64, y: i64, color: RGBColor, coverage: f32) {
     let height = pixels.len() as i64 / (i64::from(width) * 3).max(1);
-    if x < 0 || y < 0 || x >= i64::from(width) || y >= height {
+    // Most of a glyph's box is not inked.
+    if coverage <= 0.0 || x < 0 || y < 0 || x >= i64::from(width) || y >= height {
         return;
     }
     let Ok(at) = usize::try_from((y * i64::from(width) + x) * 3) else {
@@ -170,10 +171,11 @@ pub(super) fn even_bands(height: u32, rows: u32) -> Vec<u32> {
 /// bottom): `paint(top, band)` paints the band whose first row is `top` on white. Only a band's
 /// pixels are in memory — whole, the heat map of 68 districts took 4.6 MiB and the chart
 /// 5.8 MiB, while the dashboard and the bot serve beside each other.
-/// Fast because the digest has a time budget: each row filtered as `Up` (not every filter
-/// tried on every row) and deflated at level 1. For these flat colours that is smaller than
-/// `Compression::Fast` (a digest's chart 253 → 184 KB, heat map 197 → 186 KB) in about a
-/// sixth of the time.
+/// Fast because the digest has a time budget (≤ 30 ms with its chart): each row filtered as
+/// `Up` (not every filter tried on every row) and deflated by `fdeflate`. zlib's level 1 made
+/// a chart a quarter of the size (184 KB, not 766 KB) but took 18 ms, not 10: sliding its
+/// window's hash chains runs scalar in this size-optimised build. Paeth or adaptive filters
+/// halve the size again and cost as much as level 1 (summaries bench).
 pub(super) fn encode_bands(
     width: u32,
     height: u32,
@@ -185,7 +187,7 @@ pub(super) fn encode_bands(
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_filter(png::Filter::Up);
-    encoder.set_deflate_compression(png::DeflateCompression::Level(1));
+    encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
     let mut writer = encoder.write_header()?;
     let mut stream = writer.stream_writer()?;
     // Each band from its top to the next, over the whole height whatever `tops` says.
