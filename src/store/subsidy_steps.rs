@@ -19,7 +19,7 @@ use crate::domain::catalogue::Subsidy;
 use crate::domain::subsidy::{self, Counted, SubsidyEvent};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 
 /// The `meta` key of the states the steps were counted with.
@@ -157,12 +157,12 @@ impl Store {
         Ok(true)
     }
 
-    /// Per course, the counts of `[from, to]` aggregated by SQLite from the steps, when they
-    /// are kept by `rules` (as `counted_between`); `None` otherwise. The same figures as
-    /// `domain::subsidy::tally_counted` for the one end `to` (tested): groups each once, by
-    /// their first record's id; a group's grant counts unless withdrawn by `to`, and a group
-    /// has at most one grant that counts (one per group and course, ever), so the grants'
-    /// amounts add up.
+    /// Per course, the counts of `[from, to]` from the steps, when they are kept by `rules` (as
+    /// `counted_between`); `None` otherwise. The same figures as `domain::subsidy::tally_counted`
+    /// for the one end `to` (tested): groups each once, by their first record's id; a group's
+    /// grant counts unless withdrawn by `to`, and a group has at most one grant that counts (one
+    /// per group and course, ever), so the grants' amounts add up. Counted here from the rows,
+    /// not by SQLite's `COUNT(DISTINCT …)`, whose four temporary B-trees took four times as long.
     pub fn counts_between(
         &self,
         rules: &Subsidy,
@@ -173,27 +173,47 @@ impl Store {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT course, COUNT(DISTINCT CASE WHEN applied THEN group_id END), \
-                 COUNT(DISTINCT CASE WHEN granted AND (withdrawn_on IS NULL OR withdrawn_on > ?2) THEN group_id END), \
-                 COALESCE(SUM(CASE WHEN granted AND (withdrawn_on IS NULL OR withdrawn_on > ?2) THEN amount END), 0), \
-                 COUNT(DISTINCT CASE WHEN declined THEN group_id END), \
-                 COUNT(DISTINCT CASE WHEN rejected THEN group_id END) \
-             FROM subsidy_steps WHERE occurred_on BETWEEN ?1 AND ?2 GROUP BY course",
+            "SELECT course, group_id, applied, \
+                 granted AND (withdrawn_on IS NULL OR withdrawn_on > ?2), amount, declined, rejected \
+             FROM subsidy_steps WHERE occurred_on BETWEEN ?1 AND ?2",
         )?;
-        let rows = stmt.query_map(params![date_key(from), date_key(to)], |row| {
-            let n = |i: usize| -> rusqlite::Result<u64> { Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0)) };
-            Ok((
-                row.get::<_, String>(0)?,
-                subsidy::Counts {
-                    applications: n(1)?,
-                    grants: n(2)?,
-                    amount: n(3)?,
-                    declines: n(4)?,
-                    rejections: n(5)?,
-                },
-            ))
-        })?;
-        Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+        let mut rows = stmt.query(params![date_key(from), date_key(to)])?;
+        // Per course (a few): the groups that applied, hold a grant, declined, were rejected.
+        let mut courses: Vec<(String, [HashSet<i64>; 4], u64)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let course = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let at = match courses.iter().position(|(c, _, _)| c == course) {
+                Some(at) => at,
+                None => {
+                    courses.push((course.to_string(), Default::default(), 0));
+                    courses.len() - 1
+                }
+            };
+            let (_, groups, amount) = &mut courses[at];
+            let group: i64 = row.get(1)?;
+            for (set, column) in groups.iter_mut().zip([2, 3, 5, 6]) {
+                if row.get::<_, bool>(column)? {
+                    set.insert(group);
+                }
+            }
+            if row.get::<_, bool>(3)? {
+                *amount += u64::try_from(row.get::<_, i64>(4)?).unwrap_or(0);
+            }
+        }
+        let counts = courses
+            .into_iter()
+            .map(|(course, [applied, granted, declined, rejected], amount)| {
+                let n = |set: HashSet<i64>| set.len() as u64;
+                let counts = subsidy::Counts {
+                    applications: n(applied),
+                    grants: n(granted),
+                    amount,
+                    declines: n(declined),
+                    rejections: n(rejected),
+                };
+                (course, counts)
+            });
+        Ok(Some(counts.collect()))
     }
 
     /// Whether the steps can be read for `rules`: this store keeps them by those states, they
