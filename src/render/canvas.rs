@@ -166,20 +166,30 @@ pub(super) fn even_bands(height: u32, rows: u32) -> Vec<u32> {
     (0..height.max(1)).step_by(rows.max(1) as usize).collect()
 }
 
+/// How a picture's rows are deflated: both after the `Up` filter (not every filter tried on
+/// every row, which costs as much as the rest). Measured on 10 fiscal years × 20,000 records
+/// (summaries and dashboard benches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Deflate {
+    /// `fdeflate`: a digest's chart in 10 ms at 766 KB, for the digest's time budget (≤ 30 ms
+    /// with its chart). zlib's level 1 took 18 ms: sliding its window's hash chains runs
+    /// scalar in this size-optimised build.
+    Fast,
+    /// zlib's level 1: a quarter of the size (the chart 184 KB, the heat map of 68 districts
+    /// 186 KB instead of 1.2 MB), for pages that a phone downloads, in under 50 ms.
+    Small,
+}
+
 /// A picture `width` × `height` painted and encoded as a PNG a band of rows at a time, the
 /// bands starting at `tops` (the first at 0, in order; each runs to the next, the last to the
 /// bottom): `paint(top, band)` paints the band whose first row is `top` on white. Only a band's
 /// pixels are in memory — whole, the heat map of 68 districts took 4.6 MiB and the chart
 /// 5.8 MiB, while the dashboard and the bot serve beside each other.
-/// Fast because the digest has a time budget (≤ 30 ms with its chart): each row filtered as
-/// `Up` (not every filter tried on every row) and deflated by `fdeflate`. zlib's level 1 made
-/// a chart a quarter of the size (184 KB, not 766 KB) but took 18 ms, not 10: sliding its
-/// window's hash chains runs scalar in this size-optimised build. Paeth or adaptive filters
-/// halve the size again and cost as much as level 1 (summaries bench).
 pub(super) fn encode_bands(
     width: u32,
     height: u32,
     tops: &[u32],
+    deflate: Deflate,
     mut paint: impl FnMut(u32, &mut [u8]),
 ) -> Result<Vec<u8>, ChartError> {
     let mut bytes = Vec::new();
@@ -187,7 +197,10 @@ pub(super) fn encode_bands(
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_filter(png::Filter::Up);
-    encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
+    encoder.set_deflate_compression(match deflate {
+        Deflate::Fast => png::DeflateCompression::FdeflateUltraFast,
+        Deflate::Small => png::DeflateCompression::Level(1),
+    });
     let mut writer = encoder.write_header()?;
     let mut stream = writer.stream_writer()?;
     // Each band from its top to the next, over the whole height whatever `tops` says.

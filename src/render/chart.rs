@@ -9,7 +9,7 @@
 //! which leaves gaps after `（` and kana; hence the text is ours.) What goes into the chart —
 //! which indicators, which years — is the digest's business; this file only draws.
 
-use super::canvas::{encode_bands, font, text_width, Anchor, Label, AXIS, FRAME, TEXT};
+use super::canvas::{encode_bands, font, text_width, Anchor, Deflate, Label, AXIS, FRAME, TEXT};
 use crate::domain::number::group_thousands;
 use ab_glyph::FontRef;
 use plotters::backend::{BitMapBackend, RGBPixel};
@@ -118,7 +118,8 @@ fn band_tops(chart: &Chart) -> Result<Vec<u32>, ChartError> {
 fn render_png_in_bands(chart: &Chart, tops: &[u32]) -> Result<Vec<u8>, ChartError> {
     let font = font()?;
     let mut failed = None;
-    let png = encode_bands(WIDTH, HEIGHT, tops, |top, pixels| {
+    // Fast: the digest that posts it has a time budget (`Deflate`).
+    let png = encode_bands(WIDTH, HEIGHT, tops, Deflate::Fast, |top, pixels| {
         if failed.is_some() {
             return;
         }

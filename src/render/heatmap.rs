@@ -7,7 +7,9 @@
 //! of rectangles needs no plotting library. The rectangles and labels are laid out first, then
 //! painted and encoded a band of rows at a time, so the whole picture's pixels are never held.
 
-use super::canvas::{encode_bands, even_bands, font, text_width, Anchor, Fill, Label, AXIS, BAND_ROWS, FRAME, TEXT};
+use super::canvas::{
+    encode_bands, even_bands, font, text_width, Anchor, Deflate, Fill, Label, AXIS, BAND_ROWS, FRAME, TEXT,
+};
 use super::chart::ChartError;
 use crate::domain::matrix::Matrix;
 use plotters::prelude::RGBColor;
@@ -189,14 +191,21 @@ fn render_png_in_bands(matrix: &Matrix, title: &str, band_rows: u32) -> Result<V
         color: FRAME,
     });
 
-    encode_bands(width, height, &even_bands(height, band_rows), |top, band| {
-        for fill in &fills {
-            fill.paint(band, width, top);
-        }
-        for label in &labels {
-            label.paint(font, band, width, top);
-        }
-    })
+    // Small: the dashboard's contact matrix page downloads it (`Deflate`).
+    encode_bands(
+        width,
+        height,
+        &even_bands(height, band_rows),
+        Deflate::Small,
+        |top, band| {
+            for fill in &fills {
+                fill.paint(band, width, top);
+            }
+            for label in &labels {
+                label.paint(font, band, width, top);
+            }
+        },
+    )
 }
 
 /// Wide enough for the longest area or district name, and never narrower than 160 pixels.
