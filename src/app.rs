@@ -133,3 +133,7 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -30,24 +30,26 @@ pub struct Revision {
 }
 
 /// Makes the table and the triggers that note this connection's writes (a writable connection,
-/// after the migrations). A baseline change is noted as every month (`*`).
+/// after the migrations): the month and type of every record a write changes. A baseline
+/// change is noted as every month (`*`).
 pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "PRAGMA temp_store = MEMORY; \
-         CREATE TEMP TABLE touched (month TEXT NOT NULL); \
+         CREATE TEMP TABLE touched (month TEXT NOT NULL, record_type TEXT NOT NULL); \
          CREATE TEMP TRIGGER touched_insert AFTER INSERT ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(NEW.occurred_on, 1, 7)); END; \
+             INSERT INTO touched VALUES (substr(NEW.occurred_on, 1, 7), NEW.record_type); END; \
          CREATE TEMP TRIGGER touched_update AFTER UPDATE ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7)); \
-             INSERT INTO touched SELECT substr(NEW.occurred_on, 1, 7) WHERE NEW.occurred_on <> OLD.occurred_on; END; \
+             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7), OLD.record_type); \
+             INSERT INTO touched SELECT substr(NEW.occurred_on, 1, 7), NEW.record_type \
+                 WHERE NEW.occurred_on <> OLD.occurred_on OR NEW.record_type <> OLD.record_type; END; \
          CREATE TEMP TRIGGER touched_delete AFTER DELETE ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7)); END; \
+             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7), OLD.record_type); END; \
          CREATE TEMP TRIGGER touched_baseline_insert AFTER INSERT ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*'); END; \
+             INSERT INTO touched VALUES ('*', '*'); END; \
          CREATE TEMP TRIGGER touched_baseline_update AFTER UPDATE ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*'); END; \
+             INSERT INTO touched VALUES ('*', '*'); END; \
          CREATE TEMP TRIGGER touched_baseline_delete AFTER DELETE ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*'); END;",
+             INSERT INTO touched VALUES ('*', '*'); END;",
     )
 }
 
@@ -69,9 +71,11 @@ impl Store {
         Ok(Revision { data_version, touched })
     }
 
-    /// Whether no record dated within `[from, to]`, nor the baseline, can have changed since
-    /// `at`: no other connection committed, and no write of this one noted such a month (or
-    /// the notes since `at` are forgotten).
+    /// Whether no record dated within `[from, to]`, nor the baseline, nor any subsidy record,
+    /// can have changed since `at`: no other connection committed, and no write of this one
+    /// noted such a month or a record of the subsidy type (or the notes since `at` are
+    /// forgotten). A subsidy record of any date counts: what a record counts for follows its
+    /// group's earlier records (a grant stands for the application deleted before it).
     pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
         let data_version: i64 = self
             .conn
@@ -84,13 +88,14 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT COALESCE(MIN(rowid), 0), EXISTS (SELECT 1 FROM temp.touched WHERE rowid > ?1 \
-                     AND (month BETWEEN ?2 AND ?3 OR month = '*')) FROM temp.touched",
+                     AND (month BETWEEN ?2 AND ?3 OR month = '*' OR record_type = ?4)) FROM temp.touched",
             )?
             .query_row(
                 rusqlite::params![
                     at.touched,
                     from.format("%Y-%m").to_string(),
-                    to.format("%Y-%m").to_string()
+                    to.format("%Y-%m").to_string(),
+                    self.subsidy.as_ref().map(|rules| rules.record_type.key())
                 ],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?;

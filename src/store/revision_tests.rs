@@ -1,7 +1,8 @@
 //! What a remembered result is given back for, on a real SQLite file: reads again after a
 //! write to its period through this connection (an edit moving a record counts for both
-//! months), after a baseline change, after any commit of another connection, after its notes
-//! were forgotten; not after a write to another period, nor after a write rolled back.
+//! months), after a write to a subsidy record of any date, after a baseline change, after any
+//! commit of another connection, after its notes were forgotten; not after a write to another
+//! period, nor after a write rolled back.
 
 use super::batch::Commit;
 use super::test_support::{d, komoro, meeting, new, now, sato, temp_store};
@@ -64,24 +65,34 @@ fn a_remembered_result_is_read_again_only_when_its_period_changed() {
         .expect("dry run")
         .expect("nothing refused");
     assert_eq!(get(&store), 5);
+    // A subsidy record of another year: read again, since what a subsidy record counts for
+    // follows its group's earlier records (the app's test shows the figures that changed).
+    store
+        .insert(
+            &super::subsidy_tests::subsidy("s", d(2030, 5, 1), "団体", "申請", None),
+            now(),
+        )
+        .expect("insert");
+    assert_eq!(get(&store), 6);
+    assert_eq!(get(&store), 6);
     // Another connection's commit, whatever its date: read again.
     let mut second = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open");
     second.describe(&c).expect("describe");
     second
         .insert(&new("e", d(2030, 1, 1), meeting(&c, 0, 0)), now())
         .expect("insert");
-    assert_eq!(get(&store), 6);
-    assert_eq!(get(&store), 6);
+    assert_eq!(get(&store), 7);
+    assert_eq!(get(&store), 7);
     // The baseline, of whatever years: read again.
     let baseline =
         crate::domain::baseline::parse_baseline(include_str!("../../config/baseline.toml"), &c).expect("baseline");
     store.load_baseline(&baseline, now()).expect("load");
-    assert_eq!(get(&store), 7);
+    assert_eq!(get(&store), 8);
     // More writes elsewhere than the notes kept: the result's notes are forgotten, read again.
     let rows: Vec<_> = (0..=4_096)
         .map(|i| new(&format!("many{i}"), d(2026, 5, 1), meeting(&c, 0, 0)))
         .collect();
     store.insert_batch(&rows, now()).expect("batch");
     let _ = store.revision().expect("revision");
-    assert_eq!(get(&store), 8);
+    assert_eq!(get(&store), 9);
 }
