@@ -32,8 +32,9 @@ pub struct App {
     pub store: Store,
     pub series: Remembered<SeriesKey, Series>,
     figures: Remembered<(NaiveDate, NaiveDate), (Figures, FiguresSource)>,
-    /// A type's running tallies over the months before the one reported in (`figures_of_type`).
-    earlier: Remembered<(RecordType, NaiveDate, NaiveDate), Vec<Tally>>,
+    /// Running tallies (of one type, or of all) over the months before the one reported in
+    /// (`figures_of_type`) or the last one asked (`period_figures`).
+    earlier: Remembered<(Option<RecordType>, NaiveDate, NaiveDate), Vec<Tally>>,
 }
 
 impl App {
@@ -64,15 +65,35 @@ impl App {
 
     /// `Store::period_figures`, remembered while the records of the period's fiscal year do not
     /// change (last year's same days, asked by every /totals): whether they are known at all
-    /// depends on the whole year's records.
+    /// depends on the whole year's records. Read again after a write to the year, the tallies
+    /// of the months before the period's last are remembered too (`earlier`), so that a
+    /// /totals after a report reads that report's month, not the year.
     pub fn period_figures(&self, period: Period) -> Result<(Figures, FiguresSource), store::Error> {
         let start = self.settings.catalogue.fiscal_year_start;
         let year = FiscalYear::containing(period.from, start);
         let watched = (year.first_day(start), year.last_day(start));
         self.figures
             .get_or_read(&self.store, (period.from, period.to), watched, || {
-                self.store.period_figures(&self.settings.catalogue, period)
+                self.read_period_figures(period)
             })
+    }
+
+    /// `Store::period_figures`, the tallies of the months before the period's last taken from
+    /// `earlier` while their records do not change, the rest read.
+    fn read_period_figures(&self, period: Period) -> Result<(Figures, FiguresSource), store::Error> {
+        let catalogue = &self.settings.catalogue;
+        if let Some(known) = self.store.figures_not_from_records(catalogue, period)? {
+            return Ok(known);
+        }
+        let tallies = self.tallies_split(None, (period.from, period.to), period.to)?;
+        let subsidy = self
+            .store
+            .subsidy_counts(catalogue, period.from, &[period.to])?
+            .swap_remove(0);
+        Ok((
+            Figures::from_counts(catalogue, &tallies, &subsidy),
+            FiguresSource::Records,
+        ))
     }
 
     /// The figures of `record_type` over `[from, to]`, as `Store::figures_of_type`: the tallies
@@ -86,18 +107,33 @@ impl App {
         month: NaiveDate,
     ) -> Result<Figures, store::Error> {
         let catalogue = &self.settings.catalogue;
-        let first = month.with_day(1).unwrap_or(month);
-        let before = first.pred_opt().filter(|b| from <= *b && first <= to);
-        let Some(before) = before.filter(|_| record_type != catalogue.subsidy.record_type) else {
+        if record_type == catalogue.subsidy.record_type {
             return self.store.figures_of_type(catalogue, record_type, from, to);
+        }
+        let tallies = self.tallies_split(Some(record_type), (from, to), month)?;
+        Ok(Figures::from_counts(catalogue, &tallies, &Default::default()))
+    }
+
+    /// The running tallies (of `only`, else of every type) over `[from, to]`: those of the
+    /// period's months before `month`'s remembered (`earlier`) while their records do not
+    /// change, the rest read.
+    fn tallies_split(
+        &self,
+        only: Option<RecordType>,
+        (from, to): (NaiveDate, NaiveDate),
+        month: NaiveDate,
+    ) -> Result<Vec<Tally>, store::Error> {
+        let first = month.with_day(1).unwrap_or(month);
+        let Some(before) = first.pred_opt().filter(|b| from <= *b && first <= to) else {
+            return self.store.tallies(from, to, only);
         };
         let mut tallies = self
             .earlier
-            .get_or_read(&self.store, (record_type, from, before), (from, before), || {
-                self.store.tallies(from, before, Some(record_type))
+            .get_or_read(&self.store, (only, from, before), (from, before), || {
+                self.store.tallies(from, before, only)
             })?;
-        tallies.extend(self.store.tallies(first, to, Some(record_type))?);
-        Ok(Figures::from_counts(catalogue, &tallies, &Default::default()))
+        tallies.extend(self.store.tallies(first, to, only)?);
+        Ok(tallies)
     }
 
     /// Today in the city's time zone.

@@ -1,6 +1,7 @@
-//! What the app remembers between questions, on a real SQLite file: a period's figures read
-//! again whenever a write could change them — for the subsidy counts, a write to a subsidy
-//! record of any date, since what a record counts for follows its group's earlier records.
+//! What the app remembers between questions, on a real SQLite file: a period's figures are
+//! the store's after every write — to the period's last month or an earlier one (remembered
+//! apart), a move, a delete, and a subsidy record of an earlier year, since what a subsidy
+//! record counts for follows its group's earlier records.
 
 use super::*;
 use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
@@ -41,7 +42,7 @@ fn subsidy(source: &str, date: NaiveDate, status: &str, amount: Option<u64>) -> 
 }
 
 #[test]
-fn a_years_figures_follow_a_change_to_an_earlier_years_subsidy_record() {
+fn remembered_figures_are_the_stores_after_every_write() {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = config::load(Path::new("config/kyodo.toml")).expect("config");
     let mut app = App::open(settings, &dir.path().join("kyodo.sqlite3"), now()).expect("open");
@@ -69,27 +70,59 @@ fn a_years_figures_follow_a_change_to_an_earlier_years_subsidy_record() {
     let read = app.store.period_figures(&catalogue, year).expect("read");
     assert_ne!(read, before, "the delete changes FY2026's figures");
     assert_eq!(app.period_figures(year).expect("figures"), read);
-    // A meeting of this year, then the figures asked again: still the store's.
-    let meeting = Facts::new(RecordType::of("meeting"))
-        .text_of(Column::Area, "東部")
-        .text_of(Column::District, "荒町");
+    // Meetings of the period's last month and of earlier ones, a move between months, a
+    // delete: after each the figures asked again are the store's (the earlier months'
+    // tallies are remembered apart from the last month's).
+    let mut ids = Vec::new();
+    for (i, date) in [day(2026, 11, 2), day(2026, 6, 3), day(2026, 11, 4), day(2026, 4, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let id = app
+            .store
+            .insert(&meeting(&format!("m{i}"), date, "荒町"), now())
+            .expect("insert")
+            .record()
+            .id;
+        ids.push(id);
+        assert_eq!(
+            app.period_figures(year).expect("figures"),
+            app.store.period_figures(&catalogue, year).expect("read")
+        );
+    }
+    let moved = meeting("x", day(2026, 7, 9), "紺屋町");
     app.store
-        .insert(
-            &NewRecord {
-                date: day(2026, 11, 2),
-                facts: meeting,
-                reporter: clerk(),
-                source: Source {
-                    kind: SourceKind::Console,
-                    id: "c".into(),
-                    origin: None,
-                },
-            },
-            now(),
-        )
-        .expect("insert");
+        .edit(ids[0], moved.date, &moved.facts, &clerk(), now())
+        .expect("edit");
     assert_eq!(
         app.period_figures(year).expect("figures"),
         app.store.period_figures(&catalogue, year).expect("read")
     );
+    app.store
+        .delete(ids[1], AuditAction::Delete, &clerk(), now())
+        .expect("delete");
+    let (figures, _) = app.period_figures(year).expect("figures");
+    assert_eq!(
+        (figures.clone(), FiguresSource::Records),
+        app.store.period_figures(&catalogue, year).expect("read")
+    );
+    assert_eq!(
+        figures.of(&catalogue, RecordType::of("meeting"), "東部").value(),
+        Some(3)
+    );
+}
+
+fn meeting(source: &str, date: NaiveDate, district: &str) -> NewRecord {
+    NewRecord {
+        date,
+        facts: Facts::new(RecordType::of("meeting"))
+            .text_of(Column::Area, "東部")
+            .text_of(Column::District, district),
+        reporter: clerk(),
+        source: Source {
+            kind: SourceKind::Console,
+            id: source.into(),
+            origin: None,
+        },
+    }
 }

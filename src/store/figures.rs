@@ -99,15 +99,28 @@ impl Store {
     ///
     /// The one way a period's figures are read: `/totals`, the digest and the annual report.
     pub fn period_figures(&self, catalogue: &Catalogue, period: Period) -> Result<(Figures, FiguresSource)> {
-        let start = catalogue.fiscal_year_start;
-        let year = FiscalYear::containing(period.from, start);
-        if let Some(figures) = self.baseline_year(year)? {
-            return Ok((figures, FiguresSource::Baseline));
-        }
-        if !self.any_record_between(year.first_day(start), year.last_day(start))? {
-            return Ok((Figures::unknown(catalogue), FiguresSource::Missing));
+        if let Some(known) = self.figures_not_from_records(catalogue, period)? {
+            return Ok(known);
         }
         let figures = self.figures_between(catalogue, period.from, period.to)?;
         Ok((figures, FiguresSource::Records))
+    }
+
+    /// `period_figures` where they do not come from the records: the baseline's, or unknown;
+    /// `None` where the records' figures are the period's.
+    pub fn figures_not_from_records(
+        &self,
+        catalogue: &Catalogue,
+        period: Period,
+    ) -> Result<Option<(Figures, FiguresSource)>> {
+        let start = catalogue.fiscal_year_start;
+        let year = FiscalYear::containing(period.from, start);
+        if let Some(figures) = self.baseline_year(year)? {
+            return Ok(Some((figures, FiguresSource::Baseline)));
+        }
+        if !self.any_record_between(year.first_day(start), year.last_day(start))? {
+            return Ok(Some((Figures::unknown(catalogue), FiguresSource::Missing)));
+        }
+        Ok(None)
     }
 }
