@@ -113,6 +113,7 @@ pub async fn run(mut daily: Daily, mut stop: tokio::sync::watch::Receiver<bool>)
         let interrupt = daily.interrupt_handle();
         let mut pass = tokio::task::spawn_blocking(move || {
             let due = daily.run_due(now);
+            give_back_freed_memory();
             (daily, due)
         });
         let joined = tokio::select! {
@@ -166,4 +167,15 @@ pub async fn run(mut daily: Daily, mut stop: tokio::sync::watch::Receiver<bool>)
 async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
     // The guard wait_for returns is not Send: dropped here, before anything else awaits.
     let _ = stop.wait_for(|stopping| *stopping).await.map(|_| ());
+}
+
+/// Gives the pages that a backup's copy and check freed back to the system (glibc's
+/// `malloc_trim`): freed in the middle of the heap, they stayed resident under whatever the bot
+/// allocated after them, and the reports that followed grew the heap past them.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
