@@ -85,15 +85,10 @@ impl App {
         if let Some(known) = self.store.figures_not_from_records(catalogue, period)? {
             return Ok(known);
         }
-        let tallies = self.tallies_split(None, (period.from, period.to), period.to)?;
-        let subsidy = self
-            .store
-            .subsidy_counts(catalogue, period.from, &[period.to])?
-            .swap_remove(0);
-        Ok((
-            Figures::from_counts(catalogue, &tallies, &subsidy),
-            FiguresSource::Records,
-        ))
+        let (from, to) = (period.from, period.to);
+        let tallies = self.tallies_split(None, (from, to), to)?;
+        let figures = self.store.figures_with(catalogue, (from, to), &tallies)?;
+        Ok((figures, FiguresSource::Records))
     }
 
     /// The figures of `record_type` over `[from, to]`, as `Store::figures_of_type`: the tallies

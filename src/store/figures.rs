@@ -2,6 +2,7 @@
 //! baseline table, a year without records unknown, any other period aggregated from live records.
 
 use super::{Result, Store};
+use crate::domain::figures::Tally;
 use crate::domain::matrix::Matrix;
 use crate::domain::totals::Period;
 use crate::domain::{subsidy, Catalogue, Figures, FiscalYear, RecordType, YearMonth};
@@ -47,8 +48,20 @@ impl Store {
     /// The figures of records dated within `[from, to]`.
     pub fn figures_between(&self, catalogue: &Catalogue, from: NaiveDate, to: NaiveDate) -> Result<Figures> {
         let tallies = self.tallies(from, to, None)?;
+        self.figures_with(catalogue, (from, to), &tallies)
+    }
+
+    /// The figures of `[from, to]` from its running `tallies`, as `tallies` reads them (the
+    /// caller may have remembered some of its months: `App::period_figures`), and the period's
+    /// subsidy counts.
+    pub fn figures_with(
+        &self,
+        catalogue: &Catalogue,
+        (from, to): (NaiveDate, NaiveDate),
+        tallies: &[Tally],
+    ) -> Result<Figures> {
         let subsidy = self.subsidy_counts(catalogue, from, &[to])?;
-        Ok(Figures::from_counts(catalogue, &tallies, &subsidy[0]))
+        Ok(Figures::from_counts(catalogue, tallies, &subsidy[0]))
     }
 
     /// Per course, the subsidy figures of `[from, end]` for each of `ends` (in order, the last
