@@ -56,10 +56,7 @@ pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
 impl Store {
     /// Where the records stand now, for `unchanged_since`.
     pub fn revision(&self) -> Result<Revision> {
-        let data_version: i64 = self
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |row| row.get(0))?;
+        let data_version = self.data_version()?;
         let touched: i64 = self
             .conn
             .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM temp.touched")?
@@ -71,16 +68,21 @@ impl Store {
         Ok(Revision { data_version, touched })
     }
 
+    /// SQLite's `PRAGMA data_version`: it moves on whenever another connection commits.
+    fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))?)
+    }
+
     /// Whether no record dated within `[from, to]`, nor the baseline, nor any subsidy record,
     /// can have changed since `at`: no other connection committed, and no write of this one
     /// noted such a month or a record of the subsidy type (or the notes since `at` are
     /// forgotten). A subsidy record of any date counts: what a record counts for follows its
     /// group's earlier records (a grant stands for the application deleted before it).
     pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        let data_version: i64 = self
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |row| row.get(0))?;
+        let data_version = self.data_version()?;
         if data_version != at.data_version {
             return Ok(false);
         }
