@@ -651,11 +651,13 @@ fn tally_row(row: &Row<'_>) -> rusqlite::Result<TallyRow> {
 /// `tallies` in the order of their type, dimension and detail, each of those once, with the
 /// counts of its rows (a month's, a few days') summed.
 fn summed(mut tallies: Vec<Tally>) -> Vec<Tally> {
+    fn key(t: &Tally) -> (RecordType, &str, &str) {
+        (t.record_type, &t.dimension, &t.detail)
+    }
     // Stable: the rows come sorted month by month, runs that a merge sort joins cheaply.
-    tallies.sort_by(|a, b| (a.record_type, &a.dimension, &a.detail).cmp(&(b.record_type, &b.dimension, &b.detail)));
+    tallies.sort_by(|a, b| key(a).cmp(&key(b)));
     tallies.dedup_by(|next, kept| {
-        let same =
-            (next.record_type, &next.dimension, &next.detail) == (kept.record_type, &kept.dimension, &kept.detail);
+        let same = key(next) == key(kept);
         if same {
             kept.count += next.count;
         }
