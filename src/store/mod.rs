@@ -403,7 +403,6 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     }
 }
 
-/// The current time as stored: RFC 3339 in UTC, to the millisecond.
 /// The column of `records` holding a record's `column`: the column's own name, but `group`, a
 /// keyword in SQL, is `group_name`.
 fn sql_column(column: crate::domain::record::Column) -> &'static str {
@@ -414,6 +413,7 @@ fn sql_column(column: crate::domain::record::Column) -> &'static str {
     }
 }
 
+/// The current time as stored: RFC 3339 in UTC, to the millisecond.
 pub(crate) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
