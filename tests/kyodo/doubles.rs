@@ -54,10 +54,14 @@ fn double_reports_are_stored_said_and_listed_never_merged_or_refused() {
 fn a_busy_days_reply_names_three_and_counts_the_rest_it_read() {
     let workspace = Workspace::new();
     let reports = |n: usize| "/report meeting area:東部 district:荒町 date:2026-06-15\n".repeat(n);
-    workspace
-        .console(&["--user", "田中", "--role", "staff"], &reports(10))
-        .ok();
-    let run = workspace.console(&["--user", "佐藤"], &reports(1));
+    // Tanaka reports `n` meetings of the day, then Sato one more: Sato's reply.
+    let after = |n: usize| {
+        workspace
+            .console(&["--user", "田中", "--role", "staff"], &reports(n))
+            .ok();
+        workspace.console(&["--user", "佐藤"], &reports(1))
+    };
+    let run = after(10);
     assert!(
         run.stdout()
             .contains("ほかにも7件あります（/records duplicates で一覧できます）"),
@@ -66,10 +70,7 @@ fn a_busy_days_reply_names_three_and_counts_the_rest_it_read() {
     );
     // Past the newest 50 of the day's meetings (store::doubles::SAME_DAY_READ), not all are
     // read: the reply says so.
-    workspace
-        .console(&["--user", "田中", "--role", "staff"], &reports(42))
-        .ok();
-    let run = workspace.console(&["--user", "佐藤"], &reports(1));
+    let run = after(42);
     assert!(
         run.stdout()
             .contains("ほかにも47件以上あります（/records duplicates で一覧できます）"),
