@@ -10,12 +10,14 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# Everything the manifest declares: the build script (the binary's link flags), the library and
+# Everything the manifest declares: the build script (the binary's link flags), cargo's build
+# settings (.cargo/config.toml: the time zones built in), the library and
 # binary, the three [[bench]] targets (cargo refuses a manifest whose targets are missing), the
 # migrations, config, the chart's font and the dashboard's stylesheet embedded with
 # include_str!/include_bytes!, and the dashboard's templates compiled in by askama.
 # tests/kyodo/dockerfile.rs replays this set.
 COPY Cargo.toml Cargo.lock build.rs ./
+COPY .cargo ./.cargo
 COPY src ./src
 COPY benches ./benches
 COPY migrations ./migrations

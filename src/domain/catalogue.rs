@@ -678,7 +678,7 @@ impl Checker<'_> {
                 self.fail(
                     &raw.city.time_zone,
                     format!(
-                        "time_zone「{}」はタイムゾーン名ではありません（例: Asia/Tokyo）",
+                        "time_zone「{}」は使えません。市の日付は Asia/Tokyo で数えます（time_zone = \"Asia/Tokyo\" と書いてください）",
                         raw.city.time_zone.get_ref()
                     ),
                 );
