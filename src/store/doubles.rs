@@ -61,8 +61,12 @@ impl Store {
 }
 
 /// How far back, in rows entered, a report looks for the other records of its type and day:
-/// about five weeks of entries at 20,000 records a year.
-pub const RECENT_ROWS: i64 = 2_000;
+/// about nine days of entries at 20,000 records a year, where a double report is sent within
+/// hours of the first. A report whose day's other records were entered before that (a
+/// spreadsheet imported) reads the whole window, row by row: at 2,000 rows that took 0.25–0.38
+/// ms, a third of such a report (`benches/interaction.rs`, whose first reports of the day are
+/// such reports: the seeded records of that day are older).
+pub const RECENT_ROWS: i64 = 500;
 
 /// How many of the other records of a report's type and day are read, at most: the newest.
 /// Reading them is most of a report's work on a busy day (each a whole record), and a reply
