@@ -9,11 +9,11 @@
 use super::spec::{label, subsidy_type};
 use super::{Failure, Request};
 use crate::app::App;
-use crate::domain::era_date_label;
 use crate::domain::number::group_thousands;
 use crate::domain::record::{Column, Record};
 use crate::domain::subsidy::{self, Conflict, Outcome, SubsidyEvent};
 use crate::domain::validate::UserError;
+use crate::domain::{era_date_label, FiscalYear};
 use crate::render::reply::{Reply, Section, Visibility};
 
 /// `/records history`, seen as `shown`.
@@ -105,8 +105,9 @@ fn left_out(s: &crate::domain::catalogue::Subsidy, conflict: &Conflict<'_>) -> S
 /// the decision after it (granted, rejected or declined) now stands with no application, a
 /// line saying so.
 /// The store allows that delete (the decision counts for its application, so the figures stay
-/// the same, and a mistaken application must stay removable); the line says how to put the
-/// application back if the delete was the mistake.
+/// the same — but for the year counted in, when the two fall in different fiscal years — and a
+/// mistaken application must stay removable); the line says how to put the application back if
+/// the delete was the mistake.
 pub(super) fn removal_note(app: &App, record: &Record, done: &str) -> Result<Option<String>, Failure> {
     let s = &app.settings.catalogue.subsidy;
     if record.facts.record_type != s.record_type {
@@ -123,9 +124,21 @@ pub(super) fn removal_note(app: &App, record: &Record, done: &str) -> Result<Opt
         amount: record.facts.number(Column::Amount),
     };
     let remaining = app.store.subsidy_history(s.record_type, &group, Some(&course))?;
+    let start = app.settings.catalogue.fiscal_year_start;
     Ok(subsidy::left_without_application(s, &remaining, &removed).map(|decision| {
+        // The decision counts as the application in its own fiscal year: the removed one's
+        // year loses one and the decision's gains one when the two years differ.
+        let (was, now) = (
+            FiscalYear::containing(record.date, start),
+            FiscalYear::containing(decision.date, start),
+        );
+        let count = if was == now {
+            format!("{status}の数は変わりません")
+        } else {
+            format!("{status}は{}の数から{}の数に移ります", was.label(), now.label())
+        };
         format!(
-            "#{id} の{status}を{done}ので、『{group}』の{course}コースの{decided}（#{did}、{when}）は{status}の記録がないまま残ります（集計ではこの{decided}が{status}も兼ねるので、{status}の数は変わりません）。誤りだったときは、{status}をもう一度報告してください（日付は{when}より前）",
+            "#{id} の{status}を{done}ので、『{group}』の{course}コースの{decided}（#{did}、{when}）は{status}の記録がないまま残ります（集計ではこの{decided}が{status}も兼ねるので、{count}）。誤りだったときは、{status}をもう一度報告してください（日付は{when}より前）",
             id = record.id,
             decided = decision.status,
             did = decision.id,

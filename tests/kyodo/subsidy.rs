@@ -516,6 +516,45 @@ fn records_stored_before_the_rule_are_read_by_the_lifecycle_and_shown() {
 }
 
 #[test]
+fn an_application_deleted_in_the_year_before_its_grant_says_the_count_moves_between_years() {
+    // Applied in March (令和7年度), granted in May (令和8年度): with the application deleted, the
+    // grant stands for it in its own year, so last year's applications go down by one and this
+    // year's up by one. The note says so, not that the count stays.
+    let workspace = Workspace::new();
+    let run = workspace.console(
+        &["--user", "佐藤"],
+        "/report subsidy course:チャレンジ group:\"A会\" status:申請 date:2026-03-10\n\
+         /report subsidy course:チャレンジ group:\"A会\" status:交付決定 amount:120000 date:2026-05-10\n\
+         /records delete id:1\n",
+    );
+    let out = run.ok().stdout();
+    let said = "#1 の申請を削除したので、『A会』のチャレンジコースの交付決定（#2、令和8年5月10日）は申請の記録がないまま残ります\
+                （集計ではこの交付決定が申請も兼ねるので、申請は令和7年度の数から令和8年度の数に移ります）。\
+                誤りだったときは、申請をもう一度報告してください（日付は令和8年5月10日より前）";
+    assert!(out.contains(said), "{said}\n---\n{out}");
+    let line = |year: &str, starting: &str| {
+        let out = workspace.kyodo(&["totals", "--fiscal-year", year]).ok().stdout();
+        out.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(starting))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no line starting {starting} in {out}"))
+    };
+    // 令和7年度 has no record left: its figure is unknown, not one application.
+    assert!(
+        line("2025", "④").starts_with("④市民活動促進事業補助金: —"),
+        "{}",
+        line("2025", "④")
+    );
+    let course = |year: &str| line(year, "チャレンジコース（");
+    assert!(
+        course("2026").starts_with("チャレンジコース（申請 1件・交付決定 1件"),
+        "{}",
+        course("2026")
+    );
+}
+
+#[test]
 fn an_application_deleted_or_undone_under_its_decision_is_allowed_and_said() {
     let workspace = Workspace::new();
     let run = workspace.console(

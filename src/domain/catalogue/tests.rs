@@ -191,10 +191,15 @@ fn a_time_zone_other_than_tokyos_is_refused_by_name() {
     // Built in are Asia/Tokyo and what links to it (.cargo/config.toml): a real zone of
     // another country is refused as a misspelt one is.
     for zone in ["America/New_York", "Europe/London"] {
-        let found = problems(&edited("time_zone = \"Asia/Tokyo\"", &format!("time_zone = \"{zone}\"")));
+        let found = problems(&edited(
+            "time_zone = \"Asia/Tokyo\"",
+            &format!("time_zone = \"{zone}\""),
+        ));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with(&format!("9行目: time_zone「{zone}」は使えません。市の日付は Asia/Tokyo で数えます")),
+            found[0].starts_with(&format!(
+                "9行目: time_zone「{zone}」は使えません。市の日付は Asia/Tokyo で数えます"
+            )),
             "{found:?}"
         );
     }
@@ -213,7 +218,10 @@ fn several_problems_are_all_reported() {
     );
     let found = problems(&text);
     assert_eq!(found.len(), 4, "{found:?}");
-    assert!(found[0].starts_with("9行目: time_zone「Asia/Komoro」は使えません"), "{found:?}");
+    assert!(
+        found[0].starts_with("9行目: time_zone「Asia/Komoro」は使えません"),
+        "{found:?}"
+    );
     assert!(found[1].starts_with("11行目: fiscal_year_start「02-30」"));
     assert!(
         found[2].contains("この表は見出し（columns）が1列、中身が2列です"),
