@@ -4,42 +4,10 @@
 //! record counts for follows its group's earlier records.
 
 use super::*;
-use crate::domain::record::{Actor, Column, Facts, NewRecord, Source, SourceKind};
+use crate::domain::record::{Column, Facts, NewRecord};
+use crate::store::subsidy_tests::subsidy;
+use crate::store::test_support::{d, new, now, sato};
 use crate::store::AuditAction;
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-12-06T09:00:00+09:00")
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
-
-fn clerk() -> Actor {
-    Actor {
-        id: "111".into(),
-        name: "佐藤".into(),
-    }
-}
-
-fn subsidy(source: &str, date: NaiveDate, status: &str, amount: Option<u64>) -> NewRecord {
-    NewRecord {
-        date,
-        facts: Facts::new(RecordType::of("subsidy"))
-            .text_of(Column::Course, "チャレンジ")
-            .text_of(Column::Group, "こもろ子ども食堂")
-            .maybe(Column::Amount, amount)
-            .text_of(Column::Status, status),
-        reporter: clerk(),
-        source: Source {
-            kind: SourceKind::Console,
-            id: source.into(),
-            origin: None,
-        },
-    }
-}
 
 #[test]
 fn remembered_figures_are_the_stores_after_every_write() {
@@ -50,22 +18,22 @@ fn remembered_figures_are_the_stores_after_every_write() {
     // Applied in FY2025, granted in FY2026: FY2026 counts the grant, not the application.
     let applied = app
         .store
-        .insert(&subsidy("a", day(2026, 3, 10), "申請", None), now())
+        .insert(&subsidy("a", d(2026, 3, 10), GROUP, "申請", None), now())
         .expect("insert")
         .record()
         .id;
     app.store
-        .insert(&subsidy("b", day(2026, 5, 10), "交付決定", Some(200_000)), now())
+        .insert(&subsidy("b", d(2026, 5, 10), GROUP, "交付決定", Some(200_000)), now())
         .expect("insert");
     let year = Period {
-        from: day(2026, 4, 1),
-        to: day(2026, 11, 30),
+        from: d(2026, 4, 1),
+        to: d(2026, 11, 30),
     };
     let before = app.period_figures(year).expect("figures");
     assert_eq!(before, app.store.period_figures(&catalogue, year).expect("read"));
     // The application taken back: the grant now stands for one in FY2026.
     app.store
-        .delete(applied, AuditAction::Delete, &clerk(), now())
+        .delete(applied, AuditAction::Delete, &sato(), now())
         .expect("delete");
     let read = app.store.period_figures(&catalogue, year).expect("read");
     assert_ne!(read, before, "the delete changes FY2026's figures");
@@ -74,7 +42,7 @@ fn remembered_figures_are_the_stores_after_every_write() {
     // delete: after each the figures asked again are the store's (the earlier months'
     // tallies are remembered apart from the last month's).
     let mut ids = Vec::new();
-    for (i, date) in [day(2026, 11, 2), day(2026, 6, 3), day(2026, 11, 4), day(2026, 4, 1)]
+    for (i, date) in [d(2026, 11, 2), d(2026, 6, 3), d(2026, 11, 4), d(2026, 4, 1)]
         .into_iter()
         .enumerate()
     {
@@ -90,16 +58,16 @@ fn remembered_figures_are_the_stores_after_every_write() {
             app.store.period_figures(&catalogue, year).expect("read")
         );
     }
-    let moved = meeting("x", day(2026, 7, 9), "紺屋町");
+    let moved = meeting("x", d(2026, 7, 9), "紺屋町");
     app.store
-        .edit(ids[0], moved.date, &moved.facts, &clerk(), now())
+        .edit(ids[0], moved.date, &moved.facts, &sato(), now())
         .expect("edit");
     assert_eq!(
         app.period_figures(year).expect("figures"),
         app.store.period_figures(&catalogue, year).expect("read")
     );
     app.store
-        .delete(ids[1], AuditAction::Delete, &clerk(), now())
+        .delete(ids[1], AuditAction::Delete, &sato(), now())
         .expect("delete");
     let (figures, _) = app.period_figures(year).expect("figures");
     assert_eq!(
@@ -112,17 +80,13 @@ fn remembered_figures_are_the_stores_after_every_write() {
     );
 }
 
+/// The group whose application and grant the test reports.
+const GROUP: &str = "こもろ子ども食堂";
+
+/// A meeting in 東部's `district`.
 fn meeting(source: &str, date: NaiveDate, district: &str) -> NewRecord {
-    NewRecord {
-        date,
-        facts: Facts::new(RecordType::of("meeting"))
-            .text_of(Column::Area, "東部")
-            .text_of(Column::District, district),
-        reporter: clerk(),
-        source: Source {
-            kind: SourceKind::Console,
-            id: source.into(),
-            origin: None,
-        },
-    }
+    let facts = Facts::new(RecordType::of("meeting"))
+        .text_of(Column::Area, "東部")
+        .text_of(Column::District, district);
+    new(source, date, facts)
 }

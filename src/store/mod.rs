@@ -440,9 +440,9 @@ mod selection_tests;
 #[cfg(test)]
 mod subsidy_steps_tests;
 #[cfg(test)]
-mod subsidy_tests;
+pub(crate) mod subsidy_tests;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

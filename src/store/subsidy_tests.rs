@@ -32,7 +32,7 @@ pub(super) fn facts(group: &str, status: &str, amount: Option<u64>) -> Facts {
         .text_of(Column::Status, status)
 }
 
-pub(super) fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Option<u64>) -> NewRecord {
+pub(crate) fn subsidy(source: &str, date: NaiveDate, group: &str, status: &str, amount: Option<u64>) -> NewRecord {
     NewRecord {
         date,
         facts: facts(group, status, amount),

@@ -1,4 +1,4 @@
-//! What the store's tests share: Komoro's catalogue, a fixed clock, a store on a new file
+//! What the store's tests (and the app's) share: Komoro's catalogue, a fixed clock, a store on a new file
 //! described by the catalogue, and records to report into it.
 
 use super::*;
@@ -11,11 +11,11 @@ pub(super) fn komoro() -> Catalogue {
     Catalogue::parse(include_str!("../../config/kyodo.toml")).expect("config")
 }
 
-pub(super) fn now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 1, 2, 3).single().expect("time")
 }
 
-pub(super) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("date")
 }
 
@@ -27,14 +27,14 @@ pub(super) fn temp_store() -> (TempDir, Store) {
 }
 
 /// The staff member the tests' records are reported by.
-pub(super) fn sato() -> Actor {
+pub(crate) fn sato() -> Actor {
     Actor {
         id: "111".into(),
         name: "佐藤".into(),
     }
 }
 
-pub(super) fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
+pub(crate) fn new(source: &str, date: NaiveDate, facts: Facts) -> NewRecord {
     NewRecord {
         date,
         facts,
