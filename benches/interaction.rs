@@ -1,16 +1,19 @@
 //! Benchmark: the bot through the local Discord stand-in (tests/support/discord/), on 10 fiscal
 //! years × 20,000 records (every record type, edits and deletes: `support/seed.rs`), beside a
 //! floor — a minimal serenity bot doing the same insert (`support/floor.rs`) — and, when
-//! discord.py is installed, a discord.py bot doing the same (`support/peer.py`). One after
-//! another, each with a stand-in of its own, in this order:
+//! discord.py is installed, a discord.py bot doing the same (`support/peer.py`). Each bot with a
+//! stand-in of its own, in this order:
 //!
-//! 1. the floor: `/report meeting` latency (interaction sent by the stand-in's gateway → its
-//!    callback received by the stand-in's REST side), WAL frames per report, peak memory;
-//! 2. `kyodo run` on the seeded database: the same, then `/totals` — the first after the start
-//!    (nothing remembered), then asked again and again, then each right after a report of
-//!    today (this year's figures read again, the earlier years' remembered: `App::series`,
-//!    `App::period_figures`); its peak memory (VmHWM) after the reports and the `/totals`,
-//!    with where the memory is (`/proc/PID/status`);
+//! 1. `kyodo run` and the floor on copies of the seeded database, their `/report meeting`s in
+//!    turn, one of kyodo's then one of the floor's (the other way round every other time), so
+//!    that the machine's drift falls on both alike: latency (interaction sent by the stand-in's
+//!    gateway → its callback received by the stand-in's REST side), WAL frames per report, the
+//!    floor's peak memory;
+//! 2. then kyodo alone: `/totals` — the first after the start (nothing remembered), then asked
+//!    again and again, then each right after a report of today (this year's figures read
+//!    again, the earlier years' remembered: `App::series`, `App::period_figures`); its peak
+//!    memory (VmHWM) after the reports and the `/totals`, with where the memory is
+//!    (`/proc/PID/status`);
 //! 3. `kyodo run` serving the dashboard too (`KYODO_WEB_ADDR`): the same reports and `/totals`,
 //!    then 200 dashboard pages and downloads; its peak memory beside stage 2's;
 //! 4. `kyodo run` on an empty database: `/totals`, peak memory;
@@ -30,7 +33,8 @@
 //! command run when a bot's peak memory is read, with its pid as `$0` and its name as `$1`
 //! (`KYODO_BENCH_PROBE='cp /proc/$0/smaps /tmp/$1.smaps'`);
 //! `KYODO_BENCH_WRAP="heaptrack -o <file>"` runs `kyodo run` under that command;
-//! `KYODO_BENCH_KYODO=<path>` measures that kyodo binary instead of the one cargo built.
+//! `KYODO_BENCH_KYODO=<path>` measures that kyodo binary instead of the one cargo built;
+//! `KYODO_BENCH_TAIL=1` prints the 12 slowest of each series (what makes its p99).
 
 #[path = "support/floor.rs"]
 mod floor;
@@ -88,6 +92,15 @@ fn ms(d: Duration) -> f64 {
 /// p50 and p99 of `samples`, printed with `name`.
 fn show(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
+    if std::env::var_os("KYODO_BENCH_TAIL").is_some() {
+        let tail: Vec<String> = samples
+            .iter()
+            .rev()
+            .take(12)
+            .map(|d| format!("{:.2}", ms(*d)))
+            .collect();
+        println!("  {name} slowest: {}", tail.join(" "));
+    }
     let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
     println!(
         "  {name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
@@ -215,6 +228,57 @@ struct Figures {
     peak_kib: Option<u64>,
 }
 
+/// One bot's part in a run of timed reports: its stand-in and database, the frames its WAL
+/// gains and its latencies.
+struct Side<'a> {
+    discord: &'a Discord,
+    db: &'a Path,
+    source: Source,
+    wal: Wal,
+    wal_before: u64,
+    samples: Vec<Duration>,
+}
+
+impl<'a> Side<'a> {
+    fn new(discord: &'a Discord, db: &'a Path) -> Side<'a> {
+        Side {
+            discord,
+            db,
+            source: Bench::source(discord),
+            wal: Wal::default(),
+            wal_before: 0,
+            samples: Vec::with_capacity(REPORTS),
+        }
+    }
+
+    async fn warm_up(&self) {
+        for i in 0..WARM_UP {
+            Bench::once(self.discord, &Bench::report_spec(&self.source, 1_000_000 + i)).await;
+        }
+    }
+
+    /// The WAL truncated (the bot idle), its size and frame count read.
+    fn begin(&mut self) {
+        truncate_wal(self.db);
+        self.wal_before = std::fs::metadata(wal_path(self.db)).map_or(0, |m| m.len());
+        self.wal = Wal::start(self.db);
+    }
+
+    /// Timed report `i`, then the WAL's frames.
+    async fn one(&mut self, i: usize) {
+        let spec = Bench::report_spec(&self.source, i);
+        self.samples.push(Bench::once(self.discord, &spec).await);
+        self.wal.after_one(self.db);
+    }
+
+    fn finish(&mut self, name: &str, figures: &mut Figures) {
+        let (p50, p99) = show(name, std::mem::take(&mut self.samples));
+        figures.report_p50 = Some(p50);
+        figures.report_p99 = Some(p99);
+        figures.wal_per_report = Some(self.wal.show(self.db, REPORTS, self.wal_before));
+    }
+}
+
 struct Bench {
     repo: PathBuf,
 }
@@ -253,22 +317,37 @@ impl Bench {
 
     /// Warm-up, then `REPORTS` timed `/report meeting`s with the WAL frames they write.
     async fn reports(discord: &Discord, db: &Path, figures: &mut Figures) {
-        let source = Self::source(discord);
-        for i in 0..WARM_UP {
-            Self::once(discord, &Self::report_spec(&source, 1_000_000 + i)).await;
-        }
-        truncate_wal(db);
-        let wal_before = std::fs::metadata(wal_path(db)).map_or(0, |m| m.len());
-        let mut wal = Wal::start(db);
-        let mut samples = Vec::with_capacity(REPORTS);
+        let mut side = Side::new(discord, db);
+        side.warm_up().await;
+        side.begin();
         for i in 0..REPORTS {
-            samples.push(Self::once(discord, &Self::report_spec(&source, i)).await);
-            wal.after_one(db);
+            side.one(i).await;
         }
-        let (p50, p99) = show("/report meeting", samples);
-        figures.report_p50 = Some(p50);
-        figures.report_p99 = Some(p99);
-        figures.wal_per_report = Some(wal.show(db, REPORTS, wal_before));
+        side.finish("/report meeting", figures);
+    }
+
+    /// The same as `reports` for two bots at once, taking turns report by report (kyodo first
+    /// in even rounds, the floor first in odd ones): whatever the machine does meanwhile (its
+    /// speed drifts by tens of percent within minutes) falls on both alike, so their ratio is
+    /// the bots', not the minute's.
+    async fn reports_in_turn(kyodo: &mut Side<'_>, floor: &mut Side<'_>) -> (Figures, Figures) {
+        kyodo.warm_up().await;
+        floor.warm_up().await;
+        kyodo.begin();
+        floor.begin();
+        for i in 0..REPORTS {
+            if i % 2 == 0 {
+                kyodo.one(i).await;
+                floor.one(i).await;
+            } else {
+                floor.one(i).await;
+                kyodo.one(i).await;
+            }
+        }
+        let (mut k, mut f) = (Figures::default(), Figures::default());
+        kyodo.finish("kyodo /report meeting", &mut k);
+        floor.finish("floor /report meeting", &mut f);
+        (k, f)
     }
 
     async fn totals(discord: &Discord, figures: &mut Figures) {
@@ -368,8 +447,8 @@ impl Bench {
         Bot(child)
     }
 
-    async fn floor(&self, db: &Path) -> Figures {
-        println!("floor (a minimal serenity bot: one INSERT, a type-4 callback), seeded database:");
+    /// The floor bot on `db` with a stand-in of its own, connected.
+    async fn floor(db: &Path) -> (Discord, Bot) {
         let discord = Discord::start_with(Self::stand_in()).await;
         let child = Command::new(std::env::current_exe().expect("this bench"))
             .env(FLOOR_DB, db)
@@ -381,12 +460,7 @@ impl Bench {
             .expect("start the floor bot");
         let bot = Bot(child);
         discord.wait_ready(Duration::from_secs(30)).await;
-        let mut figures = Figures::default();
-        Self::reports(&discord, db, &mut figures).await;
-        Self::memory(bot.0.id(), "floor", &mut figures);
-        drop(bot);
-        discord.shutdown().await;
-        figures
+        (discord, bot)
     }
 
     /// Waits until the bot's commands are registered and the daily backup it takes at start
@@ -419,24 +493,33 @@ impl Bench {
         );
     }
 
-    async fn kyodo_seeded(&self, db: &Path) -> Figures {
-        println!("kyodo run, seeded database:");
+    /// `kyodo run` and the floor, each on its own copy of the seeded database: their reports in
+    /// turn (`reports_in_turn`), the floor's memory; then kyodo's `/totals` and its memory.
+    async fn kyodo_seeded(&self, kyodo_db: &Path, floor_db: &Path) -> (Figures, Figures) {
+        println!("kyodo run and the floor (a minimal serenity bot: one INSERT, a type-4 callback), seeded database, reports in turn:");
+        let (floor_discord, floor_bot) = Self::floor(floor_db).await;
         let discord = Discord::start_with(Self::stand_in()).await;
-        let bot = self.kyodo(&discord, db);
-        Self::kyodo_ready(&discord, db).await;
-        let mut figures = Figures::default();
+        let bot = self.kyodo(&discord, kyodo_db);
+        Self::kyodo_ready(&discord, kyodo_db).await;
         // The peak so far at each stage: what the start and its daily backup, the reports and
         // the /totals each add.
         let peak = |stage: &str| println!("  peak (VmHWM) {stage}: {}", mib(status_kib(bot.0.id(), "VmHWM")));
         peak("after the start and its daily backup");
-        Self::reports(&discord, db, &mut figures).await;
+        let (mut figures, mut floor) = Self::reports_in_turn(
+            &mut Side::new(&discord, kyodo_db),
+            &mut Side::new(&floor_discord, floor_db),
+        )
+        .await;
         peak("after the reports");
+        Self::memory(floor_bot.0.id(), "floor", &mut floor);
+        drop(floor_bot);
+        floor_discord.shutdown().await;
         Self::totals(&discord, &mut figures).await;
         Self::totals_after_reports(&discord, &mut figures).await;
         Self::memory(bot.0.id(), "kyodo-seeded", &mut figures);
         drop(bot);
         discord.shutdown().await;
-        figures
+        (figures, floor)
     }
 
     /// `kyodo run` serving the dashboard beside the bot (`KYODO_WEB_ADDR`): the same reports and
@@ -582,8 +665,7 @@ async fn run() {
     copy(&seeded_db, &peer_db);
     copy(&seeded_db, &dashboard_db);
 
-    let floor = bench.floor(&floor_db).await;
-    let kyodo = bench.kyodo_seeded(&kyodo_db).await;
+    let (kyodo, floor) = bench.kyodo_seeded(&kyodo_db, &floor_db).await;
     let dashboard = bench.kyodo_with_dashboard(&dashboard_db).await;
     let empty = bench.kyodo_empty(&empty_db).await;
     let peer = bench.peer(&peer_db).await;
