@@ -8,7 +8,7 @@
 
 use super::audit::{write_audit, AuditAction};
 use super::lifecycle::{self, event, event_row, known_group, Edit, Item, EVENT_COLUMNS};
-use super::selection::page_keys;
+use super::selection::{id_window, page_keys};
 use super::subsidy_steps;
 use super::tallies::days;
 use super::{source_stored, sql_column, timestamp, write, Error, Result, Store};
@@ -321,8 +321,10 @@ impl Store {
         Ok((records, page.total))
     }
 
-    /// The latest live records of `record_type` dated within `[from, to]`, newest entered first
-    /// (read backwards from the newest row: the latest are few rows away).
+    /// The latest live records of `record_type` dated within `[from, to]`, newest entered first:
+    /// read backwards from the highest id the type's tallies of those months bound (`id_window`),
+    /// so that the records of other types entered since (a day of meetings reported after the
+    /// last joint occasion) are not read, however many.
     pub fn latest_of(
         &self,
         record_type: RecordType,
@@ -330,12 +332,28 @@ impl Store {
         to: NaiveDate,
         limit: usize,
     ) -> Result<Vec<Record>> {
+        let filter = RecordFilter {
+            record_type: Some(record_type),
+            from: Some(from),
+            to: Some(to),
+            ..RecordFilter::default()
+        };
+        let Some((lowest, highest)) = id_window(&self.conn, self.tallied.as_ref(), &filter)? else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on BETWEEN ?2 AND ?3 \
-             AND deleted_at IS NULL ORDER BY id DESC LIMIT ?4"
+            "SELECT {COLUMNS} FROM records WHERE id BETWEEN ?5 AND ?6 AND record_type = ?1 \
+             AND occurred_on BETWEEN ?2 AND ?3 AND deleted_at IS NULL ORDER BY id DESC LIMIT ?4"
         ))?;
         let rows = stmt.query_map(
-            params![record_type.key(), date_key(from), date_key(to), limit as i64],
+            params![
+                record_type.key(),
+                date_key(from),
+                date_key(to),
+                limit as i64,
+                lowest,
+                highest
+            ],
             read_record,
         )?;
         rows.map(|r| r?).collect()

@@ -196,6 +196,18 @@ impl Window {
     }
 }
 
+/// The ids between which every live record `filter` selects lies (both included), as
+/// `page_keys` reads its window: from the tallies (and the subsidy index) while `kept` is in
+/// place, else the whole table; `None` when no record can be selected.
+pub(super) fn id_window(conn: &Connection, kept: Option<&Kept>, filter: &RecordFilter) -> Result<Option<(i64, i64)>> {
+    let window = match kept {
+        Some(kept) if kept.in_place(conn)? => Window::of(conn, kept, filter)?,
+        _ => Window::whole(),
+    };
+    let (lo, hi) = window.ids;
+    Ok((lo <= hi).then_some((lo, hi)))
+}
+
 /// `YYYY-MM` as `YYYYMM`.
 fn month_number(text: &str) -> Option<u32> {
     day_number(&format!("{text}-01")).map(|day| day / 100)

@@ -180,6 +180,64 @@ fn every_page_of_every_filter_is_what_sql_orders_with_its_count() {
 }
 
 #[test]
+fn the_latest_of_a_type_are_what_sql_finds_reading_the_whole_table() {
+    let (_dir, mut store) = loaded();
+    // The latest joint occasion, then a day of meetings entered after it: the window starts
+    // below them.
+    let joint = Facts::new(RecordType::of("collab")).text_of(Column::Title, "合同防災訓練");
+    let occasion = store
+        .insert(&new("collab", d(2025, 3, 2), joint), now())
+        .expect("insert")
+        .record()
+        .id;
+    let c = komoro();
+    for i in 0..200 {
+        store
+            .insert(&new(&format!("later{i}"), d(2025, 3, 3), meeting(&c, 0, 0)), now())
+            .expect("insert");
+    }
+    let periods = [
+        (d(2024, 4, 1), d(2025, 3, 31)),
+        (d(2024, 6, 15), d(2024, 9, 3)),
+        (d(2025, 3, 1), d(2025, 3, 2)),
+        (d(2025, 4, 1), d(2026, 3, 31)),
+        (d(2030, 4, 1), d(2031, 3, 31)),
+    ];
+    for key in ["meeting", "consultation", "publicity", "subsidy", "collab"] {
+        for (from, to) in periods {
+            let record_type = RecordType::of(key);
+            let filter = RecordFilter {
+                record_type: Some(record_type),
+                from: Some(from),
+                to: Some(to),
+                ..RecordFilter::default()
+            };
+            let (sql_where, values) = filter_sql(&filter);
+            let mut stmt = store
+                .conn
+                .prepare(&format!(
+                    "SELECT id FROM records WHERE {sql_where} ORDER BY id DESC LIMIT 3"
+                ))
+                .expect("prepare");
+            let want: Vec<i64> = stmt
+                .query_map(params_from_iter(values.iter()), |row| row.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("ids");
+            let got: Vec<i64> = store
+                .latest_of(record_type, from, to, 3)
+                .expect("latest")
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(got, want, "{key} {from}–{to}");
+        }
+    }
+    let latest = store.latest_of(RecordType::of("collab"), d(2024, 4, 1), d(2025, 3, 31), 3);
+    assert_eq!(latest.expect("latest").first().map(|r| r.id), Some(occasion));
+}
+
+#[test]
 fn each_tally_bounds_the_ids_of_its_records_and_counts_them() {
     let (_dir, store) = loaded();
     // Per tally row, its records straight from the table (the layout's own grouping).
