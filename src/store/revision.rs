@@ -4,12 +4,18 @@
 //!
 //! Two things can change a figure: a write through this connection, and a commit by another
 //! (a console, an import, a restore). The first is seen by TEMP triggers on `records` and
-//! `baseline`, which note the month of every row a write changes (both months for an edit that
-//! moves a record) in a table of this connection alone (`temp.touched`, in memory: nothing is
-//! written to the database or its WAL, and a rolled-back write — an import's dry run — takes its
-//! notes back with it); the second by SQLite's `PRAGMA data_version`, which moves on whenever
-//! another connection commits. A `Revision` is both, taken before a read; `Remembered` keeps a
-//! result with its revision and its period and gives it back while neither moved for that period.
+//! `baseline`, which note the month and type of every row a write changes (both months for an
+//! edit that moves a record) in a table of this connection alone (`temp.touched`, in memory:
+//! nothing is written to the database or its WAL, and a rolled-back write — an import's dry run —
+//! takes its notes back with it); the second by SQLite's `PRAGMA data_version`, which moves on
+//! whenever another connection commits. A `Revision` is both, taken before a read; `Remembered`
+//! keeps a result with its revision and its period and gives it back while neither moved for
+//! that period.
+//!
+//! The notes are one row per month and type, holding the number of the latest write that
+//! touched it (numbers rise with every note): a day of reports is one row, however many, and
+//! whether a period changed since a revision is read from the rows noted since, through an index
+//! on that number, not from every write since.
 
 use super::{Result, Store};
 use chrono::NaiveDate;
@@ -18,39 +24,52 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::Hash;
 
-/// How many notes `temp.touched` keeps: past this, the older ones are forgotten, and a result
-/// remembered from before them is read again.
-const KEPT: i64 = 4_096;
-
 /// A point in the records' history as this connection knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revision {
     data_version: i64,
+    /// The number of the latest note.
     touched: i64,
+}
+
+/// The statements a trigger notes a month and type with, when `when` holds: the next number,
+/// in place of the pair's earlier one. (An UPDATE, else an INSERT: an `OR REPLACE` in a trigger
+/// gives way to the conflict clause of the statement that fired it.)
+fn note(month: &str, record_type: &str, when: &str) -> String {
+    let pair = format!("month = {month} AND record_type = {record_type}");
+    format!(
+        "UPDATE touched SET seq = (SELECT MAX(seq) + 1 FROM touched) WHERE {pair} AND ({when}); \
+         INSERT INTO touched SELECT {month}, {record_type}, (SELECT COALESCE(MAX(seq), 0) + 1 FROM touched) \
+         WHERE NOT EXISTS (SELECT 1 FROM touched WHERE {pair}) AND ({when});"
+    )
 }
 
 /// Makes the table and the triggers that note this connection's writes (a writable connection,
 /// after the migrations): the month and type of every record a write changes. A baseline
 /// change is noted as every month (`*`).
 pub(super) fn watch(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
+    let (old, new, every) = (
+        note("substr(OLD.occurred_on, 1, 7)", "OLD.record_type", "1"),
+        note("substr(NEW.occurred_on, 1, 7)", "NEW.record_type", "1"),
+        note("'*'", "'*'", "1"),
+    );
+    let moved = note(
+        "substr(NEW.occurred_on, 1, 7)",
+        "NEW.record_type",
+        "NEW.occurred_on <> OLD.occurred_on OR NEW.record_type <> OLD.record_type",
+    );
+    conn.execute_batch(&format!(
         "PRAGMA temp_store = MEMORY; \
-         CREATE TEMP TABLE touched (month TEXT NOT NULL, record_type TEXT NOT NULL); \
-         CREATE TEMP TRIGGER touched_insert AFTER INSERT ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(NEW.occurred_on, 1, 7), NEW.record_type); END; \
-         CREATE TEMP TRIGGER touched_update AFTER UPDATE ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7), OLD.record_type); \
-             INSERT INTO touched SELECT substr(NEW.occurred_on, 1, 7), NEW.record_type \
-                 WHERE NEW.occurred_on <> OLD.occurred_on OR NEW.record_type <> OLD.record_type; END; \
-         CREATE TEMP TRIGGER touched_delete AFTER DELETE ON main.records BEGIN \
-             INSERT INTO touched VALUES (substr(OLD.occurred_on, 1, 7), OLD.record_type); END; \
-         CREATE TEMP TRIGGER touched_baseline_insert AFTER INSERT ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*', '*'); END; \
-         CREATE TEMP TRIGGER touched_baseline_update AFTER UPDATE ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*', '*'); END; \
-         CREATE TEMP TRIGGER touched_baseline_delete AFTER DELETE ON main.baseline BEGIN \
-             INSERT INTO touched VALUES ('*', '*'); END;",
-    )
+         CREATE TEMP TABLE touched (month TEXT NOT NULL, record_type TEXT NOT NULL, seq INTEGER NOT NULL, \
+             PRIMARY KEY (month, record_type)); \
+         CREATE INDEX temp.touched_by_seq ON touched (seq); \
+         CREATE TEMP TRIGGER touched_insert AFTER INSERT ON main.records BEGIN {new} END; \
+         CREATE TEMP TRIGGER touched_update AFTER UPDATE ON main.records BEGIN {old} {moved} END; \
+         CREATE TEMP TRIGGER touched_delete AFTER DELETE ON main.records BEGIN {old} END; \
+         CREATE TEMP TRIGGER touched_baseline_insert AFTER INSERT ON main.baseline BEGIN {every} END; \
+         CREATE TEMP TRIGGER touched_baseline_update AFTER UPDATE ON main.baseline BEGIN {every} END; \
+         CREATE TEMP TRIGGER touched_baseline_delete AFTER DELETE ON main.baseline BEGIN {every} END;"
+    ))
 }
 
 impl Store {
@@ -59,12 +78,8 @@ impl Store {
         let data_version = self.data_version()?;
         let touched: i64 = self
             .conn
-            .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM temp.touched")?
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM temp.touched")?
             .query_row([], |row| row.get(0))?;
-        // Forget the oldest notes past `KEPT` (the newest stays, so rowids keep rising).
-        self.conn
-            .prepare_cached("DELETE FROM temp.touched WHERE rowid <= ?1")?
-            .execute([touched - KEPT])?;
         Ok(Revision { data_version, touched })
     }
 
@@ -78,19 +93,19 @@ impl Store {
 
     /// Whether no record dated within `[from, to]`, nor the baseline, nor any subsidy record,
     /// can have changed since `at`: no other connection committed, and no write of this one
-    /// noted such a month or a record of the subsidy type (or the notes since `at` are
-    /// forgotten). A subsidy record of any date counts: what a record counts for follows its
-    /// group's earlier records (a grant stands for the application deleted before it).
+    /// noted such a month or a record of the subsidy type. A subsidy record of any date counts:
+    /// what a record counts for follows its group's earlier records (a grant stands for the
+    /// application deleted before it).
     pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
         let data_version = self.data_version()?;
         if data_version != at.data_version {
             return Ok(false);
         }
-        let (oldest, noted): (i64, bool) = self
+        let noted: bool = self
             .conn
             .prepare_cached(
-                "SELECT COALESCE(MIN(rowid), 0), EXISTS (SELECT 1 FROM temp.touched WHERE rowid > ?1 \
-                     AND (month BETWEEN ?2 AND ?3 OR month = '*' OR record_type = ?4)) FROM temp.touched",
+                "SELECT EXISTS (SELECT 1 FROM temp.touched WHERE seq > ?1 \
+                     AND (month BETWEEN ?2 AND ?3 OR month = '*' OR record_type = ?4))",
             )?
             .query_row(
                 rusqlite::params![
@@ -99,10 +114,9 @@ impl Store {
                     to.format("%Y-%m").to_string(),
                     self.subsidy.as_ref().map(|rules| rules.record_type.key())
                 ],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| row.get(0),
             )?;
-        let forgotten = oldest > at.touched + 1;
-        Ok(!noted && !forgotten)
+        Ok(!noted)
     }
 }
 
