@@ -11,7 +11,8 @@
 //!
 //! Each in-process figure is timed on an app started afresh (`time_fresh`: the start not timed),
 //! so nothing is remembered from the run before; `/totals` asked again of the same app is shown
-//! beside it. Prints figures; asserts nothing. `/totals` through Discord is
+//! beside it, and `/totals` right after each of 50 reports of today (`KYODO_BENCH_AFTER_REPORT_RUNS`
+//! sets how many: a busy day's thousands show whether it grows with the day's records). Prints figures; asserts nothing. `/totals` through Discord is
 //! `benches/interaction.rs`'s.
 
 #[path = "support/seed.rs"]
@@ -203,6 +204,36 @@ fn main() {
         "/totals asked again (the earlier years and this year remembered)",
         time(50, || commands::handle(&mut app, &request)),
     );
+    // A report of today, then /totals: this year's figures read again (its earlier months
+    // remembered), the earlier years' remembered; the report not timed.
+    let mut sent = 0;
+    let mut after_report = || {
+        sent += 1;
+        let report = Request {
+            invocation: Invocation::new("report", Some("meeting"))
+                .with("area", OptionValue::String("東部".into()))
+                .with("district", OptionValue::String("荒町".into()))
+                .with("topic", OptionValue::String(format!("打合せ{sent}"))),
+            source: Source {
+                id: format!("bench-{sent}"),
+                ..request.source.clone()
+            },
+            ..request.clone()
+        };
+        let reply = commands::handle(&mut app, &report);
+        assert!(reply.outcome == Outcome::Done, "/report answers: {}", reply.title);
+        let t = Instant::now();
+        std::hint::black_box(commands::handle(&mut app, &request));
+        t.elapsed()
+    };
+    let runs: usize = std::env::var("KYODO_BENCH_AFTER_REPORT_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let totals_after_report = show(
+        "/totals right after a report of today (this year read again, the earlier years remembered)",
+        (0..runs).map(|_| after_report()).collect(),
+    );
     let by_district = Request {
         invocation: Invocation::new("totals", None).with("by", OptionValue::String("district".into())),
         ..request.clone()
@@ -295,6 +326,10 @@ fn main() {
     println!(
         "/totals asked again: {:.2} ms in the process (nothing written since: remembered)",
         ms(totals_again)
+    );
+    println!(
+        "/totals right after a report of today: {:.2} ms in the process (this year read again)",
+        ms(totals_after_report)
     );
     against_raw("/totals by:district", totals_by_district, raw_year, " (budget ≤ 1.5×)");
     println!("/report meeting: {:.2} ms in the process", ms(reports));
