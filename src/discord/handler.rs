@@ -164,6 +164,17 @@ impl Bot {
         })
     }
 
+    /// After a reply: the WAL copied back into the database once it is due, on the blocking
+    /// pool, not awaited (`store::checkpoint`: never in the commit of the report replied to).
+    fn checkpoint_after_reply(&self) {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = lock(&app).store.checkpoint_if_due() {
+                tracing::warn!(error = %e, "the WAL checkpoint after a reply failed");
+            }
+        });
+    }
+
     /// Runs `invocation` on the core as whoever pressed the button of `c`.
     async fn run_pressed(&self, c: &ComponentInteraction, invocation: crate::commands::Invocation) -> Reply {
         let request = request(
@@ -276,6 +287,7 @@ impl Bot {
                 reply.outcome
             }
         };
+        self.checkpoint_after_reply();
         tracing::info!(
             interaction = id,
             command = %name,
@@ -358,6 +370,7 @@ impl Bot {
         } else {
             answer.respond(CHANNEL_MESSAGE, first_message(&reply)).await;
         }
+        self.checkpoint_after_reply();
     }
 
     /// A page button under a list (`/records mine`, `/records list`): the same list's page

@@ -20,6 +20,7 @@ mod audit;
 pub mod backup;
 mod baseline;
 pub mod batch;
+pub mod checkpoint;
 mod doubles;
 mod figures;
 mod health;

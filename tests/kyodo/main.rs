@@ -6,6 +6,7 @@ mod support;
 
 mod annual;
 mod backup;
+mod checkpoint;
 mod cli;
 mod console;
 mod depth;
