@@ -73,9 +73,13 @@ pub(crate) struct GatewayState {
     pub refusing: bool,
 }
 
-/// Accepts gateway connections forever.
+/// Accepts gateway connections forever. Each sends at once (`TCP_NODELAY`), as Discord's
+/// gateway does: with Nagle's algorithm a dispatch written while the one before was not yet
+/// acknowledged waited for the bot's delayed ACK, 40 ms (benches/interaction.rs met it on
+/// kyodo's third timed report in every run, and counted it as kyodo's).
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
         tokio::spawn(connection(stream, shared.clone()));
     }
 }

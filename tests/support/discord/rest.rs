@@ -18,6 +18,7 @@ use super::{payloads, Callback, Failure, RecordedRequest, Shared, State, Uploade
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State as AxumState};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use axum::Router;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -56,8 +57,12 @@ fn error(status: u16, code: u64, message: &str) -> Reply {
     }
 }
 
+/// Serves the REST side forever, each response sent at once (`TCP_NODELAY`, as the gateway's).
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = Router::new().fallback(handle).with_state(shared);
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let _ = axum::serve(listener, app).await;
 }
 
