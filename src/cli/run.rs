@@ -63,8 +63,6 @@ pub fn run(config: &Path, db: &Path, now: DateTime<Utc>) -> anyhow::Result<ExitC
     };
     // The upgrade of a database, if any, is in the log (not said on stderr as by hand).
     let app = App::open(settings, db, now)?;
-    // Its WAL is copied back after replies, not in the commit of a report (`store::checkpoint`).
-    app.store.checkpoint_after_replies()?;
     let daily = Daily::open(db, &app.settings)?;
     if daily.is_none() {
         tracing::info!("no [backup] in the config: no daily backups");

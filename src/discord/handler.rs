@@ -23,6 +23,7 @@ use crate::commands::spec::{action_of, command_set, invocation as invocation_of,
 use crate::commands::{self, Command, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_page_custom_id, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
+use crate::store::checkpoint::Checkpointer;
 use serde_json::{json, Value};
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, Event, EventHandler, Interaction, RawEventHandler, Ready,
@@ -72,6 +73,9 @@ pub struct Bot {
     stopping: Arc<Stopping>,
     /// Told of gateway changes, for the heartbeat.
     liveness: Arc<Liveness>,
+    /// Copies the WAL back after replies, not in a report's commit (`store::checkpoint`);
+    /// `None` if its connection could not be opened (then SQLite does, in the commits).
+    checkpointer: Option<Arc<Mutex<Checkpointer>>>,
 }
 
 /// The reply to a request that reached the core after the bot gave up waiting for its work:
@@ -101,10 +105,17 @@ impl Bot {
         liveness: Arc<Liveness>,
     ) -> Self {
         // Read once: the catalogue does not change while the bot runs.
-        let (commands, city) = {
+        let (commands, city, checkpointer) = {
             let app = lock(&app);
             let catalogue = &app.settings.catalogue;
-            (command_set(catalogue), catalogue.city.clone())
+            let checkpointer = match app.store.checkpoint_after_replies() {
+                Ok(checkpointer) => Some(Arc::new(Mutex::new(checkpointer))),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no connection to checkpoint after replies; SQLite checkpoints in the commits");
+                    None
+                }
+            };
+            (command_set(catalogue), catalogue.city.clone(), checkpointer)
         };
         Bot {
             app,
@@ -117,6 +128,7 @@ impl Bot {
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
             liveness,
+            checkpointer,
         }
     }
 
@@ -165,11 +177,13 @@ impl Bot {
     }
 
     /// After a reply: the WAL copied back into the database once it is due, on the blocking
-    /// pool, not awaited (`store::checkpoint`: never in the commit of the report replied to).
+    /// pool and a connection of its own, not awaited (`store::checkpoint`).
     fn checkpoint_after_reply(&self) {
-        let app = self.app.clone();
+        let Some(checkpointer) = self.checkpointer.clone() else {
+            return;
+        };
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = lock(&app).store.checkpoint_if_due() {
+            if let Err(e) = lock(&checkpointer).if_due() {
                 tracing::warn!(error = %e, "the WAL checkpoint after a reply failed");
             }
         });

@@ -1,13 +1,14 @@
-//! When the bot copies its WAL back into the database file (a checkpoint): after a reply, not
-//! before it.
+//! When the bot copies its WAL back into the database file (a checkpoint): after a reply, on a
+//! connection of its own, so that no report waits for it.
 //!
 //! SQLite checkpoints in the commit that takes the WAL past 1,000 pages, before that commit
 //! returns: so one report in about two hundred waited for it before its reply — 40 ms on the
 //! benchmark's database, its slowest reply (`benches/interaction.rs`). The bot's connection
 //! leaves that to SQLite only past `CAP` pages (`Store::checkpoint_after_replies`), so that the
-//! WAL cannot grow without end, and the bot calls `Store::checkpoint_if_due` after each reply
-//! it sent: once `DUE` pages are not yet copied back, a passive checkpoint, which waits for no
-//! reader and no writer. Nothing changes for what is durable: a commit is on disk in the WAL
+//! WAL cannot grow without end, and the bot calls `Checkpointer::if_due` after each reply it
+//! sent: once `DUE` pages are not yet copied back, a passive checkpoint, which waits for no
+//! reader and no writer, through a second connection: the bot's own stays free for the next
+//! report meanwhile. Nothing changes for what is durable: a commit is on disk in the WAL
 //! (`synchronous = FULL`) before the reply either way.
 //!
 //! How many pages wait is read from the WAL index (the `-shm` file's header: the last valid
@@ -15,9 +16,10 @@
 //! machine's byte order: <https://sqlite.org/walformat.html>), a read of 100 bytes that SQLite
 //! keeps in shared memory.
 
-use super::{Result, Store};
+use super::{Result, Store, BUSY_TIMEOUT};
+use rusqlite::Connection;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Pages waiting in the WAL from which the bot checkpoints after a reply: SQLite's own default.
 pub const DUE: u32 = 1_000;
@@ -26,18 +28,29 @@ pub const DUE: u32 = 1_000;
 /// nothing checkpointed after the replies (a flood of writes that are not replies).
 const CAP: u32 = 10_000;
 
-impl Store {
-    /// Leaves this connection's checkpoints to `checkpoint_if_due` up to `CAP` pages (the bot).
-    pub fn checkpoint_after_replies(&self) -> Result<()> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", CAP)?;
-        Ok(())
-    }
+/// A connection of its own to the bot's database, that copies the WAL back once it is due.
+pub struct Checkpointer {
+    conn: Connection,
+    db: PathBuf,
+}
 
+impl Store {
+    /// The bot's: a `Checkpointer` beside this connection, to which this connection leaves
+    /// checkpoints up to `CAP` pages.
+    pub fn checkpoint_after_replies(&self) -> Result<Checkpointer> {
+        let db = PathBuf::from(self.conn.path().unwrap_or_default());
+        let conn = Connection::open(&db)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", CAP)?;
+        Ok(Checkpointer { conn, db })
+    }
+}
+
+impl Checkpointer {
     /// A passive checkpoint when `DUE` pages or more of the WAL are not yet copied back into
     /// the database; whether one ran.
-    pub fn checkpoint_if_due(&self) -> Result<bool> {
-        let waiting = self.conn.path().and_then(|db| wal_backlog(Path::new(db)));
-        if waiting.is_none_or(|pages| pages < DUE) {
+    pub fn if_due(&self) -> Result<bool> {
+        if wal_backlog(&self.db).is_none_or(|pages| pages < DUE) {
             return Ok(false);
         }
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
@@ -70,7 +83,7 @@ mod tests {
         let (dir, mut store) = temp_store();
         let db = dir.path().join("kyodo.sqlite3");
         let c = komoro();
-        store.checkpoint_after_replies().expect("set");
+        let checkpointer = store.checkpoint_after_replies().expect("set");
         // Well past SQLite's own 1,000 pages: no commit copied the WAL back.
         let mut i = 0;
         while wal_backlog(&db).unwrap_or(0) < 2 * DUE {
@@ -80,7 +93,7 @@ mod tests {
                 .expect("insert");
             assert!(i < 5_000, "a commit checkpointed: {:?} pages wait", wal_backlog(&db));
         }
-        assert!(store.checkpoint_if_due().expect("checkpoint"), "due");
+        assert!(checkpointer.if_due().expect("checkpoint"), "due");
         assert_eq!(wal_backlog(&db), Some(0), "all copied back");
         // Below `DUE`: nothing to do.
         store
@@ -88,7 +101,7 @@ mod tests {
             .expect("insert");
         let waiting = wal_backlog(&db).expect("a WAL index");
         assert!(waiting > 0 && waiting < DUE, "{waiting}");
-        assert!(!store.checkpoint_if_due().expect("checkpoint"));
+        assert!(!checkpointer.if_due().expect("checkpoint"));
         assert_eq!(wal_backlog(&db), Some(waiting));
     }
 
