@@ -34,7 +34,8 @@
 //! (`KYODO_BENCH_PROBE='cp /proc/$0/smaps /tmp/$1.smaps'`);
 //! `KYODO_BENCH_WRAP="heaptrack -o <file>"` runs `kyodo run` under that command;
 //! `KYODO_BENCH_KYODO=<path>` measures that kyodo binary instead of the one cargo built;
-//! `KYODO_BENCH_TAIL=1` prints the 12 slowest of each series (what makes its p99).
+//! `KYODO_BENCH_TAIL=1` prints the 12 slowest of each series with their place in it (what makes
+//! its p99).
 
 #[path = "support/floor.rs"]
 mod floor;
@@ -91,16 +92,17 @@ fn ms(d: Duration) -> f64 {
 
 /// p50 and p99 of `samples`, printed with `name`.
 fn show(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
-    samples.sort();
     if std::env::var_os("KYODO_BENCH_TAIL").is_some() {
-        let tail: Vec<String> = samples
+        let mut by_time: Vec<(usize, Duration)> = samples.iter().copied().enumerate().collect();
+        by_time.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+        let tail: Vec<String> = by_time
             .iter()
-            .rev()
             .take(12)
-            .map(|d| format!("{:.2}", ms(*d)))
+            .map(|(i, d)| format!("{:.2} (#{i})", ms(*d)))
             .collect();
         println!("  {name} slowest: {}", tail.join(" "));
     }
+    samples.sort();
     let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
     println!(
         "  {name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
