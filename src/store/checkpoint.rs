@@ -2,9 +2,10 @@
 //! connection of its own, so that no report waits for it.
 //!
 //! SQLite checkpoints in the commit that takes the WAL past 1,000 pages, before that commit
-//! returns: so one report in about two hundred waited for it before its reply — 40 ms on the
-//! benchmark's database, its slowest reply (`benches/interaction.rs`). The bot's connection
-//! leaves that to SQLite only past `CAP` pages (`Store::checkpoint_after_replies`), so that the
+//! returns: so one report in about two hundred waited for it before its reply — for copying up
+//! to 1,000 pages into the database file and an fsync of it: 0.3–0.5 ms more on the benchmark's
+//! machine (`benches/interaction.rs`, its report #212), more on a slower disk, all charged to
+//! whoever's report crossed the line. The bot's connection leaves that to SQLite only past `CAP` pages (`Store::checkpoint_after_replies`), so that the
 //! WAL cannot grow without end, and the bot calls `Checkpointer::if_due` after each reply it
 //! sent: once `DUE` pages are not yet copied back, a passive checkpoint, which waits for no
 //! reader and no writer, through a second connection: the bot's own stays free for the next
