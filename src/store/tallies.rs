@@ -176,11 +176,8 @@ impl Kept {
     /// counted them again by its own since), read in `conn`'s transaction.
     pub(super) fn in_place(&self, conn: &rusqlite::Connection) -> Result<bool> {
         Ok(conn
-            .query_row(
-                "SELECT value = ?2 FROM meta WHERE key = ?1",
-                params![META_KEY, self.triggers],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT value = ?2 FROM meta WHERE key = ?1")?
+            .query_row(params![META_KEY, self.triggers], |row| row.get(0))
             .optional()?
             .unwrap_or(false))
     }
