@@ -23,7 +23,6 @@ use crate::commands::spec::{action_of, command_set, invocation as invocation_of,
 use crate::commands::{self, Command, OptionValue, Request};
 use crate::render::discord::{messages, notice, parse_page_custom_id, parse_undo_custom_id, EPHEMERAL};
 use crate::render::reply::{Outcome, Reply, Visibility};
-use crate::store::checkpoint::Checkpointer;
 use serde_json::{json, Value};
 use serenity::all::{
     CommandInteraction, ComponentInteraction, Context, Event, EventHandler, Interaction, RawEventHandler, Ready,
@@ -73,9 +72,6 @@ pub struct Bot {
     stopping: Arc<Stopping>,
     /// Told of gateway changes, for the heartbeat.
     liveness: Arc<Liveness>,
-    /// Copies the WAL back after replies, not in a report's commit (`store::checkpoint`);
-    /// `None` if its connection could not be opened (then SQLite does, in the commits).
-    checkpointer: Option<Arc<Mutex<Checkpointer>>>,
 }
 
 /// The reply to a request that reached the core after the bot gave up waiting for its work:
@@ -105,17 +101,10 @@ impl Bot {
         liveness: Arc<Liveness>,
     ) -> Self {
         // Read once: the catalogue does not change while the bot runs.
-        let (commands, city, checkpointer) = {
+        let (commands, city) = {
             let app = lock(&app);
             let catalogue = &app.settings.catalogue;
-            let checkpointer = match app.store.checkpoint_after_replies() {
-                Ok(checkpointer) => Some(Arc::new(Mutex::new(checkpointer))),
-                Err(e) => {
-                    tracing::warn!(error = %e, "no connection to checkpoint after replies; SQLite checkpoints in the commits");
-                    None
-                }
-            };
-            (command_set(catalogue), catalogue.city.clone(), checkpointer)
+            (command_set(catalogue), catalogue.city.clone())
         };
         Bot {
             app,
@@ -128,7 +117,6 @@ impl Bot {
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
             stopping,
             liveness,
-            checkpointer,
         }
     }
 
@@ -174,19 +162,6 @@ impl Bot {
             }
             commands::handle_with(&mut app, &commands, &request)
         })
-    }
-
-    /// After a reply: the WAL copied back into the database once it is due, on the blocking
-    /// pool and a connection of its own, not awaited (`store::checkpoint`).
-    fn checkpoint_after_reply(&self) {
-        let Some(checkpointer) = self.checkpointer.clone() else {
-            return;
-        };
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = lock(&checkpointer).if_due() {
-                tracing::warn!(error = %e, "the WAL checkpoint after a reply failed");
-            }
-        });
     }
 
     /// Runs `invocation` on the core as whoever pressed the button of `c`.
@@ -301,7 +276,6 @@ impl Bot {
                 reply.outcome
             }
         };
-        self.checkpoint_after_reply();
         tracing::info!(
             interaction = id,
             command = %name,
@@ -384,7 +358,6 @@ impl Bot {
         } else {
             answer.respond(CHANNEL_MESSAGE, first_message(&reply)).await;
         }
-        self.checkpoint_after_reply();
     }
 
     /// A page button under a list (`/records mine`, `/records list`): the same list's page

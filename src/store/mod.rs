@@ -20,7 +20,6 @@ mod audit;
 pub mod backup;
 mod baseline;
 pub mod batch;
-pub mod checkpoint;
 mod doubles;
 mod figures;
 mod health;

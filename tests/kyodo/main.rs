@@ -6,7 +6,6 @@ mod support;
 
 mod annual;
 mod backup;
-mod checkpoint;
 mod cli;
 mod console;
 mod depth;
