@@ -11,8 +11,9 @@
 //!
 //! Each in-process figure is timed on an app started afresh (`time_fresh`: the start not timed),
 //! so nothing is remembered from the run before; `/totals` asked again of the same app is shown
-//! beside it, and `/totals` right after each of 50 reports of today (`KYODO_BENCH_AFTER_REPORT_RUNS`
-//! sets how many: a busy day's thousands show whether it grows with the day's records). Prints figures; asserts nothing. `/totals` through Discord is
+//! beside it, and `/totals` right after each of 50 reports of today
+//! (`KYODO_BENCH_AFTER_REPORT_RUNS` sets how many: a busy day's thousands show whether it grows
+//! with the day's records). Prints figures; asserts nothing. `/totals` through Discord is
 //! `benches/interaction.rs`'s.
 
 #[path = "support/seed.rs"]

@@ -86,6 +86,15 @@ impl Window {
         }
     }
 
+    /// The window of `filter`'s records while the database keeps the tallies by `kept`'s
+    /// layout (`Window::of`), else the whole table.
+    fn read(conn: &Connection, kept: Option<&Kept>, filter: &RecordFilter) -> Result<Window> {
+        match kept {
+            Some(kept) if kept.in_place(conn)? => Window::of(conn, kept, filter),
+            _ => Ok(Window::whole()),
+        }
+    }
+
     /// The window of `filter`'s records, from the tallies `kept` keeps and the index of the
     /// types they leave out.
     fn of(conn: &Connection, kept: &Kept, filter: &RecordFilter) -> Result<Window> {
@@ -200,11 +209,7 @@ impl Window {
 /// `page_keys` reads its window: from the tallies (and the subsidy index) while `kept` is in
 /// place, else the whole table; `None` when no record can be selected.
 pub(super) fn id_window(conn: &Connection, kept: Option<&Kept>, filter: &RecordFilter) -> Result<Option<(i64, i64)>> {
-    let window = match kept {
-        Some(kept) if kept.in_place(conn)? => Window::of(conn, kept, filter)?,
-        _ => Window::whole(),
-    };
-    let (lo, hi) = window.ids;
+    let (lo, hi) = Window::read(conn, kept, filter)?.ids;
     Ok((lo <= hi).then_some((lo, hi)))
 }
 
@@ -248,10 +253,7 @@ pub(super) fn page_keys(
     offset: usize,
     limit: usize,
 ) -> Result<Page> {
-    let window = match kept {
-        Some(kept) if kept.in_place(conn)? => Window::of(conn, kept, filter)?,
-        _ => Window::whole(),
-    };
+    let window = Window::read(conn, kept, filter)?;
     let (sql_where, mut values) = filter_sql(filter);
     let n = values.len();
     values.push(Value::Integer(window.ids.0));
