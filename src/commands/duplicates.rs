@@ -7,29 +7,28 @@
 use super::{today, Failure, Request};
 use crate::app::App;
 use crate::domain::dates::parse_fiscal_year;
-use crate::domain::doubles::{doubled, minutes_apart, pairs, what};
+use crate::domain::doubles::{minutes_apart, pairs, what};
 use crate::domain::record::Record;
 use crate::domain::validate::UserError;
 use crate::domain::{date_label, FiscalYear};
 use crate::render::reply::{Reply, Section, Visibility};
 
 /// How many of a report's look-alikes its reply names; the rest are counted.
-const NAMED: usize = 3;
+pub(super) const NAMED: usize = 3;
 
 /// The heading of a report's section on its look-alikes.
 const HEADING: &str = "二重の報告かもしれません";
 
-/// The section under a report that looks like records already stored: each of `same_day` (the
-/// other live records of its type and day, newest first) that `doubled` says it doubles, by
-/// whom and what it is (「同じ日に{name}さんが{district}区の{label}を記録しています（#12）。…」);
-/// `None` when it doubles none.
-pub fn notice(app: &App, record: &Record, same_day: &[Record], more: bool) -> Option<Section> {
+/// The section under a report that looks like records already stored: `named`, the newest of
+/// them (`doubled` in all), by whom and what each is
+/// (「同じ日に{name}さんが{district}区の{label}を記録しています（#12）。…」), and how many more
+/// there are; `None` when it looks like none.
+pub fn notice(app: &App, record: &Record, named: &[Record], doubled: usize, more: bool) -> Option<Section> {
     let spec = app.settings.catalogue.record_type(record.facts.record_type())?;
-    let doubles: Vec<&Record> = same_day.iter().filter(|other| doubled(spec, record, other)).collect();
-    if doubles.is_empty() {
+    if named.is_empty() {
         return None;
     }
-    let mut lines: Vec<String> = doubles
+    let mut lines: Vec<String> = named
         .iter()
         .take(NAMED)
         .map(|other| {
@@ -51,12 +50,12 @@ pub fn notice(app: &App, record: &Record, same_day: &[Record], more: bool) -> Op
             }
         })
         .collect();
-    if doubles.len() > NAMED {
+    if doubled > named.len() {
         // Past the day's newest records read, there may be more than counted.
         let at_least = if more { "以上" } else { "" };
         lines.push(format!(
             "ほかにも{}件{at_least}あります（/records duplicates で一覧できます）",
-            doubles.len() - NAMED
+            doubled - named.len()
         ));
     }
     Some(Section::new(HEADING, lines))
@@ -95,7 +94,7 @@ pub(super) fn list(app: &App, request: &Request, shown: Visibility) -> Result<Re
                 .record_type(a.facts.record_type())
                 .map_or_else(|| a.facts.record_type().to_string(), |spec| what(spec, &a.facts));
             let who = if a.reporter.id == b.reporter.id {
-                let apart = minutes_apart(a, b).map_or(String::new(), |m| format!("、{m}分差"));
+                let apart = minutes_apart(*a, *b).map_or(String::new(), |m| format!("、{m}分差"));
                 format!("#{} と #{}（どちらも{}さん{apart}）", a.id, b.id, a.reporter.name)
             } else {
                 format!(

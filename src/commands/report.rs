@@ -20,6 +20,7 @@ use super::spec::Command;
 use super::{duplicates, today, Failure, Hints, Request};
 use crate::app::App;
 use crate::domain::dates::parse_date;
+use crate::domain::doubles::{doubled_that_day, Told};
 use crate::domain::number::group_thousands;
 use crate::domain::record::{Column, Facts, NewRecord, Record, Value};
 use crate::domain::record_type::{FieldKind, Rule};
@@ -28,7 +29,7 @@ use crate::domain::validate::{out_of_range, validate, UserError};
 use crate::domain::{date_label, Catalogue, FiscalYear, RecordType};
 use crate::render::record::{describe_with_indicator, indicator_of};
 use crate::render::reply::{Reply, Section, Undo, Visibility};
-use crate::store::Stored;
+use crate::store::{LookAlikes, Stored};
 use chrono::NaiveDate;
 
 /// How long the reporter may undo a report with the button.
@@ -53,7 +54,14 @@ pub(super) fn handle(
         reporter: request.user.clone(),
         source: request.source.clone(),
     };
-    let reported = app.store.report(&new, request.now)?;
+    // Told by the type's description; the look-alikes the reply names are read in full.
+    let spec = catalogue.record_type(record_type);
+    let doubled = |record: &Record, other: &dyn Told| spec.is_some_and(|spec| doubled_that_day(spec, record, other));
+    let look = LookAlikes {
+        doubled: &doubled,
+        named: duplicates::NAMED,
+    };
+    let reported = app.store.report(&new, request.now, &look)?;
     let stored = reported.stored;
     let mut reply = reply(app, &stored, today(app, request), shown, hints)?;
     // Stored, and said: a report that looks like one already stored names it, above the undo.
@@ -61,7 +69,8 @@ pub(super) fn handle(
         reply.sections.extend(duplicates::notice(
             app,
             record,
-            &reported.same_day,
+            &reported.doubles,
+            reported.doubled,
             reported.more_same_day,
         ));
     }

@@ -18,7 +18,7 @@
 //! sent it within `SAME_REPORTER_MINUTES` (a second tap, a retry by hand): one person's two
 //! records of a day further apart are taken as meant.
 
-use super::record::{Facts, Record};
+use super::record::{Column, Facts, Record};
 use super::record_type::{FieldKind, FieldSpec, RecordTypeSpec};
 use super::text::name_key;
 use chrono::{DateTime, Utc};
@@ -37,17 +37,52 @@ fn compared(field: &FieldSpec) -> Option<bool> {
     }
 }
 
+/// Another record of a day, as a double report is told from it: a record read in full, or a
+/// row of the database read no further than what is compared (`store::doubles`), so that a
+/// busy day's look-alikes cost no more than their compared fields.
+pub trait Told {
+    fn id(&self) -> i64;
+    /// The text of `column` (`None` when empty or a number).
+    fn text(&self, column: Column) -> Option<&str>;
+    fn reporter_id(&self) -> &str;
+    /// When it was stored, RFC 3339 in UTC.
+    fn created_at(&self) -> &str;
+}
+
+impl Told for Record {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn text(&self, column: Column) -> Option<&str> {
+        self.facts.text(column)
+    }
+    fn reporter_id(&self) -> &str {
+        &self.reporter.id
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+}
+
 /// Whether `a` and `b` (of `spec`'s type, one date) describe the same thing: every compared
 /// field both have a value in agrees.
 pub fn same_thing(spec: &RecordTypeSpec, a: &Facts, b: &Facts) -> bool {
-    if a.record_type() != spec.record_type || b.record_type() != spec.record_type {
-        return false;
-    }
+    a.record_type() == spec.record_type
+        && b.record_type() == spec.record_type
+        && alike(spec, |c| a.text(c), |c| b.text(c))
+}
+
+/// `same_thing` of two records' texts, however each is read.
+fn alike<'a, 'b>(
+    spec: &RecordTypeSpec,
+    a: impl Fn(Column) -> Option<&'a str>,
+    b: impl Fn(Column) -> Option<&'b str>,
+) -> bool {
     spec.columns().all(|(column, field)| {
         let Some(by_key) = compared(field) else {
             return true;
         };
-        match (a.text(column), b.text(column)) {
+        match (a(column), b(column)) {
             (Some(x), Some(y)) if by_key => x == y || name_key(x) == name_key(y),
             (Some(x), Some(y)) => x == y,
             _ => true,
@@ -55,31 +90,39 @@ pub fn same_thing(spec: &RecordTypeSpec, a: &Facts, b: &Facts) -> bool {
     })
 }
 
-/// When a record was stored, from its `created_at`.
-fn stored_at(record: &Record) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(&record.created_at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+/// A stored time (`created_at`), RFC 3339 in UTC.
+fn stored_at(time: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(time).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// How many whole minutes apart two records were stored; `None` if a time cannot be read.
-pub fn minutes_apart(a: &Record, b: &Record) -> Option<i64> {
-    Some((stored_at(a)? - stored_at(b)?).num_minutes().abs())
+pub fn minutes_apart(a: &(impl Told + ?Sized), b: &(impl Told + ?Sized)) -> Option<i64> {
+    Some(
+        (stored_at(a.created_at())? - stored_at(b.created_at())?)
+            .num_minutes()
+            .abs(),
+    )
 }
 
 /// Whether `other` and `record`, two live records, look like one thing reported twice: of one
 /// type and date, the same thing (`same_thing`), and reported by someone else, or by the same
 /// reporter within `SAME_REPORTER_MINUTES`.
 pub fn doubled(spec: &RecordTypeSpec, record: &Record, other: &Record) -> bool {
-    if record.id == other.id
-        || record.date != other.date
-        || record.deleted_at.is_some()
-        || other.deleted_at.is_some()
-        || !same_thing(spec, &record.facts, &other.facts)
-    {
-        return false;
-    }
-    record.reporter.id != other.reporter.id || minutes_apart(record, other).is_some_and(|m| m <= SAME_REPORTER_MINUTES)
+    record.date == other.date
+        && other.deleted_at.is_none()
+        && other.facts.record_type() == spec.record_type
+        && doubled_that_day(spec, record, other)
+}
+
+/// `doubled` for `other`, known to be another live record of `record`'s type and date (the
+/// store's read of the day says so), however it was read.
+pub fn doubled_that_day(spec: &RecordTypeSpec, record: &Record, other: &(impl Told + ?Sized)) -> bool {
+    record.id != other.id()
+        && record.deleted_at.is_none()
+        && record.facts.record_type() == spec.record_type
+        && alike(spec, |c| record.facts.text(c), |c| other.text(c))
+        && (record.reporter.id != other.reporter_id()
+            || minutes_apart(record, other).is_some_and(|m| m <= SAME_REPORTER_MINUTES))
 }
 
 /// What the record is about, as a reply names it: its first district (`…区`), else its name or

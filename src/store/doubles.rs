@@ -1,7 +1,10 @@
-//! A report stored together with the live records of its type and day, read in the insert's
-//! own transaction, so that the reply can say which of them it looks like
-//! (`domain::doubles`): two reports of one meeting sent at once are told apart in the order the
-//! write lock takes them, the second seeing the first.
+//! A report stored together with the records of its type and day it looks like, read in the
+//! insert's own transaction, so that the reply can say which they are (`domain::doubles`,
+//! told by the caller: `LookAlikes`): two reports of one meeting sent at once are told apart in
+//! the order the write lock takes them, the second seeing the first. Each row is told by its
+//! compared fields where it lies (`records::TellingRow`); only the look-alikes the reply names
+//! are made whole records, so a busy day's forty look-alikes cost their fields, not forty
+//! records.
 //!
 //! The lookup is a read and writes no page: `records` has no date index (every index is a page
 //! more per report, `pages_tests.rs`). The running tallies, which the insert's triggers have
@@ -15,48 +18,89 @@
 //! reply; `/records duplicates` reads the whole fiscal year and lists it. The subsidy rule's type, not tallied,
 //! is read through its group index: its records of a day with the same group.
 
-use super::records::{date_key, insert_in, read_record, Stored, COLUMNS};
+use super::records::{date_key, insert_in, read_record, Stored, TellingRow, COLUMNS};
 use super::{lifecycle, subsidy_steps, write, Result, Store};
+use crate::domain::doubles::Told;
 use crate::domain::record::{Column, NewRecord, Record};
 use crate::domain::text::name_key;
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::params;
 
-/// What a report did: the record, and the other live records of its type and day (none for a
-/// record stored before from the same source).
+/// What a report did: the record, and the records of its type and day it looks like (none for
+/// a record stored before from the same source).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reported {
     pub stored: Stored,
-    pub same_day: Vec<Record>,
-    /// The day has more records of the type than `same_day` (`SAME_DAY_READ` were read).
+    /// The newest of the look-alikes, in full: as many as `LookAlikes::named` asks, newest first.
+    pub doubles: Vec<Record>,
+    /// How many of the day's records read look like it: `doubles` and the others.
+    pub doubled: usize,
+    /// The day has more records of the type than were read (`SAME_DAY_READ`).
     pub more_same_day: bool,
+}
+
+/// How a report tells its look-alikes among the other live records of its type and day
+/// (`domain::doubles::doubled_that_day`, with the type's description), and how many of them
+/// are read in full; the others are only counted, read no further than their compared fields.
+pub struct LookAlikes<'a> {
+    pub doubled: &'a dyn Fn(&Record, &dyn Told) -> bool,
+    pub named: usize,
 }
 
 impl Store {
     /// Stores a report as `insert` does, and reads in the same transaction the live records of
-    /// its type and day, newest first.
-    pub fn report(&mut self, new: &NewRecord, now: DateTime<Utc>) -> Result<Reported> {
+    /// its type and day, newest first, that it looks like (`look`).
+    pub fn report(&mut self, new: &NewRecord, now: DateTime<Utc>, look: &LookAlikes<'_>) -> Result<Reported> {
         let tx = write(&mut self.conn)?;
         lifecycle::keep(&tx, self.subsidy.as_ref(), std::slice::from_ref(new), &[])?;
         let stored = insert_in(&tx, new, now)?;
-        let (same_day, more_same_day) = match &stored {
+        let found = match &stored {
             Stored::New(record) => {
                 let subsidy = self.subsidy.as_ref().map(|s| s.record_type);
                 if subsidy == Some(record.facts.record_type()) {
-                    (same_group_and_day(&tx, record)?, false)
+                    same_group_and_day(&tx, record, look)?
                 } else {
-                    same_day(&tx, record)?
+                    same_day(&tx, record, look)?
                 }
             }
-            Stored::Existing(_) => (Vec::new(), false),
+            Stored::Existing(_) => Found::default(),
         };
         subsidy_steps::settle(&tx, self.subsidy.as_ref())?;
         tx.commit()?;
         Ok(Reported {
             stored,
-            same_day,
-            more_same_day,
+            doubles: found.named,
+            doubled: found.doubled,
+            more_same_day: found.more,
         })
+    }
+}
+
+/// The look-alikes found among the records read.
+#[derive(Default)]
+struct Found {
+    named: Vec<Record>,
+    doubled: usize,
+    more: bool,
+}
+
+impl Found {
+    /// Counts `other` if `record` looks like it, and reads it in full (`read`) while fewer
+    /// than `look.named` are.
+    fn tell(
+        &mut self,
+        look: &LookAlikes<'_>,
+        record: &Record,
+        other: &dyn Told,
+        read: impl FnOnce() -> Result<Record>,
+    ) -> Result<()> {
+        if (look.doubled)(record, other) {
+            self.doubled += 1;
+            if self.named.len() < look.named {
+                self.named.push(read()?);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -73,11 +117,11 @@ pub const RECENT_ROWS: i64 = 500;
 /// names three; past these it says there are more, and `/records duplicates` lists them all.
 pub const SAME_DAY_READ: usize = 50;
 
-/// The other live records of `record`'s type and day, newest first: as many as the day's
-/// running tally says there are (its total less `record`'s count), read newest first among
-/// the newest `RECENT_ROWS` rows, but no more than `SAME_DAY_READ`; and whether the tally
-/// says there are more than were read.
-fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(Vec<Record>, bool)> {
+/// The look-alikes among the other live records of `record`'s type and day, newest first: as
+/// many records are read as the day's running tally says there are (its total less `record`'s
+/// count), newest first among the newest `RECENT_ROWS` rows, but no more than `SAME_DAY_READ`;
+/// and whether the tally says there are more than were read.
+fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record, look: &LookAlikes<'_>) -> Result<Found> {
     let day = date_key(record.date);
     let total: i64 = tx
         .prepare_cached(&format!(
@@ -86,32 +130,35 @@ fn same_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<(Vec<Reco
         ))?
         .query_row(params![day, record.facts.record_type().key()], |row| row.get(0))?;
     let mut left = total - i64::from(record.facts.count());
-    let mut found = Vec::new();
+    let mut found = Found::default();
     if left <= 0 {
-        return Ok((found, false));
+        return Ok(found);
     }
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE record_type = ?1 AND occurred_on = ?2 AND deleted_at IS NULL \
          AND id <> ?3 AND id > ?3 - ?4 ORDER BY id DESC"
     ))?;
     let mut rows = stmt.query(params![record.facts.record_type().key(), day, record.id, RECENT_ROWS])?;
+    let mut read = 0;
     while let Some(row) = rows.next()? {
-        let other = read_record(row)??;
-        left -= i64::from(other.facts.count());
-        found.push(other);
-        if left <= 0 || found.len() == SAME_DAY_READ {
+        let other = TellingRow(row);
+        left -= i64::from(other.count()?);
+        read += 1;
+        found.tell(look, record, &other, || read_record(row)?)?;
+        if left <= 0 || read == SAME_DAY_READ {
             break;
         }
     }
-    let more = left > 0 && found.len() == SAME_DAY_READ;
-    Ok((found, more))
+    found.more = left > 0 && read == SAME_DAY_READ;
+    Ok(found)
 }
 
-/// The other live records of `record`'s type, day and group (by name key), newest first,
-/// through the subsidy records' group index.
-fn same_group_and_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result<Vec<Record>> {
+/// The look-alikes among the other live records of `record`'s type, day and group (by name
+/// key), newest first, through the subsidy records' group index.
+fn same_group_and_day(tx: &rusqlite::Transaction<'_>, record: &Record, look: &LookAlikes<'_>) -> Result<Found> {
+    let mut found = Found::default();
     let Some(group) = record.facts.text(Column::Group) else {
-        return Ok(Vec::new());
+        return Ok(found);
     };
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE id IN ( \
@@ -119,14 +166,14 @@ fn same_group_and_day(tx: &rusqlite::Transaction<'_>, record: &Record) -> Result
                  AND record_type = ?1 AND group_key = ?2 AND occurred_on = ?3 AND id <> ?4) \
          ORDER BY id DESC"
     ))?;
-    let rows = stmt.query_map(
-        params![
-            record.facts.record_type().key(),
-            name_key(group),
-            date_key(record.date),
-            record.id
-        ],
-        read_record,
-    )?;
-    rows.map(|r| r?).collect()
+    let mut rows = stmt.query(params![
+        record.facts.record_type().key(),
+        name_key(group),
+        date_key(record.date),
+        record.id
+    ])?;
+    while let Some(row) = rows.next()? {
+        found.tell(look, record, &TellingRow(row), || read_record(row)?)?;
+    }
+    Ok(found)
 }

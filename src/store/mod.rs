@@ -37,7 +37,7 @@ pub mod web;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use baseline::BaselineLoad;
-pub use doubles::Reported;
+pub use doubles::{LookAlikes, Reported};
 pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};

@@ -64,7 +64,7 @@ fn frames_per_report(seeded: usize, reports: usize, as_reports: bool) -> f64 {
         let day = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date") + Duration::days((i % 30) as i64);
         let new = meeting(seeded + i, day, &catalogue);
         if as_reports {
-            store.report(&new, now).expect("report");
+            store.report(&new, now, &super::test_support::EVERY).expect("report");
         } else {
             store.insert(&new, now).expect("insert");
         }

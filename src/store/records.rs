@@ -13,6 +13,7 @@ use super::subsidy_steps;
 use super::tallies::days;
 use super::{source_stored, sql_column, timestamp, write, Error, Result, Store};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::doubles::Told;
 use crate::domain::figures::Tally;
 use crate::domain::record::{
     self, Actor, Column, Facts, NewRecord, Origin, Record, RecordFilter, Source, SourceKind, Values,
@@ -190,6 +191,46 @@ pub(super) fn day_number(text: &str) -> Option<u32> {
         .try_fold(0u32, |n, (_, d)| {
             d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
         })
+}
+
+/// A row of `COLUMNS` as `domain::doubles` tells a double report from it: each value read
+/// where it lies, as it is asked for, and no record made of it.
+pub(super) struct TellingRow<'a, 'r>(pub &'a Row<'r>);
+
+impl TellingRow<'_, '_> {
+    fn text_at(&self, at: usize) -> Option<&str> {
+        self.0.get_ref(at).ok()?.as_str().ok()
+    }
+
+    /// What the record adds to its indicator, as `Facts::count` says.
+    pub(super) fn count(&self) -> rusqlite::Result<u32> {
+        let count: Option<i64> = self.0.get(const { at("count") })?;
+        Ok(count
+            .and_then(|n| u64::try_from(n).ok())
+            .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+}
+
+impl Told for TellingRow<'_, '_> {
+    fn id(&self) -> i64 {
+        self.0.get(const { at("id") }).unwrap_or(0)
+    }
+
+    fn text(&self, column: Column) -> Option<&str> {
+        let &(_, at) = DIMENSIONS_AT.iter().find(|(c, _)| *c == column)?;
+        if column.is_number() {
+            return None;
+        }
+        self.text_at(at)
+    }
+
+    fn reporter_id(&self) -> &str {
+        self.text_at(const { at("reporter_id") }).unwrap_or("")
+    }
+
+    fn created_at(&self) -> &str {
+        self.text_at(const { at("created_at") }).unwrap_or("")
+    }
 }
 
 /// Record `id`'s stored `YYYY-MM-DD` date, read without a format parser (records and subsidy
