@@ -10,6 +10,7 @@ use crate::render::report::{AnnualReport, ReportYear};
 use crate::store::{self, FiguresSource, Remembered, Store};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::path::Path;
+use std::sync::Arc;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -34,7 +35,20 @@ pub struct App {
     figures: Remembered<(NaiveDate, NaiveDate), (Figures, FiguresSource)>,
     /// Running tallies (of one type, or of all) over the months before the one reported in
     /// (`figures_of_type`) or the last one asked (`period_figures`).
-    earlier: Remembered<(Option<RecordType>, NaiveDate, NaiveDate), Vec<Tally>>,
+    earlier: Remembered<(Option<RecordType>, NaiveDate, NaiveDate), Arc<Vec<Tally>>>,
+}
+
+/// A period's running tallies as `App::tallies_split` reads them: the earlier months'
+/// remembered (shared, not copied) and the rest read.
+struct Split {
+    earlier: Arc<Vec<Tally>>,
+    rest: Vec<Tally>,
+}
+
+impl Split {
+    fn iter(&self) -> impl Iterator<Item = &Tally> {
+        self.earlier.iter().chain(&self.rest)
+    }
 }
 
 impl App {
@@ -87,7 +101,7 @@ impl App {
         }
         let (from, to) = (period.from, period.to);
         let tallies = self.tallies_split(None, (from, to), to)?;
-        let figures = self.store.figures_with(catalogue, (from, to), &tallies)?;
+        let figures = self.store.figures_with(catalogue, (from, to), tallies.iter())?;
         Ok((figures, FiguresSource::Records))
     }
 
@@ -106,7 +120,7 @@ impl App {
             return self.store.figures_of_type(catalogue, record_type, from, to);
         }
         let tallies = self.tallies_split(Some(record_type), (from, to), month)?;
-        Ok(Figures::from_counts(catalogue, &tallies, &Default::default()))
+        Ok(Figures::from_counts(catalogue, tallies.iter(), &Default::default()))
     }
 
     /// The running tallies (of `only`, else of every type) over `[from, to]`: those of the
@@ -117,18 +131,23 @@ impl App {
         only: Option<RecordType>,
         (from, to): (NaiveDate, NaiveDate),
         month: NaiveDate,
-    ) -> Result<Vec<Tally>, store::Error> {
+    ) -> Result<Split, store::Error> {
         let first = month.with_day(1).unwrap_or(month);
         let Some(before) = first.pred_opt().filter(|b| from <= *b && first <= to) else {
-            return self.store.tallies(from, to, only);
+            return Ok(Split {
+                earlier: Arc::default(),
+                rest: self.store.tallies(from, to, only)?,
+            });
         };
-        let mut tallies = self
+        let earlier = self
             .earlier
             .get_or_read(&self.store, (only, from, before), (from, before), || {
-                self.store.tallies(from, before, only)
+                Ok(Arc::new(self.store.tallies(from, before, only)?))
             })?;
-        tallies.extend(self.store.tallies(first, to, only)?);
-        Ok(tallies)
+        Ok(Split {
+            earlier,
+            rest: self.store.tallies(first, to, only)?,
+        })
     }
 
     /// Today in the city's time zone.

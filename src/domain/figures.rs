@@ -160,7 +160,11 @@ impl Figures {
 
     /// `from_records` with the subsidy records already counted per course (`subsidy::tally`,
     /// or one of `subsidy::tally_counted`'s).
-    pub fn from_counts(catalogue: &Catalogue, tallies: &[Tally], subsidy: &BTreeMap<String, SubsidyCounts>) -> Figures {
+    pub fn from_counts<'a>(
+        catalogue: &Catalogue,
+        tallies: impl IntoIterator<Item = &'a Tally>,
+        subsidy: &BTreeMap<String, SubsidyCounts>,
+    ) -> Figures {
         let mut counts: BTreeMap<RecordType, Counts> = catalogue
             .record_types
             .iter()
@@ -171,13 +175,18 @@ impl Figures {
             })
             .collect();
         for t in tallies {
-            let by_status = counts
-                .entry(t.record_type)
-                .or_default()
-                .entry(t.dimension.clone())
-                .or_insert_with(|| Some(BTreeMap::new()));
-            if let Some(by_status) = by_status {
-                *by_status.entry(t.detail.clone()).or_default() += t.count;
+            // A value or detail met before is added to without its name copied again.
+            let by_value = counts.entry(t.record_type).or_default();
+            if !by_value.contains_key(&t.dimension) {
+                by_value.insert(t.dimension.clone(), Some(BTreeMap::new()));
+            }
+            if let Some(Some(by_status)) = by_value.get_mut(&t.dimension) {
+                match by_status.get_mut(&t.detail) {
+                    Some(n) => *n += t.count,
+                    None => {
+                        by_status.insert(t.detail.clone(), t.count);
+                    }
+                }
             }
         }
         Figures {
