@@ -7,6 +7,9 @@
 //! `Connected`), checked every second and whenever READY, RESUMED or a shard stage update
 //! arrives ([`Liveness::gateway_changed`]). Each write is one statement in autocommit, made on
 //! the blocking pool under the `App` lock, which is never held across an await.
+//!
+//! Each write is followed by the connection's WAL checkpoint (`store::checkpoint`): from
+//! `start` on, the bot's reports leave their checkpoints to the heartbeat and none waits for one.
 
 use crate::app::App;
 use crate::domain::health::{Gateway, Heartbeat, Scheduler, Stopped, HEARTBEAT_EVERY};
@@ -66,6 +69,14 @@ pub struct Beating {
 
 /// Writes the first heartbeat and keeps writing until [`Beating::stop`].
 pub fn start(app: Arc<Mutex<App>>, liveness: Arc<Liveness>, shards: Arc<ShardManager>) -> Beating {
+    let beside = app
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .store
+        .checkpoint_beside();
+    if let Err(e) = beside {
+        tracing::warn!(error = %e, "the WAL's checkpoints stay in the reports' commits");
+    }
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(beat(app, liveness, shards, stopped));
     Beating { stop, task }
@@ -149,12 +160,13 @@ async fn write(app: &Arc<Mutex<App>>, heartbeat: &Heartbeat) {
     let (app, heartbeat) = (app.clone(), heartbeat.clone());
     let written = tokio::task::spawn_blocking(move || {
         let mut app = app.lock().unwrap_or_else(PoisonError::into_inner);
-        app.store.write_heartbeat(&heartbeat)
+        app.store.write_heartbeat(&heartbeat)?;
+        app.store.checkpoint()
     })
     .await;
     match written {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "the heartbeat could not be written"),
+        Ok(Ok(checkpointed)) => tracing::debug!(?checkpointed, "heartbeat written, WAL checkpointed"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "the heartbeat or the WAL's checkpoint could not be written"),
         Err(e) => tracing::warn!(error = %e, "the heartbeat write stopped unexpectedly"),
     }
 }

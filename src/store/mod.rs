@@ -20,6 +20,7 @@ mod audit;
 pub mod backup;
 mod baseline;
 pub mod batch;
+pub mod checkpoint;
 mod doubles;
 mod figures;
 mod health;
@@ -427,6 +428,8 @@ fn source_stored(conn: &Connection, source: &crate::domain::record::Source) -> R
     )?)
 }
 
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod doubles_tests;
 #[cfg(test)]
