@@ -42,7 +42,7 @@ fn compared(field: &FieldSpec) -> Option<bool> {
 /// busy day's look-alikes cost no more than their compared fields.
 pub trait Told {
     fn id(&self) -> i64;
-    /// The text of `column` (`None` when empty or a number).
+    /// The text of `column` (`None` when it has none, or holds a number).
     fn text(&self, column: Column) -> Option<&str>;
     fn reporter_id(&self) -> &str;
     /// When it was stored, RFC 3339 in UTC.
