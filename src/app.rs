@@ -3,12 +3,14 @@
 
 use crate::config::{self, ConfigError, Settings};
 use crate::domain::figures::Tally;
+use crate::domain::subsidy::Counts as SubsidyCounts;
 use crate::domain::totals::{year_to_date, Period};
 use crate::domain::RecordType;
 use crate::domain::{Figures, FiscalYear};
 use crate::render::report::{AnnualReport, ReportYear};
-use crate::store::{self, FiguresSource, Remembered, Store};
+use crate::store::{self, FiguresSource, Remembered, Store, Watched};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
@@ -36,6 +38,9 @@ pub struct App {
     /// Running tallies (of one type, or of all) over the months before the one reported in
     /// (`figures_of_type`) or the last one asked (`period_figures`).
     earlier: Remembered<(Option<RecordType>, NaiveDate, NaiveDate), Arc<Vec<Tally>>>,
+    /// The subsidy rule's counts per course over a period (`period_figures`), watched over the
+    /// subsidy records alone: a report of another type leaves them as they are.
+    subsidy: Remembered<(NaiveDate, NaiveDate), Arc<BTreeMap<String, SubsidyCounts>>>,
 }
 
 /// A period's running tallies as `App::tallies_split` reads them: the earlier months'
@@ -74,6 +79,7 @@ impl App {
             series: Remembered::new(16),
             figures: Remembered::new(8),
             earlier: Remembered::new(16),
+            subsidy: Remembered::new(8),
         })
     }
 
@@ -81,7 +87,8 @@ impl App {
     /// change (last year's same days, asked by every /totals): whether they are known at all
     /// depends on the whole year's records. Read again after a write to the year, the tallies
     /// of the months before the period's last are remembered too (`earlier`), so that a
-    /// /totals after a report reads that report's month, not the year.
+    /// /totals after a report reads that report's month, not the year; and the subsidy counts
+    /// (`subsidy`), which only a subsidy record changes.
     pub fn period_figures(&self, period: Period) -> Result<(Figures, FiguresSource), store::Error> {
         let start = self.settings.catalogue.fiscal_year_start;
         let year = FiscalYear::containing(period.from, start);
@@ -101,7 +108,12 @@ impl App {
         }
         let (from, to) = (period.from, period.to);
         let tallies = self.tallies_split(None, (from, to), to)?;
-        let figures = self.store.figures_with(catalogue, (from, to), tallies.iter())?;
+        let subsidy_type = Watched::Type(catalogue.subsidy.record_type);
+        let subsidy = self.subsidy.get_or_read(&self.store, (from, to), subsidy_type, || {
+            let counts = self.store.subsidy_counts(catalogue, from, &[to])?;
+            Ok(Arc::new(counts.into_iter().next().unwrap_or_default()))
+        })?;
+        let figures = Figures::from_counts(catalogue, tallies.iter(), &subsidy);
         Ok((figures, FiguresSource::Records))
     }
 

@@ -1,7 +1,8 @@
 //! What the app remembers between questions, on a real SQLite file: a period's figures are
 //! the store's after every write — to the period's last month or an earlier one (remembered
 //! apart), a move, a delete, and a subsidy record of an earlier year, since what a subsidy
-//! record counts for follows its group's earlier records.
+//! record counts for follows its group's earlier records; the subsidy counts, remembered over
+//! reports of other types, after a subsidy record.
 
 use super::*;
 use crate::domain::record::{Column, Facts, NewRecord};
@@ -77,6 +78,17 @@ fn remembered_figures_are_the_stores_after_every_write() {
     assert_eq!(
         figures.of(&catalogue, RecordType::of("meeting"), "東部").value(),
         Some(3)
+    );
+    // The subsidy counts, remembered over those meetings, are read again after a subsidy
+    // record: another group's application in the period.
+    app.store
+        .insert(&subsidy("c", d(2026, 8, 1), "別の会", "申請", None), now())
+        .expect("insert");
+    let (after, _) = app.period_figures(year).expect("figures");
+    assert_ne!(after, figures, "the application is counted");
+    assert_eq!(
+        (after, FiguresSource::Records),
+        app.store.period_figures(&catalogue, year).expect("read")
     );
 }
 

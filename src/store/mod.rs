@@ -43,7 +43,7 @@ pub use figures::FiguresSource;
 pub use health::ReadOnlyError;
 pub use post_runs::{PostKind, PostRun, PostStatus};
 pub use records::{Order, Stored};
-pub use revision::{Remembered, Revision};
+pub use revision::{Remembered, Revision, Watched};
 pub use upgrade::{UpgradeError, Upgraded};
 
 use crate::domain::catalogue::{Catalogue, Subsidy};

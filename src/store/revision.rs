@@ -9,8 +9,9 @@
 //! nothing is written to the database or its WAL, and a rolled-back write — an import's dry run —
 //! takes its notes back with it); the second by SQLite's `PRAGMA data_version`, which moves on
 //! whenever another connection commits. A `Revision` is both, taken before a read; `Remembered`
-//! keeps a result with its revision and its period and gives it back while neither moved for
-//! that period.
+//! keeps a result with its revision and what it was read from (`Watched`: the records of a
+//! period, or those of one type, whatever their date) and gives it back while neither moved for
+//! that.
 //!
 //! The notes are one row per month and type, holding the number of the latest write that
 //! touched it (numbers rise with every note): a day of reports is one row, however many, and
@@ -18,6 +19,7 @@
 //! on that number, not from every write since.
 
 use super::{Result, Store};
+use crate::domain::RecordType;
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -118,13 +120,53 @@ impl Store {
             )?;
         Ok(!noted)
     }
+
+    /// Whether no record of `record_type`, of any date, nor the baseline, can have changed
+    /// since `at`: no other connection committed, and no write of this one noted that type.
+    pub fn unchanged_of_type_since(&self, at: &Revision, record_type: RecordType) -> Result<bool> {
+        if self.data_version()? != at.data_version {
+            return Ok(false);
+        }
+        let noted: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM temp.touched WHERE seq > ?1 AND (month = '*' OR record_type = ?2))",
+            )?
+            .query_row(rusqlite::params![at.touched, record_type.key()], |row| row.get(0))?;
+        Ok(!noted)
+    }
 }
 
-/// Results read from the records, each kept with the period it was read from and the revision
-/// it was read at, and given back while nothing in that period changed. At most `capacity`
-/// are kept (all forgotten past it: the keys are few — a year's series, a period of last year).
+/// What a remembered result was read from: what must not change for it to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    /// The records dated within `[from, to]` (`Store::unchanged_since`).
+    Period(NaiveDate, NaiveDate),
+    /// The records of one type, whatever their date (`Store::unchanged_of_type_since`): the
+    /// subsidy rule's counts, which no other type's record changes.
+    Type(RecordType),
+}
+
+impl From<(NaiveDate, NaiveDate)> for Watched {
+    fn from((from, to): (NaiveDate, NaiveDate)) -> Self {
+        Watched::Period(from, to)
+    }
+}
+
+impl Watched {
+    fn unchanged_since(&self, store: &Store, at: &Revision) -> Result<bool> {
+        match *self {
+            Watched::Period(from, to) => store.unchanged_since(at, from, to),
+            Watched::Type(record_type) => store.unchanged_of_type_since(at, record_type),
+        }
+    }
+}
+
+/// Results read from the records, each kept with what it was read from (`Watched`) and the
+/// revision it was read at, and given back while that did not change. At most `capacity` are
+/// kept (all forgotten past it: the keys are few — a year's series, a period of last year).
 pub struct Remembered<K, V> {
-    entries: RefCell<HashMap<K, (Revision, NaiveDate, NaiveDate, V)>>,
+    entries: RefCell<HashMap<K, (Revision, Watched, V)>>,
     capacity: usize,
 }
 
@@ -136,17 +178,18 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
         }
     }
 
-    /// The result remembered under `key` if the records of `[from, to]` did not change since it
-    /// was read, else `read()`'s, remembered.
+    /// The result remembered under `key` if what it was read from (`watched`: the records of
+    /// a period, or of a type) did not change since it was read, else `read()`'s, remembered.
     pub fn get_or_read(
         &self,
         store: &Store,
         key: K,
-        (from, to): (NaiveDate, NaiveDate),
+        watched: impl Into<Watched>,
         read: impl FnOnce() -> Result<V>,
     ) -> Result<V> {
-        if let Some((at, f, t, value)) = self.entries.borrow().get(&key) {
-            if (*f, *t) == (from, to) && store.unchanged_since(at, from, to)? {
+        let watched = watched.into();
+        if let Some((at, was, value)) = self.entries.borrow().get(&key) {
+            if *was == watched && watched.unchanged_since(store, at)? {
                 return Ok(value.clone());
             }
         }
@@ -156,7 +199,7 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
         if entries.len() >= self.capacity {
             entries.clear();
         }
-        entries.insert(key, (at, from, to, value.clone()));
+        entries.insert(key, (at, watched, value.clone()));
         Ok(value)
     }
 }

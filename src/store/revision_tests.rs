@@ -2,7 +2,9 @@
 //! write to its period through this connection (an edit moving a record counts for both
 //! months), after a write to a subsidy record of any date, after a baseline change, after any
 //! commit of another connection; not after a write to another period, however many, nor after
-//! a write rolled back.
+//! a write rolled back. A result watched over one record type (the subsidy counts) is read
+//! again after a write to a record of that type, another connection's commit or a baseline
+//! change, and not after a write to a record of another type.
 
 use super::batch::Commit;
 use super::test_support::{d, komoro, meeting, new, now, sato, temp_store};
@@ -107,4 +109,59 @@ fn a_remembered_result_is_read_again_only_when_its_period_changed() {
         .expect("insert");
     assert_eq!(get(&store), 9);
     assert_eq!(get(&store), 9);
+}
+
+#[test]
+fn a_result_watched_over_a_type_is_read_again_only_when_a_record_of_that_type_changed() {
+    let (dir, mut store) = temp_store();
+    let c = komoro();
+    let reads = Cell::new(0);
+    let remembered: Remembered<&str, u32> = Remembered::new(4);
+    let subsidy_type = Watched::Type(c.subsidy.record_type);
+    let get = |store: &Store| {
+        remembered
+            .get_or_read(store, "subsidy FY2024", subsidy_type, || {
+                reads.set(reads.get() + 1);
+                Ok(reads.get())
+            })
+            .expect("read")
+    };
+    let subsidy = |source: &str, date, status| super::subsidy_tests::subsidy(source, date, "団体", status, None);
+    assert_eq!(get(&store), 1);
+    // Meetings of the very period: still remembered.
+    store
+        .insert(&new("m1", d(2024, 6, 1), meeting(&c, 0, 0)), now())
+        .expect("insert");
+    assert_eq!(get(&store), 1);
+    // A subsidy record, of any date: read again; its edit and its delete too.
+    let id = store
+        .insert(&subsidy("s1", d(2030, 5, 1), "申請"), now())
+        .expect("insert")
+        .record()
+        .id;
+    assert_eq!(get(&store), 2);
+    assert_eq!(get(&store), 2);
+    let facts = store.record(id).expect("read").expect("stored").facts;
+    store.edit(id, d(2030, 5, 2), &facts, &sato(), now()).expect("edit");
+    assert_eq!(get(&store), 3);
+    store.delete(id, AuditAction::Delete, &sato(), now()).expect("delete");
+    assert_eq!(get(&store), 4);
+    // Another connection's commit, of any type: read again.
+    let mut second = Store::open(&dir.path().join("kyodo.sqlite3")).expect("open");
+    second.describe(&c).expect("describe");
+    second
+        .insert(&new("m2", d(2024, 7, 1), meeting(&c, 0, 0)), now())
+        .expect("insert");
+    assert_eq!(get(&store), 5);
+    // The baseline: read again.
+    let baseline =
+        crate::domain::baseline::parse_baseline(include_str!("../../config/baseline.toml"), &c).expect("baseline");
+    store.load_baseline(&baseline, now()).expect("load");
+    assert_eq!(get(&store), 6);
+    assert_eq!(get(&store), 6);
+    // Remembered under the same key over a period instead: not the same watch, read again.
+    let over_period = remembered
+        .get_or_read(&store, "subsidy FY2024", (d(2024, 4, 1), d(2025, 3, 31)), || Ok(99))
+        .expect("read");
+    assert_eq!(over_period, 99);
 }
