@@ -93,16 +93,23 @@ impl Store {
             .query_row([], |row| row.get(0))?)
     }
 
-    /// Whether no record dated within `[from, to]`, nor the baseline, nor any subsidy record,
-    /// can have changed since `at`: no other connection committed, and no write of this one
-    /// noted such a month or a record of the subsidy type. A subsidy record of any date counts:
-    /// what a record counts for follows its group's earlier records (a grant stands for the
+    /// Whether nothing `watched` was read from can have changed since `at`: no other
+    /// connection committed, and no write of this one noted the baseline, a month of its period
+    /// or a record of its type, whatever the date. A period watches the subsidy type too: what
+    /// a subsidy record counts for follows its group's earlier records (a grant stands for the
     /// application deleted before it).
-    pub fn unchanged_since(&self, at: &Revision, from: NaiveDate, to: NaiveDate) -> Result<bool> {
-        let data_version = self.data_version()?;
-        if data_version != at.data_version {
+    pub fn unchanged_since(&self, at: &Revision, watched: Watched) -> Result<bool> {
+        if self.data_version()? != at.data_version {
             return Ok(false);
         }
+        let ((first, last), record_type) = match watched {
+            Watched::Period(from, to) => (
+                (from.format("%Y-%m").to_string(), to.format("%Y-%m").to_string()),
+                self.subsidy.as_ref().map(|rules| rules.record_type),
+            ),
+            // No month is between "1" and "0".
+            Watched::Type(record_type) => (("1".to_string(), "0".to_string()), Some(record_type)),
+        };
         let noted: bool = self
             .conn
             .prepare_cached(
@@ -110,29 +117,9 @@ impl Store {
                      AND (month BETWEEN ?2 AND ?3 OR month = '*' OR record_type = ?4))",
             )?
             .query_row(
-                rusqlite::params![
-                    at.touched,
-                    from.format("%Y-%m").to_string(),
-                    to.format("%Y-%m").to_string(),
-                    self.subsidy.as_ref().map(|rules| rules.record_type.key())
-                ],
+                rusqlite::params![at.touched, first, last, record_type.map(|t| t.key())],
                 |row| row.get(0),
             )?;
-        Ok(!noted)
-    }
-
-    /// Whether no record of `record_type`, of any date, nor the baseline, can have changed
-    /// since `at`: no other connection committed, and no write of this one noted that type.
-    pub fn unchanged_of_type_since(&self, at: &Revision, record_type: RecordType) -> Result<bool> {
-        if self.data_version()? != at.data_version {
-            return Ok(false);
-        }
-        let noted: bool = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM temp.touched WHERE seq > ?1 AND (month = '*' OR record_type = ?2))",
-            )?
-            .query_row(rusqlite::params![at.touched, record_type.key()], |row| row.get(0))?;
         Ok(!noted)
     }
 }
@@ -142,23 +129,14 @@ impl Store {
 pub enum Watched {
     /// The records dated within `[from, to]` (`Store::unchanged_since`).
     Period(NaiveDate, NaiveDate),
-    /// The records of one type, whatever their date (`Store::unchanged_of_type_since`): the
-    /// subsidy rule's counts, which no other type's record changes.
+    /// The records of one type, whatever their date (`Store::unchanged_since`): the subsidy
+    /// rule's counts, which no other type's record changes.
     Type(RecordType),
 }
 
 impl From<(NaiveDate, NaiveDate)> for Watched {
     fn from((from, to): (NaiveDate, NaiveDate)) -> Self {
         Watched::Period(from, to)
-    }
-}
-
-impl Watched {
-    fn unchanged_since(&self, store: &Store, at: &Revision) -> Result<bool> {
-        match *self {
-            Watched::Period(from, to) => store.unchanged_since(at, from, to),
-            Watched::Type(record_type) => store.unchanged_of_type_since(at, record_type),
-        }
     }
 }
 
@@ -189,7 +167,7 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
     ) -> Result<V> {
         let watched = watched.into();
         if let Some((at, was, value)) = self.entries.borrow().get(&key) {
-            if *was == watched && watched.unchanged_since(store, at)? {
+            if *was == watched && store.unchanged_since(at, watched)? {
                 return Ok(value.clone());
             }
         }
