@@ -220,9 +220,14 @@ impl Facts {
 
     /// How much the record adds to its indicator: its count where it has one, 1 otherwise.
     pub fn count(&self) -> u32 {
-        self.number(Column::Count)
-            .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX))
+        counted(self.number(Column::Count))
     }
+}
+
+/// What a record whose count column holds `count` adds to its indicator (`Facts::count`): the
+/// count, 1 where there is none.
+pub fn counted(count: Option<u64>) -> u32 {
+    count.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// `{"type": "<key>", "area": "<area>", …}`: the audit trail's JSON, the columns that have a

@@ -54,11 +54,11 @@ impl Store {
     /// The figures of `[from, to]` from its running `tallies`, as `tallies` reads them (the
     /// caller may have remembered some of its months: `App::period_figures`), and the period's
     /// subsidy counts.
-    pub fn figures_with<'a>(
+    pub fn figures_with(
         &self,
         catalogue: &Catalogue,
         (from, to): (NaiveDate, NaiveDate),
-        tallies: impl IntoIterator<Item = &'a Tally>,
+        tallies: &[Tally],
     ) -> Result<Figures> {
         let subsidy = self.subsidy_counts(catalogue, from, &[to])?;
         Ok(Figures::from_counts(catalogue, tallies, &subsidy[0]))

@@ -205,9 +205,7 @@ impl TellingRow<'_, '_> {
     /// What the record adds to its indicator, as `Facts::count` says.
     pub(super) fn count(&self) -> rusqlite::Result<u32> {
         let count: Option<i64> = self.0.get(const { at("count") })?;
-        Ok(count
-            .and_then(|n| u64::try_from(n).ok())
-            .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+        Ok(record::counted(count.and_then(|n| u64::try_from(n).ok())))
     }
 }
 
